@@ -1,0 +1,240 @@
+import type { ColumnKind, Dialect, RelationRef } from '../warehouse/index.js';
+import type { EventStreamInfo } from './catalog.js';
+import { ago, dateBounds, predicateSql } from './operators.js';
+import type { ResolvedCondition, ResolvedFilter } from './resolve.js';
+import type { CountComparison } from './schema.js';
+
+/** The tables a compiled audience reads. */
+export interface AudienceTables {
+  profiles: RelationRef;
+  resolvedRecords: RelationRef;
+}
+
+export const PROFILE_ALIAS = 'p';
+
+/**
+ * Builds the SQL of one or more audience predicates over `profiles p`. Each event condition is one
+ * uncorrelated subquery of profile ids (GROUP BY profile_id HAVING <count> when the count matters):
+ * an `IN` / `NOT IN` semi/anti join on engines that plan those as hash joins anywhere
+ * (`dialect.prefersInSubquery()`), else a LEFT JOIN whose match is tested for NULL. Either way it
+ * is set-based (no per-row subqueries), and a profile without any event simply has no match, which
+ * is what `count eq 0` and `lt` need. Predicates are boolean expressions over p (and the joins), so
+ * groups nest to any depth and several predicates can share one FROM (funnel counts, overlaps).
+ */
+export class AudienceQueryBuilder {
+  private readonly joins: string[] = [];
+  private readonly joinAliases = new Map<string, string>();
+
+  constructor(
+    readonly dialect: Dialect,
+    readonly tables: AudienceTables,
+  ) {}
+
+  /** `profiles p` and the joins the predicates built so far need. */
+  from(): string {
+    const d = this.dialect;
+    return [`FROM ${d.relation(this.tables.profiles)} AS ${PROFILE_ALIAS}`, ...this.joins].join('\n');
+  }
+
+  /**
+   * A boolean expression true for members. `twoValued`: never NULL (for use under NOT or as a
+   * value). `narrowed`: trait conditions ANDed above this one already cut the profiles down.
+   */
+  predicate(node: ResolvedCondition, twoValued = false, narrowed = false): string {
+    const d = this.dialect;
+    switch (node.type) {
+      case 'all': {
+        const inner = narrowed || node.items.some((item) => item.type === 'trait');
+        return group(node.items.map((item) => this.predicate(item, twoValued, inner)), 'AND', 'TRUE');
+      }
+      case 'any':
+        return group(node.items.map((item) => this.predicate(item, twoValued, narrowed)), 'OR', 'FALSE');
+      case 'not':
+        return `NOT ${parenthesise(this.predicate(node.item, true, narrowed))}`;
+      case 'audience':
+        return this.predicate(node.item, twoValued, narrowed);
+      case 'trait':
+        return predicateSql(d, `${PROFILE_ALIAS}.${d.quoteIdent(node.column)}`, node.kind, node.predicate, twoValued);
+      case 'event':
+        return this.event(node, narrowed);
+    }
+  }
+
+  private event(node: Extract<ResolvedCondition, { type: 'event' }>, narrowed: boolean): string {
+    const d = this.dialect;
+    const profileId = d.quoteIdent('profile_id');
+    // A comparison that 0 satisfies ("did not do it", "fewer than 3") is built as its negation:
+    // find the profiles that break it and keep the others, so profiles without events count.
+    const zeroMatches = holds(node.count, 0);
+    const having = havingSql(node.count, zeroMatches);
+    if (d.prefersInSubquery()) {
+      if (having === undefined && narrowed) {
+        // "Did it" / "did not" among profiles trait filters already narrowed: a correlated
+        // semi/anti join, which decorrelating engines (DuckDB's delim join) run from the few
+        // remaining profiles instead of hashing every matching event.
+        const correlated = this.eventSubquery(node, { correlated: true });
+        return `${zeroMatches ? 'NOT ' : ''}EXISTS (\n${indent(correlated)}\n)`;
+      }
+      // Otherwise hash the (small) set of matching profiles once; GROUP BY only when a count matters.
+      const subquery = this.eventSubquery(node, { having, grouped: having !== undefined });
+      return `${PROFILE_ALIAS}.${profileId} ${zeroMatches ? 'NOT IN' : 'IN'} (\n${indent(subquery)}\n)`;
+    }
+    const subquery = this.eventSubquery(node, { having, grouped: true });
+    let alias = this.joinAliases.get(subquery);
+    if (!alias) {
+      alias = `ev${this.joinAliases.size + 1}`;
+      this.joinAliases.set(subquery, alias);
+      this.joins.push(`LEFT JOIN (\n${indent(subquery)}\n) AS ${alias} ON ${alias}.${profileId} = ${PROFILE_ALIAS}.${profileId}`);
+    }
+    return `${alias}.${profileId} IS ${zeroMatches ? '' : 'NOT '}NULL`;
+  }
+
+  /**
+   * Profiles with matching events (one row each when `grouped`), filtered by the count comparison;
+   * or, `correlated`, the matching events of the outer profile `p`.
+   */
+  private eventSubquery(
+    node: Extract<ResolvedCondition, { type: 'event' }>,
+    shape: { having?: string; grouped?: boolean; correlated?: boolean },
+  ): string {
+    const { having, grouped = false, correlated = false } = shape;
+    const d = this.dialect;
+    const q = (name: string) => d.quoteIdent(name);
+    const several = node.streams.length > 1;
+    const perStream = node.streams.map((stream) => {
+      const filters: string[] = [];
+      const column = (name: string) => `s.${q(name)}`;
+      // The config's name expression is user SQL: a newline keeps a trailing `--` comment contained.
+      const nameSql = stream.nameSql.includes('--') ? `${stream.nameSql}\n` : stream.nameSql;
+      if (stream.constantName === undefined) filters.push(`(${nameSql}) = ${d.literal(node.event)}`);
+      if (node.within) filters.push(`${column(stream.timestamp)} >= ${ago(d, node.within)}`);
+      if (node.between) filters.push(dateBounds(d, column(stream.timestamp), node.between[0], node.between[1]));
+      if (node.where) filters.push(this.filter(node.where, stream, false));
+      const key = stream.columns.get(stream.key) === 'string' ? column(stream.key) : d.cast(column(stream.key), 'string');
+      const select = [several ? `${d.literal(stream.source)} AS ${q('source')}` : '', `${key} AS ${q('record_key')}`].filter(Boolean).join(', ');
+      return `SELECT ${select}\nFROM ${d.relation(stream.relation)} AS s${filters.length ? `\nWHERE ${filters.join('\n  AND ')}` : ''}`;
+    });
+    const events = perStream.join('\nUNION ALL\n');
+    const sourceFilter = several
+      ? `r.${q('source')} IN (${node.streams.map((s) => d.literal(s.source)).join(', ')})`
+      : `r.${q('source')} = ${d.literal(node.streams[0]!.source)}`;
+    const on = `r.${q('record_key')} = e.${q('record_key')}${several ? ` AND r.${q('source')} = e.${q('source')}` : ''}`;
+    // Every row of these streams is a match (constant name, no window, no filter): resolved_records
+    // alone has one row per event, so the source relations need not be read at all.
+    const everyRow = !node.within && !node.between && !node.where && node.streams.every((s) => s.constantName !== undefined);
+    const profileFilter = correlated ? `r.${q('profile_id')} = ${PROFILE_ALIAS}.${q('profile_id')}` : `r.${q('profile_id')} IS NOT NULL`;
+    return [
+      correlated ? 'SELECT 1' : `SELECT r.${q('profile_id')}`,
+      `FROM ${d.relation(this.tables.resolvedRecords)} AS r`,
+      ...(everyRow ? [] : [`JOIN (\n${indent(events)}\n) AS e ON ${on}`]),
+      `WHERE ${sourceFilter} AND ${profileFilter}`,
+      ...(grouped ? [`GROUP BY r.${q('profile_id')}`] : []),
+      ...(having ? [`HAVING ${having}`] : []),
+    ].join('\n');
+  }
+
+  private filter(node: ResolvedFilter, stream: EventStreamInfo, twoValued: boolean): string {
+    const d = this.dialect;
+    switch (node.type) {
+      case 'all':
+        return group(node.items.map((item) => this.filter(item, stream, twoValued)), 'AND', 'TRUE');
+      case 'any':
+        return group(node.items.map((item) => this.filter(item, stream, twoValued)), 'OR', 'FALSE');
+      case 'not':
+        return `NOT ${parenthesise(this.filter(node.item, stream, true))}`;
+      case 'property': {
+        // A property this stream does not have is NULL for its events.
+        const expr = stream.columns.has(node.column) ? `s.${d.quoteIdent(node.column)}` : nullOf(d, node.kind);
+        return predicateSql(d, expr, node.kind, node.predicate, twoValued);
+      }
+    }
+  }
+}
+
+function nullOf(d: Dialect, kind: ColumnKind): string {
+  return kind === 'other' ? 'NULL' : `CAST(NULL AS ${d.typeName(kind)})`;
+}
+
+function countSql(c: CountComparison): string {
+  const symbol = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+  if (c.op === 'between') return `COUNT(*) BETWEEN ${c.value[0]} AND ${c.value[1]}`;
+  return `COUNT(*) ${symbol[c.op]} ${c.value}`;
+}
+
+/** Whether `n` events satisfy the comparison. */
+export function holds(c: CountComparison, n: number): boolean {
+  switch (c.op) {
+    case 'eq':
+      return n === c.value;
+    case 'neq':
+      return n !== c.value;
+    case 'gt':
+      return n > c.value;
+    case 'gte':
+      return n >= c.value;
+    case 'lt':
+      return n < c.value;
+    case 'lte':
+      return n <= c.value;
+    case 'between':
+      return n >= c.value[0] && n <= c.value[1];
+  }
+}
+
+/**
+ * The HAVING clause keeping the profiles (with at least one event) the join should find: those
+ * satisfying the count, or with `negated` those breaking it. None when every such profile qualifies.
+ */
+function havingSql(c: CountComparison, negated: boolean): string | undefined {
+  const limit = (c.op === 'between' ? c.value[1] : c.value) + 2;
+  let always = true;
+  for (let n = 1; n <= limit && always; n++) always = holds(c, n) !== negated;
+  if (always) return undefined;
+  if (!negated) return countSql(c);
+  if (c.op === 'between') return `NOT (${countSql(c)})`;
+  const opposite = { eq: 'neq', neq: 'eq', gt: 'lte', gte: 'lt', lt: 'gte', lte: 'gt' } as const;
+  return countSql({ op: opposite[c.op], value: c.value });
+}
+
+function group(items: string[], joiner: 'AND' | 'OR', empty: string): string {
+  if (items.length === 0) return empty;
+  if (items.length === 1) return items[0]!;
+  // Continuation lines of nested items are indented under their group.
+  return `(${items.map((item) => indentContinuation(parenthesise(item), '  ')).join(`\n  ${joiner} `)})`;
+}
+
+function parenthesise(sql: string): string {
+  return /^\(.*\)$/s.test(sql) && balanced(sql.slice(1, -1)) ? sql : `(${sql})`;
+}
+
+/** True when the parentheses of `sql` (ignoring quoted text) never close below depth 0. */
+function balanced(sql: string): boolean {
+  let depth = 0;
+  let quote: string | undefined;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/** Indents every line of `text` (outside quoted strings and identifiers, whose newlines are content). */
+export function indent(text: string, by = '  '): string {
+  return by + indentContinuation(text, by);
+}
+
+/** Indents the lines after the first, leaving newlines inside quotes alone. */
+function indentContinuation(text: string, by: string): string {
+  let out = '';
+  let quote: string | undefined;
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+    } else if (ch === "'" || ch === '"') quote = ch;
+    out += ch === '\n' && !quote ? `\n${by}` : ch;
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+/**
+ * Audiences: who to reach. A definition (YAML in `audiences/`, or saved from the UI in the state
+ * store) is checked against the warehouse's tables and compiled to one SQL query over
+ * `<schema>.profiles`; counts, previews, overlaps and membership snapshots all run in the warehouse.
+ */
+export {
+  audienceDefinitionSchema,
+  conditionSchema,
+  propertyFilterSchema,
+  OPERATORS,
+  type AudienceDefinition,
+  type NamedAudienceDefinition,
+  type Condition,
+  type TraitCondition,
+  type EventCondition,
+  type AudienceReference,
+  type PropertyFilter,
+  type PropertyCondition,
+  type Predicate,
+  type Operator,
+  type CountComparison,
+  type Duration,
+  type ScalarValue,
+} from './schema.js';
+export { OPERATORS_BY_KIND } from './operators.js';
+export { parseAudienceDefinition, parseAudienceFile } from './parse.js';
+export { AudienceError } from './errors.js';
+export { audienceCatalog, refreshAudienceCatalog, type AudienceCatalog, type EventStreamInfo } from './catalog.js';
+export { describeCondition } from './describe.js';
+export { audienceFields, type AudienceField, type AudienceEventField } from './fields.js';
+export {
+  listAudiences,
+  loadAudience,
+  saveAudience,
+  deleteAudience,
+  references as audienceReferences,
+  type AudienceInput,
+  type AudienceOrigin,
+  type AudienceSummary,
+} from './library.js';
+export { AUDIENCE_FILE_EXTENSIONS, readAudienceFile, readAudienceFiles, type AudienceFile } from './files.js';
+export { AudienceRepository, type StoredAudience } from './repository.js';
+export { validateAudience, compileAudience, audienceMembersSql, compileAudienceForCli } from './sql.js';
+export type { ResolvedAudience, ResolvedCondition } from './resolve.js';
+export { countAudience, audienceCountSql, previewAudience, DEFAULT_SAMPLE_SIZE, type AudiencePreview, type AudienceStep } from './preview.js';
+export { audienceOverlap, MAX_OVERLAP_AUDIENCES, type AudienceOverlap } from './overlap.js';
+export {
+  snapshotAudience,
+  audienceSizeHistory,
+  audienceChanges,
+  membershipTables,
+  type AudienceSnapshot,
+  type AudienceSizePoint,
+  type MembershipTables,
+} from './snapshots.js';

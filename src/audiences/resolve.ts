@@ -1,0 +1,234 @@
+import type { ColumnKind } from '../warehouse/index.js';
+import type { AudienceCatalog, EventStreamInfo } from './catalog.js';
+import { DATE_HINT, parseDateValue } from './dates.js';
+import { AudienceError, invalid, suggestion, type PathParts } from './errors.js';
+import { OPERATORS_BY_KIND, isTemporal } from './operators.js';
+import { locateError } from './parse.js';
+import {
+  isAll,
+  isAny,
+  isAudienceReference,
+  isEvent,
+  isNot,
+  type AudienceDefinition,
+  type Condition,
+  type CountComparison,
+  type Duration,
+  type EventCondition,
+  type NamedAudienceDefinition,
+  type Predicate,
+  type PropertyFilter,
+  type ScalarValue,
+  type TraitCondition,
+} from './schema.js';
+
+/** A definition checked against the warehouse: every name known, every operator typed. */
+export type ResolvedCondition =
+  | { type: 'all' | 'any'; items: ResolvedCondition[]; path: PathParts; source: Condition }
+  | { type: 'not'; item: ResolvedCondition; path: PathParts; source: Condition }
+  | { type: 'trait'; column: string; kind: ColumnKind; predicate: Predicate; path: PathParts; source: Condition }
+  | {
+      type: 'event';
+      event: string;
+      streams: readonly EventStreamInfo[];
+      count: CountComparison;
+      within?: Duration;
+      between?: [string, string];
+      where?: ResolvedFilter;
+      path: PathParts;
+      source: Condition;
+    }
+  | { type: 'audience'; name: string; item: ResolvedCondition; path: PathParts; source: Condition };
+
+export type ResolvedFilter =
+  | { type: 'all' | 'any'; items: ResolvedFilter[] }
+  | { type: 'not'; item: ResolvedFilter }
+  | { type: 'property'; column: string; kind: ColumnKind; predicate: Predicate };
+
+export interface ResolvedAudience {
+  definition: AudienceDefinition;
+  where: ResolvedCondition;
+}
+
+/** How the resolver finds what a definition refers to. */
+export interface AudienceResolver {
+  catalog: AudienceCatalog;
+  /** A stored audience by name (for `{audience: name}` references). */
+  find(name: string): Promise<NamedAudienceDefinition | undefined>;
+  /** Every audience name (for "did you mean"). */
+  names(): Promise<string[]>;
+}
+
+const AT_LEAST_ONE: CountComparison = { op: 'gte', value: 1 };
+
+/** Checks a structurally valid definition against the catalog; errors name the condition path. */
+export async function resolveAudience(definition: AudienceDefinition, resolver: AudienceResolver): Promise<ResolvedAudience> {
+  const state: ResolveState = { resolver, memo: new Map() };
+  try {
+    return { definition, where: await resolveCondition(definition.where, ['where'], state, definition.name ? [definition.name] : []) };
+  } catch (error) {
+    throw locateError(definition, error);
+  }
+}
+
+interface ResolveState {
+  resolver: AudienceResolver;
+  memo: Map<string, ResolvedCondition>;
+}
+
+/** Audiences being resolved on the way to a condition, outermost first: a name seen twice is a cycle. */
+type Chain = readonly string[];
+
+async function resolveCondition(condition: Condition, path: PathParts, state: ResolveState, chain: Chain): Promise<ResolvedCondition> {
+  if (isAll<Condition>(condition)) {
+    const items = await Promise.all(condition.all.map((c, i) => resolveCondition(c, [...path, 'all', i], state, chain)));
+    return { type: 'all', items, path, source: condition };
+  }
+  if (isAny<Condition>(condition)) {
+    const items = await Promise.all(condition.any.map((c, i) => resolveCondition(c, [...path, 'any', i], state, chain)));
+    return { type: 'any', items, path, source: condition };
+  }
+  if (isNot<Condition>(condition)) {
+    return { type: 'not', item: await resolveCondition(condition.not, [...path, 'not'], state, chain), path, source: condition };
+  }
+  if (isEvent(condition)) return resolveEvent(condition, path, state);
+  if (isAudienceReference(condition)) return resolveReference(condition.audience, path, state, chain);
+  return resolveTrait(condition, path, state);
+}
+
+async function resolveTrait(condition: TraitCondition, path: PathParts, state: ResolveState): Promise<ResolvedCondition> {
+  const traits = await state.resolver.catalog.traits();
+  const kind = traits.get(condition.trait);
+  if (kind === undefined) {
+    throw invalid(`unknown trait \`${condition.trait}\``, [...path, 'trait'], suggestion(condition.trait, [...traits.keys()], 'trait'));
+  }
+  const predicate = predicateOf(condition);
+  checkPredicate(predicate, kind, path, `trait \`${condition.trait}\``);
+  return { type: 'trait', column: condition.trait, kind, predicate, path, source: condition };
+}
+
+async function resolveEvent(condition: EventCondition, path: PathParts, state: ResolveState): Promise<ResolvedCondition> {
+  const events = await state.resolver.catalog.events();
+  const streams = events.get(condition.event);
+  if (!streams) {
+    const hint = events.size === 0 ? 'declare event streams under `events` in cdp.config.ts' : suggestion(condition.event, [...events.keys()], 'event');
+    throw invalid(`unknown event \`${condition.event}\``, [...path, 'event'], hint);
+  }
+  if (condition.between) {
+    condition.between.forEach((value, i) => {
+      if (!parseDateValue(value)) throw invalid(`\`${value}\` is not a date or timestamp`, [...path, 'between', i], DATE_HINT);
+    });
+    const [from, to] = condition.between.map((v) => parseDateValue(v)!);
+    if (from!.start > to!.end) throw invalid('the window ends before it starts', [...path, 'between'], 'write [from, to] with from <= to');
+  }
+  const where = condition.where ? resolveFilter(condition.where, [...path, 'where'], streams, condition.event) : undefined;
+  return {
+    type: 'event',
+    event: condition.event,
+    streams,
+    count: condition.count ?? AT_LEAST_ONE,
+    within: condition.within,
+    between: condition.between,
+    where,
+    path,
+    source: condition,
+  };
+}
+
+function resolveFilter(filter: PropertyFilter, path: PathParts, streams: readonly EventStreamInfo[], event: string): ResolvedFilter {
+  if (isAll<PropertyFilter>(filter)) return { type: 'all', items: filter.all.map((f, i) => resolveFilter(f, [...path, 'all', i], streams, event)) };
+  if (isAny<PropertyFilter>(filter)) return { type: 'any', items: filter.any.map((f, i) => resolveFilter(f, [...path, 'any', i], streams, event)) };
+  if (isNot<PropertyFilter>(filter)) return { type: 'not', item: resolveFilter(filter.not, [...path, 'not'], streams, event) };
+  // A property present in only some of the event's streams is NULL in the others.
+  const kind = streams.map((s) => s.columns.get(filter.property)).find((k) => k !== undefined);
+  if (kind === undefined) {
+    const known = [...new Set(streams.flatMap((s) => [...s.columns.keys()]))];
+    throw invalid(`unknown property \`${filter.property}\` of event \`${event}\``, [...path, 'property'], suggestion(filter.property, known, 'property'));
+  }
+  const predicate = predicateOf(filter);
+  checkPredicate(predicate, kind, path, `property \`${filter.property}\``);
+  return { type: 'property', column: filter.property, kind, predicate };
+}
+
+async function resolveReference(name: string, path: PathParts, state: ResolveState, chain: Chain): Promise<ResolvedCondition> {
+  const source: Condition = { audience: name };
+  if (chain.includes(name)) {
+    const cycle = [...chain.slice(chain.indexOf(name)), name].join(' → ');
+    throw new AudienceError('AUDIENCE_CYCLE', `audience cycle: ${cycle}`, [...path, 'audience'], {
+      hint: 'an audience cannot include itself, directly or through other audiences; remove one of these references',
+    });
+  }
+  const memoised = state.memo.get(name);
+  if (memoised) return { type: 'audience', name, item: memoised, path, source };
+  const definition = await state.resolver.find(name);
+  if (!definition) {
+    throw invalid(`unknown audience \`${name}\``, [...path, 'audience'], suggestion(name, await state.resolver.names(), 'audience'));
+  }
+  let item: ResolvedCondition;
+  try {
+    item = await resolveCondition(definition.where, ['where'], state, [...chain, name]);
+  } catch (error) {
+    const located = locateError(definition, error);
+    if (!(located instanceof AudienceError)) throw located;
+    // Point at the reference in this definition; say where inside the other audience it broke.
+    const { file, line, path: inner } = located.location;
+    const where = [file ? `${file}${line ? `:${line}` : ''}` : '', inner ? `at ${inner}` : ''].filter(Boolean).join(', ');
+    const nested = located.code === 'AUDIENCE_CYCLE' || located.message.startsWith('in audience');
+    const message = nested ? located.message : `in audience \`${name}\`${where ? ` (${where})` : ''}: ${located.message}`;
+    throw new AudienceError(located.code, message, [...path, 'audience'], { hint: located.hint, cause: located });
+  }
+  state.memo.set(name, item);
+  return { type: 'audience', name, item, path, source };
+}
+
+function predicateOf(condition: Predicate & object): Predicate {
+  return { op: condition.op, value: condition.value } as Predicate;
+}
+
+/** The operator must fit the column's kind and the value must fit the column. */
+function checkPredicate(predicate: Predicate, kind: ColumnKind, path: PathParts, subject: string): void {
+  const allowed = OPERATORS_BY_KIND[kind];
+  if (!allowed.includes(predicate.op)) {
+    throw invalid(`operator \`${predicate.op}\` does not fit ${subject} of type ${kind}`, [...path, 'op'], `use one of: ${allowed.join(', ')}`);
+  }
+  const valuePath = [...path, 'value'];
+  switch (predicate.op) {
+    case 'eq':
+    case 'neq':
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      checkValue(predicate.value, kind, valuePath, subject);
+      return;
+    case 'between': {
+      predicate.value.forEach((v, i) => checkValue(v, kind, [...valuePath, i], subject));
+      const [low, high] = predicate.value;
+      const ordered = isTemporal(kind) ? parseDateValue(String(low))!.start <= parseDateValue(String(high))!.end : low <= high;
+      if (!ordered) throw invalid('the lower bound is above the upper bound', valuePath, 'write [low, high]');
+      return;
+    }
+    case 'in':
+    case 'not_in':
+      predicate.value.forEach((v, i) => checkValue(v, kind, [...valuePath, i], subject));
+      return;
+    case 'before':
+    case 'after':
+      checkValue(predicate.value, kind, valuePath, subject);
+      return;
+    default:
+      return; // text, unary and recency operators: the schema already fixed the value's shape
+  }
+}
+
+function checkValue(value: ScalarValue, kind: ColumnKind, path: PathParts, subject: string): void {
+  const expected: Partial<Record<ColumnKind, string>> = { string: 'string', integer: 'number', number: 'number', boolean: 'boolean' };
+  if (isTemporal(kind)) {
+    if (typeof value !== 'string' || !parseDateValue(value)) throw invalid(`${subject} is a ${kind}: \`${String(value)}\` is not a date`, path, DATE_HINT);
+    return;
+  }
+  const type = expected[kind];
+  if (type && typeof value !== type) {
+    throw invalid(`${subject} is of type ${kind}: expected a ${type} value, got ${JSON.stringify(value)}`, path, `write the value as a ${type}`);
+  }
+}

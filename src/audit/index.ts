@@ -1,0 +1,1 @@
+export { AuditLog, SYSTEM_ACTOR, scrubDetails, type Actor, type AuditInput, type AuditEntry, type AuditQuery } from './log.js';

@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { CdpError } from '../../errors.js';
+import { readLinks, readModel, type StoredLink, type StoredModel } from '../../identity/probabilistic/index.js';
+import { inProject, say, withProject } from '../context.js';
+
+interface Flags {
+  project?: string;
+  record?: string;
+}
+
+/**
+ * `cdp identity model`: the probabilistic model trained by the last identity build (each level's
+ * m, u and match weight), and with `--record source:key` that record's probabilistic links field
+ * by field. Registered under the `identity` command (registered before this one).
+ */
+export function register(program: Command): void {
+  const identity = program.commands.find((c) => c.name() === 'identity') ?? program.command('identity');
+  withProject(
+    identity
+      .command('model')
+      .description('the probabilistic matching model: each comparison level\'s m, u and match weight')
+      .option('--record <source:key>', 'show this record\'s probabilistic links with field-by-field weights'),
+  ).action(async (flags: Flags) => {
+    await inProject(flags, async (project) => {
+      const wh = await project.warehouse();
+      const model = await readModel(wh, project.schema);
+      if (!model) {
+        throw new CdpError('IDENTITY_INVALID', 'no probabilistic model has been trained in this warehouse', {
+          location: { file: project.configFile, path: 'identity.probabilistic' },
+          hint: 'declare identity.probabilistic in the config and run `cdp run`',
+        });
+      }
+      if (!flags.record) return printModel(model);
+      const at = flags.record.indexOf(':');
+      if (at <= 0) {
+        throw new CdpError('INVALID_INPUT', `--record takes source:key, got "${flags.record}"`, { hint: 'e.g. --record crm_contacts:c123' });
+      }
+      printLinks(flags.record, await readLinks(wh, project.schema, flags.record.slice(0, at), flags.record.slice(at + 1)));
+    });
+  });
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (/^-?[\d.e+-]+$/.test(cell) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+const fmt = (x: number) => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toFixed(4));
+
+export function printModel(model: StoredModel): void {
+  say(`trained ${model.trainedAt.toISOString().replace('T', ' ').slice(0, 19)}; prior (${model.priorSource}) ${fmt(model.prior)} = match weight ${Math.log2(model.prior / (1 - model.prior)).toFixed(2)}`);
+  say('');
+  const rows = model.levels.map((l) => [l.field, l.label, fmt(l.m), fmt(l.u), l.matchWeight.toFixed(2), bar(l.matchWeight)]);
+  for (const line of table(['field', 'level', 'm', 'u', 'weight', ''], rows)) say(line);
+}
+
+/** A text bar, like Splink's match weights chart: one character per bit. */
+function bar(weight: number): string {
+  const n = Math.min(Math.round(Math.abs(weight)), 20);
+  return weight >= 0 ? `|${'+'.repeat(n)}` : `${'-'.repeat(n)}|`;
+}
+
+export function printLinks(record: string, links: StoredLink[]): void {
+  if (links.length === 0) {
+    say(`${record}: no probabilistic link at or above the threshold`);
+    return;
+  }
+  for (const link of links) {
+    say(`${record} ~ ${link.other.source}:${link.other.recordKey}: probability ${link.matchProbability.toFixed(4)}, weight ${link.matchWeight.toFixed(2)} (${link.linked ? 'linked' : 'refused by a limit or already in one profile'})`);
+    for (const line of table(['field', 'level', 'weight'], link.fields.map((f) => [f.field, f.level, f.weight.toFixed(2)]))) say(`  ${line}`);
+  }
+}

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { explainIdentifier, identityStats, type IdentityExplanation, type IdentityStats } from '../../identity/index.js';
+import { inProject, say, withProject } from '../context.js';
+
+interface Flags {
+  project?: string;
+}
+
+export function register(program: Command): void {
+  const identity = program.command('identity').description('inspect the identity graph built by `cdp run`');
+  withProject(identity.command('stats').description('profiles, identifiers per type, merges, largest profiles, values dropped by each guard')).action(
+    async (flags: Flags) => {
+      await inProject(flags, async (project) => printStats(await identityStats(project)));
+    },
+  );
+  withProject(
+    identity
+      .command('explain')
+      .description('which profile a value belongs to, and the chain of records that linked it')
+      .argument('<id_type>', 'an id type from identity.idTypes, e.g. email')
+      .argument('<value>', 'the value, as written anywhere (it is normalised like the sources)'),
+  ).action(async (idType: string, value: string, flags: Flags) => {
+    await inProject(flags, async (project) => printExplanation(await explainIdentifier(project, idType, value)));
+  });
+}
+
+const num = (n: number) => n.toLocaleString('en-US');
+const day = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 19) : 'unknown time');
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((row) => /^[\d,.]+$/.test(row[i]!)));
+  const line = (cells: string[]) => cells.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+function printStats(stats: IdentityStats): void {
+  if (stats.lastBuild) {
+    say(`last build: ${day(stats.lastBuild.finishedAt)} (${stats.lastBuild.mode}, ${stats.lastBuild.rounds} rounds, ${stats.lastBuild.seconds.toFixed(2)}s)`);
+  }
+  say(`profiles: ${num(stats.profiles)}`);
+  say(`records: ${num(stats.records.total)} (${num(stats.records.resolved)} in a profile)`);
+  say(`merges: ${num(stats.merges.total)} in all, ${num(stats.merges.lastBuild)} in the last build that merged`);
+  say('');
+  for (const line of table(['id type', 'identifiers'], stats.identifiersByType.map((r) => [r.idType, num(r.identifiers)]))) say(line);
+  say('');
+  say('largest profiles:');
+  for (const line of table(['profile', 'identifiers', 'records'], stats.largest.map((r) => [r.profileId, num(r.identifiers), num(r.records)]))) say(line);
+  say('');
+  if (stats.dropped.length === 0) say('dropped values: none');
+  else {
+    say('dropped values (never linked, or links refused):');
+    for (const line of table(['reason', 'id type', 'values', 'records'], stats.dropped.map((r) => [r.reason, r.idType, num(r.values), num(r.records)]))) say(line);
+  }
+}
+
+function printExplanation(e: IdentityExplanation): void {
+  const label = `${e.idType} ${e.input}`;
+  if (e.normalized === null) say(`${label}: not a valid ${e.idType} (it never links)`);
+  else if (e.normalized !== e.input) say(`${label}: normalised to ${e.normalized}`);
+  for (const d of e.dropped) say(`dropped (${d.reason}) on ${num(d.records)} record(s)${d.detail ? `: ${d.detail}` : ''}`);
+  if (e.status === 'unknown' && e.normalized !== null) {
+    say(e.dropped.length ? '' : `${label}: never seen in any identity source`);
+    return;
+  }
+  if (e.profileId === null) {
+    if (e.seenWith.length) say(`links no profile; its records belong to ${e.seenWith.join(', ')}`);
+    else if (e.normalized !== null && e.status !== 'dropped') say('links no profile');
+    return;
+  }
+  say(`profile ${e.profileId} (anchor: ${e.anchor!.idType} ${e.anchor!.value})`);
+  say(`  ${num(e.identifiers.length)} identifier(s); records: ${e.sources.map((s) => `${s.source} ${num(s.records)}`).join(', ')}`);
+  if (e.chain.length === 0) {
+    say('  this value is the anchor');
+  } else {
+    say('  linked by:');
+    say(`    ${e.chain[0]!.from.idType} ${e.chain[0]!.from.value}`);
+    for (const link of e.chain) say(`      -- ${link.source} ${link.recordKey} (${day(link.ts)}) --> ${link.to.idType} ${link.to.value}`);
+  }
+  say('  identifiers:');
+  for (const id of e.identifiers) say(`    ${id.idType} ${id.value} (first seen ${day(id.firstSeen)})`);
+}

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { CdpError } from '../../errors.js';
+import { runSchemaTests, type SchemaTestResult } from '../../models/index.js';
+import { inProject, say, withProject } from '../context.js';
+
+interface TestFlags {
+  project?: string;
+  select?: string[];
+}
+
+function describe(result: SchemaTestResult): string {
+  const { test } = result;
+  const subject = `${test.kind} ${test.model}.${test.column}`;
+  switch (result.status) {
+    case 'pass':
+      return `PASS  ${subject}`;
+    case 'fail':
+      return `FAIL  ${subject}: ${result.failures!.toLocaleString('en-US')} failing row(s)  (${test.file}:${test.line})`;
+    case 'warn':
+      return `WARN  ${subject}: ${result.failures!.toLocaleString('en-US')} failing row(s)  (${test.file}:${test.line})`;
+    case 'error':
+      return `ERROR ${subject}: ${result.error}  (${test.file}:${test.line})`;
+  }
+}
+
+export function register(program: Command): void {
+  withProject(
+    program
+      .command('test')
+      .description('run the schema tests declared in YAML files beside the models')
+      .option('-s, --select <models...>', 'only tests of these models (same syntax as run --select)'),
+  ).action(async (flags: TestFlags) => {
+    await inProject(flags, async (project) => {
+      const results = await runSchemaTests(project, { select: flags.select, onResult: (result) => say(describe(result)) });
+      const count = (status: SchemaTestResult['status']) => results.filter((r) => r.status === status).length;
+      const [passed, failed, warned, errored] = [count('pass'), count('fail'), count('warn'), count('error')];
+      say(`${results.length} test(s): ${passed} passed, ${failed} failed, ${warned} warned, ${errored} errored`);
+      if (failed + errored > 0) {
+        const first = results.find((r) => r.status === 'fail' || r.status === 'error')!;
+        throw new CdpError('SCHEMA_TEST', `${failed + errored} of ${results.length} test(s) did not pass; first: ${first.test.name}`, {
+          location: { file: first.test.file, line: first.test.line },
+          hint: 'fix the data or the model, or set `config: {severity: warn}` on the test',
+        });
+      }
+    });
+  });
+}

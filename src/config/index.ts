@@ -1,0 +1,5 @@
+export { configSchema, warehouseSchema, stateSchema } from './schema.js';
+export type { CdpConfig, CdpConfigInput, WarehouseConfig, StateConfig } from './schema.js';
+export { defineConfig, loadConfig, parseConfig, CONFIG_FILES } from './load.js';
+export { secretRefSchema, resolveEnvSecret, type SecretRef } from './secrets.js';
+export * from './identity.js';

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { secretRefSchema } from './secrets.js';
+import { eventStreamSchema, identitySchema, nameSchema, profilesSchema } from './identity.js';
+
+const duckdbWarehouse = z
+  .object({
+    type: z.literal('duckdb'),
+    /** File of the embedded warehouse, relative to the project; ':memory:' for a throwaway one. */
+    path: z.string().default('.cdp/warehouse.duckdb'),
+    threads: z.number().int().positive().optional(),
+    memoryLimit: z.string().optional(),
+  })
+  .strict();
+
+const postgresWarehouse = z
+  .object({
+    type: z.literal('postgres'),
+    /** A connection URL (`postgres://user@host:5432/db`) or its parts. */
+    connection: z.union([
+      z.string().min(1),
+      z
+        .object({
+          host: z.string().default('127.0.0.1'),
+          port: z.number().int().default(5432),
+          user: z.string().optional(),
+          password: secretRefSchema.optional(),
+          database: z.string(),
+          ssl: z.boolean().optional(),
+        })
+        .strict(),
+    ]),
+    poolSize: z.number().int().positive().default(4),
+  })
+  .strict();
+
+const bigqueryWarehouse = z
+  .object({
+    type: z.literal('bigquery'),
+    /** The project jobs run (and are billed) in; `schema` names a dataset in it. */
+    projectId: z.string().min(1),
+    /** Where jobs run and new datasets are created (US, EU, europe-west1, ...). */
+    location: z.string().optional(),
+    /** A credentials JSON file, relative to the project; otherwise Application Default Credentials. */
+    keyFilename: z.string().optional(),
+    /** Custom API endpoint (emulators, tests). */
+    apiEndpoint: z.string().url().optional(),
+    /** Labels put on every job (lower-case letters, digits, `_`, `-`). */
+    labels: z.record(z.string(), z.string()).optional(),
+    /** Jobs that would bill more bytes than this fail instead of running (a cost guard). */
+    maximumBytesBilled: z.union([z.string().regex(/^\d+$/), z.number().int().positive()]).optional(),
+    /** Jobs still running after this many seconds are cancelled (default 21600, BigQuery's own limit). */
+    timeoutSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const snowflakeWarehouse = z
+  .object({
+    type: z.literal('snowflake'),
+    /** Account identifier, e.g. `myorg-myaccount` (or a legacy locator like `xy12345.eu-west-1`). */
+    account: z.string().min(1),
+    username: z.string().min(1),
+    /** Password authentication. */
+    password: secretRefSchema.optional(),
+    /** Key-pair authentication: a PEM private key file, relative to the project... */
+    privateKeyPath: z.string().optional(),
+    /** ...or the PEM text itself from a secret. */
+    privateKey: secretRefSchema.optional(),
+    /** Passphrase of an encrypted private key. */
+    privateKeyPassphrase: secretRefSchema.optional(),
+    role: z.string().optional(),
+    /** The virtual warehouse statements run on. */
+    warehouse: z.string().min(1),
+    /** The database holding `schema` (and the model schema). */
+    database: z.string().min(1),
+    /** Custom access URL (tests, private link). */
+    accessUrl: z.string().url().optional(),
+    /** QUERY_TAG of every statement (the running step's labels are appended). */
+    queryTag: z.string().optional(),
+    /** Statements still running after this many seconds are cancelled by Snowflake (STATEMENT_TIMEOUT_IN_SECONDS). */
+    timeoutSeconds: z.number().int().positive().optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const methods = [value.password, value.privateKeyPath, value.privateKey].filter((m) => m !== undefined).length;
+    if (methods !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: methods === 0 ? ['password'] : ['privateKeyPath'],
+        message: 'give exactly one of password, privateKeyPath or privateKey (key-pair authentication)',
+      });
+    }
+  });
+
+export const warehouseSchema = z.discriminatedUnion('type', [duckdbWarehouse, postgresWarehouse, bigqueryWarehouse, snowflakeWarehouse]);
+
+export const stateSchema = z.discriminatedUnion('client', [
+  z
+    .object({ client: z.literal('better-sqlite3'), filename: z.string().default('.cdp/state.sqlite') })
+    .strict(),
+  z
+    .object({
+      client: z.literal('pg'),
+      connection: z.string().min(1),
+      /** Schema for the state tables, so one database can hold several projects. */
+      schema: z.string().optional(),
+    })
+    .strict(),
+]);
+
+export const configSchema = z
+  .object({
+    warehouse: warehouseSchema.default({ type: 'duckdb', path: '.cdp/warehouse.duckdb' }),
+    /** Schema (dataset) where generated tables go. */
+    schema: nameSchema.default('cdp'),
+    models: z
+      .object({
+        /** Folder of SQL models, relative to the project. */
+        path: z.string().default('models'),
+        /** Schema models are built in; defaults to `schema`. */
+        schema: nameSchema.optional(),
+      })
+      .strict()
+      .default({ path: 'models' }),
+    identity: identitySchema.optional(),
+    profiles: profilesSchema.default({ traits: {} }),
+    events: z.array(eventStreamSchema).default([]),
+    audiences: z.object({ path: z.string().default('audiences') }).strict().default({ path: 'audiences' }),
+    syncs: z.object({ path: z.string().default('syncs') }).strict().default({ path: 'syncs' }),
+    state: stateSchema.default({ client: 'better-sqlite3', filename: '.cdp/state.sqlite' }),
+  })
+  .strict();
+
+/** What a user writes (defaults optional). */
+export type CdpConfigInput = z.input<typeof configSchema>;
+/** What the code sees (defaults filled in). */
+export type CdpConfig = z.output<typeof configSchema>;
+export type WarehouseConfig = z.output<typeof warehouseSchema>;
+export type StateConfig = z.output<typeof stateSchema>;

@@ -1,0 +1,126 @@
+import type { z } from 'zod';
+import type { SecretRef } from '../config/index.js';
+import type { Logger } from '../logger.js';
+import type { HttpClient } from './http/client.js';
+
+/** How a sync treats the destination's records (see docs/syncs.md "Modes"). */
+export const SYNC_MODES = ['upsert', 'update', 'insert', 'mirror', 'add'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
+
+/** What a batch asks the destination to do. For membership destinations `remove` removes membership. */
+export type SendOp = 'upsert' | 'remove';
+
+/**
+ * One row handed to a destination: the sync's row key and the mapped destination fields
+ * (destination field name -> value). For `remove`, `fields` holds the values last delivered
+ * (possibly empty when nothing was ever confirmed).
+ */
+export interface Row {
+  key: string;
+  fields: Record<string, unknown>;
+}
+
+/** The outcome of one row: confirmed, refused for good (until the row changes), or worth retrying. */
+export type RowResult = { status: 'ok' } | { status: 'rejected'; reason: string } | { status: 'retryable'; reason: string };
+
+/** Reads the plaintext of a secret reference; resolved once before the run, so this never waits. */
+export type SecretReader = (ref: SecretRef) => string;
+
+/** What `check` gets: secrets and an HTTP client with the destination's limits. */
+export interface CheckContext {
+  secret: SecretReader;
+  /** The project directory (file destinations resolve relative paths from it). */
+  projectDir: string;
+  http: HttpClient;
+  logger: Logger;
+}
+
+/** Everything a destination knows about the run it is part of. */
+export interface RunScope<C> extends CheckContext {
+  config: C;
+  sync: string;
+  /** This run (sync_runs.id). */
+  runId: string;
+  mode: SyncMode;
+  /** Name of the sync's key column; rows carry its value as `Row.key`. */
+  keyColumn: string;
+  /** The destination fields the sync maps, in definition order. */
+  fields: readonly string[];
+  /** Aborted when the run must stop (shutdown): finish the current request, then return. */
+  signal: AbortSignal;
+}
+
+export interface SendContext<C> extends RunScope<C> {
+  batch: {
+    op: SendOp;
+    /** The run that planned this batch: this run, or an earlier one whose plan is being resumed. */
+    planId: string;
+    /** 1-based position of this batch among the batches of `op` in the plan. */
+    index: number;
+    /** How many batches of `op` the plan has. */
+    count: number;
+    /** How many rows of `op` the plan has. */
+    rows: number;
+  };
+}
+
+/**
+ * A place rows are sent to. The first six members are the contract of ARCHITECTURE.md; the
+ * optional ones let a destination refine what the engine does for it.
+ */
+export interface Destination<C> {
+  type: string;
+  /** Validated before any run; secrets by reference ({env: NAME} or {secret: name}). */
+  config: z.ZodType<C>;
+  modes: SyncMode[];
+  batchSize: number;
+  rateLimit: { requests: number; perSeconds: number };
+  /** "Test connection": calls the vendor's cheapest authenticated endpoint. */
+  check(config: C, ctx?: CheckContext): Promise<void>;
+  /** Sends one batch; exactly one result per row, in order. Throws DestinationError to stop the run. */
+  send(op: SendOp, rows: Row[], ctx: SendContext<C>): Promise<RowResult[]>;
+
+  /** One line for humans (UI, `cdp sync list`). */
+  label?: string;
+  /** True when a remove only takes the person out of a list/audience (never deletes the person). */
+  membership?: boolean;
+  /**
+   * Consent purposes a person must allow before rows about them may be sent here (e.g.
+   * `advertising` for ad platforms, `email_marketing` for email tools); enforced by plan filters.
+   */
+  consentPurposes?: readonly string[];
+  /** Batches in flight at once (default 4). */
+  concurrency?: number;
+  concurrencyFor?(config: C): number;
+  /** Requests in flight at once to one account, across batches (vendors that limit connections). */
+  maxConnections?: number;
+  /** Batch size and limits that depend on the config (e.g. webhook `batch_size`). */
+  batchSizeFor?(config: C): number;
+  rateLimitFor?(config: C): { requests: number; perSeconds: number };
+  /** Rows of one account share one rate limiter; defaults to the destination type + base URL. */
+  accountKey?(config: C): string;
+  /** Problems with the field mapping (destination field names), checked before any run. */
+  validateFields?(fields: Readonly<Record<string, string>>, config: C): Array<{ field: string; message: string }>;
+  /**
+   * Destination fields that identify the record at the vendor (e.g. the email of a list member).
+   * When they change, the engine removes the old record before sending the new one.
+   */
+  identityFields?(config: C, fields: readonly string[]): readonly string[];
+  /**
+   * Optional fast path for destinations that forward rows as JSON objects (webhook): `json` is a
+   * JSON array text of `count` flat objects `{<key column>: key, ...mapped fields}` in plan order,
+   * built in the warehouse. When present the engine calls it for upserts instead of `send`, so rows
+   * are never parsed and re-serialised in between. One result per row, as for `send`.
+   */
+  sendRowsJson?(op: 'upsert', json: string, count: number, ctx: SendContext<C>): Promise<RowResult[]>;
+  /** Called once before the first batch of a run, and once after the last (`complete` = nothing left unsent). */
+  begin?(scope: RunScope<C>): Promise<void>;
+  finish?(scope: RunScope<C>, outcome: { complete: boolean }): Promise<void>;
+}
+
+/**
+ * A destination of any config type, as the registry holds them. Methods are declared with method
+ * syntax, so a Destination<WebhookConfig> is one; the engine only passes each destination the
+ * config its own schema parsed.
+ */
+export type AnyDestination = Destination<unknown>;

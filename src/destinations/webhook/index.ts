@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { SecretRef } from '../../config/index.js';
+import { baseUrlSchema, headersSchema, rateLimitSchema, secretSchema } from '../config.js';
+import { resultForStatus, sameForAll } from '../results.js';
+import { defineDestination } from '../template.js';
+import type { Row, RunScope, SecretReader } from '../types.js';
+import { SIGNATURE_HEADER, signBody } from './sign.js';
+import { DestinationError } from '../errors.js';
+import { describeResponse, type HttpClient } from '../http/client.js';
+
+export { signBody, verifySignature, SIGNATURE_HEADER } from './sign.js';
+
+export const webhookConfigSchema = z
+  .object({
+    /** Where batches are POSTed: an absolute URL, or a path under base_url. */
+    url: z.string().min(1),
+    base_url: baseUrlSchema.optional(),
+    /** Signs each body: `X-CDP-Signature: sha256=<hmac hex>`. */
+    secret: secretSchema.optional(),
+    batch_size: z.number().int().min(1).max(50_000).default(500),
+    headers: headersSchema.default({}),
+    rate_limit: rateLimitSchema.optional(),
+    /** Batches in flight at once. */
+    concurrency: z.number().int().min(1).max(64).default(4),
+    timeout_ms: z.number().int().positive().optional(),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    try {
+      const url = config.base_url ? new URL(config.url, config.base_url.endsWith('/') ? config.base_url : `${config.base_url}/`) : new URL(config.url);
+      if (!/^https?:$/.test(url.protocol)) throw new Error('not http');
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'an http(s) URL, or a path when base_url is set' });
+    }
+  });
+
+export type WebhookConfig = z.output<typeof webhookConfigSchema>;
+
+function targetUrl(config: WebhookConfig): string {
+  if (!config.base_url) return config.url;
+  return new URL(config.url, config.base_url.endsWith('/') ? config.base_url : `${config.base_url}/`).toString();
+}
+
+function headersOf(config: WebhookConfig, secret: SecretReader): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.headers)) out[name] = typeof value === 'string' ? value : secret(value as SecretRef);
+  return out;
+}
+
+async function post(http: HttpClient, config: WebhookConfig, secret: SecretReader, body: string, timeoutMs?: number) {
+  const headers: Record<string, string> = { ...headersOf(config, secret), 'content-type': 'application/json' };
+  if (config.secret) headers[SIGNATURE_HEADER] = signBody(body, secret(config.secret));
+  return http.request({ method: 'POST', path: targetUrl(config), headers, body, timeoutMs });
+}
+
+/** `{"sync", "op", "rows": [{<key column>: key, ...mapped fields}]}` — the documented webhook body. */
+export function webhookBody(sync: string, op: 'upsert' | 'remove', keyColumn: string, rows: readonly Row[]): string {
+  const body = { sync, op, rows: rows.map((row) => ({ [keyColumn]: row.key, ...row.fields })) };
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    // Only a BigInt makes JSON.stringify throw; the replacer is costly, so only then.
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(body, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  }
+}
+
+async function deliver(op: 'upsert' | 'remove', rows: Row[], ctx: RunScope<WebhookConfig>) {
+  const body = webhookBody(ctx.sync, op, ctx.keyColumn, rows);
+  const response = await post(ctx.http, ctx.config, ctx.secret, body, ctx.config.timeout_ms);
+  return sameForAll(rows, resultForStatus(response));
+}
+
+/** The same body from rows the warehouse already serialised: the JSON goes out untouched. */
+async function deliverJson(json: string, count: number, ctx: RunScope<WebhookConfig>) {
+  const body = `{"sync":${JSON.stringify(ctx.sync)},"op":"upsert","rows":${json}}`;
+  const response = await post(ctx.http, ctx.config, ctx.secret, body, ctx.config.timeout_ms);
+  const result = resultForStatus(response);
+  return Array.from({ length: count }, () => result);
+}
+
+export const webhook = defineDestination<WebhookConfig>({
+  type: 'webhook',
+  label: 'Webhook (JSON batches over HTTP POST)',
+  config: webhookConfigSchema,
+  modes: ['upsert', 'insert', 'mirror', 'add'],
+  batchSize: 500,
+  rateLimit: { requests: 1000, perSeconds: 1 },
+  batchSizeFor: (config) => config.batch_size,
+  rateLimitFor: (config) => config.rate_limit ?? { requests: 1000, perSeconds: 1 },
+  concurrencyFor: (config) => config.concurrency,
+  accountKey: (config) => `webhook:${new URL(targetUrl(config)).origin}`,
+  async check(config, ctx) {
+    // An empty batch: receivers treat it as a no-op, and it proves reachability, TLS and signing.
+    const response = await post(ctx.http, config, ctx.secret, JSON.stringify({ sync: 'check', op: 'upsert', rows: [] }), config.timeout_ms);
+    if (response.status < 200 || response.status >= 300) {
+      throw new DestinationError(`webhook answered ${describeResponse(response)}`, { hint: 'check url, headers and secret' });
+    }
+  },
+  upsert: (rows, ctx) => deliver('upsert', rows, ctx),
+  upsertJson: (json, count, ctx) => deliverJson(json, count, ctx),
+  remove: (rows, ctx) => deliver('remove', rows, ctx),
+});

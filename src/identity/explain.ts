@@ -1,0 +1,162 @@
+import { CdpError } from '../errors.js';
+import type { Project } from '../project/index.js';
+import { nodeSql } from './extract.js';
+import { typeNameCase } from './finalize.js';
+import { normalizeLiteralsQuery } from './normalize.js';
+import { planIdentity } from './plan.js';
+import { SqlRunner } from './runner.js';
+import { requireBuilt } from './stats.js';
+import { IdentityTables } from './tables.js';
+
+export interface ExplainedIdentifier {
+  idType: string;
+  value: string;
+}
+
+export interface ExplainLink {
+  from: ExplainedIdentifier;
+  to: ExplainedIdentifier;
+  /** A record on which both identifiers appear. */
+  source: string;
+  recordKey: string;
+  ts: Date | null;
+}
+
+export interface IdentityExplanation {
+  idType: string;
+  input: string;
+  /** The value as it links (normalised), or null when it is not a valid identifier of the type. */
+  normalized: string | null;
+  /** linked: in a profile; dropped: refused (junk, blocklist, invalid, quarantine, limit); unknown: never seen. */
+  status: 'linked' | 'dropped' | 'unknown';
+  dropped: Array<{ reason: string; detail: string | null; records: number }>;
+  profileId: string | null;
+  anchor: ExplainedIdentifier | null;
+  identifiers: Array<ExplainedIdentifier & { firstSeen: Date | null }>;
+  sources: Array<{ source: string; records: number }>;
+  /** The links from the value to the profile's anchor, one record each. */
+  chain: ExplainLink[];
+  /** Other profiles holding records that carry this value (when its links were dropped). */
+  seenWith: string[];
+}
+
+/**
+ * `cdp identity explain <id_type> <value>`: normalises the value with the same SQL as the build,
+ * finds its profile, and the shortest chain of records linking it to the profile's anchor.
+ */
+export async function explainIdentifier(project: Project, idType: string, value: string): Promise<IdentityExplanation> {
+  const config = project.config.identity;
+  if (!config) throw new CdpError('IDENTITY_INVALID', 'the config has no identity section', { location: { path: 'identity' }, hint: 'declare identity first' });
+  const plan = planIdentity(project, config);
+  const type = plan.types.find((x) => x.name === idType);
+  if (!type) {
+    throw new CdpError('INVALID_INPUT', `unknown id type ${idType}`, { hint: `use one of ${plan.types.map((x) => x.name).join(', ')}` });
+  }
+  const warehouse = await project.warehouse();
+  const sql = new SqlRunner(warehouse);
+  const d = sql.d;
+  const t = new IdentityTables(plan.schema);
+  await requireBuilt(sql, t);
+  const s = (name: Parameters<IdentityTables['state']>[0]) => sql.rel(t.state(name));
+
+  const [normalized] = await sql.query<{ norm: string | null }>(normalizeLiteralsQuery(d, type, [value]));
+  const norm = normalized?.norm ?? null;
+  const result: IdentityExplanation = {
+    idType,
+    input: value,
+    normalized: norm,
+    status: 'unknown',
+    dropped: [],
+    profileId: null,
+    anchor: null,
+    identifiers: [],
+    sources: [],
+    chain: [],
+    seenWith: [],
+  };
+  const candidates = [...new Set([norm, value.trim()].filter((v): v is string => v !== null))];
+  const dropped = await sql.query<{ reason: string; detail: string | null; records: number }>(
+    `SELECT reason, detail, records FROM ${sql.rel(t.output('dropped'))} WHERE id_type = ${d.literal(idType)} AND id_value IN (${candidates.map((c) => d.literal(c)).join(', ')})`,
+  );
+  result.dropped = dropped.map((r) => ({ reason: r.reason, detail: r.detail, records: Number(r.records) }));
+  if (result.dropped.length) result.status = 'dropped';
+  if (norm === null) return result;
+
+  const [node] = await sql.query<{ node: bigint | number; profile_id: string | null; comp: bigint | number }>(
+    `SELECT n.node, n.profile_id, n.comp FROM ${s('nodes')} n WHERE n.node = ${nodeSql(d, idType, d.literal(norm))}`,
+  );
+  if (!node) return result;
+  const nodeId = BigInt(node.node);
+  if (node.profile_id === null) {
+    const others = await sql.query<{ profile_id: string }>(
+      `SELECT DISTINCT n.profile_id FROM ${s('occurrences')} o
+       JOIN ${s('records')} r ON r.source = o.source AND r.record_key = o.record_key
+       JOIN ${s('nodes')} n ON n.node = r.center
+       WHERE o.node = ${nodeId} AND n.profile_id IS NOT NULL ORDER BY n.profile_id`,
+    );
+    result.seenWith = others.map((r) => r.profile_id);
+    return result;
+  }
+  result.status = 'linked';
+  result.profileId = node.profile_id;
+  const comp = BigInt(node.comp);
+  const members = await sql.query<{ node: bigint | number; id_type: string; id_value: string; first_seen: Date | null; tier: number }>(
+    `SELECT n.node, ${typeNameCase(sql, plan, 'n.tier')} AS id_type, dc.id_value, dc.first_seen, n.tier
+     FROM ${s('nodes')} n JOIN ${s('dictionary')} dc ON dc.node = n.node WHERE n.comp = ${comp}
+     ORDER BY CASE WHEN dc.first_seen IS NULL THEN 1 ELSE 0 END, dc.first_seen, n.tier, n.node`,
+  );
+  const byNode = new Map(members.map((m) => [BigInt(m.node), { idType: m.id_type, value: m.id_value }]));
+  result.identifiers = members.map((m) => ({ idType: m.id_type, value: m.id_value, firstSeen: m.first_seen }));
+  const anchorNode = BigInt(members[0]!.node);
+  result.anchor = byNode.get(anchorNode)!;
+  const sources = await sql.query<{ source: string; n: number }>(
+    `SELECT source, COUNT(*) AS n FROM ${sql.rel(t.output('resolved'))} WHERE profile_id = ${d.literal(node.profile_id)} GROUP BY source ORDER BY source`,
+  );
+  result.sources = sources.map((r) => ({ source: r.source, records: Number(r.n) }));
+
+  // Shortest path from the value to the anchor over the profile's links (a profile is small).
+  const edges = await sql.query<{ src: bigint | number; dst: bigint | number }>(
+    `SELECT e.src, e.dst FROM ${s('edges')} e JOIN ${s('nodes')} a ON a.node = e.src JOIN ${s('nodes')} b ON b.node = e.dst
+     WHERE a.comp = ${comp} AND b.comp = ${comp}`,
+  );
+  const path = shortestPath(nodeId, anchorNode, edges.map((e) => [BigInt(e.src), BigInt(e.dst)]));
+  for (let i = 0; i + 1 < path.length; i++) {
+    const [a, b] = [path[i]!, path[i + 1]!];
+    const [witness] = await sql.query<{ source: string; record_key: string; ts: Date | null }>(
+      `SELECT o1.source, o1.record_key, o1.ts FROM ${s('occurrences')} o1
+       JOIN ${s('occurrences')} o2 ON o2.source = o1.source AND o2.record_key = o1.record_key
+       WHERE o1.node = ${a} AND o2.node = ${b}
+       ORDER BY CASE WHEN o1.ts IS NULL THEN 1 ELSE 0 END, o1.ts, o1.source, o1.record_key ${d.limit(1)}`,
+    );
+    result.chain.push({ from: byNode.get(a)!, to: byNode.get(b)!, source: witness?.source ?? '?', recordKey: witness?.record_key ?? '?', ts: witness?.ts ?? null });
+  }
+  return result;
+}
+
+function shortestPath(from: bigint, to: bigint, edges: Array<[bigint, bigint]>): bigint[] {
+  const adjacent = new Map<bigint, bigint[]>();
+  const link = (a: bigint, b: bigint) => {
+    const list = adjacent.get(a);
+    if (list) list.push(b);
+    else adjacent.set(a, [b]);
+  };
+  for (const [a, b] of edges) {
+    link(a, b);
+    link(b, a);
+  }
+  const previous = new Map<bigint, bigint | null>([[from, null]]);
+  const queue = [from];
+  while (queue.length) {
+    const current = queue.shift()!;
+    if (current === to) break;
+    for (const next of adjacent.get(current) ?? []) {
+      if (previous.has(next)) continue;
+      previous.set(next, current);
+      queue.push(next);
+    }
+  }
+  if (!previous.has(to)) return [from];
+  const path: bigint[] = [];
+  for (let at: bigint | null = to; at !== null; at = previous.get(at) ?? null) path.unshift(at);
+  return path;
+}

@@ -1,0 +1,61 @@
+import type { ComparisonConfig, ComparisonLevelConfig } from '../../config/index.js';
+import type { Dialect } from '../../warehouse/index.js';
+
+/** Gamma value of the null level (either side missing): contributes nothing to the match weight. */
+export const NULL_LEVEL = -1;
+/** Gamma value of the "else" level (no listed level holds). */
+export const ELSE_LEVEL = 0;
+
+export interface LevelPlan {
+  /** Gamma value: listed levels get n..1 (most similar = n), else 0, null -1. */
+  gamma: number;
+  label: string;
+  exact: boolean;
+}
+
+export interface FieldPlan {
+  name: string;
+  /** Column of the pairs table holding this field's gamma. */
+  gammaColumn: string;
+  levels: LevelPlan[];
+  termFrequency: boolean;
+  config: ComparisonConfig;
+}
+
+export function planField(name: string, config: ComparisonConfig): FieldPlan {
+  const n = config.levels.length;
+  const levels: LevelPlan[] = [{ gamma: NULL_LEVEL, label: 'null', exact: false }];
+  config.levels.forEach((level, i) => levels.push({ gamma: n - i, label: levelLabel(level), exact: 'exact' in level }));
+  levels.push({ gamma: ELSE_LEVEL, label: 'else', exact: false });
+  return { name, gammaColumn: `g_${name}`, levels, termFrequency: config.termFrequency, config };
+}
+
+export function levelLabel(level: ComparisonLevelConfig): string {
+  if ('exact' in level) return 'exact';
+  if ('jaroWinkler' in level) return `jaro_winkler >= ${level.jaroWinkler}`;
+  if ('levenshtein' in level) return `levenshtein <= ${level.levenshtein}`;
+  return `within ${level.withinDays} day(s)`;
+}
+
+/** The SQL condition of one level comparing `l` and `r` (both non-null). */
+function levelCondition(d: Dialect, level: ComparisonLevelConfig, l: string, r: string): string {
+  if ('exact' in level) return `${l} = ${r}`;
+  if ('jaroWinkler' in level) return `${d.jaroWinkler(l, r)} >= ${d.literal(level.jaroWinkler)}`;
+  if ('levenshtein' in level) return `${d.levenshtein(l, r)} <= ${level.levenshtein}`;
+  const diff = d.dateDiff('day', d.tryCast(l, 'timestamp'), d.tryCast(r, 'timestamp'));
+  return `ABS(${diff}) <= ${level.withinDays}`;
+}
+
+/** `CASE ... END AS g_<field>`: the comparison vector element of one field for the pair (l, r). */
+export function gammaSql(d: Dialect, field: FieldPlan, leftAlias: string, rightAlias: string): string {
+  const l = `${leftAlias}.${d.quoteIdent(field.name)}`;
+  const r = `${rightAlias}.${d.quoteIdent(field.name)}`;
+  const n = field.config.levels.length;
+  const whens = field.config.levels.map((level, i) => `WHEN ${levelCondition(d, level, l, r)} THEN ${n - i}`).join(' ');
+  return `CASE WHEN ${l} IS NULL OR ${r} IS NULL THEN ${NULL_LEVEL} ${whens} ELSE ${ELSE_LEVEL} END AS ${d.quoteIdent(field.gammaColumn)}`;
+}
+
+/** A float literal typed as a double (DuckDB would read `0.9` as a DECIMAL and lose precision in products). */
+export function num(d: Dialect, value: number): string {
+  return `CAST(${d.literal(value)} AS ${d.typeName('number')})`;
+}

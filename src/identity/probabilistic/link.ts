@@ -1,0 +1,224 @@
+import type { ProbabilisticConfig } from '../../config/index.js';
+import { CdpError } from '../../errors.js';
+import type { Dialect, RelationRef } from '../../warehouse/index.js';
+import type { IdentityPlan } from '../plan.js';
+import type { SqlRunner } from '../runner.js';
+import type { IdentityTables } from '../tables.js';
+import { planFields, type ModelParams } from './model.js';
+import { runFellegiSunter } from './run.js';
+import { storeModel, storeLinks } from './store.js';
+import { thresholdWeight } from './score.js';
+
+export interface ProbabilisticLinkResult {
+  /** Scored candidate pairs. */
+  pairs: number;
+  /** Pairs at or above the threshold whose records were in different components. */
+  candidates: number;
+  /** Links that joined two components. */
+  linked: number;
+  /** Links refused by a guard rail (limits, exclusive types). */
+  refused: number;
+  params: ModelParams;
+  seconds: number;
+}
+
+const COLUMN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A field's value: a column, or a SQL expression over the source row; lower-cased, trimmed, '' as NULL. */
+function fieldSql(d: Dialect, expr: string): string {
+  const value = COLUMN.test(expr) ? `s.${d.quoteIdent(expr)}` : `(${expr})`;
+  return `NULLIF(LOWER(TRIM(${d.cast(value, 'string')})), '')`;
+}
+
+/** Config checks that need the plan: sources exist, every source maps every field used. */
+export function validateProbabilistic(plan: IdentityPlan, config: ProbabilisticConfig): void {
+  const fields = new Set([...Object.keys(config.comparisons), ...config.blocking.flat()]);
+  for (const [name, source] of Object.entries(config.sources)) {
+    if (!plan.sources.some((s) => s.name === name)) {
+      throw new CdpError('IDENTITY_INVALID', `probabilistic source "${name}" is not an identity source`, {
+        location: { path: `identity.probabilistic.sources.${name}` },
+        hint: `use one of: ${plan.sources.map((s) => s.name).join(', ')}`,
+      });
+    }
+    for (const field of fields) {
+      if (!(field in source.fields)) {
+        throw new CdpError('IDENTITY_INVALID', `probabilistic source "${name}" does not map field "${field}"`, {
+          location: { path: `identity.probabilistic.sources.${name}.fields` },
+          hint: `add ${field}: '<column or SQL expression>' (every compared or blocking field must be mapped in every source)`,
+        });
+      }
+    }
+  }
+  for (const type of config.exclusiveTypes ?? []) {
+    if (!plan.types.some((t) => t.name === type)) {
+      throw new CdpError('IDENTITY_INVALID', `exclusive type "${type}" is not an id type`, {
+        location: { path: 'identity.probabilistic.exclusiveTypes' },
+        hint: `use one of: ${plan.types.map((t) => t.name).join(', ')}`,
+      });
+    }
+  }
+}
+
+/**
+ * The identity build's probabilistic step. Runs after deterministic components are resolved
+ * (scratch `comp(node, tier, comp)`, `centers(source, record_key, center)`), before they are
+ * finalised into profiles:
+ * 1. the participating sources' records (those with a usable identifier, hence a center) are
+ *    scored by a Fellegi-Sunter model trained on them (parameters stored in `_identity_prob_params`);
+ * 2. pairs at or above the threshold whose records sit in different components are merged, one
+ *    best mutual link per component per round, and only when the merged component keeps every
+ *    limit: at most `maxPerProfile` values of a limited type, at most one value of an exclusive
+ *    type (default: the most trusted type, e.g. user_id) — unless only one side holds that type;
+ * 3. accepted links are appended to scratch `edges` with kind `probabilistic` and their
+ *    probability as score (so they are stored, explained and kept in raw components), and every
+ *    scored link above the threshold is kept in `_identity_prob_links` with its status.
+ */
+export async function linkProbabilistic(
+  sql: SqlRunner,
+  plan: IdentityPlan,
+  t: IdentityTables,
+  config: ProbabilisticConfig,
+  options: { say?: (line: string) => void } = {},
+): Promise<ProbabilisticLinkResult> {
+  const started = performance.now();
+  validateProbabilistic(plan, config);
+  const d = sql.d;
+  const r = (name: string) => sql.rel(t.tmp(name));
+  const scratch = (name: string) => t.tmp(`prob_${name}`);
+  const fieldNames = planFields(config).map((f) => f.name);
+  const allFields = [...new Set([...fieldNames, ...config.blocking.flat()])];
+
+  const selects = Object.entries(config.sources).map(([name, source]) => {
+    const s = plan.sources.find((x) => x.name === name)!;
+    return (
+      `SELECT ${d.literal(name)} AS source, ${d.cast(`s.${d.quoteIdent(s.key)}`, 'string')} AS record_key, ` +
+      `${allFields.map((f) => `${fieldSql(d, source.fields[f]!)} AS ${d.quoteIdent(f)}`).join(', ')} FROM ${d.relation(s.relation)} s`
+    );
+  });
+  const recs = scratch('records');
+  await sql.create(
+    recs,
+    `SELECT ROW_NUMBER() OVER (ORDER BY x.source, x.record_key) AS rid, x.*, c.center, k.comp
+     FROM (${selects.join(' UNION ALL ')}) x
+     JOIN ${r('centers')} c ON c.source = x.source AND c.record_key = x.record_key
+     JOIN ${r('comp')} k ON k.node = c.center`,
+  );
+  const detRows = await sql.query<{ n: number | null }>(
+    `SELECT SUM(CAST(n AS ${d.typeName('number')}) * (n - 1) / 2) AS n FROM (SELECT COUNT(*) AS n FROM ${sql.rel(recs)} GROUP BY comp) x`,
+  );
+  const fs = await runFellegiSunter(sql, { records: recs, config, scratch, deterministicPairs: Number(detRows[0]?.n ?? 0) });
+  const pairs = await sql.count(fs.scored);
+  await storeModel(sql, plan.schema, fs.params);
+  const minWeight = thresholdWeight(config);
+
+  // Candidate links between components: the best pair per component pair.
+  const cand = scratch('cand');
+  await sql.create(
+    cand,
+    `SELECT ca, cb, w, src, dst FROM (
+       SELECT CASE WHEN l.comp < r.comp THEN l.comp ELSE r.comp END AS ca, CASE WHEN l.comp < r.comp THEN r.comp ELSE l.comp END AS cb,
+              p.match_probability AS w, l.center AS src, r.center AS dst,
+              ROW_NUMBER() OVER (PARTITION BY CASE WHEN l.comp < r.comp THEN l.comp ELSE r.comp END, CASE WHEN l.comp < r.comp THEN r.comp ELSE l.comp END
+                                 ORDER BY p.match_weight DESC, l.center, r.center) AS rn
+       FROM ${sql.rel(fs.scored)} p JOIN ${sql.rel(recs)} l ON l.rid = p.rid_l JOIN ${sql.rel(recs)} r ON r.rid = p.rid_r
+       WHERE p.match_weight >= ${d.literal(minWeight)} AND l.comp <> r.comp) x
+     WHERE rn = 1`,
+  );
+  const candidates = await sql.count(cand);
+  const { linked, refused } = candidates > 0 ? await mergeUnderLimits(sql, plan, t, config, cand) : { linked: 0, refused: 0 };
+  await storeLinks(sql, plan.schema, { scored: fs.scored, records: recs, fields: fieldNames, minWeight, accepted: scratch('accepted') });
+  for (const name of ['cand', 'accepted', 'records', 'scored']) await sql.drop(scratch(name));
+  const seconds = (performance.now() - started) / 1000;
+  options.say?.(`probabilistic: ${pairs} pair(s) scored, ${linked} link(s) joined components, ${refused} refused by limits (${seconds.toFixed(1)}s)`);
+  return { pairs, candidates, linked, refused, params: fs.params, seconds };
+}
+
+/** (tier, limit) checked when two components join: maxPerProfile limits and exclusive types (limit 1). */
+function joinLimits(plan: IdentityPlan, config: ProbabilisticConfig): Array<{ tier: number; limit: number }> {
+  const exclusive = new Set(config.exclusiveTypes ?? (plan.types[0] ? [plan.types[0].name] : []));
+  return plan.types
+    .map((type) => ({ tier: type.tier, limit: Math.min(type.maxPerProfile ?? Infinity, exclusive.has(type.name) ? 1 : Infinity) }))
+    .filter((x) => Number.isFinite(x.limit));
+}
+
+/**
+ * Merges candidate component pairs (ca < cb, weight w) in rounds: each round takes the links
+ * that are the best of both their components (a matching: no chains, so a round's merges can be
+ * checked pair by pair), refuses those that would break a limit, applies the rest to `comp` and
+ * carries the remaining links over to the merged components.
+ */
+async function mergeUnderLimits(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables, config: ProbabilisticConfig, cand: RelationRef): Promise<{ linked: number; refused: number }> {
+  const d = sql.d;
+  const r = (ref: RelationRef) => sql.rel(ref);
+  const s = (name: string) => t.tmp(`prob_${name}`);
+  const limits = joinLimits(plan, config);
+  const comp = t.tmp('comp');
+  const accepted = s('accepted');
+  await sql.create(accepted, `SELECT src, dst, w FROM ${r(cand)} WHERE 1 = 0`);
+  let refused = 0;
+  for (let round = 0; ; round++) {
+    if ((await sql.count(cand)) === 0) break;
+    if (round >= plan.maxRounds) {
+      refused += await sql.count(cand);
+      break;
+    }
+    await sql.create(
+      s('mutual'),
+      `SELECT c.ca, c.cb, c.w, c.src, c.dst FROM ${r(cand)} c
+       JOIN (SELECT x, ca, cb, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
+             FROM (SELECT ca AS x, ca, cb, w FROM ${r(cand)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(cand)}) e) a
+         ON a.x = c.ca AND a.ca = c.ca AND a.cb = c.cb AND a.rk = 1
+       JOIN (SELECT x, ca, cb, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
+             FROM (SELECT ca AS x, ca, cb, w FROM ${r(cand)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(cand)}) e) b
+         ON b.x = c.cb AND b.ca = c.ca AND b.cb = c.cb AND b.rk = 1`,
+    );
+    const limitCase = limits.length ? `CASE k.tier ${limits.map((l) => `WHEN ${l.tier} THEN ${l.limit}`).join(' ')} END` : '0';
+    const tiers = limits.length ? limits.map((l) => l.tier).join(', ') : 'NULL';
+    await sql.create(
+      s('bad'),
+      limits.length
+        ? `SELECT DISTINCT m.ca, m.cb FROM ${r(s('mutual'))} m
+           JOIN (SELECT comp, tier, COUNT(*) AS n FROM ${r(comp)} WHERE tier IN (${tiers}) GROUP BY comp, tier) ka ON ka.comp = m.ca
+           JOIN (SELECT comp, tier, COUNT(*) AS n FROM ${r(comp)} WHERE tier IN (${tiers}) GROUP BY comp, tier) k ON k.comp = m.cb AND k.tier = ka.tier
+           WHERE ka.n + k.n > ${limitCase}`
+        : `SELECT ca, cb FROM ${r(s('mutual'))} WHERE 1 = 0`,
+    );
+    refused += await sql.count(s('bad'));
+    await sql.create(
+      s('ok'),
+      `SELECT m.* FROM ${r(s('mutual'))} m LEFT JOIN ${r(s('bad'))} b ON b.ca = m.ca AND b.cb = m.cb WHERE b.ca IS NULL`,
+    );
+    await sql.exec(`INSERT INTO ${r(accepted)} (src, dst, w) SELECT src, dst, w FROM ${r(s('ok'))}`);
+    // comp := ca for the nodes of every accepted cb.
+    const next = t.tmp('prob_comp_next');
+    await sql.create(next, `SELECT c.node, c.tier, COALESCE(o.ca, c.comp) AS comp FROM ${r(comp)} c LEFT JOIN ${r(s('ok'))} o ON o.cb = c.comp`);
+    await sql.drop(comp);
+    await sql.exec(d.renameTable(next, comp.name));
+    // The remaining links, on the merged components.
+    await sql.create(
+      s('cand_next'),
+      `SELECT ca, cb, w, src, dst FROM (
+         SELECT CASE WHEN a < b THEN a ELSE b END AS ca, CASE WHEN a < b THEN b ELSE a END AS cb, w, src, dst,
+                ROW_NUMBER() OVER (PARTITION BY CASE WHEN a < b THEN a ELSE b END, CASE WHEN a < b THEN b ELSE a END ORDER BY w DESC, src, dst) AS rn
+         FROM (SELECT COALESCE(oa.ca, c.ca) AS a, COALESCE(ob.ca, c.cb) AS b, c.w, c.src, c.dst
+               FROM ${r(cand)} c
+               LEFT JOIN ${r(s('mutual'))} m ON m.ca = c.ca AND m.cb = c.cb
+               LEFT JOIN ${r(s('ok'))} oa ON oa.cb = c.ca
+               LEFT JOIN ${r(s('ok'))} ob ON ob.cb = c.cb
+               WHERE m.ca IS NULL) x
+         WHERE a <> b) y
+       WHERE rn = 1`,
+    );
+    await sql.drop(cand);
+    await sql.exec(d.renameTable(s('cand_next'), cand.name));
+  }
+  for (const name of ['mutual', 'bad', 'ok']) await sql.drop(s(name));
+  const linked = await sql.count(accepted);
+  // The accepted links join the edges stage (stored in _identity_edges, read by explain and raw components).
+  await sql.exec(
+    `INSERT INTO ${r(t.tmp('edges'))} (src, dst, tier, src_tier, kind, score)
+     SELECT a.src, a.dst, nd.tier, ns.tier, 'probabilistic', a.w FROM ${r(accepted)} a
+     JOIN ${r(comp)} ns ON ns.node = a.src JOIN ${r(comp)} nd ON nd.node = a.dst`,
+  );
+  return { linked, refused };
+}

@@ -1,0 +1,77 @@
+import { logger } from '../logger.js';
+import type { Dialect, RelationRef, Row, Warehouse, WarehouseSession } from '../warehouse/index.js';
+
+/**
+ * The few statement shapes identity resolution is made of (create a table from a SELECT, drop it,
+ * count it), run against one warehouse session, with timings in the debug log. Tables are
+ * created with plain `CREATE TABLE ... AS`: one statement template for every dialect.
+ */
+export class SqlRunner {
+  readonly d: Dialect;
+  /** Statements run, for tests and the debug log. */
+  statements = 0;
+
+  private readonly catalog: Warehouse;
+
+  /**
+   * Statements run on `session` (the warehouse, or a transaction's session); catalog questions
+   * (does a table exist) go to the warehouse, since every engine's catalog differs.
+   */
+  constructor(session: Warehouse);
+  constructor(session: WarehouseSession, catalog: Warehouse);
+  constructor(
+    readonly session: WarehouseSession,
+    catalog?: Warehouse,
+  ) {
+    this.d = session.dialect;
+    this.catalog = catalog ?? (session as Warehouse);
+  }
+
+  rel(ref: RelationRef): string {
+    return this.d.relation(ref);
+  }
+
+  q(name: string): string {
+    return this.d.quoteIdent(name);
+  }
+
+  async exec(sql: string): Promise<void> {
+    const started = performance.now();
+    this.statements++;
+    await this.session.execute(sql);
+    // String literals can hold identifier values (blocklists): never logged.
+    const shape = sql.replace(/'(?:[^']|'')*'/g, "'?'").replace(/\s+/g, ' ').slice(0, 160);
+    logger.debug({ ms: Math.round(performance.now() - started), sql: shape }, 'identity sql');
+  }
+
+  async query<T extends Row = Row>(sql: string): Promise<T[]> {
+    this.statements++;
+    return this.session.query<T>(sql);
+  }
+
+  /** (Re)creates `target` as the result of `select`. */
+  async create(target: RelationRef, select: string): Promise<void> {
+    await this.drop(target);
+    await this.exec(`CREATE TABLE ${this.rel(target)} AS ${select}`);
+    const analyze = this.d.analyzeTable(target);
+    if (analyze) await this.exec(analyze);
+  }
+
+  async drop(target: RelationRef): Promise<void> {
+    await this.exec(`DROP TABLE IF EXISTS ${this.rel(target)}`);
+  }
+
+  async count(target: RelationRef | string, where = ''): Promise<number> {
+    const from = typeof target === 'string' ? `(${target}) x` : this.rel(target);
+    const rows = await this.query<{ n: number | bigint }>(`SELECT COUNT(*) AS n FROM ${from}${where ? ` WHERE ${where}` : ''}`);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async exists(target: RelationRef): Promise<boolean> {
+    return this.catalog.relationExists(target);
+  }
+
+  async tablesIn(schema: string): Promise<string[]> {
+    return (await this.catalog.listRelations(schema)).map((r) => r.name);
+  }
+}

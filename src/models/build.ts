@@ -1,0 +1,91 @@
+import { CdpError, isCdpError } from '../errors.js';
+import type { Project } from '../project/index.js';
+import type { RelationInfo } from '../warehouse/index.js';
+import { loadModels } from './load.js';
+import { executeBuild, planBuild, type BuildContext } from './materialize.js';
+import { checkInputs } from './preflight.js';
+import type { Model, ModelBuildResult } from './types.js';
+
+export interface BuildModelsOptions {
+  /** Selectors (`name`, `+name`, `name+`); all models when empty. */
+  select?: string[];
+  /** Rebuild incremental models from scratch. */
+  fullRefresh?: boolean;
+  onProgress?: (line: string) => void;
+  /** Called once per selected model, in build order, when it is built, failed or skipped. */
+  onResult?: (result: ModelBuildResult) => Promise<void> | void;
+}
+
+export interface BuildModelsOutcome {
+  results: ModelBuildResult[];
+  /** The first model failure (file and line of the model); later models were skipped. */
+  failure: CdpError | null;
+}
+
+const relationText = (model: Model) => `${model.relation.schema}.${model.relation.name}`;
+
+/**
+ * Builds the selected models in DAG order, one at a time, each in its own transaction. Problems
+ * found before building (template errors, cycles, unknown refs, missing sources) throw and
+ * nothing is built. A model that fails to build is reported and every model after it is skipped.
+ */
+export async function buildModels(project: Project, options: BuildModelsOptions = {}): Promise<BuildModelsOutcome> {
+  const say = options.onProgress ?? (() => undefined);
+  const graph = loadModels(project);
+  const selected = graph.select(options.select ?? []);
+  if (selected.length === 0) {
+    say(`no models in ${project.config.models.path}/`);
+    return { results: [], failure: null };
+  }
+  const warehouse = await project.warehouse();
+  await warehouse.createSchema(project.modelSchema);
+  await checkInputs(warehouse, graph, selected);
+  const existing = new Map<string, RelationInfo['kind']>((await warehouse.listRelations(project.modelSchema)).map((r) => [r.name, r.kind]));
+  const context: BuildContext = { warehouse, knownModels: graph.names, fullRefresh: options.fullRefresh ?? false, existing };
+
+  const results: ModelBuildResult[] = [];
+  let failure: CdpError | null = null;
+  let failedModel = '';
+  for (const [index, model] of selected.entries()) {
+    const step = `${index + 1} of ${selected.length}`;
+    const kind = model.config.materialized;
+    const startedAt = new Date();
+    const started = performance.now();
+    const base = { model: model.name, file: model.file, relation: model.relation, materialized: kind, startedAt };
+    let result: ModelBuildResult;
+    if (failure) {
+      result = { ...base, status: 'skipped', mode: null, rows: null, seconds: 0, finishedAt: startedAt, error: `skipped because ${failedModel} failed` };
+      say(`${step} SKIP ${kind} model ${relationText(model)} (${failedModel} failed)`);
+    } else {
+      say(`${step} START ${kind} model ${relationText(model)}`);
+      try {
+        const plan = await planBuild(model, context);
+        const { rows } = await executeBuild(warehouse, plan);
+        existing.set(model.name, kind === 'view' ? 'view' : 'table');
+        const seconds = (performance.now() - started) / 1000;
+        result = { ...base, status: 'success', mode: plan.mode, rows, seconds, finishedAt: new Date(), error: null };
+        const what = plan.mode === 'incremental' ? 'incremental' : kind;
+        say(`${step} OK ${what} model ${relationText(model)}${rows === null ? '' : ` ${rows.toLocaleString('en-US')} rows`} in ${seconds.toFixed(2)}s`);
+      } catch (error) {
+        failure = asModelError(model, error);
+        failedModel = model.name;
+        const seconds = (performance.now() - started) / 1000;
+        result = { ...base, status: 'error', mode: null, rows: null, seconds, finishedAt: new Date(), error: failure.oneLine() };
+        say(`${step} ERROR ${kind} model ${relationText(model)} in ${seconds.toFixed(2)}s: ${failure.oneLine()}`);
+      }
+    }
+    results.push(result);
+    await options.onResult?.(result);
+  }
+  return { results, failure };
+}
+
+function asModelError(model: Model, error: unknown): CdpError {
+  if (isCdpError(error) && error.location.file) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new CdpError('MODEL_SQL', `model ${model.name} failed: ${message.split('\n')[0]}`, {
+    location: { file: model.file, line: model.bodyLine },
+    hint: 'the relation in the warehouse was left as it was',
+    cause: error,
+  });
+}

@@ -1,0 +1,99 @@
+import { CdpError } from '../errors.js';
+import type { RelationInfo, Warehouse } from '../warehouse/index.js';
+import { configLine, renderModel } from './model.js';
+import { modelSqlError } from './sql-error.js';
+import type { Model } from './types.js';
+
+/** What a build needs to know about the world. */
+export interface BuildContext {
+  warehouse: Warehouse;
+  /** Names of all models (refs resolve against these). */
+  knownModels: ReadonlySet<string>;
+  /** Rebuild incremental models from scratch. */
+  fullRefresh: boolean;
+  /** Kind of relation already at each name in the model schema (one catalog read per run). */
+  existing: ReadonlyMap<string, RelationInfo['kind']>;
+}
+
+/** The statements that build one model, run in one transaction. */
+export interface BuildPlan {
+  model: Model;
+  mode: 'create' | 'incremental';
+  /** The rendered SELECT as embedded in the statements. */
+  sql: string;
+  statements: string[];
+}
+
+/** Trailing semicolons would break the statements the SELECT is embedded in; a final newline ends any `--` comment. */
+function asEmbeddable(rendered: string, model: Model): string {
+  let sql = rendered.trimEnd();
+  while (sql.endsWith(';')) sql = sql.slice(0, -1).trimEnd();
+  if (sql.trim() === '') {
+    throw new CdpError('MODEL_PARSE', `model ${model.name} renders no SQL`, {
+      location: { file: model.file, line: 1 },
+      hint: 'a model is one SELECT statement',
+    });
+  }
+  return `${sql}\n`;
+}
+
+/**
+ * Decides how to build a model and renders the statements:
+ * - view: create or replace the view;
+ * - table, or incremental on its first run / --full-refresh: create or replace the table;
+ * - incremental otherwise: merge the new rows by unique_key, or insert them when there is none.
+ * A relation of the other kind (a view where a table goes) is dropped in the same transaction.
+ */
+export async function planBuild(model: Model, context: BuildContext): Promise<BuildPlan> {
+  const { warehouse } = context;
+  const dialect = warehouse.dialect;
+  const target = model.relation;
+  const existing = context.existing.get(model.name);
+  const { materialized } = model.config;
+  const incremental = materialized === 'incremental' && existing === 'table' && !context.fullRefresh;
+  const render = (isIncremental: boolean) =>
+    asEmbeddable(renderModel(model, context.knownModels, { dialect, modelSchema: target.schema, isIncremental }), model);
+
+  if (!incremental) {
+    const sql = render(false);
+    const kind = materialized === 'view' ? 'view' : 'table';
+    const replaceOther = existing && existing !== kind ? [dialect.dropRelation(target, existing)] : [];
+    const create = kind === 'view' ? dialect.createOrReplaceViewAs(target, sql) : dialect.createOrReplaceTableAs(target, sql);
+    return { model, mode: 'create', sql, statements: [...replaceOther, ...create] };
+  }
+
+  const sql = render(true);
+  const columns = (await warehouse.listColumns(target)).map((column) => column.name);
+  const keys = model.config.uniqueKey;
+  const missing = keys.filter((key) => !columns.includes(key));
+  if (missing.length) {
+    throw new CdpError('MODEL_PARSE', `unique_key ${missing.join(', ')} of model ${model.name} is not a column of ${target.schema}.${target.name}`, {
+      location: { file: model.file, line: configLine(model) },
+      hint: `columns are: ${columns.join(', ')}; or rebuild with --full-refresh after changing the columns`,
+    });
+  }
+  const q = (column: string) => dialect.quoteIdent(column);
+  const statements = keys.length
+    ? dialect.merge({ target, source: sql, keys, insertColumns: columns, updateColumns: columns.filter((c) => !keys.includes(c)) })
+    : [`INSERT INTO ${dialect.relation(target)} (${columns.map(q).join(', ')}) SELECT ${columns.map(q).join(', ')} FROM (${sql}) AS cdp_increment`];
+  return { model, mode: 'incremental', sql, statements };
+}
+
+/**
+ * Runs a plan's statements in one transaction, so a failure leaves the previous relation as it
+ * was, then counts the rows of tables (views are not counted: that would run their query).
+ */
+export async function executeBuild(warehouse: Warehouse, plan: BuildPlan): Promise<{ rows: number | null }> {
+  await warehouse.transaction(async (session) => {
+    for (const statement of plan.statements) {
+      try {
+        await session.execute(statement);
+      } catch (error) {
+        throw modelSqlError(plan.model, statement, plan.sql, error);
+      }
+    }
+  });
+  if (plan.model.config.materialized === 'view') return { rows: null };
+  const [row] = await warehouse.query<{ n: number | bigint }>(`SELECT COUNT(*) AS n FROM ${warehouse.dialect.relation(plan.model.relation)}`);
+  return { rows: Number(row?.n ?? 0) };
+}

@@ -1,0 +1,69 @@
+import { buildIdentity, type IdentityBuildResult } from '../identity/index.js';
+import { logger } from '../logger.js';
+import { buildModels, type ModelBuildResult } from '../models/index.js';
+import type { Project } from '../project/index.js';
+import type { ModelBuildRecord } from '../state/index.js';
+
+export interface RunOptions {
+  /** Model selectors (`name`, `+name`, `name+`, `+name+`). With a selection, identity is not rebuilt. */
+  select?: string[];
+  /** Rebuild incremental models (and identity) from scratch. */
+  fullRefresh?: boolean;
+  /** One human-readable line per step: which model, materialization, rows, seconds. */
+  onProgress?: (line: string) => void;
+}
+
+export interface RunSummary {
+  models: ModelBuildResult[];
+  identity?: IdentityBuildResult;
+  seconds: number;
+}
+
+/**
+ * Where builds are remembered. The state store is the project's record of what ran; a store that
+ * cannot be opened or written must not fail a warehouse build that already happened, so its
+ * errors are logged and the run goes on.
+ */
+async function buildRecorder(project: Project): Promise<(record: ModelBuildRecord) => Promise<void>> {
+  try {
+    const store = await project.state();
+    return async (record) => {
+      try {
+        await store.modelBuilds.record(record);
+      } catch (error) {
+        logger.warn({ model: record.model, err: (error as Error).message }, 'could not record the model build in the state store');
+      }
+    };
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, 'state store unavailable; model builds are not recorded');
+    return async () => undefined;
+  }
+}
+
+/**
+ * `cdp run`: builds the selected models in DAG order, records each build in the state store, then
+ * (when identity is configured and nothing was selected) rebuilds the identity graph and profiles.
+ * Throws the first model failure (naming its file and line) after recording every model's outcome;
+ * the models after it are skipped and identity is not run.
+ */
+export async function runProject(project: Project, options: RunOptions = {}): Promise<RunSummary> {
+  const started = performance.now();
+  const record = await buildRecorder(project);
+  const { results, failure } = await buildModels(project, {
+    select: options.select,
+    fullRefresh: options.fullRefresh,
+    onProgress: options.onProgress,
+    onResult: (result) =>
+      record({ model: result.model, startedAt: result.startedAt, finishedAt: result.finishedAt, rows: result.rows, status: result.status, error: result.error }),
+  });
+  if (failure) throw failure;
+  const summary: RunSummary = { models: results, seconds: 0 };
+  const selected = (options.select ?? []).some((selector) => selector.trim() !== '');
+  if (project.config.identity && !selected) {
+    options.onProgress?.('identity: building the identity graph and profiles');
+    const identityOptions = { full: options.fullRefresh, onProgress: options.onProgress };
+    summary.identity = await buildIdentity(project, identityOptions);
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}

@@ -1,0 +1,4 @@
+export { loadSecretKey, parseSecretKey, type SecretKey, type LoadKeyOptions } from './key.js';
+export { encryptSecret, decryptSecret } from './cipher.js';
+export { SecretStore } from './store.js';
+export { secretResolver, isStoredSecretRef, revealStoredSecrets, scrubSecrets, type SecretResolver } from './resolve.js';

@@ -1,0 +1,50 @@
+import { resolveEnvSecret, type SecretRef } from '../config/index.js';
+import type { SecretStore } from './store.js';
+
+/** Turns a secret reference into its value: `{env}` from the environment, `{secret}` from the store. */
+export type SecretResolver = (ref: SecretRef, path: string) => Promise<string>;
+
+export function secretResolver(store: SecretStore, env: NodeJS.ProcessEnv = process.env): SecretResolver {
+  return async (ref, path) => ('secret' in ref ? store.reveal(ref.secret) : resolveEnvSecret(ref, path, env));
+}
+
+export function isStoredSecretRef(value: unknown): value is { secret: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { secret?: unknown }).secret === 'string'
+  );
+}
+
+/**
+ * A copy of `config` with every `{secret: name}` replaced by its plaintext (for handing to a
+ * destination's check/send, in memory only). Returns the plaintexts too, so callers can scrub
+ * them from error messages.
+ */
+export async function revealStoredSecrets(config: unknown, store: SecretStore): Promise<{ config: unknown; revealed: string[] }> {
+  const revealed: string[] = [];
+  async function walk(value: unknown): Promise<unknown> {
+    if (isStoredSecretRef(value)) {
+      const plain = await store.reveal(value.secret);
+      revealed.push(plain);
+      return plain;
+    }
+    if (Array.isArray(value)) return Promise.all(value.map(walk));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) out[key] = await walk(item);
+      return out;
+    }
+    return value;
+  }
+  return { config: await walk(config), revealed };
+}
+
+/** Replaces every occurrence of the given secrets in a text (error messages from vendors). */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  return out;
+}

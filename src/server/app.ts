@@ -1,0 +1,201 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { CdpError } from '../errors.js';
+import type { Project } from '../project/index.js';
+import { createContext, type ContextOptions, type ServerContext } from './context.js';
+import { HttpError, toApiError } from './errors.js';
+import { buildOpenApi } from './openapi.js';
+import { readBearer, readCookie, SESSION_COOKIE, type Principal } from './principal.js';
+import { registerRoutes, route, type AnyRouteSpec } from './routing.js';
+import { allRoutes } from './routes/index.js';
+
+export interface AppOptions extends ContextOptions {
+  /** A context built already (cdp serve shares one between the app and the scheduler). */
+  context?: ServerContext;
+  /** Largest JSON body accepted (default '1mb'); larger → 413 PAYLOAD_TOO_LARGE. */
+  bodyLimit?: string;
+  /** Express "trust proxy": set when behind a TLS-terminating proxy so cookies get `Secure`. */
+  trustProxy?: boolean | number | string;
+  /** Built web UI to serve (default: the package's web/dist when it exists); null: none. */
+  webDir?: string | null;
+  version?: string;
+}
+
+const apps = new WeakMap<Express, { routes: readonly AnyRouteSpec[]; context: ServerContext }>();
+
+/** The route specs an app registered (access rule, schemas): what the OpenAPI document and the role-matrix test walk. */
+export function routeTable(app: Express): readonly AnyRouteSpec[] {
+  const entry = apps.get(app);
+  if (!entry) throw new Error('not an app made by createApp');
+  return entry.routes;
+}
+
+export function appContext(app: Express): ServerContext {
+  const entry = apps.get(app);
+  if (!entry) throw new Error('not an app made by createApp');
+  return entry.context;
+}
+
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/**
+ * The service's Express app: JSON REST API under /api (thin routes → services), auth, errors as
+ * `{error: {code, message, path}}`, the OpenAPI document, and the built web UI with SPA fallback.
+ */
+export async function createApp(project: Project, options: AppOptions = {}): Promise<Express> {
+  const ctx = options.context ?? (await createContext(project, options));
+  const version = options.version ?? '0.1.0';
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ?? false);
+  // Integers beyond 2^53 come back from the warehouse as bigint: JSON has no such type.
+  app.set('json replacer', (_key: string, value: unknown) =>
+    typeof value === 'bigint' ? (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString()) : value,
+  );
+
+  const principals = new WeakMap<Request, Principal | null>();
+  async function authenticate(req: Request): Promise<Principal | null> {
+    if (principals.has(req)) return principals.get(req)!;
+    const principal = await resolvePrincipal(ctx, req);
+    principals.set(req, principal);
+    return principal;
+  }
+
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'same-origin');
+    if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
+    res.on('finish', () => {
+      // The route pattern, never the URL: query strings carry identifiers (emails) on profile lookups.
+      const principal = principals.get(req);
+      ctx.log.info(
+        {
+          method: req.method,
+          route: (req.route as { path?: string } | undefined)?.path ?? (req.path.startsWith('/api') ? '(no route)' : '(static)'),
+          status: res.statusCode,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+          ...(principal ? { userId: principal.user.id, via: principal.via } : {}),
+        },
+        'http request',
+      );
+    });
+    next();
+  });
+  app.use('/api', express.json({ limit: options.bodyLimit ?? '1mb', strict: true }));
+
+  const router = express.Router();
+  const specs: AnyRouteSpec[] = [...allRoutes(ctx, version)];
+  specs.push(
+    route({
+      method: 'get',
+      path: '/api/openapi.json',
+      access: 'public',
+      tag: 'service',
+      summary: 'This API’s OpenAPI 3.1 document',
+      handler: () => openapi,
+    }),
+  );
+  const openapi = buildOpenApi(specs, version);
+  registerRoutes(router, specs, { authenticate, checkOrigin });
+  app.use(router);
+
+  app.use('/api', (req) => {
+    throw new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`, null, 'GET /api/openapi.json lists the routes');
+  });
+  serveWeb(app, options.webDir === undefined ? DEFAULT_WEB_DIR : options.webDir);
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const mapped = toApiError(bodyParserError(error) ?? error);
+    if (mapped.internal) {
+      const detail = error instanceof CdpError ? { code: error.code, message: error.message } : { err: error };
+      ctx.log.error({ ...detail, method: req.method, route: (req.route as { path?: string } | undefined)?.path }, 'request failed');
+    }
+    if (res.headersSent) return;
+    res.status(mapped.status).json(mapped.body);
+  });
+
+  apps.set(app, { routes: specs, context: ctx });
+  return app;
+}
+
+/** Maps body-parser failures (thrown before any route) to API errors. */
+function bodyParserError(error: unknown): HttpError | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  const { type, status } = error as { type?: unknown; status?: unknown };
+  switch (type) {
+    case 'entity.too.large':
+      return new HttpError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large', 'body', 'send a smaller body');
+    case 'entity.parse.failed':
+      return new HttpError(400, 'MALFORMED_JSON', 'the request body is not valid JSON', 'body', 'send a JSON object with Content-Type: application/json');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpError(415, 'INVALID_INPUT', 'unsupported body encoding', 'body', 'send UTF-8 JSON');
+    default:
+      return typeof status === 'number' && status >= 400 && status < 500
+        ? new HttpError(status, 'INVALID_INPUT', 'the request body could not be read', 'body')
+        : undefined;
+  }
+}
+
+async function resolvePrincipal(ctx: ServerContext, req: Request): Promise<Principal | null> {
+  const bearer = readBearer(req);
+  if (bearer !== undefined || req.headers.authorization !== undefined) {
+    // A presented but bad credential is a 401, never a silent fallback to the cookie.
+    if (!bearer) return null;
+    const token = await ctx.tokens.resolve(bearer);
+    if (!token) return null;
+    const user = await ctx.users.get(token.userId);
+    if (!user || user.disabled) return null;
+    return { user, via: 'token', tokenId: token.id, sessionToken: null };
+  }
+  const sessionToken = readCookie(req, SESSION_COOKIE);
+  if (!sessionToken) return null;
+  const userId = await ctx.sessions.resolve(sessionToken);
+  if (userId === undefined) return null;
+  const user = await ctx.users.get(userId);
+  if (!user || user.disabled) return null;
+  return { user, via: 'session', tokenId: null, sessionToken };
+}
+
+/**
+ * Cookie-authenticated writes must come from this site: SameSite=Lax already keeps the cookie off
+ * cross-site POSTs; this refuses what still gets through (older browsers, same-site subdomains).
+ */
+function checkOrigin(req: Request, principal: Principal): void {
+  if (principal.via !== 'session') return;
+  if (req.headers['sec-fetch-site'] === 'cross-site') {
+    throw new CdpError('FORBIDDEN', 'cross-site request refused', { hint: 'call the API from the CDP web UI, or use an API token' });
+  }
+  const origin = req.headers.origin;
+  if (origin === undefined || origin === 'null') return;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    throw new CdpError('FORBIDDEN', 'cross-site request refused', { hint: 'bad Origin header' });
+  }
+  // req.host is the Host header (X-Forwarded-Host behind a trusted proxy), with its port.
+  if (host !== req.host) {
+    throw new CdpError('FORBIDDEN', 'cross-site request refused', { hint: 'call the API from the CDP web UI, or use an API token' });
+  }
+}
+
+/** Serves the built UI; every other non-API GET gets index.html so client-side routes load. */
+function serveWeb(app: Express, webDir: string | null): void {
+  const index = webDir ? join(webDir, 'index.html') : null;
+  if (!webDir || !index || !existsSync(index)) {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send('CDP service. The web UI is not built (npm run build); the API is under /api (see /api/openapi.json).\n');
+    });
+    return;
+  }
+  app.use(express.static(webDir, { index: false, maxAge: '1h', setHeaders: (res, path) => path.endsWith('.html') && res.setHeader('Cache-Control', 'no-cache') }));
+  app.use((req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path.startsWith('/api')) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
+}

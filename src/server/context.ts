@@ -1,0 +1,85 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { AuditLog } from '../audit/index.js';
+import { ApiTokenStore, SessionStore, UserStore, DEFAULT_SESSION_TTL_MS } from '../auth/index.js';
+import { logger as defaultLogger } from '../logger.js';
+import type { Project } from '../project/index.js';
+import { Scheduler, type JobSource } from '../scheduler/index.js';
+import { loadSecretKey, SecretStore, type SecretKey } from '../secrets/index.js';
+import type { StateStore } from '../state/index.js';
+import { builtInDestinationCatalog } from './services/destinationCatalog.js';
+import { DestinationService } from './services/destinations.js';
+import { SyncService } from './services/syncs.js';
+import { projectJobSource } from './services/jobs.js';
+
+/** Everything a route handler may reach: the project, the state store's repositories, the scheduler. */
+export interface ServerContext {
+  readonly project: Project;
+  readonly store: StateStore;
+  readonly knex: Knex;
+  readonly log: Logger;
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  readonly tokens: ApiTokenStore;
+  readonly secrets: SecretStore;
+  readonly audit: AuditLog;
+  readonly destinations: DestinationService;
+  readonly syncs: SyncService;
+  readonly scheduler: Scheduler;
+  readonly sessionTtlMs: number;
+}
+
+export interface ContextOptions {
+  /** The state store (default: the project's, migrated on open). */
+  store?: StateStore;
+  logger?: Logger;
+  /** Secret-encryption key (default: CDP_SECRET_KEY, or the development key file). */
+  secretKey?: SecretKey;
+  env?: NodeJS.ProcessEnv;
+  /** A scheduler to share (cdp serve starts one); default: one that only runs jobs on demand. */
+  scheduler?: Scheduler;
+  /** What the default scheduler runs (tests inject fakes). */
+  jobs?: JobSource;
+  sessionTtlMs?: number;
+  /** Cron for scheduled model builds (default scheduler only). */
+  modelsCron?: string | null;
+  /** Time zone of cron schedules (default: the process's). */
+  timezone?: string;
+}
+
+export async function createContext(project: Project, options: ContextOptions = {}): Promise<ServerContext> {
+  const log = options.logger ?? defaultLogger;
+  const store = options.store ?? (await project.state());
+  const knex = store.knex;
+  const key = options.secretKey ?? loadSecretKey({ env: options.env ?? process.env, projectDir: project.dir, log });
+  const secrets = new SecretStore(knex, key);
+  const audit = new AuditLog(knex);
+  const destinations = new DestinationService(knex, secrets, audit);
+  destinations.useCatalog(builtInDestinationCatalog(project.dir, log));
+  const syncs = new SyncService(project, knex, destinations, secrets, audit);
+  const scheduler =
+    options.scheduler ?? new Scheduler({
+      knex,
+      jobs: options.jobs ?? projectJobSource(project, { syncs, log }),
+      log,
+      audit,
+      modelsCron: options.modelsCron ?? null,
+      ...(options.timezone ? { timezone: options.timezone } : {}),
+    });
+  const sessionTtlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  return {
+    project,
+    store,
+    knex,
+    log,
+    users: new UserStore(knex),
+    sessions: new SessionStore(knex, sessionTtlMs),
+    tokens: new ApiTokenStore(knex),
+    secrets,
+    audit,
+    destinations,
+    syncs,
+    scheduler,
+    sessionTtlMs,
+  };
+}

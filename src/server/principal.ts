@@ -1,0 +1,44 @@
+import type { Request } from 'express';
+import type { Actor } from '../audit/index.js';
+import type { User } from '../auth/index.js';
+
+/** Who is calling: a user, through a browser session or an API token. */
+export interface Principal {
+  user: User;
+  via: 'session' | 'token';
+  tokenId: number | null;
+  /** The raw session token (to log out); null for API tokens. */
+  sessionToken: string | null;
+}
+
+export function actorOf(principal: Principal): Actor {
+  return { type: principal.via === 'session' ? 'user' : 'token', id: String(principal.user.id), email: principal.user.email };
+}
+
+export const SESSION_COOKIE = 'cdp_session';
+
+/** Reads one cookie from the Cookie header (no dependency needed for one name). */
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The bearer token of an `Authorization: Bearer ...` header. */
+export function readBearer(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}

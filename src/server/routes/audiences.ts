@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import type { ServerContext } from '../context.js';
+import { actorOf } from '../principal.js';
+import { route, type AnyRouteSpec } from '../routing.js';
+import { AudienceService, audienceDefinitionSchema, audienceInputSchema, dialectSchema } from '../services/audiences.js';
+import { syncsUsingAudience } from '../services/syncs.js';
+
+const nameParams = z.object({ name: z.string().min(1).max(200) }).strict();
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+const listQuery = z.object({ counts: flag.optional().describe('include each audience’s member count') }).strict();
+const deleteQuery = z.object({ force: flag.optional().describe('delete even when syncs use it') }).strict();
+const previewQuery = z
+  .object({
+    limit: z.coerce.number().int().min(0).max(1000).optional(),
+    traits: z.string().max(2000).optional().describe('comma-separated traits for the sample columns'),
+  })
+  .strict();
+const sqlQuery = z.object({ dialect: dialectSchema.optional() }).strict();
+const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
+
+const draftBody = z.object({ definition: audienceDefinitionSchema }).strict();
+const previewBody = z
+  .object({
+    definition: audienceDefinitionSchema,
+    limit: z.number().int().min(0).max(1000).optional(),
+    traits: z.array(z.string().min(1)).max(100).optional(),
+  })
+  .strict();
+const sqlBody = z.object({ definition: audienceDefinitionSchema, dialect: dialectSchema.optional() }).strict();
+const overlapBody = z.object({ audiences: z.array(audienceInputSchema).min(2).max(8) }).strict();
+
+const traitsList = (text: string | undefined): string[] | undefined => text?.split(',').map((t) => t.trim()).filter(Boolean);
+
+export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
+  const audiences = new AudienceService(ctx);
+  return [
+    route({
+      method: 'get',
+      path: '/api/audiences',
+      access: 'read',
+      tag: 'audiences',
+      summary: 'List audiences (files in git and saved in the UI); ?counts=true adds member counts',
+      query: listQuery,
+      handler: ({ query }) => audiences.list(query.counts ?? false),
+    }),
+    route({
+      method: 'get',
+      path: '/api/audience-catalog',
+      access: 'read',
+      tag: 'audiences',
+      summary: 'What conditions can use: traits with their kinds, events with their properties',
+      handler: () => audiences.catalog(),
+    }),
+    route({
+      method: 'post',
+      path: '/api/audiences',
+      access: 'audiences:write',
+      tag: 'audiences',
+      summary: 'Save a new audience (validated against the warehouse); 409 if the name exists',
+      body: audienceDefinitionSchema,
+      status: 201,
+      handler: ({ body, principal }) => audiences.create(body, actorOf(principal!)),
+    }),
+    route({
+      method: 'post',
+      path: '/api/audiences/count',
+      access: 'read',
+      tag: 'audiences',
+      summary: 'Count the members of a draft definition (no save)',
+      body: draftBody,
+      handler: ({ body }) => audiences.count(body.definition, 'body.definition'),
+    }),
+    route({
+      method: 'post',
+      path: '/api/audiences/preview',
+      access: 'profiles:read',
+      tag: 'audiences',
+      summary: 'Count, per-condition funnel and a sample of members of a draft definition',
+      body: previewBody,
+      handler: ({ body }) => audiences.preview(body.definition, 'body.definition', { limit: body.limit, traits: body.traits }),
+    }),
+    route({
+      method: 'post',
+      path: '/api/audiences/sql',
+      access: 'read',
+      tag: 'audiences',
+      summary: 'The SQL of a draft definition ("show SQL")',
+      body: sqlBody,
+      handler: ({ body }) => audiences.sql(body.definition, 'body.definition', body.dialect),
+    }),
+    route({
+      method: 'post',
+      path: '/api/audiences/overlap',
+      access: 'read',
+      tag: 'audiences',
+      summary: 'Overlap of 2–8 audiences (names or drafts): sizes, intersections, Venn regions',
+      body: overlapBody,
+      handler: ({ body }) => audiences.overlap(body.audiences),
+    }),
+    route({
+      method: 'get',
+      path: '/api/audiences/:name',
+      access: 'read',
+      tag: 'audiences',
+      summary: 'One audience with its definition',
+      params: nameParams,
+      handler: ({ params }) => audiences.get(params.name),
+    }),
+    route({
+      method: 'put',
+      path: '/api/audiences/:name',
+      access: 'audiences:write',
+      tag: 'audiences',
+      summary: 'Replace the definition of an audience saved in the UI (file audiences are edited in git)',
+      params: nameParams,
+      body: audienceDefinitionSchema,
+      handler: ({ params, body, principal }) => audiences.update(params.name, body, actorOf(principal!)),
+    }),
+    route({
+      method: 'delete',
+      path: '/api/audiences/:name',
+      access: 'audiences:write',
+      tag: 'audiences',
+      summary: 'Delete an audience saved in the UI; 409 while syncs use it unless ?force=true',
+      params: nameParams,
+      query: deleteQuery,
+      status: 204,
+      async handler({ params, query, principal }) {
+        const usedBy = await syncsUsingAudience(ctx, params.name);
+        await audiences.remove(params.name, actorOf(principal!), usedBy, query.force ?? false);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/audiences/:name/count',
+      access: 'read',
+      tag: 'audiences',
+      summary: 'Member count of a saved audience',
+      params: nameParams,
+      handler: ({ params }) => audiences.count(params.name, 'params.name'),
+    }),
+    route({
+      method: 'get',
+      path: '/api/audiences/:name/preview',
+      access: 'profiles:read',
+      tag: 'audiences',
+      summary: 'Count, funnel and a sample of members of a saved audience',
+      params: nameParams,
+      query: previewQuery,
+      handler: ({ params, query }) => audiences.preview(params.name, 'params.name', { limit: query.limit, traits: traitsList(query.traits) }),
+    }),
+    route({
+      method: 'get',
+      path: '/api/audiences/:name/sql',
+      access: 'read',
+      tag: 'audiences',
+      summary: 'The SQL of a saved audience',
+      params: nameParams,
+      query: sqlQuery,
+      handler: ({ params, query }) => audiences.sql(params.name, 'params.name', query.dialect),
+    }),
+    route({
+      method: 'get',
+      path: '/api/audiences/:name/history',
+      access: 'read',
+      tag: 'audiences',
+      summary: 'Size history of an audience (from membership snapshots), newest first',
+      params: nameParams,
+      query: historyQuery,
+      handler: ({ params, query }) => audiences.history(params.name, query.limit),
+    }),
+  ];
+}

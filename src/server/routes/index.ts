@@ -1,0 +1,32 @@
+import type { ServerContext } from '../context.js';
+import type { AnyRouteSpec } from '../routing.js';
+import { audienceRoutes } from './audiences.js';
+import { auditRoutes } from './audit.js';
+import { authRoutes } from './auth.js';
+import { destinationRoutes } from './destinations.js';
+import { healthRoutes } from './health.js';
+import { identityRoutes } from './identity.js';
+import { modelRoutes } from './models.js';
+import { scheduleRoutes } from './schedules.js';
+import { secretRoutes } from './secrets.js';
+import { syncRoutes } from './syncs.js';
+import { tokenRoutes } from './tokens.js';
+import { userRoutes } from './users.js';
+
+/** Every API route, one file per resource. */
+export function allRoutes(ctx: ServerContext, version: string): AnyRouteSpec[] {
+  return [
+    ...healthRoutes(ctx, version),
+    ...authRoutes(ctx),
+    ...modelRoutes(ctx),
+    ...identityRoutes(ctx),
+    ...audienceRoutes(ctx),
+    ...destinationRoutes(ctx),
+    ...secretRoutes(ctx),
+    ...syncRoutes(ctx),
+    ...scheduleRoutes(ctx),
+    ...userRoutes(ctx),
+    ...tokenRoutes(ctx),
+    ...auditRoutes(ctx),
+  ];
+}

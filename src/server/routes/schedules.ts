@@ -1,0 +1,15 @@
+import type { ServerContext } from '../context.js';
+import { route, type AnyRouteSpec } from '../routing.js';
+
+export function scheduleRoutes(ctx: ServerContext): AnyRouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/api/schedules',
+      access: 'read',
+      tag: 'schedules',
+      summary: 'Every scheduled job (model build, syncs): cron, paused, next fire, last run, running now',
+      handler: () => ctx.scheduler.status(),
+    }),
+  ];
+}

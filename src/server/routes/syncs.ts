@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { syncJobKey } from '../../scheduler/index.js';
+import type { ServerContext } from '../context.js';
+import { actorOf } from '../principal.js';
+import { route, type AnyRouteSpec } from '../routing.js';
+import { uiSyncCreateSchema, uiSyncUpdateSchema } from '../services/syncs.js';
+
+const nameParams = z.object({ name: z.string().min(1).max(200) }).strict();
+const runParams = z.object({ name: z.string().min(1).max(200), runId: z.string().min(1).max(64) }).strict();
+const runsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(20) }).strict();
+const rowsQuery = z
+  .object({
+    status: z.enum(['ok', 'rejected', 'retryable']).optional(),
+    key: z.string().min(1).max(512).optional(),
+    limit: z.coerce.number().int().min(1).max(5000).default(100),
+  })
+  .strict();
+const runBody = z.object({ full: z.boolean().optional().describe('resend every current row, changed or not') }).strict();
+const emptyBody = z.object({}).strict();
+
+export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
+  const syncs = ctx.syncs;
+  return [
+    route({
+      method: 'get',
+      path: '/api/syncs',
+      access: 'read',
+      tag: 'syncs',
+      summary: 'Every sync (git files and UI-made) with its last run; invalid files with why',
+      handler: () => syncs.list(),
+    }),
+    route({
+      method: 'post',
+      path: '/api/syncs',
+      access: 'syncs:write',
+      tag: 'syncs',
+      summary: 'Create a sync from an audience or model to a stored destination',
+      body: uiSyncCreateSchema,
+      status: 201,
+      async handler({ body, principal }) {
+        const view = await syncs.create(body, actorOf(principal!));
+        await ctx.scheduler.reload();
+        return view;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/syncs/:name',
+      access: 'read',
+      tag: 'syncs',
+      summary: 'One sync with its recent runs',
+      params: nameParams,
+      handler: ({ params }) => syncs.get(params.name),
+    }),
+    route({
+      method: 'put',
+      path: '/api/syncs/:name',
+      access: 'syncs:write',
+      tag: 'syncs',
+      summary: 'Replace a UI-made sync (git syncs are changed in git: 409)',
+      params: nameParams,
+      body: uiSyncUpdateSchema,
+      async handler({ params, body, principal }) {
+        const view = await syncs.update(params.name, body, actorOf(principal!));
+        await ctx.scheduler.reload();
+        return view;
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/api/syncs/:name',
+      access: 'syncs:write',
+      tag: 'syncs',
+      summary: 'Delete a UI-made sync (its run history stays)',
+      params: nameParams,
+      status: 204,
+      async handler({ params, principal }) {
+        await syncs.remove(params.name, actorOf(principal!));
+        await ctx.scheduler.reload();
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/syncs/:name/run',
+      access: 'syncs:run',
+      tag: 'syncs',
+      summary: 'Run now: 202 once started (poll runs); 409 while it runs here or in another process',
+      params: nameParams,
+      body: runBody,
+      status: 202,
+      async handler({ params, body, principal }) {
+        await syncs.get(params.name);
+        return ctx.scheduler.runNow(syncJobKey(params.name), actorOf(principal!), { full: body.full });
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/syncs/:name/dry-run',
+      access: 'syncs:run',
+      tag: 'syncs',
+      summary: 'Plan without sending: added/changed/removed counts and a sample',
+      params: nameParams,
+      body: emptyBody,
+      handler: ({ params }) => syncs.dryRun(params.name),
+    }),
+    route({
+      method: 'post',
+      path: '/api/syncs/:name/pause',
+      access: 'syncs:write',
+      tag: 'syncs',
+      summary: 'Pause the schedule (manual runs still work)',
+      params: nameParams,
+      body: emptyBody,
+      async handler({ params, principal }) {
+        await syncs.get(params.name);
+        await ctx.scheduler.pause(syncJobKey(params.name), actorOf(principal!));
+        return (await ctx.scheduler.status()).find((job) => job.key === syncJobKey(params.name)) ?? null;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/syncs/:name/resume',
+      access: 'syncs:write',
+      tag: 'syncs',
+      summary: 'Resume the schedule (fires missed while paused are not caught up)',
+      params: nameParams,
+      body: emptyBody,
+      async handler({ params, principal }) {
+        await syncs.get(params.name);
+        await ctx.scheduler.resume(syncJobKey(params.name), actorOf(principal!));
+        return (await ctx.scheduler.status()).find((job) => job.key === syncJobKey(params.name)) ?? null;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/syncs/:name/runs',
+      access: 'read',
+      tag: 'syncs',
+      summary: 'Runs of a sync, newest first, with counts and status',
+      params: nameParams,
+      query: runsQuery,
+      handler: ({ params, query }) => syncs.runs(params.name, query.limit),
+    }),
+    route({
+      method: 'get',
+      path: '/api/syncs/:name/runs/:runId',
+      access: 'read',
+      tag: 'syncs',
+      summary: 'One run',
+      params: runParams,
+      handler: ({ params }) => syncs.run(params.name, params.runId),
+    }),
+    route({
+      method: 'get',
+      path: '/api/syncs/:name/runs/:runId/rows',
+      access: 'profiles:read',
+      tag: 'syncs',
+      summary: 'Per-row log of a run (e.g. ?status=rejected with the vendor’s reasons)',
+      params: runParams,
+      query: rowsQuery,
+      handler: ({ params, query }) => syncs.rows(params.name, params.runId, query),
+    }),
+  ];
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import type { ServerContext } from '../context.js';
+import { actorOf } from '../principal.js';
+import { route, type AnyRouteSpec } from '../routing.js';
+import { UserService, userCreateSchema, userUpdateSchema } from '../services/users.js';
+
+export const idParams = z.object({ id: z.coerce.number().int().positive() }).strict();
+
+export function userRoutes(ctx: ServerContext): AnyRouteSpec[] {
+  const users = new UserService(ctx);
+  return [
+    route({ method: 'get', path: '/api/users', access: 'users:manage', tag: 'users', summary: 'List users', handler: () => users.list() }),
+    route({
+      method: 'post',
+      path: '/api/users',
+      access: 'users:manage',
+      tag: 'users',
+      summary: 'Create a user (password optional: token-only users)',
+      body: userCreateSchema,
+      status: 201,
+      handler: ({ body, principal }) => users.create(body, actorOf(principal!)),
+    }),
+    route({
+      method: 'get',
+      path: '/api/users/:id',
+      access: 'users:manage',
+      tag: 'users',
+      summary: 'One user',
+      params: idParams,
+      handler: ({ params }) => users.get(params.id),
+    }),
+    route({
+      method: 'patch',
+      path: '/api/users/:id',
+      access: 'users:manage',
+      tag: 'users',
+      summary: 'Change role, name, password or disabled (ends the user’s sessions on role/password/disable)',
+      params: idParams,
+      body: userUpdateSchema,
+      handler: ({ params, body, principal }) => users.update(params.id, body, actorOf(principal!)),
+    }),
+    route({
+      method: 'delete',
+      path: '/api/users/:id',
+      access: 'users:manage',
+      tag: 'users',
+      summary: 'Delete a user with their sessions and API tokens',
+      params: idParams,
+      status: 204,
+      handler: ({ params, principal }) => users.remove(params.id, actorOf(principal!)),
+    }),
+  ];
+}

@@ -1,0 +1,125 @@
+import type { Request, Response, Router } from 'express';
+import type { z } from 'zod';
+import { can, type Permission, type Role } from '../auth/index.js';
+import { CdpError } from '../errors.js';
+import { HttpError, validationError } from './errors.js';
+import type { Principal } from './principal.js';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Who may call a route: anyone, any signed-in user, or holders of one permission. */
+export type Access = Permission | 'public' | 'authenticated';
+
+export interface HandlerInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Null only on public routes called without credentials. */
+  principal: Principal | null;
+  req: Request;
+  res: Response;
+}
+
+type Empty = z.ZodObject<Record<string, never>>;
+
+/**
+ * One API route: its access rule, its input schemas and a thin handler that calls a service. The
+ * same specs register the Express routes, feed the OpenAPI document and drive the role-matrix test.
+ */
+export interface RouteSpec<P extends z.ZodType = Empty, Q extends z.ZodType = Empty, B extends z.ZodType = Empty> {
+  method: HttpMethod;
+  /** Express path under the app, e.g. `/api/audiences/:name`. */
+  path: string;
+  access: Access;
+  summary: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success status (default 200; 204 sends no body). */
+  status?: number;
+  /** Response shape, for the OpenAPI document only. */
+  response?: z.ZodType;
+  handler(input: HandlerInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown> | unknown;
+}
+
+/** A spec with its types erased, as stored in the route table. */
+export interface AnyRouteSpec {
+  method: HttpMethod;
+  path: string;
+  access: Access;
+  summary: string;
+  tag: string;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  status?: number;
+  response?: z.ZodType;
+  handler(input: HandlerInput<unknown, unknown, unknown>): Promise<unknown> | unknown;
+}
+
+/** Declares a route with inferred handler input types. */
+export function route<P extends z.ZodType = Empty, Q extends z.ZodType = Empty, B extends z.ZodType = Empty>(
+  spec: RouteSpec<P, Q, B>,
+): AnyRouteSpec {
+  return spec as unknown as AnyRouteSpec;
+}
+
+export interface RouteDeps {
+  authenticate(req: Request): Promise<Principal | null>;
+  /** Rejects cross-site browser requests that ride on the session cookie. */
+  checkOrigin(req: Request, principal: Principal): void;
+}
+
+const SAFE = new Set(['get', 'head', 'options']);
+
+/** Whether a signed-in user of `role` passes an access rule. */
+export function roleMayAccess(role: Role, access: Access): boolean {
+  return access === 'public' || access === 'authenticated' || can(role, access);
+}
+
+/** Checks the access rule: 401 without credentials, 403 without the permission. */
+export function authorize(access: Access, principal: Principal | null): void {
+  if (access === 'public') return;
+  if (!principal) {
+    throw new CdpError('UNAUTHENTICATED', 'sign in or send an API token', { hint: 'POST /api/auth/login, or send `Authorization: Bearer cdp_...`' });
+  }
+  if (access === 'authenticated') return;
+  if (!can(principal.user.role, access)) {
+    throw new CdpError('FORBIDDEN', `the ${principal.user.role} role may not do this (needs ${access})`, { hint: 'ask an admin for a role that allows it' });
+  }
+}
+
+function parsePart<T>(part: 'body' | 'query' | 'params', schema: z.ZodType<T> | undefined, value: unknown): T {
+  if (!schema) return (part === 'body' ? undefined : {}) as T;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(part, parsed.error);
+  return parsed.data;
+}
+
+/** Registers specs on a router: authenticate → authorize → validate → handler → JSON. */
+export function registerRoutes(router: Router, specs: readonly AnyRouteSpec[], deps: RouteDeps): void {
+  for (const spec of specs) {
+    router[spec.method](spec.path, async (req: Request, res: Response) => {
+      const principal = await deps.authenticate(req);
+      authorize(spec.access, principal);
+      if (principal && !SAFE.has(spec.method)) deps.checkOrigin(req, principal);
+      const params = parsePart('params', spec.params, req.params);
+      const query = parsePart('query', spec.query, req.query);
+      if (spec.body === undefined && !SAFE.has(spec.method) && req.body !== undefined && !isEmptyBody(req.body)) {
+        throw new HttpError(400, 'INVALID_INPUT', 'this route takes no request body', 'body');
+      }
+      const body = parsePart('body', spec.body, req.body ?? {});
+      const result = await spec.handler({ params, query, body, principal, req, res });
+      if (res.headersSent) return;
+      // A handler may pick another status itself (health: 503).
+      const status = res.statusCode !== 200 ? res.statusCode : (spec.status ?? 200);
+      if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
+      else res.status(status).json(result);
+    });
+  }
+}
+
+function isEmptyBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0;
+}

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import {
+  audienceDefinitionSchema,
+  audienceCatalog,
+  audienceOverlap,
+  audienceSizeHistory,
+  compileAudience,
+  countAudience,
+  deleteAudience,
+  listAudiences,
+  loadAudience,
+  previewAudience,
+  saveAudience,
+  type AudienceDefinition,
+  type AudienceInput,
+  type AudiencePreview,
+  type AudienceSummary,
+  type NamedAudienceDefinition,
+} from '../../audiences/index.js';
+import type { Actor } from '../../audit/index.js';
+import { CdpError, isCdpError } from '../../errors.js';
+import { DIALECT_NAMES } from '../../warehouse/index.js';
+import type { ServerContext } from '../context.js';
+import { SingleFlight } from './singleFlight.js';
+
+export { audienceDefinitionSchema };
+
+/** A definition sent inline (a draft in the builder) or the name of a saved audience. */
+export const audienceInputSchema = z.union([z.string().min(1).max(200), audienceDefinitionSchema]);
+export const dialectSchema = z.enum(DIALECT_NAMES);
+
+/**
+ * Re-roots the field path of a definition error at the request part the definition came from,
+ * e.g. `where.all[0].trait` → `body.definition.where.all[0].trait`. Errors about files keep theirs.
+ */
+export async function atPath<T>(prefix: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isCdpError(error) && !error.location.file && ['AUDIENCE_INVALID', 'AUDIENCE_CYCLE', 'INVALID_INPUT'].includes(error.code)) {
+      const path = error.location.path ? `${prefix}.${error.location.path}` : prefix;
+      throw new CdpError(error.code, error.message, { location: { path }, hint: error.hint, cause: error });
+    }
+    throw error;
+  }
+}
+
+export interface AudienceDetail extends AudienceSummary {
+  definition: NamedAudienceDefinition;
+}
+
+/** Audiences for the API: thin wrappers over src/audiences, with the audit log. */
+export class AudienceService {
+  private readonly counts = new SingleFlight<number>();
+  private readonly previews = new SingleFlight<AudiencePreview>();
+
+  constructor(private readonly ctx: ServerContext) {}
+
+  /** Identical concurrent counts/previews share one warehouse query; a change to a saved audience starts afresh. */
+  private forget(name: string): void {
+    const key = JSON.stringify(name);
+    this.counts.forget((k) => k === key);
+    this.previews.forget((k) => k.startsWith(`${key}|`));
+  }
+
+  async list(withCounts: boolean): Promise<Array<AudienceSummary & { count?: number | null }>> {
+    const all = await listAudiences(this.ctx.project);
+    if (!withCounts) return all;
+    return Promise.all(
+      all.map(async (summary) => ({
+        ...summary,
+        count: summary.error ? null : await countAudience(this.ctx.project, summary.name).catch(() => null),
+      })),
+    );
+  }
+
+  async get(name: string): Promise<AudienceDetail> {
+    const summary = (await listAudiences(this.ctx.project)).find((a) => a.name === name);
+    if (!summary) throw new CdpError('AUDIENCE_NOT_FOUND', `no audience named ${name}`, { location: { path: 'params.name' } });
+    return { ...summary, definition: await loadAudience(this.ctx.project, name) };
+  }
+
+  private async exists(name: string): Promise<AudienceSummary | undefined> {
+    return (await listAudiences(this.ctx.project)).find((a) => a.name === name);
+  }
+
+  async create(definition: AudienceDefinition, actor: Actor): Promise<AudienceDetail> {
+    if (!definition.name) {
+      throw new CdpError('INVALID_INPUT', 'an audience needs a name', { location: { path: 'body.name' }, hint: 'letters, digits and underscores' });
+    }
+    const name = definition.name;
+    if (await this.exists(name)) {
+      throw new CdpError('CONFLICT', `an audience named ${name} already exists`, { location: { path: 'body.name' }, hint: 'choose another name, or PUT to change it' });
+    }
+    await atPath('body', () => saveAudience(this.ctx.project, definition, { createdBy: actor.email }));
+    await this.ctx.audit.record({ actor, action: 'audience.create', resourceType: 'audience', resourceId: name });
+    return this.get(name);
+  }
+
+  async update(name: string, definition: AudienceDefinition, actor: Actor): Promise<AudienceDetail> {
+    if (definition.name !== undefined && definition.name !== name) {
+      throw new CdpError('INVALID_INPUT', `the body names ${definition.name} but the URL ${name}`, { location: { path: 'body.name' }, hint: 'omit name, or make them equal' });
+    }
+    const existing = await this.exists(name);
+    if (!existing) throw new CdpError('AUDIENCE_NOT_FOUND', `no audience named ${name}`, { location: { path: 'params.name' } });
+    if (existing.origin === 'file') {
+      throw new CdpError('CONFLICT', `audience ${name} lives in ${existing.file}`, { location: { path: 'params.name' }, hint: 'edit the file in git' });
+    }
+    await atPath('body', () => saveAudience(this.ctx.project, { ...definition, name }, { createdBy: actor.email }));
+    this.forget(name);
+    await this.ctx.audit.record({ actor, action: 'audience.update', resourceType: 'audience', resourceId: name });
+    return this.get(name);
+  }
+
+  /** Refuses while syncs use the audience unless `force`; `usedBy` lists them. */
+  async remove(name: string, actor: Actor, usedBy: string[], force: boolean): Promise<void> {
+    if (!(await this.exists(name))) throw new CdpError('AUDIENCE_NOT_FOUND', `no audience named ${name}`, { location: { path: 'params.name' } });
+    if (usedBy.length && !force) {
+      throw new CdpError('CONFLICT', `audience ${name} is synced by ${usedBy.join(', ')}`, {
+        location: { path: 'params.name' },
+        hint: 'delete or change those syncs first, or pass ?force=true',
+      });
+    }
+    await deleteAudience(this.ctx.project, name);
+    this.forget(name);
+    await this.ctx.audit.record({ actor, action: 'audience.delete', resourceType: 'audience', resourceId: name, details: usedBy.length ? { syncs: usedBy } : {} });
+  }
+
+  async count(input: AudienceInput, path: string): Promise<{ count: number; milliseconds: number }> {
+    const started = Date.now();
+    const count = await atPath(path, () => this.counts.run(JSON.stringify(input), () => countAudience(this.ctx.project, input)));
+    return { count, milliseconds: Date.now() - started };
+  }
+
+  preview(input: AudienceInput, path: string, options: { limit?: number; traits?: string[] }): Promise<AudiencePreview> {
+    const key = `${JSON.stringify(input)}|${options.limit ?? ''}|${options.traits?.join(',') ?? ''}`;
+    return atPath(path, () => this.previews.run(key, () => previewAudience(this.ctx.project, input, options)));
+  }
+
+  sql(input: AudienceInput, path: string, dialect?: z.infer<typeof dialectSchema>) {
+    return atPath(path, () => compileAudience(this.ctx.project, input, dialect));
+  }
+
+  overlap(inputs: AudienceInput[]) {
+    return atPath('body.audiences', () => audienceOverlap(this.ctx.project, inputs));
+  }
+
+  async history(name: string, limit: number) {
+    await this.get(name);
+    return audienceSizeHistory(this.ctx.project, name, { limit });
+  }
+
+  /** Traits (profile columns with their kinds) and event names with their properties, for the builder. */
+  async catalog(): Promise<{ traits: Array<{ name: string; kind: string }>; events: Array<{ name: string; sources: string[]; properties: Array<{ name: string; kind: string }> }> }> {
+    const catalog = audienceCatalog(this.ctx.project);
+    const [traits, events] = await Promise.all([catalog.traits(), catalog.events()]);
+    return {
+      traits: [...traits].map(([name, kind]) => ({ name, kind })),
+      events: [...events].map(([name, streams]) => {
+        const properties = new Map<string, string>();
+        for (const stream of streams) for (const [column, kind] of stream.columns) properties.set(column, kind);
+        return { name, sources: streams.map((s) => s.source), properties: [...properties].map(([p, kind]) => ({ name: p, kind })) };
+      }),
+    };
+  }
+}

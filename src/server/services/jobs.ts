@@ -1,0 +1,36 @@
+import type { Logger } from 'pino';
+import { refreshAudienceCatalog } from '../../audiences/index.js';
+import { runProject } from '../../pipeline/index.js';
+import type { Project } from '../../project/index.js';
+import type { JobSource } from '../../scheduler/index.js';
+import type { SyncService } from './syncs.js';
+
+export interface JobDeps {
+  syncs: SyncService;
+  log: Logger;
+}
+
+/** The real jobs of a project: its model build (the pipeline) and its syncs (git + UI). */
+export function projectJobSource(project: Project, deps: JobDeps): JobSource {
+  return {
+    listSyncs: () => deps.syncs.schedules(),
+    async runSync(name, context) {
+      const result = await deps.syncs.execute(name, context);
+      return { runId: result.runId, status: result.status, counts: result.counts };
+    },
+    async runModels(context) {
+      const log = deps.log.child({ job: 'models' });
+      try {
+        const summary = await runProject(project, {
+          select: context.options.select,
+          fullRefresh: context.options.fullRefresh,
+          onProgress: (line) => log.info({ progress: line }, 'pipeline progress'),
+        });
+        return { models: summary.models.length, identity: summary.identity ?? null, seconds: summary.seconds };
+      } finally {
+        // New tables and columns: the audience builder's catalog must see them.
+        refreshAudienceCatalog(project);
+      }
+    },
+  };
+}

@@ -1,0 +1,304 @@
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { loadAudience } from '../../audiences/index.js';
+import type { Actor, AuditLog } from '../../audit/index.js';
+import { isoOrNull } from '../../auth/index.js';
+import { nameSchema } from '../../config/index.js';
+import { SYNC_MODES } from '../../destinations/index.js';
+import { CdpError, isCdpError } from '../../errors.js';
+import type { Project } from '../../project/index.js';
+import { syncJobKey, validateCron, type RunContext } from '../../scheduler/index.js';
+import { secretResolver, type SecretStore } from '../../secrets/index.js';
+import {
+  getSyncRun,
+  getSyncStatus,
+  listSyncRuns,
+  prepareSync,
+  readSyncFiles,
+  runSync,
+  SyncHistory,
+  syncRowLog,
+  type PreparedSync,
+  type LogEntry,
+  type SyncRunRecord,
+  type SyncRunResult,
+} from '../../syncs/index.js';
+import type { ServerContext } from '../context.js';
+import { destinationNameSchema, type DestinationService } from './destinations.js';
+
+/** A sync made through the API: like a sync file, but its destination is a stored destination, by name. */
+const uiSyncFields = {
+  from: z.union([z.object({ audience: nameSchema }).strict(), z.object({ model: z.string().min(1).max(512) }).strict()]),
+  /** Row key column; defaults to profile_id for audiences. */
+  key: z.string().min(1).max(200).optional(),
+  /** Name of a destination created under /api/destinations. */
+  destination: destinationNameSchema,
+  mode: z.enum(SYNC_MODES).default('upsert'),
+  /** Destination field ← column of the audience/model. */
+  fields: z
+    .record(z.string().min(1).max(200), z.string().min(1).max(200))
+    .refine((fields) => Object.keys(fields).length > 0, 'map at least one field (destination field: column)'),
+  /** Cron expression (five fields); null or absent: manual runs only. */
+  schedule: z.string().max(128).nullable().default(null),
+};
+const modelNeedsKey = (sync: { from: { audience: string } | { model: string }; key?: string | undefined }, ctx: z.RefinementCtx) => {
+  if ('model' in sync.from && !sync.key) ctx.addIssue({ code: 'custom', path: ['key'], message: 'a sync from a model needs key: <its primary key column>' });
+};
+export const uiSyncCreateSchema = z.object({ name: nameSchema, ...uiSyncFields }).strict().superRefine(modelNeedsKey);
+export const uiSyncUpdateSchema = z.object(uiSyncFields).strict().superRefine(modelNeedsKey);
+type UiSyncBody = z.output<typeof uiSyncUpdateSchema>;
+
+export interface SyncView {
+  name: string;
+  /** git: a file in syncs/ (read-only here); ui: made through the API. */
+  origin: 'git' | 'ui';
+  file: string | null;
+  from: { audience: string } | { model: string };
+  key: string;
+  destination: { type: string; name: string | null };
+  mode: string;
+  fields: Record<string, string>;
+  schedule: string | null;
+  lastRun: SyncRunRecord | null;
+  createdBy?: string | null;
+  updatedAt?: string | null;
+}
+
+interface UiSyncRow {
+  name: string;
+  destination: string;
+  definition: string;
+  created_at: unknown;
+  updated_at: unknown;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+/** Re-roots sync-definition errors at the request body, e.g. `fields.email` → `body.fields.email`. */
+function bodyError(error: unknown, destination: string): unknown {
+  if (!isCdpError(error) || error.code !== 'SYNC_INVALID') return error;
+  const path = error.location.path ?? '';
+  if (path.startsWith('destination')) {
+    return new CdpError('SYNC_INVALID', `destination ${destination}: ${error.message}`, { location: { path: 'body.destination' }, hint: 'fix the destination under /api/destinations', cause: error });
+  }
+  return new CdpError('SYNC_INVALID', error.message, { location: { path: path ? `body.${path}` : 'body' }, hint: error.hint, cause: error });
+}
+
+/**
+ * Syncs for the API: files in git (read-only here) and syncs saved in the state store, run through
+ * the sync engine with secrets from the encrypted store.
+ */
+export class SyncService {
+  constructor(
+    private readonly project: Project,
+    private readonly knex: Knex,
+    private readonly destinations: DestinationService,
+    private readonly secrets: SecretStore,
+    private readonly audit: AuditLog,
+  ) {}
+
+  private history(): SyncHistory {
+    return new SyncHistory(this.knex);
+  }
+
+  private async uiRows(): Promise<UiSyncRow[]> {
+    return this.knex<UiSyncRow>('ui_syncs').select('*').orderBy('name');
+  }
+
+  private async uiRow(name: string): Promise<UiSyncRow | undefined> {
+    return this.knex<UiSyncRow>('ui_syncs').where({ name }).first();
+  }
+
+  /** A UI sync as the engine's PreparedSync: the stored destination's type and config (secret references) filled in. */
+  private async prepareUi(name: string, body: UiSyncBody): Promise<PreparedSync> {
+    const stored = await this.destinations.storedConfig(body.destination).catch((error: unknown) => {
+      if (isCdpError(error) && error.code === 'NOT_FOUND') {
+        throw new CdpError('SYNC_INVALID', `no destination named ${body.destination}`, { location: { path: 'body.destination' }, hint: 'create it under /api/destinations first' });
+      }
+      throw error;
+    });
+    try {
+      // The body was validated by uiSyncCreateSchema; the stored config holds secret references by
+      // construction, so the engine's file checks (literal secrets) do not apply: prepare directly.
+      return prepareSync({
+        name,
+        from: body.from,
+        key: body.key ?? 'profile_id',
+        destination: { type: stored.type, config: stored.config },
+        mode: body.mode,
+        fields: body.fields,
+        schedule: body.schedule,
+      });
+    } catch (error) {
+      throw bodyError(error, body.destination);
+    }
+  }
+
+  private async validate(name: string, body: UiSyncBody): Promise<void> {
+    if (body.schedule) validateCron(body.schedule, 'body.schedule');
+    await this.prepareUi(name, body);
+    if ('audience' in body.from) {
+      try {
+        await loadAudience(this.project, body.from.audience);
+      } catch (error) {
+        if (isCdpError(error) && error.code === 'AUDIENCE_NOT_FOUND') {
+          throw new CdpError('SYNC_INVALID', error.message, { location: { path: 'body.from.audience' }, hint: error.hint });
+        }
+        throw error;
+      }
+    }
+  }
+
+  async list(): Promise<{ syncs: SyncView[]; invalid: Array<{ file: string; error: string }> }> {
+    const [files, rows, latest] = await Promise.all([readSyncFiles(this.project), this.uiRows(), this.history().latestRuns()]);
+    const git: SyncView[] = files
+      .filter((f) => f.sync)
+      .map((f) => {
+        const d = f.sync!.definition;
+        return { name: d.name, origin: 'git', file: f.file, from: d.from, key: d.key, destination: { type: d.destination.type, name: null }, mode: d.mode, fields: d.fields, schedule: d.schedule, lastRun: latest.get(d.name) ?? null };
+      });
+    const ui: SyncView[] = [];
+    for (const row of rows) ui.push(await this.uiView(row, latest.get(row.name) ?? null));
+    return {
+      syncs: [...git, ...ui].sort((a, b) => a.name.localeCompare(b.name)),
+      invalid: files.filter((f) => f.error).map((f) => ({ file: f.file, error: f.error!.oneLine() })),
+    };
+  }
+
+  private async uiView(row: UiSyncRow, lastRun: SyncRunRecord | null): Promise<SyncView> {
+    const body = uiSyncUpdateSchema.parse(JSON.parse(row.definition));
+    const type = await this.destinations.storedConfig(body.destination).then((d) => d.type, () => '(deleted)');
+    return {
+      name: row.name,
+      origin: 'ui',
+      file: null,
+      from: body.from,
+      key: body.key ?? 'profile_id',
+      destination: { type, name: body.destination },
+      mode: body.mode,
+      fields: body.fields,
+      schedule: body.schedule,
+      lastRun,
+      createdBy: row.created_by,
+      updatedAt: isoOrNull(row.updated_at),
+    };
+  }
+
+  /** One sync with its recent runs (and, for git syncs, the destination state counts). */
+  async get(name: string): Promise<SyncView & { recentRuns: SyncRunRecord[]; state?: Record<string, number> }> {
+    const row = await this.uiRow(name);
+    if (row) {
+      const recentRuns = await listSyncRuns(this.project, name, { limit: 10, history: this.history() });
+      return { ...(await this.uiView(row, recentRuns[0] ?? null)), recentRuns };
+    }
+    const listing = await this.list();
+    const view = listing.syncs.find((s) => s.name === name);
+    if (!view) throw new CdpError('SYNC_NOT_FOUND', `no sync named ${name}`, { location: { path: 'params.name' }, hint: 'GET /api/syncs lists them' });
+    const status = await getSyncStatus(this.project, name, { history: this.history() });
+    return { ...view, recentRuns: status.recentRuns, state: status.state };
+  }
+
+  private async requireExisting(name: string): Promise<void> {
+    await this.get(name);
+  }
+
+  async create(input: z.output<typeof uiSyncCreateSchema>, actor: Actor): Promise<SyncView> {
+    const { name, ...body } = input;
+    const existing = (await this.list()).syncs.find((s) => s.name === name);
+    if (existing) {
+      throw new CdpError('CONFLICT', `a sync named ${name} already exists${existing.file ? ` (${existing.file})` : ''}`, { location: { path: 'body.name' }, hint: 'choose another name' });
+    }
+    await this.validate(name, body);
+    const now = Date.now();
+    await this.knex.transaction(async (trx) => {
+      await trx('ui_syncs').insert({ name, destination: body.destination, definition: JSON.stringify(body), created_at: now, updated_at: now, created_by: actor.email, updated_by: actor.email });
+      await this.audit.record({ actor, action: 'sync.create', resourceType: 'sync', resourceId: name, details: { destination: body.destination, from: body.from, mode: body.mode, schedule: body.schedule } }, trx);
+    });
+    return this.get(name);
+  }
+
+  private async requireUi(name: string): Promise<UiSyncRow> {
+    const row = await this.uiRow(name);
+    if (row) return row;
+    await this.requireExisting(name);
+    throw new CdpError('CONFLICT', `sync ${name} is defined in git`, { location: { path: 'params.name' }, hint: `edit ${this.project.config.syncs.path}/${name}.yaml and commit it` });
+  }
+
+  async update(name: string, body: UiSyncBody, actor: Actor): Promise<SyncView> {
+    const before = await this.requireUi(name);
+    await this.validate(name, body);
+    await this.knex.transaction(async (trx) => {
+      await trx('ui_syncs').where({ name }).update({ destination: body.destination, definition: JSON.stringify(body), updated_at: Date.now(), updated_by: actor.email });
+      const old = JSON.parse(before.definition) as Record<string, unknown>;
+      const changed = Object.keys(body).filter((k) => JSON.stringify(old[k]) !== JSON.stringify(body[k as keyof UiSyncBody]));
+      await this.audit.record({ actor, action: 'sync.update', resourceType: 'sync', resourceId: name, details: { changed } }, trx);
+    });
+    return this.get(name);
+  }
+
+  async remove(name: string, actor: Actor): Promise<void> {
+    await this.requireUi(name);
+    await this.knex.transaction(async (trx) => {
+      await trx('ui_syncs').where({ name }).delete();
+      await trx('scheduler_state').where({ name: syncJobKey(name) }).delete();
+      await this.audit.record({ actor, action: 'sync.delete', resourceType: 'sync', resourceId: name }, trx);
+    });
+  }
+
+  async runs(name: string, limit: number): Promise<SyncRunRecord[]> {
+    await this.requireExisting(name);
+    return listSyncRuns(this.project, name, { limit, history: this.history() });
+  }
+
+  async run(name: string, runId: string): Promise<SyncRunRecord> {
+    const run = await getSyncRun(this.project, runId, { history: this.history() });
+    if (!run || run.sync !== name) throw new CdpError('NOT_FOUND', `sync ${name} has no run ${runId}`, { location: { path: 'params.runId' } });
+    return run;
+  }
+
+  async rows(name: string, runId: string, options: { status?: LogEntry['status']; key?: string; limit: number }): Promise<LogEntry[]> {
+    await this.run(name, runId);
+    return syncRowLog(this.project, name, { runId, status: options.status, key: options.key, limit: options.limit });
+  }
+
+  /** Names of the syncs (git and UI) that read an audience. */
+  async usingAudience(audience: string): Promise<string[]> {
+    const { syncs } = await this.list();
+    return syncs.filter((s) => 'audience' in s.from && s.from.audience === audience).map((s) => s.name);
+  }
+
+  /** Every valid sync with its schedule, for the scheduler. */
+  async schedules(): Promise<Array<{ name: string; schedule: string | null; origin: 'git' | 'ui' }>> {
+    const { syncs } = await this.list();
+    return syncs.map((s) => ({ name: s.name, schedule: s.schedule, origin: s.origin }));
+  }
+
+  private async prepared(name: string): Promise<PreparedSync | string> {
+    const row = await this.uiRow(name);
+    if (!row) return name; // a git sync: the engine loads its file
+    return this.prepareUi(name, uiSyncUpdateSchema.parse(JSON.parse(row.definition)));
+  }
+
+  /** Plans without sending: counts and a sample of what would be sent. */
+  async dryRun(name: string): Promise<SyncRunResult> {
+    await this.requireExisting(name);
+    return runSync(this.project, await this.prepared(name), { dryRun: true, secrets: secretResolver(this.secrets) });
+  }
+
+  /** Runs a sync for the scheduler; a failed run throws so the job records the error. */
+  async execute(name: string, context: RunContext): Promise<SyncRunResult> {
+    const result = await runSync(this.project, await this.prepared(name), {
+      full: context.options.full,
+      trigger: context.trigger,
+      signal: context.signal,
+      secrets: secretResolver(this.secrets),
+    });
+    if (result.status === 'failed') throw new Error(result.error ?? `sync ${name} failed`);
+    return result;
+  }
+}
+
+/** Names of the syncs that read an audience (for the delete warning). */
+export async function syncsUsingAudience(ctx: ServerContext, audience: string): Promise<string[]> {
+  return ctx.syncs.usingAudience(audience);
+}

@@ -1,0 +1,64 @@
+/**
+ * The state store: what the platform itself remembers (builds, runs, schedules, audiences made in
+ * the UI, users, audit log). knex over SQLite by default, Postgres in production; migrations run
+ * on open. Each table's access lives in its own repository under ./repositories.
+ */
+import knexFactory, { type Knex } from 'knex';
+import type { StateConfig } from '../config/index.js';
+import { CdpError } from '../errors.js';
+import { stateConnection } from './connection.js';
+import { migrateToLatest } from './migrate.js';
+import { migrations as allMigrations } from './migrations/index.js';
+import { modelBuildsRepository, type ModelBuildsRepository } from './repositories/model-builds.js';
+import type { Migration, StateDialect } from './types.js';
+
+export type { Migration, StateDialect } from './types.js';
+export type { ModelBuild, ModelBuildRecord, ModelBuildStatus, ModelBuildsRepository } from './repositories/model-builds.js';
+export { MODEL_BUILD_STATUSES } from './repositories/model-builds.js';
+export { dateColumn, intColumn } from './time.js';
+
+export interface StateStore {
+  readonly knex: Knex;
+  readonly dialect: StateDialect;
+  readonly modelBuilds: ModelBuildsRepository;
+  close(): Promise<void>;
+}
+
+export interface OpenStateOptions {
+  /** Migrations to apply instead of the built-in list (tests). */
+  migrations?: readonly Migration[];
+}
+
+/** Opens (creating when needed) the project's state store and migrates it to the latest schema. */
+export async function openStateStore(config: StateConfig, projectDir: string, options: OpenStateOptions = {}): Promise<StateStore> {
+  let knex: Knex | undefined;
+  let dialect: StateDialect;
+  try {
+    const connection = stateConnection(config, projectDir);
+    dialect = connection.dialect;
+    knex = knexFactory(connection.knexConfig);
+    await migrateToLatest(knex, dialect, connection.schema, options.migrations ?? allMigrations, connection.key);
+  } catch (error) {
+    await knex?.destroy().catch(() => undefined);
+    const where = config.client === 'pg' ? 'the Postgres state store' : `the SQLite state store ${config.filename}`;
+    throw new CdpError('STATE', `cannot open ${where}: ${(error as Error).message}`, {
+      cause: error,
+      location: { path: config.client === 'pg' ? 'state.connection' : 'state.filename' },
+      hint:
+        config.client === 'pg'
+          ? 'check that the server runs, the connection URL is right and the role may create tables in the schema'
+          : 'check that the directory is writable and no other program holds the file',
+    });
+  }
+  let closed: Promise<void> | undefined;
+  const opened = knex;
+  return {
+    knex: opened,
+    dialect,
+    modelBuilds: modelBuildsRepository(opened),
+    close() {
+      closed ??= opened.destroy();
+      return closed;
+    },
+  };
+}

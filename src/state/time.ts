@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/**
+ * Timestamp columns come back as Date from Postgres (timestamptz) and as epoch milliseconds from
+ * SQLite (knex writes Dates as numbers there). Repositories read them through this schema so
+ * callers always get a Date.
+ */
+export const dateColumn = z.union([z.date(), z.number(), z.string(), z.bigint()]).transform((value, ctx) => {
+  const date = value instanceof Date ? value : new Date(typeof value === 'bigint' ? Number(value) : value);
+  if (Number.isNaN(date.getTime())) {
+    ctx.addIssue({ code: 'custom', message: `not a timestamp: ${String(value)}` });
+    return z.NEVER;
+  }
+  return date;
+});
+
+/** Integer columns: Postgres returns BIGINT as a string, SQLite as a number. */
+export const intColumn = z.union([z.number(), z.string(), z.bigint()]).transform((value) => Number(value));

@@ -1,0 +1,151 @@
+import cron from 'node-cron';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { z } from 'zod';
+import { nameSchema, secretRefSchema } from '../config/index.js';
+import { SYNC_MODES } from '../destinations/index.js';
+import { CdpError, formatPath } from '../errors.js';
+
+/**
+ * A sync as written in `syncs/<name>.yaml` (or sent by the API):
+ *   name, from {audience}|{model}, key, destination {type, config}, mode, fields, schedule.
+ */
+export const syncDefinitionSchema = z
+  .object({
+    name: nameSchema,
+    from: z.union([z.object({ audience: nameSchema }).strict(), z.object({ model: z.string().min(1) }).strict()]),
+    /** Column that identifies a row; defaults to profile_id for audiences. */
+    key: z.string().min(1).optional(),
+    destination: z
+      .object({
+        type: z.string().min(1),
+        config: z.record(z.string(), z.unknown()).default({}),
+      })
+      .strict(),
+    mode: z.enum(SYNC_MODES).default('upsert'),
+    /** Destination field <- column of the audience/model. */
+    fields: z
+      .record(z.string().min(1), z.string().min(1))
+      .refine((fields) => Object.keys(fields).length > 0, 'map at least one field (destination field: column)'),
+    schedule: z
+      .string()
+      .refine((expr) => cron.validateDetailed(expr).valid, 'a cron expression with five fields, e.g. "0 */6 * * *"')
+      .nullish(),
+  })
+  .strict()
+  .superRefine((sync, ctx) => {
+    if ('model' in sync.from && !sync.key) {
+      ctx.addIssue({ code: 'custom', path: ['key'], message: 'a sync from a model needs key: <its primary key column>' });
+    }
+  });
+
+export type SyncDefinitionInput = z.input<typeof syncDefinitionSchema>;
+
+/** A validated sync definition with its defaults filled in. */
+export interface SyncDefinition {
+  name: string;
+  from: { audience: string } | { model: string };
+  key: string;
+  destination: { type: string; config: Record<string, unknown> };
+  mode: (typeof SYNC_MODES)[number];
+  fields: Record<string, string>;
+  schedule: string | null;
+}
+
+/** Where a definition came from, for error messages. */
+export interface DefinitionSource {
+  /** The YAML file (relative to the project when possible). */
+  file?: string;
+  /** Finds the 1-based line of a field path in that file. */
+  lineOf?: (path: ReadonlyArray<PropertyKey>) => number | undefined;
+}
+
+const SECRET_KEY = /(secret|token|password|passwd|api[-_]?key|apikey|authorization|credential|private[-_]?key)$/i;
+
+/**
+ * Credentials must be references ({env: NAME} or {secret: name}): a literal string under a key
+ * that names a credential would end up in git.
+ */
+function literalSecretPath(value: unknown, path: PropertyKey[]): PropertyKey[] | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  // `{env: NAME}` and `{secret: name}` are references, not literal secrets.
+  if (secretRefSchema.safeParse(value).success) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    if (typeof child === 'string' && SECRET_KEY.test(key)) return [...path, key];
+    const nested = literalSecretPath(child, [...path, key]);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+export function invalid(message: string, path: ReadonlyArray<PropertyKey>, source: DefinitionSource, hint: string): CdpError {
+  return new CdpError('SYNC_INVALID', message, {
+    location: { file: source.file, line: source.lineOf?.(path), path: formatPath(path) || undefined },
+    hint,
+  });
+}
+
+/** Validates a parsed definition (from YAML or JSON). */
+export function parseSyncDefinition(value: unknown, source: DefinitionSource = {}): SyncDefinition {
+  const secretPath = literalSecretPath((value as { destination?: { config?: unknown } } | null)?.destination?.config, ['destination', 'config']);
+  if (secretPath) {
+    const name = String(secretPath[secretPath.length - 1]);
+    throw invalid(`${name} is written as a literal secret`, secretPath, source, `write it as a reference: ${name}: { env: SOME_VARIABLE } (never put credentials in git)`);
+  }
+  const parsed = syncDefinitionSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
+    throw invalid(`invalid sync: ${issue.message}${more}`, issue.path, source, 'see docs/syncs.md for the shape of a sync');
+  }
+  const d = parsed.data;
+  return {
+    name: d.name,
+    from: d.from,
+    key: d.key ?? 'profile_id',
+    destination: { type: d.destination.type, config: d.destination.config },
+    mode: d.mode,
+    fields: d.fields,
+    schedule: d.schedule ?? null,
+  };
+}
+
+function lineFinder(doc: Document, counter: LineCounter): (path: ReadonlyArray<PropertyKey>) => number | undefined {
+  return (path) => {
+    // The deepest node that exists along the path: a missing key points at its parent.
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = doc.getIn(path.slice(0, depth) as unknown[], true);
+      if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+}
+
+/** Parses a sync YAML file; `defaultName` (the file's stem) is used when it has no `name`. */
+export function parseSyncYaml(text: string, file: string, defaultName?: string): SyncDefinition {
+  return readSyncYaml(text, file, defaultName).definition;
+}
+
+/** Like parseSyncYaml, also returning the line finder later checks use to point at the line at fault. */
+export function readSyncYaml(text: string, file: string, defaultName?: string): { definition: SyncDefinition; source: DefinitionSource } {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  const source: DefinitionSource = { file, lineOf: lineFinder(doc, counter) };
+  if (doc.errors.length > 0) {
+    const error = doc.errors[0]!;
+    throw new CdpError('SYNC_INVALID', `YAML syntax error: ${error.message.split('\n')[0]}`, {
+      location: { file, line: counter.linePos(error.pos[0]).line },
+      hint: 'fix the YAML syntax',
+    });
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new CdpError('SYNC_INVALID', 'a sync file must be a mapping (name, from, destination, fields...)', { location: { file, line: 1 } });
+  }
+  const withName = { ...(value as Record<string, unknown>) };
+  if (withName.name === undefined && defaultName) withName.name = defaultName;
+  const definition = parseSyncDefinition(withName, source);
+  if (defaultName && definition.name !== defaultName) {
+    throw invalid(`the sync is named "${definition.name}" but its file is ${defaultName}.yaml`, ['name'], source, `rename the file to ${definition.name}.yaml or change name`);
+  }
+  return { definition, source };
+}

@@ -1,0 +1,41 @@
+/**
+ * The sync engine: sync definitions (YAML in `syncs/`), the planner (a diff in the warehouse),
+ * the executor (batches, rate limits, retries, checkpoints) and the run history.
+ */
+export { syncDefinitionSchema, parseSyncDefinition, parseSyncYaml, readSyncYaml, type SyncDefinition, type SyncDefinitionInput, type DefinitionSource } from './definition.js';
+export { prepareSync, prepareSyncObject, loadSync, listSyncs, readSyncFiles, type PreparedSync, type SyncFile } from './load.js';
+export { checkSyncDestination, openDestination, type DestinationSession, type DestinationOptions } from './session.js';
+export {
+  runSync,
+  EMPTY_PLAN_COUNTS,
+  type RunSyncOptions,
+  type SyncRunResult,
+  type SyncProgressEvent,
+  type PlanSampleRow,
+} from './run.js';
+export type { PlanCounts } from './planner.js';
+export { registerPlanFilterProvider, type PlanFilter, type PlanFilterProvider } from './filters.js';
+export { envSecretResolver, type SecretResolver } from './secrets.js';
+export {
+  SyncHistory,
+  RUN_STATUSES,
+  RUN_TRIGGERS,
+  type RunStatus,
+  type RunTrigger,
+  type RunCounts,
+  type RowError,
+  type RowLogEntry,
+  type SyncRunRecord,
+} from './history.js';
+export {
+  listSyncSummaries,
+  getSyncStatus,
+  listSyncRuns,
+  getSyncRun,
+  syncRowLog,
+  type SyncSummary,
+  type SyncListing,
+  type SyncStatus,
+} from './status.js';
+export { syncTables, type SyncTables } from './tables.js';
+export { STATE_STATUSES, type StateStatus, type LogEntry } from './state.js';

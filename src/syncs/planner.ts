@@ -1,0 +1,261 @@
+import { modePolicy, type SyncMode } from '../destinations/index.js';
+import { CdpError } from '../errors.js';
+import type { ColumnKind, Dialect, RelationRef, Row, Warehouse } from '../warehouse/index.js';
+import type { PlanFilter } from './filters.js';
+import { fieldsHashSql } from './hash-sql.js';
+import type { PreparedSync } from './load.js';
+import type { MappedColumns, SyncSource } from './source.js';
+import { REMOVED_HASH, writeProgress } from './state.js';
+import type { SyncTables } from './tables.js';
+
+/**
+ * The plan of a run, computed in the warehouse with set-based SQL: the rows of the audience or
+ * model (after plan filters) against the sync's state give
+ * - added:    keys the destination never confirmed,
+ * - changed:  keys whose mapped values differ from the last attempt,
+ * - retry:    keys an earlier run left retryable or unconfirmed (pending),
+ * - removed:  keys that left, whose values the destination has (mirror mode only),
+ * - replaced: for destinations matching on identity fields, the old record of a changed key,
+ * - full:     unchanged keys, resent only with `--full`.
+ * Each op gets a `seq`: removals first, then upserts, each ordered by key. Rejected rows are not
+ * planned again until their values change.
+ */
+
+export interface PlanCounts {
+  /** Rows of the audience/model that are eligible (key not null, passing every filter). */
+  current: number;
+  /** Rows of the audience/model with a NULL key (never sent). */
+  nullKeys: number;
+  heldBack: Record<string, number>;
+  added: number;
+  changed: number;
+  retry: number;
+  full: number;
+  removed: number;
+  replaced: number;
+  upserts: number;
+  removes: number;
+  total: number;
+}
+
+export interface Plan {
+  planId: string;
+  table: RelationRef;
+  counts: PlanCounts;
+  /** Destination field names, in the order of the plan's value columns f_0, f_1, ... */
+  fields: string[];
+  keyColumn: string;
+  mode: SyncMode;
+  ms: number;
+}
+
+export interface PlanInput {
+  warehouse: Warehouse;
+  sync: PreparedSync;
+  source: SyncSource;
+  columns: MappedColumns;
+  tables: SyncTables;
+  planId: string;
+  full: boolean;
+  filters: readonly PlanFilter[];
+  identityFields: readonly string[];
+  /** Put the key under this name into each row's values (destinations with sendRowsJson). */
+  keyInValues?: string;
+  batchSize: number;
+  /** Build into the scratch table and touch neither state nor progress. */
+  dryRun?: boolean;
+}
+
+const valueColumn = (i: number): string => `f_${i}`;
+
+/** Types the plan keeps as they are; anything else (lists, structs) travels as text. */
+const KEPT_KINDS: ReadonlySet<ColumnKind> = new Set(['string', 'integer', 'number', 'boolean', 'timestamp', 'date', 'json']);
+
+function valueKind(kind: ColumnKind): Exclude<ColumnKind, 'other'> {
+  return KEPT_KINDS.has(kind) ? (kind as Exclude<ColumnKind, 'other'>) : 'string';
+}
+
+export interface SourceStats {
+  total: number;
+  nullKeys: number;
+  heldBack: Record<string, number>;
+}
+
+/**
+ * Counts the source's rows, NULL keys and rows each filter holds back, and refuses a key that is
+ * not unique (its rows would overwrite each other at the destination). Run before anything else.
+ */
+export async function inspectSource(input: Pick<PlanInput, 'warehouse' | 'source' | 'columns' | 'filters' | 'sync'>): Promise<SourceStats> {
+  const { warehouse, source, columns, filters } = input;
+  const d = warehouse.dialect;
+  const key = `s.${d.quoteIdent(columns.key.name)}`;
+  const held = filters.map((f, i) => `SUM(CASE WHEN ${key} IS NOT NULL AND (${f.predicate('s', d)}) THEN 0 WHEN ${key} IS NULL THEN 0 ELSE 1 END) AS held_${i}`);
+  const [row] = await warehouse.query<Row>(
+    `SELECT COUNT(*) AS total, COUNT(DISTINCT ${d.cast(key, 'string')}) AS distinct_keys, ` +
+      `SUM(CASE WHEN ${key} IS NULL THEN 1 ELSE 0 END) AS null_keys${held.length ? `, ${held.join(', ')}` : ''} FROM ${source.from} s`,
+  );
+  const total = Number(row?.total ?? 0);
+  const nullKeys = Number(row?.null_keys ?? 0);
+  const distinct = Number(row?.distinct_keys ?? 0);
+  if (distinct < total - nullKeys) {
+    const sync = input.sync;
+    throw new CdpError('SYNC_INVALID', `key ${columns.key.name} is not unique in ${source.label}: ${total - nullKeys - distinct} rows repeat a key`, {
+      location: { file: sync.file ?? undefined, line: sync.source.lineOf?.(['key']), path: 'key' },
+      hint: 'a sync needs one row per key: pick a unique column as key, or deduplicate the model',
+    });
+  }
+  const heldBack: Record<string, number> = {};
+  filters.forEach((f, i) => (heldBack[f.name] = (heldBack[f.name] ?? 0) + Number(row?.[`held_${i}`] ?? 0)));
+  return { total, nullKeys, heldBack };
+}
+
+/** The CREATE TABLE ... AS SELECT of the plan. */
+export function planSelectSql(input: PlanInput, d: Dialect): string {
+  const { columns, source, tables, filters, full, identityFields, sync, planId } = input;
+  const q = (name: string) => d.quoteIdent(name);
+  const policy = modePolicy(sync.definition.mode);
+  const key = `s.${q(columns.key.name)}`;
+  const fieldCols = columns.fields.map((f, i) => ({
+    name: valueColumn(i),
+    field: f.field,
+    kind: valueKind(f.column.kind),
+    expr: valueKind(f.column.kind) === f.column.kind ? `s.${q(f.column.name)}` : d.cast(`s.${q(f.column.name)}`, 'string'),
+  }));
+  const where = [`${key} IS NOT NULL`, ...filters.map((f) => `(${f.predicate('s', d)})`)].join(' AND ');
+  const hash = fieldsHashSql(d, fieldCols.map((f) => ({ name: f.field, expr: `src.${q(f.name)}` })));
+  const identity = fieldsHashSql(
+    d,
+    fieldCols.filter((f) => identityFields.includes(f.field)).map((f) => ({ name: f.field, expr: `src.${q(f.name)}` })),
+  );
+  // The values to send, as one JSON object per row, built only for the rows being sent. With a
+  // key column (destinations that forward rows as JSON objects) it comes first, unless a field
+  // has its name.
+  const withKey = input.keyInValues !== undefined && !fieldCols.some((f) => f.field === input.keyInValues);
+  const valuesJson = d.jsonObjectText([
+    ...(withKey ? [[input.keyInValues!, 'c.sync_key'] as const] : []),
+    ...fieldCols.map((f) => [f.field, `c.${q(f.name)}`] as const),
+  ]);
+  const pendingLike = `s.status IN ('retryable', 'pending')`;
+  const base = `s.sync_key IS NULL OR c.fields_hash <> s.fields_hash OR ${pendingLike}`;
+  // insert: only rows never delivered; changes to delivered rows are not sent.
+  const gate = full
+    ? 'TRUE'
+    : policy.sendsChanges
+      ? base
+      : `s.sync_key IS NULL OR (s.sent_values IS NULL AND (c.fields_hash <> s.fields_hash OR ${pendingLike}))`;
+  const removals: string[] = [];
+  if (policy.sendsRemovals) {
+    removals.push(
+      `SELECT s.sync_key, s.sent_values, 'removed' AS reason FROM st s
+       WHERE NOT EXISTS (SELECT 1 FROM cur c WHERE c.sync_key = s.sync_key)
+         AND s.sent_values IS NOT NULL AND NOT (s.status = 'rejected' AND s.fields_hash = ${d.literal(REMOVED_HASH)})`,
+    );
+  }
+  if (identityFields.length > 0 && policy.sendsChanges) {
+    removals.push(`SELECT sync_key, prev_sent AS sent_values, 'replaced' AS reason FROM ups WHERE prev_sent IS NOT NULL AND prev_identity <> identity_hash`);
+  }
+  const removeOps = removals.length
+    ? `SELECT 0 AS op_order, 'remove' AS op, r.reason, r.sync_key, ${d.literal(REMOVED_HASH)} AS fields_hash, ${d.cast('NULL', 'string')} AS identity_hash, r.sent_values AS values_json
+       FROM (${removals.join(' UNION ALL ')}) r
+       UNION ALL `
+    : '';
+  return `WITH src AS (
+      SELECT ${d.cast(key, 'string')} AS sync_key${fieldCols.map((f) => `, ${f.expr} AS ${q(f.name)}`).join('')}
+      FROM ${source.from} s WHERE ${where}
+    ),
+    cur AS (SELECT src.*, ${hash} AS fields_hash, ${identity} AS identity_hash FROM src),
+    st AS (SELECT sync_key, fields_hash, identity_hash, status, sent_values FROM ${d.relation(tables.state)}),
+    ups AS (
+      SELECT c.sync_key, c.fields_hash, c.identity_hash, ${valuesJson} AS values_json,
+             CASE WHEN s.sync_key IS NULL THEN 'added' WHEN c.fields_hash <> s.fields_hash THEN 'changed'
+                  WHEN ${pendingLike} THEN 'retry' ELSE 'full' END AS reason,
+             s.sent_values AS prev_sent, s.identity_hash AS prev_identity
+      FROM cur c LEFT JOIN st s ON s.sync_key = c.sync_key
+      WHERE ${gate}
+    ),
+    ops AS (
+      ${removeOps}SELECT 1 AS op_order, 'upsert' AS op, reason, sync_key, fields_hash, identity_hash, values_json
+      FROM ups
+    )
+    SELECT * FROM (
+      SELECT ${d.literal(planId)} AS plan_id, ROW_NUMBER() OVER (ORDER BY op_order, sync_key) AS seq, op, reason, sync_key,
+             fields_hash, identity_hash, values_json
+      FROM ops
+    ) numbered
+    ORDER BY seq`; // stored in seq order: the executor and the compaction read it by seq ranges
+}
+
+async function countPlan(warehouse: Pick<Warehouse, 'query' | 'dialect'>, table: RelationRef) {
+  const rows = await warehouse.query<{ op: string; reason: string; n: number }>(
+    `SELECT op, reason, COUNT(*) AS n FROM ${warehouse.dialect.relation(table)} GROUP BY op, reason`,
+  );
+  const c = { added: 0, changed: 0, retry: 0, full: 0, removed: 0, replaced: 0, upserts: 0, removes: 0 };
+  for (const r of rows) {
+    const n = Number(r.n);
+    if (r.reason in c) c[r.reason as keyof typeof c] += n;
+    if (r.op === 'upsert') c.upserts += n;
+    else c.removes += n;
+  }
+  return c;
+}
+
+/** Builds the plan table (and, unless dry, makes it the sync's current plan with its checkpoint at 0). */
+export async function buildPlan(input: PlanInput, inspected?: SourceStats): Promise<Plan> {
+  const started = Date.now();
+  const { warehouse, tables, dryRun } = input;
+  const d = warehouse.dialect;
+  const stats = inspected ?? (await inspectSource(input));
+  const table = dryRun ? tables.dryPlan : tables.plan;
+  const select = planSelectSql(input, d);
+  const fields = input.columns.fields.map((f) => f.field);
+  const counts = await warehouse.transaction(async (session) => {
+    for (const statement of d.createOrReplaceTableAs(table, select)) await session.execute(statement);
+    const c = await countPlan(session, table);
+    if (!dryRun) {
+      // Keys about to be sent are pending until their result is committed.
+      await session.execute(
+        `UPDATE ${d.relation(tables.state)} SET status = 'pending' WHERE sync_key IN (SELECT sync_key FROM ${d.relation(table)} WHERE reason <> 'added')`,
+      );
+      await writeProgress(session, tables, {
+        planId: input.planId,
+        planned: c.upserts + c.removes,
+        removes: c.removes,
+        upserts: c.upserts,
+        batchSize: input.batchSize,
+        compactedSeq: 0,
+        createdAt: new Date(),
+        mode: input.sync.definition.mode,
+        keyColumn: input.sync.definition.key,
+        fields,
+      });
+    }
+    return c;
+  });
+  return {
+    planId: input.planId,
+    table,
+    counts: {
+      current: stats.total - stats.nullKeys - Object.values(stats.heldBack).reduce((a, b) => a + b, 0),
+      nullKeys: stats.nullKeys,
+      heldBack: stats.heldBack,
+      ...counts,
+      total: counts.upserts + counts.removes,
+    },
+    fields,
+    keyColumn: input.sync.definition.key,
+    mode: input.sync.definition.mode,
+    ms: Date.now() - started,
+  };
+}
+
+/** First rows of a plan, for `--dry-run`: op, reason, key and the values to send. */
+export async function samplePlan(warehouse: Warehouse, table: RelationRef, limit = 10): Promise<Array<{ op: string; reason: string; key: string; fields: Record<string, unknown> }>> {
+  const d = warehouse.dialect;
+  const rows = await warehouse.query(`SELECT op, reason, sync_key, values_json FROM ${d.relation(table)} ORDER BY seq ${d.limit(limit)}`);
+  return rows.map((r) => ({
+    op: String(r.op),
+    reason: String(r.reason),
+    key: String(r.sync_key),
+    fields: JSON.parse(String(r.values_json ?? '{}')) as Record<string, unknown>,
+  }));
+}

@@ -1,0 +1,65 @@
+import { audienceMembersSql } from '../audiences/index.js';
+import { CdpError } from '../errors.js';
+import type { Project } from '../project/index.js';
+import type { ColumnInfo, Warehouse } from '../warehouse/index.js';
+import type { PreparedSync } from './load.js';
+import type { SyncTables } from './tables.js';
+
+/** The rows a sync sends: a relation (a model, or a view over an audience's members) and its columns. */
+export interface SyncSource {
+  /** Something to put after FROM. */
+  from: string;
+  columns: ColumnInfo[];
+  /** "model cdp.vip" / "audience vip_recent_buyers", for messages. */
+  label: string;
+}
+
+export async function resolveSource(project: Project, warehouse: Warehouse, sync: PreparedSync, tables: SyncTables): Promise<SyncSource> {
+  const d = warehouse.dialect;
+  const { from } = sync.definition;
+  if ('model' in from) {
+    const relation = project.relation(from.model);
+    const columns = await warehouse.listColumns(relation);
+    if (columns.length === 0) {
+      throw new CdpError('SYNC_INVALID', `model ${from.model} does not exist in the warehouse (${relation.schema}.${relation.name})`, {
+        location: { file: sync.file ?? undefined, line: sync.source.lineOf?.(['from', 'model']), path: 'from.model' },
+        hint: 'build it with `cdp run`, or fix the model name',
+      });
+    }
+    return { from: d.relation(relation), columns, label: `model ${relation.schema}.${relation.name}` };
+  }
+  const sql = await audienceMembersSql(project, from.audience);
+  // A view gives the audience's columns through the catalog and keeps the plan SQL readable.
+  await warehouse.createSchema(tables.source.schema);
+  await warehouse.transaction(async (session) => {
+    for (const statement of d.createOrReplaceViewAs(tables.source, sql)) await session.execute(statement);
+  });
+  const columns = await warehouse.listColumns(tables.source);
+  return { from: d.relation(tables.source), columns, label: `audience ${from.audience}` };
+}
+
+export interface MappedColumns {
+  key: ColumnInfo;
+  /** In definition order. */
+  fields: Array<{ field: string; column: ColumnInfo }>;
+}
+
+/** Checks the key and every mapped column exist; the error names the field, its line and the columns there are. */
+export function mapColumns(sync: PreparedSync, source: SyncSource): MappedColumns {
+  const byName = new Map(source.columns.map((c) => [c.name, c]));
+  const byLower = new Map(source.columns.map((c) => [c.name.toLowerCase(), c]));
+  const find = (name: string, path: string[]): ColumnInfo => {
+    const column = byName.get(name) ?? byLower.get(name.toLowerCase());
+    if (column) return column;
+    const available = source.columns.map((c) => c.name);
+    throw new CdpError('SYNC_INVALID', `column "${name}" does not exist in ${source.label}`, {
+      location: { file: sync.file ?? undefined, line: sync.source.lineOf?.(path), path: path.join('.') },
+      hint: `available columns: ${available.slice(0, 40).join(', ')}${available.length > 40 ? ', …' : ''}`,
+    });
+  };
+  const { definition } = sync;
+  return {
+    key: find(definition.key, ['key']),
+    fields: Object.entries(definition.fields).map(([field, column]) => ({ field, column: find(column, ['fields', field]) })),
+  };
+}

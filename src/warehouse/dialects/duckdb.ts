@@ -1,0 +1,69 @@
+import { BaseDialect } from './base.js';
+
+export class DuckDbDialect extends BaseDialect {
+  readonly name = 'duckdb' as const;
+  protected readonly types = {
+    string: 'VARCHAR',
+    integer: 'BIGINT',
+    number: 'DOUBLE',
+    boolean: 'BOOLEAN',
+    timestamp: 'TIMESTAMP',
+    date: 'DATE',
+    json: 'JSON',
+  };
+
+  dateDiff(unit: 'second' | 'minute' | 'hour' | 'day', start: string, end: string): string {
+    // DATE_SUB counts whole units elapsed (truncated toward zero); DATE_DIFF would count
+    // boundaries crossed (23:00 -> 01:00 is one 'day'), which other engines do not.
+    return `DATE_SUB('${unit}', ${start}, ${end})`;
+  }
+
+  sha256Hex(expr: string): string {
+    return `SHA256(${expr})`;
+  }
+
+  hash64(expr: string): string {
+    return `CAST(('0x' || SUBSTR(SHA256(${expr}), 1, 15)) AS BIGINT)`;
+  }
+
+  regexMatches(expr: string, pattern: string): string {
+    return `REGEXP_MATCHES(${expr}, ${this.literal(pattern)})`;
+  }
+
+  regexReplaceAll(expr: string, pattern: string, replacement: string): string {
+    return `REGEXP_REPLACE(${expr}, ${this.literal(pattern)}, ${this.literal(replacement)}, 'g')`;
+  }
+
+  jaroWinkler(a: string, b: string): string {
+    return `JARO_WINKLER_SIMILARITY(${a}, ${b})`;
+  }
+
+  levenshtein(a: string, b: string): string {
+    return `LEVENSHTEIN(${a}, ${b})`;
+  }
+
+  override currentTimestampUtc(): string {
+    return `(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')`;
+  }
+
+  override prefersInSubquery(): boolean {
+    return true; // IN / NOT IN subqueries become hash semi/anti (mark) joins wherever they appear
+  }
+
+  override textMatch(expr: string, mode: 'contains' | 'starts_with' | 'ends_with', text: string): string {
+    // Native string functions: no pattern escaping, and DuckDB vectorises them.
+    const fn = { contains: 'CONTAINS', starts_with: 'STARTS_WITH', ends_with: 'ENDS_WITH' }[mode];
+    return `${fn}(${expr}, ${this.literal(text)})`;
+  }
+
+  override merge(options: Parameters<BaseDialect['merge']>[0]): string[] {
+    // DuckDB >= 1.4 has MERGE; INSERT ... ON CONFLICT needs a declared key, which models may lack.
+    return super.merge(options);
+  }
+
+  override jsonObjectText(entries: ReadonlyArray<readonly [key: string, expr: string, kind?: 'value' | 'json']>): string {
+    if (entries.length === 0) return this.literal('{}');
+    const parts = entries.map(([key, expr, kind]) => `${this.literal(key)}, ${kind === 'json' ? `CAST(${expr} AS JSON)` : expr}`);
+    return `CAST(JSON_OBJECT(${parts.join(', ')}) AS VARCHAR)`;
+  }
+}

@@ -1,0 +1,124 @@
+import type { ColumnKind, RelationRef } from '../types.js';
+
+export type DialectName = 'duckdb' | 'postgres' | 'bigquery' | 'snowflake';
+
+/** A value written into SQL text by `literal`. Dates become timestamp literals. */
+export type SqlValue = string | number | bigint | boolean | null | Date;
+
+export type TimeUnit = 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
+
+/**
+ * Everything that differs between SQL engines. Code outside src/warehouse/dialects builds SQL from
+ * these pieces and plain ANSI SQL (SELECT/JOIN/GROUP BY/CASE/COALESCE/window functions), never
+ * from engine-specific syntax of its own.
+ */
+export interface Dialect {
+  readonly name: DialectName;
+
+  // ---- names and values ----
+  /** Quotes one identifier (column, table or schema name). */
+  quoteIdent(name: string): string;
+  /** `schema.name`, each part quoted. */
+  relation(ref: RelationRef): string;
+  /** The one function that writes a value into SQL text (escaped per the engine's string rules). */
+  literal(value: SqlValue): string;
+  /** Placeholder for the i-th (1-based) bound parameter. */
+  param(index: number): string;
+
+  // ---- types ----
+  /** The engine's type name for a column kind. */
+  typeName(kind: Exclude<ColumnKind, 'other'>): string;
+  /** Maps an engine type name (as the catalog reports it) to a column kind. */
+  columnKind(engineType: string): ColumnKind;
+  cast(expr: string, kind: Exclude<ColumnKind, 'other'>): string;
+  /** Cast that yields NULL instead of failing. */
+  tryCast(expr: string, kind: Exclude<ColumnKind, 'other'>): string;
+
+  // ---- time ----
+  currentTimestamp(): string;
+  /** `expr` shifted by `amount` units (amount may be negative). */
+  dateAdd(expr: string, amount: number, unit: TimeUnit): string;
+  /** Whole units from `start` to `end` (end - start). */
+  dateDiff(unit: 'second' | 'minute' | 'hour' | 'day', start: string, end: string): string;
+
+  // ---- strings, hashing, regexes, similarity ----
+  /** Lower-case hex SHA-256 of a string expression. */
+  sha256Hex(expr: string): string;
+  /**
+   * A signed 64-bit integer from the first 15 hex digits of SHA-256(expr): the same number on
+   * every engine, so surrogate keys built from it agree across warehouses.
+   */
+  hash64(expr: string): string;
+  /** TRUE when `expr` matches the regex (RE2/POSIX-compatible subset). */
+  regexMatches(expr: string, pattern: string): string;
+  /** Replaces every match of the regex. */
+  regexReplaceAll(expr: string, pattern: string, replacement: string): string;
+  /** Concatenation of string expressions that treats NULL as NULL (like `||`). */
+  concat(...exprs: string[]): string;
+  /** String length in characters. */
+  length(expr: string): string;
+  /** Jaro-Winkler similarity in [0, 1]. */
+  jaroWinkler(a: string, b: string): string;
+  /** Levenshtein edit distance. */
+  levenshtein(a: string, b: string): string;
+  /** Aggregate: values joined by `separator`, ordered by `orderBy` when given. */
+  stringAgg(expr: string, separator: string, orderBy?: string): string;
+
+  // ---- statements ----
+  /** Statements that create or replace `target` as the result of `select`, atomically where possible. */
+  createOrReplaceTableAs(target: RelationRef, select: string): string[];
+  createOrReplaceViewAs(target: RelationRef, select: string): string[];
+  dropRelation(target: RelationRef, kind: 'table' | 'view'): string;
+  /** Renames a table inside its schema. */
+  renameTable(from: RelationRef, toName: string): string;
+  /**
+   * Upserts the rows of `source` (a SELECT with the same columns) into `target` by `keys`:
+   * matched rows get `updateColumns`, others are inserted with `insertColumns`.
+   */
+  merge(options: MergeOptions): string[];
+  /** `LIMIT n` clause (and `OFFSET` when given). */
+  limit(n: number, offset?: number): string;
+
+  // ---- added for audiences ----
+  /** Now, as a TIMESTAMP without time zone in UTC: comparable with the UTC TIMESTAMP columns we keep. */
+  currentTimestampUtc(): string;
+  /** TRUE when the string `expr` contains / starts with / ends with `text` (case-sensitive; `text` is a value, not a pattern). */
+  textMatch(expr: string, mode: 'contains' | 'starts_with' | 'ends_with', text: string): string;
+  /**
+   * TRUE when `x IN (SELECT ...)` and `x NOT IN (SELECT ...)` anywhere in an expression (under OR,
+   * NOT, in a SELECT list) are planned as hash semi/anti joins. FALSE makes callers LEFT JOIN the
+   * keys instead, for engines (Postgres) whose NOT IN / OR subqueries degrade beyond memory.
+   */
+  prefersInSubquery(): boolean;
+
+  // ---- added for identity ----
+  /** `expr` compared and sorted byte by byte (no locale collation): the same order on every engine. */
+  binaryOrder(expr: string): string;
+  /** A statement refreshing the planner's statistics of a freshly built table, or null when the engine needs none. */
+  analyzeTable(target: RelationRef): string | null;
+
+  // ---- added for syncs ----
+  /**
+   * JSON object text (a string value) from key/expression pairs. `value` entries are converted
+   * (NULL -> null, numbers -> numbers, booleans -> booleans, anything else -> its text as a string);
+   * `json` entries are JSON texts embedded as they are (e.g. another jsonObjectText).
+   */
+  jsonObjectText(entries: ReadonlyArray<readonly [key: string, expr: string, kind?: 'value' | 'json']>): string;
+  /**
+   * Lower-case hex MD5 of a string expression: a cheap fingerprint for change detection (several
+   * times faster than sha256Hex on DuckDB); never for anything security-related.
+   */
+  md5Hex(expr: string): string;
+
+  // ---- added for BigQuery / Snowflake ----
+  /** The set operator for a duplicate-free union: BigQuery has no bare `UNION` (only UNION ALL / UNION DISTINCT). */
+  unionDistinct(): string;
+}
+
+export interface MergeOptions {
+  target: RelationRef;
+  source: string;
+  keys: readonly string[];
+  insertColumns: readonly string[];
+  updateColumns: readonly string[];
+}

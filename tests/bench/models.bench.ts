@@ -1,0 +1,95 @@
+/**
+ * Runner overhead of `cdp run` on DuckDB: the time of runProject against the time of executing
+ * the very same rendered statements directly on the same warehouse, side by side in one run
+ * (alternating, median of several rounds). Aim: ratio <= 1.1.
+ *
+ *   CDP_BENCH_MODEL_ROWS  rows of the generated event table (default 2,000,000)
+ *   CDP_BENCH_ROUNDS      measured rounds per side (default 3, after one warm-up each)
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseConfig } from '../../src/config/index.js';
+import { loadModels, planBuild } from '../../src/models/index.js';
+import { runProject } from '../../src/pipeline/index.js';
+import { Project } from '../../src/project/index.js';
+
+const ROWS = Number(process.env.CDP_BENCH_MODEL_ROWS ?? 2_000_000);
+const ROUNDS = Number(process.env.CDP_BENCH_ROUNDS ?? 3);
+
+const MODELS: Record<string, string> = {
+  'models/staging/stg_events.sql': "select event_id, user_id, kind, amount, ts from {{ source('raw', 'events') }} where amount >= 0",
+  'models/marts/user_totals.sql':
+    "{{ config(materialized='table') }}\nselect user_id, count(*) as events, sum(amount) as total, max(ts) as last_seen\nfrom {{ ref('stg_events') }}\ngroup by user_id",
+  'models/marts/kind_by_day.sql':
+    "{{ config(materialized='table') }}\nselect kind, cast(ts as date) as day, count(*) as events, avg(amount) as avg_amount\nfrom {{ ref('stg_events') }}\ngroup by kind, cast(ts as date)",
+  'models/marts/events_enriched.sql':
+    "{{ config(materialized='table') }}\nselect e.event_id, e.user_id, e.amount, u.total as user_total, e.amount / nullif(u.total, 0) as share\nfrom {{ ref('stg_events') }} e join {{ ref('user_totals') }} u using (user_id)",
+  'models/marts/events_inc.sql':
+    "{{ config(materialized='incremental', unique_key='event_id') }}\nselect event_id, user_id, amount, ts from {{ ref('stg_events') }}\n{% if is_incremental() %}where ts > (select max(ts) from {{ this }}){% endif %}",
+};
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cdp-bench-models-'));
+  for (const [file, text] of Object.entries(MODELS)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  const project = new Project(dir, join(dir, 'cdp.config.ts'), parseConfig({ warehouse: { type: 'duckdb', path: join(dir, '.cdp/warehouse.duckdb') } }));
+  try {
+    const warehouse = await project.warehouse();
+    const generated = performance.now();
+    await warehouse.execute('CREATE SCHEMA IF NOT EXISTS raw');
+    await warehouse.execute(
+      `CREATE OR REPLACE TABLE raw.events AS
+       SELECT i AS event_id, 'u' || CAST(i % ${Math.max(1, Math.floor(ROWS / 15))} AS VARCHAR) AS user_id, CAST(i % 7 AS INTEGER) AS kind,
+              CAST(i % 1000 AS DOUBLE) / 10 AS amount, TIMESTAMP '2024-01-01' + to_seconds(CAST(i % 7776000 AS BIGINT)) AS ts
+       FROM range(${ROWS}) AS t(i)`,
+    );
+    process.stdout.write(`generated raw.events: ${ROWS.toLocaleString('en-US')} rows in ${((performance.now() - generated) / 1000).toFixed(2)} s\n`);
+
+    // Exactly what the runner executes on a full refresh: the planned statements of each model in DAG order.
+    const graph = loadModels(project);
+    const existing = new Map((await warehouse.listRelations(project.modelSchema)).map((r) => [r.name, r.kind] as const));
+    await warehouse.createSchema(project.modelSchema);
+    const direct = async () => {
+      for (const model of graph.models) {
+        const plan = await planBuild(model, { warehouse, knownModels: graph.names, fullRefresh: true, existing });
+        for (const statement of plan.statements) await warehouse.execute(statement);
+        existing.set(model.name, model.config.materialized === 'view' ? 'view' : 'table');
+      }
+    };
+    const runner = async () => {
+      await runProject(project, { fullRefresh: true });
+    };
+    const time = async (work: () => Promise<void>) => {
+      const started = performance.now();
+      await work();
+      return (performance.now() - started) / 1000;
+    };
+
+    await time(runner);
+    await time(direct);
+    const runnerTimes: number[] = [];
+    const directTimes: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      runnerTimes.push(await time(runner));
+      directTimes.push(await time(direct));
+    }
+    const r = median(runnerTimes);
+    const d = median(directTimes);
+    const models = graph.models.length;
+    process.stdout.write(`models: ${models} (view, 3 tables, incremental) over ${ROWS.toLocaleString('en-US')} source rows; median of ${ROUNDS} rounds\n`);
+    process.stdout.write(`  cdp run (runProject):        ${r.toFixed(3)} s   ${Math.round(ROWS / r).toLocaleString('en-US')} source rows/s\n`);
+    process.stdout.write(`  same SQL executed directly:  ${d.toFixed(3)} s   ${Math.round(ROWS / d).toLocaleString('en-US')} source rows/s\n`);
+    process.stdout.write(`  runner overhead ratio:       ${(r / d).toFixed(3)}  (aim <= 1.1)\n`);
+  } finally {
+    await project.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await run();

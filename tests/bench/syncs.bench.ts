@@ -1,0 +1,145 @@
+/**
+ * Sync engine benchmark: an N-row model (default 1,000,000; CDP_BENCH_SYNC_ROWS) on DuckDB sent
+ * to a local webhook that answers at once (in a child process), then 1% churn. Prints rows/s,
+ * planning time, the ratio of the sync's send time to a plain loop POSTing the same batches with
+ * the same concurrency, and memory at 25/50/75/100% of the first sync.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Project } from '../../src/project/index.js';
+import { runSync, type SyncRunResult } from '../../src/syncs/index.js';
+
+const ROWS = Number(process.env.CDP_BENCH_SYNC_ROWS ?? 1_000_000);
+const BATCH = 500;
+const CONCURRENCY = 4;
+
+const SERVER = `
+const http = require('node:http');
+let rows = 0;
+const server = http.createServer((req, res) => {
+  let size = 0;
+  req.on('data', (c) => { size += c.length; });
+  req.on('end', () => { rows++; res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+process.on('message', (m) => { if (m === 'count') process.send({ requests: rows }); });
+`;
+
+async function startReceiver(dir: string): Promise<{ url: string; child: ChildProcess }> {
+  const file = join(dir, 'receiver.cjs');
+  writeFileSync(file, SERVER);
+  const child = fork(file, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+  return { url: `http://127.0.0.1:${port}/hook`, child };
+}
+
+function row(i: number) {
+  return { id: `p${String(i).padStart(7, '0')}`, email: `user${i}@example.com`, first_name: `Name${i}`, score: i % 100 };
+}
+
+/** The limit: the same batches, built in memory and POSTed with the same concurrency, nothing else. */
+async function plainLoop(url: string, rows: number): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const from = next;
+      next += BATCH;
+      if (from >= rows) return;
+      const batch = [];
+      for (let i = from; i < Math.min(rows, from + BATCH); i++) batch.push(row(i));
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sync: 'bench', op: 'upsert', rows: batch }) });
+      await res.text();
+      if (res.status !== 200) throw new Error(`receiver answered ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return (performance.now() - started) / 1000;
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cdp-bench-sync-'));
+  mkdirSync(join(dir, 'syncs'));
+  writeFileSync(
+    join(dir, 'cdp.config.ts'),
+    "export default { warehouse: { type: 'duckdb', path: '.cdp/warehouse.duckdb' }, schema: 'cdp', state: { client: 'better-sqlite3', filename: '.cdp/state.sqlite' } };\n",
+  );
+  const receiver = await startReceiver(dir);
+  const project = await Project.load(dir);
+  try {
+    writeFileSync(
+      join(dir, 'syncs', 'bench.yaml'),
+      `name: bench\nfrom: { model: people }\nkey: id\ndestination:\n  type: webhook\n  config: { url: "${receiver.url}", batch_size: ${BATCH}, concurrency: ${CONCURRENCY}, rate_limit: { requests: 1000000, per_seconds: 1 } }\nmode: mirror\nfields: { email: email, first_name: first_name, score: score }\n`,
+    );
+    const warehouse = await project.warehouse();
+    await warehouse.createSchema('cdp');
+    await warehouse.execute(
+      `CREATE OR REPLACE TABLE cdp.people AS SELECT 'p' || lpad(CAST(i AS VARCHAR), 7, '0') AS id, 'user' || i || '@example.com' AS email, ` +
+        `'Name' || i AS first_name, CAST(i % 100 AS DOUBLE) AS score FROM range(${ROWS}) t(i)`,
+    );
+    process.stdout.write(`rows: ${fmt(ROWS)}, batch ${BATCH}, ${CONCURRENCY} in flight, webhook in a child process\n`);
+
+    // The limit, measured before and after the sync (the machine may be shared): the faster one.
+    const baselineBefore = await plainLoop(receiver.url, ROWS);
+
+    const memory: string[] = [];
+    let nextMark = 0.25;
+    let peakHeap = 0;
+    const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 50);
+    const full: SyncRunResult = await runSync(project, 'bench', {
+      trigger: 'manual',
+      onProgress: (e) => {
+        if (e.phase !== 'sending') return;
+        while (e.committed / e.planned >= nextMark) {
+          const m = process.memoryUsage();
+          memory.push(`${Math.round(nextMark * 100)}%: heap ${mb(m.heapUsed)}, rss ${mb(m.rss)}`);
+          nextMark += 0.25;
+        }
+      },
+    });
+    clearInterval(sampler);
+    if (full.status !== 'success' || full.counts.ok !== ROWS) throw new Error(`first sync: ${full.status} ${JSON.stringify(full.counts)} ${full.error}`);
+    const baseline = Math.min(baselineBefore, await plainLoop(receiver.url, ROWS));
+    const send = full.sendMs / 1000;
+
+    // 1% churn: 0.5% changed, 0.25% gone, 0.25% new.
+    const step = 200;
+    await warehouse.execute(`UPDATE cdp.people SET score = score + 1000 WHERE CAST(SUBSTR(id, 2) AS BIGINT) % ${step} = 0`);
+    await warehouse.execute(`DELETE FROM cdp.people WHERE CAST(SUBSTR(id, 2) AS BIGINT) % ${step * 2} = 1`);
+    await warehouse.execute(
+      `INSERT INTO cdp.people SELECT 'n' || lpad(CAST(i AS VARCHAR), 7, '0'), 'new' || i || '@example.com', 'New' || i, 1.0 FROM range(${Math.floor(ROWS / (step * 2))}) t(i)`,
+    );
+    const expected = Math.floor(ROWS / step) + Math.floor(ROWS / (step * 2)) + Math.floor(ROWS / (step * 2));
+    const churn = await runSync(project, 'bench', { trigger: 'manual' });
+    if (churn.status !== 'success') throw new Error(`churn sync: ${churn.status} ${churn.error}`);
+    const churnSend = churn.sendMs / 1000;
+
+    process.stdout.write(
+      [
+        `first full sync: ${fmt(ROWS)} rows in ${full.seconds.toFixed(2)} s = ${fmt(Math.round(ROWS / full.seconds))} rows/s ` +
+          `(planning ${((full.planMs ?? 0) / 1000).toFixed(2)} s and folding results into the state ${(full.foldMs / 1000).toFixed(2)} s in the warehouse, ` +
+          `sending ${send.toFixed(2)} s = ${fmt(Math.round(ROWS / send))} rows/s)`,
+        `plain POST loop, same batches and concurrency: ${baseline.toFixed(2)} s (best of one run before and one after)`,
+        `ratio sync send time / plain loop: ${(send / baseline).toFixed(2)} (aim <= 1.3); whole run / plain loop: ${(full.seconds / baseline).toFixed(2)}`,
+        `1% churn: planned ${fmt(churn.plan.total)} ops (expected ${fmt(expected)}: ${fmt(churn.plan.changed)} changed, ` +
+          `${fmt(churn.plan.added)} added, ${fmt(churn.plan.removed)} removed) in ${((churn.planMs ?? 0) / 1000).toFixed(2)} s, ` +
+          `sent in ${churnSend.toFixed(2)} s, folded in ${(churn.foldMs / 1000).toFixed(2)} s, total ${churn.seconds.toFixed(2)} s`,
+        `memory during the first sync: ${memory.join('; ')}; peak heap ${mb(peakHeap)}`,
+        '',
+      ].join('\n'),
+    );
+    if (churn.plan.total !== expected) throw new Error(`churn planned ${churn.plan.total} ops, expected ${expected}`);
+  } finally {
+    await project.close();
+    receiver.child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

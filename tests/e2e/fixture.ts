@@ -1,0 +1,106 @@
+/**
+ * What the browser tests run against: a temp copy of the repository's demo project (config,
+ * models, audiences, syncs) with a small generated data set built by the real pipeline, the real
+ * service on a random port, and a local HTTP server standing in for a webhook receiver.
+ */
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateDemo } from '../../src/demo/index.js';
+import { runProject } from '../../src/pipeline/index.js';
+import { Project } from '../../src/project/index.js';
+import { parseSecretKey } from '../../src/secrets/index.js';
+import { startServer, type RunningServer } from '../../src/server/index.js';
+import { WEB_DIST } from './build.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const PROJECT_FILES = ['cdp.config.ts', 'models', 'audiences', 'syncs'];
+
+export const ADMIN = { email: 'admin@example.com', password: 'e2e-admin-password' };
+export const VIEWER = { email: 'viewer@example.com', password: 'e2e-viewer-password' };
+export const MARKETER = { email: 'marketer@example.com', password: 'e2e-marketer-password' };
+
+export interface WebhookReceiver {
+  /** Accepts every batch. */
+  url: string;
+  /** Refuses every batch with 422 and a reason. */
+  rejectUrl: string;
+  /** Every body POSTed, parsed. */
+  batches: Array<{ sync: string; op: string; rows: Array<Record<string, unknown>> }>;
+  close(): Promise<void>;
+}
+
+/** Accepts webhook batches and answers 200 (or 422 on /reject), as a customer's endpoint would. */
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const batches: WebhookReceiver['batches'] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        batches.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookReceiver['batches'][number]);
+        // A second endpoint refuses every row, as a strict receiver would.
+        if (req.url?.endsWith('/reject')) res.writeHead(422, { 'content-type': 'application/json' }).end('{"error":"email domain not accepted"}');
+        else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      } catch {
+        res.writeHead(400).end('bad json');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/cdp`,
+    rejectUrl: `http://127.0.0.1:${port}/hooks/reject`,
+    batches,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface DemoService {
+  project: Project;
+  server: RunningServer;
+  url: string;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** The demo project with `people` generated people, built, and served (scheduler off: runs are manual). */
+export async function startDemoService(people: number): Promise<DemoService> {
+  const missing = PROJECT_FILES.filter((name) => !existsSync(join(repo, name)));
+  if (missing.length) throw new Error(`the repository's demo project is incomplete (missing ${missing.join(', ')})`);
+  const dir = mkdtempSync(join(tmpdir(), 'cdp-e2e-'));
+  for (const name of PROJECT_FILES) cpSync(join(repo, name), join(dir, name), { recursive: true });
+  // cdp.config.ts is an ES module: outside the repository it needs its own package scope.
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module", "private": true }\n');
+  const project = await Project.load(dir);
+  const warehouse = await project.warehouse();
+  await generateDemo(warehouse, { people, seed: 7 });
+  await runProject(project);
+  const server = await startServer(project, {
+    port: 0,
+    startScheduler: false,
+    webDir: WEB_DIST,
+    secretKey: parseSecretKey('e'.repeat(64)),
+    env: { CDP_ADMIN_EMAIL: ADMIN.email, CDP_ADMIN_PASSWORD: ADMIN.password },
+  });
+  for (const [user, role] of [
+    [VIEWER, 'viewer'],
+    [MARKETER, 'marketer'],
+  ] as const) {
+    await server.context.users.create({ email: user.email, password: user.password, role, name: null });
+  }
+  return {
+    project,
+    server,
+    url: server.url,
+    dir,
+    async close() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runSync } from '../../../src/syncs/index.js';
+import { startWebhook, type FakeWebhook } from '../../fixtures/vendors/webhook.js';
+import { makeProject, type TestProject } from './helpers.js';
+
+let t: TestProject;
+let hook: FakeWebhook;
+beforeAll(async () => {
+  t = await makeProject();
+  hook = await startWebhook({ keyColumn: 'profile_id' });
+});
+afterAll(async () => {
+  await hook.close();
+  await t.close();
+});
+
+async function loadProfiles(rows: Array<[string, string, number]>): Promise<void> {
+  const w = await t.project.warehouse();
+  await w.loadTable(
+    { schema: 'cdp', name: 'profiles' },
+    [
+      { name: 'profile_id', kind: 'string' },
+      { name: 'email', kind: 'string' },
+      { name: 'lifetime_value', kind: 'number' },
+    ],
+    [rows],
+  );
+}
+
+it('syncs the members of an audience, keyed by profile_id; leavers are removed in mirror mode', async () => {
+  mkdirSync(join(t.dir, 'audiences'), { recursive: true });
+  writeFileSync(join(t.dir, 'audiences', 'big_spenders.yaml'), 'name: big_spenders\nwhere: { trait: lifetime_value, op: gte, value: 500 }\n');
+  t.writeSync(
+    'spenders',
+    `name: spenders\nfrom: { audience: big_spenders }\ndestination: { type: webhook, config: { url: "${hook.url}/in" } }\nmode: mirror\nfields: { email: email, ltv: lifetime_value }\n`,
+  );
+  await loadProfiles([
+    ['a', 'a@example.com', 900],
+    ['b', 'b@example.com', 100],
+    ['c', 'c@example.com', 500],
+  ]);
+  const first = await runSync(t.project, 'spenders');
+  expect(first.plan).toMatchObject({ current: 2, added: 2 });
+  expect(hook.rowsSent('upsert')).toEqual([
+    { profile_id: 'a', email: 'a@example.com', ltv: 900 },
+    { profile_id: 'c', email: 'c@example.com', ltv: 500 },
+  ]);
+  await loadProfiles([
+    ['a', 'a@example.com', 950],
+    ['b', 'b@example.com', 700],
+    ['c', 'c@example.com', 10],
+  ]);
+  hook.batches.length = 0;
+  const second = await runSync(t.project, 'spenders');
+  expect(second.plan).toMatchObject({ added: 1, changed: 1, removed: 1 });
+  expect(hook.rowsSent('remove')).toEqual([{ profile_id: 'c', email: 'c@example.com', ltv: 500 }]);
+  expect([...hook.state.keys()].sort()).toEqual(['a', 'b']);
+  expect(hook.violations).toEqual([]);
+});

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CdpError } from '../../../src/errors.js';
+import { connectedComponents, SqlRunner } from '../../../src/identity/index.js';
+import { openWarehouse, type Warehouse } from '../../../src/warehouse/index.js';
+
+const POSTGRES_URL = process.env.CDP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A deterministic pseudo-random generator (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Components by union-find, as sorted lists of sorted nodes. */
+function expected(edges: Array<[number, number]>): number[][] {
+  const parent = new Map<number, number>();
+  const find = (x: number): number => {
+    let root = x;
+    while ((parent.get(root) ?? root) !== root) root = parent.get(root)!;
+    parent.set(x, root);
+    return root;
+  };
+  for (const [a, b] of edges) {
+    parent.set(a, parent.get(a) ?? a);
+    parent.set(b, parent.get(b) ?? b);
+    const [x, y] = [find(a), find(b)];
+    if (x !== y) parent.set(x, y);
+  }
+  return groups([...parent.keys()].map((n) => [n, find(n)]));
+}
+
+function groups(pairs: Array<[number, number]>): number[][] {
+  const by = new Map<number, number[]>();
+  for (const [node, root] of pairs) by.set(root, [...(by.get(root) ?? []), node]);
+  return [...by.values()].map((g) => g.sort((x, y) => x - y)).sort((x, y) => x[0]! - y[0]!);
+}
+
+const GRAPHS: Record<string, () => Array<[number, number]>> = {
+  'a 2,000-node chain with scattered ids': () => {
+    const next = random(1);
+    const ids = Array.from({ length: 2000 }, () => Math.floor(next() * 1e12));
+    return ids.slice(1).map((id, i) => [ids[i]!, id]);
+  },
+  'a sparse random graph (many small components and trees)': () => {
+    const next = random(2);
+    return Array.from({ length: 3000 }, () => [Math.floor(next() * 4000), Math.floor(next() * 4000)]);
+  },
+  'stars, loops, duplicates and isolated pairs': () => {
+    const edges: Array<[number, number]> = [];
+    for (let hub = 0; hub < 50; hub++) for (let leaf = 1; leaf <= 20; leaf++) edges.push([hub * 1000, hub * 1000 + leaf]);
+    edges.push([5, 5], [7, 8], [8, 7], [7, 8], [1000, 2000], [2000, 3000]);
+    return edges;
+  },
+};
+
+for (const engine of ['duckdb', 'postgres'] as const) {
+  describe(`connected components by large-star/small-star (${engine})`, () => {
+    let warehouse: Warehouse;
+    const schema = `t_identity_cc_${Math.floor(Math.random() * 1e9)}`;
+    const ref = (name: string) => ({ schema, name });
+    beforeAll(async () => {
+      warehouse =
+        engine === 'duckdb'
+          ? await openWarehouse({ type: 'duckdb', path: ':memory:' }, '/tmp')
+          : await openWarehouse({ type: 'postgres', connection: POSTGRES_URL, poolSize: 1 }, '/tmp');
+      await warehouse.createSchema(schema);
+    });
+    afterAll(async () => {
+      await warehouse.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await warehouse.close();
+    });
+
+    async function run(edges: Array<[number, number]>, maxRounds = 50) {
+      await warehouse.loadTable(ref('edges'), [{ name: 'a', kind: 'integer' }, { name: 'b', kind: 'integer' }], [edges]);
+      const result = await connectedComponents(new SqlRunner(warehouse), { edges: ref('edges'), output: ref('labels'), scratch: ref, maxRounds });
+      const rows = await warehouse.query<{ node: number; root: number }>(`SELECT node, root FROM ${schema}.labels`);
+      return { result, components: groups(rows.map((r) => [Number(r.node), Number(r.root)])) };
+    }
+
+    for (const [label, make] of Object.entries(GRAPHS)) {
+      it(`finds the same components as union-find: ${label}`, async () => {
+        const edges = make();
+        const { components } = await run(edges);
+        expect(components).toEqual(expected(edges.filter(([a, b]) => a !== b)));
+      });
+    }
+
+    it('converges on a 2,000-node chain in about ten rounds', async () => {
+      const { result } = await run(GRAPHS['a 2,000-node chain with scattered ids']!());
+      expect(result.rounds).toBeGreaterThanOrEqual(5);
+      expect(result.rounds).toBeLessThanOrEqual(14);
+    });
+
+    it('stops with IDENTITY_NOT_CONVERGED at the round cap', async () => {
+      const error = await run(GRAPHS['a 2,000-node chain with scattered ids']!(), 3).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CdpError);
+      expect((error as CdpError).code).toBe('IDENTITY_NOT_CONVERGED');
+      expect((error as CdpError).location.path).toBe('identity.maxRounds');
+    });
+  });
+}

@@ -1,0 +1,150 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFixture, fixtureConfig } from './fixture.js';
+import { captureLogger, tempProject, testApp, type TestApp } from './helpers.js';
+
+const SIGNING = 'whsec-signing-key-5f2b9c';
+const HEADER = 'Bearer hdr-token-77aa11';
+
+describe('syncs through the API, to a real webhook receiver', () => {
+  const { project, cleanup } = tempProject(fixtureConfig);
+  const { logger, lines } = captureLogger();
+  const received: Array<{ headers: IncomingHttpHeaders; body: { op: string; rows: Array<Record<string, unknown>> } }> = [];
+  let receiver: Server;
+  let url: string;
+  let t: TestApp;
+  let editor: string;
+  let marketer: string;
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: JSON.parse(text) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    await buildFixture(project);
+    mkdirSync(project.path('syncs'), { recursive: true });
+    writeFileSync(
+      project.path('syncs', 'git_sync.yaml'),
+      `name: git_sync\nfrom: { audience: everyone }\ndestination:\n  type: webhook\n  config: { url: "${url}" }\nfields: { email: email }\nschedule: "0 * * * *"\n`,
+    );
+    mkdirSync(project.path('audiences'), { recursive: true });
+    writeFileSync(project.path('audiences', 'everyone.yaml'), 'where: { trait: profile_id, op: is_not_null }\n');
+    t = await testApp(project, { logger });
+    editor = `Bearer ${t.tokens.editor}`;
+    marketer = `Bearer ${t.tokens.marketer}`;
+  });
+  afterAll(async () => {
+    await t.ctx.scheduler.stop();
+    await new Promise((resolve) => receiver.close(resolve));
+    await cleanup();
+  });
+
+  it('editor stores a webhook destination with secrets, nested ones included; the connection test signs with them', async () => {
+    const created = await request(t.app)
+      .post('/api/destinations')
+      .set('Authorization', editor)
+      .send({ name: 'hook', type: 'webhook', config: { url, batch_size: 10 }, secrets: { secret: SIGNING, 'headers.Authorization': HEADER } });
+    expect(created.status).toBe(201);
+    expect(created.body.config).toMatchObject({ url, batch_size: 10, secret: { set: true }, headers: { Authorization: { set: true } } });
+    expect(created.body.secretFields.sort()).toEqual(['headers.Authorization', 'secret']);
+    const test = await request(t.app).post('/api/destinations/hook/test').set('Authorization', editor);
+    expect(test.body).toEqual({ ok: true, message: 'connection works' });
+    expect(received.at(-1)!.headers.authorization).toBe(HEADER);
+    expect(received.at(-1)!.headers['x-cdp-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+  });
+
+  it('marketer creates an audience and a sync to the stored destination, runs it, sees runs and rows', async () => {
+    await request(t.app).post('/api/audiences').set('Authorization', marketer).send({ name: 'germans', where: { trait: 'country', op: 'eq', value: 'DE' } }).expect(201);
+    const sync = await request(t.app)
+      .post('/api/syncs')
+      .set('Authorization', marketer)
+      .send({ name: 'germans_to_hook', from: { audience: 'germans' }, destination: 'hook', mode: 'upsert', fields: { email: 'email', first_name: 'first_name' }, schedule: '0 6 * * *' });
+    expect(sync.status).toBe(201);
+    expect(sync.body).toMatchObject({ name: 'germans_to_hook', origin: 'ui', destination: { type: 'webhook', name: 'hook' }, key: 'profile_id', schedule: '0 6 * * *' });
+
+    const before = received.length;
+    const started = await request(t.app).post('/api/syncs/germans_to_hook/run').set('Authorization', marketer).send({});
+    expect(started.status).toBe(202);
+    await t.ctx.scheduler.idle();
+    const delivered = received.slice(before);
+    const job = (await t.ctx.scheduler.status()).find((j) => j.key === 'sync:germans_to_hook');
+    expect(job, JSON.stringify(job)).toMatchObject({ lastStatus: 'success', lastTrigger: 'manual' });
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]!.headers.authorization).toBe(HEADER);
+    expect(delivered[0]!.body.rows.map((r) => r.email).sort()).toEqual(['alice@example.com', 'carol@example.com']);
+
+    const runs = await request(t.app).get('/api/syncs/germans_to_hook/runs').set('Authorization', `Bearer ${t.tokens.viewer}`);
+    expect(runs.status).toBe(200);
+    expect(runs.body).toHaveLength(1);
+    expect(runs.body[0]).toMatchObject({ sync: 'germans_to_hook', status: 'success', trigger: 'manual', counts: { ok: 2, rejected: 0 } });
+    const rows = await request(t.app).get(`/api/syncs/germans_to_hook/runs/${runs.body[0].id}/rows`).set('Authorization', marketer);
+    expect(rows.body.map((r: { key: string; status: string }) => `${r.key}:${r.status}`).sort()).toEqual(['p1:ok', 'p3:ok']);
+    expect((await request(t.app).get(`/api/syncs/germans_to_hook/runs/${runs.body[0].id}/rows`).set('Authorization', `Bearer ${t.tokens.viewer}`)).status).toBe(403);
+    expect((await request(t.app).get('/api/syncs/germans_to_hook/runs/nope').set('Authorization', marketer)).status).toBe(404);
+
+    const list = await request(t.app).get('/api/syncs').set('Authorization', marketer);
+    expect(list.body.syncs.map((s: { name: string; origin: string }) => `${s.name}:${s.origin}`)).toEqual(['germans_to_hook:ui', 'git_sync:git']);
+    const schedules = await request(t.app).get('/api/schedules').set('Authorization', marketer);
+    expect(schedules.body.map((j: { key: string }) => j.key).sort()).toEqual(['models', 'sync:germans_to_hook', 'sync:git_sync']);
+    const audit = (await t.ctx.audit.query({ action: 'sync.' })).entries.map((e) => `${e.action}:${e.actor.email}`);
+    expect(audit).toEqual(['sync.run:marketer@example.com', 'sync.create:marketer@example.com']);
+    for (const line of lines) {
+      expect(line).not.toContain(SIGNING);
+      expect(line).not.toContain(HEADER);
+    }
+  });
+
+  it('dry run, pause and resume', async () => {
+    const dry = await request(t.app).post('/api/syncs/germans_to_hook/dry-run').set('Authorization', marketer).send({});
+    expect(dry.status, JSON.stringify(dry.body)).toBe(200);
+    expect(dry.body).toMatchObject({ status: 'dry_run', plan: { upserts: 0, removes: 0 } });
+    const paused = await request(t.app).post('/api/syncs/germans_to_hook/pause').set('Authorization', marketer).send({});
+    expect(paused.body).toMatchObject({ key: 'sync:germans_to_hook', paused: true });
+    const resumed = await request(t.app).post('/api/syncs/germans_to_hook/resume').set('Authorization', marketer).send({});
+    expect(resumed.body).toMatchObject({ paused: false });
+  });
+
+  it('bad sync input → 4xx with the field path; git syncs are read-only; nothing written', async () => {
+    const before = JSON.stringify(await t.ctx.knex('ui_syncs').select('*'));
+    const base = { name: 'x_sync', from: { audience: 'germans' }, destination: 'hook', fields: { email: 'email' } };
+    const cases: Array<[object, number, string]> = [
+      [{ ...base, destination: 'nope' }, 422, 'body.destination'],
+      [{ ...base, from: { audience: 'nobody' } }, 422, 'body.from.audience'],
+      [{ ...base, schedule: 'every day' }, 400, 'body.schedule'],
+      [{ ...base, mode: 'teleport' }, 400, 'body.mode'],
+      [{ ...base, name: 'Bad-Name' }, 400, 'body.name'],
+      [{ ...base, fields: 'email' }, 400, 'body.fields'],
+      [{ ...base, name: 'git_sync' }, 409, 'body.name'],
+    ];
+    for (const [body, status, path] of cases) {
+      const res = await request(t.app).post('/api/syncs').set('Authorization', marketer).send(body);
+      expect([res.status, res.body.error?.path], JSON.stringify(res.body)).toEqual([status, path]);
+    }
+    const git = await request(t.app).put('/api/syncs/git_sync').set('Authorization', marketer).send({ from: { audience: 'germans' }, destination: 'hook', fields: { email: 'email' } });
+    expect(git.status).toBe(409);
+    expect((await request(t.app).delete('/api/syncs/git_sync').set('Authorization', marketer)).status).toBe(409);
+    expect((await request(t.app).post('/api/syncs/nope/run').set('Authorization', marketer).send({})).status).toBe(404);
+    expect(JSON.stringify(await t.ctx.knex('ui_syncs').select('*'))).toBe(before);
+  });
+
+  it('what a sync uses cannot vanish under it', async () => {
+    const dest = await request(t.app).delete('/api/destinations/hook').set('Authorization', editor);
+    expect(dest.status).toBe(409);
+    const aud = await request(t.app).delete('/api/audiences/germans').set('Authorization', marketer);
+    expect(aud.status).toBe(409);
+    expect(aud.body.error.message).toMatch(/germans_to_hook/);
+    expect((await request(t.app).delete('/api/syncs/germans_to_hook').set('Authorization', marketer)).status).toBe(204);
+    expect((await request(t.app).delete('/api/audiences/germans').set('Authorization', marketer)).status).toBe(204);
+    expect((await request(t.app).delete('/api/destinations/hook').set('Authorization', editor)).status).toBe(204);
+    expect(await t.ctx.knex('secrets').select('*')).toEqual([]);
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    exclude: ['tests/bench/**', 'node_modules/**'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Integration tests share one Postgres database and DuckDB files; keep files sequential per worker.
+    fileParallelism: true,
+    pool: 'forks',
+  },
+});

@@ -1,0 +1,459 @@
+import type {
+  AudienceCatalog,
+  ColumnKind,
+  Condition,
+  CountComparison,
+  Duration,
+  EventCondition,
+  Operator,
+  Predicate,
+  PropertyFilter,
+  ScalarValue,
+} from '../lib/types';
+import { defaultOperator, isNumeric, isTemporal, operatorsFor, valueShape } from './operators';
+
+/**
+ * The builder's editable tree. Inputs hold text while the user types; `toDefinition` turns the
+ * tree into the API's audience definition (typed values, incomplete conditions left out), and
+ * `fromDefinition` turns a saved definition back into a tree.
+ */
+
+export type Match = 'all' | 'any' | 'none';
+
+export interface ValueDraft {
+  text: string;
+  text2: string;
+  list: string[];
+  amount: string;
+  unit: 'days' | 'hours';
+}
+
+export interface PredicateDraft {
+  op: Operator | '';
+  value: ValueDraft;
+}
+
+export interface GroupNode {
+  id: string;
+  kind: 'group';
+  match: Match;
+  items: BuilderNode[];
+}
+
+export interface TraitNode {
+  id: string;
+  kind: 'trait';
+  trait: string;
+  pred: PredicateDraft;
+}
+
+export type Frequency = 'at_least_once' | 'never' | 'gte' | 'lte' | 'eq' | 'between';
+export type EventWindow = 'ever' | 'within' | 'between';
+
+export interface PropertyNode {
+  id: string;
+  property: string;
+  pred: PredicateDraft;
+}
+
+export interface EventNode {
+  id: string;
+  kind: 'event';
+  event: string;
+  frequency: Frequency;
+  count: string;
+  count2: string;
+  window: EventWindow;
+  withinAmount: string;
+  withinUnit: 'days' | 'hours';
+  from: string;
+  to: string;
+  filterMatch: 'all' | 'any';
+  filters: PropertyNode[];
+}
+
+export interface AudienceNode {
+  id: string;
+  kind: 'audience';
+  audience: string;
+  membership: 'in' | 'not_in';
+}
+
+/** A condition the builder cannot edit (written in YAML); kept as it is and shown as text. */
+export interface RawNode {
+  id: string;
+  kind: 'raw';
+  condition: Condition;
+}
+
+export type BuilderNode = GroupNode | TraitNode | EventNode | AudienceNode | RawNode;
+
+let counter = 0;
+export const newId = (): string => `n${++counter}`;
+
+export const emptyValue = (): ValueDraft => ({ text: '', text2: '', list: [], amount: '30', unit: 'days' });
+
+export function newGroup(match: Match = 'all', items: BuilderNode[] = []): GroupNode {
+  return { id: newId(), kind: 'group', match, items };
+}
+
+export function newTrait(): TraitNode {
+  return { id: newId(), kind: 'trait', trait: '', pred: { op: '', value: emptyValue() } };
+}
+
+export function newEvent(): EventNode {
+  return {
+    id: newId(),
+    kind: 'event',
+    event: '',
+    frequency: 'at_least_once',
+    count: '1',
+    count2: '5',
+    window: 'within',
+    withinAmount: '30',
+    withinUnit: 'days',
+    from: '',
+    to: '',
+    filterMatch: 'all',
+    filters: [],
+  };
+}
+
+export function newProperty(): PropertyNode {
+  return { id: newId(), property: '', pred: { op: '', value: emptyValue() } };
+}
+
+export function newAudienceRef(): AudienceNode {
+  return { id: newId(), kind: 'audience', audience: '', membership: 'in' };
+}
+
+// ---------------------------------------------------------------- kinds
+
+/** Looks up column kinds in the catalog. */
+export interface Kinds {
+  trait(name: string): ColumnKind | undefined;
+  property(event: string, property: string): ColumnKind | undefined;
+}
+
+export function kindsOf(catalog: AudienceCatalog | undefined): Kinds {
+  const traits = new Map(catalog?.traits.map((t) => [t.name, t.kind]) ?? []);
+  const events = new Map(catalog?.events.map((e) => [e.name, new Map(e.properties.map((p) => [p.name, p.kind]))]) ?? []);
+  return {
+    trait: (name) => traits.get(name),
+    property: (event, property) => events.get(event)?.get(property),
+  };
+}
+
+/** Picks an operator that fits a newly chosen column, keeping the current one when it still fits. */
+export function fitOperator(current: Operator | '', kind: ColumnKind): Operator {
+  if (current && operatorsFor(kind).some(([op]) => op === current)) return current;
+  return defaultOperator(kind);
+}
+
+// ---------------------------------------------------------------- tree -> definition
+
+/** Why a condition cannot be counted yet, or null when it is complete. */
+export function problemOf(node: BuilderNode, kinds: Kinds): string | null {
+  switch (node.kind) {
+    case 'group':
+    case 'raw':
+      return null;
+    case 'trait': {
+      if (!node.trait) return 'Pick a trait.';
+      const kind = kinds.trait(node.trait);
+      if (!kind) return `The trait “${node.trait}” does not exist (any more).`;
+      return predicateProblem(node.pred, kind);
+    }
+    case 'audience':
+      return node.audience ? null : 'Pick an audience.';
+    case 'event': {
+      if (!node.event) return 'Pick an event.';
+      if (node.frequency !== 'at_least_once' && node.frequency !== 'never') {
+        if (!isCount(node.count)) return 'Enter how many times (a whole number).';
+        if (node.frequency === 'between' && (!isCount(node.count2) || Number(node.count2) < Number(node.count))) {
+          return 'Enter a range of times, smallest first.';
+        }
+      }
+      if (node.window === 'within' && !isPositive(node.withinAmount)) return 'Enter a number of days or hours.';
+      if (node.window === 'between' && (!node.from || !node.to)) return 'Enter both dates.';
+      for (const filter of node.filters) {
+        if (!filter.property) return 'Pick a property for each filter.';
+        const kind = kinds.property(node.event, filter.property) ?? 'string';
+        const problem = predicateProblem(filter.pred, kind);
+        if (problem) return `${filter.property}: ${problem}`;
+      }
+      return null;
+    }
+  }
+}
+
+const isCount = (text: string) => /^\d+$/.test(text.trim());
+const isPositive = (text: string) => /^\d+$/.test(text.trim()) && Number(text) > 0;
+
+function predicateProblem(pred: PredicateDraft, kind: ColumnKind): string | null {
+  if (!pred.op) return 'Pick an operator.';
+  const v = pred.value;
+  switch (valueShape(pred.op)) {
+    case 'none':
+      return null;
+    case 'scalar':
+      return scalarProblem(v.text, kind);
+    case 'instant':
+      return v.text ? null : 'Enter a date.';
+    case 'pair':
+      return scalarProblem(v.text, kind) ?? scalarProblem(v.text2, kind);
+    case 'list':
+      if (v.list.length === 0) return 'Add at least one value.';
+      return v.list.map((item) => scalarProblem(item, kind)).find(Boolean) ?? null;
+    case 'duration':
+      return isPositive(v.amount) ? null : 'Enter a number of days or hours.';
+  }
+}
+
+function scalarProblem(text: string, kind: ColumnKind): string | null {
+  if (text.trim() === '') return isTemporal(kind) ? 'Enter a date.' : 'Enter a value.';
+  if (isNumeric(kind) && !Number.isFinite(Number(text))) return 'Enter a number.';
+  if (kind === 'integer' && !Number.isInteger(Number(text))) return 'Enter a whole number.';
+  return null;
+}
+
+function scalar(text: string, kind: ColumnKind): ScalarValue {
+  if (isNumeric(kind)) return Number(text);
+  if (kind === 'boolean') return text === 'true';
+  return text;
+}
+
+function predicateOf(pred: PredicateDraft, kind: ColumnKind): Predicate {
+  const op = pred.op as Operator;
+  const v = pred.value;
+  switch (valueShape(op)) {
+    case 'none':
+      return { op };
+    case 'scalar':
+      return { op, value: scalar(v.text, kind) };
+    case 'instant':
+      return { op, value: v.text };
+    case 'pair':
+      return { op, value: [scalar(v.text, kind), scalar(v.text2, kind)] };
+    case 'list':
+      return { op, value: v.list.map((item) => scalar(item, kind)) };
+    case 'duration':
+      return { op, value: v.unit === 'hours' ? { hours: Number(v.amount) } : { days: Number(v.amount) } };
+  }
+}
+
+function countOf(node: EventNode): CountComparison | undefined {
+  const n = Number(node.count);
+  switch (node.frequency) {
+    case 'at_least_once':
+      return undefined;
+    case 'never':
+      return { op: 'eq', value: 0 };
+    case 'between':
+      return { op: 'between', value: [n, Number(node.count2)] };
+    default:
+      return { op: node.frequency, value: n };
+  }
+}
+
+function eventOf(node: EventNode, kinds: Kinds): EventCondition {
+  const out: EventCondition = { event: node.event };
+  const count = countOf(node);
+  if (count) out.count = count;
+  if (node.window === 'within') out.within = node.withinUnit === 'hours' ? { hours: Number(node.withinAmount) } : { days: Number(node.withinAmount) };
+  if (node.window === 'between') out.between = [node.from, node.to];
+  const filters: PropertyFilter[] = node.filters.map((f) => ({ property: f.property, ...predicateOf(f.pred, kinds.property(node.event, f.property) ?? 'string') }));
+  if (filters.length === 1) out.where = filters[0];
+  else if (filters.length > 1) out.where = node.filterMatch === 'any' ? { any: filters } : { all: filters };
+  return out;
+}
+
+export interface Compiled {
+  /** The definition's `where`: only complete conditions. */
+  where: Condition;
+  /** Conditions left out because they are not complete yet. */
+  incomplete: number;
+  /** Ids of the root's items that made it into `where`, in order (the funnel's steps). */
+  rootIds: string[];
+}
+
+/** The tree as an audience definition `where`; incomplete conditions are left out and counted. */
+export function toDefinition(root: GroupNode, kinds: Kinds): Compiled {
+  let incomplete = 0;
+  const visit = (node: BuilderNode, isRoot: boolean): Condition | null => {
+    switch (node.kind) {
+      case 'group': {
+        const items = node.items.map((item) => visit(item, false)).filter((c): c is Condition => c !== null);
+        if (!isRoot && items.length === 0) return null;
+        if (node.match === 'any') return { any: items };
+        if (node.match === 'none') return { not: { any: items } };
+        return { all: items };
+      }
+      case 'raw':
+        return node.condition;
+      default:
+        if (problemOf(node, kinds)) {
+          incomplete++;
+          return null;
+        }
+    }
+    switch (node.kind) {
+      case 'trait':
+        return { trait: node.trait, ...predicateOf(node.pred, kinds.trait(node.trait)!) };
+      case 'audience':
+        return node.membership === 'not_in' ? { not: { audience: node.audience } } : { audience: node.audience };
+      case 'event':
+        return eventOf(node, kinds);
+    }
+  };
+  const rootIds: string[] = [];
+  const items: Condition[] = [];
+  for (const item of root.items) {
+    const condition = visit(item, false);
+    if (condition) {
+      rootIds.push(item.id);
+      items.push(condition);
+    }
+  }
+  const where: Condition = root.match === 'any' ? { any: items } : root.match === 'none' ? { not: { any: items } } : { all: items };
+  return { where, incomplete, rootIds };
+}
+
+// ---------------------------------------------------------------- definition -> tree
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function draftOf(p: Predicate): PredicateDraft {
+  const value = emptyValue();
+  const v = p.value;
+  switch (valueShape(p.op)) {
+    case 'scalar':
+    case 'instant':
+      value.text = v === undefined || v === null ? '' : String(v);
+      break;
+    case 'pair':
+      if (Array.isArray(v)) {
+        value.text = String(v[0] ?? '');
+        value.text2 = String(v[1] ?? '');
+      }
+      break;
+    case 'list':
+      value.list = Array.isArray(v) ? v.map(String) : [];
+      break;
+    case 'duration':
+      if (isObject(v)) {
+        const d = v as Duration;
+        if ('hours' in d) {
+          value.amount = String(d.hours);
+          value.unit = 'hours';
+        } else {
+          value.amount = String(d.days);
+          value.unit = 'days';
+        }
+      }
+      break;
+    case 'none':
+      break;
+  }
+  return { op: p.op, value };
+}
+
+function eventFrom(c: EventCondition): EventNode | null {
+  const node = newEvent();
+  node.event = c.event;
+  node.window = c.within ? 'within' : c.between ? 'between' : 'ever';
+  if (c.within) {
+    if ('hours' in c.within) {
+      node.withinAmount = String(c.within.hours);
+      node.withinUnit = 'hours';
+    } else node.withinAmount = String(c.within.days);
+  }
+  if (c.between) [node.from, node.to] = c.between;
+  const count = c.count;
+  if (!count) node.frequency = 'at_least_once';
+  else if (count.op === 'eq' && count.value === 0) node.frequency = 'never';
+  else if (count.op === 'between') {
+    node.frequency = 'between';
+    node.count = String(count.value[0]);
+    node.count2 = String(count.value[1]);
+  } else if (count.op === 'gte' || count.op === 'lte' || count.op === 'eq') {
+    node.frequency = count.op;
+    node.count = String(count.value);
+  } else if (count.op === 'gt') {
+    node.frequency = 'gte';
+    node.count = String(count.value + 1);
+  } else if (count.op === 'lt' && count.value > 0) {
+    node.frequency = 'lte';
+    node.count = String(count.value - 1);
+  } else return null;
+  const where = c.where;
+  const flat = (items: PropertyFilter[]): PropertyNode[] | null =>
+    items.every((f) => 'property' in f) ? items.map((f) => ({ id: newId(), property: (f as { property: string }).property, pred: draftOf(f as Predicate) })) : null;
+  if (!where) node.filters = [];
+  else if ('property' in where) node.filters = flat([where])!;
+  else if ('all' in where || 'any' in where) {
+    const items = 'all' in where ? where.all : where.any;
+    const filters = flat(items);
+    if (!filters) return null;
+    node.filters = filters;
+    node.filterMatch = 'all' in where ? 'all' : 'any';
+  } else return null;
+  return node;
+}
+
+function nodeFrom(c: Condition): BuilderNode {
+  if ('all' in c) return newGroup('all', c.all.map(nodeFrom));
+  if ('any' in c) return newGroup('any', c.any.map(nodeFrom));
+  if ('not' in c) {
+    const inner = c.not;
+    if ('any' in inner) return newGroup('none', inner.any.map(nodeFrom));
+    if ('audience' in inner) return { id: newId(), kind: 'audience', audience: inner.audience, membership: 'not_in' };
+    return newGroup('none', [nodeFrom(inner)]);
+  }
+  if ('audience' in c) return { id: newId(), kind: 'audience', audience: c.audience, membership: 'in' };
+  if ('event' in c) return eventFrom(c) ?? { id: newId(), kind: 'raw', condition: c };
+  if ('trait' in c) return { id: newId(), kind: 'trait', trait: c.trait, pred: draftOf(c) };
+  return { id: newId(), kind: 'raw', condition: c };
+}
+
+/** A saved definition's `where` as an editable tree (the root is always a group). */
+export function fromDefinition(where: Condition): GroupNode {
+  const node = nodeFrom(where);
+  return node.kind === 'group' ? node : newGroup('all', [node]);
+}
+
+// ---------------------------------------------------------------- tree edits (immutable)
+
+/** Replaces the node with `id` anywhere under `root` (returns new objects along the path). */
+export function replaceNode(root: GroupNode, id: string, next: BuilderNode | null): GroupNode {
+  const visit = (group: GroupNode): GroupNode => {
+    let changed = false;
+    const items: BuilderNode[] = [];
+    for (const item of group.items) {
+      if (item.id === id) {
+        changed = true;
+        if (next) items.push(next);
+      } else if (item.kind === 'group') {
+        const updated = visit(item);
+        if (updated !== item) changed = true;
+        items.push(updated);
+      } else items.push(item);
+    }
+    return changed ? { ...group, items } : group;
+  };
+  if (root.id === id) return next && next.kind === 'group' ? next : root;
+  return visit(root);
+}
+
+/** How many conditions (not groups) the tree holds. */
+export function countConditions(node: BuilderNode): number {
+  return node.kind === 'group' ? node.items.reduce((sum, item) => sum + countConditions(item), 0) : 1;
+}
+
+/** Audience names a tree refers to (to refuse a reference to itself). */
+export function referencedAudiences(node: BuilderNode): string[] {
+  if (node.kind === 'group') return node.items.flatMap(referencedAudiences);
+  return node.kind === 'audience' && node.audience ? [node.audience] : [];
+}

@@ -1,0 +1,277 @@
+/**
+ * The shapes the REST API answers with (see src/server/routes and GET /api/openapi.json).
+ * Mirrored here by hand: the browser bundle must not pull in server modules.
+ */
+
+export type Permission =
+  | 'read'
+  | 'profiles:read'
+  | 'models:run'
+  | 'audiences:write'
+  | 'destinations:write'
+  | 'syncs:write'
+  | 'syncs:run'
+  | 'users:manage'
+  | 'audit:read';
+
+export interface Me {
+  user: { id: number; email: string; name: string | null; role: string };
+  permissions: Permission[];
+  via: 'session' | 'token';
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; path: string | null; hint?: string };
+}
+
+// ---------------------------------------------------------------- audiences (src/audiences/schema.ts)
+
+export type ColumnKind = 'string' | 'integer' | 'number' | 'boolean' | 'timestamp' | 'date' | 'json' | 'other';
+export type ScalarValue = string | number | boolean;
+export type Duration = { days: number } | { hours: number };
+
+export type Operator =
+  | 'eq'
+  | 'neq'
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte'
+  | 'between'
+  | 'in'
+  | 'not_in'
+  | 'contains'
+  | 'not_contains'
+  | 'starts_with'
+  | 'ends_with'
+  | 'is_null'
+  | 'is_not_null'
+  | 'is_true'
+  | 'is_false'
+  | 'before'
+  | 'after'
+  | 'within_last'
+  | 'not_within_last';
+
+/** An operator with its value; the value's shape depends on the operator. */
+export interface Predicate {
+  op: Operator;
+  value?: ScalarValue | ScalarValue[] | Duration | null;
+}
+export type TraitCondition = { trait: string } & Predicate;
+export type PropertyCondition = { property: string } & Predicate;
+export type PropertyFilter = { all: PropertyFilter[] } | { any: PropertyFilter[] } | { not: PropertyFilter } | PropertyCondition;
+export type CountComparison = { op: 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte'; value: number } | { op: 'between'; value: [number, number] };
+
+export interface EventCondition {
+  event: string;
+  count?: CountComparison;
+  within?: Duration;
+  between?: [string, string];
+  where?: PropertyFilter;
+}
+
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | TraitCondition
+  | EventCondition
+  | { audience: string };
+
+export interface AudienceDefinition {
+  name?: string;
+  description?: string;
+  where: Condition;
+}
+
+export interface AudienceSummary {
+  name: string;
+  origin: 'file' | 'state';
+  description?: string;
+  file?: string;
+  id?: string;
+  createdBy?: string | null;
+  updatedAt?: string;
+  error?: string;
+  count?: number | null;
+}
+
+export interface AudienceDetail extends AudienceSummary {
+  definition: AudienceDefinition & { name: string };
+}
+
+export interface AudienceCatalog {
+  traits: Array<{ name: string; kind: ColumnKind }>;
+  events: Array<{ name: string; sources: string[]; properties: Array<{ name: string; kind: ColumnKind }> }>;
+}
+
+export interface AudiencePreview {
+  count: number;
+  total: number;
+  steps: Array<{ path: string; label: string; count: number }>;
+  columns: string[];
+  sample: Array<Record<string, unknown>>;
+  milliseconds: number;
+}
+
+export interface AudienceSizePoint {
+  at: string;
+  size: number;
+  entered: number;
+  left: number;
+}
+
+// ---------------------------------------------------------------- identity and profiles
+
+export interface IdentityStats {
+  built: boolean;
+  profiles: number;
+  identifiers: number;
+  records: number;
+  merges: number;
+  multiSourceProfiles: number;
+  identifiersPerProfile: { avg: number; max: number };
+  byIdType: Array<{ idType: string; identifiers: number; profiles: number }>;
+  bySource: Array<{ source: string; records: number; profiles: number }>;
+}
+
+export interface ProfileView {
+  profileId: string;
+  mergedFrom: string | null;
+  traits: Record<string, unknown>;
+  identifiers: Array<{ idType: string; value: string; firstSeen: unknown; lastSeen: unknown }>;
+  sources: Array<{ source: string; records: number }>;
+  events: Array<{ source: string; event: string | null; at: unknown; properties: Record<string, unknown> }>;
+}
+
+// ---------------------------------------------------------------- destinations
+
+/** A JSON schema fragment, as z.toJSONSchema writes destination configs. */
+export interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  items?: JsonSchema;
+  minimum?: number;
+  maximum?: number;
+  format?: string;
+  additionalProperties?: boolean | JsonSchema;
+}
+
+export interface DestinationType {
+  type: string;
+  label?: string;
+  modes: string[];
+  secretFields: string[];
+  configSchema: JsonSchema;
+  /** Destination fields to suggest in a sync's mapping, when the API knows them. */
+  fields?: Array<{ name: string; required?: boolean; description?: string }>;
+}
+
+export interface DestinationView {
+  name: string;
+  type: string;
+  config: Record<string, unknown>;
+  secretFields: string[];
+  createdAt: string;
+  updatedAt: string;
+  createdBy: string | null;
+  updatedBy: string | null;
+}
+
+// ---------------------------------------------------------------- syncs (src/syncs/history.ts)
+
+export type SyncMode = 'upsert' | 'update' | 'insert' | 'mirror' | 'add';
+export type RunStatus = 'running' | 'success' | 'partial' | 'failed' | 'interrupted';
+
+export interface SyncRun {
+  id: string;
+  sync: string;
+  destinationType: string;
+  trigger: string;
+  status: RunStatus;
+  full: boolean;
+  startedAt: string;
+  finishedAt: string | null;
+  resumedPlan: string | null;
+  counts: { planned: number; sent: number; ok: number; rejected: number; retryable: number; retried: number };
+  plan: { added: number; changed: number; removed: number };
+  heldBack: Record<string, number>;
+  planMs: number | null;
+  firstErrors: Array<{ key: string; op: 'upsert' | 'remove'; status: 'rejected' | 'retryable'; error: string }>;
+  error: string | null;
+}
+
+export interface RowLogEntry {
+  runId: string;
+  sync: string;
+  key: string;
+  op: 'upsert' | 'remove';
+  status: 'ok' | 'rejected' | 'retryable';
+  error: string | null;
+  at: string;
+}
+
+/** A sync as the API shows it (src/server/services/syncs.ts). */
+export interface SyncView {
+  name: string;
+  /** git: a file in syncs/ (changed in git); ui: made here. */
+  origin: 'git' | 'ui';
+  file: string | null;
+  from: { audience: string } | { model: string };
+  key: string;
+  /** `name` is the stored destination (null for git syncs, whose config is inline). */
+  destination: { type: string; name: string | null };
+  mode: SyncMode;
+  fields: Record<string, string>;
+  schedule: string | null;
+  lastRun: SyncRun | null;
+  createdBy?: string | null;
+  updatedAt?: string | null;
+}
+
+export interface SyncList {
+  syncs: SyncView[];
+  /** Sync files that could not be read, with why. */
+  invalid: Array<{ file: string; error: string }>;
+}
+
+export interface SyncDetail extends SyncView {
+  recentRuns: SyncRun[];
+  state?: Record<string, number>;
+}
+
+/** Body of POST /api/syncs (PUT takes it without the name). */
+export interface SyncInput {
+  name: string;
+  from: { audience: string };
+  destination: string;
+  mode: SyncMode;
+  fields: Record<string, string>;
+  schedule: string | null;
+}
+
+/** GET /api/schedules (and GET /api/runs for the pipeline job): a scheduled job. */
+export interface JobStatus {
+  key: string;
+  kind: 'models' | 'sync';
+  name: string;
+  cron: string | null;
+  origin: 'git' | 'ui' | 'options';
+  paused: boolean;
+  running: boolean;
+  lastFireAt: string | null;
+  nextFireAt: string | null;
+  lastStartedAt: string | null;
+  lastFinishedAt: string | null;
+  lastStatus: 'running' | 'success' | 'error' | 'skipped' | null;
+  lastError: string | null;
+  lastTrigger: string | null;
+}

@@ -1,0 +1,319 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { Combobox, type ComboOption } from '../components/Combobox';
+import { Field } from '../components/Field';
+import { PageHeader, usePageTitle } from '../components/Layout';
+import { EmptyState, ErrorNote, Loading } from '../components/States';
+import { api, ApiError } from '../lib/api';
+import { useSession } from '../lib/auth';
+import { Link, navigate, useLocation } from '../lib/router';
+import { knownFields, MODE_HELP, SCHEDULE_PRESETS, suggestMapping } from '../lib/syncs';
+import type { AudienceCatalog, AudienceSummary, DestinationType, DestinationView, SyncDetail, SyncInput, SyncMode } from '../lib/types';
+import { useApi } from '../lib/useApi';
+
+const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CRON_PATTERN = /^\S+(\s+\S+){4}$/;
+
+export function SyncEditorPage({ name }: { name: string | null }) {
+  usePageTitle(name ? `Edit ${name}` : 'New sync');
+  const { can } = useSession();
+  const { query } = useLocation();
+  const existing = useApi<SyncDetail>(name ? `/api/syncs/${encodeURIComponent(name)}` : null);
+  const audiences = useApi<AudienceSummary[]>('/api/audiences');
+  const destinations = useApi<DestinationView[]>('/api/destinations');
+  const types = useApi<DestinationType[]>('/api/destination-types');
+  const catalog = useApi<AudienceCatalog>('/api/audience-catalog');
+  const back = name ? { to: `/syncs/${encodeURIComponent(name)}`, label: name } : { to: '/syncs', label: 'Syncs' };
+  const failed = existing.error ?? audiences.error ?? destinations.error ?? types.error ?? catalog.error;
+  if (!can('syncs:write')) {
+    return (
+      <>
+        <PageHeader title={name ? `Edit ${name}` : 'New sync'} back={back} />
+        <ErrorNote error={new ApiError(403, 'FORBIDDEN', 'Your role may not create or change syncs.', null, 'ask an admin for the marketer or editor role')} />
+      </>
+    );
+  }
+  if (failed) {
+    return (
+      <>
+        <PageHeader title={name ? `Edit ${name}` : 'New sync'} back={back} />
+        <ErrorNote error={failed} />
+      </>
+    );
+  }
+  if ((name && !existing.data) || !audiences.data || !destinations.data || !types.data || !catalog.data) return <Loading />;
+  if (existing.data?.origin === 'git') {
+    return (
+      <>
+        <PageHeader title={`Edit ${name}`} back={back} />
+        <EmptyState title="This sync lives in git">Change {existing.data.file ?? 'its file'} and commit it.</EmptyState>
+      </>
+    );
+  }
+  if (destinations.data.length === 0) {
+    return (
+      <>
+        <PageHeader title="New sync" back={back} />
+        <EmptyState
+          title="No destination to send to yet"
+          action={
+            can('destinations:write') ? (
+              <Link to="/destinations/new" className="button primary">
+                Add a destination
+              </Link>
+            ) : null
+          }
+        >
+          {can('destinations:write') ? 'Add the tool first, then come back.' : 'Ask an editor or admin to add the tool you want to send to.'}
+        </EmptyState>
+      </>
+    );
+  }
+  return (
+    <SyncForm
+      existing={existing.data ?? null}
+      initialAudience={query.get('audience') ?? ''}
+      audiences={audiences.data.filter((a) => !a.error).map((a) => a.name)}
+      destinations={destinations.data}
+      types={types.data}
+      columns={catalog.data.traits.map((t) => t.name)}
+    />
+  );
+}
+
+interface MappingRow {
+  id: number;
+  field: string;
+  column: string;
+}
+
+let rowIds = 0;
+
+function SyncForm({
+  existing,
+  initialAudience,
+  audiences,
+  destinations,
+  types,
+  columns,
+}: {
+  existing: SyncDetail | null;
+  initialAudience: string;
+  audiences: string[];
+  destinations: DestinationView[];
+  types: DestinationType[];
+  columns: string[];
+}) {
+  const [audience, setAudience] = useState(existing && 'audience' in existing.from ? existing.from.audience : initialAudience);
+  const [destination, setDestination] = useState(existing?.destination.name ?? destinations[0]!.name);
+  const typeOf = (dest: string) => destinations.find((d) => d.name === dest)?.type ?? '';
+  const typeInfo = types.find((t) => t.type === typeOf(destination));
+  const modes = (typeInfo?.modes ?? ['upsert']) as SyncMode[];
+  const [mode, setMode] = useState<SyncMode>(existing?.mode ?? (modes.includes('mirror') ? 'mirror' : modes[0]!));
+  const [rows, setRows] = useState<MappingRow[]>(() =>
+    existing
+      ? Object.entries(existing.fields).map(([field, column]) => ({ id: ++rowIds, field, column }))
+      : suggestMapping(typeOf(destination), columns, typeInfo?.fields).map(([field, column]) => ({ id: ++rowIds, field, column })),
+  );
+  const [customName, setCustomName] = useState<string | null>(existing?.name ?? null);
+  const presetMatch = SCHEDULE_PRESETS.find((p) => p.cron === (existing?.schedule ?? null));
+  const [schedulePreset, setSchedulePreset] = useState<string>(presetMatch ? String(presetMatch.cron) : 'custom');
+  const [customCron, setCustomCron] = useState(presetMatch ? '' : (existing?.schedule ?? ''));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const name = customName ?? (audience ? `${audience}_to_${destination.replace(/[^A-Za-z0-9_]/g, '_')}` : '');
+  const columnOptions = useMemo<ComboOption[]>(() => columns.map((c) => ({ value: c })), [columns]);
+  const fieldOptions = useMemo<ComboOption[]>(() => [...knownFields(typeOf(destination)), ...(typeInfo?.fields?.map((f) => f.name) ?? [])].map((f) => ({ value: f })), [destination, typeInfo]);
+  const schedule = schedulePreset === 'custom' ? customCron.trim() || null : schedulePreset === 'null' ? null : schedulePreset;
+
+  function changeDestination(next: string) {
+    setDestination(next);
+    const nextType = types.find((t) => t.type === typeOf(next));
+    const nextModes = (nextType?.modes ?? ['upsert']) as SyncMode[];
+    if (!nextModes.includes(mode)) setMode(nextModes.includes('mirror') ? 'mirror' : nextModes[0]!);
+    if (typeOf(next) !== typeOf(destination)) setRows(suggestMapping(typeOf(next), columns, nextType?.fields).map(([field, column]) => ({ id: ++rowIds, field, column })));
+  }
+
+  function suggest() {
+    const present = new Set(rows.map((r) => r.field));
+    const extra = suggestMapping(typeOf(destination), columns, typeInfo?.fields).filter(([field]) => !present.has(field));
+    setRows([...rows.filter((r) => r.field || r.column), ...extra.map(([field, column]) => ({ id: ++rowIds, field, column }))]);
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    const problem = !audience
+      ? 'Pick the audience to send.'
+      : !NAME_PATTERN.test(name)
+        ? 'The name may use letters, digits and underscores, and may not start with a digit.'
+        : rows.some((r) => !r.field || !r.column)
+          ? 'Complete or remove the empty mapping rows.'
+          : rows.length === 0
+            ? 'Map at least one field.'
+            : new Set(rows.map((r) => r.field)).size !== rows.length
+              ? 'Each destination field may be mapped once.'
+              : schedulePreset === 'custom' && !CRON_PATTERN.test(customCron.trim())
+                ? 'A cron expression has five fields, e.g. “30 5 * * *” (05:30 every day).'
+                : null;
+    if (problem) {
+      setError(new ApiError(400, 'INVALID_INPUT', problem));
+      return;
+    }
+    const body: SyncInput = { name, from: { audience }, destination, mode, fields: Object.fromEntries(rows.map((r) => [r.field, r.column])), schedule };
+    setBusy(true);
+    try {
+      if (existing) {
+        const { name: _name, ...update } = body;
+        await api(`/api/syncs/${encodeURIComponent(existing.name)}`, { method: 'PUT', body: update });
+      } else await api('/api/syncs', { method: 'POST', body });
+      navigate(`/syncs/${encodeURIComponent(name)}`, { replace: true });
+    } catch (caught) {
+      setError(caught);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={(e) => void submit(e)} aria-label="Sync">
+      <PageHeader
+        back={existing ? { to: `/syncs/${encodeURIComponent(existing.name)}`, label: existing.name } : { to: '/syncs', label: 'Syncs' }}
+        title={existing ? `Edit ${existing.name}` : 'New sync'}
+        actions={
+          <button type="submit" className="button primary" disabled={busy}>
+            {busy ? 'Saving…' : existing ? 'Save sync' : 'Create sync'}
+          </button>
+        }
+      />
+      {error ? <ErrorNote error={error} title="Not saved" /> : null}
+      <div className="card form-card">
+        <h2 className="step-title">1. What to send, and where</h2>
+        <div className="form-grid">
+          <Field label="Audience">
+            {(props) => (
+              <select {...props} name="audience" value={audience} required disabled={!!existing} onChange={(e) => setAudience(e.target.value)}>
+                <option value="">choose…</option>
+                {audiences.map((a) => (
+                  <option key={a} value={a}>
+                    {a}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Destination">
+            {(props) => (
+              <select {...props} name="destination" value={destination} onChange={(e) => changeDestination(e.target.value)}>
+                {destinations.map((d) => (
+                  <option key={d.name} value={d.name}>
+                    {d.name} ({d.type})
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          {!existing ? (
+            <Field label="Sync name">
+              {(props) => (
+                <input {...props} name="sync-name" value={name} onChange={(e) => setCustomName(e.target.value)} />
+              )}
+            </Field>
+          ) : null}
+        </div>
+      </div>
+
+      <fieldset className="card form-card">
+        <legend className="step-title">2. Mode</legend>
+        <div className="radio-list">
+          {modes.map((m) => (
+            <label key={m} className="radio">
+              <input type="radio" name="mode" value={m} checked={mode === m} onChange={() => setMode(m)} />
+              <span>
+                <strong>{m}</strong> <span className="muted">{MODE_HELP[m] ?? ''}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+
+      <div className="card form-card">
+        <div className="row-between">
+          <h2 className="step-title">3. Fields</h2>
+          <button type="button" className="button small" onClick={suggest}>
+            Suggest mappings
+          </button>
+        </div>
+        <p className="muted small">Each row sends an audience column to a field of {destination}. The row key ({existing?.key ?? 'profile_id'}) is always sent.</p>
+        <table className="table compact mapping" aria-label="Field mapping">
+          <thead>
+            <tr>
+              <th scope="col">Destination field</th>
+              <th scope="col" aria-hidden="true" />
+              <th scope="col">Audience column</th>
+              <th scope="col">
+                <span className="visually-hidden">Remove</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row, index) => (
+              <tr key={row.id}>
+                <td>
+                  <Combobox
+                    freeText
+                    label={`Destination field ${index + 1}`}
+                    placeholder="field name"
+                    value={row.field}
+                    options={fieldOptions}
+                    onChange={(field) => setRows(rows.map((r) => (r.id === row.id ? { ...r, field } : r)))}
+                  />
+                </td>
+                <td aria-hidden="true">←</td>
+                <td>
+                  <Combobox
+                    label={`Audience column ${index + 1}`}
+                    placeholder="column…"
+                    value={row.column}
+                    options={columnOptions}
+                    onChange={(column) => setRows(rows.map((r) => (r.id === row.id ? { ...r, column, field: r.field || column } : r)))}
+                  />
+                </td>
+                <td>
+                  <button type="button" className="icon-button" aria-label={`Remove mapping ${index + 1}`} onClick={() => setRows(rows.filter((r) => r.id !== row.id))}>
+                    ×
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <button type="button" className="link-button" onClick={() => setRows([...rows, { id: ++rowIds, field: '', column: '' }])}>
+          + Add field
+        </button>
+      </div>
+
+      <fieldset className="card form-card">
+        <legend className="step-title">4. Schedule</legend>
+        <div className="radio-list">
+          {SCHEDULE_PRESETS.map((p) => (
+            <label key={String(p.cron)} className="radio">
+              <input type="radio" name="schedule" value={String(p.cron)} checked={schedulePreset === String(p.cron)} onChange={() => setSchedulePreset(String(p.cron))} />
+              <span>
+                {p.label} {p.cron ? <code className="muted small">{p.cron}</code> : null}
+              </span>
+            </label>
+          ))}
+          <label className="radio">
+            <input type="radio" name="schedule" value="custom" checked={schedulePreset === 'custom'} onChange={() => setSchedulePreset('custom')} />
+            <span>Custom (cron)</span>
+          </label>
+          {schedulePreset === 'custom' ? (
+            <Field className="indent" label="Cron expression" hint="minute hour day-of-month month day-of-week, in the service’s time zone.">
+              {(props) => <input {...props} name="cron" placeholder="30 5 * * *" value={customCron} spellCheck={false} onChange={(e) => setCustomCron(e.target.value)} />}
+            </Field>
+          ) : null}
+        </div>
+      </fieldset>
+    </form>
+  );
+}

@@ -100,5 +100,28 @@ export default {
     { source: 'email_engagement', name: "'email_' || event_type" },
   ],
 
+  privacy: {
+    consent: {
+      // Consent decisions per person and purpose; the latest per profile and purpose wins.
+      // Purposes (and their policies) default to email_marketing and advertising (require granted),
+      // analytics and personalization (allow unknown). Ad platforms need `advertising`, email
+      // tools `email_marketing`: syncs to them hold back everyone else.
+      sources: [
+        {
+          name: 'consent_records',
+          relation: 'stg_consent_records',
+          ids: { email: 'email', phone: 'phone' },
+          purpose: 'purpose',
+          status: 'status',
+          timestamp: 'ts',
+        },
+      ],
+    },
+    // Personal data: masked for roles without pii:read, never logged, hashed before ad platforms.
+    pii: ['email', 'phone', 'first_name', 'last_name', 'city'],
+    // Per-row sync logs and run details older than this are deleted.
+    retentionDays: 30,
+  },
+
   state: { client: 'better-sqlite3', filename: '.cdp/state.sqlite' },
 } satisfies CdpConfigInput;

@@ -1,15 +1,82 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Logger, type LoggerOptions } from 'pino';
+import { BUILT_IN_PII, scrubText } from './privacy/pii.js';
 
 /**
  * One JSON line per event. Redaction is a safety net: callers must still never pass secrets or
  * raw PII (emails, phones) as fields.
+ *
+ * Two layers:
+ * - secrets (and top-level `email`/`phone`): fixed pino `redact` paths (`[redacted]`);
+ * - PII: every logged object is walked (a few levels deep) before it is written: the values of keys
+ *   named as PII are replaced, and emails / `+`-phones inside any string (error messages, driver
+ *   text, the message itself) are masked. The PII key names are a mutable set: `email`, `phone`
+ *   always, plus the project's `privacy.pii` names once its config is loaded (`redactPiiKeys`).
+ *   pino compiles `redact` paths once per logger, so configured names could not reach the global
+ *   logger and the children made from it; a formatter read at every call can.
  */
-export const logger: Logger = pino({
-  level: process.env.CDP_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info'),
-  redact: {
-    paths: ['*.password', '*.api_key', '*.apiKey', '*.token', '*.secret', '*.authorization', 'headers.authorization'],
-    censor: '[redacted]',
-  },
-});
+
+const SECRET_KEYS = ['password', 'api_key', 'apiKey', 'token', 'secret', 'authorization'];
+/**
+ * pino `redact` paths, compiled once: secrets at the top and one level down, and the built-in PII
+ * keys at the top level. The latter is what covers child-logger bindings (`logger.child({ email })`):
+ * pino formats bindings once at child creation, outside the per-call formatter below.
+ */
+const REDACT_PATHS = [
+  ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`]),
+  'headers.authorization',
+  ...BUILT_IN_PII.flatMap((key) => [key, key.toUpperCase(), key[0]!.toUpperCase() + key.slice(1)]),
+];
+export const REDACTED = '[redacted]';
+const MAX_DEPTH = 5;
+
+const piiKeys = new Set<string>(BUILT_IN_PII);
+
+/** Adds names (config `privacy.pii`) whose values are never logged; case-insensitive, additive for the process. */
+export function redactPiiKeys(names: readonly string[]): void {
+  for (const name of names) if (name.trim()) piiKeys.add(name.trim().toLowerCase());
+}
+
+/** The names redacted right now (tests, docs). */
+export function redactedPiiKeys(): string[] {
+  return [...piiKeys].sort();
+}
+
+function scrub(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrubText(value);
+  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
+  if (value instanceof Date) return value;
+  if (value instanceof Error) {
+    // A copy, never the caller's error; pino's err serializer keeps plain objects as they are.
+    const cause = (value as { cause?: unknown }).cause;
+    return {
+      type: value.name,
+      message: scrubText(value.message),
+      ...(value.stack ? { stack: scrubText(value.stack) } : {}),
+      ...('code' in value ? { code: (value as { code?: unknown }).code } : {}),
+      ...(cause !== undefined ? { cause: scrub(cause, depth + 1) } : {}),
+    };
+  }
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = piiKeys.has(key.toLowerCase()) ? (item === null || item === undefined ? item : REDACTED) : scrub(item, depth + 1);
+  return out;
+}
+
+/** The logged object with PII keys redacted and emails/phones in its strings masked. */
+export function redactLogObject(object: Record<string, unknown>): Record<string, unknown> {
+  return scrub(object, 0) as Record<string, unknown>;
+}
+
+/** Logger options with both redaction layers (for loggers made elsewhere, e.g. tests capturing output). */
+export function redactingOptions(options: LoggerOptions = {}): LoggerOptions {
+  return {
+    ...options,
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    formatters: { ...options.formatters, log: (object) => redactLogObject(object) },
+    serializers: { ...options.serializers, msg: (msg: unknown) => (typeof msg === 'string' ? scrubText(msg) : msg) },
+  };
+}
+
+export const logger: Logger = pino(redactingOptions({ level: process.env.CDP_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info') }));
 
 export type { Logger };

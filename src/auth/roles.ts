@@ -19,19 +19,22 @@ export const PERMISSIONS = [
   'syncs:run',
   'users:manage',
   'audit:read',
+  'pii:read',
+  'privacy:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /**
  * The permission table: one place that says who may do what.
- * - admin: everything.
- * - editor: data team — models (runs), destinations, syncs; profile lookup to debug identity.
- * - marketer: audiences, syncs to existing destinations (no destination writes), profile lookup.
+ * - admin: everything, including privacy requests (erasure, access exports).
+ * - editor: data team — models (runs), destinations, syncs; profile lookup with PII to debug identity.
+ * - marketer: audiences, syncs to existing destinations (no destination writes), profile lookup
+ *   with PII columns masked (no `pii:read`).
  * - viewer: read only, no personal data.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set(PERMISSIONS),
-  editor: new Set<Permission>(['read', 'profiles:read', 'models:run', 'destinations:write', 'syncs:write', 'syncs:run']),
+  editor: new Set<Permission>(['read', 'profiles:read', 'pii:read', 'models:run', 'destinations:write', 'syncs:write', 'syncs:run']),
   marketer: new Set<Permission>(['read', 'profiles:read', 'audiences:write', 'syncs:write', 'syncs:run']),
   viewer: new Set<Permission>(['read']),
 };

@@ -3,3 +3,4 @@ export type { CdpConfig, CdpConfigInput, WarehouseConfig, StateConfig } from './
 export { defineConfig, loadConfig, parseConfig, CONFIG_FILES } from './load.js';
 export { secretRefSchema, resolveEnvSecret, type SecretRef } from './secrets.js';
 export * from './identity.js';
+export * from './privacy.js';

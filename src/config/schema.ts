@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { secretRefSchema } from './secrets.js';
 import { eventStreamSchema, identitySchema, nameSchema, profilesSchema } from './identity.js';
+import { DEFAULT_PURPOSES, privacySchema } from './privacy.js';
 
 const duckdbWarehouse = z
   .object({
@@ -127,6 +128,8 @@ export const configSchema = z
     audiences: z.object({ path: z.string().default('audiences') }).strict().default({ path: 'audiences' }),
     syncs: z.object({ path: z.string().default('syncs') }).strict().default({ path: 'syncs' }),
     state: stateSchema.default({ client: 'better-sqlite3', filename: '.cdp/state.sqlite' }),
+    /** Consent, PII tags and retention (see docs/privacy.md). */
+    privacy: privacySchema.default({ consent: { sources: [], purposes: DEFAULT_PURPOSES }, pii: [], retentionDays: 30 }),
   })
   .strict();
 

@@ -9,10 +9,12 @@ import type { CheckContext, Destination, Row, RowResult, SendContext, SendOp } f
  * people out) plus `check`. The template adds what every destination needs the same way:
  * mode checks, "no answer at all" mapped to retryable rows, and one result per row enforced.
  */
-export interface DestinationVerbs<C> extends Omit<Destination<C>, 'send' | 'check' | 'sendRowsJson'> {
+export interface DestinationVerbs<C> extends Omit<Destination<C>, 'send' | 'check' | 'sendRowsJson' | 'forget'> {
   check(config: C, ctx: CheckContext): Promise<void>;
   upsert(rows: Row[], ctx: SendContext<C>): Promise<RowResult[]>;
   remove?(rows: Row[], ctx: SendContext<C>): Promise<RowResult[]>;
+  /** Right to erasure at the vendor (see Destination.forget); wrapped like `send`. */
+  forget?(rows: Row[], ctx: SendContext<C>): Promise<RowResult[]>;
   /** Upsert from rows already serialised as JSON objects (see Destination.sendRowsJson). */
   upsertJson?(json: string, count: number, ctx: SendContext<C>): Promise<RowResult[]>;
 }
@@ -21,7 +23,7 @@ export function defineDestination<C>(verbs: DestinationVerbs<C>): Destination<C>
   if (verbs.modes.includes('mirror') && !verbs.remove) {
     throw new Error(`destination ${verbs.type} offers mirror mode but has no remove verb`);
   }
-  const { upsert, remove, check, upsertJson, ...rest } = verbs;
+  const { upsert, remove, forget, check, upsertJson, ...rest } = verbs;
   const guarded = async (count: number, work: () => Promise<RowResult[]>): Promise<RowResult[]> => {
     let results: RowResult[];
     try {
@@ -43,6 +45,12 @@ export function defineDestination<C>(verbs: DestinationVerbs<C>): Destination<C>
       ? {
           sendRowsJson: (_op: 'upsert', json: string, count: number, ctx: SendContext<C>) =>
             count === 0 ? Promise.resolve([]) : guarded(count, () => upsertJson.call(verbs, json, count, ctx)),
+        }
+      : {}),
+    ...(forget
+      ? {
+          forget: (rows: Row[], ctx: SendContext<C>) =>
+            rows.length === 0 ? Promise.resolve([]) : guarded(rows.length, () => forget.call(verbs, rows, ctx)),
         }
       : {}),
     async check(config: C, ctx?: CheckContext): Promise<void> {

@@ -80,6 +80,14 @@ export interface Destination<C> {
   /** Sends one batch; exactly one result per row, in order. Throws DestinationError to stop the run. */
   send(op: SendOp, rows: Row[], ctx: SendContext<C>): Promise<RowResult[]>;
 
+  /**
+   * Right to erasure: deletes the people behind these rows at the vendor (the whole contact or
+   * user, not only a list membership), where the vendor has such an API. `fields` hold the values
+   * last delivered. One result per row, in order. Without it, privacy deletions fall back to
+   * `send('remove', ...)` where the destination can remove rows.
+   */
+  forget?(rows: Row[], ctx: SendContext<C>): Promise<RowResult[]>;
+
   /** One line for humans (UI, `cdp sync list`). */
   label?: string;
   /** True when a remove only takes the person out of a list/audience (never deletes the person). */

@@ -1,5 +1,6 @@
 import { CdpError } from '../errors.js';
 import { logger } from '../logger.js';
+import { planConsent, validateConsent } from '../privacy/consent/index.js';
 import type { Project } from '../project/index.js';
 import { commitBuild, computeMerges, type SourceWatermark } from './commit.js';
 import { buildEdges } from './edges.js';
@@ -81,6 +82,8 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
   const watermarks = mode === 'incremental' ? previous!.watermarks : new Map<string, Date>();
 
   const warnings = await validateIdentity(project, plan, warehouse, { watermarks });
+  const consent = planConsent(project);
+  if (consent) await validateConsent(project, plan, consent, warehouse);
   for (const warning of warnings) {
     say(`warning: ${warning}`);
     logger.warn({ warning }, 'identity config');
@@ -114,6 +117,7 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
         mode,
         watermarks: newWatermarks,
         run: { startedAt, configHash: buildHash, mode, rounds, seconds: (performance.now() - started) / 1000 },
+        consent,
       }),
     );
     const seconds = (performance.now() - started) / 1000;

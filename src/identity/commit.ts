@@ -1,4 +1,5 @@
 import type { CdpConfig } from '../config/index.js';
+import { consentTable, writeConsent, type ConsentPlan } from '../privacy/consent/index.js';
 import type { RelationRef } from '../warehouse/index.js';
 import { typeNameCase } from './finalize.js';
 import type { IdentityPlan } from './plan.js';
@@ -57,11 +58,17 @@ export async function commitBuild(
   plan: IdentityPlan,
   t: IdentityTables,
   traits: CdpConfig['profiles']['traits'],
-  options: { mode: 'full' | 'incremental'; watermarks: SourceWatermark[]; run: Omit<RunRecord, 'profiles' | 'identifiers'> },
+  options: {
+    mode: 'full' | 'incremental';
+    watermarks: SourceWatermark[];
+    run: Omit<RunRecord, 'profiles' | 'identifiers'>;
+    /** Consent sources to resolve (null: consent not configured). */
+    consent?: ConsentPlan | null;
+  },
 ): Promise<{ profiles: number; identifiers: number }> {
   if (options.mode === 'full') await replaceState(sql, t);
   else await mergeState(sql, t);
-  await writeOutputs(sql, plan, t, traits, options.mode);
+  await writeOutputs(sql, plan, t, traits, options.mode, options.consent ?? null);
   const profiles = await sql.count(t.output('profiles'));
   const identifiers = await sql.count(t.output('graph'));
   await writeBookkeeping(sql, t, options.watermarks, { ...options.run, profiles, identifiers });
@@ -141,7 +148,14 @@ async function replaceTable(sql: SqlRunner, target: RelationRef, select: string)
   if (analyze) await sql.exec(analyze);
 }
 
-async function writeOutputs(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables, traits: CdpConfig['profiles']['traits'], mode: 'full' | 'incremental'): Promise<void> {
+async function writeOutputs(
+  sql: SqlRunner,
+  plan: IdentityPlan,
+  t: IdentityTables,
+  traits: CdpConfig['profiles']['traits'],
+  mode: 'full' | 'incremental',
+  consent: ConsentPlan | null,
+): Promise<void> {
   const d = sql.d;
   const s = (name: Parameters<IdentityTables['state']>[0]) => sql.rel(t.state(name));
   const str = d.typeName('string');
@@ -164,7 +178,11 @@ async function writeOutputs(sql: SqlRunner, plan: IdentityPlan, t: IdentityTable
     await sql.exec(`INSERT INTO ${resolved} (source, record_key, profile_id) ${resolvedSelect(sql.rel(t.tmp('new_records')))}`);
   }
 
-  await replaceTable(sql, t.output('profiles'), profilesSelect(d, plan, traits, t.output('resolved'), t.state('nodes')));
+  // Consent sources change independently of identity sources: resolved in full on every build,
+  // incremental or not, against the graph just stored.
+  await writeConsent(sql, plan, consent, t.state('nodes'));
+  const consentColumns = consent ? { table: consentTable(plan.schema), purposes: consent.purposes.map((p) => p.name) } : undefined;
+  await replaceTable(sql, t.output('profiles'), profilesSelect(d, plan, traits, t.output('resolved'), t.state('nodes'), consentColumns));
 
   await sql.exec(
     `CREATE TABLE IF NOT EXISTS ${sql.rel(t.output('merges'))} (old_profile_id ${str}, profile_id ${str}, merged_at ${d.typeName('timestamp')})`,

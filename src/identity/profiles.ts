@@ -1,5 +1,6 @@
 import type { CdpConfig } from '../config/index.js';
 import type { Dialect, RelationRef } from '../warehouse/index.js';
+import { profileConsentColumns } from '../privacy/consent/sql.js';
 import type { IdentityPlan, SourcePlan } from './plan.js';
 
 type TraitConfig = CdpConfig['profiles']['traits'][string];
@@ -28,9 +29,16 @@ export function traitSourceOrder(trait: ColumnTrait): string[] {
  * - source_priority: the most recent value from the first source (in `sources` order) that has one.
  * Ties on timestamps go to the larger record key (byte order), so every engine picks the same row.
  * Aggregate traits (`sql`) are that aggregate over the profile's rows of the source (NULL when the
- * profile has none).
+ * profile has none). With `consent`, one `consent_<purpose>` column per purpose follows the traits.
  */
-export function profilesSelect(d: Dialect, plan: IdentityPlan, traits: Record<string, TraitConfig>, resolved: RelationRef, nodes: RelationRef): string {
+export function profilesSelect(
+  d: Dialect,
+  plan: IdentityPlan,
+  traits: Record<string, TraitConfig>,
+  resolved: RelationRef,
+  nodes: RelationRef,
+  consent?: { table: RelationRef; purposes: readonly string[] },
+): string {
   const rr = `(SELECT source, record_key, profile_id FROM ${d.relation(resolved)} WHERE profile_id IS NOT NULL)`;
   // Sources are known from the config: one flag each, joined in byte order (no ordered aggregate needed).
   const names = plan.sources.map((x) => x.name).sort();
@@ -50,6 +58,13 @@ export function profilesSelect(d: Dialect, plan: IdentityPlan, traits: Record<st
     columns.push(`${cte}.v AS ${d.quoteIdent(name)}`);
     joins.push(`LEFT JOIN ${cte} ON ${cte}.pid = b.profile_id`);
   });
+  // Consent per configured purpose (see src/privacy/consent): 'unknown' where nobody decided.
+  if (consent && consent.purposes.length) {
+    const pivot = profileConsentColumns(d, consent.table, consent.purposes);
+    ctes.push(pivot.cte);
+    columns.push(...pivot.columns);
+    joins.push('LEFT JOIN cons ON cons.profile_id = b.profile_id');
+  }
   return `WITH ${ctes.join(',\n')}\nSELECT ${columns.join(', ')} FROM base b ${joins.join(' ')}`;
 }
 

@@ -12,6 +12,7 @@ export const GENERATED_TABLES: readonly string[] = [
   'profile_merges',
   'identity_dropped',
   'identity_suppressions',
+  'consent',
   'audience_membership',
   'audience_events',
   'audience_sizes',

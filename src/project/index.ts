@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { loadConfig, type CdpConfig } from '../config/index.js';
 import { openWarehouse, type RelationRef, type Warehouse } from '../warehouse/index.js';
 import type { StateStore } from '../state/index.js';
+import { redactPiiKeys } from '../logger.js';
 
 /**
  * A project directory (cdp.config.ts, models/, syncs/, audiences/) with its warehouse and state
@@ -15,7 +16,10 @@ export class Project {
     readonly dir: string,
     readonly configFile: string,
     readonly config: CdpConfig,
-  ) {}
+  ) {
+    // From now on the configured PII names are redacted from every log line of the process.
+    redactPiiKeys(config.privacy?.pii ?? []);
+  }
 
   static async load(dir: string): Promise<Project> {
     const abs = resolve(dir);

@@ -35,6 +35,8 @@ export interface JobSource {
   listSyncs(): Promise<Array<{ name: string; schedule: string | null; timezone?: string; origin: 'git' | 'ui' }>>;
   runSync(name: string, context: RunContext): Promise<unknown>;
   runModels(context: RunContext): Promise<unknown>;
+  /** Housekeeping run daily (and once at start) whether or not any job runs: deletes raw run logs past retention. */
+  pruneRunLogs?(): Promise<unknown>;
 }
 
 export const MODELS_JOB = 'models';

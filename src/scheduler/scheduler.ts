@@ -29,6 +29,8 @@ export interface SchedulerOptions {
   pollMs?: number;
   /** Identifies this process in leases; default `<host>:<pid>:<random>`. */
   owner?: string;
+  /** When `jobs.pruneRunLogs` runs (default daily at 03:17); it also runs once at start. Idempotent, so no lease. */
+  retentionCron?: string;
 }
 
 export interface JobStatus extends JobDefinition {
@@ -68,6 +70,7 @@ export class Scheduler {
   private readonly leaseMs: number;
   private readonly actor: Actor;
   private reloadTimer: NodeJS.Timeout | undefined;
+  private retentionTask: ScheduledTask | undefined;
   private accepting = true;
   private started = false;
 
@@ -96,6 +99,26 @@ export class Scheduler {
       this.reload({ catchUp: false }).catch((error: unknown) => this.options.log.error({ err: error }, 'scheduler reload failed'));
     }, reloadMs);
     this.reloadTimer.unref();
+    this.startRetention();
+  }
+
+  /**
+   * Run-log retention is not a job (nothing to pause, no history to show): a timer per process. The
+   * prune is an idempotent DELETE, so two processes pruning at once is harmless.
+   */
+  private startRetention(): void {
+    const prune = this.options.jobs.pruneRunLogs?.bind(this.options.jobs);
+    if (!prune) return;
+    const run = () => {
+      if (!this.accepting) return;
+      prune().catch((error: unknown) => this.options.log.error({ err: error }, 'run-log retention failed'));
+    };
+    this.retentionTask = cron.createTask(this.options.retentionCron ?? '17 3 * * *', run, {
+      name: 'cdp:retention',
+      ...(this.options.timezone ? { timezone: this.options.timezone } : {}),
+    });
+    void this.retentionTask.start();
+    run();
   }
 
   /** The jobs as defined now (models + every sync). */
@@ -364,6 +387,7 @@ export class Scheduler {
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     this.accepting = false;
     if (this.reloadTimer) clearInterval(this.reloadTimer);
+    await this.retentionTask?.destroy();
     for (const entry of this.scheduled.values()) await entry.task?.destroy();
     this.scheduled.clear();
     const runs = [...this.inFlight.values()];

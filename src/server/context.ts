@@ -60,7 +60,7 @@ export async function createContext(project: Project, options: ContextOptions = 
   const scheduler =
     options.scheduler ?? new Scheduler({
       knex,
-      jobs: options.jobs ?? projectJobSource(project, { syncs, log }),
+      jobs: options.jobs ?? projectJobSource(project, { syncs, log, knex }),
       log,
       audit,
       modelsCron: options.modelsCron ?? null,

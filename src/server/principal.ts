@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Actor } from '../audit/index.js';
-import type { User } from '../auth/index.js';
+import { can, type User } from '../auth/index.js';
+import type { PiiView } from '../privacy/pii.js';
 
 /** Who is calling: a user, through a browser session or an API token. */
 export interface Principal {
@@ -13,6 +14,11 @@ export interface Principal {
 
 export function actorOf(principal: Principal): Actor {
   return { type: principal.via === 'session' ? 'user' : 'token', id: String(principal.user.id), email: principal.user.email };
+}
+
+/** Whether responses to this caller mask PII: everyone without `pii:read` (and anonymous callers) sees it masked. */
+export function piiViewOf(principal: Principal | null): PiiView {
+  return { mask: !principal || !can(principal.user.role, 'pii:read') };
 }
 
 export const SESSION_COOKIE = 'cdp_session';

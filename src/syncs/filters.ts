@@ -1,3 +1,4 @@
+import { consentFilters } from '../privacy/enforce.js';
 import type { Project } from '../project/index.js';
 import type { Dialect } from '../warehouse/index.js';
 import type { PreparedSync } from './load.js';
@@ -31,7 +32,13 @@ export function registerPlanFilterProvider(provider: PlanFilterProvider): () => 
   };
 }
 
+/**
+ * Every filter of a sync's plan: consent enforcement for the destination's `consentPurposes`
+ * (always on when consent sources are configured; see src/privacy/enforce.ts), then the
+ * registered providers'.
+ */
 export async function planFiltersFor(project: Project, sync: PreparedSync): Promise<PlanFilter[]> {
+  const consent = await consentFilters(project, sync);
   const lists = await Promise.all(providers.map((provider) => provider({ project, sync })));
-  return lists.flat();
+  return [...consent, ...lists.flat()];
 }

@@ -38,4 +38,4 @@ export {
   type SyncStatus,
 } from './status.js';
 export { syncTables, type SyncTables } from './tables.js';
-export { STATE_STATUSES, type StateStatus, type LogEntry } from './state.js';
+export { STATE_STATUSES, pruneLog, type StateStatus, type LogEntry } from './state.js';

@@ -35,7 +35,7 @@ export interface RunSyncOptions {
   filters?: PlanFilter[];
   /** Rows in the dry-run sample (default 10). */
   sampleSize?: number;
-  /** Row log entries older than this are deleted at the start of each run (default 30, or CDP_SYNC_LOG_RETENTION_DAYS). */
+  /** Row log entries older than this are deleted at the start of each run (default: CDP_SYNC_LOG_RETENTION_DAYS, else config privacy.retentionDays). */
   logRetentionDays?: number;
   onProgress?: (event: SyncProgressEvent) => void;
   /** History store to use instead of the project's state store. */
@@ -94,9 +94,10 @@ export const EMPTY_PLAN_COUNTS: PlanCounts = {
 
 const running = new Set<string>();
 
-function retentionDays(options: RunSyncOptions): number {
+/** How long raw run logs are kept: the run's option, else CDP_SYNC_LOG_RETENTION_DAYS, else the project's `privacy.retentionDays`. */
+function retentionDays(options: RunSyncOptions, project: Project): number {
   const fromEnv = Number(process.env.CDP_SYNC_LOG_RETENTION_DAYS);
-  return options.logRetentionDays ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 30);
+  return options.logRetentionDays ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : (project.config.privacy?.retentionDays ?? 30));
 }
 
 /**
@@ -167,7 +168,7 @@ export async function runSync(project: Project, sync: string | PreparedSync, opt
   try {
     const history = options.history ?? new SyncHistory((await project.state()).knex);
     await history.markInterrupted(name);
-    const cutoff = new Date(Date.now() - retentionDays(options) * 86_400_000);
+    const cutoff = new Date(Date.now() - retentionDays(options, project) * 86_400_000);
     await history.prune(cutoff);
     await pruneLog(warehouse, tables, cutoff);
     // Results a process committed but died before folding into the state.

@@ -10,10 +10,11 @@ import { register as registerAudience } from './audience.js';
 import { register as registerServe } from './serve.js';
 import { register as registerUser } from './user.js';
 import { register as registerSync } from './sync.js';
+import { register as registerPrivacy } from './privacy.js';
 
 /** Each command lives in its own file and adds itself to the program. */
 export function registerCommands(program: Command): void {
-  for (const register of [registerInit, registerRun, registerTest, registerCompile, registerDemo, registerIdentity, registerIdentityModel, registerAudience, registerServe, registerUser, registerSync]) {
+  for (const register of [registerInit, registerRun, registerTest, registerCompile, registerDemo, registerIdentity, registerIdentityModel, registerAudience, registerServe, registerUser, registerSync, registerPrivacy]) {
     register(program);
   }
 }

@@ -142,6 +142,8 @@ export function register(program: Command): void {
           say('');
           say(table(['started', 'status', 'trigger', 'planned', 'sent', 'ok', 'rejected', 'retryable', 'run'], status.recentRuns.map(runLine)));
           const last = status.recentRuns[0]!;
+          const held = Object.entries(last.heldBack ?? {}).filter(([, v]) => v > 0);
+          if (held.length) say(`last run held back: ${held.map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
           if (last.error) say(`last error: ${last.error}`);
         } else say('never run');
       });

@@ -8,6 +8,7 @@ import type { CheckContext, Row, RowResult, SendContext } from '../types.js';
 import { TRACK_MAX } from './api.js';
 import { BRAZE_IDENTIFIERS, buildAttributes, identifierValue } from './attributes.js';
 import { checkKey, deleteUsers, setSubscription, trackAttributes } from './users.js';
+import { forgetUsers } from './forget.js';
 
 export { buildAttributes as brazeAttributes } from './attributes.js';
 export { brazeRetryVerdict } from './api.js';
@@ -113,6 +114,7 @@ export const braze = defineDestination<BrazeConfig>({
   type: 'braze',
   label: 'Braze users (/users/track attributes, subscription groups)',
   config: brazeConfigSchema,
+  consentPurposes: ['email_marketing'],
   modes: ['upsert', 'update', 'mirror', 'add'],
   batchSize: TRACK_MAX,
   batchSizeFor: (config) => config.batch_size,
@@ -141,4 +143,6 @@ export const braze = defineDestination<BrazeConfig>({
   },
   upsert,
   remove,
+  // Right to erasure: POST /users/delete by external_id, else email, else phone (forget.ts).
+  forget: (rows, ctx) => forgetUsers(client(ctx), rows, ctx.config.default_phone_region),
 });

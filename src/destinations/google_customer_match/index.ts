@@ -189,6 +189,7 @@ export const googleCustomerMatch = defineDestination<GoogleConfig>({
   label: 'Google Customer Match (Data Manager API, hashed identifiers)',
   membership: true,
   config: googleConfigSchema,
+  consentPurposes: ['advertising'],
   modes: ['upsert', 'add', 'mirror'],
   batchSize: MAX_MEMBERS_PER_REQUEST,
   rateLimit: RATE_LIMIT,

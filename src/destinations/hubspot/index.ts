@@ -9,6 +9,7 @@ import { HUBSPOT_BATCH_LIMIT, hubspotRetryVerdict } from './api.js';
 import { UnreadableContacts, archiveContacts, failOnAccountErrors, findRecordIds, writeContacts, type Written } from './contacts.js';
 import { PROPERTY_NAME, buildInputs, contactId, type ContactInput } from './inputs.js';
 import { changeMembership, checkList } from './lists.js';
+import { forgetContacts } from './forget.js';
 
 export { hubspotRetryVerdict } from './api.js';
 export { attribute as attributeBatchAnswer } from './contacts.js';
@@ -145,4 +146,6 @@ export const hubspot = defineDestination<HubSpotConfig>({
   },
   upsert: (rows, ctx) => inSlices(rows, ctx, upsertSlice),
   remove: (rows, ctx) => inSlices(rows, ctx, removeSlice),
+  // Right to erasure: one POST /crm/v3/objects/contacts/gdpr-delete per contact (forget.ts).
+  forget: (rows, ctx) => forgetContacts(client(ctx), rows, ctx.config.id_property),
 });

@@ -8,6 +8,7 @@ import type { CheckContext, Row, RowResult, SendContext } from '../types.js';
 import { DEFAULT_REVISION, IMPORT_MAX_BYTES, IMPORT_MAX_PROFILES, JSON_API, failOnAccountErrors } from './api.js';
 import { importProfiles, type ImportItem } from './jobs.js';
 import { ListCallFailed, checkList, profileIds, removeFromList } from './lists.js';
+import { forgetProfiles } from './forget.js';
 import { chunkBySize } from '../batching.js';
 import { IDENTIFIERS, buildProfile, profileIdentifiers, type Identifier } from './profiles.js';
 
@@ -106,6 +107,7 @@ export const klaviyo = defineDestination<KlaviyoConfig>({
   label: 'Klaviyo profiles (bulk import jobs, list membership)',
   membership: true,
   config: klaviyoConfigSchema,
+  consentPurposes: ['email_marketing'],
   modes: ['upsert', 'add', 'mirror'],
   batchSize: IMPORT_MAX_PROFILES,
   rateLimit: DEFAULT_RATE,
@@ -133,4 +135,6 @@ export const klaviyo = defineDestination<KlaviyoConfig>({
   },
   upsert,
   remove,
+  // Right to erasure: one POST /api/data-privacy-deletion-jobs per person (forget.ts).
+  forget: (rows, ctx) => forgetProfiles(client(ctx), rows, ctx.config.default_phone_region),
 });

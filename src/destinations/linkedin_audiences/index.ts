@@ -128,6 +128,7 @@ export const linkedinAudiences = defineDestination<LinkedInConfig>({
   label: 'LinkedIn matched audience (DMP segment, hashed emails)',
   membership: true,
   config: linkedinConfigSchema,
+  consentPurposes: ['advertising'],
   modes: ['upsert', 'add', 'mirror'],
   batchSize: LINKEDIN_BATCH_SIZE,
   batchSizeFor: (config) => config.batch_size ?? LINKEDIN_BATCH_SIZE,

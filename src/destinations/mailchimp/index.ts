@@ -6,7 +6,7 @@ import { normalizeEmail } from '../identifiers/index.js';
 import { ok, rejected, resultForStatus, retryable } from '../results.js';
 import { defineDestination } from '../template.js';
 import type { Row, RowResult, RunScope, SendContext } from '../types.js';
-import { MEMBER_FIELDS, MERGE_TAG, baseUrlFromKey, batchMembersResponse, subscriberHash } from './api.js';
+import { MEMBER_FIELDS, MERGE_TAG, baseUrlFromKey, batchMembersResponse, problem, subscriberHash } from './api.js';
 
 export { subscriberHash } from './api.js';
 
@@ -258,4 +258,41 @@ export const mailchimp = defineDestination<MailchimpConfig>({
       return response.status === 429 || response.status >= 500 ? retryable(describeResponse(response)) : rejected(describeResponse(response));
     });
   },
+  /**
+   * Right to erasure: `POST …/members/{subscriber_hash}/actions/delete-permanent` (no body, 204)
+   * deletes the member's personal data and can never be undone: the address cannot be re-imported
+   * to this list. A 404 means the address is not in the list: nothing to delete, once the list
+   * itself is known to exist (Mailchimp answers the same 404 for a wrong list_id).
+   */
+  async forget(rows, ctx) {
+    const listResult = await requireList(client(ctx), ctx.config);
+    if (listResult.status !== 'ok') return rows.map(() => listResult);
+    return perMember(rows, ctx, async (http, email) => {
+      const response = await http.request({ method: 'POST', path: memberPath(ctx.config, email, '/actions/delete-permanent'), retry: retryVerdict });
+      failOnAccountErrors(response, 'deleting members permanently');
+      if (response.status === 404 || response.status === 204 || response.status === 200) return ok();
+      const result = resultForStatus(response);
+      const detail = problem.safeParse(safeJson(response.text));
+      return result.status === 'rejected' && detail.success && detail.data.detail ? rejected(redactPii(`${detail.data.title ?? 'Error'}: ${detail.data.detail}`)) : result;
+    });
+  },
 });
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The list exists and the key can read it (a wrong list_id would make every member look gone);
+ * a throttled or failed read is the rows' result, to try again.
+ */
+async function requireList(http: HttpClient, config: MailchimpConfig): Promise<RowResult> {
+  const response = await http.request({ method: 'GET', path: `lists/${encodeURIComponent(config.list_id)}`, query: { fields: 'id' }, retry: retryVerdict });
+  failOnAccountErrors(response, 'reading the list');
+  if (response.status === 404) throw new DestinationError(`Mailchimp list ${config.list_id} was not found`, { path: 'destination.config.list_id' });
+  return resultForStatus(response);
+}

@@ -10,6 +10,7 @@ import { UPSERT_MAX_BYTES, UPSERT_MAX_CONTACTS, failOnAccountErrors, sendgridRet
 import { chunkBySize } from '../batching.js';
 import { buildContacts } from './contacts.js';
 import { deleteContacts, removeFromList, searchEmails, upsertContacts, type PollOptions } from './jobs.js';
+import { forgetContacts } from './forget.js';
 
 export { buildContacts as sendgridContacts } from './contacts.js';
 export { sendgridRetryVerdict, contactIndex as sendgridContactIndex } from './api.js';
@@ -99,6 +100,7 @@ export const sendgrid = defineDestination<SendGridConfig>({
   type: 'sendgrid',
   label: 'SendGrid Marketing contacts (bulk upsert jobs, lists)',
   config: sendgridConfigSchema,
+  consentPurposes: ['email_marketing'],
   modes: ['upsert', 'add', 'mirror'],
   batchSize: UPSERT_MAX_CONTACTS,
   rateLimit: DEFAULT_RATE,
@@ -134,4 +136,6 @@ export const sendgrid = defineDestination<SendGridConfig>({
   },
   upsert,
   remove,
+  // Right to erasure: search the emails, then DELETE /v3/marketing/contacts?ids=... (forget.ts).
+  forget: (rows, ctx) => forgetContacts(client(ctx), rows, pollOptions(ctx)),
 });

@@ -159,6 +159,7 @@ export const tiktokAudiences = defineDestination<TikTokConfig>({
   label: 'TikTok custom audience (customer file, hashed email/phone)',
   membership: true,
   config: tiktokConfigSchema,
+  consentPurposes: ['advertising'],
   modes: ['upsert', 'add', 'mirror'],
   batchSize: TIKTOK_BATCH_SIZE,
   rateLimit: DEFAULT_RATE,

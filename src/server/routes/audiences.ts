@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
-import { actorOf } from '../principal.js';
+import { actorOf, piiViewOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { AudienceService, audienceDefinitionSchema, audienceInputSchema, dialectSchema } from '../services/audiences.js';
 import { syncsUsingAudience } from '../services/syncs.js';
@@ -77,7 +77,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
       tag: 'audiences',
       summary: 'Count, per-condition funnel and a sample of members of a draft definition',
       body: previewBody,
-      handler: ({ body }) => audiences.preview(body.definition, 'body.definition', { limit: body.limit, traits: body.traits }),
+      handler: ({ body, principal }) => audiences.preview(body.definition, 'body.definition', { limit: body.limit, traits: body.traits }, piiViewOf(principal)),
     }),
     route({
       method: 'post',
@@ -147,7 +147,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Count, funnel and a sample of members of a saved audience',
       params: nameParams,
       query: previewQuery,
-      handler: ({ params, query }) => audiences.preview(params.name, 'params.name', { limit: query.limit, traits: traitsList(query.traits) }),
+      handler: ({ params, query, principal }) => audiences.preview(params.name, 'params.name', { limit: query.limit, traits: traitsList(query.traits) }, piiViewOf(principal)),
     }),
     route({
       method: 'get',

@@ -4,7 +4,8 @@ import { CdpError, isCdpError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { identityStats } from '../services/identity.js';
-import { ProfileService } from '../services/profiles.js';
+import { piiViewOf } from '../principal.js';
+import { maskExplanation, ProfileService } from '../services/profiles.js';
 
 const lookupQuery = z
   .object({
@@ -36,9 +37,9 @@ export function identityRoutes(ctx: ServerContext): AnyRouteSpec[] {
       tag: 'identity',
       summary: 'Why an identifier is (or is not) in a profile: normalised value, drops, the chain of records linking it',
       query: explainQuery,
-      async handler({ query }) {
+      async handler({ query, principal }) {
         try {
-          return await explainIdentifier(ctx.project, query.id_type, query.value);
+          return maskExplanation(ctx.project, await explainIdentifier(ctx.project, query.id_type, query.value), piiViewOf(principal));
         } catch (error) {
           if (isCdpError(error) && error.code === 'INVALID_INPUT' && !error.location.path) {
             throw new CdpError('INVALID_INPUT', error.message, { location: { path: 'query.id_type' }, hint: error.hint });
@@ -54,7 +55,7 @@ export function identityRoutes(ctx: ServerContext): AnyRouteSpec[] {
       tag: 'profiles',
       summary: 'Look a profile up by any identifier: traits, identifiers, sources, recent events',
       query: lookupQuery,
-      handler: ({ query }) => profiles.lookup(query.id_type, query.value, query.events),
+      handler: ({ query, principal }) => profiles.lookup(query.id_type, query.value, query.events, piiViewOf(principal)),
     }),
     route({
       method: 'get',
@@ -64,7 +65,7 @@ export function identityRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'A profile by id (a merged-away id resolves to its new profile)',
       params: profileParams,
       query: eventsQuery,
-      handler: ({ params, query }) => profiles.get(params.id, query.events),
+      handler: ({ params, query, principal }) => profiles.get(params.id, query.events, piiViewOf(principal)),
     }),
   ];
 }

@@ -7,6 +7,7 @@ import { destinationRoutes } from './destinations.js';
 import { healthRoutes } from './health.js';
 import { identityRoutes } from './identity.js';
 import { modelRoutes } from './models.js';
+import { privacyRoutes } from './privacy.js';
 import { scheduleRoutes } from './schedules.js';
 import { secretRoutes } from './secrets.js';
 import { syncRoutes } from './syncs.js';
@@ -28,5 +29,6 @@ export function allRoutes(ctx: ServerContext, version: string): AnyRouteSpec[] {
     ...userRoutes(ctx),
     ...tokenRoutes(ctx),
     ...auditRoutes(ctx),
+    ...privacyRoutes(ctx),
   ];
 }

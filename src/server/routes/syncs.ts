@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { syncJobKey } from '../../scheduler/index.js';
 import type { ServerContext } from '../context.js';
-import { actorOf } from '../principal.js';
+import { actorOf, piiViewOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { uiSyncCreateSchema, uiSyncUpdateSchema } from '../services/syncs.js';
 
@@ -27,7 +27,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'read',
       tag: 'syncs',
       summary: 'Every sync (git files and UI-made) with its last run; invalid files with why',
-      handler: () => syncs.list(),
+      handler: ({ principal }) => syncs.list(piiViewOf(principal)),
     }),
     route({
       method: 'post',
@@ -50,7 +50,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       tag: 'syncs',
       summary: 'One sync with its recent runs',
       params: nameParams,
-      handler: ({ params }) => syncs.get(params.name),
+      handler: ({ params, principal }) => syncs.get(params.name, piiViewOf(principal)),
     }),
     route({
       method: 'put',
@@ -101,7 +101,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Plan without sending: added/changed/removed counts and a sample',
       params: nameParams,
       body: emptyBody,
-      handler: ({ params }) => syncs.dryRun(params.name),
+      handler: ({ params, principal }) => syncs.dryRun(params.name, piiViewOf(principal)),
     }),
     route({
       method: 'post',
@@ -139,7 +139,12 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Runs of a sync, newest first, with counts and status',
       params: nameParams,
       query: runsQuery,
-      handler: ({ params, query }) => syncs.runs(params.name, query.limit),
+      handler: ({ params, query, principal, res }) => {
+        const pii = piiViewOf(principal);
+        // Lists cannot carry `piiMasked`: a header tells the UI instead.
+        if (pii.mask) res.setHeader('X-CDP-PII-Masked', 'true');
+        return syncs.runs(params.name, query.limit, pii);
+      },
     }),
     route({
       method: 'get',
@@ -148,7 +153,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       tag: 'syncs',
       summary: 'One run',
       params: runParams,
-      handler: ({ params }) => syncs.run(params.name, params.runId),
+      handler: ({ params, principal }) => syncs.run(params.name, params.runId, piiViewOf(principal)),
     }),
     route({
       method: 'get',
@@ -158,7 +163,11 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Per-row log of a run (e.g. ?status=rejected with the vendor’s reasons)',
       params: runParams,
       query: rowsQuery,
-      handler: ({ params, query }) => syncs.rows(params.name, params.runId, query),
+      handler: ({ params, query, principal, res }) => {
+        const pii = piiViewOf(principal);
+        if (pii.mask) res.setHeader('X-CDP-PII-Masked', 'true');
+        return syncs.rows(params.name, params.runId, query, pii);
+      },
     }),
   ];
 }

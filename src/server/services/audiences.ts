@@ -19,6 +19,7 @@ import {
 } from '../../audiences/index.js';
 import type { Actor } from '../../audit/index.js';
 import { CdpError, isCdpError } from '../../errors.js';
+import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
 import { DIALECT_NAMES } from '../../warehouse/index.js';
 import type { ServerContext } from '../context.js';
 import { SingleFlight } from './singleFlight.js';
@@ -132,9 +133,14 @@ export class AudienceService {
     return { count, milliseconds: Date.now() - started };
   }
 
-  preview(input: AudienceInput, path: string, options: { limit?: number; traits?: string[] }): Promise<AudiencePreview> {
+  /** Count, funnel and sample; the sample's PII-tagged columns are masked when `pii.mask` (roles without `pii:read`). */
+  async preview(input: AudienceInput, path: string, options: { limit?: number; traits?: string[] }, pii: PiiView = UNMASKED): Promise<AudiencePreview & { piiMasked: boolean }> {
     const key = `${JSON.stringify(input)}|${options.limit ?? ''}|${options.traits?.join(',') ?? ''}`;
-    return atPath(path, () => this.previews.run(key, () => previewAudience(this.ctx.project, input, options)));
+    // Shared flights hold the unmasked preview: each caller gets its own masked copy.
+    const preview = await atPath(path, () => this.previews.run(key, () => previewAudience(this.ctx.project, input, options)));
+    if (!pii.mask) return { ...preview, piiMasked: false };
+    const tags = PiiTags.of(this.ctx.project.config);
+    return { ...preview, sample: preview.sample.map((row) => tags.maskRow(row)), piiMasked: true };
   }
 
   sql(input: AudienceInput, path: string, dialect?: z.infer<typeof dialectSchema>) {

@@ -1,6 +1,8 @@
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { refreshAudienceCatalog } from '../../audiences/index.js';
 import { runProject } from '../../pipeline/index.js';
+import { pruneRunLogs } from '../../privacy/retention.js';
 import type { Project } from '../../project/index.js';
 import type { JobSource } from '../../scheduler/index.js';
 import type { SyncService } from './syncs.js';
@@ -8,6 +10,8 @@ import type { SyncService } from './syncs.js';
 export interface JobDeps {
   syncs: SyncService;
   log: Logger;
+  /** The state store (run history) the retention prune cleans. */
+  knex: Knex;
 }
 
 /** The real jobs of a project: its model build (the pipeline) and its syncs (git + UI). */
@@ -17,6 +21,11 @@ export function projectJobSource(project: Project, deps: JobDeps): JobSource {
     async runSync(name, context) {
       const result = await deps.syncs.execute(name, context);
       return { runId: result.runId, status: result.status, counts: result.counts };
+    },
+    async pruneRunLogs() {
+      const report = await pruneRunLogs(project, deps.knex);
+      deps.log.info({ ...report, cutoff: report.cutoff.toISOString() }, 'run logs pruned');
+      return report;
     },
     async runModels(context) {
       const log = deps.log.child({ job: 'models' });

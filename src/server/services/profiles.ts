@@ -1,5 +1,7 @@
 import { CdpError } from '../../errors.js';
 import { normalizeLiteralsQuery } from '../../identity/index.js';
+import type { IdentityExplanation } from '../../identity/index.js';
+import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
 import type { Row, Warehouse } from '../../warehouse/index.js';
 import type { ServerContext } from '../context.js';
 
@@ -18,6 +20,8 @@ export interface ProfileView {
   identifiers: Array<{ idType: string; value: string; firstSeen: unknown; lastSeen: unknown }>;
   sources: Array<{ source: string; records: number }>;
   events: ProfileEvent[];
+  /** True when PII-tagged traits, identifiers and event properties were masked for the caller's role. */
+  piiMasked: boolean;
 }
 
 /**
@@ -50,7 +54,7 @@ export class ProfileService {
   }
 
   /** The profile holding identifier (idType, value); 404 when none does. */
-  async lookup(idType: string, value: string, eventLimit: number): Promise<ProfileView> {
+  async lookup(idType: string, value: string, eventLimit: number, pii: PiiView = UNMASKED): Promise<ProfileView> {
     const known = Object.keys(this.ctx.project.config.identity?.idTypes ?? {});
     if (known.length && !known.includes(idType)) {
       throw new CdpError('INVALID_INPUT', `unknown id type ${idType}`, { location: { path: 'query.id_type' }, hint: `one of: ${known.join(', ')}` });
@@ -68,24 +72,37 @@ export class ProfileService {
     if (!rows.length) {
       throw new CdpError('NOT_FOUND', `no profile has that ${idType}`, { location: { path: 'query.value' }, hint: 'check the spelling, or try another identifier' });
     }
-    return this.view(warehouse, String(rows[0]!.profile_id), null, eventLimit);
+    // The value searched for is the caller's own: searching works for everyone, the answer is masked.
+    return this.masked(await this.view(warehouse, String(rows[0]!.profile_id), null, eventLimit), pii);
   }
 
   /** A profile by id; an id that was merged away resolves to the profile it became. */
-  async get(profileId: string, eventLimit: number): Promise<ProfileView> {
+  async get(profileId: string, eventLimit: number, pii: PiiView = UNMASKED): Promise<ProfileView> {
     const warehouse = await this.warehouse();
     const d = warehouse.dialect;
     const found = await warehouse.query(`SELECT profile_id FROM ${this.rel(warehouse, 'profiles')} WHERE profile_id = ${d.param(1)}`, [profileId]);
-    if (found.length) return this.view(warehouse, profileId, null, eventLimit);
+    if (found.length) return this.masked(await this.view(warehouse, profileId, null, eventLimit), pii);
     const mergesExist = await warehouse.relationExists({ schema: this.ctx.project.schema, name: 'profile_merges' });
     if (mergesExist) {
       const merged = await warehouse.query(
         `SELECT profile_id FROM ${this.rel(warehouse, 'profile_merges')} WHERE old_profile_id = ${d.param(1)} ORDER BY merged_at DESC ${d.limit(1)}`,
         [profileId],
       );
-      if (merged.length) return this.view(warehouse, String(merged[0]!.profile_id), profileId, eventLimit);
+      if (merged.length) return this.masked(await this.view(warehouse, String(merged[0]!.profile_id), profileId, eventLimit), pii);
     }
     throw new CdpError('NOT_FOUND', `no profile ${profileId}`, { location: { path: 'params.id' } });
+  }
+
+  private masked(view: ProfileView, pii: PiiView): ProfileView {
+    if (!pii.mask) return view;
+    const tags = PiiTags.of(this.ctx.project.config);
+    return {
+      ...view,
+      traits: tags.maskRow(view.traits),
+      identifiers: view.identifiers.map((id) => ({ ...id, value: tags.maskIdentifier(id.idType, id.value) })),
+      events: view.events.map((event) => ({ ...event, properties: tags.maskRow(event.properties) })),
+      piiMasked: true,
+    };
   }
 
   private async view(warehouse: Warehouse, profileId: string, mergedFrom: string | null, eventLimit: number): Promise<ProfileView> {
@@ -107,6 +124,7 @@ export class ProfileService {
       identifiers: identifiers.map((row) => ({ idType: String(row.id_type), value: String(row.id_value), firstSeen: row.first_seen, lastSeen: row.last_seen })),
       sources,
       events,
+      piiMasked: false,
     };
   }
 
@@ -152,4 +170,19 @@ export class ProfileService {
       .sort((a, b) => time(b.at) - time(a.at))
       .slice(0, limit);
   }
+}
+
+/** An identity explanation with the identifier values of PII-tagged id types masked (the input stays: it is the caller's own). */
+export function maskExplanation(project: { config: { privacy?: { pii?: readonly string[] } } }, explanation: IdentityExplanation, pii: PiiView): IdentityExplanation & { piiMasked: boolean } {
+  if (!pii.mask) return { ...explanation, piiMasked: false };
+  const tags = PiiTags.of(project.config);
+  const id = <T extends { idType: string; value: string }>(x: T): T => ({ ...x, value: tags.maskIdentifier(x.idType, x.value) });
+  return {
+    ...explanation,
+    normalized: explanation.normalized === null ? null : tags.maskIdentifier(explanation.idType, explanation.normalized),
+    anchor: explanation.anchor ? id(explanation.anchor) : null,
+    identifiers: explanation.identifiers.map(id),
+    chain: explanation.chain.map((link) => ({ ...link, from: id(link.from), to: id(link.to) })),
+    piiMasked: true,
+  };
 }

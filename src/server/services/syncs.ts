@@ -6,6 +6,7 @@ import { isoOrNull } from '../../auth/index.js';
 import { nameSchema } from '../../config/index.js';
 import { SYNC_MODES } from '../../destinations/index.js';
 import { CdpError, isCdpError } from '../../errors.js';
+import { maskValue, PiiTags, scrubText, UNMASKED, type PiiView } from '../../privacy/pii.js';
 import type { Project } from '../../project/index.js';
 import { syncJobKey, validateCron, type RunContext } from '../../scheduler/index.js';
 import { secretResolver, type SecretStore } from '../../secrets/index.js';
@@ -20,6 +21,7 @@ import {
   syncRowLog,
   type PreparedSync,
   type LogEntry,
+  type PlanSampleRow,
   type SyncRunRecord,
   type SyncRunResult,
 } from '../../syncs/index.js';
@@ -82,6 +84,46 @@ function bodyError(error: unknown, destination: string): unknown {
     return new CdpError('SYNC_INVALID', `destination ${destination}: ${error.message}`, { location: { path: 'body.destination' }, hint: 'fix the destination under /api/destinations', cause: error });
   }
   return new CdpError('SYNC_INVALID', error.message, { location: { path: path ? `body.${path}` : 'body' }, hint: error.hint, cause: error });
+}
+
+/**
+ * What a sync's records look like to a caller without `pii:read`: row keys masked when the key
+ * column is PII-tagged (a model keyed by email), emails and phones scrubbed from vendor error text,
+ * sample fields masked when their destination field or source column is tagged.
+ */
+class SyncPiiMask {
+  private readonly tags: PiiTags;
+
+  constructor(project: Project, private readonly keyColumn: string) {
+    this.tags = PiiTags.of(project.config);
+  }
+
+  key(key: string): string {
+    return this.tags.isPii(this.keyColumn) ? String(maskValue(key, this.keyColumn)) : key;
+  }
+
+  error(error: string): string;
+  error(error: string | null): string | null;
+  error(error: string | null): string | null {
+    return error === null ? null : scrubText(error);
+  }
+
+  run(run: SyncRunRecord): SyncRunRecord {
+    return { ...run, error: this.error(run.error), firstErrors: run.firstErrors.map((e) => ({ ...e, key: this.key(e.key), error: this.error(e.error) })) };
+  }
+
+  log(entry: LogEntry): LogEntry {
+    return { ...entry, key: this.key(entry.key), error: this.error(entry.error) };
+  }
+
+  sample(fields: Record<string, string>, row: PlanSampleRow): PlanSampleRow {
+    const masked: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(row.fields)) {
+      const column = fields[field] ?? field;
+      masked[field] = this.tags.isPii(field) || this.tags.isPii(column) ? maskValue(value, field) : value;
+    }
+    return { ...row, key: this.key(row.key), fields: masked };
+  }
 }
 
 /**
@@ -149,7 +191,7 @@ export class SyncService {
     }
   }
 
-  async list(): Promise<{ syncs: SyncView[]; invalid: Array<{ file: string; error: string }> }> {
+  async list(pii: PiiView = UNMASKED): Promise<{ syncs: SyncView[]; invalid: Array<{ file: string; error: string }>; piiMasked: boolean }> {
     const [files, rows, latest] = await Promise.all([readSyncFiles(this.project), this.uiRows(), this.history().latestRuns()]);
     const git: SyncView[] = files
       .filter((f) => f.sync)
@@ -159,10 +201,16 @@ export class SyncService {
       });
     const ui: SyncView[] = [];
     for (const row of rows) ui.push(await this.uiView(row, latest.get(row.name) ?? null));
+    const all = [...git, ...ui].sort((a, b) => a.name.localeCompare(b.name));
     return {
-      syncs: [...git, ...ui].sort((a, b) => a.name.localeCompare(b.name)),
+      syncs: pii.mask ? all.map((view) => ({ ...view, lastRun: view.lastRun && this.masker(view).run(view.lastRun) })) : all,
       invalid: files.filter((f) => f.error).map((f) => ({ file: f.file, error: f.error!.oneLine() })),
+      piiMasked: pii.mask,
     };
+  }
+
+  private masker(view: Pick<SyncView, 'key'>): SyncPiiMask {
+    return new SyncPiiMask(this.project, view.key);
   }
 
   private async uiView(row: UiSyncRow, lastRun: SyncRunRecord | null): Promise<SyncView> {
@@ -185,7 +233,14 @@ export class SyncService {
   }
 
   /** One sync with its recent runs (and, for git syncs, the destination state counts). */
-  async get(name: string): Promise<SyncView & { recentRuns: SyncRunRecord[]; state?: Record<string, number> }> {
+  async get(name: string, pii: PiiView = UNMASKED): Promise<SyncView & { recentRuns: SyncRunRecord[]; state?: Record<string, number>; piiMasked: boolean }> {
+    const view = await this.unmaskedView(name);
+    if (!pii.mask) return { ...view, piiMasked: false };
+    const mask = this.masker(view);
+    return { ...view, lastRun: view.lastRun && mask.run(view.lastRun), recentRuns: view.recentRuns.map((run) => mask.run(run)), piiMasked: true };
+  }
+
+  private async unmaskedView(name: string): Promise<SyncView & { recentRuns: SyncRunRecord[]; state?: Record<string, number> }> {
     const row = await this.uiRow(name);
     if (row) {
       const recentRuns = await listSyncRuns(this.project, name, { limit: 10, history: this.history() });
@@ -245,20 +300,25 @@ export class SyncService {
     });
   }
 
-  async runs(name: string, limit: number): Promise<SyncRunRecord[]> {
-    await this.requireExisting(name);
-    return listSyncRuns(this.project, name, { limit, history: this.history() });
+  async runs(name: string, limit: number, pii: PiiView = UNMASKED): Promise<SyncRunRecord[]> {
+    const view = await this.unmaskedView(name);
+    const runs = await listSyncRuns(this.project, name, { limit, history: this.history() });
+    return pii.mask ? runs.map((run) => this.masker(view).run(run)) : runs;
   }
 
-  async run(name: string, runId: string): Promise<SyncRunRecord> {
+  async run(name: string, runId: string, pii: PiiView = UNMASKED): Promise<SyncRunRecord> {
     const run = await getSyncRun(this.project, runId, { history: this.history() });
     if (!run || run.sync !== name) throw new CdpError('NOT_FOUND', `sync ${name} has no run ${runId}`, { location: { path: 'params.runId' } });
-    return run;
+    return pii.mask ? this.masker(await this.unmaskedView(name)).run(run) : run;
   }
 
-  async rows(name: string, runId: string, options: { status?: LogEntry['status']; key?: string; limit: number }): Promise<LogEntry[]> {
+  /** The per-row log of a run. A `key` filter is the caller's own value: it is searched unmasked, the answer is masked. */
+  async rows(name: string, runId: string, options: { status?: LogEntry['status']; key?: string; limit: number }, pii: PiiView = UNMASKED): Promise<LogEntry[]> {
     await this.run(name, runId);
-    return syncRowLog(this.project, name, { runId, status: options.status, key: options.key, limit: options.limit });
+    const entries = await syncRowLog(this.project, name, { runId, status: options.status, key: options.key, limit: options.limit });
+    if (!pii.mask) return entries;
+    const mask = this.masker(await this.unmaskedView(name));
+    return entries.map((entry) => mask.log(entry));
   }
 
   /** Names of the syncs (git and UI) that read an audience. */
@@ -279,10 +339,19 @@ export class SyncService {
     return this.prepareUi(name, uiSyncUpdateSchema.parse(JSON.parse(row.definition)));
   }
 
-  /** Plans without sending: counts and a sample of what would be sent. */
-  async dryRun(name: string): Promise<SyncRunResult> {
-    await this.requireExisting(name);
-    return runSync(this.project, await this.prepared(name), { dryRun: true, secrets: secretResolver(this.secrets) });
+  /** Plans without sending: counts and a sample of what would be sent (masked for roles without `pii:read`). */
+  async dryRun(name: string, pii: PiiView = UNMASKED): Promise<SyncRunResult & { piiMasked: boolean }> {
+    const view = await this.unmaskedView(name);
+    const result = await runSync(this.project, await this.prepared(name), { dryRun: true, secrets: secretResolver(this.secrets) });
+    if (!pii.mask) return { ...result, piiMasked: false };
+    const mask = this.masker(view);
+    return {
+      ...result,
+      error: mask.error(result.error),
+      firstErrors: result.firstErrors.map((e) => ({ ...e, key: mask.key(e.key), error: mask.error(e.error) })),
+      ...(result.sample ? { sample: result.sample.map((row) => mask.sample(view.fields, row)) } : {}),
+      piiMasked: true,
+    };
   }
 
   /** Runs a sync for the scheduler; a failed run throws so the job records the error. */

@@ -10,6 +10,7 @@ import { migration as schedulesLocks } from './0106_schedules_locks.js';
 import { migration as uiSyncs } from './0107_ui_syncs.js';
 import { migration as audiences } from './0200_audiences.js';
 import { migration as syncRuns } from './0300_sync_runs.js';
+import { migration as privacyRequests } from './0400_privacy_requests.js';
 
 /** Every migration, oldest first. Add one line per new migration file, at the end. */
 export const migrations: Migration[] = [
@@ -24,4 +25,5 @@ export const migrations: Migration[] = [
   uiSyncs,
   audiences,
   syncRuns,
+  privacyRequests,
 ];

@@ -58,6 +58,7 @@ export function SampleTable({ preview, root }: { preview: AudiencePreview; root:
       <div className="table-foot">
         <span className="muted small">
           Showing {formatCount(preview.sample.length)} of {formatCount(preview.count)} members
+          {preview.piiMasked ? <span data-testid="pii-masked"> · personal data hidden for your role</span> : null}
         </span>
         {preview.columns.length > DEFAULT_COLUMNS ? (
           <button type="button" className="link-button" onClick={() => setAll((a) => !a)}>

@@ -113,6 +113,8 @@ export interface AudiencePreview {
   columns: string[];
   sample: Array<Record<string, unknown>>;
   milliseconds: number;
+  /** True when PII-tagged columns of the sample are masked for the caller's role (no `pii:read`). */
+  piiMasked?: boolean;
 }
 
 export interface AudienceSizePoint {
@@ -143,6 +145,8 @@ export interface ProfileView {
   identifiers: Array<{ idType: string; value: string; firstSeen: unknown; lastSeen: unknown }>;
   sources: Array<{ source: string; records: number }>;
   events: Array<{ source: string; event: string | null; at: unknown; properties: Record<string, unknown> }>;
+  /** True when PII-tagged traits, identifiers and event properties are masked for the caller's role. */
+  piiMasked?: boolean;
 }
 
 // ---------------------------------------------------------------- destinations

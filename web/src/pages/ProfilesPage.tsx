@@ -136,6 +136,11 @@ function Profile({ profile, foundBy }: { profile: ProfileView; foundBy: string }
           <code>{profile.profileId}</code> · found by {foundBy === PROFILE_ID ? 'profile id' : foundBy} · {formatCount(profile.identifiers.length)} identifiers from {formatCount(profile.sources.length)} sources
         </span>
         {profile.mergedFrom ? <p className="notice">Profile {profile.mergedFrom} was merged into this one.</p> : null}
+        {profile.piiMasked ? (
+          <p className="notice" data-testid="pii-masked">
+            Personal data hidden for your role: values tagged as PII are masked.
+          </p>
+        ) : null}
       </div>
       <div className="profile-grid">
         <section className="card" aria-labelledby="traits-title">

@@ -1,0 +1,204 @@
+import type { Knex } from 'knex';
+import { redactPii, type AnyDestination, type Row, type RowResult, type RunScope, type SendContext, type RetryPolicy } from '../../destinations/index.js';
+import { isCdpError } from '../../errors.js';
+import { logger } from '../../logger.js';
+import type { Project } from '../../project/index.js';
+import { openDestination, syncTables, type SecretResolver, type SyncTables } from '../../syncs/index.js';
+import type { Warehouse } from '../../warehouse/index.js';
+import { candidateKeys, keyMatchSql } from './keys.js';
+import type { Subject } from './subject.js';
+import type { SyncTarget } from './sync-targets.js';
+
+/**
+ * deleted: the destination's `forget` (the vendor deletes the person); removed: `send('remove')`
+ * (list/audience membership, or a mirror removal); not_supported: the vendor can do neither here;
+ * not_delivered: the sync knew the person but never delivered them; failed: the call failed.
+ */
+export type DestinationAction = 'deleted' | 'removed' | 'not_supported' | 'not_delivered' | 'failed';
+
+export interface DestinationErasure {
+  sync: string;
+  destinationType: string | null;
+  action: DestinationAction;
+  /** Delivered rows handed to the destination (or that a dry run would hand it). */
+  rows: number;
+  status: 'ok' | 'partial' | 'failed' | 'skipped' | 'dry_run';
+  results: { ok: number; rejected: number; retryable: number };
+  /** The vendor's reasons, with emails and the person's identifiers masked. */
+  errors: string[];
+  /** Rows of the person removed from the sync's state and row logs. */
+  stateRowsDeleted: number;
+  logRowsDeleted: number;
+  /** Rows kept in the state because the vendor call did not confirm: running the request again retries them. */
+  kept: number;
+  at: string;
+  note?: string;
+}
+
+export interface ForgetOptions {
+  dryRun: boolean;
+  requestId: string;
+  knex: Knex;
+  secrets?: SecretResolver;
+  http?: Partial<RetryPolicy>;
+}
+
+type StateRow = {
+  sync_key: string;
+  sent_values: string | null;
+};
+
+/** Masks the person's identifier values (and any email) in text that is stored or shown. */
+export function identifierMasker(subject: Subject): (text: string) => string {
+  const values = [...new Set([...subject.identifiers.map((i) => i.value), subject.input.trim()])].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const value of values) out = out.split(value).join('<identifier>');
+    return redactPii(out);
+  };
+}
+
+function plannedAction(destination: AnyDestination): DestinationAction {
+  if (destination.forget) return 'deleted';
+  if (destination.membership || destination.modes.includes('mirror')) return 'removed';
+  return 'not_supported';
+}
+
+async function deleteKeys(warehouse: Warehouse, tables: SyncTables, sync: string, knex: Knex, keys: readonly string[]): Promise<{ state: number; log: number }> {
+  if (!keys.length) return { state: 0, log: 0 };
+  const d = warehouse.dialect;
+  const where = keyMatchSql(warehouse.dialect, 'sync_key', keys.map((k) => k.trim().toLowerCase()));
+  const count = async (table: SyncTables['state']) => {
+    if (!(await warehouse.relationExists(table))) return 0;
+    const [row] = await warehouse.query<{ n: number | bigint }>(`SELECT COUNT(*) AS n FROM ${d.relation(table)} WHERE ${where}`);
+    return Number(row?.n ?? 0);
+  };
+  const state = await count(tables.state);
+  const log = await count(tables.log);
+  await warehouse.transaction(async (session) => {
+    if (state) await session.execute(`DELETE FROM ${d.relation(tables.state)} WHERE ${where}`);
+    if (log) await session.execute(`DELETE FROM ${d.relation(tables.log)} WHERE ${where}`);
+  });
+  // The state store's journal of failed rows names keys (and vendor reasons) too.
+  const journal = await knex('sync_row_log').where({ sync }).whereIn('key', [...keys]).delete();
+  return { state, log: log + Number(journal ?? 0) };
+}
+
+async function callDestination(
+  project: Project,
+  target: SyncTarget & { prepared: NonNullable<SyncTarget['prepared']> },
+  action: 'deleted' | 'removed',
+  rows: Row[],
+  options: ForgetOptions,
+): Promise<RowResult[]> {
+  const { prepared } = target;
+  const destination = prepared.destination;
+  const session = await openDestination(project, prepared, { secrets: options.secrets, http: options.http });
+  const scope: RunScope<unknown> = {
+    config: prepared.config,
+    sync: target.name,
+    runId: options.requestId,
+    mode: prepared.definition.mode,
+    keyColumn: prepared.definition.key,
+    fields: Object.keys(prepared.definition.fields),
+    signal: new AbortController().signal,
+    secret: session.secret,
+    http: session.http,
+    logger: logger.child({ sync: target.name, privacyRequest: options.requestId }),
+    projectDir: project.dir,
+  };
+  const results: RowResult[] = [];
+  const size = Math.max(1, session.batchSize);
+  const count = Math.ceil(rows.length / size);
+  await destination.begin?.(scope);
+  let complete = false;
+  try {
+    for (let index = 0; index < count; index++) {
+      const batch = rows.slice(index * size, (index + 1) * size);
+      const ctx: SendContext<unknown> = { ...scope, batch: { op: 'remove', planId: options.requestId, index: index + 1, count, rows: rows.length } };
+      const answer = action === 'deleted' ? await destination.forget!(batch, ctx) : await destination.send('remove', batch, ctx);
+      if (answer.length !== batch.length) throw new Error(`${destination.type} returned ${answer.length} results for ${batch.length} rows`);
+      results.push(...answer);
+    }
+    complete = true;
+  } finally {
+    await destination.finish?.(scope, { complete });
+  }
+  return results;
+}
+
+/**
+ * One sync: finds the person's rows in its state (by profile id or identifier value), asks the
+ * destination to forget those it delivered, then deletes the rows from the state and the row
+ * logs — except those the vendor did not confirm (retryable, or the call failed), which stay so
+ * that running the request again retries them. Null when the sync never had the person.
+ */
+export async function forgetInSync(project: Project, subject: Subject, target: SyncTarget, options: ForgetOptions): Promise<DestinationErasure | null> {
+  const warehouse = await project.warehouse();
+  const d = warehouse.dialect;
+  const tables = syncTables(project.schema, target.name);
+  if (!(await warehouse.relationExists(tables.state))) return null;
+  const keys = candidateKeys(subject);
+  const found = await warehouse.query<StateRow>(`SELECT sync_key, sent_values FROM ${d.relation(tables.state)} WHERE ${keyMatchSql(warehouse.dialect, 'sync_key', keys)}`);
+  const logged = (await warehouse.relationExists(tables.log))
+    ? await warehouse.query<{ sync_key: string }>(`SELECT DISTINCT sync_key FROM ${d.relation(tables.log)} WHERE ${keyMatchSql(warehouse.dialect, 'sync_key', keys)}`)
+    : [];
+  if (!found.length && !logged.length) return null;
+
+  const mask = identifierMasker(subject);
+  const destination = target.prepared?.destination ?? null;
+  const delivered = found.filter((r) => r.sent_values !== null && r.sent_values !== undefined);
+  const report: DestinationErasure = {
+    sync: target.name,
+    destinationType: destination?.type ?? null,
+    action: 'not_delivered',
+    rows: delivered.length,
+    status: 'skipped',
+    results: { ok: 0, rejected: 0, retryable: 0 },
+    errors: [],
+    stateRowsDeleted: 0,
+    logRowsDeleted: 0,
+    kept: 0,
+    at: new Date().toISOString(),
+  };
+  if (delivered.length) {
+    report.action = destination ? plannedAction(destination) : 'not_supported';
+    if (!destination) report.note = target.problem;
+  }
+  const allKeys = [...new Set([...found.map((r) => String(r.sync_key)), ...logged.map((r) => String(r.sync_key))])];
+  if (options.dryRun) {
+    report.status = 'dry_run';
+    report.stateRowsDeleted = found.length;
+    return report;
+  }
+
+  let keep = new Set<string>();
+  if (delivered.length && (report.action === 'deleted' || report.action === 'removed')) {
+    const rows: Row[] = delivered.map((r) => ({ key: String(r.sync_key), fields: JSON.parse(String(r.sent_values)) as Record<string, unknown> }));
+    try {
+      const results = await callDestination(project, target as SyncTarget & { prepared: NonNullable<SyncTarget['prepared']> }, report.action, rows, options);
+      results.forEach((result, i) => {
+        report.results[result.status]++;
+        if (result.status !== 'ok') report.errors.push(mask(result.reason));
+        if (result.status === 'retryable') keep.add(rows[i]!.key);
+      });
+      report.status = report.results.ok === rows.length ? 'ok' : report.results.ok > 0 ? 'partial' : 'failed';
+    } catch (error) {
+      report.action = 'failed';
+      report.status = 'failed';
+      report.errors.push(mask(isCdpError(error) ? error.oneLine() : error instanceof Error ? error.message : String(error)));
+      keep = new Set(rows.map((r) => r.key));
+    }
+    report.errors = [...new Set(report.errors)].slice(0, 20);
+  } else if (delivered.length) {
+    report.status = 'skipped';
+  } else {
+    report.status = 'ok';
+  }
+  report.kept = keep.size;
+  const deleted = await deleteKeys(warehouse, tables, target.name, options.knex, allKeys.filter((k) => !keep.has(k)));
+  report.stateRowsDeleted = deleted.state;
+  report.logRowsDeleted = deleted.log;
+  report.at = new Date().toISOString();
+  return report;
+}

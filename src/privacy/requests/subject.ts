@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { CdpError } from '../../errors.js';
+import { explainIdentifier, IdentityTables, normalizeLiteralsQuery, planIdentity, type IdentityPlan } from '../../identity/index.js';
+import type { Project } from '../../project/index.js';
+import { didYouMean } from '../../util/suggest.js';
+import type { Warehouse } from '../../warehouse/index.js';
+
+/** Who a privacy request is about, as the caller names them. */
+export interface SubjectInput {
+  idType: string;
+  value: string;
+}
+
+export interface SubjectIdentifier {
+  idType: string;
+  /** Normalised like the identity build stores it. */
+  value: string;
+}
+
+/** A person as the warehouse knows them: their profile(s) and every identifier linked to them. */
+export interface Subject {
+  idType: string;
+  /** The value as given (kept in memory only: never stored in the state store or the audit log). */
+  input: string;
+  /** The value as identity resolution normalises it; null when it is not a valid value of the type. */
+  normalized: string | null;
+  /** SHA-256 (hex) of the normalised value (of the trimmed input when it does not normalise). */
+  valueSha256: string;
+  /** Profiles holding the identifier (today at most one: one identifier links to one profile). */
+  profileIds: string[];
+  /** Earlier ids of those profiles (profile_merges): syncs may still hold rows keyed by them. */
+  formerProfileIds: string[];
+  /** Every identifier of the profiles, plus the requested one. */
+  identifiers: SubjectIdentifier[];
+  /** Surrogate keys of the profiles' identifiers in the `_identity_*` state tables. */
+  nodes: bigint[];
+  /** Other profiles holding records that carry the value when its links were dropped (not erased: they are other people). */
+  seenWith: string[];
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export function identityPlanOf(project: Project): IdentityPlan {
+  const config = project.config.identity;
+  if (!config) {
+    throw new CdpError('IDENTITY_INVALID', 'the config has no identity section, so no person can be found by an identifier', {
+      location: { path: 'identity' },
+      hint: 'declare identity.sources and identity.idTypes in cdp.config.ts',
+    });
+  }
+  return planIdentity(project, config);
+}
+
+/** Throws INVALID_INPUT with a did-you-mean hint when `idType` is not one of identity.idTypes. */
+export function checkIdType(project: Project, idType: string, path = 'id_type'): void {
+  const known = Object.keys(project.config.identity?.idTypes ?? {});
+  if (known.includes(idType)) return;
+  throw new CdpError('INVALID_INPUT', `unknown id type ${idType}`, {
+    location: { path },
+    hint: didYouMean(idType, known, `use one of: ${known.join(', ')}`),
+  });
+}
+
+const uniqueIdentifiers = (list: SubjectIdentifier[]): SubjectIdentifier[] => {
+  const seen = new Set<string>();
+  return list.filter((i) => {
+    const key = `${i.idType}\u0000${i.value}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+};
+
+/**
+ * Finds the person: normalises the value with the identity build's own SQL and looks up its
+ * profile (identity explain), then reads every identifier and state-table node of that profile.
+ * Works before any build too (no profile, only the requested identifier).
+ */
+export async function resolveSubject(project: Project, input: SubjectInput): Promise<Subject> {
+  checkIdType(project, input.idType);
+  const plan = identityPlanOf(project);
+  const warehouse = await project.warehouse();
+  const t = new IdentityTables(plan.schema);
+  const built = await warehouse.relationExists(t.state('nodes'));
+  const explained = built ? await explainIdentifier(project, input.idType, input.value) : null;
+  const normalized = explained ? explained.normalized : await normalizeOnly(warehouse, plan, input);
+  const requested: SubjectIdentifier = { idType: input.idType, value: normalized ?? input.value.trim() };
+  const subject: Subject = {
+    idType: input.idType,
+    input: input.value,
+    normalized,
+    valueSha256: sha256Hex(requested.value),
+    profileIds: explained?.profileId ? [explained.profileId] : [],
+    formerProfileIds: [],
+    identifiers: [requested],
+    nodes: [],
+    seenWith: explained?.seenWith ?? [],
+  };
+  if (!subject.profileIds.length) return subject;
+
+  const d = warehouse.dialect;
+  const ids = subject.profileIds.map((id) => d.literal(id)).join(', ');
+  const typeOf = `CASE n.tier ${plan.types.map((type) => `WHEN ${type.tier} THEN ${d.literal(type.name)}`).join(' ')} END`;
+  const members = await warehouse.query<{ node: bigint | number | string; id_type: string; id_value: string }>(
+    `SELECT n.node, ${typeOf} AS id_type, dc.id_value FROM ${d.relation(t.state('nodes'))} n ` +
+      `JOIN ${d.relation(t.state('dictionary'))} dc ON dc.node = n.node WHERE n.profile_id IN (${ids}) ORDER BY n.tier, dc.id_value`,
+  );
+  subject.nodes = members.map((m) => BigInt(m.node));
+  subject.identifiers = uniqueIdentifiers([requested, ...members.map((m) => ({ idType: String(m.id_type), value: String(m.id_value) }))]);
+  if (await warehouse.relationExists(t.output('merges'))) {
+    const former = await warehouse.query<{ old_profile_id: string }>(
+      `SELECT DISTINCT old_profile_id FROM ${d.relation(t.output('merges'))} WHERE profile_id IN (${ids}) AND old_profile_id NOT IN (${ids})`,
+    );
+    subject.formerProfileIds = former.map((r) => String(r.old_profile_id)).sort();
+  }
+  return subject;
+}
+
+async function normalizeOnly(warehouse: Warehouse, plan: IdentityPlan, input: SubjectInput): Promise<string | null> {
+  const type = plan.types.find((x) => x.name === input.idType)!;
+  const [row] = await warehouse.query<{ norm: string | null }>(normalizeLiteralsQuery(warehouse.dialect, type, [input.value]));
+  return row?.norm === null || row?.norm === undefined ? null : String(row.norm);
+}
+
+/** Identifier counts per type (what reports show instead of values). */
+export function countByType(identifiers: readonly SubjectIdentifier[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const i of identifiers) out[i.idType] = (out[i.idType] ?? 0) + 1;
+  return out;
+}

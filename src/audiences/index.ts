@@ -46,10 +46,14 @@ export { countAudience, audienceCountSql, previewAudience, DEFAULT_SAMPLE_SIZE, 
 export { audienceOverlap, MAX_OVERLAP_AUDIENCES, type AudienceOverlap } from './overlap.js';
 export {
   snapshotAudience,
+  snapshotAudiences,
+  snapshotAudienceIfStale,
   audienceSizeHistory,
   audienceChanges,
   membershipTables,
   type AudienceSnapshot,
+  type AudienceSnapshotFailure,
+  type AudienceSnapshotRun,
   type AudienceSizePoint,
   type MembershipTables,
 } from './snapshots.js';

@@ -4,6 +4,10 @@ import type { Dialect, RelationRef, Warehouse, WarehouseSession } from '../wareh
 import { AudienceQueryBuilder, PROFILE_ALIAS } from './compile.js';
 import { logger } from '../logger.js';
 import { audienceTables, validateAudience } from './sql.js';
+import { CdpError, isCdpError } from '../errors.js';
+import { IdentityTables } from '../identity/tables.js';
+import { listAudiences, projectResolver } from './library.js';
+import { resolveAudience, type ResolvedAudience } from './resolve.js';
 
 /** Where membership history lives, in the project's schema. */
 export interface MembershipTables {
@@ -40,6 +44,54 @@ export interface AudienceSizePoint {
   left: number;
 }
 
+/** An audience a multi-audience snapshot could not record, and why. */
+export interface AudienceSnapshotFailure {
+  audience: string;
+  error: string;
+}
+
+/** One snapshot step over many audiences (e.g. after `cdp run`). */
+export interface AudienceSnapshotRun {
+  at: Date;
+  /** One per audience recorded, in name order. */
+  snapshots: AudienceSnapshot[];
+  /** Audiences left out (broken definition, name defined twice, or their query failed). */
+  failed: AudienceSnapshotFailure[];
+  milliseconds: number;
+}
+
+/** The members query of one audience as `(audience, profile_id)` rows. */
+interface MembersQuery {
+  name: string;
+  sql: string;
+}
+
+function membersQuery(d: Dialect, project: Project, name: string, resolved: ResolvedAudience): MembersQuery {
+  const builder = new AudienceQueryBuilder(d, audienceTables(project));
+  const where = builder.predicate(resolved.where);
+  const profileId = d.quoteIdent('profile_id');
+  const sql =
+    `SELECT CAST(${d.literal(name)} AS ${d.typeName('string')}) AS ${d.quoteIdent('audience')}, ${PROFILE_ALIAS}.${profileId} AS ${profileId}\n` +
+    `${builder.from()}\nWHERE ${where} AND ${PROFILE_ALIAS}.${profileId} IS NOT NULL`;
+  return { name, sql };
+}
+
+function message(error: unknown): string {
+  return isCdpError(error) ? error.oneLine() : error instanceof Error ? error.message : String(error);
+}
+
+/** The warehouse's clock (UTC), so snapshot times compare with build times the warehouse wrote. */
+async function warehouseNow(warehouse: Warehouse): Promise<Date> {
+  try {
+    const [row] = await warehouse.query<{ now: Date | string }>(`SELECT ${warehouse.dialect.currentTimestampUtc()} AS ${warehouse.dialect.quoteIdent('now')}`);
+    const now = row ? new Date(row.now) : undefined;
+    if (now && !Number.isNaN(now.getTime())) return now;
+  } catch {
+    // fall through: Node's clock
+  }
+  return new Date();
+}
+
 /**
  * Records who is in the audience now: the new member set is built in the warehouse, diffed with
  * the stored one (entered = new and not stored, left = stored and not new), and the changes, the
@@ -50,27 +102,125 @@ export async function snapshotAudience(project: Project, name: string, options: 
   const started = Date.now();
   const resolved = await validateAudience(project, name);
   const warehouse = await project.warehouse();
+  const at = options.at ?? (await warehouseNow(warehouse));
+  const counts = await snapshotMany(project, warehouse, [membersQuery(warehouse.dialect, project, name, resolved)], at);
+  const snapshot = { audience: name, at, ...counts.get(name)!, milliseconds: Date.now() - started };
+  logger.info({ audience: name, size: snapshot.size, entered: snapshot.entered, left: snapshot.left, ms: snapshot.milliseconds }, 'audience snapshot');
+  return snapshot;
+}
+
+/**
+ * Snapshots every audience of the project (YAML files and the state store) in one step: all
+ * member sets are staged in one table, diffed with the stored membership and written in one
+ * transaction, set-based. An audience whose definition does not resolve is left out and reported
+ * in `failed`; if the combined step fails in the warehouse (a query that compiles but fails at
+ * run time), each audience is retried on its own so only the broken ones are left out.
+ */
+export async function snapshotAudiences(
+  project: Project,
+  options: { at?: Date; names?: string[]; onStart?: (audiences: number) => void } = {},
+): Promise<AudienceSnapshotRun> {
+  const started = Date.now();
+  const listed = options.names ?? (await listAudiences(project)).map((a) => a.name);
+  const names = [...new Set(listed)].sort((a, b) => a.localeCompare(b));
+  const failed: AudienceSnapshotFailure[] = [];
+  const queries: MembersQuery[] = [];
+  const resolver = projectResolver(project);
+  const warehouse = await project.warehouse();
+  for (const name of names) {
+    try {
+      const definition = await resolver.find(name);
+      if (!definition) throw new CdpError('AUDIENCE_NOT_FOUND', `no audience named \`${name}\``);
+      queries.push(membersQuery(warehouse.dialect, project, name, await resolveAudience(definition, resolver)));
+    } catch (error) {
+      failed.push({ audience: name, error: message(error) });
+    }
+  }
+  const at = options.at ?? (queries.length > 0 ? await warehouseNow(warehouse) : new Date());
+  let counts = new Map<string, SnapshotCounts>();
+  if (queries.length > 0) {
+    options.onStart?.(queries.length);
+    try {
+      counts = await snapshotMany(project, warehouse, queries, at);
+    } catch (error) {
+      if (queries.length === 1) failed.push({ audience: queries[0]!.name, error: message(error) });
+      else {
+        logger.warn({ err: message(error) }, 'combined audience snapshot failed; snapshotting each audience on its own');
+        for (const query of queries) {
+          try {
+            counts.set(query.name, (await snapshotMany(project, warehouse, [query], at)).get(query.name)!);
+          } catch (single) {
+            failed.push({ audience: query.name, error: message(single) });
+          }
+        }
+      }
+    }
+  }
+  const milliseconds = Date.now() - started;
+  const snapshots = queries.filter((q) => counts.has(q.name)).map((q) => ({ audience: q.name, at, ...counts.get(q.name)!, milliseconds }));
+  failed.sort((a, b) => a.audience.localeCompare(b.audience));
+  for (const failure of failed) logger.warn({ audience: failure.audience, err: failure.error }, 'audience not snapshotted');
+  logger.info(
+    { audiences: snapshots.length, failed: failed.length, entered: sum(snapshots, 'entered'), left: sum(snapshots, 'left'), ms: milliseconds },
+    'audience snapshots',
+  );
+  return { at, snapshots, failed, milliseconds };
+}
+
+function sum(snapshots: AudienceSnapshot[], key: 'entered' | 'left'): number {
+  return snapshots.reduce((total, s) => total + s[key], 0);
+}
+
+/**
+ * After a sync of an audience: snapshots it unless it already has a snapshot at least as new as
+ * the last identity build (`_identity_runs`), so a run followed by syncs records the data once.
+ * Without a recorded build (profiles made outside `cdp run`), only an audience never snapshotted
+ * is snapshotted. Returns null when nothing was recorded. Costs two catalog lookups and one
+ * small query when it skips.
+ */
+export async function snapshotAudienceIfStale(project: Project, name: string): Promise<AudienceSnapshot | null> {
+  const warehouse = await project.warehouse();
+  const d = warehouse.dialect;
+  const { sizes } = membershipTables(project);
+  if (await warehouse.relationExists(sizes)) {
+    const runs = new IdentityTables(project.schema).state('runs');
+    const hasRuns = await warehouse.relationExists(runs);
+    const q = (c: string) => d.quoteIdent(c);
+    const [row] = await warehouse.query<{ snapped: Date | null; built?: Date | null }>(
+      `SELECT (SELECT MAX(${q('at')}) FROM ${d.relation(sizes)} WHERE ${q('audience')} = ${d.literal(name)}) AS ${q('snapped')}` +
+        (hasRuns ? `, (SELECT MAX(${q('finished_at')}) FROM ${d.relation(runs)}) AS ${q('built')}` : ''),
+    );
+    const snapped = row?.snapped ? new Date(row.snapped) : null;
+    const built = row?.built ? new Date(row.built) : null;
+    if (snapped && (!built || snapped.getTime() >= built.getTime())) return null;
+  }
+  return snapshotAudience(project, name);
+}
+
+interface SnapshotCounts {
+  size: number;
+  entered: number;
+  left: number;
+}
+
+/**
+ * Stages the members of every audience in `queries` in one table and applies the diff for all of
+ * them in one transaction. Returns the counts per audience (a listed audience with no members and
+ * no leavers gets zeros).
+ */
+async function snapshotMany(project: Project, warehouse: Warehouse, queries: MembersQuery[], at: Date): Promise<Map<string, SnapshotCounts>> {
   const d = warehouse.dialect;
   const tables = membershipTables(project);
-  const at = options.at ?? new Date();
-  const builder = new AudienceQueryBuilder(d, audienceTables(project));
-  const where = builder.predicate(resolved.where);
-  const profileId = d.quoteIdent('profile_id');
-  const members = `SELECT ${PROFILE_ALIAS}.${profileId}\n${builder.from()}\nWHERE ${where} AND ${PROFILE_ALIAS}.${profileId} IS NOT NULL`;
   const stage: RelationRef = { schema: project.schema, name: `audience_snapshot__${randomBytes(6).toString('hex')}` };
-
   await ensureMembershipTables(warehouse, d, tables);
-  const counts = await warehouse.transaction(async (session) => {
-    for (const statement of d.createOrReplaceTableAs(stage, members)) await session.execute(statement);
+  return warehouse.transaction(async (session) => {
+    for (const statement of d.createOrReplaceTableAs(stage, queries.map((query) => query.sql).join('\nUNION ALL\n'))) await session.execute(statement);
     try {
-      return await applySnapshot(session, d, tables, stage, name, at);
+      return await applySnapshot(session, d, tables, stage, queries.map((query) => query.name), at);
     } finally {
       await session.execute(d.dropRelation(stage, 'table'));
     }
   });
-  const snapshot = { audience: name, at, ...counts, milliseconds: Date.now() - started };
-  logger.info({ audience: name, size: snapshot.size, entered: snapshot.entered, left: snapshot.left, ms: snapshot.milliseconds }, 'audience snapshot');
-  return snapshot;
 }
 
 async function applySnapshot(
@@ -78,41 +228,46 @@ async function applySnapshot(
   d: Dialect,
   tables: MembershipTables,
   stage: RelationRef,
-  audience: string,
+  audiences: string[],
   at: Date,
-): Promise<{ size: number; entered: number; left: number }> {
+): Promise<Map<string, SnapshotCounts>> {
   const q = (c: string) => d.quoteIdent(c);
-  const name = d.literal(audience);
+  const names = `(${audiences.map((a) => d.literal(a)).join(', ')})`;
   const when = d.literal(at);
   const membership = d.relation(tables.membership);
-  const isMember = (alias: string) => `EXISTS (SELECT 1 FROM ${membership} AS m WHERE m.${q('audience')} = ${name} AND m.${q('profile_id')} = ${alias}.${q('profile_id')})`;
-  const isNew = (alias: string) => `EXISTS (SELECT 1 FROM ${d.relation(stage)} AS s WHERE s.${q('profile_id')} = ${alias}.${q('profile_id')})`;
-  const eventColumns = `(${['audience', 'profile_id', 'change', 'at'].map(q).join(', ')})`;
+  const staged = d.relation(stage);
+  const same = (a: string, b: string) => `${a}.${q('audience')} = ${b}.${q('audience')} AND ${a}.${q('profile_id')} = ${b}.${q('profile_id')}`;
+  const isMember = (alias: string) => `EXISTS (SELECT 1 FROM ${membership} AS m WHERE ${same('m', alias)})`;
+  const isNew = (alias: string) => `EXISTS (SELECT 1 FROM ${staged} AS s WHERE ${same('s', alias)})`;
+  const entered = `SELECT n.${q('audience')}, n.${q('profile_id')} FROM ${staged} AS n WHERE NOT ${isMember('n')}`;
+  const left = `SELECT o.${q('audience')}, o.${q('profile_id')} FROM ${membership} AS o WHERE o.${q('audience')} IN ${names} AND NOT ${isNew('o')}`;
 
-  const entered = await session.execute(
-    `INSERT INTO ${d.relation(tables.events)} ${eventColumns}\nSELECT ${name}, n.${q('profile_id')}, 'entered', ${when}\nFROM ${d.relation(stage)} AS n\nWHERE NOT ${isMember('n')}`,
+  // Counted before writing: one grouped query, whatever the engine reports as affected rows.
+  const rows = await session.query<{ audience: string; change: string; n: number }>(
+    `SELECT c.${q('audience')}, c.${q('change')}, COUNT(*) AS ${q('n')} FROM (\n` +
+      `  SELECT s.${q('audience')}, 'size' AS ${q('change')} FROM ${staged} AS s\n` +
+      `  UNION ALL SELECT e.${q('audience')}, 'entered' FROM (${entered}) AS e\n` +
+      `  UNION ALL SELECT l.${q('audience')}, 'left' FROM (${left}) AS l\n` +
+      `) AS c GROUP BY c.${q('audience')}, c.${q('change')}`,
   );
-  const left = await session.execute(
-    `INSERT INTO ${d.relation(tables.events)} ${eventColumns}\nSELECT ${name}, o.${q('profile_id')}, 'left', ${when}\nFROM ${membership} AS o\nWHERE o.${q('audience')} = ${name} AND NOT ${isNew('o')}`,
-  );
-  await session.execute(`DELETE FROM ${membership} AS o WHERE o.${q('audience')} = ${name} AND NOT ${isNew('o')}`);
+  const counts = new Map<string, SnapshotCounts>(audiences.map((a) => [a, { size: 0, entered: 0, left: 0 }]));
+  for (const row of rows) {
+    const entry = counts.get(row.audience);
+    if (entry && (row.change === 'size' || row.change === 'entered' || row.change === 'left')) entry[row.change] = Number(row.n);
+  }
+
+  const eventColumns = `(${['audience', 'profile_id', 'change', 'at'].map(q).join(', ')})`;
   await session.execute(
-    `INSERT INTO ${membership} (${['audience', 'profile_id', 'entered_at'].map(q).join(', ')})\nSELECT ${name}, n.${q('profile_id')}, ${when}\nFROM ${d.relation(stage)} AS n\nWHERE NOT ${isMember('n')}`,
+    `INSERT INTO ${d.relation(tables.events)} ${eventColumns}\nSELECT e.${q('audience')}, e.${q('profile_id')}, 'entered', ${when} FROM (${entered}) AS e`,
   );
-  // Engines that do not report affected rows: count what was just written.
-  const counted = await session.query<{ size: number; entered: number; left: number }>(
-    `SELECT (SELECT COUNT(*) FROM ${d.relation(stage)}) AS ${q('size')}` +
-      (entered === undefined || left === undefined
-        ? `, (SELECT COUNT(*) FROM ${d.relation(tables.events)} WHERE ${q('audience')} = ${name} AND ${q('at')} = ${when} AND ${q('change')} = 'entered') AS ${q('entered')}` +
-          `, (SELECT COUNT(*) FROM ${d.relation(tables.events)} WHERE ${q('audience')} = ${name} AND ${q('at')} = ${when} AND ${q('change')} = 'left') AS ${q('left')}`
-        : ''),
-  );
-  const row = counted[0]!;
-  const result = { size: Number(row.size), entered: Number(entered ?? row.entered), left: Number(left ?? row.left) };
+  await session.execute(`INSERT INTO ${d.relation(tables.events)} ${eventColumns}\nSELECT l.${q('audience')}, l.${q('profile_id')}, 'left', ${when} FROM (${left}) AS l`);
+  await session.execute(`DELETE FROM ${membership} AS o WHERE o.${q('audience')} IN ${names} AND NOT ${isNew('o')}`);
   await session.execute(
-    `INSERT INTO ${d.relation(tables.sizes)} (${['audience', 'at', 'size', 'entered', 'left'].map(q).join(', ')})\nVALUES (${name}, ${when}, ${result.size}, ${result.entered}, ${result.left})`,
+    `INSERT INTO ${membership} (${['audience', 'profile_id', 'entered_at'].map(q).join(', ')})\nSELECT e.${q('audience')}, e.${q('profile_id')}, ${when} FROM (${entered}) AS e`,
   );
-  return result;
+  const values = [...counts].map(([audience, c]) => `(${d.literal(audience)}, ${when}, ${c.size}, ${c.entered}, ${c.left})`);
+  await session.execute(`INSERT INTO ${d.relation(tables.sizes)} (${['audience', 'at', 'size', 'entered', 'left'].map(q).join(', ')})\nVALUES ${values.join(',\n  ')}`);
+  return counts;
 }
 
 async function ensureMembershipTables(

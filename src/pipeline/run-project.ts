@@ -1,3 +1,4 @@
+import { refreshAudienceCatalog, snapshotAudiences, type AudienceSnapshotRun } from '../audiences/index.js';
 import { buildIdentity, type IdentityBuildResult } from '../identity/index.js';
 import { logger } from '../logger.js';
 import { buildModels, type ModelBuildResult } from '../models/index.js';
@@ -11,11 +12,20 @@ export interface RunOptions {
   fullRefresh?: boolean;
   /** One human-readable line per step: which model, materialization, rows, seconds. */
   onProgress?: (line: string) => void;
+  /**
+   * Snapshot every audience's membership after identity and profiles were built (default true;
+   * `cdp run --no-snapshots` turns it off). Broken audiences are reported, not fatal.
+   */
+  snapshots?: boolean;
 }
 
 export interface RunSummary {
   models: ModelBuildResult[];
   identity?: IdentityBuildResult;
+  /** Membership snapshots taken after the profiles were built (absent when none were taken). */
+  audiences?: AudienceSnapshotRun;
+  /** Why the snapshot step as a whole could not run (the build itself succeeded). */
+  audiencesError?: string;
   seconds: number;
 }
 
@@ -44,7 +54,8 @@ async function buildRecorder(project: Project): Promise<(record: ModelBuildRecor
  * `cdp run`: builds the selected models in DAG order, records each build in the state store, then
  * (when identity is configured and nothing was selected) rebuilds the identity graph and profiles.
  * Throws the first model failure (naming its file and line) after recording every model's outcome;
- * the models after it are skipped and identity is not run.
+ * the models after it are skipped and identity is not run. After identity, every audience's
+ * membership is snapshotted (who entered, who left, size) unless `snapshots` is false.
  */
 export async function runProject(project: Project, options: RunOptions = {}): Promise<RunSummary> {
   const started = performance.now();
@@ -63,7 +74,26 @@ export async function runProject(project: Project, options: RunOptions = {}): Pr
     options.onProgress?.('identity: building the identity graph and profiles');
     const identityOptions = { full: options.fullRefresh, onProgress: options.onProgress };
     summary.identity = await buildIdentity(project, identityOptions);
+    if (options.snapshots !== false) await snapshotStep(project, summary, options.onProgress);
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/**
+ * Records every audience's membership against the profiles just built. The warehouse build is
+ * done: a broken audience is named in the summary, and a failure of the whole step is a warning.
+ */
+async function snapshotStep(project: Project, summary: RunSummary, onProgress?: (line: string) => void): Promise<void> {
+  // Profiles may have new or different columns: audiences must be checked against the new ones.
+  refreshAudienceCatalog(project);
+  try {
+    const run = await snapshotAudiences(project, { onStart: (n) => onProgress?.(`audiences: snapshotting the membership of ${n} audience(s)`) });
+    if (run.snapshots.length > 0 || run.failed.length > 0) summary.audiences = run;
+    for (const failure of run.failed) onProgress?.(`audiences: warning: ${failure.audience} not snapshotted: ${failure.error}`);
+  } catch (error) {
+    summary.audiencesError = (error as Error).message;
+    logger.warn({ err: summary.audiencesError }, 'audience snapshots skipped');
+    onProgress?.(`audiences: warning: snapshots skipped: ${summary.audiencesError}`);
+  }
 }

@@ -87,7 +87,7 @@ async function filterFor(project: Project, sync: PreparedSync, purpose: string, 
   const name = `consent:${purpose}`;
   const wanted = consentColumn(purpose);
   const column = source.columns.find((c) => c.name === wanted) ?? source.columns.find((c) => c.name.toLowerCase() === wanted.toLowerCase());
-  if (column) return { name, predicate: (alias, d) => statusAllows(d, `${alias}.${d.quoteIdent(column.name)}`, policy) };
+  if (column) return { name, removeHeldBack: true, predicate: (alias, d) => statusAllows(d, `${alias}.${d.quoteIdent(column.name)}`, policy) };
   if (source.kind === 'audience') {
     throw new CdpError('SYNC_INVALID', `profiles has no ${wanted} column, needed to enforce consent for ${sync.destination.type}`, {
       location: syncLocation(sync, ['from', 'audience']),
@@ -114,7 +114,7 @@ async function filterFor(project: Project, sync: PreparedSync, purpose: string, 
       hint: 'run `cdp run`: the identity build resolves the consent sources into that table',
     });
   }
-  return { name, predicate: (alias, d) => profileAllows(d, `${alias}.${d.quoteIdent(profileId.name)}`, table, purpose, policy) };
+  return { name, removeHeldBack: true, predicate: (alias, d) => profileAllows(d, `${alias}.${d.quoteIdent(profileId.name)}`, table, purpose, policy) };
 }
 
 /** A `consent_<purpose>` value ('granted' | 'denied' | 'unknown', or NULL) allows sending. */

@@ -254,6 +254,11 @@ export class Scheduler {
     const log = this.options.log.child({ job: job.key, trigger });
     try {
       if (job.kind === 'sync' && fireAt) await this.waitForModels(fireAt, abort.signal);
+      // Shutdown ends the wait for a build early: that must not start the sync (before or after the build).
+      if (abort.signal.aborted) {
+        log.info('not started: the service is shutting down');
+        return;
+      }
       if (!leaseHeld && !(await lease.acquire(job.key, this.leaseMs))) {
         log.warn('skipped: the previous run is still going');
         await this.states.finished(job.key, 'skipped', 'the previous run was still going');

@@ -17,6 +17,11 @@ export interface PlanFilter {
    * NULL counts as failing (the row is held back).
    */
   predicate(alias: string, dialect: Dialect): string;
+  /**
+   * Rows this filter holds back that the destination has are removed in every mode, not only in
+   * mirror mode: a withdrawn consent must take the person out wherever they were sent.
+   */
+  removeHeldBack?: boolean;
 }
 
 export type PlanFilterProvider = (context: { project: Project; sync: PreparedSync }) => Promise<PlanFilter[]> | PlanFilter[];

@@ -15,6 +15,8 @@ import type { SyncTables } from './tables.js';
  * - changed:  keys whose mapped values differ from the last attempt,
  * - retry:    keys an earlier run left retryable or unconfirmed (pending),
  * - removed:  keys that left, whose values the destination has (mirror mode only),
+ * - revoked:  keys held back by a filter that removes what it holds back (consent), whose values
+ *             the destination has: removed in every mode, where the destination can remove,
  * - replaced: for destinations matching on identity fields, the old record of a changed key,
  * - full:     unchanged keys, resent only with `--full`.
  * Each op gets a `seq`: removals first, then upserts, each ordered by key. Rejected rows are not
@@ -151,6 +153,20 @@ export function planSelectSql(input: PlanInput, d: Dialect): string {
          AND s.sent_values IS NOT NULL AND NOT (s.status = 'rejected' AND s.fields_hash = ${d.literal(REMOVED_HASH)})`,
     );
   }
+  const revoking = filters.filter((f) => f.removeHeldBack);
+  const { destination } = sync;
+  const canRemove = destination.membership === true || destination.modes.includes('mirror');
+  if (!policy.sendsRemovals && canRemove && revoking.length > 0) {
+    // Mirror mode removes these already (they are not current); other modes remove only these.
+    const heldKey = `h.${q(columns.key.name)}`;
+    const allowed = revoking.map((f) => `(${f.predicate('h', d)})`).join(' AND ');
+    removals.push(
+      `SELECT s.sync_key, s.sent_values, 'revoked' AS reason FROM st s
+       WHERE s.sent_values IS NOT NULL AND NOT (s.status = 'rejected' AND s.fields_hash = ${d.literal(REMOVED_HASH)})
+         AND s.sync_key IN (SELECT ${d.cast(heldKey, 'string')} FROM ${source.from} h
+                            WHERE ${heldKey} IS NOT NULL AND (CASE WHEN ${allowed} THEN 0 ELSE 1 END) = 1)`,
+    );
+  }
   if (identityFields.length > 0 && policy.sendsChanges) {
     removals.push(`SELECT sync_key, prev_sent AS sent_values, 'replaced' AS reason FROM ups WHERE prev_sent IS NOT NULL AND prev_identity <> identity_hash`);
   }
@@ -192,7 +208,9 @@ async function countPlan(warehouse: Pick<Warehouse, 'query' | 'dialect'>, table:
   const c = { added: 0, changed: 0, retry: 0, full: 0, removed: 0, replaced: 0, upserts: 0, removes: 0 };
   for (const r of rows) {
     const n = Number(r.n);
-    if (r.reason in c) c[r.reason as keyof typeof c] += n;
+    // Held back by consent and removed: a removal like any other in the counts.
+    const reason = r.reason === 'revoked' ? 'removed' : r.reason;
+    if (reason in c) c[reason as keyof typeof c] += n;
     if (r.op === 'upsert') c.upserts += n;
     else c.removes += n;
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { snapshotAudienceIfStale, type AudienceSnapshot } from '../audiences/index.js';
 import type { RetryPolicy, RunScope } from '../destinations/index.js';
 import { CdpError, isCdpError } from '../errors.js';
 import { logger } from '../logger.js';
@@ -75,6 +76,11 @@ export interface SyncRunResult {
   seconds: number;
   /** Dry runs: the first planned ops. */
   sample?: PlanSampleRow[];
+  /**
+   * Audience syncs that ended `success` or `partial`: the membership snapshot this run took
+   * because the audience had none since the last profiles build (absent otherwise).
+   */
+  audienceSnapshot?: AudienceSnapshot;
 }
 
 export const EMPTY_PLAN_COUNTS: PlanCounts = {
@@ -281,6 +287,7 @@ export async function runSync(project: Project, sync: string | PreparedSync, opt
     await history.update(runId, { status, counts, firstErrors, error: message, finishedAt: new Date() });
     options.onProgress?.({ phase: 'done', status });
     logger.info({ sync: name, run: runId, status, ...counts }, 'sync run finished');
+    const audienceSnapshot = status === 'success' || status === 'partial' ? await snapshotAfterSync(project, definition.from, name) : undefined;
     return {
       runId,
       sync: name,
@@ -294,8 +301,23 @@ export async function runSync(project: Project, sync: string | PreparedSync, opt
       sendMs,
       foldMs,
       seconds: (Date.now() - started) / 1000,
+      ...(audienceSnapshot ? { audienceSnapshot } : {}),
     };
   } finally {
     running.delete(lockKey);
+  }
+}
+
+/**
+ * The audience's membership as it was synced, unless a snapshot since the last profiles build
+ * already holds it (the run step of `cdp run` usually took one). Never fails the sync run.
+ */
+async function snapshotAfterSync(project: Project, from: { audience: string } | { model: string }, sync: string): Promise<AudienceSnapshot | undefined> {
+  if (!('audience' in from)) return undefined;
+  try {
+    return (await snapshotAudienceIfStale(project, from.audience)) ?? undefined;
+  } catch (error) {
+    logger.warn({ sync, audience: from.audience, err: isCdpError(error) ? error.oneLine() : (error as Error).message }, 'audience snapshot after the sync failed');
+    return undefined;
   }
 }

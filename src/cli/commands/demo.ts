@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { logger } from '../../logger.js';
+import { audienceLine } from './run.js';
 import { serveUntilStopped } from './serve.js';
 import { generateDemo, MAX_PEOPLE, type DemoResult } from '../../demo/index.js';
 import { CdpError } from '../../errors.js';
@@ -85,6 +86,8 @@ async function printSummary(project: Project, demo: DemoResult, run: RunSummary)
     const { profiles, identifiers, rounds, seconds } = run.identity;
     say(`identity: ${count(profiles)} profiles from ${count(identifiers)} identifiers in ${rounds} rounds (${seconds.toFixed(2)}s)`);
   }
+  const audiences = audienceLine(run);
+  if (audiences) say(audiences);
   say(`done: demo data in ${demo.seconds.toFixed(1)}s, build in ${run.seconds.toFixed(1)}s`);
 }
 

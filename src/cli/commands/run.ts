@@ -6,18 +6,21 @@ interface RunFlags {
   project?: string;
   select?: string[];
   fullRefresh?: boolean;
+  /** Commander sets false for `--no-snapshots`. */
+  snapshots?: boolean;
 }
 
 export function register(program: Command): void {
   withProject(
     program
       .command('run')
-      .description('build the models (in DAG order), then the identity graph and profiles')
+      .description('build the models (in DAG order), then the identity graph and profiles, then snapshot every audience')
       .option('-s, --select <models...>', 'only these models: name, +name (with ancestors), name+ (with descendants)')
-      .option('--full-refresh', 'rebuild incremental models from scratch'),
+      .option('--full-refresh', 'rebuild incremental models from scratch')
+      .option('--no-snapshots', 'do not snapshot audience membership after the profiles are built'),
   ).action(async (flags: RunFlags) => {
     await inProject(flags, async (project) => {
-      const summary = await runProject(project, { select: flags.select, fullRefresh: flags.fullRefresh, onProgress: say });
+      const summary = await runProject(project, { select: flags.select, fullRefresh: flags.fullRefresh, snapshots: flags.snapshots, onProgress: say });
       printSummary(summary);
     });
   });
@@ -38,7 +41,36 @@ function printSummary(summary: RunSummary): void {
     const { profiles, identifiers, rounds, seconds } = summary.identity;
     say(`identity: ${profiles.toLocaleString('en-US')} profiles from ${identifiers.toLocaleString('en-US')} identifiers in ${rounds} rounds, ${seconds.toFixed(2)}s`);
   }
+  const audiences = audienceLine(summary);
+  if (audiences) say(audiences);
   say(`done: ${summary.models.length} model(s) in ${summary.seconds.toFixed(2)}s`);
+}
+
+/** Most audiences named on the summary line; the rest are counted. */
+const AUDIENCES_SHOWN = 12;
+
+/**
+ * One line: `audiences: 3 snapshotted in 0.05s (+4 entered, -2 left): us 2 (+1 -2), vip 3 (+3), buyers 7;
+ * not snapshotted: broken`. Audiences that changed come first.
+ */
+export function audienceLine(summary: Pick<RunSummary, 'audiences' | 'audiencesError'>): string | undefined {
+  if (summary.audiencesError) return `audiences: not snapshotted (${summary.audiencesError})`;
+  const run = summary.audiences;
+  if (!run) return undefined;
+  const n = (v: number) => v.toLocaleString('en-US');
+  const entered = run.snapshots.reduce((t, s) => t + s.entered, 0);
+  const left = run.snapshots.reduce((t, s) => t + s.left, 0);
+  const changed = (s: { entered: number; left: number }) => s.entered + s.left > 0;
+  const ordered = [...run.snapshots.filter(changed), ...run.snapshots.filter((s) => !changed(s))];
+  const shown = ordered.slice(0, AUDIENCES_SHOWN).map((s) => {
+    const delta = [s.entered ? `+${n(s.entered)}` : '', s.left ? `-${n(s.left)}` : ''].filter(Boolean).join(' ');
+    return `${s.audience} ${n(s.size)}${delta ? ` (${delta})` : ''}`;
+  });
+  if (ordered.length > AUDIENCES_SHOWN) shown.push(`${ordered.length - AUDIENCES_SHOWN} more`);
+  let line = `audiences: ${run.snapshots.length} snapshotted in ${(run.milliseconds / 1000).toFixed(2)}s (+${n(entered)} entered, -${n(left)} left)`;
+  if (shown.length) line += `: ${shown.join(', ')}`;
+  if (run.failed.length) line += `; not snapshotted: ${run.failed.map((f) => f.audience).join(', ')}`;
+  return line;
 }
 
 /** Columns padded to their widest cell; numbers right-aligned. */

@@ -50,6 +50,8 @@ function printResult(result: SyncRunResult): void {
   if (result.resumedPlan) say(`resumed the unfinished plan of run ${result.resumedPlan}`);
   say(`plan: ${planLine(result.plan)}${result.planMs !== null ? ` (planned in ${(result.planMs / 1000).toFixed(2)}s)` : ''}`);
   say(`${result.status}: sent ${n(c.sent)}, ok ${n(c.ok)}, rejected ${n(c.rejected)}, retryable ${n(c.retryable)} in ${result.seconds.toFixed(2)}s (run ${result.runId})`);
+  const snapshot = result.audienceSnapshot;
+  if (snapshot) say(`audience ${snapshot.audience}: snapshot of ${n(snapshot.size)} members (+${n(snapshot.entered)} entered, -${n(snapshot.left)} left)`);
   if (result.firstErrors.length) {
     say('first errors:');
     for (const e of result.firstErrors.slice(0, 10)) say(`  ${e.key}  ${e.op}  ${e.status}: ${e.error}`);

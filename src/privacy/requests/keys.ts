@@ -7,7 +7,7 @@ import type { Subject } from './subject.js';
  * Lower-cased and trimmed: a model holds the value as it was written.
  */
 export function candidateKeys(subject: Subject): string[] {
-  const keys = [...subject.profileIds, ...subject.formerProfileIds, ...subject.identifiers.map((i) => i.value), subject.input];
+  const keys = [...subject.profileIds, ...subject.formerProfileIds, ...subject.derivedProfileIds, ...subject.identifiers.map((i) => i.value), subject.input];
   return [...new Set(keys.map((k) => k.trim().toLowerCase()).filter((k) => k.length > 0))];
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CdpError } from '../../errors.js';
-import { explainIdentifier, IdentityTables, normalizeLiteralsQuery, planIdentity, type IdentityPlan } from '../../identity/index.js';
+import { explainIdentifier, IdentityTables, normalizeLiteralsQuery, planIdentity, SUPPRESSIONS_TABLE, type IdentityPlan } from '../../identity/index.js';
 import type { Project } from '../../project/index.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { Warehouse } from '../../warehouse/index.js';
@@ -32,6 +32,11 @@ export interface Subject {
   formerProfileIds: string[];
   /** Every identifier of the profiles, plus the requested one. */
   identifiers: SubjectIdentifier[];
+  /**
+   * Ids the person's profiles had or would have (a profile id is a hash of its anchor identifier):
+   * finds rows syncs still hold after the warehouse forgot the profile (a retried deletion).
+   */
+  derivedProfileIds: string[];
   /** Surrogate keys of the profiles' identifiers in the `_identity_*` state tables. */
   nodes: bigint[];
   /** Other profiles holding records that carry the value when its links were dropped (not erased: they are other people). */
@@ -95,9 +100,13 @@ export async function resolveSubject(project: Project, input: SubjectInput): Pro
     profileIds: explained?.profileId ? [explained.profileId] : [],
     formerProfileIds: [],
     identifiers: [requested],
+    derivedProfileIds: [],
     nodes: [],
     seenWith: explained?.seenWith ?? [],
   };
+  // A deletion run before (e.g. one a vendor did not confirm) suppressed the person's identifiers under its request id.
+  subject.identifiers = uniqueIdentifiers([requested, ...(await earlierSuppressed(warehouse, plan.schema, requested))]);
+  subject.derivedProfileIds = profileIdsOf(subject.identifiers);
   if (!subject.profileIds.length) return subject;
 
   const d = warehouse.dialect;
@@ -108,7 +117,8 @@ export async function resolveSubject(project: Project, input: SubjectInput): Pro
       `JOIN ${d.relation(t.state('dictionary'))} dc ON dc.node = n.node WHERE n.profile_id IN (${ids}) ORDER BY n.tier, dc.id_value`,
   );
   subject.nodes = members.map((m) => BigInt(m.node));
-  subject.identifiers = uniqueIdentifiers([requested, ...members.map((m) => ({ idType: String(m.id_type), value: String(m.id_value) }))]);
+  subject.identifiers = uniqueIdentifiers([...subject.identifiers, ...members.map((m) => ({ idType: String(m.id_type), value: String(m.id_value) }))]);
+  subject.derivedProfileIds = profileIdsOf(subject.identifiers);
   if (await warehouse.relationExists(t.output('merges'))) {
     const former = await warehouse.query<{ old_profile_id: string }>(
       `SELECT DISTINCT old_profile_id FROM ${d.relation(t.output('merges'))} WHERE profile_id IN (${ids}) AND old_profile_id NOT IN (${ids})`,
@@ -116,6 +126,25 @@ export async function resolveSubject(project: Project, input: SubjectInput): Pro
     subject.formerProfileIds = former.map((r) => String(r.old_profile_id)).sort();
   }
   return subject;
+}
+
+/** A profile's id: the first 16 hex digits of SHA-256(`id_type:value`) of its anchor (see identity/finalize.ts). */
+function profileIdsOf(identifiers: readonly SubjectIdentifier[]): string[] {
+  return identifiers.map((i) => sha256Hex(`${i.idType}:${i.value}`).slice(0, 16));
+}
+
+/** Identifiers suppressed together with this one by earlier deletion requests. */
+async function earlierSuppressed(warehouse: Warehouse, schema: string, identifier: SubjectIdentifier): Promise<SubjectIdentifier[]> {
+  const table = { schema, name: SUPPRESSIONS_TABLE };
+  if (!(await warehouse.relationExists(table))) return [];
+  const columns = new Set((await warehouse.listColumns(table)).map((c) => c.name.toLowerCase()));
+  if (!columns.has('request_id')) return [];
+  const d = warehouse.dialect;
+  const rows = await warehouse.query<{ id_type: string; id_value: string }>(
+    `SELECT DISTINCT id_type, id_value FROM ${d.relation(table)} WHERE request_id IN ` +
+      `(SELECT request_id FROM ${d.relation(table)} WHERE id_type = ${d.literal(identifier.idType)} AND id_value = ${d.literal(identifier.value)} AND request_id IS NOT NULL)`,
+  );
+  return rows.map((r) => ({ idType: String(r.id_type), value: String(r.id_value) }));
 }
 
 async function normalizeOnly(warehouse: Warehouse, plan: IdentityPlan, input: SubjectInput): Promise<string | null> {

@@ -124,6 +124,13 @@ describe('incremental builds on the demo data', () => {
         `CREATE VIEW cdp.${source.relation} AS SELECT * FROM raw.${table} WHERE ${source.timestamp} < (SELECT ts FROM cdp.cutoff)`,
       );
     }
+    // Consent decisions arrive over time too (resolved in full on every build, incremental or not).
+    for (const source of root.privacy?.consent?.sources ?? []) {
+      const table = source.relation.replace(/^stg_/, '');
+      await warehouse.execute(
+        `CREATE VIEW cdp.${source.relation} AS SELECT * FROM raw.${table} WHERE ${source.timestamp} < (SELECT ts FROM cdp.cutoff)`,
+      );
+    }
     const config = (schema: string): CdpConfigInput => ({ ...root, schema, models: { path: 'models', schema: 'cdp' } });
     const incremental = new TestProject(config('inc'), warehouse);
     await buildIdentity(incremental);

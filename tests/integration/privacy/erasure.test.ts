@@ -121,6 +121,26 @@ describe.each<Engine>(['duckdb', 'postgres'])('right to erasure on %s', (engine)
     expect(push.calls.flatMap((c) => c.rows.map((r) => r.key))).toEqual([]);
   });
 
+  it('a vendor that does not confirm keeps the row so that running the request again retries it', async () => {
+    const frank = String((await q(`SELECT profile_id FROM ${rel('identity_graph')} WHERE id_value = 'u4'`))[0]!.profile_id);
+    crm.answer = () => ({ status: 'retryable', reason: 'HTTP 503 for frank@work.com' });
+    const first = await deleteSubject(p.project, { idType: 'user_id', value: 'u4' }, { actor });
+    expect(first.complete).toBe(false);
+    const crmReport = first.destinations.find((d) => d.sync === 'crm')!;
+    expect(crmReport).toMatchObject({ action: 'deleted', status: 'failed', kept: 1, results: { ok: 0, rejected: 0, retryable: 1 }, errors: ['HTTP 503 for <identifier>'] });
+    expect(first.destinations.find((d) => d.sync === 'ads')).toMatchObject({ action: 'removed', status: 'ok', kept: 0 });
+    expect(await count(`SELECT COUNT(*) AS n FROM ${rel('sync_state_crm')} WHERE sync_key = '${frank}'`)).toBe(1);
+    const state = await p.project.state();
+    expect((await new PrivacyRequestRepository(state.knex).get(first.requestId))!.status).toBe('failed');
+
+    crm.answer = () => undefined;
+    const second = await deleteSubject(p.project, { idType: 'email', value: 'frank@work.com' }, { actor });
+    expect(second.complete).toBe(true);
+    expect(second.identifiers.alreadySuppressed).toBeGreaterThan(0);
+    expect(second.destinations.map((d) => [d.sync, d.action, d.status])).toEqual([['crm', 'deleted', 'ok']]);
+    expect(await count(`SELECT COUNT(*) AS n FROM ${rel('sync_state_crm')} WHERE sync_key = '${frank}'`)).toBe(0);
+  });
+
   it('deleting someone unknown suppresses the identifier anyway; an unknown id type suggests one', async () => {
     const report = await deleteSubject(p.project, { idType: 'email', value: 'nobody@nowhere.org' }, { actor });
     expect(report).toMatchObject({ profilesFound: 0, complete: true, destinations: [], identifiers: { total: 1, newlySuppressed: 1 } });

@@ -147,3 +147,28 @@ it('shows held-back rows in `cdp sync run` and `cdp sync status`', async () => {
   expect(status.out).toMatch(/last run held back: consent:advertising 2/);
   project = await Project.load(dir);
 });
+
+it('removes a revoked profile in add mode too, where nothing else is ever removed', async () => {
+  const second = await startMeta({ audienceId: AUDIENCE, token: TOKEN });
+  try {
+    writeFileSync(join(dir, 'syncs', 'everyone_to_meta_add.yaml'), SYNC_YAML(second.url).replace('everyone_to_meta', 'everyone_to_meta_add').replace('mode: mirror', 'mode: add'));
+    // Only ann allows advertising now (ben revoked in the test above).
+    const first = await runSync(project, 'everyone_to_meta_add', fast);
+    expect(first.plan).toMatchObject({ added: 1, removed: 0 });
+    expect([...second.members]).toEqual([member('ann@shop.co', 'ann')]);
+
+    const w = await project.warehouse();
+    await loadConsent(w, [...INITIAL_CONSENT, ['ben@shop.co', 'advertising', 'revoked', at(3)], ['ann@shop.co', 'advertising', 'revoked', at(4)]]);
+    await runProject(project);
+    const next = await runSync(project, 'everyone_to_meta_add', fast);
+    expect(next.status).toBe('success');
+    expect(next.plan).toMatchObject({ current: 0, removed: 1, total: 1, heldBack: { 'consent:advertising': 3 } });
+    expect([...second.members]).toEqual([]);
+
+    // Nothing left to remove: the run after plans nothing.
+    const quiet = await runSync(project, 'everyone_to_meta_add', fast);
+    expect(quiet.plan).toMatchObject({ removed: 0, total: 0 });
+  } finally {
+    await second.close();
+  }
+});

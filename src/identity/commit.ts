@@ -84,7 +84,7 @@ function stateSelects(sql: SqlRunner, t: IdentityTables): Record<'occurrences' |
     dictionary:
       `SELECT d.node, d.tier, v.id_value, d.first_seen, d.last_seen, d.records, d.degree, d.quarantined ` +
       `FROM ${r('dict')} d JOIN ${r('vals')} v ON v.node = d.node`,
-    nodes: `SELECT node, tier, comp, raw, profile_id FROM ${r('new_nodes')}`,
+    nodes: `SELECT node, tier, comp, raw, profile_id, link_kind, link_score FROM ${r('new_nodes')}`,
     edges: `SELECT src, dst, tier, src_tier, kind, score FROM ${r('edges')}`,
     limited: `SELECT node, tier, detail FROM ${r('limited')}`,
   };
@@ -128,7 +128,7 @@ async function mergeState(sql: SqlRunner, t: IdentityTables): Promise<void> {
   await sql.exec(byNode('dictionary'));
   await sql.exec(`INSERT INTO ${s('dictionary')} (node, tier, id_value, first_seen, last_seen, records, degree, quarantined) ${selects.dictionary}`);
   await sql.exec(byNode('nodes'));
-  await sql.exec(`INSERT INTO ${s('nodes')} (node, tier, comp, raw, profile_id) ${selects.nodes}`);
+  await sql.exec(`INSERT INTO ${s('nodes')} (node, tier, comp, raw, profile_id, link_kind, link_score) ${selects.nodes}`);
   await sql.exec(`DELETE FROM ${s('edges')} WHERE src IN (SELECT node FROM ${r('gone')}) OR dst IN (SELECT node FROM ${r('gone')})`);
   await sql.exec(`INSERT INTO ${s('edges')} (src, dst, tier, src_tier, kind, score) ${selects.edges}`);
   await sql.exec(byNode('limited'));
@@ -164,18 +164,20 @@ async function writeOutputs(
   await replaceTable(
     sql,
     t.output('graph'),
-    `SELECT n.profile_id, ${typeName('n.tier')} AS id_type, dc.id_value, dc.first_seen, dc.last_seen
+    `SELECT n.profile_id, ${typeName('n.tier')} AS id_type, dc.id_value, dc.first_seen, dc.last_seen, n.link_kind, n.link_score
      FROM ${s('nodes')} n JOIN ${s('dictionary')} dc ON dc.node = n.node WHERE n.profile_id IS NOT NULL`,
   );
 
+  // A record joined its profile the way its center (most trusted usable identifier) did: its
+  // usable identifiers are linked to each other deterministically, on the record itself.
   const resolvedSelect = (records: string) =>
-    `SELECT rc.source, rc.record_key, n.profile_id FROM ${records} rc LEFT JOIN ${s('nodes')} n ON n.node = rc.center`;
+    `SELECT rc.source, rc.record_key, n.profile_id, n.link_kind, n.link_score FROM ${records} rc LEFT JOIN ${s('nodes')} n ON n.node = rc.center`;
   const resolved = sql.rel(t.output('resolved'));
   if (mode === 'full' || !(await sql.exists(t.output('resolved')))) {
     await replaceTable(sql, t.output('resolved'), resolvedSelect(s('records')));
   } else {
     await sql.exec(deleteMatching(sql, t.output('resolved'), sql.rel(t.tmp('new_records')), ['source', 'record_key']));
-    await sql.exec(`INSERT INTO ${resolved} (source, record_key, profile_id) ${resolvedSelect(sql.rel(t.tmp('new_records')))}`);
+    await sql.exec(`INSERT INTO ${resolved} (source, record_key, profile_id, link_kind, link_score) ${resolvedSelect(sql.rel(t.tmp('new_records')))}`);
   }
 
   // Consent sources change independently of identity sources: resolved in full on every build,

@@ -11,8 +11,9 @@ export function typeNameCase(sql: SqlRunner, plan: IdentityPlan, column: string)
 /**
  * Stage 5: from components to profiles. Writes scratch:
  * - `new_records(source, record_key, ts, center)`;
- * - `new_nodes(node, tier, comp, raw, profile_id)`: raw = the component before limits (what an
- *   incremental run recomputes as a whole); profile_id only for components that hold a record.
+ * - `new_nodes(node, tier, comp, raw, profile_id, link_kind, link_score)`: raw = the component
+ *   before limits (what an incremental run recomputes as a whole); profile_id only for components
+ *   that hold a record; link_kind/link_score: how the identifier joined its profile (see `linkKinds`).
  *
  * A profile's id is the first 16 hex digits of SHA-256(`id_type:value`) of its *anchor*: its
  * earliest-seen identifier (ties: the more trusted type, then the smaller surrogate). A rebuild
@@ -42,7 +43,7 @@ export async function finalizeComponents(sql: SqlRunner, plan: IdentityPlan, t: 
   });
   const anchorKey = `${typeNameCase(sql, plan, 'a.tier')} || ':' || v.id_value`;
   await sql.create(
-    t.tmp('new_nodes'),
+    t.tmp('anchors'),
     `WITH live AS (
        SELECT DISTINCT c.comp FROM ${r('new_records')} nr JOIN ${r('comp')} c ON c.node = nr.center
      ),
@@ -50,17 +51,80 @@ export async function finalizeComponents(sql: SqlRunner, plan: IdentityPlan, t: 
        SELECT c.node, c.tier, c.comp,
               ROW_NUMBER() OVER (PARTITION BY c.comp ORDER BY CASE WHEN dc.first_seen IS NULL THEN 1 ELSE 0 END, dc.first_seen, c.tier, c.node) AS rn
        FROM ${r('comp')} c JOIN ${r('dict')} dc ON dc.node = c.node
-     ),
-     anchors AS (
-       SELECT a.comp, SUBSTR(${d.sha256Hex(anchorKey)}, 1, 16) AS profile_id
-       FROM ranked a JOIN ${r('vals')} v ON v.node = a.node JOIN live l ON l.comp = a.comp WHERE a.rn = 1
      )
-     SELECT c.node, c.tier, c.comp, COALESCE(rl.root, c.comp) AS raw, an.profile_id
+     SELECT a.comp, a.node, SUBSTR(${d.sha256Hex(anchorKey)}, 1, 16) AS profile_id
+     FROM ranked a JOIN ${r('vals')} v ON v.node = a.node JOIN live l ON l.comp = a.comp WHERE a.rn = 1`,
+  );
+  const linkRounds = await linkKinds(sql, plan, t);
+  const dbl = d.typeName('number');
+  const link = linkRounds === null
+    ? `CASE WHEN an.profile_id IS NULL THEN NULL ELSE 'deterministic' END AS link_kind, CAST(NULL AS ${dbl}) AS link_score`
+    : `CASE WHEN an.profile_id IS NULL THEN NULL WHEN lk.score IS NULL THEN 'deterministic' ELSE 'probabilistic' END AS link_kind,
+       CASE WHEN an.profile_id IS NULL THEN NULL ELSE lk.score END AS link_score`;
+  await sql.create(
+    t.tmp('new_nodes'),
+    `SELECT c.node, c.tier, c.comp, COALESCE(rl.root, c.comp) AS raw, an.profile_id, ${link}
      FROM ${r('comp')} c
      LEFT JOIN ${r('raw_labels')} rl ON rl.node = c.comp
-     LEFT JOIN anchors an ON an.comp = c.comp`,
+     LEFT JOIN ${r('anchors')} an ON an.comp = c.comp${
+       linkRounds === null ? '' : `
+     LEFT JOIN ${r('det_comp')} dk ON dk.node = c.node
+     LEFT JOIN ${r('link_reach')} lk ON lk.det = dk.comp`
+     }`,
   );
+  await sql.drop(t.tmp('anchors'));
+  await sql.drop(t.tmp('link_reach'));
   await sql.drop(t.tmp('raw_in'));
   await sql.drop(t.tmp('raw_labels'));
   return { rawRounds: raw.rounds };
+}
+
+/**
+ * How each identifier joined its profile, when probabilistic links were accepted this build
+ * (scratch `det_comp(node, comp)`: the deterministic components, written by the probabilistic
+ * step before it merged any). A profile is then a tree of deterministic components joined by
+ * probabilistic edges. The component holding the profile's anchor is `deterministic`; every other
+ * component is `probabilistic`, scored with the probability of the edge that attaches it on the
+ * way to the anchor's component (the first edge of that path). Found by a breadth-first walk over
+ * the component tree, one set-based statement per level, into scratch `link_reach(det, score)`
+ * (score NULL for the anchor's component). Returns the walk's rounds, or null without
+ * probabilistic links.
+ */
+async function linkKinds(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables): Promise<number | null> {
+  const r = (name: string) => sql.rel(t.tmp(name));
+  if (!(await sql.exists(t.tmp('det_comp')))) return null;
+  const dbl = sql.d.typeName('number');
+  // Probabilistic edges between deterministic components, both directions.
+  await sql.create(
+    t.tmp('link_pe'),
+    `SELECT ds.comp AS a, dd.comp AS b, e.score AS w FROM ${r('edges')} e
+     JOIN ${r('det_comp')} ds ON ds.node = e.src JOIN ${r('det_comp')} dd ON dd.node = e.dst
+     WHERE e.kind = 'probabilistic' AND ds.comp <> dd.comp
+     UNION ALL
+     SELECT dd.comp, ds.comp, e.score FROM ${r('edges')} e
+     JOIN ${r('det_comp')} ds ON ds.node = e.src JOIN ${r('det_comp')} dd ON dd.node = e.dst
+     WHERE e.kind = 'probabilistic' AND ds.comp <> dd.comp`,
+  );
+  await sql.create(
+    t.tmp('link_reach'),
+    `SELECT DISTINCT dk.comp AS det, CAST(NULL AS ${dbl}) AS score FROM ${r('anchors')} an JOIN ${r('det_comp')} dk ON dk.node = an.node`,
+  );
+  await sql.create(t.tmp('link_front'), `SELECT det FROM ${r('link_reach')}`);
+  let rounds = 0;
+  for (; rounds < Math.max(plan.maxRounds, 1); rounds++) {
+    // The next level: components one probabilistic edge away from the frontier, not reached yet.
+    await sql.create(
+      t.tmp('link_next'),
+      `SELECT p.b AS det, MAX(p.w) AS score FROM ${r('link_pe')} p
+       JOIN ${r('link_front')} f ON f.det = p.a
+       LEFT JOIN ${r('link_reach')} x ON x.det = p.b
+       WHERE x.det IS NULL GROUP BY p.b`,
+    );
+    if ((await sql.count(t.tmp('link_next'))) === 0) break;
+    await sql.exec(`INSERT INTO ${r('link_reach')} (det, score) SELECT det, score FROM ${r('link_next')}`);
+    await sql.drop(t.tmp('link_front'));
+    await sql.exec(sql.d.renameTable(t.tmp('link_next'), t.tmp('link_front').name));
+  }
+  for (const name of ['link_pe', 'link_front', 'link_next']) await sql.drop(t.tmp(name));
+  return rounds;
 }

@@ -88,8 +88,8 @@ export function planIdentity(project: Project, config: IdentityConfig): Identity
 /** Config keys read above; any other identity key (e.g. `probabilistic`) is hashed as is. */
 const KNOWN_KEYS = new Set(['sources', 'idTypes', 'blocklist', 'replaceDefaultBlocklist', 'maxRecordsPerValue', 'maxRounds']);
 
-/** Bumped when the stored graph's layout or rules change, so old state is rebuilt, not reused. */
-const GRAPH_VERSION = 1;
+/** Bumped when the stored graph's layout or rules change, so old state is rebuilt, not reused (2: link_kind/link_score). */
+const GRAPH_VERSION = 2;
 
 export function typeByName(plan: IdentityPlan, name: string): IdTypePlan | undefined {
   return plan.types.find((t) => t.name === name);

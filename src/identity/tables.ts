@@ -22,9 +22,13 @@ export const STATE_TABLES = {
   records: '_identity_records',
   /** One row per identifier: node, tier, id_value, first_seen, last_seen, records, degree, quarantined. */
   dictionary: '_identity_dictionary',
-  /** One row per linked identifier: node, tier, comp (resolved component), raw (component without limits), profile_id. */
+  /**
+   * One row per linked identifier: node, tier, comp (resolved component), raw (component without
+   * limits), profile_id, link_kind ('deterministic' | 'probabilistic') and link_score (NULL when
+   * deterministic): how the identifier joined its profile (docs/identity.md "Link kind and score").
+   */
   nodes: '_identity_nodes',
-  /** The edges stage: src, dst, tier, kind, score. Deterministic links today; other kinds may add rows. */
+  /** The edges stage: src, dst, tier, src_tier, kind ('deterministic' | 'probabilistic'), score (match probability of a probabilistic link). */
   edges: '_identity_edges',
   /** Links refused by a limit: node, tier, detail (which limit). */
   limited: '_identity_limited',

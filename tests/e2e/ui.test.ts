@@ -206,8 +206,9 @@ describe.skipIf(!hasChromium && !inCi)('web UI in Chromium', { timeout: 240_000 
     const [run] = (await (await page.request.get(`/api/syncs/${SYNC}/runs`)).json()) as Array<{ status: string; counts: { ok: number } }>;
     expect(run).toMatchObject({ status: 'success', counts: { ok: audienceCount } });
 
-    // The audience list shows the size trend (membership snapshots; nothing in the service takes
-    // them yet, so the test does) and the sync's last status; deleting warns that the sync uses it.
+    // The audience list shows the size trend (membership snapshots: the sync run above took one,
+    // model builds take them too; the test adds two) and the sync's last status; deleting warns
+    // that the sync uses it.
     await snapshotAudience(service.project, AUDIENCE);
     await snapshotAudience(service.project, AUDIENCE);
     await page.goto('/audiences');

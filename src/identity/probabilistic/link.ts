@@ -71,7 +71,9 @@ export function validateProbabilistic(plan: IdentityPlan, config: ProbabilisticC
  *    type (default: the most trusted type, e.g. user_id) — unless only one side holds that type;
  * 3. accepted links are appended to scratch `edges` with kind `probabilistic` and their
  *    probability as score (so they are stored, explained and kept in raw components), and every
- *    scored link above the threshold is kept in `_identity_prob_links` with its status.
+ *    scored link above the threshold is kept in `_identity_prob_links` with its status;
+ * 4. when a link was accepted, the deterministic components before the merges are kept in scratch
+ *    `det_comp(node, comp)`, from which finalize derives each identifier's link_kind/link_score.
  */
 export async function linkProbabilistic(
   sql: SqlRunner,
@@ -125,7 +127,10 @@ export async function linkProbabilistic(
      WHERE rn = 1`,
   );
   const candidates = await sql.count(cand);
+  // The deterministic components, before any merge: finalize tells from them how each identifier joined its profile.
+  if (candidates > 0) await sql.create(t.tmp('det_comp'), `SELECT node, comp FROM ${r('comp')}`);
   const { linked, refused } = candidates > 0 ? await mergeUnderLimits(sql, plan, t, config, cand) : { linked: 0, refused: 0 };
+  if (linked === 0) await sql.drop(t.tmp('det_comp'));
   await storeLinks(sql, plan.schema, { scored: fs.scored, records: recs, fields: fieldNames, minWeight, accepted: scratch('accepted') });
   for (const name of ['cand', 'accepted', 'records', 'scored']) await sql.drop(scratch(name));
   const seconds = (performance.now() - started) / 1000;

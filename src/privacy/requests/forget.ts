@@ -3,7 +3,9 @@ import { redactPii, type AnyDestination, type Row, type RowResult, type RunScope
 import { isCdpError } from '../../errors.js';
 import { logger } from '../../logger.js';
 import type { Project } from '../../project/index.js';
-import { openDestination, syncTables, type SecretResolver, type SyncTables } from '../../syncs/index.js';
+import { LeaseStore, syncJobKey } from '../../scheduler/index.js';
+import { openDestination, SyncHistory, syncTables, type SecretResolver, type SyncTables } from '../../syncs/index.js';
+import { compactPlan, readProgress } from '../../syncs/state.js';
 import type { Warehouse } from '../../warehouse/index.js';
 import { candidateKeys, keyMatchSql } from './keys.js';
 import type { Subject } from './subject.js';
@@ -135,43 +137,96 @@ async function callDestination(
  */
 export async function forgetInSync(project: Project, subject: Subject, target: SyncTarget, options: ForgetOptions): Promise<DestinationErasure | null> {
   const warehouse = await project.warehouse();
-  const d = warehouse.dialect;
   const tables = syncTables(project.schema, target.name);
   if (!(await warehouse.relationExists(tables.state))) return null;
-  const keys = candidateKeys(subject);
-  const found = await warehouse.query<StateRow>(`SELECT sync_key, sent_values FROM ${d.relation(tables.state)} WHERE ${keyMatchSql(warehouse.dialect, 'sync_key', keys)}`);
-  const logged = (await warehouse.relationExists(tables.log))
-    ? await warehouse.query<{ sync_key: string }>(`SELECT DISTINCT sync_key FROM ${d.relation(tables.log)} WHERE ${keyMatchSql(warehouse.dialect, 'sync_key', keys)}`)
-    : [];
-  if (!found.length && !logged.length) return null;
+  if (options.dryRun) return inspectSync(project, subject, target, tables, options);
+  // The sync's own lease: a scheduled run of this sync cannot start (or resume a plan holding the
+  // person's rows) while we forget them, and we do not touch a run in progress.
+  const lease = new LeaseStore(options.knex, `privacy/${options.requestId}`);
+  const job = syncJobKey(target.name);
+  if (!(await lease.acquire(job, LEASE_MS))) {
+    const report = await inspectSync(project, subject, target, tables, options);
+    return report && { ...report, action: 'failed', status: 'failed', kept: report.rows, errors: ['the sync is running right now: run the same deletion again when it has finished'] };
+  }
+  try {
+    const discarded = await discardPlanHolding(warehouse, tables, target.name, options.knex, candidateKeys(subject));
+    const report = await inspectSync(project, subject, target, tables, options, discarded);
+    if (!report) return null;
+    if (discarded) report.note = 'an unfinished run of this sync still had the person to send: that plan was discarded; the next run plans again';
+    return await forgetRows(project, subject, target, report, options);
+  } finally {
+    await lease.release(job);
+  }
+}
 
-  const mask = identifierMasker(subject);
+interface Inspected extends DestinationErasure {
+  delivered: StateRow[];
+  allKeys: string[];
+}
+
+/** What the sync holds of the person, and what would be done; null when it holds nothing (and no plan of it was discarded). */
+async function inspectSync(project: Project, subject: Subject, target: SyncTarget, tables: SyncTables, options: ForgetOptions, discarded = false): Promise<Inspected | null> {
+  const warehouse = await project.warehouse();
+  const d = warehouse.dialect;
+  const keys = candidateKeys(subject);
+  const found = await warehouse.query<StateRow>(`SELECT sync_key, sent_values FROM ${d.relation(tables.state)} WHERE ${keyMatchSql(d, 'sync_key', keys)}`);
+  const logged = (await warehouse.relationExists(tables.log))
+    ? await warehouse.query<{ sync_key: string }>(`SELECT DISTINCT sync_key FROM ${d.relation(tables.log)} WHERE ${keyMatchSql(d, 'sync_key', keys)}`)
+    : [];
+  if (!found.length && !logged.length && !discarded) return null;
   const destination = target.prepared?.destination ?? null;
   const delivered = found.filter((r) => r.sent_values !== null && r.sent_values !== undefined);
-  const report: DestinationErasure = {
+  const report: Inspected = {
     sync: target.name,
     destinationType: destination?.type ?? null,
     action: 'not_delivered',
     rows: delivered.length,
-    status: 'skipped',
+    status: options.dryRun ? 'dry_run' : 'skipped',
     results: { ok: 0, rejected: 0, retryable: 0 },
     errors: [],
-    stateRowsDeleted: 0,
+    stateRowsDeleted: options.dryRun ? found.length : 0,
     logRowsDeleted: 0,
     kept: 0,
     at: new Date().toISOString(),
+    delivered,
+    allKeys: [...new Set([...found.map((r) => String(r.sync_key)), ...logged.map((r) => String(r.sync_key))])],
   };
   if (delivered.length) {
     report.action = destination ? plannedAction(destination) : 'not_supported';
     if (!destination) report.note = target.problem;
   }
-  const allKeys = [...new Set([...found.map((r) => String(r.sync_key)), ...logged.map((r) => String(r.sync_key))])];
-  if (options.dryRun) {
-    report.status = 'dry_run';
-    report.stateRowsDeleted = found.length;
-    return report;
-  }
+  return report;
+}
 
+const LEASE_MS = 10 * 60_000;
+
+/**
+ * A plan an interrupted run left unfinished is resumed as it is by the next run: if it still holds
+ * the person's rows, it would send them again. Its committed results are folded into the state
+ * first, then the plan is dropped: everything it had left is planned afresh (the planner sees those
+ * keys as new or pending), so nothing of anyone else is lost.
+ */
+async function discardPlanHolding(warehouse: Warehouse, tables: SyncTables, sync: string, knex: Knex, keys: readonly string[]): Promise<boolean> {
+  if (!(await warehouse.relationExists(tables.plan))) return false;
+  const history = new SyncHistory(knex);
+  await compactPlan(warehouse, tables, history, sync);
+  const progress = await readProgress(warehouse, tables, history, sync);
+  if (!progress || progress.done) return false;
+  const d = warehouse.dialect;
+  const [row] = await warehouse.query<{ n: number | bigint }>(
+    `SELECT COUNT(*) AS n FROM ${d.relation(tables.plan)} WHERE seq > ${d.literal(progress.committedSeq)} AND ${keyMatchSql(d, 'sync_key', keys)}`,
+  );
+  if (Number(row?.n ?? 0) === 0) return false;
+  await warehouse.execute(d.dropRelation(tables.plan, 'table'));
+  return true;
+}
+
+/** Hands the delivered rows to the destination, then forgets the confirmed ones in the state and logs. */
+async function forgetRows(project: Project, subject: Subject, target: SyncTarget, inspected: Inspected, options: ForgetOptions): Promise<DestinationErasure> {
+  const { delivered, allKeys, ...report } = inspected;
+  const warehouse = await project.warehouse();
+  const tables = syncTables(project.schema, target.name);
+  const mask = identifierMasker(subject);
   let keep = new Set<string>();
   if (delivered.length && (report.action === 'deleted' || report.action === 'removed')) {
     const rows: Row[] = delivered.map((r) => ({ key: String(r.sync_key), fields: JSON.parse(String(r.sent_values)) as Record<string, unknown> }));

@@ -35,7 +35,14 @@ export function projectJobSource(project: Project, deps: JobDeps): JobSource {
           fullRefresh: context.options.fullRefresh,
           onProgress: (line) => log.info({ progress: line }, 'pipeline progress'),
         });
-        return { models: summary.models.length, identity: summary.identity ?? null, seconds: summary.seconds };
+        // Membership snapshots of every audience: the history behind the UI's size sparklines.
+        const audiences = summary.audiences
+          ? {
+              snapshots: summary.audiences.snapshots.map(({ audience, size, entered, left }) => ({ audience, size, entered, left })),
+              failed: summary.audiences.failed,
+            }
+          : null;
+        return { models: summary.models.length, identity: summary.identity ?? null, audiences, seconds: summary.seconds };
       } finally {
         // New tables and columns: the audience builder's catalog must see them.
         refreshAudienceCatalog(project);

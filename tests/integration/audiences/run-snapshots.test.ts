@@ -5,6 +5,7 @@
  * members of each audience are exact.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type * as Identity from '../../../src/identity/index.js';
 import type { Project } from '../../../src/project/index.js';
 
 const fakeBuild = vi.hoisted(() => ({
@@ -18,7 +19,7 @@ const fakeBuild = vi.hoisted(() => ({
   },
 }));
 vi.mock('../../../src/identity/index.js', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../../../src/identity/index.js')>()),
+  ...(await importOriginal<typeof Identity>()),
   buildIdentity: (project: Project) => fakeBuild.build(project),
 }));
 

@@ -25,7 +25,7 @@ export interface ProbabilisticLinkResult {
 const COLUMN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A field's value: a column, or a SQL expression over the source row; lower-cased, trimmed, '' as NULL. */
-function fieldSql(d: Dialect, expr: string): string {
+export function fieldSql(d: Dialect, expr: string): string {
   const value = COLUMN.test(expr) ? `s.${d.quoteIdent(expr)}` : `(${expr})`;
   return `NULLIF(LOWER(TRIM(${d.cast(value, 'string')})), '')`;
 }

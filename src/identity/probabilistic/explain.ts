@@ -1,0 +1,114 @@
+import type { ProbabilisticConfig } from '../../config/index.js';
+import type { IdentityPlan } from '../plan.js';
+import type { SqlRunner } from '../runner.js';
+import type { IdentityTables } from '../tables.js';
+import { gammaSql, NULL_LEVEL } from './comparisons.js';
+import { fieldSql } from './link.js';
+import { planFields } from './model.js';
+import { linkFilter } from './pairs.js';
+import type { StoredModel } from './read.js';
+
+export interface PairField {
+  field: string;
+  /** The comparison level the pair reached (`null`: a side is missing, `else`: no listed level). */
+  level: string;
+  /** The level's match weight, log2(m / u). */
+  weight: number;
+  /** Term-frequency adjustment added on an exact agreement (log2(u_exact / tf(value))), null when none applies. */
+  tfAdjustment: number | null;
+}
+
+export interface PairExplanation {
+  left: { source: string; recordKey: string };
+  right: { source: string; recordKey: string };
+  /** log2(prior / (1 - prior)). */
+  priorWeight: number;
+  fields: PairField[];
+  /** priorWeight + Σ (field weight + tf adjustment): the pair's match weight. */
+  weight: number;
+  /** 1 / (1 + 2^-weight). */
+  probability: number;
+}
+
+/**
+ * Re-scores the record pair behind one probabilistic edge (`src`, `dst`: the two records'
+ * centers) field by field, in the warehouse: the participating records centred on either node
+ * are paired (blocked and filtered by link type as in the build), each pair's comparison levels
+ * are computed by the build's SQL, term frequencies over all participating records, and the pair
+ * with the highest match weight — the one the build linked — is returned with the stored model's
+ * weights. Null when no such pair exists any more (source rows changed since the build).
+ */
+export async function explainPair(
+  sql: SqlRunner,
+  plan: IdentityPlan,
+  t: IdentityTables,
+  config: ProbabilisticConfig,
+  model: StoredModel,
+  src: bigint,
+  dst: bigint,
+): Promise<PairExplanation | null> {
+  const d = sql.d;
+  const q = (name: string) => d.quoteIdent(name);
+  const fields = planFields(config);
+  const allFields = [...new Set([...fields.map((f) => f.name), ...config.blocking.flat()])];
+  const records = sql.rel(t.state('records'));
+  const selects = Object.entries(config.sources).map(([name, source]) => {
+    const s = plan.sources.find((x) => x.name === name)!;
+    const key = d.cast(`s.${q(s.key)}`, 'string');
+    return (
+      `SELECT ${d.literal(name)} AS source, ${key} AS record_key, ${allFields.map((f) => `${fieldSql(d, source.fields[f]!)} AS ${q(f)}`).join(', ')}, rc.center ` +
+      `FROM ${d.relation(s.relation)} s JOIN ${records} rc ON rc.source = ${d.literal(name)} AND rc.record_key = ${key} WHERE rc.center IS NOT NULL`
+    );
+  });
+  const tfFields = fields.filter((f) => f.termFrequency && f.levels.some((l) => l.exact));
+  const ctes = [
+    `recs AS (${selects.join(' UNION ALL ')})`,
+    `tot AS (SELECT COUNT(*) AS n FROM recs)`,
+    ...tfFields.map((f) => `${q(`tf_${f.name}`)} AS (SELECT ${q(f.name)} AS v, COUNT(*) AS n FROM recs WHERE ${q(f.name)} IS NOT NULL GROUP BY ${q(f.name)})`),
+    `side AS (SELECT * FROM recs WHERE center IN (${src}, ${dst}))`,
+  ];
+  const blocked = config.blocking.map((rule) => `(${rule.map((f) => `l.${q(f)} = r.${q(f)}`).join(' AND ')})`).join(' OR ');
+  const rows = await sql.query(
+    `WITH ${ctes.join(',\n')}
+     SELECT l.source AS source_l, l.record_key AS record_key_l, r.source AS source_r, r.record_key AS record_key_r,
+            ${fields.map((f) => gammaSql(d, f, 'l', 'r')).join(', ')},
+            ${[...tfFields.map((f) => `${q(`tf_${f.name}`)}.n AS ${q(`tfn_${f.name}`)}`), 'tot.n AS total'].join(', ')}
+     FROM side l JOIN side r ON l.center = ${src} AND r.center = ${dst} AND (${blocked})${linkFilter(config)}
+     CROSS JOIN tot
+     ${tfFields.map((f) => `LEFT JOIN ${q(`tf_${f.name}`)} ON ${q(`tf_${f.name}`)}.v = l.${q(f.name)}`).join(' ')}
+     ORDER BY l.source, l.record_key, r.source, r.record_key ${d.limit(1000)}`,
+  );
+  const priorWeight = Math.log2(model.prior / (1 - model.prior));
+  let best: PairExplanation | null = null;
+  for (const row of rows) {
+    const total = Number(row.total);
+    const explained = fields.map((f): PairField => {
+      const gamma = Number(row[f.gammaColumn]);
+      const level = model.levels.find((l) => l.field === f.name && l.gamma === gamma);
+      const exact = f.levels.find((l) => l.exact);
+      let tfAdjustment: number | null = null;
+      const n = row[`tfn_${f.name}`];
+      if (f.termFrequency && exact && gamma === exact.gamma && n !== null && n !== undefined && total > 0) {
+        const uExact = model.levels.find((l) => l.field === f.name && l.gamma === exact.gamma)?.u;
+        if (uExact !== undefined) tfAdjustment = Math.log2(uExact) - Math.log2(Number(n) / total);
+      }
+      return {
+        field: f.name,
+        level: level?.label ?? (gamma === NULL_LEVEL ? 'null' : 'unknown'),
+        weight: gamma === NULL_LEVEL ? 0 : (level?.matchWeight ?? 0),
+        tfAdjustment,
+      };
+    });
+    const weight = priorWeight + explained.reduce((sum, f) => sum + f.weight + (f.tfAdjustment ?? 0), 0);
+    if (best && best.weight >= weight) continue;
+    best = {
+      left: { source: String(row.source_l), recordKey: String(row.record_key_l) },
+      right: { source: String(row.source_r), recordKey: String(row.record_key_r) },
+      priorWeight,
+      fields: explained,
+      weight,
+      probability: 1 / (1 + Math.pow(2, -weight)),
+    };
+  }
+  return best;
+}

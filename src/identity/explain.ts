@@ -5,6 +5,8 @@ import { typeNameCase } from './finalize.js';
 import { normalizeLiteralsQuery } from './normalize.js';
 import { planIdentity } from './plan.js';
 import { SqlRunner } from './runner.js';
+import { explainPair, type PairExplanation } from './probabilistic/explain.js';
+import { readModel } from './probabilistic/read.js';
 import { requireBuilt } from './stats.js';
 import { IdentityTables } from './tables.js';
 
@@ -16,10 +18,21 @@ export interface ExplainedIdentifier {
 export interface ExplainLink {
   from: ExplainedIdentifier;
   to: ExplainedIdentifier;
-  /** A record on which both identifiers appear. */
+  /** deterministic: both identifiers appear on one record; probabilistic: a matched pair of records (the model's decision). */
+  kind: 'deterministic' | 'probabilistic';
+  /** A record on which both identifiers appear (probabilistic: the pair's record on the `from` side). */
   source: string;
   recordKey: string;
   ts: Date | null;
+  /** A probabilistic hop's evidence: the edge's stored match probability, and the pair re-scored field by field. */
+  match?: {
+    /** Match probability stored on the edge by the build. */
+    probability: number;
+    /** log2(p / (1 - p)) of the stored probability (null when p rounds to 1). */
+    weight: number | null;
+    /** The pair behind the edge, re-scored with the stored model (null: no such pair in the sources now, or no stored model). */
+    pair: PairExplanation | null;
+  };
 }
 
 export interface IdentityExplanation {
@@ -42,7 +55,8 @@ export interface IdentityExplanation {
 
 /**
  * `cdp identity explain <id_type> <value>`: normalises the value with the same SQL as the build,
- * finds its profile, and the shortest chain of records linking it to the profile's anchor.
+ * finds its profile, and the shortest chain of records linking it to the profile's anchor. A
+ * probabilistic hop comes with the matched pair re-scored field by field (explainPair).
  */
 export async function explainIdentifier(project: Project, idType: string, value: string): Promise<IdentityExplanation> {
   const config = project.config.identity;
@@ -115,20 +129,39 @@ export async function explainIdentifier(project: Project, idType: string, value:
   result.sources = sources.map((r) => ({ source: r.source, records: Number(r.n) }));
 
   // Shortest path from the value to the anchor over the profile's links (a profile is small).
-  const edges = await sql.query<{ src: bigint | number; dst: bigint | number }>(
-    `SELECT e.src, e.dst FROM ${s('edges')} e JOIN ${s('nodes')} a ON a.node = e.src JOIN ${s('nodes')} b ON b.node = e.dst
+  const edges = await sql.query<{ src: bigint | number; dst: bigint | number; kind: string; score: number | null }>(
+    `SELECT e.src, e.dst, e.kind, e.score FROM ${s('edges')} e JOIN ${s('nodes')} a ON a.node = e.src JOIN ${s('nodes')} b ON b.node = e.dst
      WHERE a.comp = ${comp} AND b.comp = ${comp}`,
   );
   const path = shortestPath(nodeId, anchorNode, edges.map((e) => [BigInt(e.src), BigInt(e.dst)]));
+  const probabilistic = config.probabilistic;
+  const model = edges.some((e) => e.kind === 'probabilistic') && probabilistic ? await readModel(warehouse, plan.schema) : null;
   for (let i = 0; i + 1 < path.length; i++) {
     const [a, b] = [path[i]!, path[i + 1]!];
+    const between = edges.filter((e) => (BigInt(e.src) === a && BigInt(e.dst) === b) || (BigInt(e.src) === b && BigInt(e.dst) === a));
+    const edge = between.find((e) => e.kind !== 'probabilistic') ?? between[0];
+    if (edge?.kind === 'probabilistic') {
+      const probability = Number(edge.score);
+      const pair = probabilistic && model ? await explainPair(sql, plan, t, probabilistic, model, BigInt(edge.src), BigInt(edge.dst)) : null;
+      const near = pair ? (BigInt(edge.src) === a ? pair.left : pair.right) : null;
+      result.chain.push({
+        from: byNode.get(a)!,
+        to: byNode.get(b)!,
+        kind: 'probabilistic',
+        source: near?.source ?? '?',
+        recordKey: near?.recordKey ?? '?',
+        ts: null,
+        match: { probability, weight: probability < 1 ? Math.log2(probability / (1 - probability)) : null, pair },
+      });
+      continue;
+    }
     const [witness] = await sql.query<{ source: string; record_key: string; ts: Date | null }>(
       `SELECT o1.source, o1.record_key, o1.ts FROM ${s('occurrences')} o1
        JOIN ${s('occurrences')} o2 ON o2.source = o1.source AND o2.record_key = o1.record_key
        WHERE o1.node = ${a} AND o2.node = ${b}
        ORDER BY CASE WHEN o1.ts IS NULL THEN 1 ELSE 0 END, o1.ts, o1.source, o1.record_key ${d.limit(1)}`,
     );
-    result.chain.push({ from: byNode.get(a)!, to: byNode.get(b)!, source: witness?.source ?? '?', recordKey: witness?.record_key ?? '?', ts: witness?.ts ?? null });
+    result.chain.push({ from: byNode.get(a)!, to: byNode.get(b)!, kind: 'deterministic', source: witness?.source ?? '?', recordKey: witness?.record_key ?? '?', ts: witness?.ts ?? null });
   }
   return result;
 }

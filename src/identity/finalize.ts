@@ -56,27 +56,31 @@ export async function finalizeComponents(sql: SqlRunner, plan: IdentityPlan, t: 
      FROM ranked a JOIN ${r('vals')} v ON v.node = a.node JOIN live l ON l.comp = a.comp WHERE a.rn = 1`,
   );
   const linkRounds = await linkKinds(sql, plan, t);
-  const dbl = d.typeName('number');
-  const link = linkRounds === null
-    ? `CASE WHEN an.profile_id IS NULL THEN NULL ELSE 'deterministic' END AS link_kind, CAST(NULL AS ${dbl}) AS link_score`
-    : `CASE WHEN an.profile_id IS NULL THEN NULL WHEN lk.score IS NULL THEN 'deterministic' ELSE 'probabilistic' END AS link_kind,
-       CASE WHEN an.profile_id IS NULL THEN NULL ELSE lk.score END AS link_score`;
-  await sql.create(
-    t.tmp('new_nodes'),
-    `SELECT c.node, c.tier, c.comp, COALESCE(rl.root, c.comp) AS raw, an.profile_id, ${link}
-     FROM ${r('comp')} c
-     LEFT JOIN ${r('raw_labels')} rl ON rl.node = c.comp
-     LEFT JOIN ${r('anchors')} an ON an.comp = c.comp${
-       linkRounds === null ? '' : `
-     LEFT JOIN ${r('det_comp')} dk ON dk.node = c.node
-     LEFT JOIN ${r('link_reach')} lk ON lk.det = dk.comp`
-     }`,
-  );
+  await sql.create(t.tmp('new_nodes'), newNodesSelect(sql, t, linkRounds !== null));
   await sql.drop(t.tmp('anchors'));
   await sql.drop(t.tmp('link_reach'));
   await sql.drop(t.tmp('raw_in'));
   await sql.drop(t.tmp('raw_labels'));
   return { rawRounds: raw.rounds };
+}
+
+/** `new_nodes`: the components with their raw component, profile id and link kind/score (scratch `link_reach` when `probabilistic`). */
+export function newNodesSelect(sql: SqlRunner, t: IdentityTables, probabilistic: boolean): string {
+  const r = (name: string) => sql.rel(t.tmp(name));
+  const link = probabilistic
+    ? `CASE WHEN an.profile_id IS NULL THEN NULL WHEN lk.score IS NULL THEN 'deterministic' ELSE 'probabilistic' END AS link_kind,
+       CASE WHEN an.profile_id IS NULL THEN NULL ELSE lk.score END AS link_score`
+    : `CASE WHEN an.profile_id IS NULL THEN NULL ELSE 'deterministic' END AS link_kind, CAST(NULL AS ${sql.d.typeName('number')}) AS link_score`;
+  return `SELECT c.node, c.tier, c.comp, COALESCE(rl.root, c.comp) AS raw, an.profile_id, ${link}
+     FROM ${r('comp')} c
+     LEFT JOIN ${r('raw_labels')} rl ON rl.node = c.comp
+     LEFT JOIN ${r('anchors')} an ON an.comp = c.comp${
+       probabilistic
+         ? `
+     LEFT JOIN ${r('det_comp')} dk ON dk.node = c.node
+     LEFT JOIN ${r('link_reach')} lk ON lk.det = dk.comp`
+         : ''
+     }`;
 }
 
 /**
@@ -90,7 +94,7 @@ export async function finalizeComponents(sql: SqlRunner, plan: IdentityPlan, t: 
  * (score NULL for the anchor's component). Returns the walk's rounds, or null without
  * probabilistic links.
  */
-async function linkKinds(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables): Promise<number | null> {
+export async function linkKinds(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables): Promise<number | null> {
   const r = (name: string) => sql.rel(t.tmp(name));
   if (!(await sql.exists(t.tmp('det_comp')))) return null;
   const dbl = sql.d.typeName('number');

@@ -5,7 +5,7 @@
  * edit controls and the API refuses them. Screenshots of the main pages go to
  * tests/e2e/screenshots/ (gitignored).
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -333,6 +333,75 @@ describe.skipIf(!hasChromium && !inCi)('web UI in Chromium', { timeout: 240_000 
     expect(await marketer.getByRole('button', { name: 'Test connection' }).count()).toBe(0);
     const refused = await marketer.request.post('/api/destinations', { data: { name: 'marketer-made', type: 'webhook', config: { url: webhook.url } } });
     expect(refused.status()).toBe(403);
+    // Privacy requests are for admins: no nav entry, a plain message on the page, 403 from the API.
+    expect(await marketer.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Privacy' }).count()).toBe(0);
+    await marketer.goto('/privacy');
+    await marketer.getByRole('heading', { name: 'Only admins handle privacy requests' }).waitFor();
+    expect(await marketer.getByRole('button', { name: 'Check what would be deleted' }).count()).toBe(0);
+    expect((await marketer.request.get('/api/privacy/requests')).status()).toBe(403);
     await context.close();
+  });
+
+  // Last: it erases a person the earlier steps synced.
+  it('lets an admin export a person, then delete them: dry run, confirmation, report', async () => {
+    const preview = (await (await page.request.get(`/api/audiences/${AUDIENCE}/preview`, { params: { limit: 2, traits: 'email' } })).json()) as {
+      sample: Array<{ email: string }>;
+    };
+    const [first, second] = preview.sample.map((row) => row.email);
+    const email = second ?? first!;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Privacy' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Privacy' }).waitFor();
+
+    // Access request: the JSON downloads, with a summary of what it holds.
+    const exportForm = page.getByRole('form', { name: "Export a person's data" });
+    await expect.poll(() => exportForm.getByLabel('Identifier type').inputValue(), POLL).toBe('email');
+    await exportForm.getByLabel('Identifier value').fill(email);
+    await exportForm.getByRole('button', { name: 'Export' }).click();
+    const exported = page.getByTestId('export-result');
+    await exported.waitFor({ timeout: 30_000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), exported.getByRole('link', { name: 'Download the export (JSON)' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^privacy-export-[\w-]+\.json$/);
+    const data = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { subject: { value: string }; profiles: unknown[]; identifiers: unknown[] };
+    expect(data.subject.value).toBe(email);
+    expect(data.profiles).toHaveLength(1);
+    await exported.getByText('Identifiers', { exact: true }).waitFor();
+
+    // Erasure: a dry run first, which changes nothing.
+    const deleteForm = page.getByRole('form', { name: 'Delete a person' });
+    await deleteForm.getByLabel('Identifier value').fill(email);
+    await deleteForm.getByRole('button', { name: 'Check what would be deleted' }).click();
+    const dryRun = page.getByTestId('deletion-preview');
+    await dryRun.waitFor({ timeout: 30_000 });
+    await dryRun.getByText('Dry run: nothing has been deleted yet.').waitFor();
+    const wouldGo = dryRun.getByTestId('destinations').getByRole('row').filter({ hasText: SYNC });
+    await wouldGo.getByText(/^Would be removed/).waitFor();
+    expect((await page.request.get('/api/profiles', { params: { id_type: 'email', value: email } })).status()).toBe(200);
+    await shot(page, '13-privacy-dry-run');
+
+    // The confirm button waits for the identifier typed again.
+    const confirm = dryRun.getByRole('button', { name: 'Delete permanently' });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dryRun.getByLabel('Type the identifier to confirm').fill('someone-else@example.com');
+    expect(await confirm.isDisabled()).toBe(true);
+    await dryRun.getByLabel('Type the identifier to confirm').fill(email);
+    await confirm.click();
+    const report = page.getByTestId('deletion-report');
+    await report.waitFor({ timeout: 60_000 });
+    await report.getByText('The person was deleted.').waitFor();
+    const profilesRow = report.getByTestId('warehouse-tables').getByRole('row').filter({ has: page.getByText('profiles', { exact: true }) });
+    expect(Number((await profilesRow.getByRole('cell').last().textContent())!.replace(/\D/g, ''))).toBe(1);
+    await report.getByTestId('destinations').getByRole('row').filter({ hasText: SYNC }).getByText(/^Removed from the list/).waitFor();
+    await shot(page, '14-privacy-deleted');
+
+    // Gone from the profiles, removed at the webhook, and recorded (hash only) in the list.
+    expect((await page.request.get('/api/profiles', { params: { id_type: 'email', value: email } })).status()).toBe(404);
+    expect(webhook.batches.some((b) => b.sync === SYNC && b.op === 'remove' && b.rows.length > 0)).toBe(true);
+    const requests = page.getByTestId('privacy-requests');
+    await expect.poll(() => requests.locator('tbody tr[data-kind="delete"]').count(), POLL).toBe(1);
+    await requests.locator('tbody tr[data-kind="delete"]').getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: 'Deletion request' }).waitFor();
+    await page.getByTestId('warehouse-tables').waitFor();
+    expect(await page.getByText(email).count()).toBe(0);
+    await shot(page, '15-privacy-request');
   });
 });

@@ -19,6 +19,8 @@ import { explainIdentifier, identityStats } from '../../src/identity/index.js';
 import { runProject } from '../../src/pipeline/index.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { ProfileService } from '../../src/server/services/profiles.js';
+import { ValueSuggestionService } from '../../src/server/services/valueSuggestions.js';
+import { deleteSubject, exportSubject } from '../../src/privacy/requests/index.js';
 import type { Project } from '../../src/project/index.js';
 import { prepareSyncObject, runSync } from '../../src/syncs/index.js';
 import type { BigQueryCatalog } from './bigquery-catalog.js';
@@ -40,6 +42,7 @@ const audiences: Record<Engine, { compiled: RecordedStatement[]; runs: Replay[] 
 const syncs: Record<Engine, Replay[]> = { bigquery: [], snowflake: [] };
 const lookups: Record<Engine, Replay[]> = { bigquery: [], snowflake: [] };
 let syncError: string | null = null;
+const DPO = { type: 'cli' as const, id: 'dpo', email: null };
 const matched = new Set<KnownFailure>();
 
 beforeAll(async () => {
@@ -66,6 +69,11 @@ beforeAll(async () => {
     (project) => identityStats(project),
     (project) => explainIdentifier(project, 'email', `  ${known!.email.toUpperCase()} `),
     (project) => new ProfileService({ project } as unknown as ServerContext).lookup('email', known!.email, 20),
+    // The builder's value suggestions, and privacy requests (access export, erasure dry run).
+    (project) => new ValueSuggestionService({ project } as unknown as ServerContext).traitValues('country', { limit: 20, q: 'u' }),
+    (project) => new ValueSuggestionService({ project } as unknown as ServerContext).eventPropertyValues('order_completed', 'channel', { limit: 20 }),
+    (project) => exportSubject(project, { idType: 'email', value: known!.email }, { actor: DPO }),
+    (project) => deleteSubject(project, { idType: 'email', value: known!.email }, { actor: DPO, dryRun: true }),
   ];
   for (const step of lookupSteps) {
     const { replays } = await session.tapeAndReplay(step);
@@ -204,8 +212,8 @@ describe.each(ENGINES)('%s', (engine) => {
     expectOnlyKnown(engine, 'audiences', await check(engine, statements, bigQueryCatalogOf(builtCatalog)));
   });
 
-  it('identity stats, explain and the profile API lookup', async () => {
-    expect(lookups[engine].length).toBe(3);
+  it('identity stats, explain, the profile API lookup, value suggestions and privacy requests', async () => {
+    expect(lookups[engine].length).toBe(7);
     for (const run of lookups[engine]) expectReplayed(run);
     expectOnlyKnown(engine, 'identity tools and profile lookups', await check(engine, lookups[engine].flatMap((run) => run.statements), bigQueryCatalogOf(builtCatalog)));
   });

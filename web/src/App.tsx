@@ -12,6 +12,7 @@ import { DestinationsPage } from './pages/DestinationsPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
+import { PrivacyPage, PrivacyRequestPage } from './pages/PrivacyPage';
 import { ProfilesPage } from './pages/ProfilesPage';
 import { SyncDetailPage } from './pages/SyncDetailPage';
 import { SyncEditorPage } from './pages/SyncEditorPage';
@@ -89,5 +90,7 @@ function Routes() {
   if (path === '/destinations') return <DestinationsPage />;
   if (path === '/destinations/new') return <DestinationEditorPage key="new" name={null} />;
   if ((m = match('/destinations/:name', path))) return <DestinationEditorPage key={m.name} name={m.name!} />;
+  if (path === '/privacy') return <PrivacyPage />;
+  if ((m = match('/privacy/requests/:id', path))) return <PrivacyRequestPage key={m.id} id={m.id!} />;
   return <NotFoundPage />;
 }

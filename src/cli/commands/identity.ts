@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { explainIdentifier, identityStats, type IdentityExplanation, type IdentityStats } from '../../identity/index.js';
+import { explainIdentifier, identityStats, type ExplainLink, type IdentityExplanation, type IdentityStats } from '../../identity/index.js';
 import { inProject, say, withProject } from '../context.js';
 
 interface Flags {
@@ -54,6 +54,34 @@ function printStats(stats: IdentityStats): void {
   }
 }
 
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
+/**
+ * A probabilistic hop: the pair, its match probability and weight, then field by field the level
+ * reached and its match weight (log2 m/u, plus any term-frequency adjustment), which with the
+ * prior sum to the pair's weight.
+ */
+export function probabilisticHop(link: ExplainLink): string[] {
+  const match = link.match!;
+  const pair = match.pair;
+  const weight = pair ? pair.weight : match.weight;
+  const lines = [
+    `-- probabilistic match${pair ? ` ${pair.left.source} ${pair.left.recordKey} ~ ${pair.right.source} ${pair.right.recordKey}` : ''}: ` +
+      `probability ${match.probability.toFixed(6)}, weight ${weight === null ? 'inf' : weight.toFixed(2)} --> ${link.to.idType} ${link.to.value}`,
+  ];
+  if (!pair) {
+    lines.push('     (the matched pair is no longer in the sources, or no model is stored: field weights unavailable)');
+    return lines;
+  }
+  lines.push(`     prior: ${signed(pair.priorWeight)}`);
+  for (const f of pair.fields) {
+    const tf = f.tfAdjustment === null ? '' : ` (term frequency ${signed(f.tfAdjustment)})`;
+    lines.push(`     ${f.field}: ${f.level.replace(/ ([<>]=) /, '$1')} ${signed(f.weight)}${tf}`);
+  }
+  lines.push(`     = ${signed(pair.weight)}`);
+  return lines;
+}
+
 function printExplanation(e: IdentityExplanation): void {
   const label = `${e.idType} ${e.input}`;
   if (e.normalized === null) say(`${label}: not a valid ${e.idType} (it never links)`);
@@ -75,7 +103,13 @@ function printExplanation(e: IdentityExplanation): void {
   } else {
     say('  linked by:');
     say(`    ${e.chain[0]!.from.idType} ${e.chain[0]!.from.value}`);
-    for (const link of e.chain) say(`      -- ${link.source} ${link.recordKey} (${day(link.ts)}) --> ${link.to.idType} ${link.to.value}`);
+    for (const link of e.chain) {
+      if (link.kind === 'deterministic') {
+        say(`      -- ${link.source} ${link.recordKey} (${day(link.ts)}) --> ${link.to.idType} ${link.to.value}`);
+        continue;
+      }
+      for (const line of probabilisticHop(link)) say(`      ${line}`);
+    }
   }
   say('  identifiers:');
   for (const id of e.identifiers) say(`    ${id.idType} ${id.value} (first seen ${day(id.firstSeen)})`);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -119,8 +119,11 @@ export function register(program: Command): void {
       const text = JSON.stringify(data, null, 2);
       if (flags.out) {
         const path = resolve(flags.out);
-        // Personal data: readable by the owner only.
-        writeFileSync(path, `${text}\n`, { mode: 0o600 });
+        // Personal data: readable by the owner only. `mode` applies on creation only, so an existing
+        // file is emptied and narrowed before the export is written into it.
+        writeFileSync(path, '', { mode: 0o600 });
+        chmodSync(path, 0o600);
+        writeFileSync(path, `${text}\n`);
         say(`wrote ${path} (request ${data.requestId}: ${n(data.profiles.length)} profile(s), ${n(data.identifiers.length)} identifier(s))`);
       } else say(text);
     });

@@ -12,3 +12,4 @@ export { clusterAccuracy, type PairwiseAccuracy } from './evaluate.js';
 export { linkProbabilistic, validateProbabilistic, type ProbabilisticLinkResult } from './link.js';
 export { storeModel, storeLinks, PARAMS_TABLE, LINKS_TABLE, PRIOR_FIELD } from './store.js';
 export { readModel, readLinks, type StoredModel, type StoredLink } from './read.js';
+export { explainPair, type PairExplanation, type PairField } from './explain.js';

@@ -14,10 +14,7 @@ import { DENIED, GRANTED, UNKNOWN, consentColumn, type ConsentPlan, type Consent
  * identifier does not resolve to a profile are left out.
  */
 export function consentSelect(d: Dialect, identity: IdentityPlan, plan: ConsentPlan, nodes: RelationRef): string {
-  const decisions = plan.sources.flatMap((source) => source.ids.map(({ idType, column }) => decisionsSelect(d, identity, plan, source, idType, column)));
-  const resolved =
-    `SELECT n.profile_id, x.purpose, x.status, x.decided_at, x.source, x.id_type ` +
-    `FROM (${decisions.join(' UNION ALL ')}) x JOIN ${d.relation(nodes)} n ON n.node = x.node WHERE n.profile_id IS NOT NULL`;
+  const resolved = resolvedDecisionsSelect(d, identity, plan, nodes);
   const order = [
     'decided_at DESC NULLS LAST',
     `CASE WHEN status = ${d.literal(DENIED)} THEN 0 ELSE 1 END`,
@@ -28,6 +25,18 @@ export function consentSelect(d: Dialect, identity: IdentityPlan, plan: ConsentP
     `SELECT profile_id, purpose, status, decided_at, source, id_type FROM (` +
     `SELECT r.*, ROW_NUMBER() OVER (PARTITION BY profile_id, purpose ORDER BY ${order}) AS rn FROM (${resolved}) r` +
     `) ranked WHERE rn = 1`
+  );
+}
+
+/**
+ * Every decision of every consent source that resolves to a profile, before the latest wins
+ * (profile_id, purpose, status, decided_at, source, id_type): the consent history of an access export.
+ */
+export function resolvedDecisionsSelect(d: Dialect, identity: IdentityPlan, plan: ConsentPlan, nodes: RelationRef): string {
+  const decisions = plan.sources.flatMap((source) => source.ids.map(({ idType, column }) => decisionsSelect(d, identity, plan, source, idType, column)));
+  return (
+    `SELECT n.profile_id, x.purpose, x.status, x.decided_at, x.source, x.id_type ` +
+    `FROM (${decisions.join(' UNION ALL ')}) x JOIN ${d.relation(nodes)} n ON n.node = x.node WHERE n.profile_id IS NOT NULL`
   );
 }
 

@@ -80,7 +80,7 @@ async function checkColumns(project: Project, warehouse: Warehouse, source: Cons
         project,
         `${base}.${field}`,
         `consent source ${source.name}: ${field} \`${expr}\` does not run on ${where}: ${message}`,
-        `${near && near !== expr ? `did you mean ${near}? ` : ''}give a column or a SQL expression over the columns (${names.join(', ')}), or a quoted constant like 'email_marketing'`,
+        `${near && near !== expr ? `did you mean ${near}? ` : ''}give a column or a SQL expression over the columns (${names.join(', ')}), or a quoted constant like ${field === 'purpose' ? "'email_marketing'" : "'granted'"}`,
       );
     }
   }

@@ -25,12 +25,12 @@ export async function recentEvents(project: Project, profileIds: readonly string
     if (!source || !(await warehouse.relationExists(project.relation(source.relation)))) continue;
     const key = `r.${d.quoteIdent(source.key)}`;
     const ts = `r.${d.quoteIdent(source.timestamp)}`;
-    const rows = await warehouse.query<{ event: unknown; at: unknown; record_key: unknown }>(
-      `SELECT (${stream.name}) AS event, ${ts} AS at, ${d.cast(key, 'string')} AS record_key FROM ${d.relation(project.relation(source.relation))} r ` +
+    const rows = await warehouse.query<{ event: unknown; occurred_at: unknown; record_key: unknown }>(
+      `SELECT (${stream.name}) AS event, ${ts} AS occurred_at, ${d.cast(key, 'string')} AS record_key FROM ${d.relation(project.relation(source.relation))} r ` +
         `WHERE ${d.cast(key, 'string')} IN (SELECT record_key FROM ${d.relation(resolved)} WHERE source = ${d.literal(source.name)} AND profile_id IN (${ids})) ` +
         `ORDER BY ${ts} DESC ${d.limit(limit)}`,
     );
-    for (const row of rows) events.push({ source: source.name, event: row.event === null || row.event === undefined ? null : String(row.event), at: row.at, recordKey: String(row.record_key) });
+    for (const row of rows) events.push({ source: source.name, event: row.event === null || row.event === undefined ? null : String(row.event), at: row.occurred_at, recordKey: String(row.record_key) });
   }
   const time = (value: unknown): number => (value instanceof Date ? value.getTime() : value === null || value === undefined ? 0 : new Date(String(value)).getTime());
   return events.sort((a, b) => time(b.at) - time(a.at)).slice(0, limit);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AuditLog, type Actor } from '../../audit/index.js';
+import { CdpError } from '../../errors.js';
 import { IdentityTables } from '../../identity/index.js';
 import type { Project } from '../../project/index.js';
 import type { Row } from '../../warehouse/index.js';
@@ -9,6 +10,7 @@ import { recentEvents, type SubjectEvent } from './events.js';
 import { audienceMemberships, type AudienceMembership } from './memberships.js';
 import { PrivacyRequestRepository } from './repository.js';
 import { readSourceRecords, type SourceRecords } from './sources.js';
+import { consentTable, planConsent, resolvedDecisionsSelect } from '../consent/index.js';
 import { identityPlanOf, resolveSubject, type Subject, type SubjectInput } from './subject.js';
 import { listSyncTargets, type UiSyncLister } from './sync-targets.js';
 
@@ -37,11 +39,22 @@ export interface SubjectExport {
   /** Earlier ids of the profile (before merges). */
   formerProfileIds: string[];
   identifiers: ExportedIdentifier[];
-  consent: Array<{ purpose: string; status: string; decidedAt: unknown; source: string | null; idType: string | null }>;
+  /** The decision in force per purpose (`<schema>.consent`). */
+  consent: ConsentDecision[];
+  /** Every decision of the consent sources that reached the person, oldest first (the proof behind `consent`). */
+  consentHistory: ConsentDecision[];
   audiences: AudienceMembership[];
   destinations: Delivery[];
   sourceRecords: SourceRecords[];
   events: SubjectEvent[];
+}
+
+export interface ConsentDecision {
+  purpose: string;
+  status: string;
+  decidedAt: unknown;
+  source: string | null;
+  idType: string | null;
 }
 
 type Part<K extends keyof SubjectExport> = Promise<SubjectExport[K]>;
@@ -71,15 +84,15 @@ async function identifiersOf(project: Project, subject: Subject): Part<'identifi
   const bySource = new Map<string, Array<{ source: string; records: number }>>();
   if (subject.nodes.length && (await warehouse.relationExists(t.state('occurrences')))) {
     const plan = identityPlanOf(project);
-    const typeOf = `CASE n.tier ${plan.types.map((type) => `WHEN ${type.tier} THEN ${d.literal(type.name)}`).join(' ')} END`;
-    const rows = await warehouse.query<{ id_type: string; id_value: string; source: string; n: number | bigint }>(
-      `SELECT ${typeOf} AS id_type, dc.id_value, o.source, COUNT(DISTINCT o.record_key) AS n FROM ${d.relation(t.state('occurrences'))} o ` +
-        `JOIN ${d.relation(t.state('nodes'))} n ON n.node = o.node JOIN ${d.relation(t.state('dictionary'))} dc ON dc.node = o.node ` +
-        `WHERE n.profile_id IN (${ids}) GROUP BY n.tier, dc.id_value, o.source ORDER BY o.source`,
+    const typeOf = `CASE nd.tier ${plan.types.map((type) => `WHEN ${type.tier} THEN ${d.literal(type.name)}`).join(' ')} END`;
+    const rows = await warehouse.query<{ id_type: string; id_value: string; source: string; records: number | bigint }>(
+      `SELECT ${typeOf} AS id_type, dc.id_value, o.source, COUNT(DISTINCT o.record_key) AS records FROM ${d.relation(t.state('occurrences'))} o ` +
+        `JOIN ${d.relation(t.state('nodes'))} nd ON nd.node = o.node JOIN ${d.relation(t.state('dictionary'))} dc ON dc.node = o.node ` +
+        `WHERE nd.profile_id IN (${ids}) GROUP BY nd.tier, dc.id_value, o.source ORDER BY o.source`,
     );
     for (const row of rows) {
       const key = `${row.id_type}\u0000${row.id_value}`;
-      bySource.set(key, [...(bySource.get(key) ?? []), { source: String(row.source), records: Number(row.n) }]);
+      bySource.set(key, [...(bySource.get(key) ?? []), { source: String(row.source), records: Number(row.records) }]);
     }
   }
   return graph.map((row) => ({
@@ -91,16 +104,36 @@ async function identifiersOf(project: Project, subject: Subject): Part<'identifi
   }));
 }
 
+const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+const decision = (row: Row): ConsentDecision => ({ purpose: String(row.purpose), status: String(row.status), decidedAt: row.decided_at ?? null, source: text(row.source), idType: text(row.id_type) });
+
 async function consentOf(project: Project, subject: Subject): Part<'consent'> {
   const warehouse = await project.warehouse();
   const d = warehouse.dialect;
-  const ref = { schema: project.schema, name: 'consent' };
+  const ref = consentTable(project.schema);
   if (!subject.profileIds.length || !(await warehouse.relationExists(ref))) return [];
   const rows = await warehouse.query(
     `SELECT * FROM ${d.relation(ref)} WHERE profile_id IN (${subject.profileIds.map((id) => d.literal(id)).join(', ')}) ORDER BY purpose`,
   );
-  const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-  return rows.map((row) => ({ purpose: String(row.purpose), status: String(row.status), decidedAt: row.decided_at ?? null, source: text(row.source), idType: text(row.id_type) }));
+  return rows.map(decision);
+}
+
+/** Every decision of the (existing) consent sources resolved to the person's profile(s) through the graph. */
+async function consentHistoryOf(project: Project, subject: Subject): Part<'consentHistory'> {
+  const warehouse = await project.warehouse();
+  const d = warehouse.dialect;
+  const nodes = new IdentityTables(project.schema).state('nodes');
+  const plan = planConsent(project);
+  if (!plan || !subject.profileIds.length || !(await warehouse.relationExists(nodes))) return [];
+  const sources = [];
+  for (const source of plan.sources) if (await warehouse.relationExists(source.relation)) sources.push(source);
+  if (!sources.length) return [];
+  const decisions = resolvedDecisionsSelect(d, identityPlanOf(project), { ...plan, sources }, nodes);
+  const rows = await warehouse.query(
+    `SELECT h.* FROM (${decisions}) h WHERE h.profile_id IN (${subject.profileIds.map((id) => d.literal(id)).join(', ')}) ` +
+      `ORDER BY h.decided_at, ${d.binaryOrder('h.purpose')}, ${d.binaryOrder('h.source')}, ${d.binaryOrder('h.id_type')}, ${d.binaryOrder('h.status')}`,
+  );
+  return rows.map(decision);
 }
 
 /** JSON-ready: dates as ISO text, 64-bit integers as numbers when exact (text otherwise). */
@@ -118,6 +151,13 @@ export function jsonSafe<T>(value: T): T {
  */
 export async function exportSubject(project: Project, input: SubjectInput, options: ExportOptions): Promise<SubjectExport> {
   const subject = await resolveSubject(project, input);
+  if (subject.normalized === null) {
+    // Nothing can be held under a value the identity build rejects: an empty export would read as "we hold nothing".
+    throw new CdpError('INVALID_INPUT', `the value is not a valid ${subject.idType}, so no profile can hold it`, {
+      location: { path: 'value' },
+      hint: `check the value (it is normalised like identity resolution does, e.g. emails need an @ and a domain), or look the person up by another identifier`,
+    });
+  }
   const requestId = randomUUID();
   const started = new Date();
   const store = await project.state();
@@ -134,6 +174,7 @@ export async function exportSubject(project: Project, input: SubjectInput, optio
       formerProfileIds: subject.formerProfileIds,
       identifiers: await identifiersOf(project, subject),
       consent: await consentOf(project, subject),
+      consentHistory: await consentHistoryOf(project, subject),
       audiences: await audienceMemberships(project, subject.profileIds),
       destinations: await deliveriesOf(project, subject, targets),
       sourceRecords: await readSourceRecords(project, subject),
@@ -150,6 +191,7 @@ export async function exportSubject(project: Project, input: SubjectInput, optio
       profilesFound: out.profiles.length,
       identifiers: out.identifiers.length,
       consentDecisions: out.consent.length,
+      consentHistory: out.consentHistory.length,
       audiences: out.audiences.filter((a) => !a.error).length,
       destinations: out.destinations.length,
       sourceRecords: out.sourceRecords.map((s) => ({ source: s.source, records: s.rows.length, truncated: s.truncated })),

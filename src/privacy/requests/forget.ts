@@ -31,6 +31,8 @@ export interface DestinationErasure {
   /** Rows of the person removed from the sync's state and row logs. */
   stateRowsDeleted: number;
   logRowsDeleted: number;
+  /** Rows of the person (with the values sent) removed from the sync's last plan (`sync_plan_<sync>`, `sync_dryplan_<sync>`). */
+  planRowsDeleted: number;
   /** Rows kept in the state because the vendor call did not confirm: running the request again retries them. */
   kept: number;
   at: string;
@@ -58,6 +60,32 @@ export function identifierMasker(subject: Subject): (text: string) => string {
     for (const value of values) out = out.split(value).join('<identifier>');
     return redactPii(out);
   };
+}
+
+/**
+ * What the destination is handed for one delivered row. Membership destinations (ad audiences,
+ * lists) and vendor deletes match the person by the identifiers that were sent; a plain mirror
+ * (file, webhook) matches by the row key, so it gets the key alone: an erasure must not write the
+ * person's data out again.
+ */
+function erasureRow(destination: AnyDestination, action: 'deleted' | 'removed', row: StateRow): Row {
+  const keyOnly = action === 'removed' && !destination.membership;
+  return { key: String(row.sync_key), fields: keyOnly ? {} : (JSON.parse(String(row.sent_values)) as Record<string, unknown>) };
+}
+
+/** Deletes the person's rows from the sync's plans: a finished (or compacted) plan still holds the values it sent. */
+async function purgePlans(warehouse: Warehouse, tables: SyncTables, keys: readonly string[], dryRun: boolean): Promise<number> {
+  const d = warehouse.dialect;
+  let rows = 0;
+  for (const plan of [tables.plan, tables.dryPlan]) {
+    if (!(await warehouse.relationExists(plan))) continue;
+    const where = keyMatchSql(d, 'sync_key', keys);
+    const [row] = await warehouse.query<{ n: number | bigint }>(`SELECT COUNT(*) AS n FROM ${d.relation(plan)} WHERE ${where}`);
+    const n = Number(row?.n ?? 0);
+    if (n && !dryRun) await warehouse.execute(`DELETE FROM ${d.relation(plan)} WHERE ${where}`);
+    rows += n;
+  }
+  return rows;
 }
 
 function plannedAction(destination: AnyDestination): DestinationAction {
@@ -186,6 +214,7 @@ async function inspectSync(project: Project, subject: Subject, target: SyncTarge
     errors: [],
     stateRowsDeleted: options.dryRun ? found.length : 0,
     logRowsDeleted: 0,
+    planRowsDeleted: options.dryRun ? await purgePlans(warehouse, tables, keys, true) : 0,
     kept: 0,
     at: new Date().toISOString(),
     delivered,
@@ -194,11 +223,14 @@ async function inspectSync(project: Project, subject: Subject, target: SyncTarge
   if (delivered.length) {
     report.action = destination ? plannedAction(destination) : 'not_supported';
     if (!destination) report.note = target.problem;
+    else if (report.action === 'removed' && !destination.membership) report.note = MIRROR_NOTE;
   }
   return report;
 }
 
 const LEASE_MS = 10 * 60_000;
+
+const MIRROR_NOTE = 'a removal by row key only (no personal data) was sent; what was delivered before (files, the receiver\'s copies) is not erased by it';
 
 /**
  * A plan an interrupted run left unfinished is resumed as it is by the next run: if it still holds
@@ -228,10 +260,12 @@ async function forgetRows(project: Project, subject: Subject, target: SyncTarget
   const tables = syncTables(project.schema, target.name);
   const mask = identifierMasker(subject);
   let keep = new Set<string>();
-  if (delivered.length && (report.action === 'deleted' || report.action === 'removed')) {
-    const rows: Row[] = delivered.map((r) => ({ key: String(r.sync_key), fields: JSON.parse(String(r.sent_values)) as Record<string, unknown> }));
+  const action = report.action;
+  if (delivered.length && target.prepared && (action === 'deleted' || action === 'removed')) {
+    const destination = target.prepared.destination;
+    const rows = delivered.map((r) => erasureRow(destination, action, r));
     try {
-      const results = await callDestination(project, target as SyncTarget & { prepared: NonNullable<SyncTarget['prepared']> }, report.action, rows, options);
+      const results = await callDestination(project, { ...target, prepared: target.prepared }, action, rows, options);
       results.forEach((result, i) => {
         report.results[result.status]++;
         if (result.status !== 'ok') report.errors.push(mask(result.reason));
@@ -254,6 +288,7 @@ async function forgetRows(project: Project, subject: Subject, target: SyncTarget
   const deleted = await deleteKeys(warehouse, tables, target.name, options.knex, allKeys.filter((k) => !keep.has(k)));
   report.stateRowsDeleted = deleted.state;
   report.logRowsDeleted = deleted.log;
+  report.planRowsDeleted = await purgePlans(warehouse, tables, candidateKeys(subject), false);
   report.at = new Date().toISOString();
   return report;
 }

@@ -85,6 +85,9 @@ const uniqueIdentifiers = (list: SubjectIdentifier[]): SubjectIdentifier[] => {
  */
 export async function resolveSubject(project: Project, input: SubjectInput): Promise<Subject> {
   checkIdType(project, input.idType);
+  if (input.value.trim() === '') {
+    throw new CdpError('INVALID_INPUT', `the ${input.idType} to look up is empty`, { location: { path: 'value' }, hint: `give the person's ${input.idType}, e.g. as the customer wrote it` });
+  }
   const plan = identityPlanOf(project);
   const warehouse = await project.warehouse();
   const t = new IdentityTables(plan.schema);

@@ -13,6 +13,7 @@ import { secretRoutes } from './secrets.js';
 import { syncRoutes } from './syncs.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
+import { valueRoutes } from './values.js';
 
 /** Every API route, one file per resource. */
 export function allRoutes(ctx: ServerContext, version: string): AnyRouteSpec[] {
@@ -22,6 +23,7 @@ export function allRoutes(ctx: ServerContext, version: string): AnyRouteSpec[] {
     ...modelRoutes(ctx),
     ...identityRoutes(ctx),
     ...audienceRoutes(ctx),
+    ...valueRoutes(ctx),
     ...destinationRoutes(ctx),
     ...secretRoutes(ctx),
     ...syncRoutes(ctx),

@@ -98,7 +98,7 @@ export class PrivacyService {
 
   async get(id: string): Promise<PrivacyRequestView> {
     const record = await this.requests().get(id);
-    if (!record) throw new CdpError('NOT_FOUND', `no privacy request ${id}`, { location: { path: 'params.id' }, hint: 'GET /api/privacy/requests lists them' });
+    if (!record) throw new CdpError('NOT_FOUND', `no privacy request ${id}`, { location: { path: 'params.id' }, hint: '`cdp privacy requests` (or GET /api/privacy/requests) lists them' });
     return view(record, true);
   }
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CdpConfigInput } from '../../../src/config/index.js';
 import { CdpError } from '../../../src/errors.js';
-import { buildIdentity } from '../../../src/identity/index.js';
+import { buildIdentity, planIdentity } from '../../../src/identity/index.js';
+import { planConsent, resolvedDecisionsSelect } from '../../../src/privacy/consent/index.js';
 import type { ColumnDef, Warehouse } from '../../../src/warehouse/index.js';
 import { appendRows, dropSchemas, loadTables, openDuckDb, openPostgres, TestProject, uniqueSchema, type TableSpec } from '../identity/helpers.js';
 
@@ -114,6 +115,21 @@ describe.each(engines)('consent resolution on %s', (engine, open) => {
     ]);
     const [{ n } = { n: 0 }] = await w.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${w.dialect.relation({ schema: out, name: 'consent' })} WHERE source <> 'prefs'`);
     expect(Number(n)).toBe(0);
+  });
+
+  it('lists every decision that reached a profile (the consent history of an access export)', async () => {
+    const d = w.dialect;
+    const plan = planConsent(project)!;
+    const history = resolvedDecisionsSelect(d, planIdentity(project, project.config.identity!), plan, { schema: out, name: '_identity_nodes' });
+    const rows = await w.query<{ purpose: string; status: string; id_type: string; decided_at: Date }>(
+      `SELECT h.purpose, h.status, h.id_type, h.decided_at FROM (${history}) h JOIN ${d.relation({ schema: out, name: 'profiles' })} p ON p.profile_id = h.profile_id ` +
+        `WHERE p.email = 'alice@shop.co' ORDER BY h.decided_at, h.purpose`,
+    );
+    expect(rows.map((r) => `${r.purpose} ${r.status} ${r.id_type} ${new Date(r.decided_at).toISOString().slice(0, 10)}`)).toEqual([
+      'advertising granted email 2024-01-02',
+      'email_marketing granted email 2024-01-02',
+      'advertising denied phone 2024-01-03',
+    ]);
   });
 
   it('gives every profile a consent_<purpose> column per configured purpose: granted, denied or unknown', async () => {

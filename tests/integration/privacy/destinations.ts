@@ -70,3 +70,21 @@ export function pushOnly(): Recorder {
   );
   return r;
 }
+
+/** A file/webhook-like destination: mirror (upsert and remove by row key), no membership, no delete API. */
+export function mirrorOnly(): Recorder {
+  const r = recorder('mirror');
+  registerDestination(
+    defineDestination<Record<string, never>>({
+      type: r.type,
+      config: z.object({}).strict(),
+      modes: ['upsert', 'mirror'],
+      batchSize: 10,
+      rateLimit: { requests: 1000, perSeconds: 1 },
+      check: async () => undefined,
+      upsert: async (rows) => (r.calls.push({ verb: 'upsert', rows }), ok(rows)),
+      remove: async (rows) => (r.calls.push({ verb: 'remove', rows }), rows.map((row) => r.answer(row) ?? { status: 'ok' })),
+    }),
+  );
+  return r;
+}

@@ -281,7 +281,16 @@ function EventEditor({ node, onChange, onRemove }: { node: EventNode; onChange(n
                     setFilter(index, { ...filter, property, pred: { ...filter.pred, op: next ? fitOperator(filter.pred.op, next) : filter.pred.op } });
                   }}
                 />
-                {kind ? <PredicateInput pred={filter.pred} kind={kind} subject={filter.property} disabled={ro} onChange={(pred) => setFilter(index, { ...filter, pred })} /> : null}
+                {kind ? (
+                  <PredicateInput
+                    pred={filter.pred}
+                    kind={kind}
+                    subject={filter.property}
+                    suggestFrom={{ event: node.event, property: filter.property }}
+                    disabled={ro}
+                    onChange={(pred) => setFilter(index, { ...filter, pred })}
+                  />
+                ) : null}
                 {ro ? null : <RemoveButton what="property filter" onClick={() => setFilter(index, null)} />}
               </div>
             );

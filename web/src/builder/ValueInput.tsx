@@ -4,13 +4,13 @@ import { formatCount } from '../lib/format';
 import type { ColumnKind, Operator } from '../lib/types';
 import type { PredicateDraft, ValueDraft } from './model';
 import { isNumeric, isTemporal, operatorsFor, valueShape } from './operators';
-import { traitValues } from './suggestions';
+import { eventPropertyValues, traitValues } from './suggestions';
 
 interface Props {
   pred: PredicateDraft;
   kind: ColumnKind;
-  /** The trait whose data suggests values (text traits). */
-  suggestFrom?: string;
+  /** The trait (a name) or event property whose data suggests values (text columns). */
+  suggestFrom?: string | { event: string; property: string };
   /** Words for the accessible names: "country", "amount". */
   subject: string;
   disabled: boolean;
@@ -59,22 +59,27 @@ export function PredicateInput({ pred, kind, suggestFrom, subject, disabled, onC
   );
 }
 
-function useSuggestions(trait: string | undefined): ComboOption[] {
+function useSuggestions(from: Props['suggestFrom']): ComboOption[] {
   const [options, setOptions] = useState<ComboOption[]>([]);
+  // A primitive key, so a new object for the same event property does not refetch.
+  const trait = typeof from === 'string' ? from : '';
+  const event = typeof from === 'object' ? from.event : '';
+  const property = typeof from === 'object' ? from.property : '';
   useEffect(() => {
-    if (!trait) {
+    const pending = trait ? traitValues(trait) : event && property ? eventPropertyValues(event, property) : undefined;
+    if (!pending) {
       setOptions([]);
       return;
     }
     let live = true;
-    traitValues(trait).then(
+    pending.then(
       (values) => live && setOptions(values.map((v) => ({ value: v.value, hint: formatCount(v.count) }))),
       () => live && setOptions([]),
     );
     return () => {
       live = false;
     };
-  }, [trait]);
+  }, [trait, event, property]);
   return options;
 }
 

@@ -1,39 +1,59 @@
 import { api } from '../lib/api';
-import type { AudiencePreview } from '../lib/types';
 
 /**
- * Values to suggest for a text trait, read from the data: the most frequent values among a sample
- * of profiles that have one. The API has no "distinct values" route yet, so a preview of a
- * `<trait> is set` audience with a sample of 500 stands in for it (one warehouse query, cached).
+ * `GET /api/traits/:name/values` and `GET /api/events/:name/properties/:prop/values`: the most
+ * frequent values of a trait (or an event property), counted in the warehouse.
  */
-const SAMPLE = 500;
-const cache = new Map<string, Promise<Array<{ value: string; count: number }>>>();
+interface ValuesResponse {
+  kind: string;
+  values: Array<{ value: string | number | boolean; count: number }>;
+  /** Distinct non-null values and the rows (profiles or events) holding one; null when PII hid the values. */
+  distinct: number | null;
+  total: number | null;
+  /** The column is personal data and this user may not read it: no values at all. */
+  piiMasked: boolean;
+}
 
-export function traitValues(trait: string): Promise<Array<{ value: string; count: number }>> {
-  let pending = cache.get(trait);
-  if (!pending) {
-    pending = api<AudiencePreview>('/api/audiences/preview', {
-      method: 'POST',
-      body: { definition: { where: { trait, op: 'is_not_null' } }, limit: SAMPLE, traits: [trait] },
-    }).then(
-      (preview) => {
-        const counts = new Map<string, number>();
-        for (const row of preview.sample) {
-          const value = row[trait];
-          if (value === null || value === undefined) continue;
-          const text = String(value);
-          counts.set(text, (counts.get(text) ?? 0) + 1);
-        }
-        // Mostly unique values (emails, ids) are not worth suggesting.
-        if (counts.size > Math.max(50, preview.sample.length / 3)) return [];
-        return [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)).slice(0, 100);
-      },
-      (error: unknown) => {
-        cache.delete(trait);
-        throw error;
-      },
-    );
-    cache.set(trait, pending);
-  }
+const LIMIT = 100;
+/** The server caches for a minute too: asking again sooner would get the same answer. */
+const TTL_MS = 60_000;
+type Suggestions = Array<{ value: string; count: number }>;
+const cache = new Map<string, { at: number; pending: Promise<Suggestions> }>();
+
+/** Whether a column is "mostly unique" (emails, ids): such values are not worth suggesting. */
+function mostlyUnique(distinct: number, total: number): boolean {
+  return distinct > Math.max(50, total / 3);
+}
+
+/** One cached request per path (a minute, like the server's cache); failures are not kept. */
+function cachedValues(path: string): Promise<Suggestions> {
+  const cached = cache.get(path);
+  if (cached && Date.now() - cached.at < TTL_MS) return cached.pending;
+  const pending = api<ValuesResponse>(path, { query: { limit: LIMIT } }).then(
+    (answer) => {
+      if (answer.piiMasked || answer.distinct === null || answer.total === null) return [];
+      if (mostlyUnique(answer.distinct, answer.total)) return [];
+      return answer.values.map((v) => ({ value: String(v.value), count: v.count }));
+    },
+    (error: unknown) => {
+      if (cache.get(path)?.pending === pending) cache.delete(path);
+      throw error;
+    },
+  );
+  cache.set(path, { at: Date.now(), pending });
   return pending;
+}
+
+/**
+ * Values to suggest for a text trait, read from the data: its most frequent values with how many
+ * profiles hold each (one GROUP BY in the warehouse). Empty for mostly unique columns and for PII
+ * the user may not read.
+ */
+export function traitValues(trait: string): Promise<Suggestions> {
+  return cachedValues(`/api/traits/${encodeURIComponent(trait)}/values`);
+}
+
+/** The same for a property of an event (counts are events), over every stream the event occurs in. */
+export function eventPropertyValues(event: string, property: string): Promise<Suggestions> {
+  return cachedValues(`/api/events/${encodeURIComponent(event)}/properties/${encodeURIComponent(property)}/values`);
 }

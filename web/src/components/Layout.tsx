@@ -9,6 +9,7 @@ const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: '/profiles', label: 'Profiles', permission: 'profiles:read' },
   { to: '/syncs', label: 'Syncs' },
   { to: '/destinations', label: 'Destinations' },
+  { to: '/privacy', label: 'Privacy', permission: 'privacy:manage' },
 ];
 
 /** The frame of every signed-in page: skip link, navigation, who is signed in, the page. */

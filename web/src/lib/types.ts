@@ -12,7 +12,9 @@ export type Permission =
   | 'syncs:write'
   | 'syncs:run'
   | 'users:manage'
-  | 'audit:read';
+  | 'audit:read'
+  | 'pii:read'
+  | 'privacy:manage';
 
 export interface Me {
   user: { id: number; email: string; name: string | null; role: string };
@@ -278,4 +280,84 @@ export interface JobStatus {
   lastStatus: 'running' | 'success' | 'error' | 'skipped' | null;
   lastError: string | null;
   lastTrigger: string | null;
+}
+
+// ---------------------------------------------------------------- privacy (src/privacy/requests, src/server/services/privacy.ts)
+
+/** GET /api/privacy/requests (and /:id, with the report). The person appears only as a SHA-256. */
+export interface PrivacyRequest {
+  id: string;
+  kind: 'delete' | 'export';
+  idType: string;
+  valueSha256: string;
+  status: 'running' | 'completed' | 'failed';
+  requestedBy: string | null;
+  createdAt: string;
+  completedAt: string | null;
+  /** A DeletionReport (deletions), an ExportSummary (exports), or `{error}` added when it failed. */
+  report?: Record<string, unknown> | null;
+}
+
+export type DestinationAction = 'deleted' | 'removed' | 'not_supported' | 'not_delivered' | 'failed';
+
+/** POST /api/privacy/deletions: what a deletion did (or, dry run, would do). No raw identifiers. */
+export interface DeletionReport {
+  requestId: string;
+  kind: 'delete';
+  dryRun: boolean;
+  idType: string;
+  valueSha256: string;
+  requestedBy: string | null;
+  startedAt: string;
+  completedAt: string;
+  complete: boolean;
+  profilesFound: number;
+  formerProfileIds: number;
+  identifiers: { total: number; byType: Record<string, number>; newlySuppressed: number; alreadySuppressed: number };
+  warehouse: Array<{ table: string; rows: number }>;
+  destinations: Array<{
+    sync: string;
+    destinationType: string | null;
+    action: DestinationAction;
+    rows: number;
+    status: 'ok' | 'partial' | 'failed' | 'skipped' | 'dry_run';
+    results: { ok: number; rejected: number; retryable: number };
+    errors: string[];
+    stateRowsDeleted: number;
+    logRowsDeleted: number;
+    kept: number;
+    at: string;
+    note?: string;
+  }>;
+  sourceRecords: Array<{ source: string; relation: string; records: number }>;
+  notes: string[];
+  /** Set on a stored request that failed half-way. */
+  error?: string;
+}
+
+/** The report stored for an export request: counts only. */
+export interface ExportSummary {
+  requestId: string;
+  kind: 'export';
+  profilesFound: number;
+  identifiers: number;
+  consentDecisions: number;
+  audiences: number;
+  destinations: number;
+  sourceRecords: Array<{ source: string; records: number; truncated: boolean }>;
+}
+
+/** POST /api/privacy/exports: everything held about the person (raw values: handle with care). */
+export interface SubjectExport {
+  requestId: string;
+  generatedAt: string;
+  subject: { idType: string; value: string; normalized: string | null };
+  profiles: Array<{ profileId: string; traits: Record<string, unknown> }>;
+  formerProfileIds: string[];
+  identifiers: Array<{ idType: string; value: string; firstSeen: unknown; lastSeen: unknown; sources: Array<{ source: string; records: number }> }>;
+  consent: Array<{ purpose: string; status: string; decidedAt: unknown; source: string | null; idType: string | null }>;
+  audiences: Array<{ audience: string; error?: string }>;
+  destinations: Array<{ sync: string; destinationType: string | null; status: string; sentValues: Record<string, unknown> | null; lastAttemptAt: unknown; error: string | null }>;
+  sourceRecords: Array<{ source: string; relation: string; rows: Array<Record<string, unknown>>; truncated: boolean }>;
+  events: Array<{ source: string; event: string | null; at: unknown; recordKey: string }>;
 }

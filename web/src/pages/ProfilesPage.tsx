@@ -11,6 +11,9 @@ import { useApi } from '../lib/useApi';
 const AUTO = 'auto';
 const PROFILE_ID = 'profile_id';
 const EVENTS = 50;
+/** Profiles carry one `consent_<purpose>` column per consent purpose: granted, denied or unknown. */
+const CONSENT = 'consent_';
+const CONSENT_TONES: Record<string, string> = { granted: 'ok', denied: 'bad' };
 
 /** Which id types to try, best guess first, for a value typed without saying what it is. */
 function guessOrder(value: string, idTypes: string[]): string[] {
@@ -122,7 +125,8 @@ function displayName(profile: ProfileView): string | null {
 }
 
 function Profile({ profile, foundBy }: { profile: ProfileView; foundBy: string }) {
-  const traits = Object.entries(profile.traits);
+  const traits = Object.entries(profile.traits).filter(([key]) => !key.startsWith(CONSENT));
+  const consent = Object.entries(profile.traits).filter(([key]) => key.startsWith(CONSENT));
   const byType = useMemo(() => {
     const map = new Map<string, ProfileView['identifiers']>();
     for (const id of profile.identifiers) map.set(id.idType, [...(map.get(id.idType) ?? []), id]);
@@ -157,6 +161,7 @@ function Profile({ profile, foundBy }: { profile: ProfileView; foundBy: string }
               ))}
             </dl>
           )}
+          {consent.length ? <Consent traits={consent} /> : null}
         </section>
         <section className="card" aria-labelledby="ids-title">
           <h3 id="ids-title">Identifiers</h3>
@@ -194,6 +199,24 @@ function Profile({ profile, foundBy }: { profile: ProfileView; foundBy: string }
         <Timeline events={profile.events} />
       </section>
     </article>
+  );
+}
+
+function Consent({ traits }: { traits: Array<[string, unknown]> }) {
+  return (
+    <>
+      <h3 className="consent-title">Consent</h3>
+      <ul className="consent-list" data-testid="consent">
+        {traits.map(([key, value]) => {
+          const status = typeof value === 'string' && value ? value : 'unknown';
+          return (
+            <li key={key}>
+              {key.slice(CONSENT.length).replace(/_/g, ' ')} <span className={`badge badge-${CONSENT_TONES[status] ?? 'idle'}`}>{status}</span>
+            </li>
+          );
+        })}
+      </ul>
+    </>
   );
 }
 

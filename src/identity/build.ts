@@ -7,7 +7,7 @@ import { buildEdges } from './edges.js';
 import { stageSources } from './extract.js';
 import { finalizeComponents } from './finalize.js';
 import { planIdentity, type IdentityPlan } from './plan.js';
-import { linkProbabilistic } from './probabilistic/index.js';
+import { linkProbabilistic, loadStoredParams, scoreIncremental, validateProbabilistic } from './probabilistic/index.js';
 import { prepareFullRegion, prepareIncrementalRegion } from './region.js';
 import { resolveComponents } from './resolve.js';
 import { applySuppressions, suppressionFingerprint } from './suppress.js';
@@ -79,6 +79,12 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     mode = 'full';
     say('the identity config or the suppressed identifiers changed since the last build: rebuilding in full');
   }
+  // Incremental builds score with the stored model (trained by the last full build), never retrain.
+  const storedModel = mode === 'incremental' && config.probabilistic ? await loadStoredParams(sql, plan.schema, config.probabilistic) : null;
+  if (mode === 'incremental' && config.probabilistic && !storedModel) {
+    mode = 'full';
+    say('no stored probabilistic model to score new records with (a full build trains it): rebuilding in full');
+  }
   const watermarks = mode === 'incremental' ? previous!.watermarks : new Map<string, Date>();
 
   const warnings = await validateIdentity(project, plan, warehouse, { watermarks });
@@ -99,6 +105,12 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     const rowsRead = read.reduce((sum, row) => sum + Number(row.n), 0);
     say(`${mode} build: ${rowsRead} source row(s) to read`);
 
+    if (mode === 'incremental' && config.probabilistic && storedModel) {
+      // New/changed records against every participating record: what they match joins the region.
+      validateProbabilistic(plan, config.probabilistic);
+      const scored = await scoreIncremental(sql, plan, t, config.probabilistic, storedModel);
+      say(`probabilistic: ${scored.pairs} new pair(s) scored against ${scored.records} record(s), ${scored.seeds} matched record(s) join the region`);
+    }
     if (mode === 'full') await prepareFullRegion(sql, t);
     else await prepareIncrementalRegion(sql, plan, t);
 
@@ -106,7 +118,7 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     await sql.create(t.tmp('graph_nodes'), `SELECT node, tier FROM ${sql.rel(t.tmp('dict'))} WHERE NOT quarantined`);
     const resolved = await resolveComponents(sql, plan, t);
     // Probabilistic (Fellegi-Sunter) links join deterministic components under the same limits.
-    if (config.probabilistic) await linkProbabilistic(sql, plan, t, config.probabilistic, { say });
+    if (config.probabilistic) await linkProbabilistic(sql, plan, t, config.probabilistic, { say, model: storedModel ?? undefined });
     const { rawRounds } = await finalizeComponents(sql, plan, t);
     const merges = await computeMerges(sql, t, mode, previous !== null);
     const rounds = Math.max(resolved.rounds, rawRounds);

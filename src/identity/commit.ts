@@ -5,6 +5,7 @@ import { typeNameCase } from './finalize.js';
 import type { IdentityPlan } from './plan.js';
 import { profilesSelect } from './profiles.js';
 import type { SqlRunner } from './runner.js';
+import { dropSuppressedRecords } from './suppress.js';
 import type { IdentityTables } from './tables.js';
 
 export interface SourceWatermark {
@@ -66,6 +67,8 @@ export async function commitBuild(
     consent?: ConsentPlan | null;
   },
 ): Promise<{ profiles: number; identifiers: number }> {
+  // Stored records that now carry a suppressed value leave no trace (see applySuppressions).
+  await dropSuppressedRecords(sql, t, options.mode);
   if (options.mode === 'full') await replaceState(sql, t);
   else await mergeState(sql, t);
   await writeOutputs(sql, plan, t, traits, options.mode, options.consent ?? null);

@@ -8,7 +8,9 @@ import { SqlRunner } from './runner.js';
 import { explainPair, type PairExplanation } from './probabilistic/explain.js';
 import { readModel } from './probabilistic/read.js';
 import { requireBuilt } from './stats.js';
+import { SUPPRESSIONS_TABLE } from './suppress.js';
 import { IdentityTables } from './tables.js';
+import type { Warehouse } from '../warehouse/index.js';
 
 export interface ExplainedIdentifier {
   idType: string;
@@ -35,13 +37,25 @@ export interface ExplainLink {
   };
 }
 
+export interface SuppressionInfo {
+  /** Null when the suppression predates request ids (an older table). */
+  requestId: string | null;
+  suppressedAt: Date | null;
+}
+
 export interface IdentityExplanation {
   idType: string;
   input: string;
   /** The value as it links (normalised), or null when it is not a valid identifier of the type. */
   normalized: string | null;
-  /** linked: in a profile; dropped: refused (junk, blocklist, invalid, quarantine, limit); unknown: never seen. */
-  status: 'linked' | 'dropped' | 'unknown';
+  /**
+   * linked: in a profile; dropped: refused (junk, blocklist, invalid, quarantine, limit);
+   * suppressed: erased by a privacy request (in `identity_suppressions`), rows carrying it are
+   * left out of every build; unknown: never seen.
+   */
+  status: 'linked' | 'dropped' | 'suppressed' | 'unknown';
+  /** The deletion request that suppressed the value (null: not suppressed). */
+  suppressed: SuppressionInfo | null;
   dropped: Array<{ reason: string; detail: string | null; records: number }>;
   profileId: string | null;
   anchor: ExplainedIdentifier | null;
@@ -80,6 +94,7 @@ export async function explainIdentifier(project: Project, idType: string, value:
     input: value,
     normalized: norm,
     status: 'unknown',
+    suppressed: null,
     dropped: [],
     profileId: null,
     anchor: null,
@@ -94,6 +109,9 @@ export async function explainIdentifier(project: Project, idType: string, value:
   );
   result.dropped = dropped.map((r) => ({ reason: r.reason, detail: r.detail, records: Number(r.records) }));
   if (result.dropped.length) result.status = 'dropped';
+  result.suppressed = await findSuppression(sql, warehouse, plan.schema, idType, candidates);
+  // Suppressed: every row carrying it is left out of builds; until the next build the graph may still hold it.
+  if (result.suppressed) result.status = 'suppressed';
   if (norm === null) return result;
 
   const [node] = await sql.query<{ node: bigint | number; profile_id: string | null; comp: bigint | number }>(
@@ -111,7 +129,7 @@ export async function explainIdentifier(project: Project, idType: string, value:
     result.seenWith = others.map((r) => r.profile_id);
     return result;
   }
-  result.status = 'linked';
+  if (!result.suppressed) result.status = 'linked';
   result.profileId = node.profile_id;
   const comp = BigInt(node.comp);
   const members = await sql.query<{ node: bigint | number; id_type: string; id_value: string; first_seen: Date | null; tier: number }>(
@@ -164,6 +182,23 @@ export async function explainIdentifier(project: Project, idType: string, value:
     result.chain.push({ from: byNode.get(a)!, to: byNode.get(b)!, kind: 'deterministic', source: witness?.source ?? '?', recordKey: witness?.record_key ?? '?', ts: witness?.ts ?? null });
   }
   return result;
+}
+
+/** The suppression of one of `values` of `idType` (the earliest, when several), or null. */
+async function findSuppression(sql: SqlRunner, warehouse: Warehouse, schema: string, idType: string, values: string[]): Promise<SuppressionInfo | null> {
+  const table = { schema, name: SUPPRESSIONS_TABLE };
+  if (!values.length || !(await sql.exists(table))) return null;
+  const d = sql.d;
+  const columns = new Set((await warehouse.listColumns(table)).map((c) => c.name.toLowerCase()));
+  const requestId = columns.has('request_id') ? 'request_id' : `CAST(NULL AS ${d.typeName('string')})`;
+  const suppressedAt = columns.has('suppressed_at') ? 'suppressed_at' : `CAST(NULL AS ${d.typeName('timestamp')})`;
+  const [row] = await sql.query<{ request_id: string | null; suppressed_at: Date | null }>(
+    `SELECT ${requestId} AS request_id, ${suppressedAt} AS suppressed_at FROM ${sql.rel(table)} ` +
+      `WHERE id_type = ${d.literal(idType)} AND id_value IN (${values.map((v) => d.literal(v)).join(', ')}) ` +
+      `ORDER BY CASE WHEN ${suppressedAt} IS NULL THEN 1 ELSE 0 END, ${suppressedAt} ${d.limit(1)}`,
+  );
+  if (!row) return null;
+  return { requestId: row.request_id === null ? null : String(row.request_id), suppressedAt: row.suppressed_at ? new Date(row.suppressed_at) : null };
 }
 
 function shortestPath(from: bigint, to: bigint, edges: Array<[bigint, bigint]>): bigint[] {

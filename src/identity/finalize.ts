@@ -29,11 +29,7 @@ export async function finalizeComponents(sql: SqlRunner, plan: IdentityPlan, t: 
      LEFT JOIN ${r('centers')} c ON c.source = g.source AND c.record_key = g.record_key`,
   );
   // Raw components: components joined again across the links limits refused.
-  await sql.create(
-    t.tmp('raw_in'),
-    `SELECT DISTINCT cs.comp AS a, cd.comp AS b FROM ${r('edges')} e
-     JOIN ${r('comp')} cs ON cs.node = e.src JOIN ${r('comp')} cd ON cd.node = e.dst WHERE cs.comp <> cd.comp`,
-  );
+  await sql.create(t.tmp('raw_in'), rawInputSelect(sql, t, await sql.exists(t.tmp('prob_raw'))));
   const raw = await connectedComponents(sql, {
     edges: t.tmp('raw_in'),
     output: t.tmp('raw_labels'),
@@ -62,6 +58,19 @@ export async function finalizeComponents(sql: SqlRunner, plan: IdentityPlan, t: 
   await sql.drop(t.tmp('raw_in'));
   await sql.drop(t.tmp('raw_labels'));
   return { rawRounds: raw.rounds };
+}
+
+/**
+ * The raw components' input: components joined by an edge (deterministic links refused by limits,
+ * accepted probabilistic links) and, with `probabilistic`, by a probabilistic link at or above the
+ * threshold, accepted or refused (scratch `prob_raw(src, dst)`): what an incremental build must
+ * recompute together.
+ */
+export function rawInputSelect(sql: SqlRunner, t: IdentityTables, probabilistic: boolean): string {
+  const r = (name: string) => sql.rel(t.tmp(name));
+  const links = probabilistic ? ` UNION ALL SELECT src, dst FROM ${r('prob_raw')}` : '';
+  return `SELECT DISTINCT cs.comp AS a, cd.comp AS b FROM (SELECT src, dst FROM ${r('edges')}${links}) e
+     JOIN ${r('comp')} cs ON cs.node = e.src JOIN ${r('comp')} cd ON cd.node = e.dst WHERE cs.comp <> cd.comp`;
 }
 
 /** `new_nodes`: the components with their raw component, profile id and link kind/score (scratch `link_reach` when `probabilistic`). */

@@ -12,5 +12,5 @@ export { planIdentity, type IdentityPlan, type IdTypePlan, type SourcePlan } fro
 export { IdentityTables, OUTPUT_TABLES, STATE_TABLES } from './tables.js';
 export { SqlRunner } from './runner.js';
 export { identityStats, type IdentityStats } from './stats.js';
-export { explainIdentifier, type IdentityExplanation, type ExplainLink, type ExplainedIdentifier } from './explain.js';
+export { explainIdentifier, type IdentityExplanation, type ExplainLink, type ExplainedIdentifier, type SuppressionInfo } from './explain.js';
 export { SUPPRESSIONS_TABLE } from './suppress.js';

@@ -22,6 +22,11 @@ import type { IdentityTables } from './tables.js';
  * for a quarantined seed they are recomputed from its records here; if it no longer qualifies
  * (an update removed links), the identifiers it was seen with are seeds too, so the region holds
  * everything it will now link.
+ *
+ * With probabilistic matching, an incremental build also seeds the stored centers of the records
+ * that a new or changed record matches at or above the threshold (scratch `prob_seeds`, written
+ * by `scoreIncremental`); raw components already span stored probabilistic links (accepted or
+ * refused), so the region holds every pair the probabilistic step can link.
  */
 export async function prepareFullRegion(sql: SqlRunner, t: IdentityTables): Promise<void> {
   const stage = sql.rel(t.tmp('stage_ids'));
@@ -57,6 +62,13 @@ export async function prepareIncrementalRegion(sql: SqlRunner, plan: IdentityPla
     t.tmp('seeds'),
     `SELECT DISTINCT node FROM (SELECT node FROM ${r('occ_new')} UNION ALL SELECT o.node FROM ${s('occurrences')} o JOIN ${r('updated')} u ON ${sameRecord('u', 'o')}) x`,
   );
+
+  // Records a new/changed record matches probabilistically (scoreIncremental): their stored centers seed the region too.
+  if (await sql.exists(t.tmp('prob_seeds'))) {
+    await sql.exec(
+      `INSERT INTO ${r('seeds')} (node) SELECT DISTINCT p.node FROM ${r('prob_seeds')} p LEFT JOIN ${r('seeds')} x ON x.node = p.node WHERE x.node IS NULL`,
+    );
+  }
 
   // Quarantined seeds: their figures over all their records (after this run).
   await sql.create(t.tmp('oldq'), `SELECT x.node FROM ${r('seeds')} x JOIN ${s('dictionary')} d ON d.node = x.node WHERE d.quarantined`);

@@ -39,17 +39,56 @@ export async function suppressionFingerprint(sql: SqlRunner, plan: IdentityPlan)
   return Number(row?.n ?? 0) === 0 ? '' : `${Number(row!.n)}:${Number(row!.h ?? 0)}`;
 }
 
-/** Removes the staged rows of every record that carries a suppressed value. Returns how many records. */
+/** Scratch: the keys of stored records that now carry a suppressed value (see applySuppressions). */
+const SUPPRESSED_STORED = 'suppressed_stored';
+
+/**
+ * Removes every staged record that carries a suppressed value: its identifier rows
+ * (`stage_ids`) and the record itself (`stage_records`), so that it reaches neither the graph
+ * nor `resolved_records`, `_identity_records` or `identity_dropped`. Returns how many records.
+ *
+ * A record the stored graph already holds (an incremental build reading a row that was updated
+ * to carry a suppressed value) stays staged, without identifiers: the incremental region then
+ * treats it as replaced (its stored identifiers are seeds, its stored occurrences go), and
+ * `dropSuppressedRecords` removes its key at commit. Its key is kept in scratch `suppressed_stored`.
+ */
 export async function applySuppressions(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables): Promise<number> {
   if (!(await suppressionsExist(sql, plan))) return 0;
   const stage = sql.rel(t.tmp('stage_ids'));
   const records = t.tmp('suppressed_records');
+  const keys = ['source', 'record_key'];
   await sql.create(
     records,
     `SELECT DISTINCT s.source, s.record_key FROM ${stage} s JOIN (${suppressedNodesSql(sql, plan)}) n ON n.node = s.node`,
   );
-  await sql.exec(deleteMatching(sql, t.tmp('stage_ids'), sql.rel(records), ['source', 'record_key']));
+  await sql.exec(deleteMatching(sql, t.tmp('stage_ids'), sql.rel(records), keys));
+  const stored = t.state('records');
+  if (await sql.exists(stored)) {
+    await sql.create(
+      t.tmp(SUPPRESSED_STORED),
+      `SELECT x.source, x.record_key FROM ${sql.rel(records)} x WHERE EXISTS (SELECT 1 FROM ${sql.rel(stored)} o WHERE o.source = x.source AND o.record_key = x.record_key)`,
+    );
+    await sql.exec(deleteMatching(sql, records, sql.rel(t.tmp(SUPPRESSED_STORED)), keys));
+  }
+  await sql.exec(deleteMatching(sql, t.tmp('stage_records'), sql.rel(records), keys));
   const count = await sql.count(records);
   await sql.drop(records);
-  return count;
+  return count + (await sql.exists(t.tmp(SUPPRESSED_STORED)) ? await sql.count(t.tmp(SUPPRESSED_STORED)) : 0);
+}
+
+/**
+ * At commit (inside its transaction), before the state and outputs are written: the stored
+ * records that now carry a suppressed value (scratch `suppressed_stored`) leave `new_records`,
+ * and an incremental build deletes their stored rows from `_identity_records` and
+ * `resolved_records` (their occurrences and rejected values go as replaced records).
+ */
+export async function dropSuppressedRecords(sql: SqlRunner, t: IdentityTables, mode: 'full' | 'incremental'): Promise<void> {
+  const keys = t.tmp(SUPPRESSED_STORED);
+  if (!(await sql.exists(keys))) return;
+  const columns = ['source', 'record_key'];
+  await sql.exec(deleteMatching(sql, t.tmp('new_records'), sql.rel(keys), columns));
+  if (mode === 'full') return;
+  for (const target of [t.state('records'), t.output('resolved')]) {
+    if (await sql.exists(target)) await sql.exec(deleteMatching(sql, target, sql.rel(keys), columns));
+  }
 }

@@ -221,7 +221,9 @@ export class Scheduler {
       });
     }
     const startedAt = new Date();
-    this.launch(job, 'manual', actor, null, lease, true, options);
+    if (!this.launch(job, 'manual', actor, null, lease, true, options)) {
+      throw new CdpError('CONFLICT', 'the service is shutting down', { hint: 'retry against a running instance' });
+    }
     return { key, startedAt: startedAt.toISOString() };
   }
 
@@ -234,11 +236,18 @@ export class Scheduler {
   }
 
   /** Runs in the background; `leaseHeld` when the caller took the lease already. */
-  private launch(job: JobDefinition, trigger: Trigger, actor: Actor, fireAt: Date | null, lease: LeaseStore, leaseHeld = false, options: RunOptions = {}): void {
+  private launch(job: JobDefinition, trigger: Trigger, actor: Actor, fireAt: Date | null, lease: LeaseStore, leaseHeld = false, options: RunOptions = {}): boolean {
+    // A fire or a "run now" that was claiming its turn when stop() began: stop() waits only for runs
+    // launched before it, so nothing may start after it.
+    if (!this.accepting) {
+      if (leaseHeld) void lease.release(job.key).catch((error: unknown) => this.options.log.error({ err: error }, 'lease release failed'));
+      return false;
+    }
     const abort = new AbortController();
     const id = this.nextRunId++;
     const promise = this.execute(job, trigger, actor, fireAt, abort, lease, leaseHeld, options).finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, { key: job.key, promise, abort, lease });
+    return true;
   }
 
   private async execute(

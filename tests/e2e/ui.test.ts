@@ -403,5 +403,14 @@ describe.skipIf(!hasChromium && !inCi)('web UI in Chromium', { timeout: 240_000 
     await page.getByTestId('warehouse-tables').waitFor();
     expect(await page.getByText(email).count()).toBe(0);
     await shot(page, '15-privacy-request');
+
+    // The report fits a phone too.
+    const narrow = await admin.newPage();
+    await narrow.setViewportSize({ width: 390, height: 844 });
+    await narrow.goto(page.url());
+    await narrow.getByTestId('warehouse-tables').waitFor();
+    expect(Number(await narrow.evaluate('document.documentElement.scrollWidth - window.innerWidth'))).toBeLessThanOrEqual(1);
+    await shot(narrow, '16-privacy-request-narrow');
+    await narrow.close();
   });
 });

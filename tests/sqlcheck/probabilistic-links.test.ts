@@ -1,15 +1,17 @@
 /**
  * The SQL that keeps how each identifier joined its profile (link_kind/link_score: the walk over
  * probabilistic edges in finalize) and that re-scores one probabilistic pair for `cdp identity
- * explain`, for BigQuery (ZetaSQL) and Snowflake (sqlparser-rs + function allow-list): the demo
- * config has no probabilistic section, so generators.test.ts never emits them. The columns
+ * explain`, and an incremental build's probabilistic steps (the stored model, new pairs against
+ * all records, region seeds, kept links), for BigQuery (ZetaSQL) and Snowflake (sqlparser-rs +
+ * function allow-list): the demo config has no probabilistic section, so generators.test.ts never emits them. The columns
  * themselves (identity_graph, resolved_records, _identity_nodes) are checked there on every run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbabilisticConfig } from '../../src/config/index.js';
-import { linkKinds, newNodesSelect } from '../../src/identity/finalize.js';
+import { linkKinds, newNodesSelect, rawInputSelect } from '../../src/identity/finalize.js';
 import type { IdentityPlan } from '../../src/identity/plan.js';
-import { explainPair } from '../../src/identity/probabilistic/index.js';
+import { explainPair, linkProbabilistic, loadStoredParams, planFields, scoreIncremental, type ModelParams } from '../../src/identity/probabilistic/index.js';
+import { prepareIncrementalRegion } from '../../src/identity/region.js';
 import { SqlRunner } from '../../src/identity/runner.js';
 import { IdentityTables } from '../../src/identity/tables.js';
 import { getDialect, type Dialect, type Warehouse } from '../../src/warehouse/index.js';
@@ -75,6 +77,51 @@ async function statements(d: Dialect): Promise<RecordedStatement[]> {
   return recorded.filter((s) => !/^\s*ANALYZE\b/i.test(s.sql));
 }
 
+/**
+ * The statements of an incremental build's probabilistic steps: loading the stored model, scoring
+ * new records against all (scoreIncremental), seeding the region, linking with the reused model
+ * (kept + new pairs, kept links stored back) and the raw components' input. Tables exist once
+ * created (or when they are inputs), so the branches follow what a real run would take.
+ */
+async function incrementalStatements(d: Dialect, inputs: string[]): Promise<RecordedStatement[]> {
+  const recorded: RecordedStatement[] = [];
+  const tables = new Set(inputs);
+  const warehouse = {
+    dialect: d,
+    execute: async (sql: string) => {
+      recorded.push({ sql, via: 'execute' });
+      const created = /^CREATE TABLE (?:IF NOT EXISTS )?\S*?([A-Za-z0-9_]+)\W? /.exec(sql);
+      if (created) tables.add(created[1]!.toLowerCase());
+      const dropped = /^DROP TABLE IF EXISTS \S*?([A-Za-z0-9_]+)\W?$/.exec(sql);
+      if (dropped) tables.delete(dropped[1]!.toLowerCase());
+    },
+    query: async (sql: string) => {
+      recorded.push({ sql, via: 'query' });
+      return [];
+    },
+    relationExists: async (ref: { name: string }) => tables.has(ref.name),
+  } as unknown as Warehouse;
+  const sql = new SqlRunner(warehouse);
+  const plan = { ...planFor(), maxRecordsPerValue: 50 } as IdentityPlan;
+  const t = new IdentityTables(SCHEMA);
+  const incremental = { ...config, threshold: { probability: 0.99 } } as ProbabilisticConfig;
+  await loadStoredParams(sql, SCHEMA, incremental);
+  const levels = planFields(incremental).flatMap((f) => f.levels.map((l) => ({ field: f.name, gamma: l.gamma, label: l.label, m: 0.5, u: 0.1, weight: 2.3 })));
+  const params: ModelParams = {
+    prior: 0.001, priorSource: 'em', blockedMatchShare: 0.1, levels, iterations: 0, converged: true, blockedPairs: 0, randomPairs: 0, records: 0, tfFields: ['first_name'],
+  };
+  await scoreIncremental(sql, plan, t, incremental, params);
+  await prepareIncrementalRegion(sql, plan, t);
+  await linkProbabilistic(sql, plan, t, incremental, { model: { ...params, trainedAt: new Date() } });
+  recorded.push({ sql: `CREATE TABLE ${sql.rel(t.tmp('raw_in'))} AS ${rawInputSelect(sql, t, true)}`, via: 'execute' });
+  return recorded.filter((s) => !/^\s*ANALYZE\b/i.test(s.sql));
+}
+
+const INCREMENTAL_INPUTS = [
+  '_identity_tmp_stage_records', '_identity_tmp_stage_ids', '_identity_tmp_stage_values', '_identity_tmp_centers', '_identity_tmp_comp', '_identity_tmp_edges',
+  '_identity_records', '_identity_occurrences', '_identity_dictionary', '_identity_nodes', '_identity_prob_params', '_identity_prob_links',
+];
+
 describe('link kinds and the explained pair in SQL', () => {
   let zeta: ZetaSqlServer;
   beforeAll(async () => {
@@ -107,6 +154,46 @@ describe('link kinds and the explained pair in SQL', () => {
   it('Snowflake: every statement parses and calls only Snowflake functions', async () => {
     const report = await checkSnowflakeAll(await statements(getDialect('snowflake')));
     expect(report.checked).toBeGreaterThanOrEqual(12);
+    expect(describeFailures(report)).toEqual([]);
+  });
+
+  it('BigQuery: an incremental build\'s probabilistic steps resolve against the catalog', async () => {
+    const i = (name: string) => ({ name, type: 'TYPE_INT64' });
+    const s = (name: string) => ({ name, type: 'TYPE_STRING' });
+    const f = (name: string) => ({ name, type: 'TYPE_DOUBLE' });
+    const ts = (name: string) => ({ name, type: 'TYPE_TIMESTAMP' });
+    const b = (name: string) => ({ name, type: 'TYPE_BOOL' });
+    const catalog = new BigQueryCatalog();
+    const tmp = (name: string) => `_identity_tmp_${name}`;
+    catalog.addTable(SCHEMA, tmp('stage_records'), [s('source'), s('record_key'), ts('ts')]);
+    catalog.addTable(SCHEMA, tmp('stage_ids'), [s('source'), s('record_key'), ts('ts'), i('tier'), s('raw'), s('norm'), i('node'), s('reason')]);
+    catalog.addTable(SCHEMA, tmp('stage_values'), [i('tier'), s('raw'), s('norm'), i('node'), s('reason')]);
+    catalog.addTable(SCHEMA, tmp('centers'), [s('source'), s('record_key'), i('center'), i('center_tier')]);
+    catalog.addTable(SCHEMA, tmp('comp'), [i('node'), i('tier'), i('comp')]);
+    catalog.addTable(SCHEMA, tmp('edges'), [i('src'), i('dst'), i('tier'), i('src_tier'), s('kind'), f('score')]);
+    catalog.addTable(SCHEMA, '_identity_records', [s('source'), s('record_key'), ts('ts'), i('center')]);
+    catalog.addTable(SCHEMA, '_identity_occurrences', [s('source'), s('record_key'), ts('ts'), i('tier'), i('node')]);
+    catalog.addTable(SCHEMA, '_identity_dictionary', [i('node'), i('tier'), s('id_value'), ts('first_seen'), ts('last_seen'), i('records'), i('degree'), b('quarantined')]);
+    catalog.addTable(SCHEMA, '_identity_nodes', [i('node'), i('tier'), i('comp'), i('raw'), s('profile_id'), s('link_kind'), f('link_score')]);
+    catalog.addTable(SCHEMA, '_identity_prob_params', [ts('trained_at'), s('field'), i('gamma'), s('label'), f('m'), f('u'), f('match_weight')]);
+    catalog.addTable(SCHEMA, '_identity_prob_links', [
+      s('source_l'), s('record_key_l'), s('source_r'), s('record_key_r'), f('match_weight'), f('match_probability'),
+      ...['first_name', 'surname', 'dob', 'city'].map((x) => i(`g_${x}`)), i('linked'),
+    ]);
+    for (const name of ['crm', 'orders']) catalog.addTable('raw', name, [s('id'), s('first_name'), s('last_name'), s('dob'), s('city'), ts('ts')]);
+    const all = await incrementalStatements(getDialect('bigquery'), INCREMENTAL_INPUTS);
+    // Every incremental step ran: new pairs, seeds, the region's insert, kept links, stored links with them, raw input.
+    for (const step of [/prob_touch_pairs. AS/, /prob_seeds. AS/, /INSERT INTO .*_identity_tmp_seeds/, /prob_kept. AS/, /_identity_prob_links. AS[\s\S]*UNION ALL/, /prob_raw/]) {
+      expect(all.some((x) => step.test(x.sql)), String(step)).toBe(true);
+    }
+    const report = await checkBigQuery(zeta, catalog, all);
+    expect(report.checked).toBeGreaterThanOrEqual(30);
+    expect(describeFailures(report)).toEqual([]);
+  });
+
+  it('Snowflake: an incremental build\'s probabilistic steps parse and call only Snowflake functions', async () => {
+    const report = await checkSnowflakeAll(await incrementalStatements(getDialect('snowflake'), INCREMENTAL_INPUTS));
+    expect(report.checked).toBeGreaterThanOrEqual(30);
     expect(describeFailures(report)).toEqual([]);
   });
 });

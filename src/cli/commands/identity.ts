@@ -87,6 +87,13 @@ function printExplanation(e: IdentityExplanation): void {
   if (e.normalized === null) say(`${label}: not a valid ${e.idType} (it never links)`);
   else if (e.normalized !== e.input) say(`${label}: normalised to ${e.normalized}`);
   for (const d of e.dropped) say(`dropped (${d.reason}) on ${num(d.records)} record(s)${d.detail ? `: ${d.detail}` : ''}`);
+  if (e.suppressed) {
+    const by = e.suppressed.requestId ? `privacy request ${e.suppressed.requestId}` : 'a privacy request';
+    const on = e.suppressed.suppressedAt ? ` on ${day(e.suppressed.suppressedAt)}` : '';
+    say(`${label}: suppressed by ${by}${on} (right to erasure): source rows carrying it are left out of every identity build`);
+    if (e.profileId !== null) say(`  still in profile ${e.profileId} until the next build (cdp run)`);
+    return;
+  }
   if (e.status === 'unknown' && e.normalized !== null) {
     say(e.dropped.length ? '' : `${label}: never seen in any identity source`);
     return;

@@ -72,7 +72,18 @@ function printDeletion(report: DeletionReport): void {
   if (still.length) {
     say('');
     say('still in your source tables (not deleted by the platform; remove them at the source):');
-    for (const s of still) say(`  ${s.source} (${s.relation}): ${n(s.records)} row(s)`);
+    for (const s of still) {
+      const what = s.kind === 'consent' ? `consent source ${s.source}` : s.source;
+      say(`  ${what} (${s.relation}): ${n(s.records)} row(s)`);
+      // A model is rebuilt from its upstream tables: deleting in it achieves nothing.
+      if (s.upstream) {
+        say(
+          s.upstream.length
+            ? `    ${s.relation} is a model built from ${s.upstream.join(', ')}: delete the rows there`
+            : `    ${s.relation} is a model reading no source() table: delete the rows in the tables it reads`,
+        );
+      }
+    }
   }
   for (const note of report.notes) say(`note: ${note}`);
 }

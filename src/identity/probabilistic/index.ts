@@ -13,3 +13,4 @@ export { linkProbabilistic, validateProbabilistic, type ProbabilisticLinkResult 
 export { storeModel, storeLinks, PARAMS_TABLE, LINKS_TABLE, PRIOR_FIELD } from './store.js';
 export { readModel, readLinks, type StoredModel, type StoredLink } from './read.js';
 export { explainPair, type PairExplanation, type PairField } from './explain.js';
+export { loadStoredParams, scoreIncremental, incrementalPairsSql, keptLinksSql, INCREMENTAL_SCRATCH } from './incremental.js';

@@ -1,12 +1,14 @@
 import type { ProbabilisticConfig } from '../../config/index.js';
 import { CdpError } from '../../errors.js';
-import type { Dialect, RelationRef } from '../../warehouse/index.js';
+import type { RelationRef } from '../../warehouse/index.js';
 import type { IdentityPlan } from '../plan.js';
 import type { SqlRunner } from '../runner.js';
 import type { IdentityTables } from '../tables.js';
+import { incrementalPairsSql, INCREMENTAL_SCRATCH, keptLinksSql } from './incremental.js';
 import { planFields, type ModelParams } from './model.js';
+import { participatingSelect } from './records.js';
 import { runFellegiSunter } from './run.js';
-import { storeModel, storeLinks } from './store.js';
+import { storeModel, storeLinks, LINKS_TABLE } from './store.js';
 import { thresholdWeight } from './score.js';
 
 export interface ProbabilisticLinkResult {
@@ -22,13 +24,7 @@ export interface ProbabilisticLinkResult {
   seconds: number;
 }
 
-const COLUMN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** A field's value: a column, or a SQL expression over the source row; lower-cased, trimmed, '' as NULL. */
-export function fieldSql(d: Dialect, expr: string): string {
-  const value = COLUMN.test(expr) ? `s.${d.quoteIdent(expr)}` : `(${expr})`;
-  return `NULLIF(LOWER(TRIM(${d.cast(value, 'string')})), '')`;
-}
+export { fieldSql } from './records.js';
 
 /** Config checks that need the plan: sources exist, every source maps every field used. */
 export function validateProbabilistic(plan: IdentityPlan, config: ProbabilisticConfig): void {
@@ -63,15 +59,20 @@ export function validateProbabilistic(plan: IdentityPlan, config: ProbabilisticC
  * The identity build's probabilistic step. Runs after deterministic components are resolved
  * (scratch `comp(node, tier, comp)`, `centers(source, record_key, center)`), before they are
  * finalised into profiles:
- * 1. the participating sources' records (those with a usable identifier, hence a center) are
- *    scored by a Fellegi-Sunter model trained on them (parameters stored in `_identity_prob_params`);
+ * 1. full build: the participating sources' records (those with a usable identifier, hence a
+ *    center) are scored by a Fellegi-Sunter model trained on them (parameters stored in
+ *    `_identity_prob_params`); incremental build (`options.model`): no training, the pairs are the
+ *    new ones `scoreIncremental` scored with the stored model plus the stored links between
+ *    unchanged records, both within the region (docs/probabilistic.md, "Incremental builds");
  * 2. pairs at or above the threshold whose records sit in different components are merged, one
  *    best mutual link per component per round, and only when the merged component keeps every
  *    limit: at most `maxPerProfile` values of a limited type, at most one value of an exclusive
  *    type (default: the most trusted type, e.g. user_id) — unless only one side holds that type;
  * 3. accepted links are appended to scratch `edges` with kind `probabilistic` and their
  *    probability as score (so they are stored, explained and kept in raw components), and every
- *    scored link above the threshold is kept in `_identity_prob_links` with its status;
+ *    scored link above the threshold is kept in `_identity_prob_links` with its status (an
+ *    incremental build keeps the stored links outside its region as they are); links above the
+ *    threshold, accepted or refused, go to scratch `prob_raw` so that raw components span them;
  * 4. when a link was accepted, the deterministic components before the merges are kept in scratch
  *    `det_comp(node, comp)`, from which finalize derives each identifier's link_kind/link_score.
  */
@@ -80,7 +81,14 @@ export async function linkProbabilistic(
   plan: IdentityPlan,
   t: IdentityTables,
   config: ProbabilisticConfig,
-  options: { say?: (line: string) => void } = {},
+  options: {
+    say?: (line: string) => void;
+    /**
+     * Incremental build: the stored model's parameters, reused instead of training; `scoreIncremental`
+     * has written scratch `prob_all` and `prob_new_scored` before the region was prepared.
+     */
+    model?: ModelParams & { trainedAt?: Date };
+  } = {},
 ): Promise<ProbabilisticLinkResult> {
   const started = performance.now();
   validateProbabilistic(plan, config);
@@ -90,27 +98,47 @@ export async function linkProbabilistic(
   const fieldNames = planFields(config).map((f) => f.name);
   const allFields = [...new Set([...fieldNames, ...config.blocking.flat()])];
 
-  const selects = Object.entries(config.sources).map(([name, source]) => {
-    const s = plan.sources.find((x) => x.name === name)!;
-    return (
-      `SELECT ${d.literal(name)} AS source, ${d.cast(`s.${d.quoteIdent(s.key)}`, 'string')} AS record_key, ` +
-      `${allFields.map((f) => `${fieldSql(d, source.fields[f]!)} AS ${d.quoteIdent(f)}`).join(', ')} FROM ${d.relation(s.relation)} s`
-    );
-  });
   const recs = scratch('records');
-  await sql.create(
-    recs,
-    `SELECT ROW_NUMBER() OVER (ORDER BY x.source, x.record_key) AS rid, x.*, c.center, k.comp
-     FROM (${selects.join(' UNION ALL ')}) x
-     JOIN ${r('centers')} c ON c.source = x.source AND c.record_key = x.record_key
-     JOIN ${r('comp')} k ON k.node = c.center`,
-  );
-  const detRows = await sql.query<{ n: number | null }>(
-    `SELECT SUM(CAST(n AS ${d.typeName('number')}) * (n - 1) / 2) AS n FROM (SELECT COUNT(*) AS n FROM ${sql.rel(recs)} GROUP BY comp) x`,
-  );
-  const fs = await runFellegiSunter(sql, { records: recs, config, scratch, deterministicPairs: Number(detRows[0]?.n ?? 0) });
-  const pairs = await sql.count(fs.scored);
-  await storeModel(sql, plan.schema, fs.params);
+  let params: ModelParams;
+  let scored: RelationRef;
+  let pairs: number;
+  let kept: RelationRef | undefined;
+  const reused = options.model;
+  if (reused) {
+    // Incremental: the stored model scores; the pairs are the new ones (scoreIncremental, before the
+    // region) and the stored links between unchanged records, both within the region's records.
+    params = reused;
+    await sql.create(
+      recs,
+      `SELECT a.*, c.center, k.comp FROM ${r(INCREMENTAL_SCRATCH.all)} a
+       JOIN ${r('centers')} c ON c.source = a.source AND c.record_key = a.record_key
+       JOIN ${r('comp')} k ON k.node = c.center`,
+    );
+    const stored = await sql.exists({ schema: plan.schema, name: LINKS_TABLE });
+    scored = scratch('scored');
+    await sql.create(scored, incrementalPairsSql(sql, t, config, recs, stored));
+    pairs = await sql.count(scratch('scored'));
+    if (stored) {
+      kept = scratch('kept');
+      await sql.create(kept, keptLinksSql(sql, t, config, recs));
+    }
+  } else {
+    await sql.create(
+      recs,
+      `SELECT ROW_NUMBER() OVER (ORDER BY x.source, x.record_key) AS rid, x.*, c.center, k.comp
+       FROM (${participatingSelect(d, plan, config, allFields)}) x
+       JOIN ${r('centers')} c ON c.source = x.source AND c.record_key = x.record_key
+       JOIN ${r('comp')} k ON k.node = c.center`,
+    );
+    const detRows = await sql.query<{ n: number | null }>(
+      `SELECT SUM(CAST(n AS ${d.typeName('number')}) * (n - 1) / 2) AS n FROM (SELECT COUNT(*) AS n FROM ${sql.rel(recs)} GROUP BY comp) x`,
+    );
+    const fs = await runFellegiSunter(sql, { records: recs, config, scratch, deterministicPairs: Number(detRows[0]?.n ?? 0) });
+    params = fs.params;
+    scored = fs.scored;
+    pairs = await sql.count(fs.scored);
+    await storeModel(sql, plan.schema, fs.params);
+  }
   const minWeight = thresholdWeight(config);
 
   // Candidate links between components: the best pair per component pair.
@@ -122,20 +150,24 @@ export async function linkProbabilistic(
               p.match_probability AS w, l.center AS src, r.center AS dst,
               ROW_NUMBER() OVER (PARTITION BY CASE WHEN l.comp < r.comp THEN l.comp ELSE r.comp END, CASE WHEN l.comp < r.comp THEN r.comp ELSE l.comp END
                                  ORDER BY p.match_weight DESC, l.center, r.center) AS rn
-       FROM ${sql.rel(fs.scored)} p JOIN ${sql.rel(recs)} l ON l.rid = p.rid_l JOIN ${sql.rel(recs)} r ON r.rid = p.rid_r
+       FROM ${sql.rel(scored)} p JOIN ${sql.rel(recs)} l ON l.rid = p.rid_l JOIN ${sql.rel(recs)} r ON r.rid = p.rid_r
        WHERE p.match_weight >= ${d.literal(minWeight)} AND l.comp <> r.comp) x
      WHERE rn = 1`,
   );
   const candidates = await sql.count(cand);
+  // Links at or above the threshold, accepted or refused, keep their components in one raw component
+  // (finalize): an incremental build recomputes them together, as a full build resolves them together.
+  await sql.create(t.tmp('prob_raw'), `SELECT src, dst FROM ${sql.rel(cand)}`);
   // The deterministic components, before any merge: finalize tells from them how each identifier joined its profile.
   if (candidates > 0) await sql.create(t.tmp('det_comp'), `SELECT node, comp FROM ${r('comp')}`);
   const { linked, refused } = candidates > 0 ? await mergeUnderLimits(sql, plan, t, config, cand) : { linked: 0, refused: 0 };
   if (linked === 0) await sql.drop(t.tmp('det_comp'));
-  await storeLinks(sql, plan.schema, { scored: fs.scored, records: recs, fields: fieldNames, minWeight, accepted: scratch('accepted') });
-  for (const name of ['cand', 'accepted', 'records', 'scored']) await sql.drop(scratch(name));
+  await storeLinks(sql, plan.schema, { scored, records: recs, fields: fieldNames, minWeight, accepted: scratch('accepted'), keep: kept });
+  for (const name of ['cand', 'accepted', 'records', 'scored', 'kept']) await sql.drop(scratch(name));
   const seconds = (performance.now() - started) / 1000;
-  options.say?.(`probabilistic: ${pairs} pair(s) scored, ${linked} link(s) joined components, ${refused} refused by limits (${seconds.toFixed(1)}s)`);
-  return { pairs, candidates, linked, refused, params: fs.params, seconds };
+  const how = reused ? `incremental, model of ${reused.trainedAt?.toISOString() ?? 'the last full build'} reused: ` : '';
+  options.say?.(`probabilistic: ${how}${pairs} pair(s) scored, ${linked} link(s) joined components, ${refused} refused by limits (${seconds.toFixed(1)}s)`);
+  return { pairs, candidates, linked, refused, params, seconds };
 }
 
 /** (tier, limit) checked when two components join: maxPerProfile limits and exclusive types (limit 1). */

@@ -9,9 +9,9 @@ import { gammaSql, type FieldPlan } from './comparisons.js';
  * Input records: a table `(rid BIGINT, source, <one column per field>)`. Pairs are kept oriented
  * (rid_l < rid_r); `link_only` keeps pairs across different sources, `dedupe_only` within one.
  */
-export function linkFilter(config: ProbabilisticConfig): string {
-  if (config.linkType === 'link_only') return ' AND l.source <> r.source';
-  if (config.linkType === 'dedupe_only') return ' AND l.source = r.source';
+export function linkFilter(config: ProbabilisticConfig, l = 'l', r = 'r'): string {
+  if (config.linkType === 'link_only') return ` AND ${l}.source <> ${r}.source`;
+  if (config.linkType === 'dedupe_only') return ` AND ${l}.source = ${r}.source`;
   return '';
 }
 

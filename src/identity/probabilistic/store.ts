@@ -31,11 +31,14 @@ export async function storeModel(sql: SqlRunner, schema: string, params: ModelPa
   );
 }
 
-/** Replaces the links table with this build's pairs at or above the threshold. */
+/**
+ * Replaces the links table with this build's pairs at or above the threshold, plus `keep`
+ * (stored links an incremental build keeps as they are: same columns as the table).
+ */
 export async function storeLinks(
   sql: SqlRunner,
   schema: string,
-  options: { scored: RelationRef; records: RelationRef; fields: string[]; minWeight: number; accepted: RelationRef },
+  options: { scored: RelationRef; records: RelationRef; fields: string[]; minWeight: number; accepted: RelationRef; keep?: RelationRef },
 ): Promise<void> {
   const d = sql.d;
   const q = (n: string) => d.quoteIdent(n);
@@ -49,7 +52,14 @@ export async function storeLinks(
     `SELECT l.source AS source_l, l.record_key AS record_key_l, r.source AS source_r, r.record_key AS record_key_r,
             p.match_weight, p.match_probability, ${options.fields.map((f) => `p.${q(`g_${f}`)}`).join(', ')}, ${linked} AS linked
      FROM ${sql.rel(options.scored)} p JOIN ${sql.rel(options.records)} l ON l.rid = p.rid_l JOIN ${sql.rel(options.records)} r ON r.rid = p.rid_r
-     WHERE p.match_weight >= ${d.literal(options.minWeight)}`,
+     WHERE p.match_weight >= ${d.literal(options.minWeight)}${
+       options.keep
+         ? `
+     UNION ALL
+     SELECT source_l, record_key_l, source_r, record_key_r, match_weight, match_probability, ${options.fields.map((f) => q(`g_${f}`)).join(', ')}, linked
+     FROM ${sql.rel(options.keep)}`
+         : ''
+     }`,
   )) {
     await sql.exec(statement);
   }

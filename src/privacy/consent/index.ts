@@ -4,6 +4,6 @@
  * identity build. Enforcement at sync time lives in ../enforce.ts.
  */
 export { CONSENT_TABLE, DENIED, GRANTED, UNKNOWN, consentColumn, planConsent, type ConsentPlan, type ConsentSourcePlan } from './plan.js';
-export { consentSelect, profileConsentColumns, resolvedDecisionsSelect } from './sql.js';
+export { consentIdNormalizeQuery, consentSelect, profileConsentColumns, resolvedDecisionsSelect } from './sql.js';
 export { validateConsent } from './validate.js';
 export { consentTable, writeConsent } from './write.js';

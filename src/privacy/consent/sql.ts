@@ -40,9 +40,19 @@ export function resolvedDecisionsSelect(d: Dialect, identity: IdentityPlan, plan
   );
 }
 
+/**
+ * How consent resolution reads an identifier column of a consent source: `inner` (a SELECT with
+ * a string column `raw`) with `norm` added, normalised exactly like the identity graph does it for
+ * `idType` (NULL: not a valid identifier). Deletion requests count the person's consent rows with it.
+ */
+export function consentIdNormalizeQuery(d: Dialect, identity: IdentityPlan, idType: string, inner: string): string {
+  const type = identity.types.find((t) => t.name === idType);
+  if (!type) throw new Error(`consent: unknown id type ${idType}`);
+  return normalizeQuery(d, type, inner);
+}
+
 /** One (source, identifier column): (source, id_type, node, purpose, status, decided_at). */
 function decisionsSelect(d: Dialect, identity: IdentityPlan, plan: ConsentPlan, source: ConsentSourcePlan, idType: string, column: string): string {
-  const type = identity.types.find((t) => t.name === idType)!;
   const str = (expr: string) => d.cast(expr, 'string');
   // The source's own expressions are evaluated alone first, under names that cannot clash with
   // its columns (some engines let a SELECT list refer to aliases defined earlier in it).
@@ -59,7 +69,7 @@ function decisionsSelect(d: Dialect, identity: IdentityPlan, plan: ConsentPlan, 
     `FROM (${picked}) c WHERE c.cdp_id IS NOT NULL AND TRIM(c.cdp_id) <> ''`;
   return (
     `SELECT ${d.literal(source.name)} AS source, ${d.literal(idType)} AS id_type, ${nodeSql(d, idType, 'x.norm')} AS node, ` +
-    `x.purpose, x.status, x.decided_at FROM (${normalizeQuery(d, type, inner)}) x ` +
+    `x.purpose, x.status, x.decided_at FROM (${consentIdNormalizeQuery(d, identity, idType, inner)}) x ` +
     `WHERE x.norm IS NOT NULL AND x.purpose IS NOT NULL AND x.status IS NOT NULL`
   );
 }

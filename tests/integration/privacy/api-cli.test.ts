@@ -118,6 +118,13 @@ describe('cdp privacy', () => {
     const shown = await runCli('privacy', 'report', report.requestId, '--project', p.dir);
     expect(JSON.parse(shown.out).report.requestId).toBe(report.requestId);
 
+    // Explain says why the value links nothing (not "never seen").
+    const explained = await runCli('identity', 'explain', 'email', 'alice@gmail.com', '--project', p.dir);
+    expect(explained.code).toBe(0);
+    expect(explained.out).toMatch(
+      new RegExp(`^email alice@gmail\\.com: suppressed by privacy request ${report.requestId} on \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} \\(right to erasure\\): source rows carrying it are left out of every identity build\n$`),
+    );
+
     // Gone: exporting again finds nobody.
     const after = await runCli('privacy', 'export', 'email', 'alice@gmail.com', '--project', p.dir);
     expect(JSON.parse(after.out).profiles).toEqual([]);

@@ -83,10 +83,10 @@ describe.each<Engine>(['duckdb', 'postgres'])('right to erasure on %s', (engine)
     expect(await count(`SELECT COUNT(*) AS n FROM ${rel('_identity_occurrences')} WHERE record_key IN ('c1', 'c2', 'o1', 'o2', 'w1', 'w2', 'w3')`)).toBe(0);
     // Where the customer's own tables still hold the person.
     expect(report.sourceRecords).toEqual([
-      { source: 'web_events', relation: `${p.raw}.web_events`, records: 3 },
-      { source: 'app_events', relation: `${p.raw}.app_events`, records: 0 },
-      { source: 'crm_contacts', relation: `${p.raw}.crm_contacts`, records: 2 },
-      { source: 'orders', relation: `${p.raw}.orders`, records: 2 },
+      { source: 'web_events', kind: 'identity', relation: `${p.raw}.web_events`, records: 3 },
+      { source: 'app_events', kind: 'identity', relation: `${p.raw}.app_events`, records: 0 },
+      { source: 'crm_contacts', kind: 'identity', relation: `${p.raw}.crm_contacts`, records: 2 },
+      { source: 'orders', kind: 'identity', relation: `${p.raw}.orders`, records: 2 },
     ]);
 
     // Recorded with the hash only.
@@ -109,7 +109,9 @@ describe.each<Engine>(['duckdb', 'postgres'])('right to erasure on %s', (engine)
     expect(run.identity?.mode).toBe('full');
     expect(await count(`SELECT COUNT(*) AS n FROM ${rel('profiles')}`)).toBe(profilesBefore - 1);
     expect(await count(`SELECT COUNT(*) AS n FROM ${rel('identity_graph')} WHERE id_value IN ('alice@gmail.com', 'alice.new@mail.com', 'fresh-cookie', 'u1', 'a1')`)).toBe(0);
-    expect(await count(`SELECT COUNT(*) AS n FROM ${rel('resolved_records')} WHERE record_key IN ('w30', 'c30', 'c1', 'w2') AND profile_id IS NOT NULL`)).toBe(0);
+    // Not even their record keys stay (with a NULL profile).
+    expect(await count(`SELECT COUNT(*) AS n FROM ${rel('resolved_records')} WHERE record_key IN ('w30', 'c30', 'c1', 'w2')`)).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM ${rel('_identity_records')} WHERE record_key IN ('w30', 'c30', 'c1', 'w2')`)).toBe(0);
     // Nor does a sync send them again.
     crm.calls.length = 0;
     expect((await runSync(p.project, 'crm')).status).toBe('success');

@@ -417,28 +417,30 @@ export function DeletionReportView({ report }: { report: DeletionReport }) {
 
       <div className="card">
         <h3>Still in your source tables</h3>
-        <p className="muted small">The platform never deletes from your own tables. Delete these rows where they come from (or they stay there, though suppressed from profiles).</p>
+        <p className="muted small">The platform never deletes from your own tables. These rows still carry the person's identifiers: delete them where they come from (until then they stay there, kept out of profiles by the suppression).</p>
         {sources.length === 0 ? (
           <p className="muted">No source rows carry the person's identifiers.</p>
         ) : (
-          <table className="table compact" aria-label="Source records">
+          <table className="table compact responsive" aria-label="Source records">
             <thead>
               <tr>
                 <th scope="col">Source</th>
                 <th scope="col">Table</th>
                 <th scope="col" className="num">
-                  Rows with the person's identifiers
+                  Rows
                 </th>
               </tr>
             </thead>
             <tbody>
               {sources.map((s) => (
                 <tr key={s.source}>
-                  <td>{s.source}</td>
-                  <td>
+                  <td data-label="Source">{s.source}</td>
+                  <td data-label="Table">
                     <code>{s.relation}</code>
                   </td>
-                  <td className="num">{formatCount(s.records)}</td>
+                  <td data-label="Rows" className="num">
+                    {formatCount(s.records)}
+                  </td>
                 </tr>
               ))}
             </tbody>

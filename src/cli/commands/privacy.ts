@@ -1,29 +1,17 @@
 import { chmodSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import type { Actor } from '../../audit/index.js';
 import { CdpError } from '../../errors.js';
 import { logger } from '../../logger.js';
 import type { DeletionReport } from '../../privacy/requests/index.js';
 import type { Project } from '../../project/index.js';
 import { createContext } from '../../server/index.js';
 import { PrivacyService } from '../../server/services/privacy.js';
-import { inProject, say, withProject } from '../context.js';
+import { cliActor, inProject, say, withProject } from '../context.js';
 
 interface Flags {
   project?: string;
-}
-
-function cliActor(): Actor {
-  let name = 'cli';
-  try {
-    name = userInfo().username;
-  } catch {
-    // no passwd entry (containers): keep 'cli'
-  }
-  return { type: 'cli', id: name, email: null };
 }
 
 /** The service, so that syncs made in the UI (and their stored secrets) are reached too. */

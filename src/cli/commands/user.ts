@@ -1,26 +1,14 @@
-import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import type { Actor } from '../../audit/index.js';
 import { AuditLog } from '../../audit/index.js';
 import { ApiTokenStore, roleSchema, SessionStore, UserStore, type Role } from '../../auth/index.js';
 import { CdpError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
-import { inProject, say, withProject } from '../context.js';
+import { cliActor, inProject, say, withProject } from '../context.js';
 
 interface Flags {
   project?: string;
-}
-
-function cliActor(): Actor {
-  let name = 'cli';
-  try {
-    name = userInfo().username;
-  } catch {
-    // no passwd entry (containers): keep 'cli'
-  }
-  return { type: 'cli', id: name, email: null };
 }
 
 function parseRole(value: string): Role {

@@ -11,9 +11,7 @@ import {
   type SyncTarget,
 } from '../../privacy/requests/index.js';
 import { secretResolver } from '../../secrets/index.js';
-import { prepareSync } from '../../syncs/index.js';
 import type { ServerContext } from '../context.js';
-import { uiSyncUpdateSchema } from './syncs.js';
 
 /** A privacy request as the API lists it (the report only on the single-request view). */
 export interface PrivacyRequestView {
@@ -60,17 +58,7 @@ export class PrivacyService {
     const out: SyncTarget[] = [];
     for (const row of rows) {
       try {
-        const body = uiSyncUpdateSchema.parse(JSON.parse(row.definition));
-        const stored = await this.ctx.destinations.storedConfig(body.destination);
-        const prepared = prepareSync({
-          name: row.name,
-          from: body.from,
-          key: body.key ?? 'profile_id',
-          destination: { type: stored.type, config: stored.config },
-          mode: body.mode,
-          fields: body.fields,
-          schedule: body.schedule,
-        });
+        const prepared = await this.ctx.syncs.prepareStored(row.name, row.definition);
         out.push({ name: row.name, origin: 'ui', prepared });
       } catch (error) {
         out.push({ name: row.name, origin: 'ui', prepared: null, problem: (error as Error).message });

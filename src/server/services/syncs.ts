@@ -336,7 +336,12 @@ export class SyncService {
   private async prepared(name: string): Promise<PreparedSync | string> {
     const row = await this.uiRow(name);
     if (!row) return name; // a git sync: the engine loads its file
-    return this.prepareUi(name, uiSyncUpdateSchema.parse(JSON.parse(row.definition)));
+    return this.prepareStored(name, row.definition);
+  }
+
+  /** A UI sync as the engine runs it, from its stored definition (JSON text of `ui_syncs.definition`). */
+  async prepareStored(name: string, definition: string): Promise<PreparedSync> {
+    return this.prepareUi(name, uiSyncUpdateSchema.parse(JSON.parse(definition)));
   }
 
   /** Plans without sending: counts and a sample of what would be sent (masked for roles without `pii:read`). */

@@ -53,6 +53,9 @@ interface Finished {
 const MAX_FIRST_ERRORS = 20;
 const COMMIT_INTERVAL_MS = 200;
 
+export const T: Record<string, number> = {};
+const tick = (k: string, t0: number) => { T[k] = (T[k] ?? 0) + performance.now() - t0; T[k+'#'] = (T[k+'#'] ?? 0) + 1; };
+(globalThis as any).__T = T;
 export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> {
   const { progress, destination, scope, history, counts, firstErrors } = input;
   if (progress.committedSeq >= progress.planned) return { complete: true };
@@ -132,12 +135,14 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
       }
       const to = group[group.length - 1]!.batch.lastSeq;
       try {
+        const tc = performance.now();
         await history.commit({ sync: scope.sync, planId: progress.planId, runId: scope.runId, from: committedSeq, to, at: group[group.length - 1]!.at, failures: failed });
       } catch (error) {
         commitError = error;
         signalWake();
         return;
       }
+      tick('commit', tc);
       committedSeq = to;
       counts.ok += ok;
       for (const entry of failed) {
@@ -183,7 +188,11 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
   // ---- sending ----
   const sends = new Set<Promise<void>>();
   const dispatch = async (batch: Batch): Promise<void> => {
+    let t0 = performance.now();
+    while (!stopped() && inFlight >= input.concurrency && completed.size + inFlight < input.concurrency + backlog) await waitForChange();
+    tick('waitInflight', t0); t0 = performance.now();
     while (!stopped() && (inFlight >= input.concurrency || completed.size + inFlight >= input.concurrency + backlog)) await waitForChange();
+    tick('waitBacklog', t0);
     if (batch.op === 'upsert') while (!stopped() && removesInFlight > 0) await waitForChange(); // removals land before re-adds
     if (stopped()) return;
     inFlight++;
@@ -241,7 +250,9 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
   try {
     let next = chunks.length ? readBatches(input, layout, ...chunks[0]!) : Promise.resolve([]);
     for (let c = 0; c < chunks.length && !stopped(); c++) {
+      const tw = performance.now();
       const batches = await next;
+      tick('waitChunk', tw);
       next = c + 1 < chunks.length ? readBatches(input, layout, ...chunks[c + 1]!) : Promise.resolve([]);
       next.catch(() => undefined); // an error surfaces when awaited
       for (const batch of batches) {
@@ -252,7 +263,9 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
   } catch (error) {
     fatal ??= error;
   }
+  const te = performance.now();
   while (sends.size > 0) await Promise.all([...sends]);
+  tick('drain', te);
   flushing = true;
   scheduleCommit();
   await committing;

@@ -104,6 +104,7 @@ export async function run(): Promise<void> {
       },
     });
     clearInterval(sampler);
+    console.log('TIMING', JSON.stringify((globalThis as any).__T, (k, v) => typeof v === 'number' ? Math.round(v) : v));
     if (full.status !== 'success' || full.counts.ok !== ROWS) throw new Error(`first sync: ${full.status} ${JSON.stringify(full.counts)} ${full.error}`);
     const baseline = Math.min(baselineBefore, await plainLoop(receiver.url, ROWS));
     const send = full.sendMs / 1000;

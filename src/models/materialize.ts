@@ -57,7 +57,7 @@ export async function planBuild(model: Model, context: BuildContext): Promise<Bu
   if (!incremental) {
     const sql = render(false);
     const kind = materialized === 'view' ? 'view' : 'table';
-    const replaceOther = existing && existing !== kind ? [dialect.dropRelation(target, existing)] : [];
+    const replaceOther = existing && existing !== kind && !dialect.replacesOtherKind ? [dialect.dropRelation(target, existing)] : [];
     const create = kind === 'view' ? dialect.createOrReplaceViewAs(target, sql) : dialect.createOrReplaceTableAs(target, sql);
     return { model, mode: 'create', sql, statements: [...replaceOther, ...create] };
   }

@@ -20,9 +20,22 @@ export function modelSqlError(model: Model, statement: string, body: string, err
   }
   return new CdpError('MODEL_SQL', `model ${model.name} failed: ${message}`, {
     location: { file: model.file, line },
-    hint: 'fix the SQL of the model; the relation in the warehouse was left as it was',
+    hint: dependentViewHint(error) ?? 'fix the SQL of the model; the relation in the warehouse was left as it was',
     cause: error,
   });
+}
+
+/**
+ * The engine's hint when the model built but a view over its relation no longer works with it
+ * (Postgres, SQLSTATE 2BP01 from cdp_replace_relation): the view is what needs changing.
+ */
+function dependentViewHint(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const { code, hint } = current as { code?: unknown; hint?: unknown };
+    if (code === '2BP01' && typeof hint === 'string' && hint) return hint;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
 }
 
 function countNewlines(text: string): number {

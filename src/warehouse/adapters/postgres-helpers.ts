@@ -1,12 +1,14 @@
 /**
- * SQL functions the Postgres dialect calls that Postgres lacks: TRY_CAST, Jaro-Winkler, and a
- * Levenshtein with DuckDB's semantics. They live in their own schema and the dialect calls them
+ * SQL functions the Postgres dialect calls that Postgres lacks: TRY_CAST, Jaro-Winkler, a
+ * Levenshtein with DuckDB's semantics, and replacing a relation while keeping the views over it
+ * (postgres-replace.ts). They live in their own schema and the dialect calls them
  * schema-qualified, so they work whatever the session's search_path is.
  *
  * DuckDB's jaro_winkler_similarity and levenshtein compare UTF-8 *bytes*, not characters; the
  * versions here do the same so identity matching gives identical results on both engines.
  */
 import type { ColumnKind } from '../types.js';
+import { replaceStatements } from './postgres-replace.js';
 
 /** Schema holding the helpers; the Postgres dialect qualifies calls with it. */
 export const HELPER_SCHEMA = 'cdp_functions';
@@ -15,7 +17,7 @@ export const HELPER_SCHEMA = 'cdp_functions';
  * Bump when any definition below changes: the installer re-creates everything when the installed
  * version is older (never when newer, so an older cdp does not undo a newer one's definitions).
  */
-export const HELPERS_VERSION = 1;
+export const HELPERS_VERSION = 2; // 2: cdp_replace_relation (postgres-replace.ts)
 
 /** The schema comment recording the installed version. */
 export function helpersMarker(version: number = HELPERS_VERSION): string {
@@ -180,5 +182,5 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$ ${body} $fn$`;
 /** Statements creating every helper (after the schema exists). */
 export function helperStatements(fuzzystrmatchSchema: string | null): string[] {
   const kinds: CastKind[] = ['string', 'integer', 'number', 'boolean', 'timestamp', 'date', 'json'];
-  return [...kinds.map(tryCastFunction), jaroWinkler, levenshteinBytes, levenshtein(fuzzystrmatchSchema)];
+  return [...kinds.map(tryCastFunction), jaroWinkler, levenshteinBytes, levenshtein(fuzzystrmatchSchema), ...replaceStatements];
 }

@@ -15,6 +15,7 @@ import { resolveEnvSecret } from '../../config/secrets.js';
 import { CdpError } from '../../errors.js';
 import { logger } from '../../logger.js';
 import { getDialect } from '../dialects/index.js';
+import { type PostgresDialect, scratchName } from '../dialects/postgres.js';
 import type { Dialect } from '../dialects/types.js';
 import type { ColumnDef, ColumnInfo, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
 import { isPgError, wrapError } from './postgres-errors.js';
@@ -246,7 +247,9 @@ export class PostgresWarehouse implements Warehouse {
 
   /**
    * Replaces the table's rows atomically (one transaction): TRUNCATE when the table already has
-   * exactly these columns (views over it survive), else DROP ... CASCADE and CREATE; then COPY.
+   * exactly these columns, else COPY into a new table beside it and swap it in with
+   * cdp_replace_relation, which recreates the views over the old table (or fails, changing
+   * nothing, when one of them uses a column that is gone). Views over it survive either way.
    */
   async loadTable(
     relation: RelationRef,
@@ -254,18 +257,30 @@ export class PostgresWarehouse implements Warehouse {
     rows: AsyncIterable<readonly unknown[][]> | Iterable<readonly unknown[][]>,
   ): Promise<number> {
     const d = this.dialect;
-    const target = d.relation(relation);
+    const postgres = d as PostgresDialect;
     const columnSql = columns.map((c) => `${d.quoteIdent(c.name)} ${d.typeName(c.kind)}`).join(', ');
     await this.createSchema(relation.schema);
     const existing = await this.listColumns(relation);
     const sameShape =
       existing.length === columns.length &&
       existing.every((c, i) => c.name === columns[i]!.name && sameType(c.type, d.typeName(columns[i]!.kind)));
+    const fresh = { schema: relation.schema, name: scratchName(relation.name) };
+    const target = d.relation(sameShape ? relation : fresh);
     return this.withClient((client) =>
       inTransaction(client, async () => {
         if (sameShape) await run(client, `TRUNCATE TABLE ${target}`);
         else {
-          await run(client, `DROP TABLE IF EXISTS ${target} CASCADE`);
+          // Only a table is replaced by a load: a view of that name stays.
+          const kind = await run(client, `SELECT c.relkind::text AS kind FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)`, [
+            d.relation(relation),
+          ]);
+          const found = (kind.rows[0] as { kind?: string } | undefined)?.kind;
+          if (found === 'v' || found === 'm') {
+            throw new CdpError('WAREHOUSE', `cannot load ${relation.schema}.${relation.name}: it is a view, not a table`, {
+              hint: 'drop the view or load into another table',
+            });
+          }
+          await run(client, `DROP TABLE IF EXISTS ${target}`);
           await run(client, `CREATE TABLE ${target} (${columnSql})`);
         }
         const copySql = `COPY ${target} (${columns.map((c) => d.quoteIdent(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
@@ -292,8 +307,11 @@ export class PostgresWarehouse implements Warehouse {
         } catch (error) {
           // The caller's own row source failing is its error, not the warehouse's.
           if (sourceError !== undefined && error === sourceError) throw error;
+          // Errors name the table the caller loads, not the one beside it that is swapped in.
+          if (!sameShape && isPgError(error) && error.where) error.where = error.where.replace(`COPY ${fresh.name},`, `COPY ${relation.name},`);
           throw wrapError(error, copySql);
         }
+        if (!sameShape) await run(client, postgres.replaceRelation(relation, fresh.name));
         return count;
       }),
     );

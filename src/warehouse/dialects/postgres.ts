@@ -4,6 +4,7 @@ import { BaseDialect } from './base.js';
 
 export class PostgresDialect extends BaseDialect {
   readonly name = 'postgres' as const;
+  readonly replacesOtherKind = true;
   protected readonly types = {
     string: 'TEXT',
     integer: 'BIGINT',
@@ -58,24 +59,37 @@ export class PostgresDialect extends BaseDialect {
   }
 
   override createOrReplaceTableAs(target: RelationRef, select: string): string[] {
-    // Build beside the old table, then swap inside one transaction: readers never see a gap.
-    const tmp = { schema: target.schema, name: `${target.name}__cdp_new` };
-    const old = { schema: target.schema, name: `${target.name}__cdp_old` };
-    return [
-      `DROP TABLE IF EXISTS ${this.relation(tmp)}`,
-      `CREATE TABLE ${this.relation(tmp)} AS ${select}`,
-      `DROP TABLE IF EXISTS ${this.relation(old)} CASCADE`,
-      `DO $$ BEGIN IF to_regclass(${this.literal(`${this.quoteIdent(target.schema)}.${this.quoteIdent(target.name)}`)}) IS NOT NULL THEN ` +
-        `DROP VIEW IF EXISTS ${this.relation(target)} CASCADE; END IF; EXCEPTION WHEN wrong_object_type THEN NULL; END $$`,
-      `ALTER TABLE IF EXISTS ${this.relation(target)} RENAME TO ${this.quoteIdent(old.name)}`,
-      `ALTER TABLE ${this.relation(tmp)} RENAME TO ${this.quoteIdent(target.name)}`,
-      `DROP TABLE IF EXISTS ${this.relation(old)} CASCADE`,
-    ];
+    // Build beside the old table, then swap in one statement that keeps the views over it.
+    const fresh = { schema: target.schema, name: scratchName(target.name) };
+    return [`DROP TABLE IF EXISTS ${this.relation(fresh)}`, `CREATE TABLE ${this.relation(fresh)} AS ${select}`, this.replaceRelation(target, fresh.name)];
   }
 
   override createOrReplaceViewAs(target: RelationRef, select: string): string[] {
-    // CREATE OR REPLACE VIEW fails when columns change; drop and create inside the caller's transaction.
-    return [`DROP VIEW IF EXISTS ${this.relation(target)} CASCADE`, `CREATE VIEW ${this.relation(target)} AS ${select}`];
+    // CREATE OR REPLACE VIEW fails when columns change; build beside and swap, keeping the views over it.
+    const fresh = { schema: target.schema, name: scratchName(target.name) };
+    return [`DROP VIEW IF EXISTS ${this.relation(fresh)}`, `CREATE VIEW ${this.relation(fresh)} AS ${select}`, this.replaceRelation(target, fresh.name)];
+  }
+
+  /**
+   * One statement putting the relation `freshName` (same schema) in the place of `target`, whatever
+   * kind `target` is: cdp_functions.cdp_replace_relation recreates the views (and materialized views)
+   * over `target` with their comments, owner and grants, and fails, changing nothing, when one of
+   * them no longer works (src/warehouse/adapters/postgres-replace.ts). Where the helpers could not
+   * be installed (no privilege, docs/postgres.md), it falls back to DROP ... CASCADE, which drops them.
+   */
+  replaceRelation(target: RelationRef, freshName: string): string {
+    const rel = this.relation(target);
+    const args = [target.schema, target.name, freshName].map((v) => this.literal(v)).join(', ');
+    return [
+      'DO $cdp$ DECLARE k "char"; BEGIN',
+      `IF pg_catalog.to_regprocedure('cdp_functions.cdp_replace_relation(text,text,text)') IS NOT NULL THEN`,
+      `  PERFORM cdp_functions.cdp_replace_relation(${args});`,
+      'ELSE',
+      `  SELECT c.relkind INTO k FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass(${this.literal(rel)});`,
+      `  IF k = 'v' THEN DROP VIEW ${rel} CASCADE; ELSIF k = 'm' THEN DROP MATERIALIZED VIEW ${rel} CASCADE; ELSIF k IS NOT NULL THEN DROP TABLE ${rel} CASCADE; END IF;`,
+      `  ALTER TABLE ${this.relation({ schema: target.schema, name: freshName })} RENAME TO ${this.quoteIdent(target.name)};`,
+      'END IF; END $cdp$',
+    ].join('\n');
   }
 
   override merge(options: Parameters<BaseDialect['merge']>[0]): string[] {
@@ -102,4 +116,14 @@ export class PostgresDialect extends BaseDialect {
     for (let i = 0; i < entries.length; i += 50) chunks.push(`jsonb_build_object(${entries.slice(i, i + 50).map(pair).join(', ')})`);
     return `(${chunks.join(' || ')})::text`;
   }
+}
+
+/** Postgres truncates identifiers to 63 bytes: shorten the base so the suffix survives. */
+export function scratchName(name: string, suffix = '__cdp_new'): string {
+  const room = 63 - Buffer.byteLength(suffix);
+  let base = name;
+  while (Buffer.byteLength(base) > room) base = base.slice(0, -1);
+  // A cut through a surrogate pair would leave half a character.
+  if (/[\ud800-\udbff]$/.test(base)) base = base.slice(0, -1);
+  return `${base}${suffix}`;
 }

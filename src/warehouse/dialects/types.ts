@@ -68,6 +68,11 @@ export interface Dialect {
   /** Statements that create or replace `target` as the result of `select`, atomically where possible. */
   createOrReplaceTableAs(target: RelationRef, select: string): string[];
   createOrReplaceViewAs(target: RelationRef, select: string): string[];
+  /**
+   * True when the two statements above also replace a relation of the other kind (a view where a
+   * table goes), keeping what depends on it: callers need not drop it first (Postgres).
+   */
+  readonly replacesOtherKind?: boolean;
   dropRelation(target: RelationRef, kind: 'table' | 'view'): string;
   /** Renames a table inside its schema. */
   renameTable(from: RelationRef, toName: string): string;

@@ -120,7 +120,7 @@ describe('helper functions', () => {
         ]);
       }
       const [marker] = await opened[0]!.query(`SELECT obj_description(oid, 'pg_namespace') AS v FROM pg_namespace WHERE nspname = 'cdp_functions'`);
-      expect(marker).toEqual({ v: 'cdp helpers v1' });
+      expect(marker).toEqual({ v: 'cdp helpers v2' });
       const functions = await opened[0]!.query<{ name: string }>(
         `SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
          WHERE n.nspname = 'cdp_functions' AND p.proname LIKE 'cdp\\_%' ORDER BY 1`,
@@ -129,6 +129,10 @@ describe('helper functions', () => {
         'cdp_jaro_winkler',
         'cdp_levenshtein',
         'cdp_levenshtein_bytes',
+        'cdp_relation_kind_word',
+        'cdp_relation_state',
+        'cdp_replace_relation',
+        'cdp_restore_relation_state',
         'cdp_try_cast_boolean',
         'cdp_try_cast_date',
         'cdp_try_cast_integer',

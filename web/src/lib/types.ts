@@ -329,7 +329,8 @@ export interface DeletionReport {
     at: string;
     note?: string;
   }>;
-  sourceRecords: Array<{ source: string; relation: string; records: number }>;
+  /** `kind` consent: a consent source; `upstream`: the raw tables a model source is built from (delete there). */
+  sourceRecords: Array<{ source: string; kind?: 'identity' | 'consent'; relation: string; records: number; upstream?: string[] }>;
   notes: string[];
   /** Set on a stored request that failed half-way. */
   error?: string;

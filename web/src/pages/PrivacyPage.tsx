@@ -433,10 +433,24 @@ export function DeletionReportView({ report }: { report: DeletionReport }) {
             </thead>
             <tbody>
               {sources.map((s) => (
-                <tr key={s.source}>
-                  <td data-label="Source">{s.source}</td>
+                <tr key={`${s.kind ?? 'identity'}:${s.source}`}>
+                  <td data-label="Source">
+                    {s.source}
+                    {s.kind === 'consent' ? <div className="muted small">consent records</div> : null}
+                  </td>
                   <td data-label="Table">
                     <code>{s.relation}</code>
+                    {s.upstream?.length ? (
+                      <div className="muted small">
+                        a model built from {s.upstream.map((u, i) => (
+                          <span key={u}>
+                            {i ? ', ' : ''}
+                            <code>{u}</code>
+                          </span>
+                        ))}
+                        : delete the rows there
+                      </div>
+                    ) : null}
                   </td>
                   <td data-label="Rows" className="num">
                     {formatCount(s.records)}

@@ -11,7 +11,7 @@ import { PlanLayout, keysOf, readBatches, type Batch } from './batches.js';
  * batch's rows as one JSON text (so Node handles a string per batch, not values per row); up to
  * `concurrency` batches are in flight; results are committed in seq order to the state store (a
  * seq range and its failed rows: the checkpoint a rerun resumes from), several finished batches
- * per commit when sending outpaces committing. Memory holds only the chunk read ahead, the
+ * per commit when sending outpaces committing. Memory holds only the chunks read ahead, the
  * batches in flight and those awaiting commit.
  */
 
@@ -32,7 +32,7 @@ export interface ExecuteInput {
    * about 5,000 rows, at least concurrency + 2). Bounds what a crash makes the next run re-send.
    */
   commitBacklog?: number;
-  /** Rows read from the warehouse per query (whole batches; default about 10,000). */
+  /** Rows read from the warehouse per query (whole batches; default about 20,000). */
   chunkRows?: number;
   onCommit?: (committedSeq: number, planned: number) => void;
 }
@@ -47,21 +47,22 @@ export interface ExecuteOutcome {
 interface Finished {
   batch: Batch;
   results: RowResult[];
+  /** Positions of the results that are not ok (found once, when the batch comes back). */
+  failed: number[];
   at: Date;
 }
 
 const MAX_FIRST_ERRORS = 20;
 const COMMIT_INTERVAL_MS = 200;
+/** Chunks of the plan requested from the warehouse ahead of the one being sent. */
+const READ_AHEAD = 3;
 
-export const T: Record<string, number> = {};
-const tick = (k: string, t0: number) => { T[k] = (T[k] ?? 0) + performance.now() - t0; T[k+'#'] = (T[k+'#'] ?? 0) + 1; };
-(globalThis as any).__T = T;
 export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> {
   const { progress, destination, scope, history, counts, firstErrors } = input;
   if (progress.committedSeq >= progress.planned) return { complete: true };
   const layout = new PlanLayout(progress);
   const backlog = input.commitBacklog ?? Math.max(input.concurrency + 2, Math.ceil(5_000 / progress.batchSize));
-  const chunkBatches = Math.max(1, Math.floor((input.chunkRows ?? 10_000) / progress.batchSize));
+  const chunkBatches = Math.max(1, Math.floor((input.chunkRows ?? 20_000) / progress.batchSize));
   const completed = new Map<number, Finished>();
   const firstBatch = layout.numberOf(progress.committedSeq + 1);
   let nextToCommit = firstBatch;
@@ -106,20 +107,19 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
       }
       const failed: RowLogEntry[] = [];
       let ok = 0;
-      for (const { batch, results, at } of group) {
-        let keys: string[] = [];
+      for (const { batch, results, failed: positions, at } of group) {
+        ok += results.length - positions.length;
+        if (positions.length === 0) continue;
+        let keys: string[];
         try {
-          if (results.some((r) => r.status !== 'ok')) keys = await keysOf(input, batch);
+          keys = await keysOf(input, batch);
         } catch (error) {
           commitError = error;
           signalWake();
           return;
         }
-        results.forEach((result, i) => {
-          if (result.status === 'ok') {
-            ok++;
-            return;
-          }
+        for (const i of positions) {
+          const result = results[i] as Exclude<RowResult, { status: 'ok' }>;
           failed.push({
             runId: scope.runId,
             sync: scope.sync,
@@ -131,18 +131,16 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
             error: result.reason,
             at,
           });
-        });
+        }
       }
       const to = group[group.length - 1]!.batch.lastSeq;
       try {
-        const tc = performance.now();
         await history.commit({ sync: scope.sync, planId: progress.planId, runId: scope.runId, from: committedSeq, to, at: group[group.length - 1]!.at, failures: failed });
       } catch (error) {
         commitError = error;
         signalWake();
         return;
       }
-      tick('commit', tc);
       committedSeq = to;
       counts.ok += ok;
       for (const entry of failed) {
@@ -188,11 +186,7 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
   // ---- sending ----
   const sends = new Set<Promise<void>>();
   const dispatch = async (batch: Batch): Promise<void> => {
-    let t0 = performance.now();
-    while (!stopped() && inFlight >= input.concurrency && completed.size + inFlight < input.concurrency + backlog) await waitForChange();
-    tick('waitInflight', t0); t0 = performance.now();
     while (!stopped() && (inFlight >= input.concurrency || completed.size + inFlight >= input.concurrency + backlog)) await waitForChange();
-    tick('waitBacklog', t0);
     if (batch.op === 'upsert') while (!stopped() && removesInFlight > 0) await waitForChange(); // removals land before re-adds
     if (stopped()) return;
     inFlight++;
@@ -215,9 +209,16 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
     const send: Promise<void> = delivery
       .then((results) => {
         if (results.length !== batch.count) throw new DestinationError(`${destination.type} returned ${results.length} results for ${batch.count} rows`);
-        const allRetryable = results.every((r) => r.status === 'retryable');
-        consecutiveFailures = allRetryable ? consecutiveFailures + 1 : 0;
-        completed.set(batch.number, { batch, results, at: new Date() });
+        const failed: number[] = [];
+        let retryable = 0;
+        for (let i = 0; i < results.length; i++) {
+          const status = results[i]!.status;
+          if (status === 'ok') continue;
+          failed.push(i);
+          if (status === 'retryable') retryable++;
+        }
+        consecutiveFailures = retryable === results.length ? consecutiveFailures + 1 : 0;
+        completed.set(batch.number, { batch, results, failed, at: new Date() });
         scheduleCommit();
         if (consecutiveFailures >= input.maxConsecutiveFailures && fatal === undefined) {
           const reason = (results[0] as { reason?: string } | undefined)?.reason;
@@ -238,7 +239,11 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
     sends.add(send);
   };
 
-  // Read ahead one chunk while the previous one is being sent.
+  // Reading ahead: chunks are read while the ones before them are sent. One chunk ahead was not
+  // enough once sending got fast (reading a chunk takes about as long as sending it, and its
+  // latency varies with the warehouse's load: the sender sat waiting for the next chunk), so up
+  // to READ_AHEAD chunks are requested early; memory stays bounded by READ_AHEAD + 1 chunks of
+  // JSON text (a few MB).
   const chunks: Array<[number, number]> = [];
   for (let b = firstBatch; b < layout.total; ) {
     const op = layout.batch(b).op;
@@ -247,14 +252,20 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
     chunks.push([b, end]);
     b = end + 1;
   }
+  const reads: Array<Promise<Batch[]>> = [];
+  let requested = 0;
+  const readMore = () => {
+    while (requested < chunks.length && reads.length < READ_AHEAD) {
+      const read = readBatches(input, layout, ...chunks[requested++]!);
+      read.catch(() => undefined); // an error surfaces when awaited
+      reads.push(read);
+    }
+  };
   try {
-    let next = chunks.length ? readBatches(input, layout, ...chunks[0]!) : Promise.resolve([]);
     for (let c = 0; c < chunks.length && !stopped(); c++) {
-      const tw = performance.now();
-      const batches = await next;
-      tick('waitChunk', tw);
-      next = c + 1 < chunks.length ? readBatches(input, layout, ...chunks[c + 1]!) : Promise.resolve([]);
-      next.catch(() => undefined); // an error surfaces when awaited
+      readMore();
+      const batches = await reads.shift()!;
+      readMore();
       for (const batch of batches) {
         await dispatch(batch);
         if (stopped()) break;
@@ -263,9 +274,8 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
   } catch (error) {
     fatal ??= error;
   }
-  const te = performance.now();
+  await Promise.allSettled(reads); // reads requested ahead of a stop: no query outlives the run
   while (sends.size > 0) await Promise.all([...sends]);
-  tick('drain', te);
   flushing = true;
   scheduleCommit();
   await committing;

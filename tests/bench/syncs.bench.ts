@@ -2,9 +2,11 @@
  * Sync engine benchmark: an N-row model (default 1,000,000; CDP_BENCH_SYNC_ROWS) on DuckDB sent
  * to a local webhook that answers at once (in a child process), then 1% churn. Prints rows/s,
  * planning time, the ratio of the sync's send time to a plain loop POSTing the same batches with
- * the same concurrency, and memory at 25/50/75/100% of the first sync.
+ * the same concurrency (with fetch, the reference; and with node:http, the sync's own transport),
+ * and memory at 25/50/75/100% of the first sync.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,8 +42,31 @@ function row(i: number) {
   return { id: `p${String(i).padStart(7, '0')}`, email: `user${i}@example.com`, first_name: `Name${i}`, score: i % 100 };
 }
 
+type Post = (url: string, body: string) => Promise<number>;
+
+const viaFetch: Post = async (url, body) => {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  await res.text();
+  return res.status;
+};
+
+// The sync's HTTP client runs on node:http with a keep-alive agent (cheaper per request than
+// fetch), so the strictest limit is a plain loop on the same transport.
+const agent = new http.Agent({ keepAlive: true });
+const viaNodeHttp: Post = (url, body) =>
+  new Promise((resolve, reject) => {
+    const bytes = Buffer.from(body);
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': bytes.length } }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(bytes);
+  });
+
 /** The limit: the same batches, built in memory and POSTed with the same concurrency, nothing else. */
-async function plainLoop(url: string, rows: number): Promise<number> {
+async function plainLoop(url: string, rows: number, post: Post = viaFetch): Promise<number> {
   const started = performance.now();
   let next = 0;
   const worker = async () => {
@@ -51,9 +76,8 @@ async function plainLoop(url: string, rows: number): Promise<number> {
       if (from >= rows) return;
       const batch = [];
       for (let i = from; i < Math.min(rows, from + BATCH); i++) batch.push(row(i));
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sync: 'bench', op: 'upsert', rows: batch }) });
-      await res.text();
-      if (res.status !== 200) throw new Error(`receiver answered ${res.status}`);
+      const status = await post(url, JSON.stringify({ sync: 'bench', op: 'upsert', rows: batch }));
+      if (status !== 200) throw new Error(`receiver answered ${status}`);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -87,6 +111,7 @@ export async function run(): Promise<void> {
 
     // The limit, measured before and after the sync (the machine may be shared): the faster one.
     const baselineBefore = await plainLoop(receiver.url, ROWS);
+    const nodeHttpBefore = await plainLoop(receiver.url, ROWS, viaNodeHttp);
 
     const memory: string[] = [];
     let nextMark = 0.25;
@@ -104,9 +129,9 @@ export async function run(): Promise<void> {
       },
     });
     clearInterval(sampler);
-    console.log('TIMING', JSON.stringify((globalThis as any).__T, (k, v) => typeof v === 'number' ? Math.round(v) : v));
     if (full.status !== 'success' || full.counts.ok !== ROWS) throw new Error(`first sync: ${full.status} ${JSON.stringify(full.counts)} ${full.error}`);
     const baseline = Math.min(baselineBefore, await plainLoop(receiver.url, ROWS));
+    const nodeHttp = Math.min(nodeHttpBefore, await plainLoop(receiver.url, ROWS, viaNodeHttp));
     const send = full.sendMs / 1000;
 
     // 1% churn: 0.5% changed, 0.25% gone, 0.25% new.
@@ -126,8 +151,9 @@ export async function run(): Promise<void> {
         `first full sync: ${fmt(ROWS)} rows in ${full.seconds.toFixed(2)} s = ${fmt(Math.round(ROWS / full.seconds))} rows/s ` +
           `(planning ${((full.planMs ?? 0) / 1000).toFixed(2)} s and folding results into the state ${(full.foldMs / 1000).toFixed(2)} s in the warehouse, ` +
           `sending ${send.toFixed(2)} s = ${fmt(Math.round(ROWS / send))} rows/s)`,
-        `plain POST loop, same batches and concurrency: ${baseline.toFixed(2)} s (best of one run before and one after)`,
-        `ratio sync send time / plain loop: ${(send / baseline).toFixed(2)} (aim <= 1.3); whole run / plain loop: ${(full.seconds / baseline).toFixed(2)}`,
+        `plain POST loop, same batches and concurrency: ${baseline.toFixed(2)} s with fetch, ${nodeHttp.toFixed(2)} s with node:http (best of one run before and one after)`,
+        `ratio sync send time / plain loop: ${(send / baseline).toFixed(2)} (aim <= 1.3); whole run / plain loop: ${(full.seconds / baseline).toFixed(2)}; ` +
+          `sync send time / plain node:http loop (the same transport as the sync): ${(send / nodeHttp).toFixed(2)}`,
         `1% churn: planned ${fmt(churn.plan.total)} ops (expected ${fmt(expected)}: ${fmt(churn.plan.changed)} changed, ` +
           `${fmt(churn.plan.added)} added, ${fmt(churn.plan.removed)} removed) in ${((churn.planMs ?? 0) / 1000).toFixed(2)} s, ` +
           `sent in ${churnSend.toFixed(2)} s, folded in ${(churn.foldMs / 1000).toFixed(2)} s, total ${churn.seconds.toFixed(2)} s`,
@@ -139,6 +165,7 @@ export async function run(): Promise<void> {
   } finally {
     await project.close();
     receiver.child.kill();
+    agent.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -4,6 +4,7 @@ import { logger as rootLogger, type Logger } from '../../logger.js';
 import { DestinationError, redactPii } from '../errors.js';
 import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryPolicy } from './backoff.js';
 import type { RateLimiter } from './token-bucket.js';
+import { ExchangeError, exchange } from './transport.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -15,8 +16,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Sent as application/json. */
   json?: unknown;
-  /** Sent as is (a string with its own content-type header, or form fields). */
-  body?: string | URLSearchParams;
+  /** Sent as is (text or bytes with their own content-type header, or form fields). */
+  body?: string | Uint8Array | URLSearchParams;
   /**
    * The vendor's own "try again" signals (e.g. Meta's throttling error codes in a 400), checked
    * before the defaults (408, 429 and 5xx are retried; other statuses are final).
@@ -101,7 +102,7 @@ export class HttpClient {
   async request(request: HttpRequest): Promise<HttpResponse> {
     const url = this.url(request.path, request.query);
     const headers: Record<string, string> = { 'user-agent': 'cdp-sync/0.1', ...this.options.headers, ...request.headers };
-    let body: string | URLSearchParams | undefined = request.body;
+    let body: string | Uint8Array | URLSearchParams | undefined = request.body;
     if (request.json !== undefined) {
       body = JSON.stringify(request.json);
       headers['content-type'] ??= 'application/json';
@@ -140,15 +141,12 @@ export class HttpClient {
     url: string,
     method: HttpMethod,
     headers: Record<string, string>,
-    body: string | URLSearchParams | undefined,
+    body: string | Uint8Array | URLSearchParams | undefined,
     timeoutMs: number,
     attempt: number,
   ): Promise<HttpResponse> {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
-    const res = await fetch(url, { method, headers, body, signal });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, text, url, attempts: attempt };
+    const { status, headers: received, text } = await exchange(url, method, headers, body, timeoutMs, this.options.signal);
+    return { status, headers: received, text, url, attempts: attempt };
   }
 }
 
@@ -161,12 +159,16 @@ function defaultVerdict(response: HttpResponse): RetryVerdict {
 }
 
 function toRequestError(error: unknown, attempts: number, timeoutMs: number): HttpRequestError {
-  const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (error instanceof ExchangeError) {
+    return error.kind === 'timeout'
+      ? new HttpRequestError(`no answer within ${timeoutMs} ms`, 'timeout', attempts)
+      : new HttpRequestError(`request failed: ${error.message}`, 'network', attempts);
+  }
+  const err = error as { name?: string; message?: string };
   if (err.name === 'TimeoutError' || err.name === 'AbortError') {
     return new HttpRequestError(`no answer within ${timeoutMs} ms`, 'timeout', attempts);
   }
-  const cause = err.cause?.code ?? err.cause?.message ?? err.message ?? String(error);
-  return new HttpRequestError(`request failed: ${cause}`, 'network', attempts);
+  return new HttpRequestError(`request failed: ${err.message ?? String(error)}`, 'network', attempts);
 }
 
 /**

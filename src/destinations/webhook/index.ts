@@ -3,7 +3,7 @@ import type { SecretRef } from '../../config/index.js';
 import { baseUrlSchema, headersSchema, rateLimitSchema, secretSchema } from '../config.js';
 import { resultForStatus, sameForAll } from '../results.js';
 import { defineDestination } from '../template.js';
-import type { Row, RunScope, SecretReader } from '../types.js';
+import type { Row, RowResult, RunScope, SecretReader } from '../types.js';
 import { SIGNATURE_HEADER, signBody } from './sign.js';
 import { DestinationError } from '../errors.js';
 import { describeResponse, type HttpClient } from '../http/client.js';
@@ -47,7 +47,7 @@ function headersOf(config: WebhookConfig, secret: SecretReader): Record<string, 
   return out;
 }
 
-async function post(http: HttpClient, config: WebhookConfig, secret: SecretReader, body: string, timeoutMs?: number) {
+async function post(http: HttpClient, config: WebhookConfig, secret: SecretReader, body: string | Buffer, timeoutMs?: number) {
   const headers: Record<string, string> = { ...headersOf(config, secret), 'content-type': 'application/json' };
   if (config.secret) headers[SIGNATURE_HEADER] = signBody(body, secret(config.secret));
   return http.request({ method: 'POST', path: targetUrl(config), headers, body, timeoutMs });
@@ -71,12 +71,15 @@ async function deliver(op: 'upsert' | 'remove', rows: Row[], ctx: RunScope<Webho
   return sameForAll(rows, resultForStatus(response));
 }
 
-/** The same body from rows the warehouse already serialised: the JSON goes out untouched. */
+/**
+ * The same body from rows the warehouse already serialised: the JSON goes out untouched. It is
+ * encoded to bytes once, and those bytes are both signed and sent (a string would be encoded for
+ * the signature and again for the socket).
+ */
 async function deliverJson(json: string, count: number, ctx: RunScope<WebhookConfig>) {
-  const body = `{"sync":${JSON.stringify(ctx.sync)},"op":"upsert","rows":${json}}`;
+  const body = Buffer.from(`{"sync":${JSON.stringify(ctx.sync)},"op":"upsert","rows":${json}}`);
   const response = await post(ctx.http, ctx.config, ctx.secret, body, ctx.config.timeout_ms);
-  const result = resultForStatus(response);
-  return Array.from({ length: count }, () => result);
+  return new Array<RowResult>(count).fill(resultForStatus(response));
 }
 
 export const webhook = defineDestination<WebhookConfig>({

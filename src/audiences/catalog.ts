@@ -26,9 +26,15 @@ export interface AudienceCatalog {
   events(): Promise<ReadonlyMap<string, readonly EventStreamInfo[]>>;
 }
 
-/** Catalogs are cached briefly: previews in the UI call this on every keystroke. */
-const CACHE_MS = 60_000;
+/**
+ * Catalogs are cached until the next build (`refreshAudienceCatalog`), and at most this long (a
+ * table changed outside the process): previews in the UI call this on every keystroke, and under
+ * load a catalog lookup waits behind every count queued for a warehouse connection.
+ */
+const CACHE_MS = 10 * 60_000;
 const cache = new WeakMap<Project, { at: number; catalog: AudienceCatalog }>();
+/** Per project: bumped whenever its tables may have changed (a build, an outside build noticed). */
+const generations = new WeakMap<Project, number>();
 
 export function audienceCatalog(project: Project): AudienceCatalog {
   const cached = cache.get(project);
@@ -38,9 +44,18 @@ export function audienceCatalog(project: Project): AudienceCatalog {
   return catalog;
 }
 
-/** Forgets cached columns and event names (after a run changed the tables). */
+/**
+ * Forgets cached columns and event names, and marks the project's data as changed (after a run
+ * changed the tables): results cached against the previous `audienceDataGeneration` are stale.
+ */
 export function refreshAudienceCatalog(project: Project): void {
   cache.delete(project);
+  generations.set(project, audienceDataGeneration(project) + 1);
+}
+
+/** Changes whenever `refreshAudienceCatalog` runs: what cached counts and previews are valid for. */
+export function audienceDataGeneration(project: Project): number {
+  return generations.get(project) ?? 0;
 }
 
 function buildCatalog(project: Project): AudienceCatalog {
@@ -50,15 +65,16 @@ function buildCatalog(project: Project): AudienceCatalog {
   let events: Promise<ReadonlyMap<string, readonly EventStreamInfo[]>> | undefined;
   const forget = <T>(promise: Promise<T>): Promise<T> =>
     promise.catch((error: unknown) => {
-      refreshAudienceCatalog(project); // a failure (table not built yet) must not stick
+      if (cache.get(project)?.catalog === catalog) cache.delete(project); // a failure (table not built yet) must not stick
       throw error;
     });
-  return {
+  const catalog: AudienceCatalog = {
     profiles,
     resolvedRecords,
     traits: () => (traits ??= forget(loadTraits(project, profiles))),
     events: () => (events ??= forget(loadEvents(project))),
   };
+  return catalog;
 }
 
 async function loadTraits(project: Project, profiles: RelationRef): Promise<ReadonlyMap<string, ColumnKind>> {

@@ -25,7 +25,7 @@ export {
 export { OPERATORS_BY_KIND } from './operators.js';
 export { parseAudienceDefinition, parseAudienceFile } from './parse.js';
 export { AudienceError } from './errors.js';
-export { audienceCatalog, refreshAudienceCatalog, type AudienceCatalog, type EventStreamInfo } from './catalog.js';
+export { audienceCatalog, audienceDataGeneration, refreshAudienceCatalog, type AudienceCatalog, type EventStreamInfo } from './catalog.js';
 export { describeCondition } from './describe.js';
 export { audienceFields, type AudienceField, type AudienceEventField } from './fields.js';
 export {
@@ -42,7 +42,7 @@ export { AUDIENCE_FILE_EXTENSIONS, readAudienceFile, readAudienceFiles, type Aud
 export { AudienceRepository, type StoredAudience } from './repository.js';
 export { validateAudience, compileAudience, audienceMembersSql, compileAudienceForCli } from './sql.js';
 export type { ResolvedAudience, ResolvedCondition } from './resolve.js';
-export { countAudience, audienceCountSql, previewAudience, DEFAULT_SAMPLE_SIZE, type AudiencePreview, type AudienceStep } from './preview.js';
+export { countAudience, audienceCountSql, previewAudience, planAudiencePreview, DEFAULT_SAMPLE_SIZE, type AudiencePreview, type AudiencePreviewPlan, type AudienceStep } from './preview.js';
 export { audienceOverlap, MAX_OVERLAP_AUDIENCES, type AudienceOverlap } from './overlap.js';
 export {
   snapshotAudience,

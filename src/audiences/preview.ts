@@ -1,6 +1,6 @@
 import { formatPath } from '../errors.js';
 import type { Project } from '../project/index.js';
-import type { Row } from '../warehouse/index.js';
+import type { Row, SqlValue } from '../warehouse/index.js';
 import { audienceCatalog } from './catalog.js';
 import { AudienceQueryBuilder, indent, PROFILE_ALIAS } from './compile.js';
 import { describeCondition } from './describe.js';
@@ -34,6 +34,8 @@ export interface AudiencePreview {
 
 export const DEFAULT_SAMPLE_SIZE = 20;
 const MAX_SAMPLE_SIZE = 10_000;
+/** Larger samples are read by their own query (a long IN list is no cheaper than a second pass). */
+const MAX_IDS_IN_FUNNEL = 1_000;
 
 /** Members of the audience: one COUNT query in the warehouse. */
 export async function countAudience(project: Project, input: AudienceInput): Promise<number> {
@@ -52,8 +54,19 @@ export async function audienceCountSql(project: Project, input: AudienceInput): 
 }
 
 /**
- * Count, funnel and sample in two queries run side by side: one pass that counts every step, and
- * one that reads the first `limit` members with the chosen traits.
+ * A preview ready to run: its SQL (what the result depends on, given the data) and how to run it.
+ * Callers that cache previews key them by `key`; `run` queries the warehouse.
+ */
+export interface AudiencePreviewPlan {
+  /** The funnel and sample SQL: identical keys give identical previews on the same data. */
+  key: string;
+  run(): Promise<AudiencePreview>;
+}
+
+/**
+ * Count, funnel and sample: one pass that counts every step, and one that reads the first `limit`
+ * members with the chosen traits, run side by side. On DuckDB the counting pass also collects the
+ * first member ids, and the sample is a lookup of those rows (the audience is evaluated once).
  */
 export async function previewAudience(
   project: Project,
@@ -61,6 +74,16 @@ export async function previewAudience(
   options: { limit?: number; traits?: string[] } = {},
 ): Promise<AudiencePreview> {
   const started = Date.now();
+  const preview = await (await planAudiencePreview(project, input, options)).run();
+  return { ...preview, milliseconds: Date.now() - started };
+}
+
+/** Validates and compiles a preview (no query but the cached catalog's) without running it. */
+export async function planAudiencePreview(
+  project: Project,
+  input: AudienceInput,
+  options: { limit?: number; traits?: string[] } = {},
+): Promise<AudiencePreviewPlan> {
   const resolved = await validateAudience(project, input);
   const warehouse = await project.warehouse();
   const d = warehouse.dialect;
@@ -76,32 +99,62 @@ export async function previewAudience(
     const cumulative = tops.slice(0, i + 1).map((__, j) => `f.${flag(j)}`).join(' AND ');
     return `COUNT(CASE WHEN ${cumulative} THEN 1 END) AS ${d.quoteIdent(`step_${i + 1}`)}`;
   });
+  // DuckDB: the funnel pass also keeps the first `limit` member ids (`min(x, n)`), and the sample is
+  // a lookup of those rows: one evaluation of the audience instead of two.
+  const idsInFunnel = d.name === 'duckdb' && limit > 0 && limit <= MAX_IDS_IN_FUNNEL;
+  const member = tops.map((_, j) => `f.${flag(j)}`).join(' AND ');
+  const profileId = `${PROFILE_ALIAS}.${d.quoteIdent('profile_id')}`;
+  const ids = idsInFunnel ? [`min(f.${d.quoteIdent('pid')}, ${limit})${member ? ` FILTER (WHERE ${member})` : ''} AS ${d.quoteIdent('ids')}`] : [];
+  const inner = [...(idsInFunnel ? [`${profileId} AS ${d.quoteIdent('pid')}`] : []), ...flags];
   const funnelSql = [
-    `SELECT ${[`COUNT(*) AS ${d.quoteIdent('total')}`, ...steps].join(',\n  ')}`,
+    `SELECT ${[`COUNT(*) AS ${d.quoteIdent('total')}`, ...steps, ...ids].join(',\n  ')}`,
     `FROM (`,
-    indent(`SELECT ${flags.length ? flags.join(',\n  ') : `1 AS ${d.quoteIdent('one')}`}\n${funnel.from()}`),
+    indent(`SELECT ${inner.length ? inner.join(',\n  ') : `1 AS ${d.quoteIdent('one')}`}\n${funnel.from()}`),
     `) AS f`,
   ].join('\n');
 
+  const select = columns.map((c) => `${PROFILE_ALIAS}.${d.quoteIdent(c)}`).join(', ');
   const sampleBuilder = new AudienceQueryBuilder(d, audienceTables(project));
   const where = sampleBuilder.predicate(resolved.where);
-  const select = columns.map((c) => `${PROFILE_ALIAS}.${d.quoteIdent(c)}`).join(', ');
-  const sampleSql = `SELECT ${select}\n${sampleBuilder.from()}\nWHERE ${where}\nORDER BY ${PROFILE_ALIAS}.${d.quoteIdent('profile_id')}\n${d.limit(limit)}`;
+  const sampleSql = `SELECT ${select}\n${sampleBuilder.from()}\nWHERE ${where}\nORDER BY ${profileId}\n${d.limit(limit)}`;
+  const lookupSql = (members: SqlValue[]) =>
+    `SELECT ${select}\nFROM ${d.relation(audienceTables(project).profiles)} AS ${PROFILE_ALIAS}\nWHERE ${profileId} IN (${members.map((id) => d.literal(id)).join(', ')})\nORDER BY ${profileId}`;
+  // Labels come from the definition, not the SQL (two definitions may compile alike): part of the key.
+  const labels = tops.map((node) => `${formatPath(node.path)}\t${describeCondition(node.source)}`);
 
-  const [counts, sample] = await Promise.all([
-    warehouse.query(funnelSql),
-    limit > 0 ? warehouse.query(sampleSql) : Promise.resolve([] as Row[]),
-  ]);
-  const row = counts[0] ?? {};
-  const total = Number(row.total ?? 0);
-  const stepCounts = tops.map((node, i) => ({ path: formatPath(node.path), label: describeCondition(node.source), count: Number(row[`step_${i + 1}`] ?? 0) }));
   return {
-    count: stepCounts.length ? stepCounts[stepCounts.length - 1]!.count : total,
-    total,
-    steps: stepCounts,
-    columns,
-    sample,
-    milliseconds: Date.now() - started,
+    key: [funnelSql, limit > 0 ? (idsInFunnel ? select : sampleSql) : columns.join(','), ...labels].join('\n;\n'),
+    async run() {
+      const started = Date.now();
+      let row: Row;
+      let sample: Row[];
+      if (idsInFunnel) {
+        // One connection for both (the lookup must not queue behind other requests' queries once
+        // the funnel is done), and one snapshot: the ids are looked up in the data they came from.
+        [row, sample] = await warehouse.transaction(async (session) => {
+          const counted = (await session.query(funnelSql))[0] ?? {};
+          const members = Array.isArray(counted.ids) ? (counted.ids as unknown[]) : [];
+          const plain = members.every((id) => typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint');
+          // Ids of a kind that cannot be written back as literals: read the sample the long way.
+          const rows = !plain ? await session.query(sampleSql) : members.length ? await session.query(lookupSql(members as SqlValue[])) : [];
+          return [counted, rows] as const;
+        });
+      } else {
+        const [counts, sampled] = await Promise.all([warehouse.query(funnelSql), limit > 0 ? warehouse.query(sampleSql) : Promise.resolve([] as Row[])]);
+        row = counts[0] ?? {};
+        sample = sampled;
+      }
+      const total = Number(row.total ?? 0);
+      const stepCounts = tops.map((node, i) => ({ path: formatPath(node.path), label: describeCondition(node.source), count: Number(row[`step_${i + 1}`] ?? 0) }));
+      return {
+        count: stepCounts.length ? stepCounts[stepCounts.length - 1]!.count : total,
+        total,
+        steps: stepCounts,
+        columns,
+        sample,
+        milliseconds: Date.now() - started,
+      };
+    },
   };
 }
 

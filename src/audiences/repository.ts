@@ -64,11 +64,29 @@ export class AudienceRepository {
   }
 }
 
+/**
+ * Parsed definitions by their stored JSON text: every count of a saved audience lists the stored
+ * audiences, and validating each definition again costs more than the rest of a cached count.
+ * Parsing is pure, so the same text always gives the same definition (shared: treat as read-only).
+ */
+const PARSED_MAX = 2_000;
+const parsed = new Map<string, ReturnType<typeof parseAudienceDefinition>>();
+
+function parseStored(json: string): ReturnType<typeof parseAudienceDefinition> {
+  let definition = parsed.get(json);
+  if (definition === undefined) {
+    definition = parseAudienceDefinition(JSON.parse(json));
+    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+    parsed.set(json, definition);
+  }
+  return definition;
+}
+
 function toStored(value: unknown): StoredAudience {
   const row = rowSchema.parse(value);
   let definition: NamedAudienceDefinition;
   try {
-    definition = { ...parseAudienceDefinition(JSON.parse(row.definition)), name: row.name };
+    definition = { ...parseStored(row.definition), name: row.name };
   } catch (error) {
     throw new CdpError('STATE', `stored audience \`${row.name}\` has an unreadable definition: ${(error as Error).message}`, {
       cause: error,

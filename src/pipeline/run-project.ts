@@ -58,6 +58,16 @@ async function buildRecorder(project: Project): Promise<(record: ModelBuildRecor
  * membership is snapshotted (who entered, who left, size) unless `snapshots` is false.
  */
 export async function runProject(project: Project, options: RunOptions = {}): Promise<RunSummary> {
+  try {
+    return await build(project, options);
+  } finally {
+    // Tables changed (even when a model failed half-way): cached audience counts and the builder's
+    // catalog must see the new data.
+    refreshAudienceCatalog(project);
+  }
+}
+
+async function build(project: Project, options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
   const record = await buildRecorder(project);
   const { results, failure } = await buildModels(project, {

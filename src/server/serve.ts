@@ -40,7 +40,10 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     const listening = app.listen(options.port ?? 3000, options.host ?? '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
   // Long pipeline runs are started in the background, so requests stay short; keep-alive sockets close on shutdown.
-  server.headersTimeout = 60_000;
+  // Idle keep-alive sockets stay open longer than clients and proxies usually keep them (Node's 5 s
+  // default closes sockets a busy client is about to reuse: "socket hang up" under load).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;

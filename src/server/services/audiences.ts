@@ -3,13 +3,13 @@ import {
   audienceDefinitionSchema,
   audienceCatalog,
   audienceOverlap,
+  audienceCountSql,
   audienceSizeHistory,
   compileAudience,
-  countAudience,
   deleteAudience,
   listAudiences,
   loadAudience,
-  previewAudience,
+  planAudiencePreview,
   saveAudience,
   type AudienceDefinition,
   type AudienceInput,
@@ -22,7 +22,7 @@ import { CdpError, isCdpError } from '../../errors.js';
 import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
 import { DIALECT_NAMES } from '../../warehouse/index.js';
 import type { ServerContext } from '../context.js';
-import { SingleFlight } from './singleFlight.js';
+import { AudienceResultCache, BuildMarker, type AudienceResultCacheOptions } from './audienceResults.js';
 
 export { audienceDefinitionSchema };
 
@@ -50,18 +50,38 @@ export interface AudienceDetail extends AudienceSummary {
   definition: NamedAudienceDefinition;
 }
 
-/** Audiences for the API: thin wrappers over src/audiences, with the audit log. */
+/** Previews with larger samples than this are not kept (they are rare, and large). */
+const MAX_CACHED_SAMPLE = 1_000;
+
+/** Audiences for the API: thin wrappers over src/audiences, with the audit log and a result cache. */
 export class AudienceService {
-  private readonly counts = new SingleFlight<number>();
-  private readonly previews = new SingleFlight<AudiencePreview>();
+  /**
+   * Counts and previews by compiled SQL, until the next build (see AudienceResultCache): the
+   * builder and lists send the same count many times. Keyed by SQL, not by the request, so an
+   * edited saved audience (or one a draft refers to) compiles to a new key by itself.
+   */
+  private readonly counts: AudienceResultCache<number>;
+  private readonly previews: AudienceResultCache<AudiencePreview>;
+  private readonly marker: BuildMarker;
 
-  constructor(private readonly ctx: ServerContext) {}
+  constructor(
+    private readonly ctx: ServerContext,
+    options: AudienceResultCacheOptions = {},
+  ) {
+    this.counts = new AudienceResultCache(ctx.project, options);
+    this.previews = new AudienceResultCache(ctx.project, options);
+    this.marker = new BuildMarker(ctx.project, ctx.knex, ctx.log, options);
+  }
 
-  /** Identical concurrent counts/previews share one warehouse query; a change to a saved audience starts afresh. */
-  private forget(name: string): void {
-    const key = JSON.stringify(name);
-    this.counts.forget((k) => k === key);
-    this.previews.forget((k) => k.startsWith(`${key}|`));
+  private async cachedCount(input: AudienceInput): Promise<number> {
+    void this.marker.poke();
+    const sql = await audienceCountSql(this.ctx.project, input);
+    const warehouse = await this.ctx.project.warehouse();
+    const { value } = await this.counts.get(sql, async () => {
+      const rows = await warehouse.query<{ n: number | bigint }>(sql);
+      return Number(rows[0]?.n ?? 0);
+    });
+    return value;
   }
 
   async list(withCounts: boolean): Promise<Array<AudienceSummary & { count?: number | null }>> {
@@ -70,7 +90,7 @@ export class AudienceService {
     return Promise.all(
       all.map(async (summary) => ({
         ...summary,
-        count: summary.error ? null : await countAudience(this.ctx.project, summary.name).catch(() => null),
+        count: summary.error ? null : await this.cachedCount(summary.name).catch(() => null),
       })),
     );
   }
@@ -108,7 +128,6 @@ export class AudienceService {
       throw new CdpError('CONFLICT', `audience ${name} lives in ${existing.file}`, { location: { path: 'params.name' }, hint: 'edit the file in git' });
     }
     await atPath('body', () => saveAudience(this.ctx.project, { ...definition, name }, { createdBy: actor.email }));
-    this.forget(name);
     await this.ctx.audit.record({ actor, action: 'audience.update', resourceType: 'audience', resourceId: name });
     return this.get(name);
   }
@@ -123,24 +142,28 @@ export class AudienceService {
       });
     }
     await deleteAudience(this.ctx.project, name);
-    this.forget(name);
     await this.ctx.audit.record({ actor, action: 'audience.delete', resourceType: 'audience', resourceId: name, details: usedBy.length ? { syncs: usedBy } : {} });
   }
 
   async count(input: AudienceInput, path: string): Promise<{ count: number; milliseconds: number }> {
     const started = Date.now();
-    const count = await atPath(path, () => this.counts.run(JSON.stringify(input), () => countAudience(this.ctx.project, input)));
+    const count = await atPath(path, () => this.cachedCount(input));
     return { count, milliseconds: Date.now() - started };
   }
 
   /** Count, funnel and sample; the sample's PII-tagged columns are masked when `pii.mask` (roles without `pii:read`). */
   async preview(input: AudienceInput, path: string, options: { limit?: number; traits?: string[] }, pii: PiiView = UNMASKED): Promise<AudiencePreview & { piiMasked: boolean }> {
-    const key = `${JSON.stringify(input)}|${options.limit ?? ''}|${options.traits?.join(',') ?? ''}`;
-    // Shared flights hold the unmasked preview: each caller gets its own masked copy.
-    const preview = await atPath(path, () => this.previews.run(key, () => previewAudience(this.ctx.project, input, options)));
-    if (!pii.mask) return { ...preview, piiMasked: false };
+    const started = Date.now();
+    void this.marker.poke();
+    // Cached and shared previews hold the unmasked sample: each caller gets its own masked copy.
+    const { value: preview } = await atPath(path, async () => {
+      const plan = await planAudiencePreview(this.ctx.project, input, options);
+      return this.previews.get(plan.key, () => plan.run(), (p) => p.sample.length <= MAX_CACHED_SAMPLE);
+    });
+    const milliseconds = Date.now() - started;
+    if (!pii.mask) return { ...preview, sample: preview.sample.map((row) => ({ ...row })), milliseconds, piiMasked: false };
     const tags = PiiTags.of(this.ctx.project.config);
-    return { ...preview, sample: preview.sample.map((row) => tags.maskRow(row)), piiMasked: true };
+    return { ...preview, sample: preview.sample.map((row) => tags.maskRow(row)), milliseconds, piiMasked: true };
   }
 
   sql(input: AudienceInput, path: string, dialect?: z.infer<typeof dialectSchema>) {

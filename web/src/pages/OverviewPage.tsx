@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { PageHeader, usePageTitle } from '../components/Layout';
 import { StatusBadge } from '../components/StatusBadge';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
+import { Tile } from '../components/Tile';
 import { api } from '../lib/api';
 import { useSession } from '../lib/auth';
 import { formatCount, formatNumber, formatPercent, formatRelative } from '../lib/format';
@@ -99,16 +100,6 @@ function IdentitySection({ stats }: { stats: IdentityStats }) {
         </div>
       </div>
     </>
-  );
-}
-
-function Tile({ label, value, note }: { label: string; value: string; note?: string }) {
-  return (
-    <div className="tile">
-      <div className="tile-label">{label}</div>
-      <div className="tile-value">{value}</div>
-      {note ? <div className="tile-note">{note}</div> : null}
-    </div>
   );
 }
 

@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useState, type FormEvent, type ReactNode } f
 import { Field } from '../components/Field';
 import { PageHeader, usePageTitle } from '../components/Layout';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
+import { Tile } from '../components/Tile';
 import { api } from '../lib/api';
 import { useSession } from '../lib/auth';
 import { formatCount, formatDateTime, formatRelative } from '../lib/format';
@@ -478,16 +479,6 @@ export function DeletionReportView({ report }: { report: DeletionReport }) {
 }
 
 const sentence = (text: string): string => (text ? text[0]!.toUpperCase() + text.slice(1) + (/[.!?]$/.test(text) ? '' : '.') : text);
-
-function Tile({ label, value, note }: { label: string; value: string; note?: string }) {
-  return (
-    <div className="tile">
-      <div className="tile-label">{label}</div>
-      <div className="tile-value">{value}</div>
-      {note ? <div className="tile-note">{note}</div> : null}
-    </div>
-  );
-}
 
 // ------------------------------------------------------------------ export
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineDestination, registerDestination, type Row, type RowResult } from '../../../src/destinations/index.js';
+import { defineDestination, registerDestination, type Row, type RowResult, type SyncMode } from '../../../src/destinations/index.js';
 
 /** Destinations living in the test process that record what the privacy tooling asks of them. */
 export interface Recorder {
@@ -11,80 +11,47 @@ export interface Recorder {
 
 let counter = 0;
 
-function recorder(kind: string): Recorder {
-  return { type: `privacy_${kind}_${process.pid}_${counter++}`, calls: [], answer: () => undefined };
-}
-
 const ok = (rows: Row[]): RowResult[] => rows.map(() => ({ status: 'ok' }));
 
-/** A CRM-like destination with a vendor delete API (`forget`). */
-export function forgettable(): Recorder {
-  const r = recorder('crm');
+interface Shape {
+  kind: string;
+  modes: SyncMode[];
+  batchSize: number;
+  membership?: boolean;
+  /** Which verbs besides upsert it has. */
+  remove?: boolean;
+  forget?: boolean;
+}
+
+/** Registers a destination of this shape that records every call and answers removals/deletions with `answer`. */
+function recording(shape: Shape): Recorder {
+  const r: Recorder = { type: `privacy_${shape.kind}_${process.pid}_${counter++}`, calls: [], answer: () => undefined };
+  const answered = (verb: 'remove' | 'forget') => async (rows: Row[]) => (r.calls.push({ verb, rows }), rows.map((row) => r.answer(row) ?? { status: 'ok' as const }));
   registerDestination(
     defineDestination<Record<string, never>>({
       type: r.type,
       config: z.object({}).strict(),
-      modes: ['upsert'],
-      batchSize: 2,
+      modes: shape.modes,
+      batchSize: shape.batchSize,
       rateLimit: { requests: 1000, perSeconds: 1 },
+      ...(shape.membership ? { membership: true } : {}),
       check: async () => undefined,
       upsert: async (rows) => (r.calls.push({ verb: 'upsert', rows }), ok(rows)),
-      forget: async (rows) => (r.calls.push({ verb: 'forget', rows }), rows.map((row) => r.answer(row) ?? { status: 'ok' })),
+      ...(shape.remove ? { remove: answered('remove') } : {}),
+      ...(shape.forget ? { forget: answered('forget') } : {}),
     }),
   );
   return r;
 }
+
+/** A CRM-like destination with a vendor delete API (`forget`). */
+export const forgettable = (): Recorder => recording({ kind: 'crm', modes: ['upsert'], batchSize: 2, forget: true });
 
 /** An ad-audience-like destination (Meta): membership only, removals but no delete API. */
-export function membership(): Recorder {
-  const r = recorder('ads');
-  registerDestination(
-    defineDestination<Record<string, never>>({
-      type: r.type,
-      config: z.object({}).strict(),
-      membership: true,
-      modes: ['upsert', 'add', 'mirror'],
-      batchSize: 10,
-      rateLimit: { requests: 1000, perSeconds: 1 },
-      check: async () => undefined,
-      upsert: async (rows) => (r.calls.push({ verb: 'upsert', rows }), ok(rows)),
-      remove: async (rows) => (r.calls.push({ verb: 'remove', rows }), rows.map((row) => r.answer(row) ?? { status: 'ok' })),
-    }),
-  );
-  return r;
-}
+export const membership = (): Recorder => recording({ kind: 'ads', modes: ['upsert', 'add', 'mirror'], batchSize: 10, membership: true, remove: true });
 
 /** A fire-and-forget destination (webhook-like, upsert only): nothing can be deleted there. */
-export function pushOnly(): Recorder {
-  const r = recorder('push');
-  registerDestination(
-    defineDestination<Record<string, never>>({
-      type: r.type,
-      config: z.object({}).strict(),
-      modes: ['upsert'],
-      batchSize: 10,
-      rateLimit: { requests: 1000, perSeconds: 1 },
-      check: async () => undefined,
-      upsert: async (rows) => (r.calls.push({ verb: 'upsert', rows }), ok(rows)),
-    }),
-  );
-  return r;
-}
+export const pushOnly = (): Recorder => recording({ kind: 'push', modes: ['upsert'], batchSize: 10 });
 
 /** A file/webhook-like destination: mirror (upsert and remove by row key), no membership, no delete API. */
-export function mirrorOnly(): Recorder {
-  const r = recorder('mirror');
-  registerDestination(
-    defineDestination<Record<string, never>>({
-      type: r.type,
-      config: z.object({}).strict(),
-      modes: ['upsert', 'mirror'],
-      batchSize: 10,
-      rateLimit: { requests: 1000, perSeconds: 1 },
-      check: async () => undefined,
-      upsert: async (rows) => (r.calls.push({ verb: 'upsert', rows }), ok(rows)),
-      remove: async (rows) => (r.calls.push({ verb: 'remove', rows }), rows.map((row) => r.answer(row) ?? { status: 'ok' })),
-    }),
-  );
-  return r;
-}
+export const mirrorOnly = (): Recorder => recording({ kind: 'mirror', modes: ['upsert', 'mirror'], batchSize: 10, remove: true });

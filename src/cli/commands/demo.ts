@@ -16,8 +16,8 @@ interface DemoFlags {
   serve?: boolean;
 }
 
-/** The identity outputs worth a row count in the summary (built by `runProject`). */
-const IDENTITY_TABLES = ['identity_graph', 'resolved_records', 'profiles', 'profile_merges'];
+/** The identity outputs worth a row count in the summary (built by `runProject`; `consent` when consent sources are declared). */
+const IDENTITY_TABLES = ['identity_graph', 'resolved_records', 'profiles', 'profile_merges', 'consent'];
 
 export function register(program: Command): void {
   withProject(

@@ -42,7 +42,7 @@ export { AUDIENCE_FILE_EXTENSIONS, readAudienceFile, readAudienceFiles, type Aud
 export { AudienceRepository, type StoredAudience } from './repository.js';
 export { validateAudience, compileAudience, audienceMembersSql, compileAudienceForCli } from './sql.js';
 export type { ResolvedAudience, ResolvedCondition } from './resolve.js';
-export { countAudience, audienceCountSql, previewAudience, planAudiencePreview, DEFAULT_SAMPLE_SIZE, type AudiencePreview, type AudiencePreviewPlan, type AudienceStep } from './preview.js';
+export { countAudience, audienceCountSql, previewAudience, planAudiencePreview, DEFAULT_SAMPLE_SIZE, type AudiencePreview, type AudiencePreviewPlan, type PreviewOptions, type AudienceStep } from './preview.js';
 export { audienceOverlap, MAX_OVERLAP_AUDIENCES, type AudienceOverlap } from './overlap.js';
 export {
   snapshotAudience,

@@ -53,6 +53,16 @@ export async function audienceCountSql(project: Project, input: AudienceInput): 
   return `SELECT COUNT(*) AS ${warehouse.dialect.quoteIdent('n')}\n${builder.from()}\nWHERE ${where}`;
 }
 
+export interface PreviewOptions {
+  limit?: number;
+  traits?: string[];
+  /**
+   * On DuckDB, evaluate the audience once (the funnel pass collects the sample's ids). Default true;
+   * false runs the two-pass form every other engine runs (the SQL checks replay that form).
+   */
+  singlePass?: boolean;
+}
+
 /**
  * A preview ready to run: its SQL (what the result depends on, given the data) and how to run it.
  * Callers that cache previews key them by `key`; `run` queries the warehouse.
@@ -71,7 +81,7 @@ export interface AudiencePreviewPlan {
 export async function previewAudience(
   project: Project,
   input: AudienceInput,
-  options: { limit?: number; traits?: string[] } = {},
+  options: PreviewOptions = {},
 ): Promise<AudiencePreview> {
   const started = Date.now();
   const preview = await (await planAudiencePreview(project, input, options)).run();
@@ -82,7 +92,7 @@ export async function previewAudience(
 export async function planAudiencePreview(
   project: Project,
   input: AudienceInput,
-  options: { limit?: number; traits?: string[] } = {},
+  options: PreviewOptions = {},
 ): Promise<AudiencePreviewPlan> {
   const resolved = await validateAudience(project, input);
   const warehouse = await project.warehouse();
@@ -101,7 +111,7 @@ export async function planAudiencePreview(
   });
   // DuckDB: the funnel pass also keeps the first `limit` member ids (`min(x, n)`), and the sample is
   // a lookup of those rows: one evaluation of the audience instead of two.
-  const idsInFunnel = d.name === 'duckdb' && limit > 0 && limit <= MAX_IDS_IN_FUNNEL;
+  const idsInFunnel = (options.singlePass ?? true) && d.name === 'duckdb' && limit > 0 && limit <= MAX_IDS_IN_FUNNEL;
   const member = tops.map((_, j) => `f.${flag(j)}`).join(' AND ');
   const profileId = `${PROFILE_ALIAS}.${d.quoteIdent('profile_id')}`;
   const ids = idsInFunnel ? [`min(f.${d.quoteIdent('pid')}, ${limit})${member ? ` FILTER (WHERE ${member})` : ''} AS ${d.quoteIdent('ids')}`] : [];

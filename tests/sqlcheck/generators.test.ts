@@ -89,7 +89,8 @@ beforeAll(async () => {
   await direct.close();
   const steps: Array<(project: Project) => Promise<unknown>> = [
     ...names.map((name) => (project: Project) => countAudience(project, name)),
-    ...names.map((name) => (project: Project) => previewAudience(project, name, { limit: 5 })),
+    // The two-pass preview: the form BigQuery and Snowflake run (DuckDB's single pass is DuckDB-only SQL).
+    ...names.map((name) => (project: Project) => previewAudience(project, name, { limit: 5, singlePass: false })),
     (project: Project) => audienceOverlap(project, names.slice(0, 3)),
     ...names.map((name) => (project: Project) => snapshotAudience(project, name, { at: new Date('2025-06-03T00:00:00Z') })),
   ];

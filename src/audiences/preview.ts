@@ -109,12 +109,13 @@ export async function planAudiencePreview(
     const cumulative = tops.slice(0, i + 1).map((__, j) => `f.${flag(j)}`).join(' AND ');
     return `COUNT(CASE WHEN ${cumulative} THEN 1 END) AS ${d.quoteIdent(`step_${i + 1}`)}`;
   });
-  // DuckDB: the funnel pass also keeps the first `limit` member ids (`min(x, n)`), and the sample is
-  // a lookup of those rows: one evaluation of the audience instead of two.
-  const idsInFunnel = (options.singlePass ?? true) && d.name === 'duckdb' && limit > 0 && limit <= MAX_IDS_IN_FUNNEL;
+  // Where the dialect can (DuckDB), the funnel pass also keeps the first `limit` member ids, and the
+  // sample is a lookup of those rows: one evaluation of the audience instead of two.
+  const smallestN = options.singlePass === false || limit <= 0 || limit > MAX_IDS_IN_FUNNEL ? undefined : d.smallestN?.bind(d);
+  const idsInFunnel = smallestN !== undefined;
   const member = tops.map((_, j) => `f.${flag(j)}`).join(' AND ');
   const profileId = `${PROFILE_ALIAS}.${d.quoteIdent('profile_id')}`;
-  const ids = idsInFunnel ? [`min(f.${d.quoteIdent('pid')}, ${limit})${member ? ` FILTER (WHERE ${member})` : ''} AS ${d.quoteIdent('ids')}`] : [];
+  const ids = smallestN ? [`${smallestN(`f.${d.quoteIdent('pid')}`, limit, member || undefined)} AS ${d.quoteIdent('ids')}`] : [];
   const inner = [...(idsInFunnel ? [`${profileId} AS ${d.quoteIdent('pid')}`] : []), ...flags];
   const funnelSql = [
     `SELECT ${[`COUNT(*) AS ${d.quoteIdent('total')}`, ...steps, ...ids].join(',\n  ')}`,

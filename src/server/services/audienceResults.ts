@@ -156,12 +156,14 @@ export class BuildMarker {
 
   private async identityBuild(): Promise<string> {
     const warehouse = await this.project.warehouse();
+    // An embedded DuckDB file is open in this process only: no other process builds into it, and
+    // builds here refresh the cache directly.
     if (warehouse.type === 'duckdb') return '';
     const d = warehouse.dialect;
     const runs = new IdentityTables(this.project.schema).state('runs');
     try {
-      const rows = await warehouse.query<{ at: unknown }>(`SELECT MAX(${d.quoteIdent('finished_at')}) AS ${d.quoteIdent('at')} FROM ${d.relation(runs)}`);
-      const at = rows[0]?.at;
+      const rows = await warehouse.query<{ finished: unknown }>(`SELECT MAX(${d.quoteIdent('finished_at')}) AS ${d.quoteIdent('finished')} FROM ${d.relation(runs)}`);
+      const at = rows[0]?.finished;
       return at instanceof Date ? at.toISOString() : String(at ?? '');
     } catch {
       return ''; // not built yet

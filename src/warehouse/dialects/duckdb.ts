@@ -12,6 +12,10 @@ export class DuckDbDialect extends BaseDialect {
     json: 'JSON',
   };
 
+  smallestN(expr: string, n: number, filter?: string): string {
+    return `min(${expr}, ${Math.trunc(n)})${filter ? ` FILTER (WHERE ${filter})` : ''}`;
+  }
+
   dateDiff(unit: 'second' | 'minute' | 'hour' | 'day', start: string, end: string): string {
     // DATE_SUB counts whole units elapsed (truncated toward zero); DATE_DIFF would count
     // boundaries crossed (23:00 -> 01:00 is one 'day'), which other engines do not.

@@ -95,6 +95,12 @@ export interface Dialect {
    * keys instead, for engines (Postgres) whose NOT IN / OR subqueries degrade beyond memory.
    */
   prefersInSubquery(): boolean;
+  /**
+   * An aggregate of the `n` smallest values of `expr` (among rows where `filter` holds) as a list,
+   * where the engine has one cheap enough to ride along another aggregation (DuckDB's `min(x, n)`).
+   * Undefined elsewhere: callers then read those rows with a query of their own.
+   */
+  smallestN?(expr: string, n: number, filter?: string): string;
 
   // ---- added for identity ----
   /** `expr` compared and sorted byte by byte (no locale collation): the same order on every engine. */

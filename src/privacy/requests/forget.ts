@@ -4,11 +4,10 @@ import { isCdpError } from '../../errors.js';
 import { logger } from '../../logger.js';
 import type { Project } from '../../project/index.js';
 import { LeaseStore, syncJobKey } from '../../scheduler/index.js';
-import { openDestination, SyncHistory, syncTables, type SecretResolver, type SyncTables } from '../../syncs/index.js';
-import { compactPlan, readProgress } from '../../syncs/state.js';
-import type { Warehouse } from '../../warehouse/index.js';
+import { openDestination, syncTables, type SecretResolver, type SyncTables } from '../../syncs/index.js';
 import { candidateKeys, keyMatchSql } from './keys.js';
 import type { Subject } from './subject.js';
+import { deleteKeys, discardPlanHolding, purgePlans } from './sync-cleanup.js';
 import type { SyncTarget } from './sync-targets.js';
 
 /**
@@ -73,45 +72,10 @@ function erasureRow(destination: AnyDestination, action: 'deleted' | 'removed', 
   return { key: String(row.sync_key), fields: keyOnly ? {} : (JSON.parse(String(row.sent_values)) as Record<string, unknown>) };
 }
 
-/** Deletes the person's rows from the sync's plans: a finished (or compacted) plan still holds the values it sent. */
-async function purgePlans(warehouse: Warehouse, tables: SyncTables, keys: readonly string[], dryRun: boolean): Promise<number> {
-  const d = warehouse.dialect;
-  let rows = 0;
-  for (const plan of [tables.plan, tables.dryPlan]) {
-    if (!(await warehouse.relationExists(plan))) continue;
-    const where = keyMatchSql(d, 'sync_key', keys);
-    const [row] = await warehouse.query<{ n: number | bigint }>(`SELECT COUNT(*) AS n FROM ${d.relation(plan)} WHERE ${where}`);
-    const n = Number(row?.n ?? 0);
-    if (n && !dryRun) await warehouse.execute(`DELETE FROM ${d.relation(plan)} WHERE ${where}`);
-    rows += n;
-  }
-  return rows;
-}
-
 function plannedAction(destination: AnyDestination): DestinationAction {
   if (destination.forget) return 'deleted';
   if (destination.membership || destination.modes.includes('mirror')) return 'removed';
   return 'not_supported';
-}
-
-async function deleteKeys(warehouse: Warehouse, tables: SyncTables, sync: string, knex: Knex, keys: readonly string[]): Promise<{ state: number; log: number }> {
-  if (!keys.length) return { state: 0, log: 0 };
-  const d = warehouse.dialect;
-  const where = keyMatchSql(warehouse.dialect, 'sync_key', keys.map((k) => k.trim().toLowerCase()));
-  const count = async (table: SyncTables['state']) => {
-    if (!(await warehouse.relationExists(table))) return 0;
-    const [row] = await warehouse.query<{ n: number | bigint }>(`SELECT COUNT(*) AS n FROM ${d.relation(table)} WHERE ${where}`);
-    return Number(row?.n ?? 0);
-  };
-  const state = await count(tables.state);
-  const log = await count(tables.log);
-  await warehouse.transaction(async (session) => {
-    if (state) await session.execute(`DELETE FROM ${d.relation(tables.state)} WHERE ${where}`);
-    if (log) await session.execute(`DELETE FROM ${d.relation(tables.log)} WHERE ${where}`);
-  });
-  // The state store's journal of failed rows names keys (and vendor reasons) too.
-  const journal = await knex('sync_row_log').where({ sync }).whereIn('key', [...keys]).delete();
-  return { state, log: log + Number(journal ?? 0) };
 }
 
 async function callDestination(
@@ -231,27 +195,6 @@ async function inspectSync(project: Project, subject: Subject, target: SyncTarge
 const LEASE_MS = 10 * 60_000;
 
 const MIRROR_NOTE = 'a removal by row key only (no personal data) was sent; what was delivered before (files, the receiver\'s copies) is not erased by it';
-
-/**
- * A plan an interrupted run left unfinished is resumed as it is by the next run: if it still holds
- * the person's rows, it would send them again. Its committed results are folded into the state
- * first, then the plan is dropped: everything it had left is planned afresh (the planner sees those
- * keys as new or pending), so nothing of anyone else is lost.
- */
-async function discardPlanHolding(warehouse: Warehouse, tables: SyncTables, sync: string, knex: Knex, keys: readonly string[]): Promise<boolean> {
-  if (!(await warehouse.relationExists(tables.plan))) return false;
-  const history = new SyncHistory(knex);
-  await compactPlan(warehouse, tables, history, sync);
-  const progress = await readProgress(warehouse, tables, history, sync);
-  if (!progress || progress.done) return false;
-  const d = warehouse.dialect;
-  const [row] = await warehouse.query<{ n: number | bigint }>(
-    `SELECT COUNT(*) AS n FROM ${d.relation(tables.plan)} WHERE seq > ${d.literal(progress.committedSeq)} AND ${keyMatchSql(d, 'sync_key', keys)}`,
-  );
-  if (Number(row?.n ?? 0) === 0) return false;
-  await warehouse.execute(d.dropRelation(tables.plan, 'table'));
-  return true;
-}
 
 /** Hands the delivered rows to the destination, then forgets the confirmed ones in the state and logs. */
 async function forgetRows(project: Project, subject: Subject, target: SyncTarget, inspected: Inspected, options: ForgetOptions): Promise<DestinationErasure> {

@@ -7,6 +7,7 @@ import type { Project } from '../project/index.js';
 import { executePlan } from './executor.js';
 import { planFiltersFor, type PlanFilter } from './filters.js';
 import { SyncHistory, type RowError, type RunCounts, type RunStatus, type RunTrigger } from './history.js';
+import { takeSyncLease, type HeldSyncLease } from './lease.js';
 import { loadSync, type PreparedSync } from './load.js';
 import { buildPlan, inspectSource, samplePlan, type PlanCounts } from './planner.js';
 import type { SecretResolver } from './secrets.js';
@@ -41,6 +42,8 @@ export interface RunSyncOptions {
   onProgress?: (event: SyncProgressEvent) => void;
   /** History store to use instead of the project's state store. */
   history?: SyncHistory;
+  /** The caller holds the sync's lease already (the service's scheduler); otherwise the run takes it. */
+  leaseHeld?: boolean;
 }
 
 export type SyncProgressEvent =
@@ -171,8 +174,11 @@ export async function runSync(project: Project, sync: string | PreparedSync, opt
     throw new CdpError('CONFLICT', `sync ${name} is already running`, { hint: 'wait for it to finish' });
   }
   running.add(lockKey);
+  let lease: HeldSyncLease | undefined;
   try {
-    const history = options.history ?? new SyncHistory((await project.state()).knex);
+    const knex = (await project.state()).knex;
+    if (!options.leaseHeld) lease = await takeSyncLease(knex, name);
+    const history = options.history ?? new SyncHistory(knex);
     await history.markInterrupted(name);
     const cutoff = new Date(Date.now() - retentionDays(options, project) * 86_400_000);
     await history.prune(cutoff);
@@ -305,6 +311,7 @@ export async function runSync(project: Project, sync: string | PreparedSync, opt
     };
   } finally {
     running.delete(lockKey);
+    await lease?.release();
   }
 }
 

@@ -366,6 +366,8 @@ export class SyncService {
       trigger: context.trigger,
       signal: context.signal,
       secrets: secretResolver(this.secrets),
+      // The scheduler took the sync's lease for this run.
+      leaseHeld: true,
     });
     if (result.status === 'failed') throw new Error(result.error ?? `sync ${name} failed`);
     return result;

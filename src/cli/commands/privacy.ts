@@ -144,9 +144,16 @@ export function register(program: Command): void {
     },
   );
 
-  withProject(privacy.command('report <request_id>').description('the stored report of one request (JSON)')).action(async (id: string, flags: Flags) => {
-    await inProject(flags, async (project) => {
-      say(JSON.stringify(await (await service(project)).get(id), null, 2));
-    });
-  });
+  withProject(privacy.command('report <request_id>').description('the stored report of one request').option('--json', 'print the request and its report as JSON')).action(
+    async (id: string, flags: Flags & { json?: boolean }) => {
+      await inProject(flags, async (project) => {
+        const request = await (await service(project)).get(id);
+        if (flags.json) return say(JSON.stringify(request, null, 2));
+        say(`${request.kind} request ${request.id}: ${request.status}, by ${request.requestedBy ?? '-'}, ${request.createdAt.replace('T', ' ').slice(0, 19)}`);
+        // A deletion's report reads like `cdp privacy delete` printed it; an export keeps only counts.
+        if (request.kind === 'delete' && request.report) printDeletion(request.report as unknown as DeletionReport);
+        else if (request.report) say(JSON.stringify(request.report, null, 2));
+      });
+    },
+  );
 }

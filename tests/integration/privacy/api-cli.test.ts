@@ -115,8 +115,12 @@ describe('cdp privacy', () => {
     const requests = await runCli('privacy', 'requests', '--project', p.dir);
     expect(requests.out.split('\n').filter((l) => / (delete|export) /.test(l))).toHaveLength(3);
     expect(requests.out).not.toContain('alice');
-    const shown = await runCli('privacy', 'report', report.requestId, '--project', p.dir);
+    const shown = await runCli('privacy', 'report', report.requestId, '--json', '--project', p.dir);
     expect(JSON.parse(shown.out).report.requestId).toBe(report.requestId);
+    const readable = await runCli('privacy', 'report', report.requestId, '--project', p.dir);
+    expect(readable.out).toMatch(new RegExp(`^delete request ${report.requestId}: completed, by `));
+    expect(readable.out).toMatch(/profiles found: 1\n/);
+    expect(readable.out).not.toContain('alice');
 
     // Explain says why the value links nothing (not "never seen").
     const explained = await runCli('identity', 'explain', 'email', 'alice@gmail.com', '--project', p.dir);

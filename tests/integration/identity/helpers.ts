@@ -1,25 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { parseConfig, type CdpConfigInput } from '../../../src/config/index.js';
-import { Project } from '../../../src/project/index.js';
 import { openWarehouse, type ColumnDef, type Warehouse } from '../../../src/warehouse/index.js';
 
 export const POSTGRES_URL = process.env.CDP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** A project whose warehouse is one the test opened (so several projects can share it). */
-export class TestProject extends Project {
-  constructor(
-    config: CdpConfigInput,
-    private readonly shared: Warehouse,
-  ) {
-    super('/nonexistent-test-project', 'cdp.config.ts', parseConfig(config));
-  }
-
-  override warehouse(): Promise<Warehouse> {
-    return Promise.resolve(this.shared);
-  }
-
-  override async close(): Promise<void> {}
-}
+export { TestProject } from '../../helpers/project.js';
 
 export async function openDuckDb(): Promise<Warehouse> {
   return openWarehouse({ type: 'duckdb', path: ':memory:' }, '/tmp');

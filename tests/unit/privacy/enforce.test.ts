@@ -1,27 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseConfig, type CdpConfigInput } from '../../../src/config/index.js';
+import type { CdpConfigInput } from '../../../src/config/index.js';
 import { getDestination } from '../../../src/destinations/index.js';
 import { CdpError } from '../../../src/errors.js';
 import { logger } from '../../../src/logger.js';
 import { consentFilters } from '../../../src/privacy/enforce.js';
-import { Project } from '../../../src/project/index.js';
 import { planFiltersFor } from '../../../src/syncs/filters.js';
 import { prepareSyncObject, type PlanFilter } from '../../../src/syncs/index.js';
 import { openWarehouse, type Warehouse } from '../../../src/warehouse/index.js';
-
-/** A project on a shared in-memory DuckDB. */
-class MemoryProject extends Project {
-  constructor(
-    config: CdpConfigInput,
-    private readonly shared: Warehouse,
-  ) {
-    super('/nonexistent-consent-project', 'cdp.config.ts', parseConfig(config));
-  }
-  override warehouse(): Promise<Warehouse> {
-    return Promise.resolve(this.shared);
-  }
-  override async close(): Promise<void> {}
-}
+import { TestProject } from '../../helpers/project.js';
 
 const SOURCE = { name: 'prefs', relation: 'raw.consents', ids: { email: 'email' }, purpose: 'purpose', status: 'status', timestamp: 'ts' };
 const base: CdpConfigInput = { warehouse: { type: 'duckdb', path: ':memory:' }, schema: 'cdp' };
@@ -78,44 +64,44 @@ describe('destinations declare the consent purposes they need', () => {
 
 describe('consent filters', () => {
   it('holds back everyone not granted under require_granted (audience rows carry consent_<purpose>)', async () => {
-    const filters = await consentFilters(new MemoryProject(withConsent(), w), audienceSync(meta));
+    const filters = await consentFilters(new TestProject(withConsent(), w), audienceSync(meta));
     expect(filters.map((f) => f.name)).toEqual(['consent:advertising']);
     expect(await passing(filters[0]!, 'profiles', 'profile_id')).toEqual(['p1']);
   });
 
   it('lets unknown through but never a denial under allow_unknown', async () => {
-    const project = new MemoryProject(withConsent({ advertising: { policy: 'allow_unknown' } }), w);
+    const project = new TestProject(withConsent({ advertising: { policy: 'allow_unknown' } }), w);
     const [filter] = await consentFilters(project, audienceSync(meta));
     expect(await passing(filter!, 'profiles', 'profile_id')).toEqual(['p1', 'p3', 'p4']);
   });
 
   it('uses the purpose the destination declares (email tools: email_marketing)', async () => {
-    const [filter] = await consentFilters(new MemoryProject(withConsent(), w), audienceSync(mailchimp));
+    const [filter] = await consentFilters(new TestProject(withConsent(), w), audienceSync(mailchimp));
     expect(filter!.name).toBe('consent:email_marketing');
     expect(await passing(filter!, 'profiles', 'profile_id')).toEqual(['p1', 'p2']);
   });
 
   it('checks a model by its consent_<purpose> column, else by profile_id against the consent table', async () => {
-    const project = new MemoryProject(withConsent(), w);
+    const project = new TestProject(withConsent(), w);
     const [own] = await consentFilters(project, modelSync('own_flags'));
     expect(await passing(own!, 'own_flags', 'id')).toEqual(['1']);
     const [byId] = await consentFilters(project, modelSync('leads'));
     expect(await passing(byId!, 'leads', 'id')).toEqual(['1']);
     // allow_unknown: p3 has no decision; a row without a profile id is still held back.
-    const lenient = new MemoryProject(withConsent({ advertising: { policy: 'allow_unknown' } }), w);
+    const lenient = new TestProject(withConsent({ advertising: { policy: 'allow_unknown' } }), w);
     const [loose] = await consentFilters(lenient, modelSync('leads'));
     expect(await passing(loose!, 'leads', 'id')).toEqual(['1', '3']);
   });
 
   it('refuses a model without profile_id, saying how to fix it', async () => {
-    const error = await consentFilters(new MemoryProject(withConsent(), w), modelSync('bare')).catch((e: unknown) => e);
+    const error = await consentFilters(new TestProject(withConsent(), w), modelSync('bare')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CdpError);
     expect((error as CdpError).message).toMatch(/model bare has neither a consent_advertising nor a profile_id column/);
     expect((error as CdpError).hint).toMatch(/add profile_id to the model/);
   });
 
   it('refuses a purpose that privacy.consent.purposes does not declare', async () => {
-    const project = new MemoryProject(withConsent({ advertizing: { policy: 'require_granted' } }), w);
+    const project = new TestProject(withConsent({ advertizing: { policy: 'require_granted' } }), w);
     const error = (await consentFilters(project, audienceSync(meta)).catch((e: unknown) => e)) as CdpError;
     expect(error).toBeInstanceOf(CdpError);
     expect(error.message).toMatch(/needs consent for purpose advertising, which privacy.consent.purposes .* does not declare/);
@@ -125,7 +111,7 @@ describe('consent filters', () => {
   it('is off without consent sources: no filters, one warning per project', async () => {
     const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
     try {
-      const project = new MemoryProject(base, w);
+      const project = new TestProject(base, w);
       expect(await planFiltersFor(project, audienceSync(meta))).toEqual([]);
       expect(await planFiltersFor(project, modelSync('bare'))).toEqual([]);
       expect(warn).toHaveBeenCalledTimes(1);
@@ -136,6 +122,6 @@ describe('consent filters', () => {
   });
 
   it('adds nothing for destinations that need no consent', async () => {
-    expect(await consentFilters(new MemoryProject(withConsent(), w), audienceSync(webhook))).toEqual([]);
+    expect(await consentFilters(new TestProject(withConsent(), w), audienceSync(webhook))).toEqual([]);
   });
 });

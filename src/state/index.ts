@@ -15,7 +15,7 @@ import type { Migration, StateDialect } from './types.js';
 export type { Migration, StateDialect } from './types.js';
 export type { ModelBuild, ModelBuildRecord, ModelBuildStatus, ModelBuildsRepository } from './repositories/model-builds.js';
 export { MODEL_BUILD_STATUSES } from './repositories/model-builds.js';
-export { dateColumn, intColumn } from './time.js';
+export { dateColumn, intColumn, jsonColumn } from './time.js';
 
 export interface StateStore {
   readonly knex: Knex;

@@ -16,3 +16,10 @@ export const dateColumn = z.union([z.date(), z.number(), z.string(), z.bigint()]
 
 /** Integer columns: Postgres returns BIGINT as a string, SQLite as a number. */
 export const intColumn = z.union([z.number(), z.string(), z.bigint()]).transform((value) => Number(value));
+
+/** A JSON text column (NULL gives `fallback`). */
+export const jsonColumn = <T>(fallback: T) =>
+  z
+    .string()
+    .nullable()
+    .transform((text) => (text ? (JSON.parse(text) as T) : fallback));

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { dateColumn, intColumn } from '../state/index.js';
+import { dateColumn, intColumn, jsonColumn } from '../state/index.js';
 
 /** Run history and the delivery journal in the state store (tables of migration 0300_sync_runs). */
 
@@ -63,12 +63,6 @@ export interface RowLogEntry {
   at: Date;
 }
 
-const json = <T>(fallback: T) =>
-  z
-    .string()
-    .nullable()
-    .transform((text) => (text ? (JSON.parse(text) as T) : fallback));
-
 const runRow = z.object({
   id: z.string(),
   sync: z.string(),
@@ -88,9 +82,9 @@ const runRow = z.object({
   added: intColumn,
   changed: intColumn,
   removed: intColumn,
-  held_back: json<Record<string, number>>({}),
+  held_back: jsonColumn<Record<string, number>>({}),
   plan_ms: intColumn.nullable(),
-  first_errors: json<RowError[]>([]),
+  first_errors: jsonColumn<RowError[]>([]),
   error: z.string().nullable(),
 });
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { dateColumn } from '../../state/index.js';
+import { dateColumn, jsonColumn } from '../../state/index.js';
 
 /** The `privacy_requests` table of the state store (migration 0400_privacy_requests). */
 
@@ -34,10 +34,7 @@ const rowSchema = z.object({
   requested_by: z.string().nullable(),
   created_at: dateColumn,
   completed_at: dateColumn.nullable(),
-  report: z
-    .string()
-    .nullable()
-    .transform((text) => (text ? (JSON.parse(text) as Record<string, unknown>) : null)),
+  report: jsonColumn<Record<string, unknown> | null>(null),
 });
 
 function toRecord(row: unknown): PrivacyRequestRecord {

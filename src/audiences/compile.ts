@@ -13,6 +13,50 @@ export interface AudienceTables {
 export const PROFILE_ALIAS = 'p';
 
 /**
+ * The referenced audiences of one statement, each compiled once as a common table expression of
+ * its members' profile ids. Inlining a reference would copy the referenced audience's SQL into
+ * every place it is used, and `b = any[a, all[a]]` nested N levels deep would double the SQL N
+ * times; as CTEs the SQL grows with the number of distinct audiences. Builders sharing one set
+ * share the CTEs (a snapshot of many audiences evaluates a common reference once).
+ */
+export class AudienceCtes {
+  private readonly byItem = new Map<ResolvedCondition, string>();
+  private readonly byBody = new Map<string, string>();
+  private readonly definitions: string[] = [];
+
+  constructor(
+    readonly dialect: Dialect,
+    readonly tables: AudienceTables,
+  ) {}
+
+  /** The CTE name holding the members of a referenced audience (compiled on first use). */
+  nameFor(node: Extract<ResolvedCondition, { type: 'audience' }>): string {
+    const known = this.byItem.get(node.item);
+    if (known) return known;
+    const d = this.dialect;
+    const builder = new AudienceQueryBuilder(d, this.tables, this);
+    const profileId = `${PROFILE_ALIAS}.${d.quoteIdent('profile_id')}`;
+    // Compiling the body first registers the audiences it refers to (a CTE only names earlier
+    // ones) and the joins its FROM needs.
+    const where = builder.predicate(node.item);
+    const body = `SELECT ${profileId}\n${builder.from()}\nWHERE ${profileId} IS NOT NULL AND ${parenthesise(where)}`;
+    let name = this.byBody.get(body);
+    if (!name) {
+      name = d.quoteIdent(`audience_${this.definitions.length + 1}`);
+      this.definitions.push(`${name} AS (\n${indent(body)}\n)`);
+      this.byBody.set(body, name);
+    }
+    this.byItem.set(node.item, name);
+    return name;
+  }
+
+  /** `WITH ...` and a newline, or nothing when no audience was referenced: put before the SELECT. */
+  clause(): string {
+    return this.definitions.length ? `WITH ${this.definitions.join(',\n')}\n` : '';
+  }
+}
+
+/**
  * Builds the SQL of one or more audience predicates over `profiles p`. Each event condition is one
  * uncorrelated subquery of profile ids (GROUP BY profile_id HAVING <count> when the count matters):
  * an `IN` / `NOT IN` semi/anti join on engines that plan those as hash joins anywhere
@@ -24,11 +68,20 @@ export const PROFILE_ALIAS = 'p';
 export class AudienceQueryBuilder {
   private readonly joins: string[] = [];
   private readonly joinAliases = new Map<string, string>();
+  readonly ctes: AudienceCtes;
 
   constructor(
     readonly dialect: Dialect,
     readonly tables: AudienceTables,
-  ) {}
+    ctes?: AudienceCtes,
+  ) {
+    this.ctes = ctes ?? new AudienceCtes(dialect, tables);
+  }
+
+  /** The `WITH` clause of the referenced audiences the predicates built so far use (or ''). */
+  with(): string {
+    return this.ctes.clause();
+  }
 
   /** `profiles p` and the joins the predicates built so far need. */
   from(): string {
@@ -52,7 +105,7 @@ export class AudienceQueryBuilder {
       case 'not':
         return `NOT ${parenthesise(this.predicate(node.item, true, narrowed))}`;
       case 'audience':
-        return this.predicate(node.item, twoValued, narrowed);
+        return this.reference(node);
       case 'trait':
         return predicateSql(d, `${PROFILE_ALIAS}.${d.quoteIdent(node.column)}`, node.kind, node.predicate, twoValued);
       case 'event':
@@ -87,6 +140,18 @@ export class AudienceQueryBuilder {
       this.joins.push(`LEFT JOIN (\n${indent(subquery)}\n) AS ${alias} ON ${alias}.${profileId} = ${PROFILE_ALIAS}.${profileId}`);
     }
     return `${alias}.${profileId} IS ${zeroMatches ? '' : 'NOT '}NULL`;
+  }
+
+  /** Membership of a referenced audience: a semi join (or a LEFT JOIN tested for NULL) to its CTE. */
+  private reference(node: Extract<ResolvedCondition, { type: 'audience' }>): string {
+    const d = this.dialect;
+    const profileId = d.quoteIdent('profile_id');
+    const cte = this.ctes.nameFor(node);
+    // Profile ids are never NULL (the CTE keeps none), so both forms are two-valued under NOT.
+    if (d.prefersInSubquery()) return `${PROFILE_ALIAS}.${profileId} IN (SELECT ${profileId} FROM ${cte})`;
+    const join = `LEFT JOIN ${cte} ON ${cte}.${profileId} = ${PROFILE_ALIAS}.${profileId}`;
+    if (!this.joins.includes(join)) this.joins.push(join);
+    return `${cte}.${profileId} IS NOT NULL`;
   }
 
   /**

@@ -41,7 +41,7 @@ export async function audienceOverlap(project: Project, inputs: AudienceInput[])
   const flags = resolved.map((r, i) => `CASE WHEN ${builder.predicate(r.where)} THEN 1 ELSE 0 END AS ${d.quoteIdent(`m${i + 1}`)}`);
   const flagNames = resolved.map((_, i) => d.quoteIdent(`m${i + 1}`));
   const sql = [
-    `SELECT ${flagNames.join(', ')}, COUNT(*) AS ${d.quoteIdent('n')}`,
+    `${builder.with()}SELECT ${flagNames.join(', ')}, COUNT(*) AS ${d.quoteIdent('n')}`,
     `FROM (`,
     `  SELECT ${flags.join(',\n    ')}`,
     indent(builder.from()),

@@ -50,7 +50,7 @@ export async function audienceCountSql(project: Project, input: AudienceInput): 
   const warehouse = await project.warehouse();
   const builder = new AudienceQueryBuilder(warehouse.dialect, audienceTables(project));
   const where = builder.predicate(resolved.where);
-  return `SELECT COUNT(*) AS ${warehouse.dialect.quoteIdent('n')}\n${builder.from()}\nWHERE ${where}`;
+  return `${builder.with()}SELECT COUNT(*) AS ${warehouse.dialect.quoteIdent('n')}\n${builder.from()}\nWHERE ${where}`;
 }
 
 export interface PreviewOptions {
@@ -118,7 +118,7 @@ export async function planAudiencePreview(
   const ids = smallestN ? [`${smallestN(`f.${d.quoteIdent('pid')}`, limit, member || undefined)} AS ${d.quoteIdent('ids')}`] : [];
   const inner = [...(idsInFunnel ? [`${profileId} AS ${d.quoteIdent('pid')}`] : []), ...flags];
   const funnelSql = [
-    `SELECT ${[`COUNT(*) AS ${d.quoteIdent('total')}`, ...steps, ...ids].join(',\n  ')}`,
+    `${funnel.with()}SELECT ${[`COUNT(*) AS ${d.quoteIdent('total')}`, ...steps, ...ids].join(',\n  ')}`,
     `FROM (`,
     indent(`SELECT ${inner.length ? inner.join(',\n  ') : `1 AS ${d.quoteIdent('one')}`}\n${funnel.from()}`),
     `) AS f`,
@@ -127,7 +127,7 @@ export async function planAudiencePreview(
   const select = columns.map((c) => `${PROFILE_ALIAS}.${d.quoteIdent(c)}`).join(', ');
   const sampleBuilder = new AudienceQueryBuilder(d, audienceTables(project));
   const where = sampleBuilder.predicate(resolved.where);
-  const sampleSql = `SELECT ${select}\n${sampleBuilder.from()}\nWHERE ${where}\nORDER BY ${profileId}\n${d.limit(limit)}`;
+  const sampleSql = `${sampleBuilder.with()}SELECT ${select}\n${sampleBuilder.from()}\nWHERE ${where}\nORDER BY ${profileId}\n${d.limit(limit)}`;
   const lookupSql = (members: SqlValue[]) =>
     `SELECT ${select}\nFROM ${d.relation(audienceTables(project).profiles)} AS ${PROFILE_ALIAS}\nWHERE ${profileId} IN (${members.map((id) => d.literal(id)).join(', ')})\nORDER BY ${profileId}`;
   // Labels come from the definition, not the SQL (two definitions may compile alike): part of the key.

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Project } from '../project/index.js';
 import type { Dialect, RelationRef, Warehouse, WarehouseSession } from '../warehouse/index.js';
-import { AudienceQueryBuilder, PROFILE_ALIAS } from './compile.js';
+import { AudienceQueryBuilder, indent, PROFILE_ALIAS } from './compile.js';
 import { logger } from '../logger.js';
 import { audienceTables, validateAudience } from './sql.js';
 import { CdpError, isCdpError } from '../errors.js';
@@ -70,9 +70,12 @@ function membersQuery(d: Dialect, project: Project, name: string, resolved: Reso
   const builder = new AudienceQueryBuilder(d, audienceTables(project));
   const where = builder.predicate(resolved.where);
   const profileId = d.quoteIdent('profile_id');
-  const sql =
+  const select =
     `SELECT CAST(${d.literal(name)} AS ${d.typeName('string')}) AS ${d.quoteIdent('audience')}, ${PROFILE_ALIAS}.${profileId} AS ${profileId}\n` +
     `${builder.from()}\nWHERE ${where} AND ${PROFILE_ALIAS}.${profileId} IS NOT NULL`;
+  // Queries are combined with UNION ALL: one with referenced audiences keeps its WITH in a subquery.
+  const ctes = builder.with();
+  const sql = ctes ? `SELECT m.* FROM (\n${indent(`${ctes}${select}`)}\n) AS m` : select;
   return { name, sql };
 }
 

@@ -22,7 +22,7 @@ export function audienceTables(project: Project): AudienceTables {
 export function membersSql(resolved: ResolvedAudience, dialect: Dialect, tables: AudienceTables): string {
   const builder = new AudienceQueryBuilder(dialect, tables);
   const where = builder.predicate(resolved.where);
-  return `SELECT ${PROFILE_ALIAS}.*\n${builder.from()}\nWHERE ${where}`;
+  return `${builder.with()}SELECT ${PROFILE_ALIAS}.*\n${builder.from()}\nWHERE ${where}`;
 }
 
 async function dialectFor(project: Project, dialect: Dialect | DialectName | undefined): Promise<Dialect> {

@@ -55,7 +55,7 @@ describe.skipIf(FILES.length === 0 || !existsSync(join(ROOT, 'cdp.config.ts')))(
 
   it.each(FILES.map((f) => f.replace(/\.ya?ml$/, '')))('%s validates, compiles for every dialect and runs', async (name) => {
     for (const dialect of ['duckdb', 'postgres'] as const) {
-      expect((await compileAudience(project, name, dialect)).sql).toMatch(/^SELECT p\.\*\nFROM "cdp"\."profiles" AS p/);
+      expect((await compileAudience(project, name, dialect)).sql).toMatch(/^(WITH [\s\S]*\n)?SELECT p\.\*\nFROM "cdp"\."profiles" AS p/);
     }
     expect(await countAudience(project, name)).toBe(0);
   });

@@ -4,7 +4,7 @@ import { audienceCatalog } from './catalog.js';
 import { invalid, suggestion } from './errors.js';
 import { readAudienceFiles, type AudienceFile } from './files.js';
 import { parseAudienceDefinition } from './parse.js';
-import { AudienceRepository, type StoredAudience } from './repository.js';
+import { AudienceRepository, type BrokenStoredAudience, type StoredAudience } from './repository.js';
 import { resolveAudience, type AudienceResolver } from './resolve.js';
 import { isAll, isAny, isAudienceReference, isNot, type AudienceDefinition, type Condition, type NamedAudienceDefinition } from './schema.js';
 
@@ -28,6 +28,8 @@ export interface AudienceSummary {
 interface Sources {
   files: AudienceFile[];
   stored: StoredAudience[];
+  /** Stored rows that cannot be read: listed with their error, refused when used. */
+  broken: BrokenStoredAudience[];
 }
 
 async function repository(project: Project): Promise<AudienceRepository> {
@@ -36,13 +38,13 @@ async function repository(project: Project): Promise<AudienceRepository> {
 }
 
 async function readSources(project: Project): Promise<Sources> {
-  const [files, stored] = await Promise.all([readAudienceFiles(project), repository(project).then((r) => r.list())]);
-  return { files, stored };
+  const [files, { audiences: stored, broken }] = await Promise.all([readAudienceFiles(project), repository(project).then((r) => r.list())]);
+  return { files, stored, broken };
 }
 
 /** Every audience: YAML files in the project, then those saved in the state store; sorted by name. */
 export async function listAudiences(project: Project): Promise<AudienceSummary[]> {
-  const { files, stored } = await readSources(project);
+  const { files, stored, broken } = await readSources(project);
   const summaries: AudienceSummary[] = [
     ...files.map((f) => ({
       name: f.name,
@@ -59,6 +61,7 @@ export async function listAudiences(project: Project): Promise<AudienceSummary[]
       updatedAt: s.updatedAt,
       ...(s.definition.description ? { description: s.definition.description } : {}),
     })),
+    ...broken.map((b) => ({ name: b.name, origin: 'state' as const, id: b.id, error: b.error.oneLine() })),
   ];
   return summaries.sort((a, b) => a.name.localeCompare(b.name) || a.origin.localeCompare(b.origin));
 }
@@ -68,8 +71,10 @@ export async function loadAudience(project: Project, name: string): Promise<Name
   return findIn(await readSources(project), name);
 }
 
-function findIn({ files, stored }: Sources, name: string): NamedAudienceDefinition {
+function findIn({ files, stored, broken }: Sources, name: string): NamedAudienceDefinition {
   const inFiles = files.filter((f) => f.name === name);
+  const brokenRow = broken.find((b) => b.name === name);
+  if (brokenRow && inFiles.length === 0) throw brokenRow.error;
   const inState = stored.filter((s) => s.name === name);
   const places = [...inFiles.map((f) => f.file), ...inState.map(() => 'the state store (made in the UI)')];
   if (places.length > 1) {
@@ -97,12 +102,12 @@ export function projectResolver(project: Project): AudienceResolver {
     catalog: audienceCatalog(project),
     async find(name) {
       const all = await read();
-      const exists = all.files.some((f) => f.name === name) || all.stored.some((s) => s.name === name);
+      const exists = [...all.files, ...all.stored, ...all.broken].some((a) => a.name === name);
       return exists ? findIn(all, name) : undefined;
     },
     async names() {
       const all = await read();
-      return [...new Set([...all.files.map((f) => f.name), ...all.stored.map((s) => s.name)])];
+      return [...new Set([...all.files, ...all.stored, ...all.broken].map((a) => a.name))];
     },
   };
 }
@@ -129,6 +134,11 @@ export async function saveAudience(project: Project, definition: unknown, option
 /** Deletes an audience saved in the state store; refuses while other audiences refer to it. */
 export async function deleteAudience(project: Project, name: string): Promise<void> {
   const sources = await readSources(project);
+  // An unreadable stored row can always be deleted: nothing can refer to it successfully.
+  if (sources.broken.some((b) => b.name === name) && !sources.files.some((f) => f.name === name)) {
+    await (await repository(project)).delete(name);
+    return;
+  }
   const definition = findIn(sources, name);
   if (!sources.stored.some((s) => s.name === name)) {
     const file = sources.files.find((f) => f.name === name)!;

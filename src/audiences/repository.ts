@@ -29,13 +29,32 @@ const rowSchema = z.object({
   updated_at: dateColumn,
 });
 
+/** A stored row whose definition cannot be read (edited by hand, or written by an older version). */
+export interface BrokenStoredAudience {
+  id: string;
+  name: string;
+  error: CdpError;
+}
+
 /** The `audiences` table of the state store (migration 0200_audiences). */
 export class AudienceRepository {
   constructor(private readonly knex: Knex) {}
 
-  async list(): Promise<StoredAudience[]> {
+  /** Every stored audience; one unreadable row is reported in `broken`, not a failure of the list. */
+  async list(): Promise<{ audiences: StoredAudience[]; broken: BrokenStoredAudience[] }> {
     const rows: unknown[] = await this.knex(TABLE).select('*').orderBy('name');
-    return rows.map(toStored);
+    const audiences: StoredAudience[] = [];
+    const broken: BrokenStoredAudience[] = [];
+    for (const row of rows) {
+      try {
+        audiences.push(toStored(row));
+      } catch (error) {
+        const { id, name } = z.object({ id: z.unknown(), name: z.unknown() }).parse(row);
+        const cdpError = error instanceof CdpError ? error : new CdpError('STATE', `stored audience row is unreadable: ${String(error)}`, { cause: error });
+        broken.push({ id: String(id), name: String(name), error: cdpError });
+      }
+    }
+    return { audiences, broken };
   }
 
   async get(name: string): Promise<StoredAudience | undefined> {
@@ -83,12 +102,19 @@ function parseStored(json: string): ReturnType<typeof parseAudienceDefinition> {
 }
 
 function toStored(value: unknown): StoredAudience {
-  const row = rowSchema.parse(value);
+  const parsedRow = rowSchema.safeParse(value);
+  if (!parsedRow.success) {
+    const name = typeof value === 'object' && value !== null && 'name' in value ? String(value.name) : '?';
+    throw new CdpError('AUDIENCE_INVALID', `stored audience \`${name}\` is an unreadable row: ${parsedRow.error.issues[0]?.message ?? 'bad row'}`, {
+      hint: 'delete it and save it again',
+    });
+  }
+  const row = parsedRow.data;
   let definition: NamedAudienceDefinition;
   try {
     definition = { ...parseStored(row.definition), name: row.name };
   } catch (error) {
-    throw new CdpError('STATE', `stored audience \`${row.name}\` has an unreadable definition: ${(error as Error).message}`, {
+    throw new CdpError('AUDIENCE_INVALID', `stored audience \`${row.name}\` has an unreadable definition: ${(error as Error).message}`, {
       cause: error,
       hint: 'save the audience again, or delete it',
     });

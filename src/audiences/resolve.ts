@@ -3,6 +3,7 @@ import type { AudienceCatalog, EventStreamInfo } from './catalog.js';
 import { DATE_HINT, parseDateValue } from './dates.js';
 import { AudienceError, invalid, suggestion, type PathParts } from './errors.js';
 import { OPERATORS_BY_KIND, isTemporal } from './operators.js';
+import { AUDIENCE_LIMITS } from './limits.js';
 import { locateError } from './parse.js';
 import {
   isAll,
@@ -63,7 +64,7 @@ const AT_LEAST_ONE: CountComparison = { op: 'gte', value: 1 };
 
 /** Checks a structurally valid definition against the catalog; errors name the condition path. */
 export async function resolveAudience(definition: AudienceDefinition, resolver: AudienceResolver): Promise<ResolvedAudience> {
-  const state: ResolveState = { resolver, memo: new Map() };
+  const state: ResolveState = { resolver, memo: new Map(), reached: new Set() };
   try {
     return { definition, where: await resolveCondition(definition.where, ['where'], state, definition.name ? [definition.name] : []) };
   } catch (error) {
@@ -74,26 +75,32 @@ export async function resolveAudience(definition: AudienceDefinition, resolver: 
 interface ResolveState {
   resolver: AudienceResolver;
   memo: Map<string, ResolvedCondition>;
+  /** Every audience referenced so far, directly or through others (bounded: see limits.ts). */
+  reached: Set<string>;
 }
 
 /** Audiences being resolved on the way to a condition, outermost first: a name seen twice is a cycle. */
 type Chain = readonly string[];
 
 async function resolveCondition(condition: Condition, path: PathParts, state: ResolveState, chain: Chain): Promise<ResolvedCondition> {
-  if (isAll<Condition>(condition)) {
-    const items = await Promise.all(condition.all.map((c, i) => resolveCondition(c, [...path, 'all', i], state, chain)));
-    return { type: 'all', items, path, source: condition };
-  }
-  if (isAny<Condition>(condition)) {
-    const items = await Promise.all(condition.any.map((c, i) => resolveCondition(c, [...path, 'any', i], state, chain)));
-    return { type: 'any', items, path, source: condition };
-  }
+  if (isAll<Condition>(condition)) return { type: 'all', items: await resolveEach(condition.all, [...path, 'all'], state, chain), path, source: condition };
+  if (isAny<Condition>(condition)) return { type: 'any', items: await resolveEach(condition.any, [...path, 'any'], state, chain), path, source: condition };
   if (isNot<Condition>(condition)) {
     return { type: 'not', item: await resolveCondition(condition.not, [...path, 'not'], state, chain), path, source: condition };
   }
   if (isEvent(condition)) return resolveEvent(condition, path, state);
   if (isAudienceReference(condition)) return resolveReference(condition.audience, path, state, chain);
   return resolveTrait(condition, path, state);
+}
+
+/**
+ * One after the other, not side by side: an audience referred to twice is then resolved once (the
+ * second reference finds it memoised) instead of once per path to it, which doubles per level.
+ */
+async function resolveEach(conditions: Condition[], path: PathParts, state: ResolveState, chain: Chain): Promise<ResolvedCondition[]> {
+  const items: ResolvedCondition[] = [];
+  for (const [i, condition] of conditions.entries()) items.push(await resolveCondition(condition, [...path, i], state, chain));
+  return items;
 }
 
 async function resolveTrait(condition: TraitCondition, path: PathParts, state: ResolveState): Promise<ResolvedCondition> {
@@ -160,6 +167,14 @@ async function resolveReference(name: string, path: PathParts, state: ResolveSta
   }
   const memoised = state.memo.get(name);
   if (memoised) return { type: 'audience', name, item: memoised, path, source };
+  state.reached.add(name);
+  if (state.reached.size > AUDIENCE_LIMITS.audiencesReferenced) {
+    throw invalid(
+      `the definition reaches more than ${AUDIENCE_LIMITS.audiencesReferenced} audiences through references (the limit)`,
+      [...path, 'audience'],
+      'refer to fewer audiences, or combine some of them into one',
+    );
+  }
   const definition = await state.resolver.find(name);
   if (!definition) {
     throw invalid(`unknown audience \`${name}\``, [...path, 'audience'], suggestion(name, await state.resolver.names(), 'audience'));

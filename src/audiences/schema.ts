@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nameSchema } from '../config/index.js';
+import { whereLimitProblem } from './limits.js';
 
 /**
  * The shape of an audience definition, as written in YAML/JSON files, sent by the UI or stored in
@@ -198,11 +199,26 @@ export const conditionSchema: z.ZodType<Condition> = dispatch<Condition>(
   'a condition',
 );
 
+/** The conditions of a definition, refused when they break a size limit (see limits.ts). */
+const whereSchema: z.ZodType<Condition> = z.unknown().transform((value, ctx): Condition => {
+  const problem = whereLimitProblem(value);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem.message, path: [...problem.path], input: value });
+    return z.NEVER;
+  }
+  const parsed = conditionSchema.safeParse(value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, input: value } as Parameters<typeof ctx.addIssue>[0]);
+    return z.NEVER;
+  }
+  return parsed.data;
+}) as unknown as z.ZodType<Condition>;
+
 export const audienceDefinitionSchema: z.ZodType<AudienceDefinition> = z
   .object({
     name: nameSchema.optional(),
-    description: z.string().optional(),
-    where: conditionSchema,
+    description: z.string().max(2000).optional(),
+    where: whereSchema,
   })
   .strict();
 

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 
 /** SQL identifiers we generate from config names: kept simple so they quote the same everywhere. */
+export const NAME_MAX_LENGTH = 128;
 export const nameSchema = z
   .string()
+  .max(NAME_MAX_LENGTH, `at most ${NAME_MAX_LENGTH} characters`)
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a name of letters, digits and underscores, not starting with a digit');
 
 export const identitySourceSchema = z

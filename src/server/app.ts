@@ -6,6 +6,7 @@ import { CdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
 import { createContext, type ContextOptions, type ServerContext } from './context.js';
 import { HttpError, toApiError } from './errors.js';
+import { checkRequestInput } from './input.js';
 import { buildOpenApi } from './openapi.js';
 import { readBearer, readCookie, SESSION_COOKIE, type Principal } from './principal.js';
 import { registerRoutes, route, type AnyRouteSpec } from './routing.js';
@@ -16,7 +17,11 @@ export interface AppOptions extends ContextOptions {
   context?: ServerContext;
   /** Largest JSON body accepted (default '1mb'); larger → 413 PAYLOAD_TOO_LARGE. */
   bodyLimit?: string;
-  /** Express "trust proxy": set when behind a TLS-terminating proxy so cookies get `Secure`. */
+  /**
+   * Behind a TLS-terminating proxy: how many proxy hops to trust for X-Forwarded-For/-Proto (true
+   * is one hop; a string is Express's list of trusted addresses). Never "trust all": the client
+   * address sign-in throttling keys on would be whatever the client wrote in X-Forwarded-For.
+   */
   trustProxy?: boolean | number | string;
   /** Built web UI to serve (default: the package's web/dist when it exists); null: none. */
   webDir?: string | null;
@@ -49,7 +54,7 @@ export async function createApp(project: Project, options: AppOptions = {}): Pro
   const version = options.version ?? '0.1.0';
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', options.trustProxy ?? false);
+  app.set('trust proxy', options.trustProxy === true ? 1 : (options.trustProxy ?? false));
   // Integers beyond 2^53 come back from the warehouse as bigint: JSON has no such type.
   app.set('json replacer', (_key: string, value: unknown) =>
     typeof value === 'bigint' ? (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString()) : value,
@@ -86,6 +91,7 @@ export async function createApp(project: Project, options: AppOptions = {}): Pro
     next();
   });
   app.use('/api', express.json({ limit: options.bodyLimit ?? '1mb', strict: true }));
+  app.use('/api', checkRequestInput);
 
   const router = express.Router();
   const specs: AnyRouteSpec[] = [...allRoutes(ctx, version)];
@@ -123,8 +129,13 @@ export async function createApp(project: Project, options: AppOptions = {}): Pro
 
 /** Maps body-parser failures (thrown before any route) to API errors. */
 function bodyParserError(error: unknown): HttpError | undefined {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
-  const { type, status } = error as { type?: unknown; status?: unknown };
+  if (typeof error !== 'object' || error === null || error instanceof HttpError || error instanceof CdpError) return undefined;
+  const { type, status, code } = error as { type?: unknown; status?: unknown; code?: unknown };
+  // A body that does not decode as its Content-Encoding says (zlib's Z_DATA_ERROR and kin).
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new HttpError(400, 'INVALID_INPUT', 'the request body does not decode as its Content-Encoding says', 'body', 'send the body as it is, or compressed as the header says');
+  }
+  if (type === undefined) return undefined;
   switch (type) {
     case 'entity.too.large':
       return new HttpError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large', 'body', 'send a smaller body');

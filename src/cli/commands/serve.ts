@@ -11,7 +11,7 @@ interface ServeFlags {
   host: string;
   modelsSchedule?: string;
   scheduler: boolean;
-  trustProxy?: boolean;
+  trustProxy?: boolean | string;
   shutdownTimeout: string;
 }
 
@@ -30,7 +30,7 @@ export function register(program: Command): void {
       .option('--host <host>', 'address to bind (0.0.0.0 for all interfaces)', process.env.CDP_HOST ?? '127.0.0.1')
       .option('--models-schedule <cron>', 'rebuild models + identity on this cron schedule (before syncs due at the same time)', process.env.CDP_MODELS_SCHEDULE)
       .option('--no-scheduler', 'serve the API only; no scheduled runs (manual runs still work)')
-      .option('--trust-proxy', 'behind a TLS-terminating proxy: trust X-Forwarded-* (secure cookies)')
+      .option('--trust-proxy [hops]', 'behind TLS-terminating proxies: trust X-Forwarded-* from this many hops (default 1)')
       .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long running work may take to finish', '30'),
   ).action(async (flags: ServeFlags) => {
     // The CLI keeps the terminal quiet (warn); a service logs its requests and runs (info).
@@ -41,7 +41,7 @@ export function register(program: Command): void {
       host: flags.host,
       modelsCron: flags.modelsSchedule ?? null,
       startScheduler: flags.scheduler,
-      trustProxy: flags.trustProxy ?? false,
+      trustProxy: flags.trustProxy === undefined || flags.trustProxy === false ? false : flags.trustProxy === true ? 1 : positiveInt(flags.trustProxy, '--trust-proxy'),
       shutdownTimeoutMs: positiveInt(flags.shutdownTimeout, '--shutdown-timeout') * 1000,
     });
   });

@@ -25,9 +25,11 @@ function me(user: User, via: 'session' | 'token'): z.infer<typeof meSchema> {
 }
 
 export function authRoutes(ctx: ServerContext): AnyRouteSpec[] {
-  // Per email: 10 failures in 15 min. Per client address, more (offices share one address).
-  const byEmail = new LoginThrottle(10);
-  const byAddress = new LoginThrottle(100);
+  // Per (email, address): a delay from the 4th failure, doubling. Per address alone (one address
+  // trying many emails): from the 50th. Never per email alone: others' failures must not lock a
+  // user out. req.ip is the peer, or with --trust-proxy the address the trusted hops saw.
+  const byPair = new LoginThrottle({ freeFailures: 3 });
+  const byAddress = new LoginThrottle({ freeFailures: 50 });
   return [
     route({
       method: 'post',
@@ -38,21 +40,21 @@ export function authRoutes(ctx: ServerContext): AnyRouteSpec[] {
       body: loginSchema,
       response: meSchema,
       async handler({ body, req, res }) {
-        const email = [body.email];
-        const address = [req.ip ?? ''];
-        const wait = Math.max(byEmail.blockedFor(email), byAddress.blockedFor(address));
+        const address = req.ip ?? '';
+        const pair = JSON.stringify([body.email, address]);
+        const wait = Math.max(byPair.waitFor(pair), byAddress.waitFor(address));
         if (wait > 0) {
           res.setHeader('Retry-After', String(wait));
           throw new HttpError(429, 'TOO_MANY_REQUESTS', 'too many failed sign-ins', null, `wait ${wait} s and try again`);
         }
         const user = await ctx.users.authenticate(body.email, body.password);
         if (!user) {
-          byEmail.fail(email);
+          byPair.fail(pair);
           byAddress.fail(address);
           await ctx.audit.record({ actor: { type: 'user', id: null, email: body.email }, action: 'auth.login', resourceType: 'session', outcome: 'error' });
           throw new CdpError('UNAUTHENTICATED', 'wrong email or password', { hint: 'check both, or ask an admin to reset your password' });
         }
-        byEmail.succeed(email);
+        byPair.succeed(pair);
         const session = await ctx.sessions.create(user.id);
         res.cookie(SESSION_COOKIE, session.token, {
           httpOnly: true,

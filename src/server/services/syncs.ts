@@ -200,11 +200,19 @@ export class SyncService {
         return { name: d.name, origin: 'git', file: f.file, from: d.from, key: d.key, destination: { type: d.destination.type, name: null }, mode: d.mode, fields: d.fields, schedule: d.schedule, lastRun: latest.get(d.name) ?? null };
       });
     const ui: SyncView[] = [];
-    for (const row of rows) ui.push(await this.uiView(row, latest.get(row.name) ?? null));
+    // One unreadable stored row is listed as invalid, not a failure of the whole list.
+    const unreadable: Array<{ file: string; error: string }> = [];
+    for (const row of rows) {
+      try {
+        ui.push(await this.uiView(row, latest.get(row.name) ?? null));
+      } catch (error) {
+        unreadable.push({ file: `(saved in the UI) ${row.name}`, error: `the stored definition cannot be read: ${unreadableReason(error)}; delete the sync and create it again` });
+      }
+    }
     const all = [...git, ...ui].sort((a, b) => a.name.localeCompare(b.name));
     return {
       syncs: pii.mask ? all.map((view) => ({ ...view, lastRun: view.lastRun && this.masker(view).run(view.lastRun) })) : all,
-      invalid: files.filter((f) => f.error).map((f) => ({ file: f.file, error: f.error!.oneLine() })),
+      invalid: [...files.filter((f) => f.error).map((f) => ({ file: f.file, error: f.error!.oneLine() })), ...unreadable],
       piiMasked: pii.mask,
     };
   }
@@ -377,4 +385,13 @@ export class SyncService {
 /** Names of the syncs that read an audience (for the delete warning). */
 export async function syncsUsingAudience(ctx: ServerContext, audience: string): Promise<string[]> {
   return ctx.syncs.usingAudience(audience);
+}
+
+/** Why a stored JSON definition could not be read, in one line. */
+function unreadableReason(error: unknown): string {
+  if (error instanceof z.ZodError) {
+    const issue = error.issues[0];
+    return issue ? `${issue.path.join('.') || 'definition'}: ${issue.message}` : 'invalid definition';
+  }
+  return error instanceof Error ? error.message : String(error);
 }

@@ -4,5 +4,8 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// Files cdp creates (state store, warehouse and their WAL files, exports) are its user's alone.
+const { restrictUmask } = await import('../src/util/permissions.ts');
+restrictUmask();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv);

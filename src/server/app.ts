@@ -28,6 +28,23 @@ export interface AppOptions extends ContextOptions {
   version?: string;
 }
 
+/**
+ * The UI is served from this origin only: its scripts, styles and API calls; images also as data:
+ * URLs (the favicon). No inline scripts, no framing, no plugins, forms post here only.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 const apps = new WeakMap<Express, { routes: readonly AnyRouteSpec[]; context: ServerContext }>();
 
 /** The route specs an app registered (access rule, schemas): what the OpenAPI document and the role-matrix test walk. */
@@ -73,6 +90,7 @@ export async function createApp(project: Project, options: AppOptions = {}): Pro
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Referrer-Policy', 'same-origin');
+    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
     res.on('finish', () => {
       // The route pattern, never the URL: query strings carry identifiers (emails) on profile lookups.

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Knex } from 'knex';
 import type { StateConfig } from '../config/index.js';
 import { logger } from '../logger.js';
 import type { StateDialect } from './types.js';
+import { createPrivateFile, ensurePrivateDir, restrictFiles } from '../util/permissions.js';
 
 /** The bits of a better-sqlite3 connection we touch (its own types are not installed). */
 interface SqliteConnection {
@@ -32,7 +32,11 @@ export function stateConnection(config: StateConfig, projectDir: string): StateC
   if (config.client === 'better-sqlite3') {
     const filename =
       config.filename === ':memory:' || isAbsolute(config.filename) ? config.filename : join(projectDir, config.filename);
-    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    if (filename !== ':memory:') {
+      ensurePrivateDir(dirname(filename));
+      createPrivateFile(filename);
+      restrictFiles(filename, ['-wal', '-shm', '-journal']);
+    }
     return {
       dialect: 'sqlite',
       schema: undefined,

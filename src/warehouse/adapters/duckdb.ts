@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   BIGINT,
@@ -22,6 +21,7 @@ import type { Dialect } from '../dialects/types.js';
 import { ConnectionPool } from '../pool.js';
 import type { ColumnDef, ColumnInfo, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
 import { normalizeRow } from '../values.js';
+import { ensurePrivateDir, restrictFiles } from '../../util/permissions.js';
 
 export interface DuckDbOptions {
   /** Database file, or ':memory:'. */
@@ -79,7 +79,7 @@ export class DuckDbWarehouse implements Warehouse {
   ) {}
 
   static async open(options: DuckDbOptions): Promise<DuckDbWarehouse> {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    if (options.path !== ':memory:') ensurePrivateDir(dirname(options.path));
     const settings: Record<string, string> = {};
     if (options.threads) settings.threads = String(options.threads);
     if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
@@ -92,6 +92,8 @@ export class DuckDbWarehouse implements Warehouse {
         hint: 'another process (e.g. `cdp serve`) may hold the file; stop it or use its API',
       });
     }
+    // DuckDB creates its files with the process umask (`cdp` itself narrows it: see restrictUmask).
+    if (options.path !== ':memory:') restrictFiles(options.path, ['.wal']);
     const count = Math.max(1, options.connections ?? 4);
     const connections = await Promise.all(Array.from({ length: count }, () => instance.connect()));
     return new DuckDbWarehouse(instance, connections, new ConnectionPool(connections));

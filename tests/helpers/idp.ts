@@ -64,6 +64,8 @@ export async function startIdp(accounts: Record<string, IdpAccount>, options: { 
         claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
         scopes: ['openid', 'email', 'profile', 'groups'],
         pkce: { required: () => true },
+        // Explicit lifetimes (the library nags about its defaults otherwise).
+        ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
         features: { devInteractions: { enabled: true } },
         async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
           const account = accounts[sub];

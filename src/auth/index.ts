@@ -6,3 +6,4 @@ export { SessionStore, DEFAULT_SESSION_TTL_MS } from './sessions.js';
 export { ApiTokenStore, type ApiToken } from './apiTokens.js';
 export { ensureAdminFromEnv } from './bootstrap.js';
 export { toMs, toMsOrNull, isoOrNull } from './time.js';
+export { decideRole, claimAt, claimValues, type RoleRules, type RoleDecision } from './claims.js';

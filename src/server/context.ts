@@ -5,12 +5,13 @@ import { ApiTokenStore, SessionStore, UserStore, DEFAULT_SESSION_TTL_MS } from '
 import { logger as defaultLogger } from '../logger.js';
 import type { Project } from '../project/index.js';
 import { Scheduler, type JobSource } from '../scheduler/index.js';
-import { loadSecretKey, SecretStore, type SecretKey } from '../secrets/index.js';
+import { loadSecretKey, secretResolver, SecretStore, type SecretKey } from '../secrets/index.js';
 import type { StateStore } from '../state/index.js';
 import { builtInDestinationCatalog } from './services/destinationCatalog.js';
 import { DestinationService } from './services/destinations.js';
 import { SyncService } from './services/syncs.js';
 import { projectJobSource } from './services/jobs.js';
+import { OidcLogin } from './services/oidc.js';
 
 /** Everything a route handler may reach: the project, the state store's repositories, the scheduler. */
 export interface ServerContext {
@@ -27,6 +28,8 @@ export interface ServerContext {
   readonly syncs: SyncService;
   readonly scheduler: Scheduler;
   readonly sessionTtlMs: number;
+  /** OpenID Connect sign-in when `auth.oidc` is configured. */
+  readonly oidc: OidcLogin | null;
 }
 
 export interface ContextOptions {
@@ -67,12 +70,15 @@ export async function createContext(project: Project, options: ContextOptions = 
       ...(options.timezone ? { timezone: options.timezone } : {}),
     });
   const sessionTtlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  const users = new UserStore(knex);
+  const oidcConfig = project.config.auth?.oidc;
+  const oidc = oidcConfig ? new OidcLogin(oidcConfig, { key, resolveSecret: secretResolver(secrets, options.env ?? process.env), users, audit, log }) : null;
   return {
     project,
     store,
     knex,
     log,
-    users: new UserStore(knex),
+    users,
     sessions: new SessionStore(knex, sessionTtlMs),
     tokens: new ApiTokenStore(knex),
     secrets,
@@ -81,5 +87,6 @@ export async function createContext(project: Project, options: ContextOptions = 
     syncs,
     scheduler,
     sessionTtlMs,
+    oidc,
   };
 }

@@ -7,6 +7,7 @@ import { destinationRoutes } from './destinations.js';
 import { healthRoutes } from './health.js';
 import { identityRoutes } from './identity.js';
 import { modelRoutes } from './models.js';
+import { oidcRoutes } from './oidc.js';
 import { privacyRoutes } from './privacy.js';
 import { scheduleRoutes } from './schedules.js';
 import { secretRoutes } from './secrets.js';
@@ -20,6 +21,7 @@ export function allRoutes(ctx: ServerContext, version: string): AnyRouteSpec[] {
   return [
     ...healthRoutes(ctx, version),
     ...authRoutes(ctx),
+    ...oidcRoutes(ctx),
     ...modelRoutes(ctx),
     ...identityRoutes(ctx),
     ...audienceRoutes(ctx),

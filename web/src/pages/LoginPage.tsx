@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Field } from '../components/Field';
+import { SsoSignIn } from '../components/SsoSignIn';
 import { ErrorNote } from '../components/States';
 import { usePageTitle } from '../components/Layout';
 import { api } from '../lib/api';
@@ -32,6 +33,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
           CDP
         </div>
         <h1 id="login-title">Sign in</h1>
+        <SsoSignIn />
         <Field label="Email">
           {(props) => (
             <input {...props} type="email" name="email" autoComplete="username" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />

@@ -1,0 +1,108 @@
+/**
+ * Single sign-on end to end in Debian's Chromium: the login page offers "Sign in with Test IdP",
+ * the browser goes to a real OpenID Connect provider (oidc-provider, in this process), signs in at
+ * its login form, comes back through the callback and lands in the UI with the role the groups
+ * claim maps to; someone with no mapped role sees why they were refused.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
+import { Project } from '../../src/project/index.js';
+import { parseSecretKey } from '../../src/secrets/index.js';
+import { startServer, type RunningServer } from '../../src/server/index.js';
+import { startIdp, type TestIdp } from '../helpers/idp.js';
+import { ensureWebBuilt, WEB_DIST } from './build.js';
+
+const CHROMIUM = process.env.CDP_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const hasChromium = existsSync(CHROMIUM);
+const inCi = !!process.env.CI;
+
+describe.skipIf(!hasChromium && !inCi)('single sign-on in Chromium', { timeout: 180_000 }, () => {
+  let idp: TestIdp;
+  let service: RunningServer;
+  let project: Project;
+  let dir: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!hasChromium) throw new Error(`${CHROMIUM} is missing: CI must install it (apt-get install -y chromium)`);
+    await ensureWebBuilt();
+    idp = await startIdp({
+      ada: { email: 'ada@example.com', email_verified: true, name: 'Ada Lovelace', groups: ['growth'] },
+      zed: { email: 'zed@elsewhere.org', email_verified: true, name: 'Zed', groups: ['contractors'] },
+    });
+    dir = mkdtempSync(join(tmpdir(), 'cdp-e2e-sso-'));
+    const config = parseConfig({
+      warehouse: { type: 'duckdb', path: ':memory:' },
+      state: { client: 'better-sqlite3', filename: join(dir, 'state.sqlite') },
+      auth: {
+        oidc: {
+          issuer: idp.issuer,
+          clientId: idp.clientId,
+          clientSecret: { env: 'E2E_OIDC_SECRET' },
+          name: 'Test IdP',
+          scopes: ['openid', 'email', 'profile', 'groups'],
+          roles: { claim: 'groups', map: { growth: 'marketer', 'cdp-admins': 'admin' } },
+        },
+      },
+    });
+    project = new Project(dir, join(dir, 'cdp.config.ts'), config);
+    [service, browser] = await Promise.all([
+      startServer(project, { port: 0, startScheduler: false, webDir: WEB_DIST, secretKey: parseSecretKey('f'.repeat(64)), env: { E2E_OIDC_SECRET: idp.clientSecret } }),
+      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
+    ]);
+    idp.register([`${service.url}/api/auth/oidc/callback`]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+    await idp?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function signInAtProvider(page: Page, login: string): Promise<void> {
+    await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+    // The provider's own login page, on its own origin.
+    await page.waitForURL(`${idp.issuer}/**`);
+    await page.locator('input[name="login"]').fill(login);
+    await page.locator('input[name="password"]').fill('whatever-the-provider-checks');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+  }
+
+  it('clicks "Sign in with Test IdP", signs in at the provider and lands in the UI as a marketer', async () => {
+    const context = await browser.newContext({ baseURL: service.url });
+    context.setDefaultTimeout(20_000);
+    const page = await context.newPage();
+    await page.goto('/audiences');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signInAtProvider(page, 'ada');
+    // Back where the person started, signed in, with the role the "growth" group maps to.
+    await page.waitForURL(`${service.url}/audiences`);
+    await page.getByRole('heading', { level: 1, name: 'Audiences' }).waitFor();
+    await expect.poll(() => page.getByTestId('role').textContent()).toBe('marketer');
+    await page.getByText('Ada Lovelace').waitFor();
+    const me = (await (await page.request.get('/api/auth/me')).json()) as { user: { email: string; role: string }; via: string };
+    expect(me).toMatchObject({ user: { email: 'ada@example.com', role: 'marketer' }, via: 'session' });
+    // A marketer's session: audiences may be written, destinations may not.
+    expect((await page.request.post('/api/destinations', { data: {} })).status()).toBe(403);
+    await context.close();
+  });
+
+  it('someone no rule maps is sent back to the login page with the reason', async () => {
+    const context = await browser.newContext({ baseURL: service.url });
+    context.setDefaultTimeout(20_000);
+    const page = await context.newPage();
+    await page.goto('/');
+    await signInAtProvider(page, 'zed');
+    await page.waitForURL(`${service.url}/login?sso_error=no_role`);
+    await page.getByRole('alert').filter({ hasText: 'no CDP role is mapped to your groups' }).waitFor();
+    expect((await page.request.get('/api/auth/me')).status()).toBe(401);
+    expect(await service.context.users.findByEmail('zed@elsewhere.org')).toBeUndefined();
+    await context.close();
+  });
+});

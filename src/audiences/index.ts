@@ -7,7 +7,6 @@ export {
   audienceDefinitionSchema,
   conditionSchema,
   propertyFilterSchema,
-  OPERATORS,
   type AudienceDefinition,
   type NamedAudienceDefinition,
   type Condition,
@@ -22,7 +21,7 @@ export {
   type Duration,
   type ScalarValue,
 } from './schema.js';
-export { OPERATORS_BY_KIND } from './operators.js';
+export { registerOperator, operatorsForKind, registeredOperators, type OperatorDefinition, type OperatorSqlArgs, type ValueChecks } from './operator-registry.js';
 export { parseAudienceDefinition, parseAudienceFile } from './parse.js';
 export { AudienceError } from './errors.js';
 export { audienceCatalog, audienceDataGeneration, refreshAudienceCatalog, type AudienceCatalog, type EventStreamInfo } from './catalog.js';

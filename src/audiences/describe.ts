@@ -1,4 +1,6 @@
-import { isAll, isAny, isAudienceReference, isEvent, isNot, type Condition, type CountComparison, type Duration, type Predicate, type PropertyFilter } from './schema.js';
+import { operatorNamed } from './operator-registry.js';
+import { isAll, isAny, isAudienceReference, isEvent, isNot, type Condition, type CountComparison, type Predicate, type PropertyFilter } from './schema.js';
+import { durationLabel } from './values.js';
 
 /** A short human label for a condition (funnel steps in previews, the CLI). */
 export function describeCondition(condition: Condition): string {
@@ -24,32 +26,7 @@ function describeFilter(filter: PropertyFilter): string {
 }
 
 function predicateLabel(subject: string, p: Predicate): string {
-  const symbols: Record<string, string> = { eq: '=', neq: '≠', gt: '>', gte: '≥', lt: '<', lte: '≤' };
-  const value = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
-  switch (p.op) {
-    case 'eq':
-    case 'neq':
-    case 'gt':
-    case 'gte':
-    case 'lt':
-    case 'lte':
-      return `${subject} ${symbols[p.op]} ${value(p.value)}`;
-    case 'between':
-      return `${subject} between ${value(p.value[0])} and ${value(p.value[1])}`;
-    case 'in':
-    case 'not_in':
-      return `${subject} ${p.op === 'in' ? 'in' : 'not in'} (${p.value.map(value).join(', ')})`;
-    case 'within_last':
-    case 'not_within_last':
-      return `${subject} ${p.op === 'within_last' ? 'within' : 'not within'} the last ${durationLabel(p.value)}`;
-    case 'is_null':
-    case 'is_not_null':
-    case 'is_true':
-    case 'is_false':
-      return `${subject} ${p.op.replace(/_/g, ' ')}`;
-    default:
-      return `${subject} ${p.op.replace(/_/g, ' ')} ${value(p.value)}`;
-  }
+  return operatorNamed(p.op).describe(subject, p.value);
 }
 
 function countLabel(count: CountComparison | undefined): string {
@@ -58,11 +35,6 @@ function countLabel(count: CountComparison | undefined): string {
   if (count.op === 'eq' && count.value === 0) return 'never';
   const words = { eq: 'exactly', neq: 'not exactly', gt: 'more than', gte: 'at least', lt: 'fewer than', lte: 'at most' } as const;
   return `${words[count.op]} ${count.value} time${count.value === 1 ? '' : 's'}`;
-}
-
-function durationLabel(d: Duration): string {
-  const [n, unit] = 'days' in d ? [d.days, 'day'] : [d.hours, 'hour'];
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
 function groupLabel(word: string, items: string[]): string {

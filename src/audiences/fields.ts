@@ -1,7 +1,7 @@
 import type { Project } from '../project/index.js';
 import type { ColumnKind } from '../warehouse/index.js';
 import { audienceCatalog } from './catalog.js';
-import { OPERATORS_BY_KIND } from './operators.js';
+import { operatorsForKind } from './operator-registry.js';
 import type { Operator } from './schema.js';
 
 export interface AudienceField {
@@ -22,7 +22,7 @@ export interface AudienceEventField {
 export async function audienceFields(project: Project): Promise<{ traits: AudienceField[]; events: AudienceEventField[] }> {
   const catalog = audienceCatalog(project);
   const [traits, events] = await Promise.all([catalog.traits(), catalog.events()]);
-  const field = ([name, kind]: [string, ColumnKind]): AudienceField => ({ name, kind, operators: OPERATORS_BY_KIND[kind] });
+  const field = ([name, kind]: [string, ColumnKind]): AudienceField => ({ name, kind, operators: operatorsForKind(kind) });
   return {
     traits: [...traits].map(field),
     events: [...events]

@@ -7,7 +7,6 @@ export {
   audienceDefinitionSchema,
   conditionSchema,
   propertyFilterSchema,
-  OPERATORS,
   type AudienceDefinition,
   type NamedAudienceDefinition,
   type Condition,
@@ -22,7 +21,7 @@ export {
   type Duration,
   type ScalarValue,
 } from './schema.js';
-export { OPERATORS_BY_KIND } from './operators.js';
+export { registerOperator, operatorsForKind, registeredOperators, type OperatorDefinition, type OperatorSqlArgs, type ValueChecks } from './operator-registry.js';
 export { parseAudienceDefinition, parseAudienceFile } from './parse.js';
 export { AudienceError } from './errors.js';
 export { audienceCatalog, audienceDataGeneration, refreshAudienceCatalog, type AudienceCatalog, type EventStreamInfo } from './catalog.js';
@@ -37,9 +36,9 @@ export {
   type AudienceInput,
   type AudienceOrigin,
   type AudienceSummary,
+  type StoredAudience,
 } from './library.js';
 export { AUDIENCE_FILE_EXTENSIONS, readAudienceFile, readAudienceFiles, type AudienceFile } from './files.js';
-export { AudienceRepository, type StoredAudience } from './repository.js';
 export { validateAudience, compileAudience, audienceMembersSql, compileAudienceForCli } from './sql.js';
 export type { ResolvedAudience, ResolvedCondition } from './resolve.js';
 export { countAudience, audienceCountSql, previewAudience, planAudiencePreview, DEFAULT_SAMPLE_SIZE, type AudiencePreview, type AudiencePreviewPlan, type PreviewOptions, type AudienceStep } from './preview.js';

@@ -2,8 +2,9 @@ import type { ColumnKind } from '../warehouse/index.js';
 import type { AudienceCatalog, EventStreamInfo } from './catalog.js';
 import { DATE_HINT, parseDateValue } from './dates.js';
 import { AudienceError, invalid, suggestion, type PathParts } from './errors.js';
-import { OPERATORS_BY_KIND, isTemporal } from './operators.js';
 import { AUDIENCE_LIMITS } from './limits.js';
+import { operatorNamed, operatorsForKind } from './operator-registry.js';
+import { isTemporal } from './operators.js';
 import { locateError } from './parse.js';
 import {
   isAll,
@@ -197,43 +198,23 @@ async function resolveReference(name: string, path: PathParts, state: ResolveSta
 }
 
 function predicateOf(condition: Predicate & object): Predicate {
-  return { op: condition.op, value: condition.value } as Predicate;
+  return { op: condition.op, value: condition.value };
 }
 
-/** The operator must fit the column's kind and the value must fit the column. */
+/** The operator must fit the column's kind and the value must fit the column (the operator says how). */
 function checkPredicate(predicate: Predicate, kind: ColumnKind, path: PathParts, subject: string): void {
-  const allowed = OPERATORS_BY_KIND[kind];
+  const allowed = operatorsForKind(kind);
   if (!allowed.includes(predicate.op)) {
     throw invalid(`operator \`${predicate.op}\` does not fit ${subject} of type ${kind}`, [...path, 'op'], `use one of: ${allowed.join(', ')}`);
   }
   const valuePath = [...path, 'value'];
-  switch (predicate.op) {
-    case 'eq':
-    case 'neq':
-    case 'gt':
-    case 'gte':
-    case 'lt':
-    case 'lte':
-      checkValue(predicate.value, kind, valuePath, subject);
-      return;
-    case 'between': {
-      predicate.value.forEach((v, i) => checkValue(v, kind, [...valuePath, i], subject));
-      const [low, high] = predicate.value;
-      const ordered = isTemporal(kind) ? parseDateValue(String(low))!.start <= parseDateValue(String(high))!.end : low <= high;
-      if (!ordered) throw invalid('the lower bound is above the upper bound', valuePath, 'write [low, high]');
-      return;
-    }
-    case 'in':
-    case 'not_in':
-      predicate.value.forEach((v, i) => checkValue(v, kind, [...valuePath, i], subject));
-      return;
-    case 'before':
-    case 'after':
-      checkValue(predicate.value, kind, valuePath, subject);
-      return;
-    default:
-      return; // text, unary and recency operators: the schema already fixed the value's shape
-  }
+  operatorNamed(predicate.op).check(predicate.value, {
+    kind,
+    scalar: (value, index) => checkValue(value, kind, index === undefined ? valuePath : [...valuePath, index], subject),
+    fail: (message, hint) => {
+      throw invalid(message, valuePath, hint);
+    },
+  });
 }
 
 function checkValue(value: ScalarValue, kind: ColumnKind, path: PathParts, subject: string): void {

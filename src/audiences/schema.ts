@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { nameSchema } from '../config/index.js';
 import { whereLimitProblem } from './limits.js';
+import './operators.js'; // the built-in operators, registered before any definition is parsed
+import { operatorRegistryVersion, registeredOperators } from './operator-registry.js';
+import { dateStringSchema, durationSchema, type Duration, type ScalarValue } from './values.js';
 
 /**
  * The shape of an audience definition, as written in YAML/JSON files, sent by the UI or stored in
@@ -8,43 +11,19 @@ import { whereLimitProblem } from './limits.js';
  * whether an operator fits its column's type is checked against the warehouse in resolve.ts.
  */
 
-export type ScalarValue = string | number | boolean;
-export type Duration = { days: number } | { hours: number };
+export { durationSchema, type Duration, type ScalarValue };
 
 export const COMPARE_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const;
-export const LIST_OPS = ['in', 'not_in'] as const;
-export const TEXT_OPS = ['contains', 'not_contains', 'starts_with', 'ends_with'] as const;
-export const UNARY_OPS = ['is_null', 'is_not_null', 'is_true', 'is_false'] as const;
-export const INSTANT_OPS = ['before', 'after'] as const;
-export const RECENCY_OPS = ['within_last', 'not_within_last'] as const;
-
 export type CompareOp = (typeof COMPARE_OPS)[number];
-export type ListOp = (typeof LIST_OPS)[number];
-export type TextOp = (typeof TEXT_OPS)[number];
-export type UnaryOp = (typeof UNARY_OPS)[number];
-export type InstantOp = (typeof INSTANT_OPS)[number];
-export type RecencyOp = (typeof RECENCY_OPS)[number];
-export type Operator = CompareOp | 'between' | ListOp | TextOp | UnaryOp | InstantOp | RecencyOp;
 
-export const OPERATORS: readonly Operator[] = [
-  ...COMPARE_OPS,
-  'between',
-  ...LIST_OPS,
-  ...TEXT_OPS,
-  ...UNARY_OPS,
-  ...INSTANT_OPS,
-  ...RECENCY_OPS,
-];
+/** The name of a registered operator (src/audiences/operator-registry.ts): `eq`, `contains`, `within_last`... */
+export type Operator = string;
 
-/** An operator with its value: what trait and property conditions share. */
-export type Predicate =
-  | { op: CompareOp; value: ScalarValue }
-  | { op: 'between'; value: [ScalarValue, ScalarValue] }
-  | { op: ListOp; value: ScalarValue[] }
-  | { op: TextOp; value: string }
-  | { op: UnaryOp; value?: null }
-  | { op: InstantOp; value: string }
-  | { op: RecencyOp; value: Duration };
+/** An operator with its value (whose shape the operator defines): what trait and property conditions share. */
+export interface Predicate {
+  op: Operator;
+  value?: unknown;
+}
 
 export type TraitCondition = { trait: string } & Predicate;
 export type PropertyCondition = { property: string } & Predicate;
@@ -93,31 +72,24 @@ export type NamedAudienceDefinition = AudienceDefinition & { name: string };
 
 // ---------------------------------------------------------------- zod
 
-const scalarSchema = z.union([z.string(), z.number().finite(), z.boolean()]);
-const positive = z.number().int('a whole number').positive('a positive number');
-
-export const durationSchema: z.ZodType<Duration> = z.union([
-  z.object({ days: positive }).strict(),
-  z.object({ hours: positive }).strict(),
-]);
-
-const dateStringSchema = z.string().min(1, 'a date like 2024-01-31 or a timestamp like 2024-01-31T12:00:00Z');
-
+/** A trait or property condition: one object per registered operator, its value in the operator's shape. */
 function predicateSchema<K extends 'trait' | 'property'>(subject: K) {
   const base = { [subject]: z.string().min(1, `a ${subject} name`) } as Record<K, z.ZodString>;
-  return z.discriminatedUnion('op', [
-    z.object({ ...base, op: z.enum(COMPARE_OPS), value: scalarSchema }).strict(),
-    z.object({ ...base, op: z.literal('between'), value: z.tuple([scalarSchema, scalarSchema]) }).strict(),
-    z.object({ ...base, op: z.enum(LIST_OPS), value: z.array(scalarSchema) }).strict(),
-    z.object({ ...base, op: z.enum(TEXT_OPS), value: z.string() }).strict(),
-    z.object({ ...base, op: z.enum(UNARY_OPS), value: z.null().optional() }).strict(),
-    z.object({ ...base, op: z.enum(INSTANT_OPS), value: dateStringSchema }).strict(),
-    z.object({ ...base, op: z.enum(RECENCY_OPS), value: durationSchema }).strict(),
-  ]);
+  const [first, ...rest] = registeredOperators().map((o) => z.object({ ...base, op: z.literal(o.op), value: o.value }).strict());
+  return z.discriminatedUnion('op', [first!, ...rest]);
 }
 
-const traitConditionSchema = predicateSchema('trait');
-const propertyConditionSchema = predicateSchema('property');
+/** The schema of `subject` conditions, rebuilt when an operator is registered. */
+function predicateSchemaCache<K extends 'trait' | 'property'>(subject: K): () => z.ZodType<Predicate & Record<K, string>> {
+  let built: { version: number; schema: z.ZodType<Predicate & Record<K, string>> } | undefined;
+  return () => {
+    if (built?.version !== operatorRegistryVersion()) built = { version: operatorRegistryVersion(), schema: predicateSchema(subject) as z.ZodType<Predicate & Record<K, string>> };
+    return built.schema;
+  };
+}
+
+const traitConditionSchema = predicateSchemaCache('trait');
+const propertyConditionSchema = predicateSchemaCache('property');
 
 const countSchema: z.ZodType<CountComparison> = z.discriminatedUnion('op', [
   z.object({ op: z.enum(COMPARE_OPS), value: z.number().int('a whole number').min(0, 'zero or more') }).strict(),
@@ -170,7 +142,7 @@ export const propertyFilterSchema: z.ZodType<PropertyFilter> = dispatch<Property
     ['all', propertyGroups.all],
     ['any', propertyGroups.any],
     ['not', propertyGroups.not],
-    ['property', () => propertyConditionSchema as z.ZodType<PropertyCondition>],
+    ['property', propertyConditionSchema],
   ],
   'a property filter',
 );
@@ -192,7 +164,7 @@ export const conditionSchema: z.ZodType<Condition> = dispatch<Condition>(
     ['all', conditionGroups.all],
     ['any', conditionGroups.any],
     ['not', conditionGroups.not],
-    ['trait', () => traitConditionSchema as z.ZodType<TraitCondition>],
+    ['trait', traitConditionSchema],
     ['event', () => eventConditionSchema],
     ['audience', () => z.object({ audience: z.string().min(1, 'an audience name') }).strict()],
   ],

@@ -16,6 +16,15 @@ export type { Migration, StateDialect } from './types.js';
 export type { ModelBuild, ModelBuildRecord, ModelBuildStatus, ModelBuildsRepository } from './repositories/model-builds.js';
 export { MODEL_BUILD_STATUSES } from './repositories/model-builds.js';
 export { dateColumn, intColumn, jsonColumn } from './time.js';
+export { AudienceRepository, type BrokenStoredAudience, type StoredAudienceOf } from './repositories/audiences.js';
+export {
+  PrivacyRequestRepository,
+  REQUEST_KINDS,
+  REQUEST_STATUSES,
+  type PrivacyRequestRecord,
+  type RequestKind,
+  type RequestStatus,
+} from './repositories/privacy-requests.js';
 
 export interface StateStore {
   readonly knex: Knex;

@@ -6,7 +6,7 @@ import { isCdpError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
 import type { SecretResolver } from '../../syncs/index.js';
 import { forgetInSync, identifierMasker, type DestinationErasure } from './forget.js';
-import { PrivacyRequestRepository } from './repository.js';
+import { PrivacyRequestRepository } from '../../state/index.js';
 import { countSourceRecords, type SourceRecordCount } from './sources.js';
 import { addSuppressions, countSuppressed, suppressionsRelation } from './suppressions.js';
 import { countByType, resolveSubject, type SubjectInput } from './subject.js';

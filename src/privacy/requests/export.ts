@@ -8,7 +8,7 @@ import { deliveriesOf, type Delivery } from './deliveries.js';
 import { identifierMasker } from './forget.js';
 import { recentEvents, type SubjectEvent } from './events.js';
 import { audienceMemberships, type AudienceMembership } from './memberships.js';
-import { PrivacyRequestRepository } from './repository.js';
+import { PrivacyRequestRepository } from '../../state/index.js';
 import { readSourceRecords, type SourceRecords } from './sources.js';
 import { consentTable, planConsent, resolvedDecisionsSelect } from '../consent/index.js';
 import { identityPlanOf, resolveSubject, type Subject, type SubjectInput } from './subject.js';

@@ -7,7 +7,7 @@ import { registerSuppressionFilter } from './sync-filter.js';
 
 export { deleteSubject, type DeleteOptions, type DeletionReport } from './delete.js';
 export { exportSubject, jsonSafe, type ExportOptions, type SubjectExport, type ExportedIdentifier } from './export.js';
-export { PrivacyRequestRepository, REQUEST_KINDS, REQUEST_STATUSES, type PrivacyRequestRecord, type RequestKind, type RequestStatus } from './repository.js';
+export { PrivacyRequestRepository, REQUEST_KINDS, REQUEST_STATUSES, type PrivacyRequestRecord, type RequestKind, type RequestStatus } from '../../state/index.js';
 export { checkIdType, sha256Hex, type SubjectInput } from './subject.js';
 export type { SyncTarget, UiSyncLister } from './sync-targets.js';
 export type { DestinationErasure, DestinationAction } from './forget.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isCdpError } from '../../../src/errors.js';
 import { LeaseStore, syncJobKey } from '../../../src/scheduler/index.js';
-import { runSync } from '../../../src/syncs/index.js';
+import { runSync, SyncHistory } from '../../../src/syncs/index.js';
 import { loadPeople, makeProject, people, type TestProject } from './helpers.js';
 import { memoryDestination, memorySyncYaml } from './memory-destination.js';
 
@@ -53,4 +53,35 @@ it('takes over at once from a run of this host whose process is gone (kill -9), 
   expect(await alive.acquire(syncJobKey('orphaned'), 60_000)).toBe(true);
   await expect(runSync(t.project, 'orphaned')).rejects.toThrow(/already running/);
   await alive.release(syncJobKey('orphaned'));
+});
+
+it('the lease alone says a sync is running: a second run in the same process is refused by it, naming this process', async () => {
+  const dest = memoryDestination();
+  t.writeSync('twice', memorySyncYaml('twice', dest.type));
+  const knex = (await t.project.state()).knex;
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let started!: () => void;
+  const holding = new Promise<void>((resolve) => (started = resolve));
+  // The first run holds the lease and waits at the start of its history until the second has been refused.
+  class GatedHistory extends SyncHistory {
+    override async start(...args: Parameters<SyncHistory['start']>): ReturnType<SyncHistory['start']> {
+      started();
+      await gate;
+      return super.start(...args);
+    }
+  }
+  const first = runSync(t.project, 'twice', { history: new GatedHistory(knex) });
+  await holding;
+  const refused = await runSync(t.project, 'twice').then(
+    () => null,
+    (error: unknown) => error,
+  );
+  open();
+  expect(isCdpError(refused) && refused.code).toBe('CONFLICT');
+  const { hostname } = await import('node:os');
+  expect((refused as Error).message).toContain(`sync twice is already running (sync-run/${hostname()}/${process.pid}/`);
+  expect((await first).status).toBe('success');
+  expect(dest.records.size).toBe(5);
+  expect(await knex('scheduler_locks').where({ name: syncJobKey('twice') })).toEqual([]);
 });

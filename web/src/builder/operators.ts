@@ -2,8 +2,8 @@ import type { ColumnKind, Operator } from '../lib/types';
 
 /**
  * The operators the builder offers for a column of each kind, in menu order, with words a
- * marketer reads. A subset of what the compiler accepts (src/audiences/operators.ts
- * OPERATORS_BY_KIND): ordering comparisons on text are left to YAML.
+ * marketer reads. A subset of what the compiler accepts (the operator registry,
+ * src/audiences/operator-registry.ts): ordering comparisons on text are left to YAML.
  */
 const BY_KIND: Record<ColumnKind, ReadonlyArray<[Operator, string]>> = {
   string: [

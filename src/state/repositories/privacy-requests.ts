@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { dateColumn, jsonColumn } from '../../state/index.js';
+import { dateColumn, jsonColumn } from '../time.js';
 
 /** The `privacy_requests` table of the state store (migration 0400_privacy_requests). */
 

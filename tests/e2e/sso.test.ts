@@ -2,12 +2,13 @@
  * Single sign-on end to end in Debian's Chromium: the login page offers "Sign in with Test IdP",
  * the browser goes to a real OpenID Connect provider (oidc-provider, in this process), signs in at
  * its login form, comes back through the callback and lands in the UI with the role the groups
- * claim maps to; someone with no mapped role sees why they were refused.
+ * claim maps to; someone with no mapped role sees why they were refused. All of it under a strict
+ * Content-Security-Policy (the service's own once it sends one), with no violation reported.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { Project } from '../../src/project/index.js';
@@ -65,6 +66,27 @@ describe.skipIf(!hasChromium && !inCi)('single sign-on in Chromium', { timeout: 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  /**
+   * The service's pages under a strict Content-Security-Policy: the service's own when it sends
+   * one, else this one (no form posts or connections beyond this site).
+   */
+  async function underStrictCsp(context: BrowserContext): Promise<void> {
+    await context.route(`${service.url}/**`, async (route) => {
+      const response = await route.fetch({ maxRedirects: 0 });
+      if (response.headers()['content-security-policy']) return route.fulfill({ response });
+      const headers = response.headersArray().filter((h) => h.name.toLowerCase() !== 'set-cookie');
+      const cookies = response.headersArray().filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value);
+      await route.fulfill({
+        response,
+        headers: {
+          ...Object.fromEntries(headers.map((h) => [h.name, h.value])),
+          ...(cookies.length ? { 'set-cookie': cookies.join('\n') } : {}),
+          'content-security-policy': "default-src 'self'; img-src 'self' data:; form-action 'self'; connect-src 'self'; base-uri 'self'; frame-ancestors 'none'; object-src 'none'",
+        },
+      });
+    });
+  }
+
   async function signInAtProvider(page: Page, login: string): Promise<void> {
     await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
     // The provider's own login page, on its own origin.
@@ -77,7 +99,13 @@ describe.skipIf(!hasChromium && !inCi)('single sign-on in Chromium', { timeout: 
   it('clicks "Sign in with Test IdP", signs in at the provider and lands in the UI as a marketer', async () => {
     const context = await browser.newContext({ baseURL: service.url });
     context.setDefaultTimeout(20_000);
+    await underStrictCsp(context);
     const page = await context.newPage();
+    // Whatever Content-Security-Policy the service sends, the sign-in must not trip it (docs/security.md).
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content[- ]Security[- ]Policy/i.test(message.text()) && page.url().startsWith(service.url)) violations.push(message.text());
+    });
     await page.goto('/audiences');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await signInAtProvider(page, 'ada');
@@ -90,12 +118,14 @@ describe.skipIf(!hasChromium && !inCi)('single sign-on in Chromium', { timeout: 
     expect(me).toMatchObject({ user: { email: 'ada@example.com', role: 'marketer' }, via: 'session' });
     // A marketer's session: audiences may be written, destinations may not.
     expect((await page.request.post('/api/destinations', { data: {} })).status()).toBe(403);
+    expect(violations).toEqual([]);
     await context.close();
   });
 
   it('someone no rule maps is sent back to the login page with the reason', async () => {
     const context = await browser.newContext({ baseURL: service.url });
     context.setDefaultTimeout(20_000);
+    await underStrictCsp(context);
     const page = await context.newPage();
     await page.goto('/');
     await signInAtProvider(page, 'zed');

@@ -88,7 +88,7 @@ export function register(program: Command): void {
   withProject(user.command('list').description('list users')).action(async (flags: Flags) => {
     await inProject(flags, async (project) => {
       const s = await stores(project);
-      for (const u of await s.users.list()) say(`${String(u.id).padStart(4)}  ${u.role.padEnd(8)}  ${u.email}${u.disabled ? '  (disabled)' : ''}${u.hasPassword ? '' : '  (token only)'}`);
+      for (const u of await s.users.list()) say(`${String(u.id).padStart(4)}  ${u.role.padEnd(8)}  ${u.email}${u.disabled ? '  (disabled)' : ''}${u.hasPassword ? '' : '  (no password: SSO or API tokens)'}`);
     });
   });
 

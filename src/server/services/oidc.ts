@@ -180,23 +180,32 @@ export class OidcLogin {
     const name = typeof claims.name === 'string' ? claims.name.slice(0, 200) : null;
     const existing = await this.deps.users.findByEmail(email);
     if (existing?.disabled) throw new SsoRefusal('disabled', `the CDP account ${email} is disabled`);
-    let user: User;
     if (!existing) {
-      user = await this.createUser(email, decision.role, name);
+      const user = await this.createUser(email, decision.role, name);
       this.deps.log.info({ userId: user.id, role: user.role, by: decision.by }, 'sso: user created on first sign-in');
-    } else if (existing.role !== decision.role || (name !== null && existing.name !== name)) {
-      user = await this.deps.users.update(existing.id, { role: decision.role, ...(name !== null ? { name } : {}) });
-      if (existing.role !== decision.role) {
-        await this.deps.audit.record({
-          actor: { type: 'system', id: null, email: null },
-          action: 'user.update',
-          resourceType: 'user',
-          resourceId: String(user.id),
-          details: { role: { from: existing.role, to: decision.role }, by: `sso ${decision.by}` },
-        });
-      }
-    } else user = existing;
+      return user;
+    }
+    const role = await this.keepLastAdmin(existing, decision.role);
+    if (existing.role === role && (name === null || existing.name === name)) return existing;
+    const user = await this.deps.users.update(existing.id, { role, ...(name !== null ? { name } : {}) });
+    if (existing.role !== role) {
+      await this.deps.audit.record({
+        actor: { type: 'system', id: null, email: null },
+        action: 'user.update',
+        resourceType: 'user',
+        resourceId: String(user.id),
+        details: { role: { from: existing.role, to: role }, by: `sso ${decision.by}` },
+      });
+    }
     return user;
+  }
+
+  /** A sign-in never demotes the last active admin (the service would have nobody to manage it); it says so in the log. */
+  private async keepLastAdmin(existing: User, role: User['role']): Promise<User['role']> {
+    if (existing.role !== 'admin' || role === 'admin') return role;
+    if ((await this.deps.users.countOtherActiveAdmins(existing.id)) > 0) return role;
+    this.deps.log.warn({ userId: existing.id, mapped: role }, 'sso: the rules map the last active admin to a lesser role; kept admin until another admin exists');
+    return 'admin';
   }
 
   private async createUser(email: string, role: User['role'], name: string | null): Promise<User> {

@@ -240,4 +240,22 @@ describe('OpenID Connect sign-in against a real provider', () => {
       expect(landed.pathname, evil).toBe('/');
     }
   });
+
+  it('a sign-in never demotes the last active admin; with another admin it does', async () => {
+    // alice is the only active admin now (dora is disabled).
+    accounts.alice!.groups = ['staff'];
+    try {
+      const kept = new HttpBrowser();
+      await signIn(kept, 'alice');
+      expect((await me(kept)).body.user?.role).toBe('admin');
+      await service.context.users.create({ email: 'second-admin@example.com', role: 'admin', password: 'second-admin-password' });
+      const demoted = new HttpBrowser();
+      await signIn(demoted, 'alice');
+      expect((await me(demoted)).body.user?.role).toBe('viewer');
+      const { entries } = await service.context.audit.query({ action: 'user.update', limit: 1 });
+      expect(entries[0]!.details).toMatchObject({ role: { from: 'admin', to: 'viewer' }, by: 'sso claim' });
+    } finally {
+      accounts.alice!.groups = ['staff', 'cdp-admins'];
+    }
+  });
 });

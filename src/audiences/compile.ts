@@ -68,6 +68,7 @@ export class AudienceCtes {
 export class AudienceQueryBuilder {
   private readonly joins: string[] = [];
   private readonly joinAliases = new Map<string, string>();
+  private readonly referenceAliases = new Map<string, string>();
   readonly ctes: AudienceCtes;
 
   constructor(
@@ -149,9 +150,16 @@ export class AudienceQueryBuilder {
     const cte = this.ctes.nameFor(node);
     // Profile ids are never NULL (the CTE keeps none), so both forms are two-valued under NOT.
     if (d.prefersInSubquery()) return `${PROFILE_ALIAS}.${profileId} IN (SELECT ${profileId} FROM ${cte})`;
-    const join = `LEFT JOIN ${cte} ON ${cte}.${profileId} = ${PROFILE_ALIAS}.${profileId}`;
-    if (!this.joins.includes(join)) this.joins.push(join);
-    return `${cte}.${profileId} IS NOT NULL`;
+    let alias = this.referenceAliases.get(cte);
+    if (!alias) {
+      alias = `ref${this.referenceAliases.size + 1}`;
+      this.referenceAliases.set(cte, alias);
+      // GROUP BY tells the planner the ids are unique, so each join keeps the estimate at the size
+      // of profiles. Joined bare, estimates multiply per level of references and Postgres spends
+      // seconds JIT-compiling a plan it thinks returns 10^40 rows.
+      this.joins.push(`LEFT JOIN (SELECT ${profileId} FROM ${cte} GROUP BY ${profileId}) AS ${alias} ON ${alias}.${profileId} = ${PROFILE_ALIAS}.${profileId}`);
+    }
+    return `${alias}.${profileId} IS NOT NULL`;
   }
 
   /**

@@ -15,7 +15,25 @@ export const AUDIENCE_LIMITS = {
   references: 50,
   /** Distinct audiences one definition reaches through references, directly or not. */
   audiencesReferenced: 50,
+  /** Conditions of the definition and of every audience it reaches (each counted once). */
+  conditionsReached: 2_000,
 } as const;
+
+/** Conditions and property filters in a (structurally valid) condition tree, groups included. */
+export function countConditions(where: unknown): number {
+  let n = 0;
+  const stack: unknown[] = [where];
+  while (stack.length) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+    n++;
+    const record = value as Record<string, unknown>;
+    for (const key of GROUP_KEYS) if (Array.isArray(record[key])) stack.push(...(record[key] as unknown[]));
+    if ('not' in record) stack.push(record.not);
+    if ('event' in record && 'where' in record) stack.push(record.where);
+  }
+  return n;
+}
 
 export interface LimitProblem {
   message: string;

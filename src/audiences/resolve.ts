@@ -2,7 +2,7 @@ import type { ColumnKind } from '../warehouse/index.js';
 import type { AudienceCatalog, EventStreamInfo } from './catalog.js';
 import { DATE_HINT, parseDateValue } from './dates.js';
 import { AudienceError, invalid, suggestion, type PathParts } from './errors.js';
-import { AUDIENCE_LIMITS } from './limits.js';
+import { AUDIENCE_LIMITS, countConditions } from './limits.js';
 import { operatorNamed, operatorsForKind } from './operator-registry.js';
 import { isTemporal } from './operators.js';
 import { locateError } from './parse.js';
@@ -65,7 +65,7 @@ const AT_LEAST_ONE: CountComparison = { op: 'gte', value: 1 };
 
 /** Checks a structurally valid definition against the catalog; errors name the condition path. */
 export async function resolveAudience(definition: AudienceDefinition, resolver: AudienceResolver): Promise<ResolvedAudience> {
-  const state: ResolveState = { resolver, memo: new Map(), reached: new Set() };
+  const state: ResolveState = { resolver, memo: new Map(), reached: new Set(), conditions: countConditions(definition.where) };
   try {
     return { definition, where: await resolveCondition(definition.where, ['where'], state, definition.name ? [definition.name] : []) };
   } catch (error) {
@@ -78,6 +78,8 @@ interface ResolveState {
   memo: Map<string, ResolvedCondition>;
   /** Every audience referenced so far, directly or through others (bounded: see limits.ts). */
   reached: Set<string>;
+  /** Conditions of the definition and of the audiences reached so far. */
+  conditions: number;
 }
 
 /** Audiences being resolved on the way to a condition, outermost first: a name seen twice is a cycle. */
@@ -179,6 +181,14 @@ async function resolveReference(name: string, path: PathParts, state: ResolveSta
   const definition = await state.resolver.find(name);
   if (!definition) {
     throw invalid(`unknown audience \`${name}\``, [...path, 'audience'], suggestion(name, await state.resolver.names(), 'audience'));
+  }
+  state.conditions += countConditions(definition.where);
+  if (state.conditions > AUDIENCE_LIMITS.conditionsReached) {
+    throw invalid(
+      `with the audiences it refers to, the definition has more than ${AUDIENCE_LIMITS.conditionsReached} conditions (the limit)`,
+      [...path, 'audience'],
+      'simplify the audiences it refers to, or refer to fewer of them',
+    );
   }
   let item: ResolvedCondition;
   try {

@@ -1,7 +1,7 @@
-import cron from 'node-cron';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { z } from 'zod';
 import { nameSchema, secretRefSchema } from '../config/index.js';
+import { cronProblem } from '../scheduler/cron.js';
 import { SYNC_MODES } from '../destinations/index.js';
 import { CdpError, formatPath } from '../errors.js';
 
@@ -28,7 +28,7 @@ export const syncDefinitionSchema = z
       .refine((fields) => Object.keys(fields).length > 0, 'map at least one field (destination field: column)'),
     schedule: z
       .string()
-      .refine((expr) => cron.validateDetailed(expr).valid, 'a cron expression with five fields, e.g. "0 */6 * * *"')
+      .refine((expr) => cronProblem(expr) === undefined, 'a cron expression with five fields, e.g. "0 */6 * * *"')
       .nullish(),
   })
   .strict()

@@ -34,11 +34,9 @@ describe.skipIf(!hasChromium && !inCi)('Content-Security-Policy in Chromium', { 
     const context = await browser.newContext({ baseURL: service.url });
     context.setDefaultTimeout(15_000);
     // Every violation the page reports, kept on window before any script of the page runs.
-    await context.addInitScript(() => {
-      const w = window as unknown as { cspViolations: Violation[] };
-      w.cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push({ directive: e.effectiveDirective, blocked: e.blockedURI }));
-    });
+    await context.addInitScript(
+      "window.cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push({ directive: e.effectiveDirective, blocked: e.blockedURI }));",
+    );
     page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -50,7 +48,7 @@ describe.skipIf(!hasChromium && !inCi)('Content-Security-Policy in Chromium', { 
     await service?.close();
   });
 
-  const violations = (): Promise<Violation[]> => page.evaluate(() => (window as unknown as { cspViolations: Violation[] }).cspViolations);
+  const violations = (): Promise<Violation[]> => page.evaluate<Violation[]>('window.cspViolations');
 
   it('the UI loads, signs in and renders its pages with no violation', async () => {
     const response = await page.goto('/');
@@ -77,15 +75,15 @@ describe.skipIf(!hasChromium && !inCi)('Content-Security-Policy in Chromium', { 
   });
 
   it('the policy is enforced: an injected inline script and a foreign image are blocked', async () => {
-    await page.evaluate(() => {
+    await page.evaluate(`
       const script = document.createElement('script');
       script.textContent = 'window.injected = true';
       document.body.append(script);
       const image = document.createElement('img');
       image.src = 'https://attacker.example/pixel.png';
       document.body.append(image);
-    });
+    `);
     await expect.poll(async () => (await violations()).map((v) => v.directive).sort()).toEqual(['img-src', 'script-src-elem']);
-    expect(await page.evaluate(() => (window as unknown as { injected?: boolean }).injected)).toBeUndefined();
+    expect(await page.evaluate<boolean>('window.injected === undefined')).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { MODELS_JOB } from '../../scheduler/index.js';
 import type { ServerContext } from '../context.js';
 import { actorOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
-import { listModels } from '../services/models.js';
+import { checkSelection, listModels } from '../services/models.js';
 
 const modelParams = z.object({ name: z.string().min(1).max(512) }).strict();
 const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
@@ -51,7 +51,10 @@ export function modelRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Start a pipeline run (models, then identity and profiles); 202, poll GET /api/runs; 409 while one runs',
       body: runSchema,
       status: 202,
-      handler: ({ body, principal }) => ctx.scheduler.runNow(MODELS_JOB, actorOf(principal!), { select: body.select, fullRefresh: body.fullRefresh }),
+      handler: ({ body, principal }) => {
+        checkSelection(ctx, body.select);
+        return ctx.scheduler.runNow(MODELS_JOB, actorOf(principal!), { select: body.select, fullRefresh: body.fullRefresh });
+      },
     }),
     route({
       method: 'get',

@@ -1,3 +1,4 @@
+import { CdpError, isCdpError } from '../../errors.js';
 import { loadModels } from '../../models/index.js';
 import type { ServerContext } from '../context.js';
 
@@ -44,5 +45,22 @@ export async function listModels(ctx: ServerContext): Promise<ModelView[]> {
           }
         : null,
     };
+  });
+}
+
+/**
+ * Checks each selector of a run request against the project's models, so a malformed or unknown
+ * one is a 400 naming it (`body.select[1]`) before the run starts, not a run that fails later.
+ */
+export function checkSelection(ctx: ServerContext, select: readonly string[] | undefined): void {
+  if (!select?.length) return;
+  const graph = loadModels(ctx.project);
+  select.forEach((text, i) => {
+    try {
+      graph.select([text]);
+    } catch (error) {
+      if (!isCdpError(error) || !['INVALID_INPUT', 'MODEL_NOT_FOUND'].includes(error.code)) throw error;
+      throw new CdpError('INVALID_INPUT', error.message, { location: { path: `body.select[${i}]` }, hint: error.hint });
+    }
   });
 }

@@ -30,12 +30,12 @@ export async function resolveSyncRows(project: Project, warehouse: Warehouse, sy
   }
   const sql = await audienceMembersSql(project, from.audience);
   // A view gives the audience's columns through the catalog and keeps the plan SQL readable.
-  await warehouse.createSchema(tables.source.schema);
+  await warehouse.createSchema(tables.members.schema);
   await warehouse.transaction(async (session) => {
-    for (const statement of d.createOrReplaceViewAs(tables.source, sql)) await session.execute(statement);
+    for (const statement of d.createOrReplaceViewAs(tables.members, sql)) await session.execute(statement);
   });
-  const columns = await warehouse.listColumns(tables.source);
-  return { from: d.relation(tables.source), columns, label: `audience ${from.audience}` };
+  const columns = await warehouse.listColumns(tables.members);
+  return { from: d.relation(tables.members), columns, label: `audience ${from.audience}` };
 }
 
 export interface MappedColumns {

@@ -42,6 +42,17 @@ function comparison(op: string, symbol: string, temporal: (expr: string, v: Date
 const after = (expr: string, v: DateValue, d: Dialect) => `${expr} >= ${d.literal(v.end)}`;
 const before = (expr: string, v: DateValue, d: Dialect) => `${expr} < ${d.literal(v.start)}`;
 
+/** Before or after a day (the whole day) or an instant, on dates and timestamps. */
+function instant(op: string, bound: (expr: string, v: DateValue, d: Dialect) => string): OperatorDefinition<string> {
+  return {
+    op,
+    kinds: TEMPORAL,
+    value: dateStringSchema,
+    check: (value, checks) => checks.scalar(value),
+    sql: ({ d, expr, value, positive }) => positive(bound(expr, parseDateValue(value)!, d)),
+  };
+}
+
 /** Text matching: the dialect says how (LIKE with escapes, or a function). */
 function textMatch(op: 'contains' | 'starts_with' | 'ends_with'): OperatorDefinition<string> {
   return { op, kinds: ['string'], value: z.string(), sql: ({ d, expr, value, positive }) => positive(d.textMatch(expr, op, value)) };
@@ -117,20 +128,8 @@ registerOperator(textMatch('starts_with'));
 registerOperator(textMatch('ends_with'));
 registerOperator(unary('is_true', ['boolean'], (expr) => `${expr} = TRUE`, true));
 registerOperator(unary('is_false', ['boolean'], (expr) => `${expr} = FALSE`, true));
-registerOperator<string>({
-  op: 'before',
-  kinds: TEMPORAL,
-  value: dateStringSchema,
-  check: (value, checks) => checks.scalar(value),
-  sql: ({ d, expr, value, positive }) => positive(before(expr, parseDateValue(value)!, d)),
-});
-registerOperator<string>({
-  op: 'after',
-  kinds: TEMPORAL,
-  value: dateStringSchema,
-  check: (value, checks) => checks.scalar(value),
-  sql: ({ d, expr, value, positive }) => positive(after(expr, parseDateValue(value)!, d)),
-});
+registerOperator(instant('before', before));
+registerOperator(instant('after', after));
 registerOperator<Duration>({
   op: 'within_last',
   kinds: TEMPORAL,

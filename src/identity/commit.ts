@@ -15,7 +15,7 @@ export interface SourceWatermark {
   rows: number;
 }
 
-export interface RunRecord {
+export interface IdentityBuildRecord {
   startedAt: Date;
   configHash: string;
   mode: 'full' | 'incremental';
@@ -62,7 +62,7 @@ export async function commitBuild(
   options: {
     mode: 'full' | 'incremental';
     watermarks: SourceWatermark[];
-    run: Omit<RunRecord, 'profiles' | 'identifiers'>;
+    run: Omit<IdentityBuildRecord, 'profiles' | 'identifiers'>;
     /** Consent sources to resolve (null: consent not configured). */
     consent?: ConsentPlan | null;
   },
@@ -213,7 +213,7 @@ async function writeOutputs(
   );
 }
 
-async function writeBookkeeping(sql: SqlRunner, t: IdentityTables, watermarks: SourceWatermark[], run: RunRecord): Promise<void> {
+async function writeBookkeeping(sql: SqlRunner, t: IdentityTables, watermarks: SourceWatermark[], run: IdentityBuildRecord): Promise<void> {
   const d = sql.d;
   const str = d.typeName('string');
   const ts = d.typeName('timestamp');

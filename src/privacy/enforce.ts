@@ -53,7 +53,7 @@ function warnOnce(project: Project, sync: PreparedSync): void {
 }
 
 function syncLocation(sync: PreparedSync, path: string[]) {
-  return { file: sync.file ?? undefined, line: sync.source.lineOf?.(path), path: path.join('.') };
+  return { file: sync.file ?? undefined, line: sync.location.lineOf?.(path), path: path.join('.') };
 }
 
 function unconfiguredPurpose(project: Project, sync: PreparedSync, purpose: string, known: string[]): CdpError {

@@ -31,7 +31,7 @@ export interface RunContext {
 }
 
 /** What the scheduler schedules and how it runs it (the service wires the real pipeline and sync engine). */
-export interface JobSource {
+export interface JobProvider {
   listSyncs(): Promise<Array<{ name: string; schedule: string | null; timezone?: string; origin: 'git' | 'ui' }>>;
   runSync(name: string, context: RunContext): Promise<unknown>;
   runModels(context: RunContext): Promise<unknown>;

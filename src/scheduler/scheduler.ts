@@ -7,13 +7,13 @@ import type { AuditLog} from '../audit/index.js';
 import { type Actor } from '../audit/index.js';
 import { CdpError } from '../errors.js';
 import { nextFire } from './cron.js';
-import { MODELS_JOB, syncJobKey, type JobDefinition, type JobSource, type RunContext, type RunOptions } from './jobs.js';
+import { MODELS_JOB, syncJobKey, type JobDefinition, type JobProvider, type RunContext, type RunOptions } from './jobs.js';
 import { LeaseStore, type LeaseInfo } from './leases.js';
 import { JobStateStore, type JobState, type Trigger } from './state.js';
 
 export interface SchedulerOptions {
   knex: Knex;
-  jobs: JobSource;
+  jobs: JobProvider;
   log: Logger;
   audit?: AuditLog;
   /** Cron for model builds (`cdp serve --models-schedule`); null: builds only on demand. */

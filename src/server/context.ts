@@ -4,13 +4,13 @@ import { AuditLog } from '../audit/index.js';
 import { ApiTokenStore, SessionStore, UserStore, DEFAULT_SESSION_TTL_MS } from '../auth/index.js';
 import { logger as defaultLogger } from '../logger.js';
 import type { Project } from '../project/index.js';
-import { Scheduler, type JobSource } from '../scheduler/index.js';
+import { Scheduler, type JobProvider } from '../scheduler/index.js';
 import { loadSecretKey, secretResolver, SecretStore, type SecretKey } from '../secrets/index.js';
 import type { StateStore } from '../state/index.js';
 import { builtInDestinationCatalog } from './services/destinationCatalog.js';
 import { DestinationService } from './services/destinations.js';
 import { SyncService } from './services/syncs.js';
-import { projectJobSource } from './services/jobs.js';
+import { projectJobs } from './services/jobs.js';
 import { OidcLogin } from './services/oidc.js';
 
 /** Everything a route handler may reach: the project, the state store's repositories, the scheduler. */
@@ -42,7 +42,7 @@ export interface ContextOptions {
   /** A scheduler to share (cdp serve starts one); default: one that only runs jobs on demand. */
   scheduler?: Scheduler;
   /** What the default scheduler runs (tests inject fakes). */
-  jobs?: JobSource;
+  jobs?: JobProvider;
   sessionTtlMs?: number;
   /** Cron for scheduled model builds (default scheduler only). */
   modelsCron?: string | null;
@@ -63,7 +63,7 @@ export async function createContext(project: Project, options: ContextOptions = 
   const scheduler =
     options.scheduler ?? new Scheduler({
       knex,
-      jobs: options.jobs ?? projectJobSource(project, { syncs, log, knex }),
+      jobs: options.jobs ?? projectJobs(project, { syncs, log, knex }),
       log,
       audit,
       modelsCron: options.modelsCron ?? null,

@@ -51,8 +51,8 @@ export interface SyncDefinition {
   schedule: string | null;
 }
 
-/** Where a definition came from, for error messages. */
-export interface DefinitionSource {
+/** Where a definition was written (its file and lines), for error messages. */
+export interface DefinitionLocation {
   /** The YAML file (relative to the project when possible). */
   file?: string;
   /** Finds the 1-based line of a field path in that file. */
@@ -77,25 +77,25 @@ function literalSecretPath(value: unknown, path: PropertyKey[]): PropertyKey[] |
   return undefined;
 }
 
-export function invalid(message: string, path: ReadonlyArray<PropertyKey>, source: DefinitionSource, hint: string): CdpError {
+export function invalid(message: string, path: ReadonlyArray<PropertyKey>, location: DefinitionLocation, hint: string): CdpError {
   return new CdpError('SYNC_INVALID', message, {
-    location: { file: source.file, line: source.lineOf?.(path), path: formatPath(path) || undefined },
+    location: { file: location.file, line: location.lineOf?.(path), path: formatPath(path) || undefined },
     hint,
   });
 }
 
 /** Validates a parsed definition (from YAML or JSON). */
-export function parseSyncDefinition(value: unknown, source: DefinitionSource = {}): SyncDefinition {
+export function parseSyncDefinition(value: unknown, location: DefinitionLocation = {}): SyncDefinition {
   const secretPath = literalSecretPath((value as { destination?: { config?: unknown } } | null)?.destination?.config, ['destination', 'config']);
   if (secretPath) {
     const name = String(secretPath[secretPath.length - 1]);
-    throw invalid(`${name} is written as a literal secret`, secretPath, source, `write it as a reference: ${name}: { env: SOME_VARIABLE } (never put credentials in git)`);
+    throw invalid(`${name} is written as a literal secret`, secretPath, location, `write it as a reference: ${name}: { env: SOME_VARIABLE } (never put credentials in git)`);
   }
   const parsed = syncDefinitionSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
-    throw invalid(`invalid sync: ${issue.message}${more}`, issue.path, source, 'see docs/syncs.md for the shape of a sync');
+    throw invalid(`invalid sync: ${issue.message}${more}`, issue.path, location, 'see docs/syncs.md for the shape of a sync');
   }
   const d = parsed.data;
   return {
@@ -126,10 +126,10 @@ export function parseSyncYaml(text: string, file: string, defaultName?: string):
 }
 
 /** Like parseSyncYaml, also returning the line finder later checks use to point at the line at fault. */
-export function readSyncYaml(text: string, file: string, defaultName?: string): { definition: SyncDefinition; source: DefinitionSource } {
+export function readSyncYaml(text: string, file: string, defaultName?: string): { definition: SyncDefinition; location: DefinitionLocation } {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  const source: DefinitionSource = { file, lineOf: lineFinder(doc, counter) };
+  const location: DefinitionLocation = { file, lineOf: lineFinder(doc, counter) };
   if (doc.errors.length > 0) {
     const error = doc.errors[0]!;
     throw new CdpError('SYNC_INVALID', `YAML syntax error: ${error.message.split('\n')[0]}`, {
@@ -143,9 +143,9 @@ export function readSyncYaml(text: string, file: string, defaultName?: string): 
   }
   const withName = { ...(value as Record<string, unknown>) };
   if (withName.name === undefined && defaultName) withName.name = defaultName;
-  const definition = parseSyncDefinition(withName, source);
+  const definition = parseSyncDefinition(withName, location);
   if (defaultName && definition.name !== defaultName) {
-    throw invalid(`the sync is named "${definition.name}" but its file is ${defaultName}.yaml`, ['name'], source, `rename the file to ${definition.name}.yaml or change name`);
+    throw invalid(`the sync is named "${definition.name}" but its file is ${defaultName}.yaml`, ['name'], location, `rename the file to ${definition.name}.yaml or change name`);
   }
-  return { definition, source };
+  return { definition, location };
 }

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { getDestination, type AnyDestination } from '../destinations/index.js';
 import { CdpError, isCdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
-import { invalid, parseSyncDefinition, readSyncYaml, type DefinitionSource, type SyncDefinition } from './definition.js';
+import { invalid, parseSyncDefinition, readSyncYaml, type DefinitionLocation, type SyncDefinition } from './definition.js';
 
 /** A sync whose definition, destination type, destination config, mode and field names all checked out. */
 export interface PreparedSync {
@@ -15,31 +15,31 @@ export interface PreparedSync {
   /** The destination config as its schema parsed it (secrets still as references). */
   config: unknown;
   /** Finds lines in the definition's file, for errors found later (e.g. a column the warehouse lacks). */
-  source: DefinitionSource;
+  location: DefinitionLocation;
 }
 
 /**
  * Checks everything that can be checked without the warehouse: the destination type exists,
  * its config is valid, it offers the mode, and it accepts the mapped field names.
  */
-export function prepareSync(definition: SyncDefinition, source: DefinitionSource = {}): PreparedSync {
-  const destination = getDestination(definition.destination.type, { file: source.file, line: source.lineOf?.(['destination', 'type']) });
+export function prepareSync(definition: SyncDefinition, location: DefinitionLocation = {}): PreparedSync {
+  const destination = getDestination(definition.destination.type, { file: location.file, line: location.lineOf?.(['destination', 'type']) });
   const parsed = destination.config.safeParse(definition.destination.config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = ['destination', 'config', ...issue.path];
-    throw invalid(`invalid ${destination.type} config: ${issue.message}`, path, source, `see docs/destinations/${destination.type}.md`);
+    throw invalid(`invalid ${destination.type} config: ${issue.message}`, path, location, `see docs/destinations/${destination.type}.md`);
   }
   if (!destination.modes.includes(definition.mode)) {
-    throw invalid(`${destination.type} does not offer mode ${definition.mode}`, ['mode'], source, `use one of: ${destination.modes.join(', ')}`);
+    throw invalid(`${destination.type} does not offer mode ${definition.mode}`, ['mode'], location, `use one of: ${destination.modes.join(', ')}`);
   }
   const problems = destination.validateFields?.(definition.fields, parsed.data) ?? [];
   if (problems.length > 0) {
     const first = problems[0]!;
     const path = first.field in definition.fields ? ['fields', first.field] : ['fields'];
-    throw invalid(`${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, path, source, `see docs/destinations/${destination.type}.md for the fields it takes`);
+    throw invalid(`${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, path, location, `see docs/destinations/${destination.type}.md for the fields it takes`);
   }
-  return { definition, file: source.file ?? null, destination, config: parsed.data, source };
+  return { definition, file: location.file ?? null, destination, config: parsed.data, location };
 }
 
 function syncsDir(project: Project): string {
@@ -62,8 +62,8 @@ export async function readSyncFiles(project: Project): Promise<SyncFile[]> {
     const file = relative(project.dir, join(dir, name));
     try {
       const text = await readFile(join(dir, name), 'utf8');
-      const { definition, source } = readSyncYaml(text, file, name.replace(/\.ya?ml$/i, ''));
-      out.push({ file, sync: prepareSync(definition, source) });
+      const { definition, location } = readSyncYaml(text, file, name.replace(/\.ya?ml$/i, ''));
+      out.push({ file, sync: prepareSync(definition, location) });
     } catch (error) {
       if (!isCdpError(error)) throw error;
       out.push({ file, error });

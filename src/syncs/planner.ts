@@ -4,7 +4,7 @@ import type { ColumnKind, Dialect, RelationRef, Row, Warehouse } from '../wareho
 import type { PlanFilter } from './filters.js';
 import { fieldsHashSql } from './hash-sql.js';
 import type { PreparedSync } from './load.js';
-import type { MappedColumns, SyncSource } from './source.js';
+import type { MappedColumns, SyncRows } from './rows.js';
 import { REMOVED_HASH, writeProgress } from './state.js';
 import type { SyncTables } from './tables.js';
 
@@ -54,7 +54,8 @@ export interface Plan {
 export interface PlanInput {
   warehouse: Warehouse;
   sync: PreparedSync;
-  source: SyncSource;
+  /** The rows to send: the model, or a view over the audience's members. */
+  source: SyncRows;
   columns: MappedColumns;
   tables: SyncTables;
   planId: string;
@@ -102,7 +103,7 @@ export async function inspectSource(input: Pick<PlanInput, 'warehouse' | 'source
   if (distinct < total - nullKeys) {
     const sync = input.sync;
     throw new CdpError('SYNC_INVALID', `key ${columns.key.name} is not unique in ${source.label}: ${total - nullKeys - distinct} rows repeat a key`, {
-      location: { file: sync.file ?? undefined, line: sync.source.lineOf?.(['key']), path: 'key' },
+      location: { file: sync.file ?? undefined, line: sync.location.lineOf?.(['key']), path: 'key' },
       hint: 'a sync needs one row per key: pick a unique column as key, or deduplicate the model',
     });
   }

@@ -5,7 +5,7 @@ import { loadSync, type PreparedSync } from './load.js';
 import { buildPlan, inspectSource, samplePlan, type PlanInput, type SourceStats } from './planner.js';
 import type { RunSyncOptions, SyncRunResult } from './run-types.js';
 import { openDestination, type DestinationSession } from './session.js';
-import { mapColumns, resolveSource } from './source.js';
+import { mapColumns, resolveSyncRows } from './rows.js';
 import { ensureStateTables } from './state.js';
 import { syncTables, type SyncTables } from './tables.js';
 
@@ -33,7 +33,7 @@ export async function prepareRun(project: Project, sync: string | PreparedSync, 
   const warehouse = await project.warehouse();
   const tables = syncTables(project.schema, definition.name);
   await ensureStateTables(warehouse, tables);
-  const source = await resolveSource(project, warehouse, prepared, tables);
+  const source = await resolveSyncRows(project, warehouse, prepared, tables);
   const planInput = {
     warehouse,
     sync: prepared,

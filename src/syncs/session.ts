@@ -37,7 +37,7 @@ export async function openDestination(_project: Project, sync: PreparedSync, opt
   } catch (error) {
     if (isCdpError(error) && error.location.path) {
       throw new CdpError(error.code, error.message, {
-        location: { file: sync.file ?? undefined, line: sync.source.lineOf?.(error.location.path.split('.')), path: error.location.path },
+        location: { file: sync.file ?? undefined, line: sync.location.lineOf?.(error.location.path.split('.')), path: error.location.path },
         hint: error.hint,
         cause: error,
       });

@@ -8,7 +8,8 @@ import type { RelationRef } from '../warehouse/index.js';
  *   (how far it is committed is in the state store's sync_commits);
  * - log: every row of every run with its outcome, searchable by key; pruned after N days;
  * - results: scratch table the failed rows of a run are loaded into when they are folded in;
- * - source: a view over the audience's members (audience syncs only).
+ * - members: a view over the audience's members (audience syncs only; named sync_source_<sync>
+ *   in the warehouse, as earlier versions created it).
  */
 export interface SyncTables {
   state: RelationRef;
@@ -16,7 +17,7 @@ export interface SyncTables {
   progress: RelationRef;
   results: RelationRef;
   log: RelationRef;
-  source: RelationRef;
+  members: RelationRef;
   dryPlan: RelationRef;
 }
 
@@ -28,7 +29,7 @@ export function syncTables(schema: string, sync: string): SyncTables {
     progress: t('sync_progress'),
     results: t('sync_results'),
     log: t('sync_log'),
-    source: t('sync_source'),
+    members: t('sync_source'),
     dryPlan: t('sync_dryplan'),
   };
 }

@@ -4,7 +4,7 @@ import { refreshAudienceCatalog } from '../../audiences/index.js';
 import { runProject } from '../../pipeline/index.js';
 import { pruneRunLogs } from '../../privacy/retention.js';
 import type { Project } from '../../project/index.js';
-import type { JobSource } from '../../scheduler/index.js';
+import type { JobProvider } from '../../scheduler/index.js';
 import type { SyncService } from './syncs.js';
 
 export interface JobDeps {
@@ -15,7 +15,7 @@ export interface JobDeps {
 }
 
 /** The real jobs of a project: its model build (the pipeline) and its syncs (git + UI). */
-export function projectJobSource(project: Project, deps: JobDeps): JobSource {
+export function projectJobs(project: Project, deps: JobDeps): JobProvider {
   return {
     listSyncs: () => deps.syncs.schedules(),
     async runSync(name, context) {

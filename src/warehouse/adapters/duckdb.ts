@@ -22,6 +22,7 @@ import { ConnectionPool } from '../pool.js';
 import type { ColumnDef, ColumnInfo, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
 import { normalizeRow } from '../values.js';
 import { ensurePrivateDir, restrictFiles } from '../../util/permissions.js';
+import { inTransaction } from './transaction.js';
 
 export interface DuckDbOptions {
   /** Database file, or ':memory:'. */
@@ -147,15 +148,7 @@ export class DuckDbWarehouse implements Warehouse {
   async transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
     return this.pool.use(async (connection) => {
       const session = new DuckDbSession(connection);
-      await session.execute('BEGIN TRANSACTION');
-      try {
-        const result = await work(session);
-        await session.execute('COMMIT');
-        return result;
-      } catch (error) {
-        await session.execute('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+      return inTransaction((sql) => session.execute(sql), () => work(session), 'BEGIN TRANSACTION');
     });
   }
 
@@ -199,35 +192,15 @@ export class DuckDbWarehouse implements Warehouse {
       const session = new DuckDbSession(connection);
       await session.execute(`CREATE SCHEMA IF NOT EXISTS ${d.quoteIdent(relation.schema)}`);
       // One transaction: a failing source leaves the previous table as it was.
-      await session.execute('BEGIN TRANSACTION');
-      try {
-        await session.execute(`CREATE OR REPLACE TABLE ${d.relation(relation)} (${columnSql})`);
-        const appender = await connection.createAppender(relation.name, relation.schema);
-        let count = 0;
-        try {
-          let pending: (readonly unknown[])[] = [];
-          const flush = () => {
-            appendChunk(appender, columns, pending, count - pending.length + 1);
-            pending = [];
-          };
-          for await (const batch of rows) {
-            for (const row of batch) {
-              pending.push(row);
-              count++;
-              if (pending.length === CHUNK_ROWS) flush();
-            }
-          }
-          if (pending.length) flush();
-          appender.flushSync();
-        } finally {
-          appender.closeSync();
-        }
-        await session.execute('COMMIT');
-        return count;
-      } catch (error) {
-        await session.execute('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+      const create = `CREATE OR REPLACE TABLE ${d.relation(relation)} (${columnSql})`;
+      return inTransaction(
+        (sql) => session.execute(sql),
+        async () => {
+          await session.execute(create);
+          return appendRows(connection, relation, columns, rows);
+        },
+        'BEGIN TRANSACTION',
+      );
     });
   }
 
@@ -293,4 +266,34 @@ function appendChunk(appender: DuckDBAppender, columns: readonly ColumnDef[], ro
   const chunk = DuckDBDataChunk.create(columns.map((c) => CHUNK_TYPES[c.kind]), rows.length);
   chunk.setColumns(values);
   appender.appendDataChunk(chunk);
+}
+
+/** Appends rows to a table through DuckDB's appender, in chunks; the count appended. */
+async function appendRows(
+  connection: DuckDBConnection,
+  relation: RelationRef,
+  columns: readonly ColumnDef[],
+  rows: AsyncIterable<readonly unknown[][]> | Iterable<readonly unknown[][]>,
+): Promise<number> {
+  const appender = await connection.createAppender(relation.name, relation.schema);
+  let count = 0;
+  try {
+    let pending: (readonly unknown[])[] = [];
+    const flush = () => {
+      appendChunk(appender, columns, pending, count - pending.length + 1);
+      pending = [];
+    };
+    for await (const batch of rows) {
+      for (const row of batch) {
+        pending.push(row);
+        count++;
+        if (pending.length === CHUNK_ROWS) flush();
+      }
+    }
+    if (pending.length) flush();
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+  return count;
 }

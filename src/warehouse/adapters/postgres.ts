@@ -21,20 +21,13 @@ import type { ColumnDef, ColumnInfo, Params, RelationInfo, RelationRef, Row, War
 import { isPgError, wrapError } from './postgres-errors.js';
 import { HELPER_SCHEMA, HELPERS_VERSION, helpersMarker, helperStatements, installedHelpersVersion } from './postgres-helpers.js';
 import { csvLine, pgTypeParsers, toPgParam } from './postgres-values.js';
+import { inTransaction } from './transaction.js';
 
 export type PostgresWarehouseConfig = Extract<WarehouseConfig, { type: 'postgres' }>;
 
 /** Runs `work` between BEGIN and COMMIT on one client; ROLLBACK when it throws. */
-async function inTransaction<T>(client: pg.Client, work: () => Promise<T>): Promise<T> {
-  await run(client, 'BEGIN');
-  try {
-    const result = await work();
-    await run(client, 'COMMIT');
-    return result;
-  } catch (error) {
-    await run(client, 'ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+function clientTransaction<T>(client: pg.Client, work: () => Promise<T>): Promise<T> {
+  return inTransaction((sql) => run(client, sql), work);
 }
 
 async function run(client: pg.Client, sql: string, params?: Params): Promise<pg.QueryResult> {
@@ -199,7 +192,7 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
-    return this.withClient((client) => inTransaction(client, () => work(new PostgresSession(client))));
+    return this.withClient((client) => clientTransaction(client, () => work(new PostgresSession(client))));
   }
 
   async listRelations(schema: string): Promise<RelationInfo[]> {
@@ -267,7 +260,7 @@ export class PostgresWarehouse implements Warehouse {
     const fresh = { schema: relation.schema, name: scratchName(relation.name) };
     const target = d.relation(sameShape ? relation : fresh);
     return this.withClient((client) =>
-      inTransaction(client, async () => {
+      clientTransaction(client, async () => {
         if (sameShape) await run(client, `TRUNCATE TABLE ${target}`);
         else {
           // Only a table is replaced by a load: a view of that name stays.

@@ -10,6 +10,7 @@ import { currentQueryLabels } from '../labels.js';
 import { ConnectionPool } from '../pool.js';
 import type { ColumnDef, ColumnInfo, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
 import { jaroWinklerJs } from './js-udfs.js';
+import { inTransaction } from './transaction.js';
 import { normalizeSnowflakeRow, snowflakeTypeName, toBind, type SnowflakeBind } from './snowflake-values.js';
 
 // snowflake-sdk is CommonJS; loading it lazily keeps its start-up cost off other engines' paths.
@@ -190,15 +191,7 @@ export class SnowflakeWarehouse implements Warehouse {
         execute: (sql, params) => this.executeOn(connection, sql, params),
         query: <R extends Row = Row>(sql: string, params?: Params) => this.queryOn<R>(connection, sql, params),
       };
-      await session.execute('BEGIN');
-      try {
-        const result = await work(session);
-        await session.execute('COMMIT');
-        return result;
-      } catch (error) {
-        await session.execute('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+      return inTransaction((sql) => session.execute(sql), () => work(session));
     });
   }
 

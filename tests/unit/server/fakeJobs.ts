@@ -1,4 +1,4 @@
-import type { JobSource, RunContext } from '../../../src/scheduler/index.js';
+import type { JobProvider, RunContext } from '../../../src/scheduler/index.js';
 
 export interface RunRecord {
   job: string;
@@ -17,7 +17,7 @@ export function fakeJobs(options: {
   ms?: number;
   modelsMs?: number;
   fail?: (job: string) => boolean;
-}): JobSource {
+}): JobProvider {
   const run = async (job: string, context: RunContext, ms: number) => {
     const record: RunRecord = { job, owner: options.owner, trigger: context.trigger, start: Date.now(), end: 0, aborted: false };
     options.runs.push(record);

@@ -71,8 +71,8 @@ describe('sync definitions', () => {
 
   it('checks the destination: unknown type, invalid config, unsupported mode, unknown fields', () => {
     const read = (yaml: string) => {
-      const { definition, source } = readSyncYaml(yaml, 'syncs/s.yaml');
-      return prepareSync(definition, source);
+      const { definition, location } = readSyncYaml(yaml, 'syncs/s.yaml');
+      return prepareSync(definition, location);
     };
     let error = errorOf(() => read(VALID.replace('type: mailchimp', 'type: myspace')));
     expect(error.message).toBe('unknown destination type "myspace"');

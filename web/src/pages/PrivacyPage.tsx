@@ -1,4 +1,5 @@
 import { useEffect, useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { CountTable } from '../components/CountTable';
 import { Field } from '../components/Field';
 import { PageHeader, usePageTitle } from '../components/Layout';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
@@ -302,24 +303,14 @@ export function DeletionReportView({ report }: { report: DeletionReport }) {
           {byType.length === 0 ? (
             <p className="muted">No identifiers found: only the value itself {dry ? 'would be' : 'was'} suppressed.</p>
           ) : (
-            <table className="table compact" aria-label="Identifiers by type">
-              <thead>
-                <tr>
-                  <th scope="col">Type</th>
-                  <th scope="col" className="num">
-                    Identifiers
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {byType.map(([type, count]) => (
-                  <tr key={type}>
-                    <td>{type}</td>
-                    <td className="num">{formatCount(count)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <CountTable
+              label="Identifiers by type"
+              headers={['Type', 'Identifiers']}
+              rows={byType}
+              rowKey={([type]) => type}
+              name={([type]) => type}
+              count={([, count]) => formatCount(count)}
+            />
           )}
           <p className="muted small">Suppressed identifiers stay out of every later identity build, so late data cannot bring the person back.</p>
         </div>
@@ -328,27 +319,20 @@ export function DeletionReportView({ report }: { report: DeletionReport }) {
           {tables.length === 0 ? (
             <p className="muted">Nothing of the person in the platform's tables.</p>
           ) : (
-            <table className="table compact" aria-label="Warehouse tables" data-testid="warehouse-tables">
-              <thead>
-                <tr>
-                  <th scope="col">Table</th>
-                  <th scope="col" className="num">
-                    {dry ? 'Rows to delete' : 'Rows deleted'}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {tables.map((t) => (
-                  <tr key={t.table}>
-                    <td>
-                      <code>{t.table}</code>
-                      {describeTable(t.table) ? <div className="muted small">{describeTable(t.table)}</div> : null}
-                    </td>
-                    <td className="num">{formatCount(t.rows)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <CountTable
+              label="Warehouse tables"
+              testId="warehouse-tables"
+              headers={['Table', dry ? 'Rows to delete' : 'Rows deleted']}
+              rows={tables}
+              rowKey={(t) => t.table}
+              name={(t) => (
+                <>
+                  <code>{t.table}</code>
+                  {describeTable(t.table) ? <div className="muted small">{describeTable(t.table)}</div> : null}
+                </>
+              )}
+              count={(t) => formatCount(t.rows)}
+            />
           )}
           {emptyTables.length ? <p className="muted small">Nothing of the person in: {emptyTables.join(', ')}.</p> : null}
         </div>
@@ -720,27 +704,19 @@ function ExportSummaryView({ summary }: { summary: ExportSummary }) {
       {sources.length ? (
         <div className="card">
           <h3>Source records exported</h3>
-          <table className="table compact" aria-label="Source records exported">
-            <thead>
-              <tr>
-                <th scope="col">Source</th>
-                <th scope="col" className="num">
-                  Rows
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {sources.map((s) => (
-                <tr key={s.source}>
-                  <td>{s.source}</td>
-                  <td className="num">
-                    {formatCount(s.records)}
-                    {s.truncated ? <span className="muted small"> (cut at the limit)</span> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <CountTable
+            label="Source records exported"
+            headers={['Source', 'Rows']}
+            rows={sources}
+            rowKey={(s) => s.source}
+            name={(s) => s.source}
+            count={(s) => (
+              <>
+                {formatCount(s.records)}
+                {s.truncated ? <span className="muted small"> (cut at the limit)</span> : null}
+              </>
+            )}
+          />
         </div>
       ) : null}
     </>

@@ -6,7 +6,7 @@ import type { PreparedSync } from './load.js';
 import type { SyncTables } from './tables.js';
 
 /** The rows a sync sends: a relation (a model, or a view over an audience's members) and its columns. */
-export interface SyncSource {
+export interface SyncRows {
   /** Something to put after FROM. */
   from: string;
   columns: ColumnInfo[];
@@ -14,7 +14,7 @@ export interface SyncSource {
   label: string;
 }
 
-export async function resolveSource(project: Project, warehouse: Warehouse, sync: PreparedSync, tables: SyncTables): Promise<SyncSource> {
+export async function resolveSyncRows(project: Project, warehouse: Warehouse, sync: PreparedSync, tables: SyncTables): Promise<SyncRows> {
   const d = warehouse.dialect;
   const { from } = sync.definition;
   if ('model' in from) {
@@ -22,7 +22,7 @@ export async function resolveSource(project: Project, warehouse: Warehouse, sync
     const columns = await warehouse.listColumns(relation);
     if (columns.length === 0) {
       throw new CdpError('SYNC_INVALID', `model ${from.model} does not exist in the warehouse (${relation.schema}.${relation.name})`, {
-        location: { file: sync.file ?? undefined, line: sync.source.lineOf?.(['from', 'model']), path: 'from.model' },
+        location: { file: sync.file ?? undefined, line: sync.location.lineOf?.(['from', 'model']), path: 'from.model' },
         hint: 'build it with `cdp run`, or fix the model name',
       });
     }
@@ -30,12 +30,12 @@ export async function resolveSource(project: Project, warehouse: Warehouse, sync
   }
   const sql = await audienceMembersSql(project, from.audience);
   // A view gives the audience's columns through the catalog and keeps the plan SQL readable.
-  await warehouse.createSchema(tables.source.schema);
+  await warehouse.createSchema(tables.members.schema);
   await warehouse.transaction(async (session) => {
-    for (const statement of d.createOrReplaceViewAs(tables.source, sql)) await session.execute(statement);
+    for (const statement of d.createOrReplaceViewAs(tables.members, sql)) await session.execute(statement);
   });
-  const columns = await warehouse.listColumns(tables.source);
-  return { from: d.relation(tables.source), columns, label: `audience ${from.audience}` };
+  const columns = await warehouse.listColumns(tables.members);
+  return { from: d.relation(tables.members), columns, label: `audience ${from.audience}` };
 }
 
 export interface MappedColumns {
@@ -45,7 +45,7 @@ export interface MappedColumns {
 }
 
 /** Checks the key and every mapped column exist; the error names the field, its line and the columns there are. */
-export function mapColumns(sync: PreparedSync, source: SyncSource): MappedColumns {
+export function mapColumns(sync: PreparedSync, source: SyncRows): MappedColumns {
   const byName = new Map(source.columns.map((c) => [c.name, c]));
   const byLower = new Map(source.columns.map((c) => [c.name.toLowerCase(), c]));
   const find = (name: string, path: string[]): ColumnInfo => {
@@ -53,7 +53,7 @@ export function mapColumns(sync: PreparedSync, source: SyncSource): MappedColumn
     if (column) return column;
     const available = source.columns.map((c) => c.name);
     throw new CdpError('SYNC_INVALID', `column "${name}" does not exist in ${source.label}`, {
-      location: { file: sync.file ?? undefined, line: sync.source.lineOf?.(path), path: path.join('.') },
+      location: { file: sync.file ?? undefined, line: sync.location.lineOf?.(path), path: path.join('.') },
       hint: `available columns: ${available.slice(0, 40).join(', ')}${available.length > 40 ? ', …' : ''}`,
     });
   };

@@ -2,3 +2,4 @@ export { loadSecretKey, parseSecretKey, type SecretKey, type LoadKeyOptions } fr
 export { encryptSecret, decryptSecret } from './cipher.js';
 export { SecretStore } from './store.js';
 export { secretResolver, isStoredSecretRef, revealStoredSecrets, scrubSecrets, type SecretResolver } from './resolve.js';
+export { SecretScrubber, rememberSecret, scrubSecretText, safeExcerpt, secretPattern, REDACTED_SECRET, MAX_EXCERPT } from './scrub.js';

@@ -118,9 +118,10 @@ function retentionDays(options: RunSyncOptions, project: Project): number {
 export async function runSync(project: Project, sync: string | PreparedSync, options: RunSyncOptions = {}): Promise<SyncRunResult> {
   const started = Date.now();
   const prepared = typeof sync === 'string' ? await loadSync(project, sync) : sync;
-  const { definition, destination } = prepared;
+  const { definition } = prepared;
   const name = definition.name;
   const session = await openDestination(project, prepared, options);
+  const { destination } = session;
   const warehouse = await project.warehouse();
   const tables = syncTables(project.schema, name);
   await ensureStateTables(warehouse, tables);
@@ -208,10 +209,8 @@ export async function runSync(project: Project, sync: string | PreparedSync, opt
       keyColumn: p.keyColumn,
       fields: p.fields,
       signal,
-      secret: session.secret,
-      http: session.http,
+      ...session.context,
       logger: logger.child({ sync: name, run: runId }),
-      projectDir: project.dir,
     });
     let sendMs = 0;
     let foldMs = 0;

@@ -16,8 +16,8 @@
  */
 
 export const REDACTED_SECRET = '[redacted]';
-/** Shorter values are not treated as secrets: redacting them would blank ordinary words. */
-export const MIN_SECRET_LENGTH = 4;
+/** Shorter values are not treated as secrets: redacting them would blank ordinary words (a test token "revoked"). */
+export const MIN_SECRET_LENGTH = 8;
 /** The most secrets remembered; the oldest are forgotten first (a process reveals a handful). */
 const MAX_REMEMBERED = 1_000;
 

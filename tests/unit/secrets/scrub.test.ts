@@ -41,7 +41,7 @@ describe('the secret scrubber', () => {
 
   it('leaves text without the secret alone and ignores values too short to be secrets', () => {
     expect(scrubber.scrub('nothing to see: sk_live_ Ab c')).toBe('nothing to see: sk_live_ Ab c');
-    expect(new SecretScrubber(['abc']).scrub('abc abc')).toBe('abc abc');
+    expect(new SecretScrubber(['revoked']).scrub('has been revoked')).toBe('has been revoked');
   });
 
   it('scrubs every secret the process revealed, and cuts excerpts only after scrubbing', () => {

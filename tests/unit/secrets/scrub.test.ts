@@ -10,7 +10,7 @@ function encodings(secret: string): Record<string, string> {
   return {
     raw: secret,
     json,
-    doubleJson: JSON.stringify(JSON.stringify(secret)).slice(1, -1),
+    doubleJson: JSON.stringify(json).slice(1, -1),
     unicode,
     unicodeUpper: unicode.toUpperCase().replace(/\\U/g, '\\u'),
     partlyUnicode: json.replace(/_/g, '\\u005f'),

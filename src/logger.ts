@@ -1,12 +1,18 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { BUILT_IN_PII, scrubText } from './privacy/pii.js';
+import { BUILT_IN_PII, scrubText as scrubPii } from './privacy/pii.js';
+import { scrubSecretText } from './secrets/scrub.js';
+
+/** Every string logged: secrets revealed so far removed (in every encoding), emails and phones masked. */
+const scrubText = (text: string): string => scrubPii(scrubSecretText(text));
 
 /**
  * One JSON line per event. Redaction is a safety net: callers must still never pass secrets or
  * raw PII (emails, phones) as fields.
  *
- * Two layers:
+ * Three layers:
  * - secrets (and top-level `email`/`phone`): fixed pino `redact` paths (`[redacted]`);
+ * - secret values: every string is passed through the one secret scrubber (src/secrets/scrub.ts),
+ *   which knows every secret the process has revealed, in all its encodings;
  * - PII: every logged object is walked (a few levels deep) before it is written: the values of keys
  *   named as PII are replaced, and emails / `+`-phones inside any string (error messages, driver
  *   text, the message itself) are masked. The PII key names are a mutable set: `email`, `phone`

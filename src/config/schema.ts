@@ -129,6 +129,14 @@ export const configSchema = z
     audiences: z.object({ path: z.string().default('audiences') }).strict().default({ path: 'audiences' }),
     syncs: z.object({ path: z.string().default('syncs') }).strict().default({ path: 'syncs' }),
     state: stateSchema.default({ client: 'better-sqlite3', filename: '.cdp/state.sqlite' }),
+    /**
+     * Where destinations created over the API may send (docs/security.md): public addresses only,
+     * plus these CIDRs, addresses or host names (`*.example.com`), each optionally with `:port`.
+     * Destinations in git are reviewed code and are not limited.
+     */
+    network: z.object({ allow: z.array(z.string().min(1).max(256)).default([]) }).strict().default({ allow: [] }),
+    /** File destinations created over the API write only under `root` (relative to the project). */
+    files: z.object({ root: z.string().min(1).default('.cdp/files') }).strict().default({ root: '.cdp/files' }),
     /** Consent, PII tags and retention (see docs/privacy.md). */
     privacy: privacySchema.default({ consent: { sources: [], purposes: DEFAULT_PURPOSES }, pii: [], retentionDays: 30 }),
     /** Single sign-on (see docs/security.md). Password sign-in stays available. */

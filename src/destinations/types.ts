@@ -7,6 +7,26 @@ import type { HttpClient } from './http/client.js';
 export const SYNC_MODES = ['upsert', 'update', 'insert', 'mirror', 'add'] as const;
 export type SyncMode = (typeof SYNC_MODES)[number];
 
+/** A destination field a sync may map to, as the vendor names it. */
+export interface DestinationField {
+  name: string;
+  type: 'string' | 'email' | 'phone' | 'number' | 'boolean' | 'date' | 'json';
+  /** Identifies the record at the vendor (matching, hashing, "identity changed"). */
+  identifier?: boolean;
+  /** Every sync must map it (alone; "one of" rules are in `rule`). */
+  required?: boolean;
+  description?: string;
+}
+
+export interface FieldCatalog {
+  /** Fields the vendor documents. */
+  known: readonly DestinationField[];
+  /** Other names are accepted too (custom properties, merge tags, any JSON key), as `rule` says. */
+  open: boolean;
+  /** The rule beyond single fields, in one sentence (e.g. "map email or phone"). */
+  rule?: string;
+}
+
 /** What a batch asks the destination to do. For membership destinations `remove` removes membership. */
 export type SendOp = 'upsert' | 'remove';
 
@@ -31,6 +51,11 @@ export interface CheckContext {
   secret: SecretReader;
   /** The project directory (file destinations resolve relative paths from it). */
   projectDir: string;
+  /**
+   * Set for destinations created over the API: files may only be written under this directory
+   * (resolved with realpath; see docs/security.md). Absent for destinations in git.
+   */
+  fileRoot?: string;
   http: HttpClient;
   logger: Logger;
 }
@@ -65,8 +90,8 @@ export interface SendContext<C> extends RunScope<C> {
 }
 
 /**
- * A place rows are sent to. The first six members are the contract of ARCHITECTURE.md; the
- * optional ones let a destination refine what the engine does for it.
+ * A place rows are sent to. The first seven members are what every destination must have; the
+ * optional ones describe the type (registry, UI, docs) and let it refine what the engine does for it.
  */
 export interface Destination<C> {
   type: string;
@@ -90,6 +115,25 @@ export interface Destination<C> {
 
   /** One line for humans (UI, `cdp sync list`). */
   label?: string;
+
+  // ---- What the registry knows about the type (checked for every built-in by the contract suite,
+  // tests/integration/destinations/contract.test.ts).
+  /** The vendor's name as people say it, e.g. "HubSpot". */
+  displayName?: string;
+  /** Its page, relative to the repository root: `docs/destinations/<type>.md`. */
+  docs?: string;
+  /**
+   * Config fields that hold credentials (`{secret}` references; `{env}` in git). `headers.*` means
+   * every key under `headers`. The API takes their values write-only and stores them encrypted.
+   */
+  secretFields?: readonly string[];
+  /**
+   * Config fields that decide where rows go (URLs, hosts, paths). Changing one over the API (or
+   * the type) clears the stored secrets unless the same request sends them again.
+   */
+  targetFields?: readonly string[];
+  /** The destination fields a sync may map (its field catalogue). */
+  fields?: FieldCatalog;
   /** True when a remove only takes the person out of a list/audience (never deletes the person). */
   membership?: boolean;
   /**

@@ -1,11 +1,12 @@
 import { resolveEnvSecret, type SecretRef } from '../config/index.js';
+import { rememberSecret, scrubSecretText } from './scrub.js';
 import type { SecretStore } from './store.js';
 
 /** Turns a secret reference into its value: `{env}` from the environment, `{secret}` from the store. */
 export type SecretResolver = (ref: SecretRef, path: string) => Promise<string>;
 
 export function secretResolver(store: SecretStore, env: NodeJS.ProcessEnv = process.env): SecretResolver {
-  return async (ref, path) => ('secret' in ref ? store.reveal(ref.secret) : resolveEnvSecret(ref, path, env));
+  return async (ref, path) => ('secret' in ref ? store.reveal(ref.secret) : rememberSecret(resolveEnvSecret(ref, path, env)));
 }
 
 export function isStoredSecretRef(value: unknown): value is { secret: string } {
@@ -42,9 +43,7 @@ export async function revealStoredSecrets(config: unknown, store: SecretStore): 
   return { config: await walk(config), revealed };
 }
 
-/** Replaces every occurrence of the given secrets in a text (error messages from vendors). */
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out;
+/** Replaces the given secrets, and every secret revealed so far, in a text in all their encodings (see scrub.ts). */
+export function scrubSecrets(text: string, secrets: readonly string[] = []): string {
+  return scrubSecretText(text, secrets);
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { CdpError } from '../errors.js';
 import { decryptSecret, encryptSecret } from './cipher.js';
 import type { SecretKey } from './key.js';
+import { rememberSecret } from './scrub.js';
 
 /**
  * Encrypted secrets in the state store, by name. Write-only from the outside world: the API can
@@ -26,6 +27,12 @@ export class SecretStore {
 
   async has(name: string): Promise<boolean> {
     return (await this.knex('secrets').where({ name }).first('name')) !== undefined;
+  }
+
+  /** Who last set a secret (null when unknown); undefined when there is no such secret. */
+  async setBy(name: string): Promise<string | null | undefined> {
+    const row = await this.knex('secrets').where({ name }).first<{ updated_by: string | null } | undefined>('updated_by');
+    return row ? row.updated_by : undefined;
   }
 
   async names(prefix = ''): Promise<string[]> {
@@ -57,6 +64,6 @@ export class SecretStore {
         hint: 'restore the key it was written with, or set the secret again',
       });
     }
-    return decryptSecret(this.key, name, row.ciphertext);
+    return rememberSecret(decryptSecret(this.key, name, row.ciphertext));
   }
 }

@@ -58,7 +58,7 @@ export async function createContext(project: Project, options: ContextOptions = 
   const secrets = new SecretStore(knex, key);
   const audit = new AuditLog(knex);
   const destinations = new DestinationService(knex, secrets, audit);
-  destinations.useCatalog(builtInDestinationCatalog(project.dir, log));
+  destinations.useCatalog(builtInDestinationCatalog(project, log));
   const syncs = new SyncService(project, knex, destinations, secrets, audit);
   const scheduler =
     options.scheduler ?? new Scheduler({

@@ -3,8 +3,17 @@
  * the executor (batches, rate limits, retries, checkpoints) and the run history.
  */
 export { syncDefinitionSchema, parseSyncDefinition, parseSyncYaml, readSyncYaml, type SyncDefinition, type SyncDefinitionInput, type DefinitionLocation } from './definition.js';
-export { prepareSync, prepareSyncObject, loadSync, listSyncs, readSyncFiles, type PreparedSync, type SyncFile } from './load.js';
-export { checkSyncDestination, openDestination, type DestinationSession, type DestinationOptions } from './session.js';
+export { prepareSync, prepareSyncObject, loadSync, listSyncs, readSyncFiles, type PreparedSync, type SyncFile, type Trust } from './load.js';
+export {
+  checkDestination,
+  checkSyncDestination,
+  openDestination,
+  networkPolicy,
+  filesRoot,
+  type DestinationSession,
+  type DestinationOptions,
+  type DestinationTarget,
+} from './session.js';
 export {
   runSync,
   EMPTY_PLAN_COUNTS,

@@ -1,13 +1,21 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { getDestination, type AnyDestination } from '../destinations/index.js';
+import { docsOf, getDestination, type AnyDestination } from '../destinations/index.js';
 import { CdpError, isCdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
 import { invalid, parseSyncDefinition, readSyncYaml, type DefinitionLocation, type SyncDefinition } from './definition.js';
 
+/**
+ * Where a sync or destination came from: `project` files in git are reviewed code (they may use
+ * `{env}`, loopback URLs, any path); `api` input is not (docs/security.md, "The trust rule").
+ */
+export type Trust = 'project' | 'api';
+
 /** A sync whose definition, destination type, destination config, mode and field names all checked out. */
 export interface PreparedSync {
+  /** Absent: `project`. */
+  trust?: Trust;
   definition: SyncDefinition;
   /** The YAML file, relative to the project; null for syncs defined through the API. */
   file: string | null;
@@ -28,7 +36,7 @@ export function prepareSync(definition: SyncDefinition, location: DefinitionLoca
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = ['destination', 'config', ...issue.path];
-    throw invalid(`invalid ${destination.type} config: ${issue.message}`, path, location, `see docs/destinations/${destination.type}.md`);
+    throw invalid(`invalid ${destination.type} config: ${issue.message}`, path, location, `see ${docsOf(destination)}`);
   }
   if (!destination.modes.includes(definition.mode)) {
     throw invalid(`${destination.type} does not offer mode ${definition.mode}`, ['mode'], location, `use one of: ${destination.modes.join(', ')}`);
@@ -37,7 +45,7 @@ export function prepareSync(definition: SyncDefinition, location: DefinitionLoca
   if (problems.length > 0) {
     const first = problems[0]!;
     const path = first.field in definition.fields ? ['fields', first.field] : ['fields'];
-    throw invalid(`${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, path, location, `see docs/destinations/${destination.type}.md for the fields it takes`);
+    throw invalid(`${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, path, location, `see ${docsOf(destination)} for the fields it takes`);
   }
   return { definition, file: location.file ?? null, destination, config: parsed.data, location };
 }

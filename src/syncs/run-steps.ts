@@ -84,7 +84,7 @@ export class SyncRun {
 
   /** What the destination is told about this run (mode, key and fields of the plan being sent). */
   scopeFor(p: Pick<Progress, 'mode' | 'keyColumn' | 'fields'>): RunScope<unknown> {
-    const { session, sync, project } = this.prepared;
+    const { session, sync } = this.prepared;
     return {
       config: sync.config,
       sync: this.name,
@@ -93,10 +93,8 @@ export class SyncRun {
       keyColumn: p.keyColumn,
       fields: p.fields,
       signal: this.signal,
-      secret: session.secret,
-      http: session.http,
+      ...session.context,
       logger: logger.child({ sync: this.name, run: this.runId }),
-      projectDir: project.dir,
     };
   }
 
@@ -140,7 +138,7 @@ export class SyncRun {
         warehouse,
         tables,
         progress,
-        destination: sync.destination,
+        destination: session.destination,
         scope: this.scopeFor(progress),
         concurrency: session.concurrency,
         history: this.history,

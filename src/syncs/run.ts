@@ -25,7 +25,8 @@ export async function runSync(project: Project, sync: string | PreparedSync, opt
   const lease = options.leaseHeld ? undefined : await takeSyncLease(knex, prepared.sync.definition.name);
   try {
     const run = await SyncRun.start(prepared, knex, options, started);
-    const { destination, definition } = prepared.sync;
+    const { definition } = prepared.sync;
+    const { destination } = prepared.session;
     const begun = run.scopeFor({ mode: definition.mode, keyColumn: definition.key, fields: Object.keys(definition.fields) });
     try {
       await destination.begin?.(begun);

@@ -1,5 +1,6 @@
 import { resolveEnvSecret, secretRefSchema, type SecretRef } from '../config/index.js';
 import type { SecretReader } from '../destinations/index.js';
+import { rememberSecret } from '../secrets/scrub.js';
 
 /**
  * Turns a secret reference into its value. The default reads `{env: NAME}`; the service passes
@@ -7,7 +8,7 @@ import type { SecretReader } from '../destinations/index.js';
  */
 export type SecretResolver = (ref: SecretRef, path: string) => Promise<string> | string;
 
-export const envSecretResolver: SecretResolver = (ref, path) => resolveEnvSecret(ref, path);
+export const envSecretResolver: SecretResolver = (ref, path) => rememberSecret(resolveEnvSecret(ref, path));
 
 const refKey = (ref: SecretRef): string => JSON.stringify('env' in ref ? { env: ref.env } : { secret: ref.secret });
 

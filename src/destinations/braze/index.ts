@@ -113,6 +113,23 @@ function missingRemoveAction(): DestinationError {
 export const braze = defineDestination<BrazeConfig>({
   type: 'braze',
   label: 'Braze users (/users/track attributes, subscription groups)',
+  displayName: 'Braze',
+  docs: 'docs/destinations/braze.md',
+  secretFields: ['api_key'],
+  targetFields: ['base_url'],
+  fields: {
+    known: [
+      { name: 'external_id', type: 'string', identifier: true, description: 'the identifier by default (config identifier)' },
+      { name: 'email', type: 'email', identifier: true },
+      { name: 'phone', type: 'phone', identifier: true },
+      { name: 'first_name', type: 'string' },
+      { name: 'last_name', type: 'string' },
+      { name: 'country', type: 'string' },
+      { name: 'dob', type: 'date' },
+    ],
+    open: true,
+    rule: 'map the configured identifier (external_id, email or phone); any other name is a custom attribute',
+  },
   config: brazeConfigSchema,
   consentPurposes: ['email_marketing'],
   modes: ['upsert', 'update', 'mirror', 'add'],

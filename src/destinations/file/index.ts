@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { open, readdir, readFile, rename, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { nameSchema } from '../../config/index.js';
 import { ok, sameForAll } from '../results.js';
 import { defineDestination } from '../template.js';
 import type { Row, RowResult, RunScope } from '../types.js';
 import { csvLine, jsonLine, type FileFormat } from './format.js';
+import { isCdpError } from '../../errors.js';
 import { DestinationError } from '../errors.js';
+import { ensureDirectory, locateDirectory, type FileTarget } from './root.js';
 
 export const fileConfigSchema = z
   .object({
@@ -50,9 +52,9 @@ interface OpenFile {
 
 const openFiles = new Map<string, OpenFile>();
 
-function directory(scope: { config: FileConfig; projectDir: string; sync: string }): string {
-  const base = isAbsolute(scope.config.path) ? scope.config.path : resolve(scope.projectDir, scope.config.path);
-  return join(base, nameSchema.parse(scope.sync));
+/** `<path>/<sync>`; under the files root for destinations created over the API (root.ts). */
+function directory(scope: { config: FileConfig; sync: string } & FileTarget, create: boolean): Promise<string> {
+  return (create ? ensureDirectory : locateDirectory)(scope, scope.config.path, nameSchema.parse(scope.sync));
 }
 
 const OP_COLUMN = '_op';
@@ -60,8 +62,7 @@ const OP_COLUMN = '_op';
 async function dataFile(scope: RunScope<FileConfig>): Promise<OpenFile> {
   const existing = openFiles.get(scope.runId);
   if (existing) return existing;
-  const dir = directory(scope);
-  await mkdir(dir, { recursive: true });
+  const dir = await directory(scope, true);
   const path = join(dir, `${scope.runId}.${scope.config.format}`);
   const handle = await open(path, 'a');
   const columns = [OP_COLUMN, scope.keyColumn, ...scope.fields.filter((f) => f !== scope.keyColumn)];
@@ -104,7 +105,7 @@ async function writeManifest(path: string, manifest: FileManifest): Promise<void
  * it a manifest marked `recovered`, so its confirmed rows are not lost to consumers.
  */
 async function recoverOrphans(scope: RunScope<FileConfig>): Promise<void> {
-  const dir = directory(scope);
+  const dir = await directory(scope, false);
   let names: string[];
   try {
     names = await readdir(dir);
@@ -143,6 +144,11 @@ async function recoverOrphans(scope: RunScope<FileConfig>): Promise<void> {
 export const file = defineDestination<FileConfig>({
   type: 'file',
   label: 'Files (CSV or JSON Lines, one per run, with a manifest)',
+  displayName: 'Files',
+  docs: 'docs/destinations/file.md',
+  secretFields: [],
+  targetFields: ['path'],
+  fields: { known: [], open: true, rule: 'any field names: they become the CSV columns or JSON keys' },
   config: fileConfigSchema,
   modes: ['upsert', 'insert', 'mirror', 'add'],
   batchSize: 5_000,
@@ -151,13 +157,14 @@ export const file = defineDestination<FileConfig>({
   batchSizeFor: (config) => config.batch_size,
   accountKey: (config) => `file:${config.path}`,
   async check(config, ctx) {
-    const dir = isAbsolute(config.path) ? config.path : resolve(ctx.projectDir, config.path);
+    let dir = config.path;
     try {
-      await mkdir(dir, { recursive: true });
+      dir = await ensureDirectory(ctx, config.path);
       const probe = join(dir, `.cdp-check-${process.pid}`);
       await writeFile(probe, '');
       await rm(probe);
     } catch (error) {
+      if (isCdpError(error)) throw error;
       throw new DestinationError(`cannot write to ${dir}: ${(error as Error).message}`, { hint: 'fix path or its permissions' });
     }
   },

@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { logger as rootLogger, type Logger } from '../../logger.js';
+import { scrubSecretText } from '../../secrets/scrub.js';
 import { DestinationError, redactPii } from '../errors.js';
 import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryPolicy } from './backoff.js';
 import type { RateLimiter } from './token-bucket.js';
+import { NetworkRefusedError, type NetworkPolicy } from './network.js';
 import { ExchangeError, exchange } from './transport.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -58,6 +60,8 @@ export interface HttpClientOptions {
   logger?: Logger;
   /** Names the vendor in errors. */
   vendor?: string;
+  /** Where requests may go (destinations created over the API); absent: anywhere (reviewed config). */
+  network?: NetworkPolicy;
 }
 
 /**
@@ -117,7 +121,7 @@ export class HttpClient {
       try {
         response = await this.once(url, request.method, headers, body, timeoutMs, attempt);
       } catch (error) {
-        if (this.options.signal?.aborted) throw error;
+        if (this.options.signal?.aborted || error instanceof NetworkRefusedError) throw error;
         failure = toRequestError(error, attempt, timeoutMs);
       } finally {
         limiter.release();
@@ -145,8 +149,10 @@ export class HttpClient {
     timeoutMs: number,
     attempt: number,
   ): Promise<HttpResponse> {
-    const { status, headers: received, text } = await exchange(url, method, headers, body, timeoutMs, this.options.signal);
-    return { status, headers: received, text, url, attempts: attempt };
+    const { status, headers: received, text } = await exchange(url, method, headers, body, timeoutMs, this.options.signal, this.options.network);
+    // A vendor may echo the request (headers, body, URL) back, often in an error: the answer is
+    // scrubbed of every revealed secret before any destination code reads it.
+    return { status, headers: received, text: scrubSecretText(text), url, attempts: attempt };
   }
 }
 

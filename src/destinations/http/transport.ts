@@ -2,6 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { isIP } from 'node:net';
+import { NetworkRefusedError, portOf, type NetworkPolicy } from './network.js';
 
 /**
  * One HTTP exchange on node:http(s) with keep-alive agents, for HttpClient.
@@ -49,13 +51,19 @@ export function exchange(
   body: string | Uint8Array | URLSearchParams | undefined,
   timeoutMs: number,
   signal: AbortSignal | undefined,
+  policy?: NetworkPolicy,
 ): Promise<Exchange> {
   return new Promise<Exchange>((resolve, reject) => {
     signal?.throwIfAborted();
     const target = new URL(url);
     const transport = target.protocol === 'https:' ? https : http;
-    const agent = agents[target.protocol as keyof typeof agents];
+    // Policed requests get their own sockets: every one of them connected to a checked address.
+    const agent = (policy?.agents ?? agents)[target.protocol as keyof typeof agents];
     if (!agent) throw new ExchangeError(`unsupported protocol ${target.protocol}`, 'network');
+    const port = portOf(target);
+    const host = target.hostname.replace(/^\[|\]$/g, '');
+    // An address literal never reaches `lookup`: check it here.
+    if (policy && isIP(host) && !policy.allowsHost(host, port) && !policy.allowsAddress(host, port)) throw new NetworkRefusedError(target.hostname, host);
     const outgoing: Record<string, string | number> = { ...headers };
     const has = (name: string) => Object.keys(outgoing).some((h) => h.toLowerCase() === name);
     // Text is encoded once, here: its length and the bytes written come from the same buffer.
@@ -86,10 +94,10 @@ export function exchange(
       }
     };
     const onAbort = () => finish(signal!.reason);
-    const failed = (error: NodeJS.ErrnoException) => finish(new ExchangeError(error.code ?? error.message, 'network'));
+    const failed = (error: NodeJS.ErrnoException) => finish(error instanceof NetworkRefusedError ? error : new ExchangeError(error.code ?? error.message, 'network'));
 
     try {
-      request = transport.request(target, { method, headers: outgoing, agent }, (response) => {
+      request = transport.request(target, { method, headers: outgoing, agent, ...(policy ? { lookup: policy.lookupFor(port) } : {}) }, (response) => {
         const chunks: Buffer[] = [];
         const stream = decoded(response, response.headers['content-encoding']);
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));

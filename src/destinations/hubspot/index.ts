@@ -118,6 +118,22 @@ function missingRemoveAction(): DestinationError {
 export const hubspot = defineDestination<HubSpotConfig>({
   type: 'hubspot',
   label: 'HubSpot contacts (batch upsert, static list membership)',
+  displayName: 'HubSpot',
+  docs: 'docs/destinations/hubspot.md',
+  secretFields: ['access_token'],
+  targetFields: ['base_url'],
+  fields: {
+    known: [
+      { name: 'email', type: 'email', identifier: true, description: 'the id property by default (config id_property)' },
+      { name: 'firstname', type: 'string' },
+      { name: 'lastname', type: 'string' },
+      { name: 'phone', type: 'phone' },
+      { name: 'city', type: 'string' },
+      { name: 'country', type: 'string' },
+    ],
+    open: true,
+    rule: 'map the id property (id_property, email by default); any other name is a contact property (internal name)',
+  },
   config: hubspotConfigSchema,
   modes: ['upsert', 'update', 'mirror', 'add'],
   batchSize: HUBSPOT_BATCH_LIMIT,

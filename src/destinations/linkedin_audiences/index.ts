@@ -126,6 +126,14 @@ async function send(action: SegmentAction, rows: Row[], ctx: SendContext<LinkedI
 export const linkedinAudiences = defineDestination<LinkedInConfig>({
   type: 'linkedin_audiences',
   label: 'LinkedIn matched audience (DMP segment, hashed emails)',
+  displayName: 'LinkedIn Matched Audiences',
+  docs: 'docs/destinations/linkedin.md',
+  secretFields: ['access_token'],
+  targetFields: ['base_url'],
+  fields: {
+    known: [{ name: 'email', type: 'email', identifier: true, required: true }],
+    open: false,
+  },
   membership: true,
   config: linkedinConfigSchema,
   consentPurposes: ['advertising'],

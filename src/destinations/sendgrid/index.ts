@@ -99,6 +99,23 @@ function missingRemoveAction(): DestinationError {
 export const sendgrid = defineDestination<SendGridConfig>({
   type: 'sendgrid',
   label: 'SendGrid Marketing contacts (bulk upsert jobs, lists)',
+  displayName: 'SendGrid',
+  docs: 'docs/destinations/sendgrid.md',
+  secretFields: ['api_key'],
+  targetFields: ['base_url'],
+  fields: {
+    known: [
+      { name: 'email', type: 'email', identifier: true, required: true },
+      { name: 'first_name', type: 'string' },
+      { name: 'last_name', type: 'string' },
+      { name: 'phone_number', type: 'phone' },
+      { name: 'city', type: 'string' },
+      { name: 'country', type: 'string' },
+      { name: 'postal_code', type: 'string' },
+    ],
+    open: true,
+    rule: 'map email; other names are reserved fields or custom field ids',
+  },
   config: sendgridConfigSchema,
   consentPurposes: ['email_marketing'],
   modes: ['upsert', 'add', 'mirror'],

@@ -157,6 +157,18 @@ async function send(action: UpdateAction, rows: Row[], ctx: SendContext<TikTokCo
 export const tiktokAudiences = defineDestination<TikTokConfig>({
   type: 'tiktok_audiences',
   label: 'TikTok custom audience (customer file, hashed email/phone)',
+  displayName: 'TikTok Audiences',
+  docs: 'docs/destinations/tiktok.md',
+  secretFields: ['access_token'],
+  targetFields: ['base_url'],
+  fields: {
+    known: [
+      { name: 'email', type: 'email', identifier: true },
+      { name: 'phone', type: 'phone', identifier: true },
+    ],
+    open: false,
+    rule: 'map email, phone or both',
+  },
   membership: true,
   config: tiktokConfigSchema,
   consentPurposes: ['advertising'],

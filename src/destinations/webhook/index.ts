@@ -85,6 +85,11 @@ async function deliverJson(json: string, count: number, ctx: RunScope<WebhookCon
 export const webhook = defineDestination<WebhookConfig>({
   type: 'webhook',
   label: 'Webhook (JSON batches over HTTP POST)',
+  displayName: 'Webhook',
+  docs: 'docs/destinations/webhook.md',
+  secretFields: ['secret', 'headers.*'],
+  targetFields: ['url', 'base_url'],
+  fields: { known: [], open: true, rule: 'any field names: each row is posted as a JSON object of the mapped fields and the key' },
   config: webhookConfigSchema,
   modes: ['upsert', 'insert', 'mirror', 'add'],
   batchSize: 500,

@@ -86,8 +86,8 @@ async function callDestination(
   options: ForgetOptions,
 ): Promise<RowResult[]> {
   const { prepared } = target;
-  const destination = prepared.destination;
   const session = await openDestination(project, prepared, { secrets: options.secrets, http: options.http });
+  const { destination } = session;
   const scope: RunScope<unknown> = {
     config: prepared.config,
     sync: target.name,
@@ -96,10 +96,8 @@ async function callDestination(
     keyColumn: prepared.definition.key,
     fields: Object.keys(prepared.definition.fields),
     signal: new AbortController().signal,
-    secret: session.secret,
-    http: session.http,
+    ...session.context,
     logger: logger.child({ sync: target.name, privacyRequest: options.requestId }),
-    projectDir: project.dir,
   };
   const results: RowResult[] = [];
   const size = Math.max(1, session.batchSize);

@@ -1,54 +1,63 @@
 import type { Logger } from 'pino';
-import { secretRefSchema } from '../../config/index.js';
-import { findDestination, HttpClient, listDestinations, sharedRateLimiter, type SecretReader } from '../../destinations/index.js';
+import { checkRelativePath, docsOf, findDestination, listDestinations, NetworkRefusedError } from '../../destinations/index.js';
+import { CdpError } from '../../errors.js';
+import type { Project } from '../../project/index.js';
 import type { SecretResolver } from '../../secrets/index.js';
-import type { DestinationCatalog } from './destinations.js';
+import { checkDestination, filesRoot, networkPolicy } from '../../syncs/index.js';
+import type { DestinationCatalog, DestinationTypeInfo } from './destinations.js';
 
-/** Top-level config fields that hold secret references, found by probing each field's schema. */
-function secretFieldsOf(type: string): string[] {
-  const destination = findDestination(type);
-  const shape = (destination?.config as unknown as { shape?: Record<string, { safeParse(v: unknown): { success: boolean } }> } | undefined)?.shape;
-  if (!shape) return [];
-  const probe = { secret: 'probe' };
-  return Object.entries(shape)
-    .filter(([, field]) => field.safeParse(probe).success && !field.safeParse('plain text').success && secretRefSchema.safeParse(probe).success)
-    .map(([name]) => name);
+/**
+ * The trust rule at save time for a config from the API: every place it names (the type's
+ * target fields) must be allowed — URLs by the network policy (a literal address, or a name
+ * resolving to one, outside `network.allow` is refused), paths only under the files root. Every
+ * request and write checks again (the address connected to, realpath on disk); this is the early 400.
+ */
+async function admitTargets(project: Project, targetFields: readonly string[], config: Record<string, unknown>): Promise<void> {
+  const base = typeof config.base_url === 'string' ? config.base_url : undefined;
+  for (const field of targetFields) {
+    const value = config[field];
+    if (typeof value !== 'string') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(value, base && field !== 'base_url' ? (base.endsWith('/') ? base : `${base}/`) : undefined);
+    } catch {
+      url = undefined;
+    }
+    try {
+      if (url && /^https?:$/.test(url.protocol)) await networkPolicy(project).assertUrl(url.toString());
+      else if (!url) checkRelativePath(value, filesRoot(project));
+    } catch (error) {
+      if (!(error instanceof NetworkRefusedError) && !(error instanceof CdpError)) throw error;
+      throw new CdpError('INVALID_INPUT', `config.${field}: ${error.message}`, { location: { path: `body.config.${field}` }, hint: error.hint });
+    }
+  }
 }
 
-/** The destination types built into src/destinations, as the service's destination catalog. */
-export function builtInDestinationCatalog(projectDir: string, log: Logger): DestinationCatalog {
+/** The destination types of the registry (src/destinations/registry.ts), as the service's destination catalog. */
+export function builtInDestinationCatalog(project: Project, log: Logger): DestinationCatalog {
   return {
     types: () => listDestinations().map((d) => d.type),
-    secretFields: secretFieldsOf,
-    get(type) {
+    get(type): DestinationTypeInfo | undefined {
       const destination = findDestination(type);
       if (!destination) return undefined;
       return {
         type,
         config: destination.config,
         modes: destination.modes,
+        about: {
+          displayName: destination.displayName ?? type,
+          label: destination.label,
+          docs: docsOf(destination),
+          fields: destination.fields,
+          secretFields: destination.secretFields ?? [],
+          // Unknown: every field counts as a target (changing anything clears the stored secrets).
+          targetFields: destination.targetFields,
+        },
+        admit: (config) => admitTargets(project, destination.targetFields ?? Object.keys(config), config),
+        // The one way to open a destination, as a sync run does, with the trust of API input.
         async check(config: unknown, resolve: SecretResolver) {
-          const parsed = destination.config.parse(config);
-          // Secrets are opened before the call, as a sync run does, so the destination reads them synchronously.
-          const values = new Map<string, string>();
-          const collect = async (value: unknown, path: string): Promise<void> => {
-            const ref = secretRefSchema.safeParse(value);
-            if (ref.success) {
-              values.set(JSON.stringify(ref.data), await resolve(ref.data, path));
-              return;
-            }
-            if (value !== null && typeof value === 'object') for (const [key, child] of Object.entries(value)) await collect(child, `${path}.${key}`);
-          };
-          await collect(parsed, 'config');
-          const secret: SecretReader = (ref) => {
-            const value = values.get(JSON.stringify(ref));
-            if (value === undefined) throw new Error('secret reference outside the destination config');
-            return value;
-          };
-          const rate = destination.rateLimitFor?.(parsed) ?? destination.rateLimit;
-          const limiter = sharedRateLimiter(`${type}:${destination.accountKey?.(parsed) ?? 'default'}`, rate, destination.maxConnections);
-          const http = new HttpClient({ limiter, vendor: type, logger: log.child({ destination: type }), policy: { maxAttempts: 2, timeoutMs: 15_000 } });
-          await destination.check(parsed, { secret, http, projectDir, logger: log.child({ destination: type }) });
+          log.debug({ destination: type }, 'testing a destination');
+          await checkDestination(project, { destination, config: destination.config.parse(config), trust: 'api' }, { secrets: resolve, http: { maxAttempts: 2, timeoutMs: 15_000 } });
         },
       };
     },

@@ -4,22 +4,35 @@ import type { Actor, AuditLog } from '../../audit/index.js';
 import { isoOrNull } from '../../auth/index.js';
 import { CdpError, formatPath } from '../../errors.js';
 import type { SecretRef } from '../../config/index.js';
-import { isStoredSecretRef, scrubSecrets, secretResolver, type SecretResolver, type SecretStore } from '../../secrets/index.js';
+import type { FieldCatalog } from '../../destinations/index.js';
+import { isStoredSecretRef, safeExcerpt, scrubSecrets, secretResolver, type SecretResolver, type SecretStore } from '../../secrets/index.js';
 
-/** What the service needs to know about a destination type (wired from src/destinations). */
+/** What the service needs to know about a destination type (wired from src/destinations/registry.ts). */
 export interface DestinationTypeInfo {
   type: string;
-  /** Validates a stored config (secret fields hold `{secret: name}` or `{env: NAME}` references). */
+  /** Validates a stored config (secret fields hold `{secret: name}` references). */
   config: z.ZodType;
   /** "Test connection": resolves references through `resolve`, then calls the vendor. */
   check(config: unknown, resolve: SecretResolver): Promise<void>;
   modes?: readonly string[];
+  /** What the type declares about itself (display name, docs, field catalogue, secret and target fields). */
+  about?: {
+    displayName: string;
+    label?: string;
+    docs: string;
+    fields?: FieldCatalog;
+    secretFields: readonly string[];
+    /** Config fields deciding where rows go; undefined: every field counts. */
+    targetFields?: readonly string[];
+  };
+  /** The trust rule at save time: throws INVALID_INPUT (at the field) for a target the project does not allow. */
+  admit?(config: Record<string, unknown>): Promise<void>;
 }
 
 export interface DestinationCatalog {
   get(type: string): DestinationTypeInfo | undefined;
   types(): string[];
-  /** Config fields a type expects as secrets (for the UI's form), when known. */
+  /** Config fields a type expects as secrets, for catalogs without `about`. */
   secretFields?(type: string): string[];
 }
 
@@ -66,6 +79,25 @@ export const destinationUpdateSchema = z
   })
   .strict();
 
+/** A destination type as `/api/destination-types` describes it (for forms and the mapping editor). */
+export interface DestinationTypeView {
+  type: string;
+  displayName: string;
+  label?: string;
+  /** Its documentation page, relative to the repository. */
+  docs?: string;
+  modes: readonly string[];
+  secretFields: string[];
+  /** Config fields deciding where rows go: changing one clears the stored secrets (null: any field). */
+  targetFields: string[] | null;
+  /** Destination fields the vendor documents (the field catalogue). */
+  fields: Array<FieldCatalog['known'][number]>;
+  /** Whether other destination field names are accepted too. */
+  openFields: boolean;
+  fieldRule?: string;
+  configSchema: unknown;
+}
+
 export type DestinationCreate = z.output<typeof destinationCreateSchema>;
 export type DestinationUpdate = z.output<typeof destinationUpdateSchema>;
 
@@ -81,6 +113,9 @@ interface DestinationRow {
 
 export const secretName = (destination: string, field: string): string => `destination:${destination}:${field}`;
 const KEEP = { set: true } as const;
+
+const isEnvRef = (value: unknown): value is { env: string } =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { env?: unknown }).env === 'string';
 
 function isKeepMarker(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && (value as { set?: unknown }).set === true;
@@ -157,13 +192,21 @@ export class DestinationService {
     this.catalog = catalog;
   }
 
-  types(): Array<{ type: string; modes: readonly string[]; secretFields: string[]; configSchema: unknown }> {
+  types(): DestinationTypeView[] {
     return this.catalog.types().map((type) => {
       const info = this.catalog.get(type)!;
+      const about = info.about;
       return {
         type,
+        displayName: about?.displayName ?? type,
+        ...(about?.label ? { label: about.label } : {}),
+        ...(about?.docs ? { docs: about.docs } : {}),
         modes: info.modes ?? [],
-        secretFields: this.catalog.secretFields?.(type) ?? [],
+        secretFields: [...(about?.secretFields ?? this.catalog.secretFields?.(type) ?? [])],
+        targetFields: about?.targetFields ? [...about.targetFields] : null,
+        fields: [...(about?.fields?.known ?? [])],
+        openFields: about?.fields?.open ?? true,
+        ...(about?.fields?.rule ? { fieldRule: about.fields.rule } : {}),
         configSchema: z.toJSONSchema(info.config, { io: 'input', unrepresentable: 'any' }),
       };
     });
@@ -195,7 +238,7 @@ export class DestinationService {
     if (await this.knex('destinations').where({ name: input.name }).first('name')) {
       throw new CdpError('CONFLICT', `a destination named ${input.name} already exists`, { location: { path: 'body.name' }, hint: 'choose another name or update it' });
     }
-    const config = this.assemble(input.name, input.type, input.config, input.secrets, {});
+    const { config } = await this.assemble({ name: input.name, type: input.type, config: input.config, secrets: input.secrets, stored: {}, actor });
     const now = Date.now();
     await this.knex.transaction(async (trx) => {
       await trx('destinations').insert({
@@ -216,28 +259,47 @@ export class DestinationService {
     return this.get(input.name);
   }
 
-  async update(name: string, input: DestinationUpdate, actor: Actor): Promise<DestinationView> {
+  /**
+   * Replaces a destination's config. Changing where it sends (a target field such as a URL or a
+   * path, or the type) clears its stored secrets unless the same request sends them again:
+   * `{"set": true}` does not carry a credential to a new place (`secretsCleared` lists them).
+   */
+  async update(name: string, input: DestinationUpdate, actor: Actor): Promise<DestinationView & { secretsCleared: string[] }> {
     const row = await this.row(name);
     const stored = JSON.parse(row.config) as Record<string, unknown>;
     const type = input.type ?? row.type;
-    const config = this.assemble(name, type, input.config ?? masked(stored).config, input.secrets, stored);
-    const dropped = masked(stored).secretFields.filter((field) => !isStoredSecretRef(getPath(config, field)));
+    const requested = input.config ?? masked(stored).config;
+    const repointed = type !== row.type || this.targetsChanged(type, stored, requested);
+    const { config, cleared } = await this.assemble({ name, type, config: requested, secrets: input.secrets, stored, actor, repointed });
+    // The destination's own stored secrets no longer referenced (replaced, removed or cleared by a re-point).
+    const dropped = masked(stored).secretFields.filter((field) => {
+      const now = getPath(config, field);
+      return !(isStoredSecretRef(now) && now.secret === secretName(name, field));
+    });
     await this.knex.transaction(async (trx) => {
       await trx('destinations').where({ name }).update({ type, config: JSON.stringify(config), updated_at: Date.now(), updated_by: actor.email });
-      for (const [field, value] of Object.entries(input.secrets)) await this.secrets.set(secretName(name, field), value, actor.email, trx);
       for (const field of dropped) await this.secrets.delete(secretName(name, field), trx);
+      for (const [field, value] of Object.entries(input.secrets)) await this.secrets.set(secretName(name, field), value, actor.email, trx);
       await this.audit.record(
         {
           actor,
           action: 'destination.update',
           resourceType: 'destination',
           resourceId: name,
-          details: { type, changedFields: changedFields(stored, config), secretsSet: Object.keys(input.secrets), secretsRemoved: dropped },
+          details: { type, changedFields: changedFields(stored, config), secretsSet: Object.keys(input.secrets), secretsRemoved: dropped, repointed },
         },
         trx,
       );
     });
-    return this.get(name);
+    return { ...(await this.get(name)), secretsCleared: cleared };
+  }
+
+  /** Whether a target field (where rows go) differs; without declared targets, any non-secret field counts. */
+  private targetsChanged(type: string, stored: Record<string, unknown>, requested: Record<string, unknown>): boolean {
+    const targets = this.catalog.get(type)?.about?.targetFields;
+    const before = masked(stored).config;
+    const keys = targets ?? [...new Set([...Object.keys(before), ...Object.keys(requested)])];
+    return keys.some((key) => JSON.stringify(before[key]) !== JSON.stringify(requested[key]) && !isKeepMarker(requested[key]));
   }
 
   async remove(name: string, actor: Actor): Promise<void> {
@@ -256,7 +318,11 @@ export class DestinationService {
     });
   }
 
-  /** "Test connection": never throws for a vendor failure, reports it; secret values are scrubbed from messages. */
+  /**
+   * "Test connection": never throws for a vendor failure, reports it. The destination is opened
+   * with the trust of API input (no {env}, the network policy, the files root); the message is
+   * scrubbed of every secret in all encodings and cut to a bounded excerpt.
+   */
   async test(name: string, actor: Actor): Promise<{ ok: boolean; message: string }> {
     const { type, config } = await this.storedConfig(name);
     const info = this.requireType(type, 'params.name');
@@ -273,7 +339,7 @@ export class DestinationService {
       result = { ok: true, message: 'connection works' };
     } catch (error) {
       const message = error instanceof CdpError ? error.oneLine() : error instanceof Error ? error.message : String(error);
-      result = { ok: false, message: scrubSecrets(message, revealed) };
+      result = { ok: false, message: safeExcerpt(scrubSecrets(message, revealed), 500) };
     }
     await this.audit.record({ actor, action: 'destination.test', resourceType: 'destination', resourceId: name, outcome: result.ok ? 'ok' : 'error' });
     return result;
@@ -292,51 +358,92 @@ export class DestinationService {
   }
 
   /**
-   * Builds the config to store: `{"set": true}` keeps an existing secret, `secrets` become
-   * references, and the result must pass the type's schema. Throws before anything is written.
+   * Builds the config to store from API input, under the trust rule: `{env}` is refused;
+   * `{"set": true}` keeps a stored secret (unless the destination is re-pointed); `secrets`
+   * become references to the encrypted store; `{"secret": name}` may name a stored secret the
+   * same person set (PUT /api/secrets/:name), never another destination's; the result must pass
+   * the type's schema and its targets the project's network policy and files root. Throws
+   * before anything is written.
    */
-  private assemble(
-    name: string,
-    type: string,
-    config: Record<string, unknown>,
-    secrets: Record<string, string>,
-    stored: Record<string, unknown>,
-  ): Record<string, unknown> {
-    const info = this.requireType(type, 'body.type');
+  private async assemble(input: {
+    name: string;
+    type: string;
+    config: Record<string, unknown>;
+    secrets: Record<string, string>;
+    stored: Record<string, unknown>;
+    actor: Actor;
+    repointed?: boolean;
+  }): Promise<{ config: Record<string, unknown>; cleared: string[] }> {
+    const { name, secrets, stored } = input;
+    const info = this.requireType(input.type, 'body.type');
+    const cleared: string[] = [];
+    const named: Array<{ field: string; secret: string }> = [];
     const walk = (value: Record<string, unknown>, prefix: string): Record<string, unknown> => {
       const out: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(value)) {
         const field = prefix ? `${prefix}.${key}` : key;
+        if (isEnvRef(item)) {
+          throw new CdpError('INVALID_INPUT', `config.${field} reads environment variable ${item.env}: destinations created over the API may not read the service's environment`, {
+            location: { path: `body.config.${field}` },
+            hint: `send the value in secrets["${field}"] (stored encrypted), or name a stored secret with {"secret": "name"}; {env} is for destinations in git`,
+          });
+        }
         if (isKeepMarker(item)) {
-          if (!isStoredSecretRef(getPath(stored, field)) && !(field in secrets)) {
+          const kept = getPath(stored, field);
+          if (field in secrets) continue; // set below
+          if (!isStoredSecretRef(kept)) {
             throw new CdpError('INVALID_INPUT', `config.${field} is {"set": true} but no secret is stored for it`, {
               location: { path: `body.config.${field}` },
               hint: `send the value in secrets["${field}"]`,
             });
           }
-          out[key] = { secret: secretName(name, field) };
+          if (input.repointed) cleared.push(field);
+          else out[key] = kept;
         } else if (isStoredSecretRef(item)) {
-          throw new CdpError('INVALID_INPUT', `config.${field} may not reference a stored secret directly`, {
-            location: { path: `body.config.${field}` },
-            hint: `send the value in secrets["${field}"]`,
-          });
+          named.push({ field, secret: item.secret });
+          out[key] = item;
         } else out[key] = isPlainObject(item) ? walk(item, field) : item;
       }
       return out;
     };
-    const out = walk(config, '');
+    const out = walk(input.config, '');
+    for (const ref of named) await this.requireOwnSecret(ref, input.actor, stored);
     for (const field of Object.keys(secrets)) setPath(out, field, { secret: secretName(name, field) });
     const parsed = info.config.safeParse(out);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const issuePath = formatPath(issue.path);
+      if (cleared.includes(issuePath)) {
+        throw new CdpError('INVALID_INPUT', `config.${issuePath}: changing where the destination sends cleared its stored secret ${issuePath}`, {
+          location: { path: `body.secrets.${issuePath}` },
+          hint: `send it again in secrets["${issuePath}"] in the same request`,
+        });
+      }
       const part = Object.keys(secrets).some((field) => issuePath === field || issuePath.startsWith(`${field}.`)) ? 'secrets' : 'config';
       throw new CdpError('INVALID_INPUT', `${part}.${issuePath}: ${issue.message}`, {
         location: { path: formatPath(['body', part, ...issue.path]) },
         hint: 'secret fields (tokens, keys, passwords) go in `secrets`, everything else in `config`',
       });
     }
-    return out;
+    await info.admit?.(out);
+    return { config: out, cleared };
+  }
+
+  /**
+   * A `{"secret": name}` in API input: a stored secret the same person set, or the one this
+   * destination already holds there. Anything else would let one user send another's credential
+   * to a place of their choosing.
+   */
+  private async requireOwnSecret(ref: { field: string; secret: string }, actor: Actor, stored: Record<string, unknown>): Promise<void> {
+    const already = getPath(stored, ref.field);
+    if (isStoredSecretRef(already) && already.secret === ref.secret) return;
+    const owner = ref.secret.startsWith('destination:') ? undefined : await this.secrets.setBy(ref.secret);
+    if (owner === undefined || owner === null || owner !== actor.email) {
+      throw new CdpError('INVALID_INPUT', `config.${ref.field} names stored secret "${ref.secret}", which ${owner === undefined ? 'does not exist or belongs to another destination' : 'was set by someone else'}`, {
+        location: { path: `body.config.${ref.field}` },
+        hint: `send the value in secrets["${ref.field}"], or set the secret yourself first (PUT /api/secrets/${ref.secret.startsWith('destination:') ? '<name>' : ref.secret})`,
+      });
+    }
   }
 }
 

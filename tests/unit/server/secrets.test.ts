@@ -23,6 +23,7 @@ const fakeCatalog: DestinationCatalog = {
             const key = await resolve(parsed.apiKey, 'apiKey');
             if (key !== NEW_SECRET) throw new Error(`401: invalid api key ${key}`);
           },
+          about: { displayName: 'Fake CRM', docs: 'docs/destinations/fakecrm.md', secretFields: ['apiKey'], targetFields: ['url'] },
         }
       : undefined,
   secretFields: () => ['apiKey'],
@@ -92,18 +93,18 @@ describe('destination secrets through the API', () => {
     for (const line of lines) expect(line).not.toContain(SECRET);
   });
 
-  it('an update keeps a secret sent back as {"set": true}, rotates one sent in secrets', async () => {
+  it('an update keeps a secret sent back as {"set": true} (same target), rotates one sent in secrets', async () => {
     const keep = await request(t.app)
       .put('/api/destinations/crm')
       .set('Authorization', editor)
-      .send({ config: { url: 'https://crm.example/v2', apiKey: { set: true }, region: 'us' } });
+      .send({ config: { url: 'https://crm.example/api', apiKey: { set: true }, region: 'us' } });
     expect(keep.status).toBe(200);
-    expect(keep.body.config).toEqual({ url: 'https://crm.example/v2', apiKey: { set: true }, region: 'us' });
+    expect(keep.body).toMatchObject({ config: { url: 'https://crm.example/api', apiKey: { set: true }, region: 'us' }, secretsCleared: [] });
     expect(await t.ctx.secrets.reveal('destination:crm:apiKey')).toBe(SECRET);
 
     const rotate = await request(t.app).put('/api/destinations/crm').set('Authorization', editor).send({ secrets: { apiKey: NEW_SECRET } });
     expect(rotate.status).toBe(200);
-    expect(rotate.body.config).toEqual({ url: 'https://crm.example/v2', apiKey: { set: true }, region: 'us' });
+    expect(rotate.body.config).toEqual({ url: 'https://crm.example/api', apiKey: { set: true }, region: 'us' });
     const test = await request(t.app).post('/api/destinations/crm/test').set('Authorization', editor);
     expect(test.body).toEqual({ ok: true, message: 'connection works' });
     for (const line of lines) expect(line).not.toContain(NEW_SECRET);

@@ -10,7 +10,8 @@ const SIGNING = 'whsec-signing-key-5f2b9c';
 const HEADER = 'Bearer hdr-token-77aa11';
 
 describe('syncs through the API, to a real webhook receiver', () => {
-  const { project, cleanup } = tempProject(fixtureConfig);
+  // The receiver is on loopback: the project lets API-created destinations reach it (network.allow).
+  const { project, cleanup } = tempProject({ ...fixtureConfig, network: { allow: ['127.0.0.1'] } });
   const { logger, lines } = captureLogger();
   const received: Array<{ headers: IncomingHttpHeaders; body: { op: string; rows: Array<Record<string, unknown>> } }> = [];
   let receiver: Server;

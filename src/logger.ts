@@ -1,5 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { BUILT_IN_PII, scrubText } from './privacy/pii.js';
+import { BUILT_IN_PII, scrubText } from './util/mask.js';
 
 /**
  * One JSON line per event. Redaction is a safety net: callers must still never pass secrets or

@@ -9,5 +9,7 @@ export default defineConfig({
     // Integration tests share one Postgres database and DuckDB files; keep files sequential per worker.
     fileParallelism: true,
     pool: 'forks',
+    // Every API answer in every test is checked against its route's response schema (src/server/routing.ts).
+    env: { CDP_CHECK_RESPONSES: '1' },
   },
 });

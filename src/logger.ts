@@ -1,6 +1,6 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { BUILT_IN_PII, scrubText as scrubPii } from './privacy/pii.js';
 import { scrubSecretText } from './secrets/scrub.js';
+import { BUILT_IN_PII, scrubText as scrubPii } from './util/mask.js';
 
 /** Every string logged: secrets revealed so far removed (in every encoding), emails and phones masked. */
 const scrubText = (text: string): string => scrubPii(scrubSecretText(text));

@@ -4,6 +4,7 @@ import { whereLimitProblem } from './limits.js';
 import './operators.js'; // the built-in operators, registered before any definition is parsed
 import { operatorRegistryVersion, registeredOperators } from './operator-registry.js';
 import { dateStringSchema, durationSchema, type Duration, type ScalarValue } from './values.js';
+import { documentedAs } from '../util/json-schema.js';
 
 /**
  * The shape of an audience definition, as written in YAML/JSON files, sent by the UI or stored in
@@ -158,6 +159,25 @@ const eventConditionSchema: z.ZodType<EventCondition> = z
   .strict()
   .refine((c) => !(c.within && c.between), { message: 'use either `within` or `between`, not both', path: ['between'] });
 
+/** `where` trees as JSON Schema sees them (src/util/json-schema.ts): the same values, plainly. */
+const propertyFilterShape: z.ZodType<PropertyFilter> = z
+  .lazy(() => z.union([z.object({ all: z.array(propertyFilterShape) }).strict(), z.object({ any: z.array(propertyFilterShape) }).strict(), z.object({ not: propertyFilterShape }).strict(), propertyConditionSchema()]))
+  .meta({ id: 'PropertyFilter', description: 'A property condition, or all/any/not of property filters' });
+documentedAs(propertyFilterSchema, propertyFilterShape);
+
+const conditionShape: z.ZodType<Condition> = z
+  .lazy(() =>
+    z.union([
+      z.object({ all: z.array(conditionShape) }).strict(),
+      z.object({ any: z.array(conditionShape) }).strict(),
+      z.object({ not: conditionShape }).strict(),
+      traitConditionSchema(),
+      eventConditionSchema,
+      z.object({ audience: z.string().min(1) }).strict(),
+    ]),
+  )
+  .meta({ id: 'Condition', description: 'A trait, event or audience condition, or all/any/not of conditions' });
+
 const conditionGroups = groupSchemas<Condition>(() => conditionSchema);
 export const conditionSchema: z.ZodType<Condition> = dispatch<Condition>(
   [
@@ -170,6 +190,7 @@ export const conditionSchema: z.ZodType<Condition> = dispatch<Condition>(
   ],
   'a condition',
 );
+documentedAs(conditionSchema, conditionShape);
 
 /** The conditions of a definition, refused when they break a size limit (see limits.ts). */
 const whereSchema: z.ZodType<Condition> = z.unknown().transform((value, ctx): Condition => {

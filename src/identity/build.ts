@@ -1,6 +1,6 @@
 import { CdpError } from '../errors.js';
 import { logger } from '../logger.js';
-import { planConsent, validateConsent } from '../privacy/consent/index.js';
+import { planConsent, validateConsent } from './consent/index.js';
 import type { Project } from '../project/index.js';
 import { commitBuild, computeMerges, type SourceWatermark } from './commit.js';
 import { buildEdges } from './edges.js';

@@ -1,10 +1,10 @@
 import type { CdpConfig } from '../config/index.js';
-import { consentTable, writeConsent, type ConsentPlan } from '../privacy/consent/index.js';
+import { consentTable, writeConsent, type ConsentPlan } from './consent/index.js';
 import type { RelationRef } from '../warehouse/index.js';
 import { typeNameCase } from './finalize.js';
 import type { IdentityPlan } from './plan.js';
 import { profilesSelect } from './profiles.js';
-import type { SqlRunner } from './runner.js';
+import { deleteMatching, type SqlRunner } from './runner.js';
 import { dropSuppressedRecords } from './suppress.js';
 import type { IdentityTables } from './tables.js';
 
@@ -136,13 +136,6 @@ async function mergeState(sql: SqlRunner, t: IdentityTables): Promise<void> {
   await sql.exec(`INSERT INTO ${s('edges')} (src, dst, tier, src_tier, kind, score) ${selects.edges}`);
   await sql.exec(byNode('limited'));
   await sql.exec(`INSERT INTO ${s('limited')} (node, tier, detail) ${selects.limited}`);
-}
-
-/** DELETE the rows of `target` that have a match in `keys` on `columns` (the target referred to by its own name: no alias, valid everywhere). */
-export function deleteMatching(sql: SqlRunner, target: RelationRef, keys: string, columns: string[]): string {
-  const self = sql.q(target.name);
-  const on = columns.map((c) => `k.${sql.q(c)} = ${self}.${sql.q(c)}`).join(' AND ');
-  return `DELETE FROM ${sql.rel(target)} WHERE EXISTS (SELECT 1 FROM ${keys} k WHERE ${on})`;
 }
 
 async function replaceTable(sql: SqlRunner, target: RelationRef, select: string): Promise<void> {

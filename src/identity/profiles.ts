@@ -1,6 +1,6 @@
 import type { CdpConfig } from '../config/index.js';
 import type { Dialect, RelationRef } from '../warehouse/index.js';
-import { profileConsentColumns } from '../privacy/consent/sql.js';
+import { profileConsentColumns } from './consent/sql.js';
 import type { IdentityPlan, SourcePlan } from './plan.js';
 
 type TraitConfig = CdpConfig['profiles']['traits'][string];
@@ -58,7 +58,7 @@ export function profilesSelect(
     columns.push(`${cte}.v AS ${d.quoteIdent(name)}`);
     joins.push(`LEFT JOIN ${cte} ON ${cte}.pid = b.profile_id`);
   });
-  // Consent per configured purpose (see src/privacy/consent): 'unknown' where nobody decided.
+  // Consent per configured purpose (see src/identity/consent): 'unknown' where nobody decided.
   if (consent && consent.purposes.length) {
     const pivot = profileConsentColumns(d, consent.table, consent.purposes);
     ctes.push(pivot.cte);

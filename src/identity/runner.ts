@@ -75,3 +75,10 @@ export class SqlRunner {
     return (await this.catalog.listRelations(schema)).map((r) => r.name);
   }
 }
+
+/** DELETE the rows of `target` that have a match in `keys` on `columns` (the target referred to by its own name: no alias, valid everywhere). */
+export function deleteMatching(sql: SqlRunner, target: RelationRef, keys: string, columns: string[]): string {
+  const self = sql.q(target.name);
+  const on = columns.map((c) => `k.${sql.q(c)} = ${self}.${sql.q(c)}`).join(' AND ');
+  return `DELETE FROM ${sql.rel(target)} WHERE EXISTS (SELECT 1 FROM ${keys} k WHERE ${on})`;
+}

@@ -1,8 +1,7 @@
-import { deleteMatching } from './commit.js';
 import { nodeSql } from './extract.js';
 import { normalizeQuery } from './normalize.js';
 import type { IdentityPlan } from './plan.js';
-import type { SqlRunner } from './runner.js';
+import { deleteMatching, type SqlRunner } from './runner.js';
 import type { IdentityTables } from './tables.js';
 
 /**

@@ -6,7 +6,7 @@ import type { PlanFilter } from '../syncs/filters.js';
 import type { PreparedSync } from '../syncs/load.js';
 import { closestName } from '../util/suggest.js';
 import type { ColumnInfo, Dialect, RelationRef } from '../warehouse/index.js';
-import { CONSENT_TABLE, DENIED, GRANTED, UNKNOWN, consentColumn } from './consent/index.js';
+import { CONSENT_TABLE, DENIED, GRANTED, UNKNOWN, consentColumn } from '../identity/consent/index.js';
 
 /**
  * Consent enforcement: a sync to a destination that declares `consentPurposes` only sends rows

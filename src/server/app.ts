@@ -7,9 +7,9 @@ import type { Project } from '../project/index.js';
 import { createContext, type ContextOptions, type ServerContext } from './context.js';
 import { HttpError, toApiError } from './errors.js';
 import { checkRequestInput } from './input.js';
-import { buildOpenApi } from './openapi.js';
+import { buildOpenApi, openApiDocumentSchema } from './openapi.js';
 import { readBearer, readCookie, SESSION_COOKIE, type Principal } from './principal.js';
-import { registerRoutes, route, type AnyRouteSpec } from './routing.js';
+import { jsonReplacer, registerMethodNotAllowed, registerRoutes, route, type AnyRouteSpec } from './routing.js';
 import { allRoutes } from './routes/index.js';
 
 export interface AppOptions extends ContextOptions {
@@ -26,6 +26,8 @@ export interface AppOptions extends ContextOptions {
   /** Built web UI to serve (default: the package's web/dist when it exists); null: none. */
   webDir?: string | null;
   version?: string;
+  /** Check every answer against its route's response schema (default: CDP_CHECK_RESPONSES=1, set by the test suite). */
+  checkResponses?: boolean;
 }
 
 /**
@@ -72,10 +74,7 @@ export async function createApp(project: Project, options: AppOptions = {}): Pro
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy === true ? 1 : (options.trustProxy ?? false));
-  // Integers beyond 2^53 come back from the warehouse as bigint: JSON has no such type.
-  app.set('json replacer', (_key: string, value: unknown) =>
-    typeof value === 'bigint' ? (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString()) : value,
-  );
+  app.set('json replacer', jsonReplacer);
 
   const principals = new WeakMap<Request, Principal | null>();
   async function authenticate(req: Request): Promise<Principal | null> {
@@ -120,11 +119,14 @@ export async function createApp(project: Project, options: AppOptions = {}): Pro
       access: 'public',
       tag: 'service',
       summary: 'This API’s OpenAPI 3.1 document',
+      response: openApiDocumentSchema,
       handler: () => openapi,
     }),
   );
   const openapi = buildOpenApi(specs, version);
-  registerRoutes(router, specs, { authenticate, checkOrigin });
+  const checkResponses = options.checkResponses ?? process.env.CDP_CHECK_RESPONSES === '1';
+  registerRoutes(router, specs, { authenticate, checkOrigin, checkResponses });
+  registerMethodNotAllowed(router, specs);
   app.use(router);
 
   app.use('/api', (req) => {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AuditLog } from '../audit/index.js';
 import { ApiTokenStore, SessionStore, UserStore, DEFAULT_SESSION_TTL_MS } from '../auth/index.js';
 import { logger as defaultLogger } from '../logger.js';
+import { installPrivacy } from '../privacy/plugin.js';
 import type { Project } from '../project/index.js';
 import { Scheduler, type JobProvider } from '../scheduler/index.js';
 import { loadSecretKey, secretResolver, SecretStore, type SecretKey } from '../secrets/index.js';
@@ -51,6 +52,8 @@ export interface ContextOptions {
 }
 
 export async function createContext(project: Project, options: ContextOptions = {}): Promise<ServerContext> {
+  // The service plans syncs (runs, schedules, erasures): consent and erasure filters apply to each.
+  installPrivacy();
   const log = options.logger ?? defaultLogger;
   const store = options.store ?? (await project.state());
   const knex = store.knex;

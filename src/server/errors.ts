@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { CdpError, formatPath, isCdpError, type ErrorCode } from '../errors.js';
 
 /** Codes an API error can carry: every CdpError code plus a few that only HTTP has. */
-export type ApiErrorCode = ErrorCode | 'MALFORMED_JSON' | 'PAYLOAD_TOO_LARGE' | 'NOT_IMPLEMENTED' | 'TOO_MANY_REQUESTS' | 'SHUTTING_DOWN' | 'INTERNAL';
+export type ApiErrorCode = ErrorCode | 'MALFORMED_JSON' | 'PAYLOAD_TOO_LARGE' | 'METHOD_NOT_ALLOWED' | 'NOT_IMPLEMENTED' | 'TOO_MANY_REQUESTS' | 'SHUTTING_DOWN' | 'INTERNAL';
 
 /** A failure that only exists at the HTTP layer (parsing, limits, routes not wired yet). */
 export class HttpError extends Error {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { can, type Permission, type Role } from '../auth/index.js';
@@ -36,12 +37,25 @@ export interface RouteSpec<P extends z.ZodType = Empty, Q extends z.ZodType = Em
   params?: P;
   query?: Q;
   body?: B;
+  /** A request body the route accepts, shown in the OpenAPI document (checked against `body` by a test). */
+  example?: z.input<B>;
   /** Success status (default 200; 204 sends no body). */
   status?: number;
-  /** Response shape, for the OpenAPI document only. */
+  /**
+   * The success body as JSON carries it (dates as ISO strings). Every route that answers with a
+   * body declares one: the OpenAPI document and the web UI's generated types are made from it, and
+   * with `checkResponses` (on in tests) every answer is checked against it.
+   */
   response?: z.ZodType;
+  /** Error statuses the handler itself answers with, beyond those the route table derives (400/401/403/404). */
+  errors?: readonly ErrorStatus[];
+  /** Other non-error answers, e.g. health's 503 with the same body. */
+  alsoAnswers?: Readonly<Record<number, { description: string; schema: z.ZodType }>>;
   handler(input: HandlerInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown> | unknown;
 }
+
+/** Documented error statuses (each with the `{error}` body). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 501 | 502 | 503;
 
 /** A spec with its types erased, as stored in the route table. */
 export interface AnyRouteSpec {
@@ -53,8 +67,11 @@ export interface AnyRouteSpec {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  example?: unknown;
   status?: number;
   response?: z.ZodType;
+  errors?: readonly ErrorStatus[];
+  alsoAnswers?: Readonly<Record<number, { description: string; schema: z.ZodType }>>;
   handler(input: HandlerInput<unknown, unknown, unknown>): Promise<unknown> | unknown;
 }
 
@@ -69,6 +86,8 @@ export interface RouteDeps {
   authenticate(req: Request): Promise<Principal | null>;
   /** Rejects cross-site browser requests that ride on the session cookie. */
   checkOrigin(req: Request, principal: Principal): void;
+  /** Check every answer against the route's `response` schema; a mismatch is a 500 (on in tests). */
+  checkResponses?: boolean;
 }
 
 const SAFE = new Set(['get', 'head', 'options']);
@@ -112,12 +131,72 @@ export function registerRoutes(router: Router, specs: readonly AnyRouteSpec[], d
       const body = parsePart('body', spec.body, req.body ?? {});
       const result = await spec.handler({ params, query, body, principal, req, res });
       if (res.headersSent) return;
+      if (deps.checkResponses) checkResponse(spec, result);
       // A handler may pick another status itself (health: 503).
       const status = res.statusCode !== 200 ? res.statusCode : (spec.status ?? 200);
       if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
       else res.status(status).json(result);
     });
   }
+}
+
+/**
+ * A wrong method on a path the table has answers 405 with an `Allow` header (after every route,
+ * so only methods no route takes get here). OPTIONS is left to Express.
+ */
+export function registerMethodNotAllowed(router: Router, specs: readonly AnyRouteSpec[]): void {
+  const methods = new Map<string, Set<string>>();
+  for (const spec of specs) {
+    const allowed = methods.get(spec.path) ?? new Set<string>();
+    allowed.add(spec.method.toUpperCase());
+    if (spec.method === 'get') allowed.add('HEAD');
+    methods.set(spec.path, allowed);
+  }
+  for (const [path, allowed] of methods) {
+    const allow = [...allowed].sort().join(', ');
+    router.all(path, (req, res, next) => {
+      if (req.method === 'OPTIONS') return next();
+      res.setHeader('Allow', allow);
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`, null, `use ${allow}`);
+    });
+  }
+}
+
+/** Integers beyond 2^53 come back from the warehouse as bigint: JSON has no such type. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value !== 'bigint') return value;
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+}
+
+/**
+ * The answer as the client will read it (JSON) must parse with the route's schema and lose
+ * nothing in the parse: a key the schema does not declare is a mismatch too.
+ */
+export function checkResponse(spec: AnyRouteSpec, result: unknown): void {
+  if (!spec.response || result === undefined) return;
+  const wire: unknown = JSON.parse(JSON.stringify(result, jsonReplacer) ?? 'null');
+  const parsed = spec.response.safeParse(wire);
+  const where = `${spec.method.toUpperCase()} ${spec.path}`;
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new HttpError(500, 'INTERNAL', `the answer of ${where} does not match its response schema at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  if (!isDeepStrictEqual(parsed.data, wire)) {
+    throw new HttpError(500, 'INTERNAL', `the answer of ${where} has fields its response schema does not declare`, null, firstDifference(wire, parsed.data));
+  }
+}
+
+/** Where `actual` has what `declared` lost, e.g. `syncs.0.lastRun.extra`. */
+function firstDifference(actual: unknown, declared: unknown, path: string[] = []): string {
+  if (typeof actual === 'object' && actual !== null && typeof declared === 'object' && declared !== null) {
+    for (const key of Object.keys(actual)) {
+      const a = (actual as Record<string, unknown>)[key];
+      const d = (declared as Record<string, unknown>)[key];
+      if (!(key in declared)) return `undeclared: ${[...path, key].join('.')}`;
+      if (!isDeepStrictEqual(a, d)) return firstDifference(a, d, [...path, key]);
+    }
+  }
+  return `differs at ${path.join('.') || '(root)'}`;
 }
 
 function isEmptyBody(body: unknown): boolean {

@@ -1,4 +1,4 @@
-import { consentFilters } from '../privacy/enforce.js';
+import { CdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
 import type { Dialect } from '../warehouse/index.js';
 import type { PreparedSync } from './load.js';
@@ -26,24 +26,43 @@ export interface PlanFilter {
 
 export type PlanFilterProvider = (context: { project: Project; sync: PreparedSync }) => Promise<PlanFilter[]> | PlanFilter[];
 
-const providers: PlanFilterProvider[] = [];
+interface Registration {
+  provider: PlanFilterProvider;
+  /** The provider holds back rows without the consent a destination's `consentPurposes` names. */
+  enforcesConsent: boolean;
+}
 
-/** Adds filters to every sync planned in this process; returns a function that removes them. */
-export function registerPlanFilterProvider(provider: PlanFilterProvider): () => void {
-  providers.push(provider);
+const registrations: Registration[] = [];
+
+/**
+ * Adds filters to every sync planned in this process; returns a function that removes them.
+ * Privacy plugs in here (src/privacy/plugin.ts): consent enforcement and erasures.
+ */
+export function registerPlanFilterProvider(provider: PlanFilterProvider, options: { enforcesConsent?: boolean } = {}): () => void {
+  const registration: Registration = { provider, enforcesConsent: options.enforcesConsent ?? false };
+  registrations.push(registration);
   return () => {
-    const i = providers.indexOf(provider);
-    if (i >= 0) providers.splice(i, 1);
+    const i = registrations.indexOf(registration);
+    if (i >= 0) registrations.splice(i, 1);
   };
 }
 
-/**
- * Every filter of a sync's plan: consent enforcement for the destination's `consentPurposes`
- * (always on when consent sources are configured; see src/privacy/enforce.ts), then the
- * registered providers'.
- */
+/** Every filter of a sync's plan: the registered providers'. */
 export async function planFiltersFor(project: Project, sync: PreparedSync): Promise<PlanFilter[]> {
-  const consent = await consentFilters(project, sync);
-  const lists = await Promise.all(providers.map((provider) => provider({ project, sync })));
-  return [...consent, ...lists.flat()];
+  checkConsentEnforced(project, sync);
+  const lists = await Promise.all(registrations.map(({ provider }) => provider({ project, sync })));
+  return lists.flat();
+}
+
+/**
+ * A destination that asks for consent, in a project with consent sources, is never planned
+ * without a provider enforcing it: rows would go out unfiltered.
+ */
+function checkConsentEnforced(project: Project, sync: PreparedSync): void {
+  const purposes = sync.destination.consentPurposes ?? [];
+  if (purposes.length === 0 || !project.config.privacy?.consent?.sources.length) return;
+  if (registrations.some((r) => r.enforcesConsent)) return;
+  throw new CdpError('SYNC_INVALID', `${sync.destination.type} needs consent for ${purposes.join(', ')}, but no consent enforcement is installed in this process`, {
+    hint: 'call installPrivacy() from src/privacy/plugin.ts before planning syncs (the cdp CLI and service do)',
+  });
 }

@@ -7,6 +7,7 @@ import type { Warehouse } from './types.js';
 export type * from './types.js';
 export { getDialect, DIALECT_NAMES, type Dialect, type DialectName, type SqlValue } from './dialects/index.js';
 export { normalizeValue } from './values.js';
+export { ENGINE_NAMES, SELF_HOSTED_ENGINES, isEngineName, type EngineName } from './engines.js';
 export { withQueryLabels, currentQueryLabels } from './labels.js';
 
 function resolvePath(projectDir: string, path: string): string {

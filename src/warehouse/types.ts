@@ -1,6 +1,7 @@
 import type { Dialect } from './dialects/types.js';
+import type { EngineName } from './engines.js';
 
-export type WarehouseType = 'duckdb' | 'postgres' | 'bigquery' | 'snowflake';
+export type WarehouseType = EngineName;
 
 /** A row read from the warehouse. Integers beyond 2^53 come back as bigint; timestamps as Date. */
 export type Row = Record<string, unknown>;

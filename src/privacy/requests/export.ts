@@ -10,7 +10,7 @@ import { recentEvents, type SubjectEvent } from './events.js';
 import { audienceMemberships, type AudienceMembership } from './memberships.js';
 import { PrivacyRequestRepository } from '../../state/index.js';
 import { readSourceRecords, type SourceRecords } from './sources.js';
-import { consentTable, planConsent, resolvedDecisionsSelect } from '../consent/index.js';
+import { consentTable, planConsent, resolvedDecisionsSelect } from '../../identity/consent/index.js';
 import { identityPlanOf, resolveSubject, type Subject, type SubjectInput } from './subject.js';
 import { listSyncTargets, type UiSyncLister } from './sync-targets.js';
 

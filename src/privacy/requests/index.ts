@@ -3,7 +3,7 @@
  * recorded in the state store (`privacy_requests`, the person named only by a SHA-256) and the
  * audit log. Used by `cdp privacy ...` and /api/privacy.
  */
-import { registerSuppressionFilter } from './sync-filter.js';
+import { installPrivacy } from '../plugin.js';
 
 export { deleteSubject, type DeleteOptions, type DeletionReport } from './delete.js';
 export { exportSubject, jsonSafe, type ExportOptions, type SubjectExport, type ExportedIdentifier } from './export.js';
@@ -15,5 +15,5 @@ export type { TableErasure } from './warehouse.js';
 export type { SourceRecordCount, SourceRecords } from './sources.js';
 export { SUPPRESSION_FILTER, suppressionFilterProvider, registerSuppressionFilter } from './sync-filter.js';
 
-// Whoever can erase people (the CLI, the service) also plans syncs here: make every plan in this process honour erasures.
-registerSuppressionFilter();
+// Whoever can erase people also plans syncs here (removals): make every plan in this process honour consent and erasures.
+installPrivacy();

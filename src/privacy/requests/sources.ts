@@ -4,7 +4,7 @@ import { logger } from '../../logger.js';
 import { loadModels, type ModelGraph } from '../../models/index.js';
 import type { Project } from '../../project/index.js';
 import type { RelationRef, Row, Warehouse } from '../../warehouse/index.js';
-import { consentIdNormalizeQuery, planConsent, type ConsentSourcePlan } from '../consent/index.js';
+import { consentIdNormalizeQuery, planConsent, type ConsentSourcePlan } from '../../identity/consent/index.js';
 import { identityPlanOf, type Subject } from './subject.js';
 
 /** Where the person's raw rows still are: the customer's own tables, which the platform never deletes. */

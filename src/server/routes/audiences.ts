@@ -4,6 +4,7 @@ import { actorOf, piiViewOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { AudienceService, audienceDefinitionSchema, audienceInputSchema, dialectSchema } from '../services/audiences.js';
 import { syncsUsingAudience } from '../services/syncs.js';
+import { AudienceCatalogSchema, AudienceCountSchema, AudienceDetailSchema, AudienceOverlapSchema, AudiencePreviewSchema, AudienceSizePointSchema, AudienceSqlSchema, AudienceSummarySchema } from '../schemas/audiences.js';
 
 const nameParams = z.object({ name: z.string().min(1).max(200) }).strict();
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -37,6 +38,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/audiences',
+      response: z.array(AudienceSummarySchema),
       access: 'read',
       tag: 'audiences',
       summary: 'List audiences (files in git and saved in the UI); ?counts=true adds member counts',
@@ -46,6 +48,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/audience-catalog',
+      response: AudienceCatalogSchema,
       access: 'read',
       tag: 'audiences',
       summary: 'What conditions can use: traits with their kinds, events with their properties',
@@ -54,6 +57,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/audiences',
+      response: AudienceDetailSchema,
       access: 'audiences:write',
       tag: 'audiences',
       summary: 'Save a new audience (validated against the warehouse); 409 if the name exists',
@@ -64,6 +68,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/audiences/count',
+      response: AudienceCountSchema,
       access: 'read',
       tag: 'audiences',
       summary: 'Count the members of a draft definition (no save)',
@@ -73,6 +78,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/audiences/preview',
+      response: AudiencePreviewSchema,
       access: 'profiles:read',
       tag: 'audiences',
       summary: 'Count, per-condition funnel and a sample of members of a draft definition',
@@ -82,6 +88,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/audiences/sql',
+      response: AudienceSqlSchema,
       access: 'read',
       tag: 'audiences',
       summary: 'The SQL of a draft definition ("show SQL")',
@@ -91,6 +98,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/audiences/overlap',
+      response: AudienceOverlapSchema,
       access: 'read',
       tag: 'audiences',
       summary: 'Overlap of 2–8 audiences (names or drafts): sizes, intersections, Venn regions',
@@ -100,6 +108,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/audiences/:name',
+      response: AudienceDetailSchema,
       access: 'read',
       tag: 'audiences',
       summary: 'One audience with its definition',
@@ -109,6 +118,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'put',
       path: '/api/audiences/:name',
+      response: AudienceDetailSchema,
       access: 'audiences:write',
       tag: 'audiences',
       summary: 'Replace the definition of an audience saved in the UI (file audiences are edited in git)',
@@ -133,6 +143,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/audiences/:name/count',
+      response: AudienceCountSchema,
       access: 'read',
       tag: 'audiences',
       summary: 'Member count of a saved audience',
@@ -142,6 +153,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/audiences/:name/preview',
+      response: AudiencePreviewSchema,
       access: 'profiles:read',
       tag: 'audiences',
       summary: 'Count, funnel and a sample of members of a saved audience',
@@ -152,6 +164,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/audiences/:name/sql',
+      response: AudienceSqlSchema,
       access: 'read',
       tag: 'audiences',
       summary: 'The SQL of a saved audience',
@@ -162,6 +175,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/audiences/:name/history',
+      response: z.array(AudienceSizePointSchema),
       access: 'read',
       tag: 'audiences',
       summary: 'Size history of an audience (from membership snapshots), newest first',

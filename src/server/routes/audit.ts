@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { route, type AnyRouteSpec } from '../routing.js';
+import { AuditPageSchema } from '../schemas/admin.js';
 
 const auditQuery = z
   .object({
@@ -21,6 +22,7 @@ export function auditRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/audit',
+      response: AuditPageSchema,
       access: 'audit:read',
       tag: 'audit',
       summary: 'Who changed and ran what, newest first, with filters and paging',

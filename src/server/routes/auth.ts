@@ -18,7 +18,7 @@ export const meSchema = z.object({
   user: z.object({ id: z.number(), email: z.string(), name: z.string().nullable(), role: z.string() }),
   permissions: z.array(z.string()),
   via: z.enum(['session', 'token']),
-});
+}).meta({ id: 'Me' });
 
 function me(user: User, via: 'session' | 'token'): z.infer<typeof meSchema> {
   return { user: { id: user.id, email: user.email, name: user.name, role: user.role }, permissions: permissionsOf(user.role), via };

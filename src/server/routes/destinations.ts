@@ -3,6 +3,7 @@ import type { ServerContext } from '../context.js';
 import { actorOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { destinationCreateSchema, destinationNameSchema, destinationUpdateSchema } from '../services/destinations.js';
+import { ConnectionTestSchema, DestinationTypeSchema, DestinationViewSchema } from '../schemas/destinations.js';
 
 const nameParams = z.object({ name: destinationNameSchema }).strict();
 
@@ -12,15 +13,17 @@ export function destinationRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/destination-types',
+      response: z.array(DestinationTypeSchema),
       access: 'read',
       tag: 'destinations',
       summary: 'Destination types: modes, secret fields and the JSON schema of their config (for forms)',
       handler: () => destinations.types(),
     }),
-    route({ method: 'get', path: '/api/destinations', access: 'read', tag: 'destinations', summary: 'List destinations (secrets show as {"set": true})', handler: () => destinations.list() }),
+    route({ method: 'get', path: '/api/destinations', response: z.array(DestinationViewSchema), access: 'read', tag: 'destinations', summary: 'List destinations (secrets show as {"set": true})', handler: () => destinations.list() }),
     route({
       method: 'post',
       path: '/api/destinations',
+      response: DestinationViewSchema,
       access: 'destinations:write',
       tag: 'destinations',
       summary: 'Create a destination; credentials go in `secrets` (write-only, stored encrypted)',
@@ -31,6 +34,7 @@ export function destinationRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/destinations/:name',
+      response: DestinationViewSchema,
       access: 'read',
       tag: 'destinations',
       summary: 'One destination (secrets show as {"set": true})',
@@ -40,6 +44,7 @@ export function destinationRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'put',
       path: '/api/destinations/:name',
+      response: DestinationViewSchema,
       access: 'destinations:write',
       tag: 'destinations',
       summary: 'Replace a destination’s config; send {"set": true} for a secret field to keep it, or a new value in `secrets`',
@@ -60,6 +65,7 @@ export function destinationRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/destinations/:name/test',
+      response: ConnectionTestSchema,
       access: 'destinations:write',
       tag: 'destinations',
       summary: 'Test the connection with the stored credentials: {ok, message}',

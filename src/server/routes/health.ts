@@ -1,5 +1,16 @@
+import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { route, type AnyRouteSpec } from '../routing.js';
+
+const healthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    version: z.string(),
+    uptimeSeconds: z.number(),
+    state: z.enum(['ok', 'error']).describe('whether the state store answers'),
+    accepting: z.boolean().describe('false while the service shuts down'),
+  })
+  .meta({ id: 'Health' });
 
 const started = Date.now();
 
@@ -10,7 +21,9 @@ export function healthRoutes(ctx: ServerContext, version: string): AnyRouteSpec[
       path: '/api/health',
       access: 'public',
       tag: 'service',
-      summary: 'Liveness and state-store reachability (no auth)',
+      summary: 'Liveness and state-store reachability (no auth); 503 with the same body when degraded',
+      response: healthSchema,
+      alsoAnswers: { 503: { description: 'Degraded: the state store does not answer, or the service is shutting down', schema: healthSchema } },
       async handler({ res }) {
         let state: 'ok' | 'error' = 'ok';
         try {
@@ -20,7 +33,7 @@ export function healthRoutes(ctx: ServerContext, version: string): AnyRouteSpec[
         }
         const ok = state === 'ok' && ctx.scheduler.isAccepting;
         res.status(ok ? 200 : 503);
-        return { status: ok ? 'ok' : 'degraded', version, uptimeSeconds: Math.round((Date.now() - started) / 1000), state, accepting: ctx.scheduler.isAccepting };
+        return { status: ok ? ('ok' as const) : ('degraded' as const), version, uptimeSeconds: Math.round((Date.now() - started) / 1000), state, accepting: ctx.scheduler.isAccepting };
       },
     }),
   ];

@@ -6,6 +6,7 @@ import { route, type AnyRouteSpec } from '../routing.js';
 import { identityStats } from '../services/identity.js';
 import { piiViewOf } from '../principal.js';
 import { maskExplanation, ProfileService } from '../services/profiles.js';
+import { IdentityExplanationSchema, IdentityStatsSchema, ProfileViewSchema } from '../schemas/identity.js';
 
 const lookupQuery = z
   .object({
@@ -25,6 +26,7 @@ export function identityRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/identity/stats',
+      response: IdentityStatsSchema,
       access: 'read',
       tag: 'identity',
       summary: 'Profiles, identifiers per type, records per source, merges',
@@ -33,6 +35,7 @@ export function identityRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/identity/explain',
+      response: IdentityExplanationSchema,
       access: 'profiles:read',
       tag: 'identity',
       summary: 'Why an identifier is (or is not) in a profile: normalised value, drops, the chain of records linking it',
@@ -51,6 +54,7 @@ export function identityRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/profiles',
+      response: ProfileViewSchema,
       access: 'profiles:read',
       tag: 'profiles',
       summary: 'Look a profile up by any identifier: traits, identifiers, sources, recent events',
@@ -60,6 +64,7 @@ export function identityRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/profiles/:id',
+      response: ProfileViewSchema,
       access: 'profiles:read',
       tag: 'profiles',
       summary: 'A profile by id (a merged-away id resolves to its new profile)',

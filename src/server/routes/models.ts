@@ -5,6 +5,8 @@ import type { ServerContext } from '../context.js';
 import { actorOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { checkSelection, listModels } from '../services/models.js';
+import { JobStartedSchema, JobStatusSchema } from '../schemas/common.js';
+import { ModelBuildSchema, ModelViewSchema } from '../schemas/models.js';
 
 const modelParams = z.object({ name: z.string().min(1).max(512) }).strict();
 const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
@@ -22,6 +24,7 @@ export function modelRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/models',
+      response: z.array(ModelViewSchema),
       access: 'read',
       tag: 'models',
       summary: 'SQL models with their materialization, dependencies and last build',
@@ -30,6 +33,7 @@ export function modelRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/models/:name/builds',
+      response: z.array(ModelBuildSchema),
       access: 'read',
       tag: 'models',
       summary: 'Build history of one model, newest first',
@@ -46,6 +50,7 @@ export function modelRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/runs',
+      response: JobStartedSchema,
       access: 'models:run',
       tag: 'runs',
       summary: 'Start a pipeline run (models, then identity and profiles); 202, poll GET /api/runs; 409 while one runs',
@@ -59,6 +64,7 @@ export function modelRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/runs',
+      response: JobStatusSchema.nullable(),
       access: 'read',
       tag: 'runs',
       summary: 'The pipeline job: schedule, running now, last run status and error',

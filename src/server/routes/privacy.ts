@@ -3,6 +3,7 @@ import type { ServerContext } from '../context.js';
 import { actorOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { PrivacyService } from '../services/privacy.js';
+import { DeletionReportSchema, PrivacyRequestViewSchema, SubjectExportSchema } from '../schemas/privacy.js';
 
 const subjectFields = {
   idType: z.string().min(1).max(64).describe('an id type of the identity config, e.g. email'),
@@ -20,6 +21,7 @@ export function privacyRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/privacy/deletions',
+      response: DeletionReportSchema,
       access: 'privacy:manage',
       tag: 'privacy',
       summary: 'Erase a person: suppress their identifiers, delete them at every destination that received them, delete their warehouse rows',
@@ -30,6 +32,7 @@ export function privacyRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/privacy/exports',
+      response: SubjectExportSchema,
       access: 'privacy:manage',
       tag: 'privacy',
       summary: 'Everything held about a person (profile, identifiers, consent, audiences, deliveries, source rows) as JSON',
@@ -39,6 +42,7 @@ export function privacyRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/privacy/requests',
+      response: z.array(PrivacyRequestViewSchema),
       access: 'privacy:manage',
       tag: 'privacy',
       summary: 'Deletion and export requests, newest first (the person only as a SHA-256)',
@@ -48,6 +52,7 @@ export function privacyRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/privacy/requests/:id',
+      response: PrivacyRequestViewSchema,
       access: 'privacy:manage',
       tag: 'privacy',
       summary: 'One privacy request with its report',

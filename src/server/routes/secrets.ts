@@ -3,6 +3,7 @@ import { CdpError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
 import { actorOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
+import { SecretEntrySchema } from '../schemas/admin.js';
 
 /** Secrets referenced from sync files as `{secret: <name>}`. `destination:*` names belong to stored destinations. */
 const secretName = z
@@ -16,6 +17,7 @@ export function secretRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/secrets',
+      response: z.array(SecretEntrySchema),
       access: 'destinations:write',
       tag: 'secrets',
       summary: 'Names of the stored secrets (never values)',
@@ -26,6 +28,7 @@ export function secretRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'put',
       path: '/api/secrets/:name',
+      response: SecretEntrySchema,
       access: 'destinations:write',
       tag: 'secrets',
       summary: 'Set a secret (write-only; stored AES-256-GCM encrypted) for `{secret: name}` references in sync files',

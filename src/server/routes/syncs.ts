@@ -4,6 +4,8 @@ import type { ServerContext } from '../context.js';
 import { actorOf, piiViewOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { uiSyncCreateSchema, uiSyncUpdateSchema } from '../services/syncs.js';
+import { JobStartedSchema, JobStatusSchema } from '../schemas/common.js';
+import { LogEntrySchema, SyncDetailSchema, SyncListSchema, SyncRunRecordSchema, SyncRunResultSchema, SyncViewSchema } from '../schemas/syncs.js';
 
 const nameParams = z.object({ name: z.string().min(1).max(200) }).strict();
 const runParams = z.object({ name: z.string().min(1).max(200), runId: z.string().min(1).max(64) }).strict();
@@ -24,6 +26,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/syncs',
+      response: SyncListSchema,
       access: 'read',
       tag: 'syncs',
       summary: 'Every sync (git files and UI-made) with its last run; invalid files with why',
@@ -32,6 +35,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/syncs',
+      response: SyncViewSchema,
       access: 'syncs:write',
       tag: 'syncs',
       summary: 'Create a sync from an audience or model to a stored destination',
@@ -46,6 +50,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/syncs/:name',
+      response: SyncDetailSchema,
       access: 'read',
       tag: 'syncs',
       summary: 'One sync with its recent runs',
@@ -55,6 +60,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'put',
       path: '/api/syncs/:name',
+      response: SyncViewSchema,
       access: 'syncs:write',
       tag: 'syncs',
       summary: 'Replace a UI-made sync (git syncs are changed in git: 409)',
@@ -82,6 +88,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/syncs/:name/run',
+      response: JobStartedSchema,
       access: 'syncs:run',
       tag: 'syncs',
       summary: 'Run now: 202 once started (poll runs); 409 while it runs here or in another process',
@@ -96,6 +103,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/syncs/:name/dry-run',
+      response: SyncRunResultSchema,
       access: 'syncs:run',
       tag: 'syncs',
       summary: 'Plan without sending: added/changed/removed counts and a sample',
@@ -106,6 +114,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/syncs/:name/pause',
+      response: JobStatusSchema.nullable(),
       access: 'syncs:write',
       tag: 'syncs',
       summary: 'Pause the schedule (manual runs still work)',
@@ -120,6 +129,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/syncs/:name/resume',
+      response: JobStatusSchema.nullable(),
       access: 'syncs:write',
       tag: 'syncs',
       summary: 'Resume the schedule (fires missed while paused are not caught up)',
@@ -134,6 +144,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/syncs/:name/runs',
+      response: z.array(SyncRunRecordSchema),
       access: 'read',
       tag: 'syncs',
       summary: 'Runs of a sync, newest first, with counts and status',
@@ -149,6 +160,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/syncs/:name/runs/:runId',
+      response: SyncRunRecordSchema,
       access: 'read',
       tag: 'syncs',
       summary: 'One run',
@@ -158,6 +170,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/syncs/:name/runs/:runId/rows',
+      response: z.array(LogEntrySchema),
       access: 'profiles:read',
       tag: 'syncs',
       summary: 'Per-row log of a run (e.g. ?status=rejected with the vendor’s reasons)',

@@ -4,6 +4,7 @@ import type { ServerContext } from '../context.js';
 import { actorOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { idParams } from './users.js';
+import { ApiTokenSchema, CreatedTokenSchema } from '../schemas/admin.js';
 
 const tokenCreateSchema = z
   .object({
@@ -22,6 +23,7 @@ export function tokenRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/tokens',
+      response: z.array(ApiTokenSchema),
       access: 'users:manage',
       tag: 'tokens',
       summary: 'List API tokens (never their values)',
@@ -31,6 +33,7 @@ export function tokenRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/tokens',
+      response: CreatedTokenSchema,
       access: 'users:manage',
       tag: 'tokens',
       summary: 'Create an API token; the response is the only time its value is shown',

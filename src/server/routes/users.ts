@@ -3,16 +3,18 @@ import type { ServerContext } from '../context.js';
 import { actorOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { UserService, userCreateSchema, userUpdateSchema } from '../services/users.js';
+import { UserSchema } from '../schemas/admin.js';
 
 export const idParams = z.object({ id: z.coerce.number().int().positive() }).strict();
 
 export function userRoutes(ctx: ServerContext): AnyRouteSpec[] {
   const users = new UserService(ctx);
   return [
-    route({ method: 'get', path: '/api/users', access: 'users:manage', tag: 'users', summary: 'List users', handler: () => users.list() }),
+    route({ method: 'get', path: '/api/users', response: z.array(UserSchema), access: 'users:manage', tag: 'users', summary: 'List users', handler: () => users.list() }),
     route({
       method: 'post',
       path: '/api/users',
+      response: UserSchema,
       access: 'users:manage',
       tag: 'users',
       summary: 'Create a user (password optional: token-only users)',
@@ -23,6 +25,7 @@ export function userRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/users/:id',
+      response: UserSchema,
       access: 'users:manage',
       tag: 'users',
       summary: 'One user',
@@ -32,6 +35,7 @@ export function userRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'patch',
       path: '/api/users/:id',
+      response: UserSchema,
       access: 'users:manage',
       tag: 'users',
       summary: 'Change role, name, password or disabled (ends the user’s sessions on role/password/disable)',

@@ -3,22 +3,25 @@ import { DuckDbDialect } from './duckdb.js';
 import { PostgresDialect } from './postgres.js';
 import { SnowflakeDialect } from './snowflake.js';
 import type { Dialect, DialectName } from './types.js';
+import { ENGINE_NAMES } from '../engines.js';
 
 export type { Dialect, DialectName, SqlValue, TimeUnit, MergeOptions } from './types.js';
 export { wrapQuoted } from './base.js';
 export { foldSnowflakeName, unfoldSnowflakeName } from './snowflake.js';
 
-const dialects: Partial<Record<DialectName, Dialect>> = {
+// Every engine has its dialect: a new name in ENGINE_NAMES fails to compile here until it does.
+const dialects: Record<DialectName, Dialect> = {
   duckdb: new DuckDbDialect(),
   postgres: new PostgresDialect(),
   bigquery: new BigQueryDialect(),
   snowflake: new SnowflakeDialect(),
 };
 
-export const DIALECT_NAMES: readonly DialectName[] = ['duckdb', 'postgres', 'bigquery', 'snowflake'];
+export const DIALECT_NAMES: readonly DialectName[] = ENGINE_NAMES;
 
 export function getDialect(name: DialectName): Dialect {
-  const dialect = dialects[name];
-  if (!dialect) throw new Error(`the ${name} dialect is not available yet`);
+  // Names come from validated config and input; a stray string still fails by name, not later as undefined.
+  const dialect = dialects[name] as Dialect | undefined;
+  if (!dialect) throw new Error(`unknown dialect ${String(name)} (engines: ${ENGINE_NAMES.join(', ')})`);
   return dialect;
 }

@@ -1,6 +1,8 @@
+import type { EngineName } from '../engines.js';
 import type { ColumnKind, RelationRef } from '../types.js';
 
-export type DialectName = 'duckdb' | 'postgres' | 'bigquery' | 'snowflake';
+/** A SQL dialect per engine (src/warehouse/engines.ts). */
+export type DialectName = EngineName;
 
 /** A value written into SQL text by `literal`. Dates become timestamp literals. */
 export type SqlValue = string | number | bigint | boolean | null | Date;

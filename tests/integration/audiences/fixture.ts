@@ -12,8 +12,10 @@ import { Project } from '../../../src/project/index.js';
 import type { ColumnDef, Warehouse } from '../../../src/warehouse/index.js';
 
 export const POSTGRES_URL = process.env.CDP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export type Engine = 'duckdb' | 'postgres';
-export const ENGINES: readonly Engine[] = ['duckdb', 'postgres'];
+import type { EngineName as Engine } from '../warehouse/engines.js';
+
+export { ENGINES } from '../warehouse/engines.js';
+export type { Engine };
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CdpConfigInput } from '../../../src/config/index.js';
 import { CdpError } from '../../../src/errors.js';
 import { buildIdentity, planIdentity } from '../../../src/identity/index.js';
-import { planConsent, resolvedDecisionsSelect } from '../../../src/privacy/consent/index.js';
+import { planConsent, resolvedDecisionsSelect } from '../../../src/identity/consent/index.js';
 import type { ColumnDef, Warehouse } from '../../../src/warehouse/index.js';
 import { appendRows, dropSchemas, loadTables, openDuckDb, openPostgres, TestProject, uniqueSchema, type TableSpec } from '../identity/helpers.js';
 

@@ -8,7 +8,9 @@ import type { CdpConfigInput } from '../../../src/config/index.js';
 import { fixtureConfig, TABLES } from '../identity/fixtures.js';
 import { dropSchemas, loadTables, POSTGRES_URL, uniqueSchema, type TableSpec } from '../identity/helpers.js';
 
-export type Engine = 'duckdb' | 'postgres';
+import type { EngineName as Engine } from '../warehouse/engines.js';
+
+export type { Engine };
 
 /** A model-like table keyed by email (what a sync "from a model keyed by email" reads). */
 export const NEWSLETTER: TableSpec = {

@@ -4,6 +4,7 @@ import { getDestination } from '../../../src/destinations/index.js';
 import { CdpError } from '../../../src/errors.js';
 import { logger } from '../../../src/logger.js';
 import { consentFilters } from '../../../src/privacy/enforce.js';
+import { installPrivacy } from '../../../src/privacy/plugin.js';
 import { planFiltersFor } from '../../../src/syncs/filters.js';
 import { prepareSyncObject, type PlanFilter } from '../../../src/syncs/index.js';
 import { openWarehouse, type Warehouse } from '../../../src/warehouse/index.js';
@@ -108,7 +109,24 @@ describe('consent filters', () => {
     expect(error.hint).toMatch(/did you mean advertizing\?/);
   });
 
+  it('plugs into sync planning: refused before installPrivacy(), enforced after', async () => {
+    const project = new TestProject(withConsent(), w);
+    const error = (await planFiltersFor(project, audienceSync(meta)).catch((e: unknown) => e)) as CdpError;
+    expect(error).toBeInstanceOf(CdpError);
+    expect(error.code).toBe('SYNC_INVALID');
+    expect(error.message).toMatch(/needs consent for advertising, but no consent enforcement is installed/);
+    expect(error.hint).toMatch(/installPrivacy\(\)/);
+    // Nothing to enforce, nothing refused: a destination without purposes plans as before.
+    expect(await planFiltersFor(project, audienceSync(webhook))).toEqual([]);
+    installPrivacy();
+    installPrivacy();
+    const filters = await planFiltersFor(project, audienceSync(meta));
+    expect(filters.map((f) => f.name)).toEqual(['consent:advertising']);
+    expect(await passing(filters[0]!, 'profiles', 'profile_id')).toEqual(['p1']);
+  });
+
   it('is off without consent sources: no filters, one warning per project', async () => {
+    installPrivacy();
     const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
     try {
       const project = new TestProject(base, w);

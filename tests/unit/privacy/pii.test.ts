@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MASK, maskEmail, maskPhone, maskValue, PiiTags, scrubText } from '../../../src/privacy/pii.js';
+import { PiiTags } from '../../../src/privacy/pii.js';
+import { MASK, maskEmail, maskPhone, maskValue, scrubText } from '../../../src/util/mask.js';
 
 describe('PII tags', () => {
   const tags = new PiiTags(['email', 'Phone', ' first_name ', 'birth_date', 'ltv']);

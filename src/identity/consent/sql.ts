@@ -1,6 +1,6 @@
-import { nodeSql } from '../../identity/extract.js';
-import { normalizeQuery } from '../../identity/normalize.js';
-import type { IdentityPlan } from '../../identity/plan.js';
+import { nodeSql } from '../extract.js';
+import { normalizeQuery } from '../normalize.js';
+import type { IdentityPlan } from '../plan.js';
 import type { Dialect, RelationRef } from '../../warehouse/index.js';
 import { DENIED, GRANTED, UNKNOWN, consentColumn, type ConsentPlan, type ConsentSourcePlan } from './plan.js';
 

@@ -1,5 +1,5 @@
-import type { IdentityPlan } from '../../identity/plan.js';
-import type { SqlRunner } from '../../identity/runner.js';
+import type { IdentityPlan } from '../plan.js';
+import type { SqlRunner } from '../runner.js';
 import type { RelationRef } from '../../warehouse/index.js';
 import { CONSENT_TABLE, type ConsentPlan } from './plan.js';
 import { consentSelect } from './sql.js';

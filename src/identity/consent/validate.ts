@@ -1,5 +1,5 @@
 import { CdpError } from '../../errors.js';
-import type { IdentityPlan } from '../../identity/plan.js';
+import type { IdentityPlan } from '../plan.js';
 import type { Project } from '../../project/index.js';
 import { closestName } from '../../util/suggest.js';
 import type { ColumnInfo, Warehouse } from '../../warehouse/index.js';

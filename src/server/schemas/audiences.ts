@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { audienceDefinitionSchema } from '../../audiences/index.js';
+import { RowSchema, dateSchema } from './common.js';
+
+export const AudienceDetailSchema = z.object({
+  definition: audienceDefinitionSchema,
+  name: z.string(),
+  origin: z.enum(["file", "state"]),
+  description: z.string().optional(),
+  file: z.string().describe("For file audiences: the file, relative to the project.").optional(),
+  id: z.string().describe("For state-store audiences.").optional(),
+  createdBy: z.string().nullable().optional(),
+  updatedAt: dateSchema.optional(),
+  error: z.string().describe("Why a file could not be read (the audience cannot be used until it is fixed).").optional(),
+}).meta({ id: 'AudienceDetail' });
+
+export const AudienceStepSchema = z.object({
+  path: z.string().describe("Definition path of the condition, e.g. `where.all[2]`."),
+  label: z.string(),
+  count: z.number(),
+}).meta({ id: 'AudienceStep' });
+
+export const AudienceOverlapSchema = z.object({
+  audiences: z.array(z.string()).describe("The audiences compared, in the order given."),
+  total: z.number().describe("Every profile."),
+  sizes: z.array(z.object({ audience: z.string(), count: z.number() })).describe("Members of each audience."),
+  intersections: z.array(z.object({ audiences: z.array(z.string()), count: z.number() })).describe("For every combination of two or more audiences: profiles in all of them."),
+  regions: z.array(z.object({ audiences: z.array(z.string()), count: z.number() })).describe("Profiles in exactly these audiences and no other of the list (the regions of a Venn diagram)."),
+}).meta({ id: 'AudienceOverlap' });
+
+export const AudienceSizePointSchema = z.object({
+  at: dateSchema,
+  size: z.number(),
+  entered: z.number(),
+  left: z.number(),
+}).meta({ id: 'AudienceSizePoint' });
+
+export const ValueCountSchema = z.object({
+  value: z.union([z.string(), z.number(), z.boolean()]),
+  count: z.number(),
+}).meta({ id: 'ValueCount' });
+
+export const AudienceSummarySchema = z.object({
+  name: z.string(),
+  origin: z.enum(["file", "state"]),
+  description: z.string().optional(),
+  file: z.string().describe("For file audiences: the file, relative to the project.").optional(),
+  id: z.string().describe("For state-store audiences.").optional(),
+  createdBy: z.string().nullable().optional(),
+  updatedAt: dateSchema.optional(),
+  error: z.string().describe("Why a file could not be read (the audience cannot be used until it is fixed).").optional(),
+  count: z.number().nullable().optional(),
+}).meta({ id: 'AudienceSummary' });
+
+export const AudienceCatalogSchema = z.object({
+  traits: z.array(z.object({ name: z.string(), kind: z.string() })),
+  events: z.array(z.object({ name: z.string(), sources: z.array(z.string()), properties: z.array(z.object({ name: z.string(), kind: z.string() })) })),
+}).meta({ id: 'AudienceCatalog' });
+
+export const AudienceCountSchema = z.object({
+  count: z.number(),
+  milliseconds: z.number(),
+}).meta({ id: 'AudienceCount' });
+
+export const AudiencePreviewSchema = z.object({
+  count: z.number().describe("Members."),
+  total: z.number().describe("Every profile (the funnel's starting point)."),
+  steps: z.array(AudienceStepSchema).describe("Cumulative narrowing by each top-level condition of an `all` (one step otherwise)."),
+  columns: z.array(z.string()).describe("Columns of `sample`: profile_id first, then the chosen traits."),
+  sample: z.array(RowSchema).describe("Up to `limit` members, ordered by profile_id."),
+  milliseconds: z.number().describe("Wall time of the preview queries."),
+  piiMasked: z.boolean(),
+}).meta({ id: 'AudiencePreview' });
+
+export const AudienceSqlSchema = z.object({
+  sql: z.string(),
+}).meta({ id: 'AudienceSql' });
+
+export const TraitValuesSchema = z.object({
+  kind: z.enum(["string", "number", "boolean", "date", "timestamp", "integer", "json", "other"]),
+  values: z.array(ValueCountSchema).describe("The most frequent non-null values (matching the prefix), most frequent first; ties by value in byte order."),
+  distinct: z.number().nullable().describe("How many distinct non-null values match (exact), and how many rows hold one: together they tell \"mostly unique\" columns (emails, ids) apart from enums. Null when PII hid the values."),
+  total: z.number().nullable(),
+  piiMasked: z.boolean().describe("True when the column is PII-tagged and the caller may not read PII: no values are returned at all."),
+  trait: z.string(),
+}).meta({ id: 'TraitValues' });
+
+export const EventPropertyValuesSchema = z.object({
+  kind: z.enum(["string", "number", "boolean", "date", "timestamp", "integer", "json", "other"]),
+  values: z.array(ValueCountSchema).describe("The most frequent non-null values (matching the prefix), most frequent first; ties by value in byte order."),
+  distinct: z.number().nullable().describe("How many distinct non-null values match (exact), and how many rows hold one: together they tell \"mostly unique\" columns (emails, ids) apart from enums. Null when PII hid the values."),
+  total: z.number().nullable(),
+  piiMasked: z.boolean().describe("True when the column is PII-tagged and the caller may not read PII: no values are returned at all."),
+  event: z.string(),
+  property: z.string(),
+}).meta({ id: 'EventPropertyValues' });

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** A date-time as JSON carries it: an ISO 8601 string. */
+export const dateSchema = z.string().describe('ISO 8601 date-time');
+
+export const RowSchema = z.record(z.string(), z.unknown()).meta({ id: 'Row' });
+
+export const ActorSchema = z.object({
+  type: z.enum(["user", "token", "scheduler", "system", "cli"]),
+  id: z.string().nullable().describe("User id for people; the process id for the scheduler."),
+  email: z.string().nullable(),
+}).meta({ id: 'Actor' });
+
+export const JobStatusSchema = z.object({
+  paused: z.boolean(),
+  running: z.boolean(),
+  runningOwner: z.string().nullable(),
+  lastFireAt: z.string().nullable(),
+  nextFireAt: z.string().nullable(),
+  lastStartedAt: z.string().nullable(),
+  lastFinishedAt: z.string().nullable(),
+  lastStatus: z.enum(["success", "error", "skipped", "running"]).nullable(),
+  lastError: z.string().nullable(),
+  lastTrigger: z.enum(["schedule", "catch_up", "manual"]).nullable(),
+  key: z.string().describe("`models` or `sync:<name>`."),
+  kind: z.enum(["models", "sync"]),
+  name: z.string().describe("The sync's name; `models` for the build."),
+  cron: z.string().nullable().describe("Cron expression, or null for manual runs only."),
+  timezone: z.string().optional(),
+  origin: z.enum(["options", "git", "ui"]).describe("Where the definition lives: a file in git, the state store (made in the UI), or serve options."),
+}).meta({ id: 'JobStatus' });
+
+/** A job started in the background (202): poll its status. */
+export const JobStartedSchema = z.object({
+  key: z.string(),
+  startedAt: z.string(),
+}).meta({ id: 'JobStarted' });

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { dateSchema } from './common.js';
+
+export const RunCountsSchema = z.object({
+  planned: z.number().describe("Rows in the plan(s) this run executed (a resumed plan's remaining rows included)."),
+  sent: z.number().describe("Rows handed to the destination."),
+  ok: z.number(),
+  rejected: z.number(),
+  retryable: z.number().describe("Rows that ended retryable: the next run sends them again."),
+  retried: z.number().describe("Rows planned because an earlier run left them retryable or unconfirmed."),
+}).meta({ id: 'RunCounts' });
+
+export const RowErrorSchema = z.object({
+  key: z.string(),
+  op: z.enum(["upsert", "remove"]),
+  status: z.enum(["rejected", "retryable"]),
+  error: z.string(),
+}).meta({ id: 'RowError' });
+
+export const SyncRunRecordSchema = z.object({
+  id: z.string(),
+  sync: z.string(),
+  destinationType: z.string(),
+  trigger: z.enum(["cli", "schedule", "catch_up", "manual", "api"]),
+  status: z.enum(["success", "running", "failed", "partial", "interrupted"]),
+  full: z.boolean(),
+  startedAt: dateSchema,
+  finishedAt: dateSchema.nullable(),
+  resumedPlan: z.string().nullable().describe("Id of the earlier run whose unfinished plan this run completed first."),
+  counts: RunCountsSchema,
+  plan: z.object({ added: z.number(), changed: z.number(), removed: z.number() }).describe("Plan composition: rows new to the destination, changed, and removed."),
+  heldBack: z.record(z.string(), z.number()).describe("Rows kept out of the plan by each plan filter (e.g. consent)."),
+  planMs: z.number().nullable(),
+  firstErrors: z.array(RowErrorSchema),
+  error: z.string().nullable(),
+}).meta({ id: 'SyncRunRecord' });
+
+export const SyncViewSchema = z.object({
+  name: z.string(),
+  origin: z.enum(["git", "ui"]).describe("git: a file in syncs/ (read-only here); ui: made through the API."),
+  file: z.string().nullable(),
+  from: z.union([z.object({ audience: z.string() }), z.object({ model: z.string() })]),
+  key: z.string(),
+  destination: z.object({ type: z.string(), name: z.string().nullable() }),
+  mode: z.string(),
+  fields: z.record(z.string(), z.string()),
+  schedule: z.string().nullable(),
+  lastRun: SyncRunRecordSchema.nullable(),
+  createdBy: z.string().nullable().optional(),
+  updatedAt: z.string().nullable().optional(),
+}).meta({ id: 'SyncView' });
+
+export const PlanCountsSchema = z.object({
+  current: z.number().describe("Rows of the audience/model that are eligible (key not null, passing every filter)."),
+  nullKeys: z.number().describe("Rows of the audience/model with a NULL key (never sent)."),
+  heldBack: z.record(z.string(), z.number()),
+  added: z.number(),
+  changed: z.number(),
+  retry: z.number(),
+  full: z.number(),
+  removed: z.number(),
+  replaced: z.number(),
+  upserts: z.number(),
+  removes: z.number(),
+  total: z.number(),
+}).meta({ id: 'PlanCounts' });
+
+export const PlanSampleRowSchema = z.object({
+  op: z.string(),
+  reason: z.string(),
+  key: z.string(),
+  fields: z.record(z.string(), z.unknown()),
+}).meta({ id: 'PlanSampleRow' });
+
+export const AudienceSnapshotSchema = z.object({
+  audience: z.string(),
+  at: dateSchema,
+  size: z.number(),
+  entered: z.number(),
+  left: z.number(),
+  milliseconds: z.number(),
+}).meta({ id: 'AudienceSnapshot' });
+
+export const LogEntrySchema = z.object({
+  runId: z.string(),
+  planId: z.string(),
+  key: z.string(),
+  op: z.enum(["upsert", "remove"]),
+  status: z.enum(["ok", "rejected", "retryable"]),
+  error: z.string().nullable(),
+  at: dateSchema,
+}).meta({ id: 'LogEntry' });
+
+export const SyncListSchema = z.object({
+  syncs: z.array(SyncViewSchema),
+  invalid: z.array(z.object({ file: z.string(), error: z.string() })),
+  piiMasked: z.boolean(),
+}).meta({ id: 'SyncList' });
+
+export const SyncDetailSchema = z.object({
+  name: z.string(),
+  origin: z.enum(["git", "ui"]).describe("git: a file in syncs/ (read-only here); ui: made through the API."),
+  file: z.string().nullable(),
+  from: z.union([z.object({ audience: z.string() }), z.object({ model: z.string() })]),
+  key: z.string(),
+  destination: z.object({ type: z.string(), name: z.string().nullable() }),
+  mode: z.string(),
+  fields: z.record(z.string(), z.string()),
+  schedule: z.string().nullable(),
+  lastRun: SyncRunRecordSchema.nullable(),
+  createdBy: z.string().nullable().optional(),
+  updatedAt: z.string().nullable().optional(),
+  recentRuns: z.array(SyncRunRecordSchema),
+  state: z.record(z.string(), z.number()).optional(),
+  piiMasked: z.boolean(),
+}).meta({ id: 'SyncDetail' });
+
+export const SyncRunResultSchema = z.object({
+  runId: z.string().nullable().describe("Null for a dry run (nothing is recorded)."),
+  sync: z.string(),
+  status: z.enum(["success", "running", "failed", "partial", "dry_run", "interrupted"]),
+  plan: PlanCountsSchema.describe("The new plan of this run (empty counts when the run stopped before planning)."),
+  counts: RunCountsSchema,
+  firstErrors: z.array(RowErrorSchema),
+  error: z.string().nullable(),
+  resumedPlan: z.string().nullable().describe("The earlier run whose unfinished plan this run completed first."),
+  planMs: z.number().nullable(),
+  sendMs: z.number().describe("Time spent sending batches and committing their results (resumed plan included)."),
+  foldMs: z.number().describe("Time spent folding committed results into the state and the row log (warehouse, set-based)."),
+  seconds: z.number(),
+  sample: z.array(PlanSampleRowSchema).describe("Dry runs: the first planned ops.").optional(),
+  audienceSnapshot: AudienceSnapshotSchema.describe("Audience syncs that ended `success` or `partial`: the membership snapshot this run took because the audience had none since the last profiles build (absent otherwise).").optional(),
+  piiMasked: z.boolean(),
+}).meta({ id: 'SyncRunResult' });

@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.js';
 import { actorOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { destinationCreateSchema, destinationNameSchema, destinationUpdateSchema } from '../services/destinations.js';
-import { ConnectionTestSchema, DestinationTypeSchema, DestinationViewSchema } from '../schemas/destinations.js';
+import { ConnectionTestSchema, DestinationTypeSchema, DestinationUpdatedSchema, DestinationViewSchema } from '../schemas/destinations.js';
 
 const nameParams = z.object({ name: destinationNameSchema }).strict();
 
@@ -44,7 +44,7 @@ export function destinationRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'put',
       path: '/api/destinations/:name',
-      response: DestinationViewSchema,
+      response: DestinationUpdatedSchema,
       access: 'destinations:write',
       tag: 'destinations',
       summary: 'Replace a destination’s config; send {"set": true} for a secret field to keep it, or a new value in `secrets`',

@@ -69,7 +69,7 @@ describe('syncs through the API, to a real webhook receiver', () => {
       .post('/api/syncs')
       .set('Authorization', marketer)
       .send({ name: 'germans_to_hook', from: { audience: 'germans' }, destination: 'hook', mode: 'upsert', fields: { email: 'email', first_name: 'first_name' }, schedule: '0 6 * * *' });
-    expect(sync.status).toBe(201);
+    expect(sync.status, JSON.stringify(sync.body)).toBe(201);
     expect(sync.body).toMatchObject({ name: 'germans_to_hook', origin: 'ui', destination: { type: 'webhook', name: 'hook' }, key: 'profile_id', schedule: '0 6 * * *' });
 
     const before = received.length;

@@ -73,6 +73,12 @@ function describeOidcError(error: unknown): string {
     const oauth = current as Error & { error?: unknown; error_description?: unknown };
     const code = typeof oauth.error === 'string' ? ` (${oauth.error}${typeof oauth.error_description === 'string' ? `: ${oauth.error_description}` : ''})` : '';
     parts.push(`${current.message}${code}`);
+    if (current instanceof client.WWWAuthenticateChallengeError) {
+      // The provider's answer is in the challenge: `Basic error="invalid_client", error_description="..."`.
+      const challenges = current.cause.map(({ parameters }) => [parameters.error, parameters.error_description].filter(Boolean).join(': '));
+      parts.push(challenges.join('; '));
+      break;
+    }
     current = current.cause;
   }
   return parts.join(': ') || String(error);

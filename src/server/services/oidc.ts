@@ -180,8 +180,10 @@ export class OidcLogin {
     const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
     if (!email.includes('@')) throw new SsoRefusal('no_email', `the provider sent no email address for subject ${String(claims.sub)}; request the "email" scope`);
     // Users are matched by email, so an address the provider says it has not verified is never trusted.
-    if (claims.email_verified === false) throw new SsoRefusal('unverified_email', `the provider has not verified ${email}`);
-    const decision = decideRole(claims, email, claims.email_verified === true, this.config.roles, this.config.defaultRole);
+    // Some providers (Cognito) send the flag as a string.
+    const verified = claims.email_verified === true || claims.email_verified === 'true';
+    if (claims.email_verified === false || claims.email_verified === 'false') throw new SsoRefusal('unverified_email', `the provider has not verified ${email}`);
+    const decision = decideRole(claims, email, verified, this.config.roles, this.config.defaultRole);
     if (decision.role === null) throw new SsoRefusal('no_role', `${email} may not use CDP: ${decision.reason}`);
     const name = typeof claims.name === 'string' ? claims.name.slice(0, 200) : null;
     const existing = await this.deps.users.findByEmail(email);

@@ -11,7 +11,8 @@ import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 
 export interface IdpAccount {
   email?: string;
-  email_verified?: boolean;
+  /** Some providers send it as a string ('true'/'false'). */
+  email_verified?: boolean | string;
   name?: string;
   groups?: string[];
 }

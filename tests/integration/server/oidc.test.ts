@@ -17,6 +17,7 @@ const accounts: Record<string, IdpAccount> = {
   erin: { email: 'erin@example.com', email_verified: true, name: 'Erin', groups: ['data-team'] },
   bob: { email: 'bob@example.com', email_verified: true, name: 'Bob' },
   unverified: { email: 'mallory@example.com', email_verified: false, groups: [] },
+  stringly: { email: 'trent@example.com', email_verified: 'false', groups: [] },
   carol: { email: 'carol@other.org', email_verified: true, groups: ['sales'] },
   nomail: { name: 'No Mail', groups: ['cdp-admins'] },
   dora: { email: 'dora@example.com', email_verified: true, groups: ['cdp-admins'] },
@@ -161,6 +162,7 @@ describe('OpenID Connect sign-in against a real provider', () => {
     const browser = new HttpBrowser();
     expect((await signIn(browser, 'unverified')).search).toBe('?sso_error=unverified_email');
     expect(await service.context.users.findByEmail('mallory@example.com')).toBeUndefined();
+    expect((await signIn(new HttpBrowser(), 'stringly')).search).toBe('?sso_error=unverified_email');
     expect((await signIn(new HttpBrowser(), 'nomail')).search).toBe('?sso_error=no_email');
   });
 

@@ -60,9 +60,18 @@ export interface OidcDeps {
   log: Logger;
 }
 
-/** Only a path on this site: `//evil.example` or `/\evil.example` would leave it. */
+/**
+ * Only a path on this site. `//evil.example` and `/\evil.example` would leave it, and browsers drop
+ * tabs and newlines from URLs (`/<tab>/evil.example` is `//evil.example`): no backslash, no
+ * whitespace or control character anywhere.
+ */
 export function safeReturnTo(value: unknown): string {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return '/';
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    if (code <= 0x20 || code === 0x7f || char === '\\') return '/';
+  }
+  return value;
 }
 
 /** openid-client's message and the causes under it (which claim or parameter failed, the provider's OAuth error). */

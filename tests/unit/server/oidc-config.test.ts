@@ -80,7 +80,9 @@ describe('auth.oidc config', () => {
 
   it('returnTo stays on the site', () => {
     expect(safeReturnTo('/syncs/a?b=1')).toBe('/syncs/a?b=1');
-    for (const evil of ['//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', undefined]) expect(safeReturnTo(evil)).toBe('/');
+    for (const evil of ['//evil.example', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', '/ /x', '/a\\b', 'https://evil.example', 'javascript:alert(1)', undefined]) {
+      expect(safeReturnTo(evil), JSON.stringify(evil)).toBe('/');
+    }
   });
 });
 

@@ -11,13 +11,15 @@ import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 
 export interface IdpAccount {
   email?: string;
-  email_verified?: boolean;
+  /** Some providers send it as a string ('true'/'false'). */
+  email_verified?: boolean | string;
   name?: string;
   groups?: string[];
 }
 
 export interface TestIdp {
   issuer: string;
+  /** Client authenticating with HTTP Basic; `<clientId>-client_secret_post` and `<clientId>-none` (public) exist too. */
   clientId: string;
   clientSecret: string;
   /** Registers the CDP service's callback URL(s) as the client's redirect URIs (the provider is built then). */
@@ -49,16 +51,15 @@ export async function startIdp(accounts: Record<string, IdpAccount>, options: { 
     authorizations,
     register(redirectUris) {
       const provider = new Provider(issuer, {
-        clients: [
-          {
-            client_id: clientId,
-            client_secret: clientSecret,
-            redirect_uris: redirectUris,
-            grant_types: ['authorization_code'],
-            response_types: ['code'],
-            token_endpoint_auth_method: 'client_secret_basic',
-          },
-        ],
+        // The same app three ways: secret by HTTP Basic (OIDC's default), secret in the form body, public (PKCE only).
+        clients: (['client_secret_basic', 'client_secret_post', 'none'] as const).map((method) => ({
+          client_id: method === 'client_secret_basic' ? clientId : `${clientId}-${method}`,
+          ...(method === 'none' ? {} : { client_secret: clientSecret }),
+          redirect_uris: redirectUris,
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          token_endpoint_auth_method: method,
+        })),
         jwks: { keys: [{ ...signingKey, kid: 'test-key', use: 'sig', alg: 'RS256' }] },
         cookies: { keys: ['test-idp-cookie-key-0123456789'] },
         claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },

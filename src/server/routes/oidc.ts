@@ -76,8 +76,14 @@ export function oidcRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'public',
       tag: 'auth',
       summary: 'Where the identity provider sends the browser back: checks state, nonce and PKCE, maps the role, starts a session',
-      // The provider's parameters (code, state, iss, error...) are read by openid-client itself.
-      query: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+      // Named for the API document; openid-client reads and checks them (and any others the provider adds) itself.
+      query: z.looseObject({
+        code: z.string().optional(),
+        state: z.string().optional(),
+        iss: z.string().optional(),
+        error: z.string().optional(),
+        error_description: z.string().optional(),
+      }),
       status: 303,
       async handler({ req, res }) {
         if (!ctx.oidc) return toLoginPage(res, 'not_configured');

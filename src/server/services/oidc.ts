@@ -60,9 +60,18 @@ export interface OidcDeps {
   log: Logger;
 }
 
-/** Only a path on this site: `//evil.example` or `/\evil.example` would leave it. */
+/**
+ * Only a path on this site. `//evil.example` and `/\evil.example` would leave it, and browsers drop
+ * tabs and newlines from URLs (`/<tab>/evil.example` is `//evil.example`): no backslash, no
+ * whitespace or control character anywhere.
+ */
 export function safeReturnTo(value: unknown): string {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return '/';
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    if (code <= 0x20 || code === 0x7f || char === '\\') return '/';
+  }
+  return value;
 }
 
 /** openid-client's message and the causes under it (which claim or parameter failed, the provider's OAuth error). */
@@ -73,6 +82,12 @@ function describeOidcError(error: unknown): string {
     const oauth = current as Error & { error?: unknown; error_description?: unknown };
     const code = typeof oauth.error === 'string' ? ` (${oauth.error}${typeof oauth.error_description === 'string' ? `: ${oauth.error_description}` : ''})` : '';
     parts.push(`${current.message}${code}`);
+    if (current instanceof client.WWWAuthenticateChallengeError) {
+      // The provider's answer is in the challenge: `Basic error="invalid_client", error_description="..."`.
+      const challenges = current.cause.map(({ parameters }) => [parameters.error, parameters.error_description].filter(Boolean).join(': '));
+      parts.push(challenges.join('; '));
+      break;
+    }
     current = current.cause;
   }
   return parts.join(': ') || String(error);
@@ -174,8 +189,10 @@ export class OidcLogin {
     const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
     if (!email.includes('@')) throw new SsoRefusal('no_email', `the provider sent no email address for subject ${String(claims.sub)}; request the "email" scope`);
     // Users are matched by email, so an address the provider says it has not verified is never trusted.
-    if (claims.email_verified === false) throw new SsoRefusal('unverified_email', `the provider has not verified ${email}`);
-    const decision = decideRole(claims, email, claims.email_verified === true, this.config.roles, this.config.defaultRole);
+    // Some providers (Cognito) send the flag as a string.
+    const verified = claims.email_verified === true || claims.email_verified === 'true';
+    if (claims.email_verified === false || claims.email_verified === 'false') throw new SsoRefusal('unverified_email', `the provider has not verified ${email}`);
+    const decision = decideRole(claims, email, verified, this.config.roles, this.config.defaultRole);
     if (decision.role === null) throw new SsoRefusal('no_role', `${email} may not use CDP: ${decision.reason}`);
     const name = typeof claims.name === 'string' ? claims.name.slice(0, 200) : null;
     const existing = await this.deps.users.findByEmail(email);

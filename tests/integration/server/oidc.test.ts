@@ -5,9 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CdpConfigInput } from '../../../src/config/index.js';
+import { parseConfig, type CdpConfigInput, type OidcConfig } from '../../../src/config/index.js';
 import { startServer, type RunningServer } from '../../../src/server/index.js';
-import { openPendingLogin, sealPendingLogin, OIDC_COOKIE } from '../../../src/server/services/oidc.js';
+import { OidcLogin, openPendingLogin, sealPendingLogin, OIDC_COOKIE } from '../../../src/server/services/oidc.js';
+import { secretResolver } from '../../../src/secrets/index.js';
 import { HttpBrowser, startIdp, type IdpAccount, type TestIdp } from '../../helpers/idp.js';
 import { tempProject, TEST_KEY } from '../../unit/server/helpers.js';
 
@@ -16,6 +17,7 @@ const accounts: Record<string, IdpAccount> = {
   erin: { email: 'erin@example.com', email_verified: true, name: 'Erin', groups: ['data-team'] },
   bob: { email: 'bob@example.com', email_verified: true, name: 'Bob' },
   unverified: { email: 'mallory@example.com', email_verified: false, groups: [] },
+  stringly: { email: 'trent@example.com', email_verified: 'false', groups: [] },
   carol: { email: 'carol@other.org', email_verified: true, groups: ['sales'] },
   nomail: { name: 'No Mail', groups: ['cdp-admins'] },
   dora: { email: 'dora@example.com', email_verified: true, groups: ['cdp-admins'] },
@@ -160,6 +162,7 @@ describe('OpenID Connect sign-in against a real provider', () => {
     const browser = new HttpBrowser();
     expect((await signIn(browser, 'unverified')).search).toBe('?sso_error=unverified_email');
     expect(await service.context.users.findByEmail('mallory@example.com')).toBeUndefined();
+    expect((await signIn(new HttpBrowser(), 'stringly')).search).toBe('?sso_error=unverified_email');
     expect((await signIn(new HttpBrowser(), 'nomail')).search).toBe('?sso_error=no_email');
   });
 
@@ -258,4 +261,29 @@ describe('OpenID Connect sign-in against a real provider', () => {
       accounts.alice!.groups = ['staff', 'cdp-admins'];
     }
   });
+
+  it('the secret in the form body, or no secret (a public client, PKCE only), work too; a wrong secret is refused', async () => {
+    const direct = (clientId: string, extra: Partial<OidcConfig>, secret = idp.clientSecret) =>
+      new OidcLogin(
+        parseConfig({ auth: { oidc: { issuer: idp.issuer, clientId, scopes: ['openid', 'email', 'profile', 'groups'], roles: { claim: 'groups', map: { 'data-team': 'editor' } }, ...extra } } }).auth!.oidc!,
+        { key: TEST_KEY, resolveSecret: secretResolver(service.context.secrets, { SECRET: secret }), users: service.context.users, audit: service.context.audit, log: service.context.log },
+      );
+    const cases = [
+      direct(`${idp.clientId}-client_secret_post`, { clientSecret: { env: 'SECRET' }, clientAuth: 'client_secret_post' }),
+      direct(`${idp.clientId}-none`, {}),
+    ];
+    for (const login of cases) {
+      const { url, cookie } = await login.begin(service.url, '/syncs');
+      const callback = await atProvider(new HttpBrowser(), url, 'erin');
+      const { user, returnTo } = await login.complete(callback.searchParams, cookie);
+      expect(user).toMatchObject({ email: 'erin@example.com', role: 'editor' });
+      expect(returnTo).toBe('/syncs');
+    }
+    const wrong = direct(idp.clientId, { clientSecret: { env: 'SECRET' } }, 'not-the-client-secret');
+    const { url, cookie } = await wrong.begin(service.url, '/');
+    const callback = await atProvider(new HttpBrowser(), url, 'erin');
+    const refusal = await wrong.complete(callback.searchParams, cookie).catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ reason: 'failed', message: expect.stringMatching(/invalid_client/) });
+  });
 });
+

@@ -80,7 +80,9 @@ describe('auth.oidc config', () => {
 
   it('returnTo stays on the site', () => {
     expect(safeReturnTo('/syncs/a?b=1')).toBe('/syncs/a?b=1');
-    for (const evil of ['//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', undefined]) expect(safeReturnTo(evil)).toBe('/');
+    for (const evil of ['//evil.example', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', '/ /x', '/a\\b', 'https://evil.example', 'javascript:alert(1)', undefined]) {
+      expect(safeReturnTo(evil), JSON.stringify(evil)).toBe('/');
+    }
   });
 });
 
@@ -100,3 +102,37 @@ describe('SSO routes when SSO is not configured', () => {
     }
   });
 });
+
+describe('SSO when the provider cannot be reached', () => {
+  it('sends the browser back with "unavailable", records why, and tries again on the next sign-in', async () => {
+    // A port nothing listens on: discovery fails fast.
+    const { project, cleanup } = tempProject({ auth: { oidc: { issuer: 'http://127.0.0.1:9', clientId: 'cdp', clientSecret: { env: 'UNSET_OIDC_SECRET_FOR_TEST' } } } });
+    try {
+      const { app, ctx } = await testApp(project, { env: { UNSET_OIDC_SECRET_FOR_TEST: 'a-secret-value' } });
+      expect((await request(app).get('/api/auth/providers')).body.oidc).toEqual({ name: 'SSO', loginUrl: '/api/auth/oidc/login' });
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const res = await request(app).get('/api/auth/oidc/login');
+        expect(res.status).toBe(303);
+        expect(res.headers.location).toBe('/login?sso_error=unavailable');
+      }
+      const { entries } = await ctx.audit.query({ action: 'auth.login' });
+      expect(entries).toHaveLength(2);
+      expect(String(entries[0]!.details.message)).toContain('could not read the OpenID configuration of http://127.0.0.1:9');
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a client secret named by an unset environment variable is refused with its name', async () => {
+    const { project, cleanup } = tempProject({ auth: { oidc: { issuer: 'http://127.0.0.1:9', clientId: 'cdp', clientSecret: { env: 'UNSET_OIDC_SECRET_FOR_TEST' } } } });
+    try {
+      const { app, ctx } = await testApp(project, { env: {} });
+      expect((await request(app).get('/api/auth/oidc/login')).headers.location).toBe('/login?sso_error=unavailable');
+      const { entries } = await ctx.audit.query({ action: 'auth.login' });
+      expect(String(entries[0]!.details.message)).toContain('environment variable UNSET_OIDC_SECRET_FOR_TEST is not set');
+    } finally {
+      await cleanup();
+    }
+  });
+});
+

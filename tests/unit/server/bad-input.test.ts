@@ -79,9 +79,10 @@ describe('bad input → 400 with the field path', () => {
     const headers = { authorization: admin, 'content-type': 'application/json', 'content-encoding': 'gzip' };
     const body = JSON.stringify({ definition: { where: TRAIT } });
     try {
-      const bad = await fetch(url, { method: 'POST', headers, body });
-      expect(bad.status).toBe(400);
-      expect(await bad.json()).toMatchObject({ error: { code: 'INVALID_INPUT', path: 'body' } });
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        const bad = await fetch(url, { method: 'POST', headers: { ...headers, 'content-encoding': encoding }, body });
+        expect({ encoding, status: bad.status, body: await bad.json() }).toMatchObject({ encoding, status: 400, body: { error: { code: 'INVALID_INPUT', path: 'body' } } });
+      }
       const good = await fetch(url, { method: 'POST', headers, body: gzipSync(body) });
       expect(good.status).toBe(200);
       expect(await good.json()).toMatchObject({ count: 2 });

@@ -150,12 +150,15 @@ export async function createApp(project: Project, options: AppOptions = {}): Pro
 /** Maps body-parser failures (thrown before any route) to API errors. */
 function bodyParserError(error: unknown): HttpError | undefined {
   if (typeof error !== 'object' || error === null || error instanceof HttpError || error instanceof CdpError) return undefined;
-  const { type, status, code } = error as { type?: unknown; status?: unknown; code?: unknown };
-  // A body that does not decode as its Content-Encoding says (zlib's Z_DATA_ERROR and kin).
-  if (typeof code === 'string' && code.startsWith('Z_')) {
-    return new HttpError(400, 'INVALID_INPUT', 'the request body does not decode as its Content-Encoding says', 'body', 'send the body as it is, or compressed as the header says');
+  const { type, status } = error as { type?: unknown; status?: unknown };
+  const clientError = typeof status === 'number' && status >= 400 && status < 500;
+  // Without a type, body-parser passes on the decompressor's failure (zlib's Z_DATA_ERROR, brotli's
+  // ERR__ERROR_FORMAT_*) with status 400: the body does not decode as its Content-Encoding says.
+  if (type === undefined) {
+    return clientError
+      ? new HttpError(400, 'INVALID_INPUT', 'the request body does not decode as its Content-Encoding says', 'body', 'send the body as it is, or compressed as the header says')
+      : undefined;
   }
-  if (type === undefined) return undefined;
   switch (type) {
     case 'entity.too.large':
       return new HttpError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large', 'body', 'send a smaller body');
@@ -165,9 +168,7 @@ function bodyParserError(error: unknown): HttpError | undefined {
     case 'charset.unsupported':
       return new HttpError(415, 'INVALID_INPUT', 'unsupported body encoding', 'body', 'send UTF-8 JSON');
     default:
-      return typeof status === 'number' && status >= 400 && status < 500
-        ? new HttpError(status, 'INVALID_INPUT', 'the request body could not be read', 'body')
-        : undefined;
+      return clientError ? new HttpError(status, 'INVALID_INPUT', 'the request body could not be read', 'body') : undefined;
   }
 }
 

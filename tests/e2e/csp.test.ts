@@ -71,6 +71,19 @@ describe.skipIf(!hasChromium && !inCi)('Content-Security-Policy in Chromium', { 
       await page.getByRole('heading', { level: 1, name }).waitFor();
     }
     expect(await violations()).toEqual([]);
+
+    // Every other page, loaded afresh (each load starts a new violation list).
+    for (const [path, heading] of [
+      ['/audiences/new', /audience/i],
+      ['/syncs/new', /sync/i],
+      ['/destinations/new', /destination/i],
+      ['/privacy', /privacy/i],
+      ['/syncs/vip_to_webhook', /.+/],
+    ] as const) {
+      await page.goto(path);
+      await page.getByRole('heading', { level: 1, name: heading }).first().waitFor();
+      expect({ path, violations: await violations() }).toEqual({ path, violations: [] });
+    }
     expect(consoleErrors.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
   });
 

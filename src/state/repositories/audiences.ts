@@ -99,11 +99,16 @@ export class AudienceRepository<D> {
     try {
       definition = { ...this.parse(row.definition), name: row.name };
     } catch (error) {
-      throw new CdpError('AUDIENCE_INVALID', `stored audience \`${row.name}\` has an unreadable definition: ${(error as Error).message}`, {
+      throw new CdpError('AUDIENCE_INVALID', `stored audience \`${row.name}\` has an unreadable definition: ${readError(error)}`, {
         cause: error,
         hint: 'save the audience again, or delete it',
       });
     }
     return { id: row.id, name: row.name, definition, createdBy: row.created_by, createdAt: row.created_at, updatedAt: row.updated_at };
   }
+}
+
+function readError(error: unknown): string {
+  if (error instanceof CdpError) return error.location.path ? `${error.location.path}: ${error.message}` : error.message;
+  return error instanceof Error ? error.message : String(error);
 }

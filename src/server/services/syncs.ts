@@ -162,7 +162,7 @@ export class SyncService {
     try {
       // The body was validated by uiSyncCreateSchema; the stored config holds secret references by
       // construction, so the engine's file checks (literal secrets) do not apply: prepare directly.
-      return prepareSync({
+      const prepared = prepareSync({
         name,
         from: body.from,
         key: body.key ?? 'profile_id',
@@ -171,6 +171,8 @@ export class SyncService {
         fields: body.fields,
         schedule: body.schedule,
       });
+      // API input: opened under the trust rule (no {env}, the network policy, the files root).
+      return { ...prepared, trust: 'api' };
     } catch (error) {
       throw bodyError(error, body.destination);
     }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { buildFixture, fixtureConfig } from '../../unit/server/fixture.js';
 import { tempProject, testApp, type TestApp } from '../../unit/server/helpers.js';
 
 /** A local HTTP server recording what reaches it; `answer` decides the reply. */
-async function receiver(answer: (res: import('node:http').ServerResponse) => void = (res) => res.writeHead(200).end('{}')) {
+async function receiver(answer: (res: ServerResponse) => void = (res) => res.writeHead(200).end('{}')) {
   const seen: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
   const server: Server = createServer((req, res) => {
     req.resume();

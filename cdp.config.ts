@@ -123,5 +123,9 @@ export default {
     retentionDays: 30,
   },
 
+  // Destinations created in the UI/API reach public addresses only; the demo's local webhook
+  // receiver (syncs/vip_to_webhook.yaml) is allowed too. Files they write go under .cdp/files.
+  network: { allow: ['127.0.0.1:8787'] },
+
   state: { client: 'better-sqlite3', filename: '.cdp/state.sqlite' },
 } satisfies CdpConfigInput;

@@ -41,6 +41,7 @@ export function defineDestination<C>(verbs: DestinationVerbs<C>): Destination<C>
   };
   return {
     ...rest,
+    removes: remove !== undefined,
     ...(upsertJson
       ? {
           sendRowsJson: (_op: 'upsert', json: string, count: number, ctx: SendContext<C>) =>

@@ -134,6 +134,8 @@ export interface Destination<C> {
   targetFields?: readonly string[];
   /** The destination fields a sync may map (its field catalogue). */
   fields?: FieldCatalog;
+  /** It has a remove verb (`send('remove', ...)` takes rows out); required by mirror mode. */
+  removes?: boolean;
   /** True when a remove only takes the person out of a list/audience (never deletes the person). */
   membership?: boolean;
   /**

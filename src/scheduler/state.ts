@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { toMsOrNull } from '../auth/index.js';
+import { scrubSecretText } from '../secrets/scrub.js';
 
 export type JobStatusValue = 'running' | 'success' | 'error' | 'skipped';
 export type Trigger = 'schedule' | 'catch_up' | 'manual';
@@ -107,6 +108,6 @@ export class JobStateStore {
   async finished(name: string, status: Exclude<JobStatusValue, 'running'>, error: string | null): Promise<void> {
     await this.knex('scheduler_state')
       .where({ name })
-      .update({ last_finished_at: Date.now(), last_status: status, last_error: error?.slice(0, 2000) ?? null });
+      .update({ last_finished_at: Date.now(), last_status: status, last_error: error === null ? null : scrubSecretText(error).slice(0, 2000) });
   }
 }

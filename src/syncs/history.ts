@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { scrubSecretText } from '../secrets/scrub.js';
 import { dateColumn, intColumn, jsonColumn } from '../state/index.js';
 
 /** Run history and the delivery journal in the state store (tables of migration 0300_sync_runs). */
@@ -158,9 +159,11 @@ export class SyncHistory {
     if (patch.plan) Object.assign(row, patch.plan);
     if (patch.heldBack) row.held_back = JSON.stringify(patch.heldBack);
     if (patch.planMs !== undefined) row.plan_ms = patch.planMs;
-    if (patch.firstErrors) row.first_errors = JSON.stringify(patch.firstErrors);
+    // Every stored error text passes the secret scrubber (destinations' errors already did; this
+    // covers the rest, e.g. a driver error quoting a connection string).
+    if (patch.firstErrors) row.first_errors = JSON.stringify(patch.firstErrors.map((e) => ({ ...e, error: scrubSecretText(e.error) })));
     if (patch.status) row.status = patch.status;
-    if (patch.error !== undefined) row.error = patch.error;
+    if (patch.error !== undefined) row.error = patch.error === null ? null : scrubSecretText(patch.error);
     if (patch.finishedAt) row.finished_at = patch.finishedAt.getTime();
     if (Object.keys(row).length) await this.knex('sync_runs').where({ id }).update(row);
   }
@@ -196,7 +199,7 @@ export class SyncHistory {
             key: e.key,
             op: e.op,
             status: e.status,
-            error: e.error,
+            error: e.error === null ? null : scrubSecretText(e.error),
             at: e.at.getTime(),
           })),
         );

@@ -3,7 +3,7 @@
  * models, audiences, syncs) with a small generated data set built by the real pipeline, the real
  * service on a random port, and a local HTTP server standing in for a webhook receiver.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -76,6 +76,11 @@ export async function startDemoService(people: number): Promise<DemoService> {
   for (const name of PROJECT_FILES) cpSync(join(repo, name), join(dir, name), { recursive: true });
   // cdp.config.ts is an ES module: outside the repository it needs its own package scope.
   writeFileSync(join(dir, 'package.json'), '{ "type": "module", "private": true }\n');
+  // The demo lets UI-made destinations reach its receiver on 127.0.0.1:8787; the test's receiver
+  // listens on a random loopback port, so this copy allows loopback on any port.
+  const config = readFileSync(join(dir, 'cdp.config.ts'), 'utf8');
+  if (!config.includes("allow: ['127.0.0.1:8787']")) throw new Error('cdp.config.ts no longer allows the demo receiver: update tests/e2e/fixture.ts');
+  writeFileSync(join(dir, 'cdp.config.ts'), config.replace("allow: ['127.0.0.1:8787']", "allow: ['127.0.0.1']"));
   const project = await Project.load(dir);
   const warehouse = await project.warehouse();
   await generateDemo(warehouse, { people, seed: 7 });

@@ -3,7 +3,7 @@ import { DestinationError, redactPii } from '../errors.js';
 import { describeResponse, type HttpResponse, type RetryVerdict } from '../http/client.js';
 
 /**
- * Braze REST API (no public spec: reference/destinations/braze/NOTES.md, from Braze's docs):
+ * Braze REST API (no public spec; from Braze's docs, braze.com/docs/api):
  * `/users/track`, `/users/delete`, `/v2/subscription/status/set`, their limits, the
  * `{message, errors}` answers and the X-RateLimit headers.
  */

@@ -3,7 +3,7 @@ import { parseRetryAfter } from '../http/backoff.js';
 import type { HttpResponse, RetryVerdict } from '../http/client.js';
 
 /**
- * Shapes and signals of HubSpot's CRM v3 API (reference/destinations/hubspot/NOTES.md): batch
+ * Shapes and signals of HubSpot's CRM v3 API (developers.hubspot.com/docs/api/crm): batch
  * answers with per-input errors (207 Multi-Status), list membership answers, the `Error` body and
  * the 429 body that names the exhausted rate-limit policy.
  */

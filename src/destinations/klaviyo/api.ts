@@ -3,7 +3,7 @@ import { DestinationError, redactPii } from '../errors.js';
 import { describeResponse, type HttpResponse } from '../http/client.js';
 
 /**
- * Klaviyo's API (reference/destinations/klaviyo: the vendor's OpenAPI slices, revision
+ * Klaviyo's API (developers.klaviyo.com, the vendor's OpenAPI, revision
  * 2026-07-15): JSON:API bodies, a pinned `revision` header on every call, async bulk import jobs.
  */
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { HttpResponse } from '../http/client.js';
 
 /**
- * LinkedIn Marketing API, Matched Audiences / DMP segments (reference/destinations/linkedin/NOTES.md):
+ * LinkedIn Marketing API, Matched Audiences / DMP segments (learn.microsoft.com/linkedin/marketing):
  * versioned REST at https://api.linkedin.com/rest with the `LinkedIn-Version: YYYYMM` and
  * `X-Restli-Protocol-Version: 2.0.0` headers; many users per call with `X-RestLi-Method: BATCH_CREATE`.
  */

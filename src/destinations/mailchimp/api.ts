@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
-/** Shapes of Mailchimp answers we read (from the vendor's OpenAPI, reference/destinations/mailchimp). */
+/** Shapes of Mailchimp answers we read (from the vendor's OpenAPI, mailchimp.com/developer/marketing/api). */
 
 /** `POST /3.0/lists/{list_id}` — 200 even when some members failed. */
 export const batchMembersResponse = z.object({

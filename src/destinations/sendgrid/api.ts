@@ -3,7 +3,7 @@ import { DestinationError, redactPii } from '../errors.js';
 import { describeResponse, type HttpResponse, type RetryVerdict } from '../http/client.js';
 
 /**
- * Twilio SendGrid Marketing Campaigns contacts API (reference/destinations/sendgrid: the vendor's
+ * Twilio SendGrid Marketing Campaigns contacts API (github.com/twilio/sendgrid-oai: the vendor's
  * OpenAPI 3.1 files): async upsert/delete jobs, search by email, list membership, error shapes
  * and the X-RateLimit headers.
  */

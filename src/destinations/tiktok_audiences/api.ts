@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { HttpResponse, RetryVerdict } from '../http/client.js';
 
 /**
- * TikTok API for Business v1.3, customer-file audiences (reference/destinations/tiktok/NOTES.md,
+ * TikTok API for Business v1.3, customer-file audiences (business-api.tiktok.com/portal/docs,
  * and the request models of TikTok's own SDK, tiktok-business-api-sdk: AudienceApi,
  * CustomAudienceUpdateBody). Every answer is `{code, message, request_id, data}`; `code` 0 is
  * success and anything else an error, even with HTTP 200.

@@ -12,7 +12,7 @@ import type { DestinationCatalog, DestinationTypeInfo } from './destinations.js'
  * resolving to one, outside `network.allow` is refused), paths only under the files root. Every
  * request and write checks again (the address connected to, realpath on disk); this is the early 400.
  */
-async function admitTargets(project: Project, targetFields: readonly string[], config: Record<string, unknown>): Promise<void> {
+async function admitTargets(project: Project, targetFields: readonly string[], config: Record<string, unknown>, paths: boolean): Promise<void> {
   const base = typeof config.base_url === 'string' ? config.base_url : undefined;
   for (const field of targetFields) {
     const value = config[field];
@@ -25,7 +25,7 @@ async function admitTargets(project: Project, targetFields: readonly string[], c
     }
     try {
       if (url && /^https?:$/.test(url.protocol)) await networkPolicy(project).assertUrl(url.toString());
-      else if (!url) checkRelativePath(value, filesRoot(project));
+      else if (!url && paths) checkRelativePath(value, filesRoot(project));
     } catch (error) {
       if (!(error instanceof NetworkRefusedError) && !(error instanceof CdpError)) throw error;
       throw new CdpError('INVALID_INPUT', `config.${field}: ${error.message}`, { location: { path: `body.config.${field}` }, hint: error.hint });
@@ -53,7 +53,8 @@ export function builtInDestinationCatalog(project: Project, log: Logger): Destin
           // Unknown: every field counts as a target (changing anything clears the stored secrets).
           targetFields: destination.targetFields,
         },
-        admit: (config) => admitTargets(project, destination.targetFields ?? Object.keys(config), config),
+        // A type that declares no targets: every URL in its config is checked (no field is taken for a path).
+        admit: (config) => admitTargets(project, destination.targetFields ?? Object.keys(config), config, destination.targetFields !== undefined),
         // The one way to open a destination, as a sync run does, with the trust of API input.
         async check(config: unknown, resolve: SecretResolver) {
           log.debug({ destination: type }, 'testing a destination');

@@ -163,7 +163,7 @@ export class SyncService {
     try {
       // The body was validated by uiSyncCreateSchema; the stored config holds secret references by
       // construction, so the engine's file checks (literal secrets) do not apply: prepare directly.
-      return prepareSync({
+      const prepared = prepareSync({
         name,
         from: body.from,
         key: body.key ?? 'profile_id',
@@ -172,6 +172,8 @@ export class SyncService {
         fields: body.fields,
         schedule: body.schedule,
       });
+      // API input: opened under the trust rule (no {env}, the network policy, the files root).
+      return { ...prepared, trust: 'api' };
     } catch (error) {
       throw bodyError(error, body.destination);
     }

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type * as LoggerModule from '../../../src/logger.js';
 import { secretForms, secretsIn } from '../../helpers/secret-forms.js';
 import { buildFixture, fixtureConfig } from '../../unit/server/fixture.js';
 import { captureLogger, tempProject, testApp, type TestApp } from '../../unit/server/helpers.js';
@@ -13,7 +14,7 @@ import { captureLogger, tempProject, testApp, type TestApp } from '../../unit/se
 // Every line the engine logs (the process-wide logger), with the real redaction of src/logger.ts.
 const engineLines = vi.hoisted(() => [] as string[]);
 vi.mock('../../../src/logger.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../../src/logger.js')>();
+  const real = await importOriginal<typeof LoggerModule>();
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       engineLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
@@ -125,7 +126,7 @@ describe('no secret leaks from a vendor that echoes the request', () => {
     expect(rowLog.length).toBe(3);
     // The echo is kept, scrubbed and cut: a reader still sees what the vendor said.
     expect(rowLog.some((row) => row.error?.includes('[redacted]'))).toBe(true);
-    for (const res of viewed) expect(secretsIn(JSON.stringify(res.body), SECRETS), res.req.path).toEqual([]);
+    for (const res of viewed) expect(secretsIn(JSON.stringify(res.body), SECRETS), JSON.stringify(res.body).slice(0, 200)).toEqual([]);
 
     // The state store: its file and write-ahead log, byte for byte (SQLite keeps text as UTF-8).
     await t.ctx.knex.raw('PRAGMA wal_checkpoint(PASSIVE)');

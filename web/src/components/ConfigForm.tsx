@@ -4,10 +4,11 @@ import type { JsonSchema } from '../lib/types';
 /**
  * A form for a destination's config, drawn from the JSON schema the API publishes for its type.
  * Secret fields (credentials) are write-only: a new value goes to `secrets`, a stored one is kept
- * by sending `{"set": true}` back; environment references `{env: NAME}` stay in the config.
+ * by sending `{"set": true}` back, or a stored secret is named (`{"secret": name}`, one you set
+ * under /api/secrets). Environment references are for sync files in git only: the API refuses them.
  */
 
-export type SecretDraft = { mode: 'keep' } | { mode: 'value'; value: string } | { mode: 'env'; name: string } | { mode: 'none' };
+export type SecretDraft = { mode: 'keep' } | { mode: 'value'; value: string } | { mode: 'named'; name: string } | { mode: 'none' };
 
 export interface ConfigDraft {
   /** Text of every plain field, as typed. */
@@ -72,7 +73,8 @@ export function draftFromConfig(config: Record<string, unknown>, specs: readonly
     const value = config[spec.name];
     if (spec.secret) {
       const ref = value as { set?: boolean; env?: string } | undefined;
-      draft.secrets[spec.name] = ref?.set ? { mode: 'keep' } : ref?.env ? { mode: 'env', name: ref.env } : spec.required ? { mode: 'value', value: '' } : { mode: 'none' };
+      // A legacy `{env}` reference is not offered again: the value must be entered.
+      draft.secrets[spec.name] = ref?.set ? { mode: 'keep' } : spec.required || ref?.env ? { mode: 'value', value: '' } : { mode: 'none' };
     } else if (value === undefined) draft.fields[spec.name] = '';
     else if (spec.input === 'json') draft.fields[spec.name] = JSON.stringify(value, null, 2);
     else if (spec.input === 'list') draft.fields[spec.name] = Array.isArray(value) ? value.join(', ') : '';
@@ -92,9 +94,9 @@ export function configFromDraft(draft: ConfigDraft, specs: readonly FieldSpec[])
       else if (s.mode === 'value') {
         if (s.value) secrets[spec.name] = s.value;
         else if (spec.required) return { problem: `${spec.label}: enter the value.` };
-      } else if (s.mode === 'env') {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s.name)) return { problem: `${spec.label}: enter the environment variable's name.` };
-        config[spec.name] = { env: s.name };
+      } else if (s.mode === 'named') {
+        if (!/^[a-z0-9][a-z0-9_.-]{0,99}$/.test(s.name)) return { problem: `${spec.label}: enter the name of a stored secret.` };
+        config[spec.name] = { secret: s.name };
       } else if (spec.required) return { problem: `${spec.label} is required.` };
       continue;
     }
@@ -214,17 +216,17 @@ function SecretField({ id, spec, label, draft, disabled, onChange }: { id: strin
     <fieldset className="field secret">
       <legend>{label}</legend>
       <div className="inline-pair">
-        <select aria-label={`How ${spec.label} is given`} value={secret.mode} disabled={disabled} onChange={(e) => set(e.target.value === 'value' ? { mode: 'value', value: '' } : e.target.value === 'env' ? { mode: 'env', name: '' } : { mode: e.target.value as 'keep' | 'none' })}>
+        <select aria-label={`How ${spec.label} is given`} value={secret.mode} disabled={disabled} onChange={(e) => set(e.target.value === 'value' ? { mode: 'value', value: '' } : e.target.value === 'named' ? { mode: 'named', name: '' } : { mode: e.target.value as 'keep' | 'none' })}>
           {secret.mode === 'keep' ? <option value="keep">stored (unchanged)</option> : null}
           <option value="value">{secret.mode === 'keep' ? 'replace with a new value' : 'a value (stored encrypted)'}</option>
-          <option value="env">an environment variable</option>
+          <option value="named">a stored secret you set (by name)</option>
           {!spec.required ? <option value="none">none</option> : null}
         </select>
         {secret.mode === 'value' ? (
           <input id={id} type="password" autoComplete="new-password" aria-label={`${spec.label} value`} value={secret.value} disabled={disabled} onChange={(e) => set({ mode: 'value', value: e.target.value })} />
         ) : null}
-        {secret.mode === 'env' ? (
-          <input id={id} aria-label={`${spec.label} environment variable`} placeholder="VARIABLE_NAME" value={secret.name} disabled={disabled} onChange={(e) => set({ mode: 'env', name: e.target.value })} />
+        {secret.mode === 'named' ? (
+          <input id={id} aria-label={`${spec.label} stored secret`} placeholder="secret-name" value={secret.name} disabled={disabled} onChange={(e) => set({ mode: 'named', name: e.target.value })} />
         ) : null}
       </div>
       <small className="muted">Write-only: it is never shown again.</small>

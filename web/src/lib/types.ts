@@ -173,12 +173,20 @@ export interface JsonSchema {
 
 export interface DestinationType {
   type: string;
+  /** The vendor's name, e.g. "HubSpot". */
+  displayName?: string;
   label?: string;
+  /** Its documentation page in the repository. */
+  docs?: string;
+  /** Config fields deciding where rows go: changing one clears the stored secrets (null: any field). */
+  targetFields?: string[] | null;
+  openFields?: boolean;
+  fieldRule?: string;
   modes: string[];
   secretFields: string[];
   configSchema: JsonSchema;
   /** Destination fields to suggest in a sync's mapping, when the API knows them. */
-  fields?: Array<{ name: string; required?: boolean; description?: string }>;
+  fields?: Array<{ name: string; type?: string; identifier?: boolean; required?: boolean; description?: string }>;
 }
 
 export interface DestinationView {

@@ -75,9 +75,10 @@ function DestinationForm({ types, existing }: { types: DestinationType[]; existi
     setBusy(true);
     try {
       if (existing) {
-        const updated = await api<DestinationView>(`/api/destinations/${encodeURIComponent(existing.name)}`, { method: 'PUT', body: { type, ...body } });
+        const updated = await api<DestinationView & { secretsCleared?: string[] }>(`/api/destinations/${encodeURIComponent(existing.name)}`, { method: 'PUT', body: { type, ...body } });
         setDraft(draftFromConfig(updated.config, specs));
-        setSaved('Saved.');
+        const cleared = updated.secretsCleared ?? [];
+        setSaved(cleared.length ? `Saved. It now sends somewhere else, so its stored ${cleared.join(', ')} ${cleared.length > 1 ? 'were' : 'was'} cleared: enter ${cleared.length > 1 ? 'them' : 'it'} again.` : 'Saved.');
       } else {
         await api('/api/destinations', { method: 'POST', body: { name, type, ...body } });
         navigate(`/destinations/${encodeURIComponent(name)}`, { replace: true });
@@ -163,13 +164,19 @@ function DestinationForm({ types, existing }: { types: DestinationType[]; existi
             <select {...props} name="type" value={type} disabled={!!existing || !editable} onChange={(e) => changeType(e.target.value)}>
               {types.map((t) => (
                 <option key={t.type} value={t.type}>
-                  {t.label ?? t.type}
+                  {t.displayName ?? t.label ?? t.type}
                 </option>
               ))}
             </select>
           )}
         </Field>
         <ConfigForm specs={specs} draft={draft} disabled={!editable} onChange={setDraft} />
+        {existing && editable && existing.secretFields.length > 0 ? (
+          <p className="muted" data-testid="repoint-note">
+            Changing {info?.targetFields?.length ? info.targetFields.join(' or ') : 'any setting'} points the destination somewhere else: its stored{' '}
+            {existing.secretFields.join(', ')} {existing.secretFields.length > 1 ? 'are' : 'is'} then cleared unless you enter {existing.secretFields.length > 1 ? 'them' : 'it'} again in the same save.
+          </p>
+        ) : null}
       </div>
       <ConfirmDialog open={confirmDelete} title={`Delete ${existing?.name ?? ''}?`} confirmLabel="Delete destination" danger busy={busy} onCancel={() => setConfirmDelete(false)} onConfirm={() => void remove()}>
         <p>Its stored credentials are deleted too. Syncs that send to it fail until they are changed.</p>

@@ -5,7 +5,7 @@ import { actorOf, piiViewOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { uiSyncCreateSchema, uiSyncUpdateSchema } from '../services/syncs.js';
 import { JobStartedSchema, JobStatusSchema } from '../schemas/common.js';
-import { LogEntrySchema, SyncDetailSchema, SyncListSchema, SyncRunRecordSchema, SyncRunResultSchema, SyncViewSchema } from '../schemas/syncs.js';
+import { LogEntrySchema, SyncDetailSchema, SyncListSchema, SyncRunRecordSchema, SyncRunResultSchema } from '../schemas/syncs.js';
 
 const nameParams = z.object({ name: z.string().min(1).max(200) }).strict();
 const runParams = z.object({ name: z.string().min(1).max(200), runId: z.string().min(1).max(64) }).strict();
@@ -35,7 +35,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/syncs',
-      response: SyncViewSchema,
+      response: SyncDetailSchema,
       access: 'syncs:write',
       tag: 'syncs',
       summary: 'Create a sync from an audience or model to a stored destination',
@@ -60,7 +60,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'put',
       path: '/api/syncs/:name',
-      response: SyncViewSchema,
+      response: SyncDetailSchema,
       access: 'syncs:write',
       tag: 'syncs',
       summary: 'Replace a UI-made sync (git syncs are changed in git: 409)',

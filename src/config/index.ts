@@ -4,3 +4,4 @@ export { defineConfig, loadConfig, parseConfig, CONFIG_FILES } from './load.js';
 export { secretRefSchema, resolveEnvSecret, type SecretRef } from './secrets.js';
 export * from './identity.js';
 export * from './privacy.js';
+export { collectSchema, sourceNameSchema, type CollectConfig, type CollectConfigInput } from './collect.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { secretRefSchema } from './secrets.js';
 import { eventStreamSchema, identitySchema, nameSchema, profilesSchema } from './identity.js';
 import { DEFAULT_PURPOSES, privacySchema } from './privacy.js';
+import { collectSchema } from './collect.js';
 
 const duckdbWarehouse = z
   .object({
@@ -130,6 +131,8 @@ export const configSchema = z
     state: stateSchema.default({ client: 'better-sqlite3', filename: '.cdp/state.sqlite' }),
     /** Consent, PII tags and retention (see docs/privacy.md). */
     privacy: privacySchema.default({ consent: { sources: [], purposes: DEFAULT_PURPOSES }, pii: [], retentionDays: 30 }),
+    /** Segment-compatible event collection (see docs/collect.md). */
+    collect: collectSchema.optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AuditLog } from '../audit/index.js';
+import { CollectService } from '../collect/index.js';
 import { ApiTokenStore, SessionStore, UserStore, DEFAULT_SESSION_TTL_MS } from '../auth/index.js';
 import { logger as defaultLogger } from '../logger.js';
 import type { Project } from '../project/index.js';
@@ -27,6 +28,8 @@ export interface ServerContext {
   readonly syncs: SyncService;
   readonly scheduler: Scheduler;
   readonly sessionTtlMs: number;
+  /** The /v1 event collection API (write keys, spool, landing). */
+  readonly collect: CollectService;
 }
 
 export interface ContextOptions {
@@ -81,5 +84,6 @@ export async function createContext(project: Project, options: ContextOptions = 
     syncs,
     scheduler,
     sessionTtlMs,
+    collect: new CollectService(project, secrets, log, options.env ?? process.env),
   };
 }

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import type { Warehouse } from '../warehouse/index.js';
+import type { RelationRef } from '../warehouse/index.js';
+import { EVENT_COLUMNS, eventRow, type CollectedEvent } from './event.js';
+
+export const LANDING_TABLE = 'collected_events';
+/** A resent messageId is dropped when its first copy arrived less than this many days before. */
+export const DEDUP_WINDOW_DAYS = 7;
+
+/**
+ * Lands micro-batches in `<schema>.collected_events` with the engine's bulk path: the batch is
+ * bulk-loaded (loadTable: DuckDB appender, Postgres COPY, BigQuery load job, Snowflake array
+ * binds) into a scratch table, then one set-based INSERT … SELECT copies the messages not landed
+ * yet (first copy of each messageId) into the table. That one statement is the commit: a batch
+ * replayed after a crash inserts nothing twice.
+ */
+export class Lander {
+  private ensured = false;
+  /** Scratch table of this process (two services landing into one warehouse never share one). */
+  private readonly scratch: RelationRef;
+
+  constructor(
+    private readonly warehouse: () => Promise<Warehouse>,
+    readonly target: RelationRef,
+  ) {
+    this.scratch = { schema: target.schema, name: `${target.name}__landing_${randomBytes(4).toString('hex')}` };
+  }
+
+  /** Lands events; returns how many were new (not landed before) where the engine reports it. */
+  async land(events: readonly CollectedEvent[]): Promise<number | undefined> {
+    if (!events.length) return 0;
+    const wh = await this.warehouse();
+    await this.ensureTable(wh);
+    await wh.loadTable(this.scratch, EVENT_COLUMNS, [events.map(eventRow)]);
+    try {
+      const oldest = events.reduce((min, e) => (e.received_at < min ? e.received_at : min), events[0]!.received_at);
+      return await wh.execute(insertNewSql(wh, this.target, this.scratch, new Date(oldest)));
+    } finally {
+      await wh.execute(wh.dialect.dropRelation(this.scratch, 'table')).catch(() => undefined);
+    }
+  }
+
+  private async ensureTable(wh: Warehouse): Promise<void> {
+    if (this.ensured) return;
+    await wh.createSchema(this.target.schema);
+    await wh.execute(createTableSql(wh, this.target));
+    this.ensured = true;
+  }
+}
+
+export function createTableSql(wh: Pick<Warehouse, 'dialect'>, target: RelationRef): string {
+  const d = wh.dialect;
+  const columns = EVENT_COLUMNS.map((c) => `${d.quoteIdent(c.name)} ${d.typeName(c.kind)}`).join(', ');
+  return `CREATE TABLE IF NOT EXISTS ${d.relation(target)} (${columns})`;
+}
+
+/** The first copy of each messageId in the batch, unless the table has it from the last DEDUP_WINDOW_DAYS. */
+export function insertNewSql(wh: Pick<Warehouse, 'dialect'>, target: RelationRef, scratch: RelationRef, oldestReceived: Date): string {
+  const d = wh.dialect;
+  const names = EVENT_COLUMNS.map((c) => d.quoteIdent(c.name));
+  const id = d.quoteIdent('message_id');
+  const received = d.quoteIdent('received_at');
+  const rowNumber = d.quoteIdent('cdp_copy');
+  const since = d.dateAdd(d.literal(oldestReceived), -DEDUP_WINDOW_DAYS, 'day');
+  return [
+    `INSERT INTO ${d.relation(target)} (${names.join(', ')})`,
+    `SELECT ${names.map((n) => `s.${n}`).join(', ')}`,
+    `FROM (SELECT ${names.map((n) => `l.${n}`).join(', ')}, ROW_NUMBER() OVER (PARTITION BY l.${id} ORDER BY l.${received}) AS ${rowNumber} FROM ${d.relation(scratch)} l) s`,
+    `WHERE s.${rowNumber} = 1`,
+    `AND NOT EXISTS (SELECT 1 FROM ${d.relation(target)} t WHERE t.${id} = s.${id} AND t.${received} >= ${since})`,
+  ].join('\n');
+}

@@ -65,8 +65,11 @@ describe.each<Engine>(['duckdb', 'postgres'])('collect with the real SDKs (%s)',
       ids.push(messageId);
       client.track({ messageId, anonymousId: `anon-${i}`, event: 'Product Viewed', properties: richProperties(i) });
     }
-    client.identify({ messageId: `rud-${run}-identify`, userId: 'rudder-user', traits: { name: 'Ünïcode' } });
-    client.alias({ messageId: `rud-${run}-alias`, userId: 'rudder-user', previousId: 'anon-3' });
+    // The SDK sends a given messageId on every call (its types list it on track only).
+    const identify = { messageId: `rud-${run}-identify`, userId: 'rudder-user', traits: { name: 'Ünïcode' } };
+    const alias = { messageId: `rud-${run}-alias`, userId: 'rudder-user', previousId: 'anon-3' };
+    client.identify(identify);
+    client.alias(alias);
     ids.push(`rud-${run}-identify`, `rud-${run}-alias`);
     await new Promise<void>((resolve, reject) => client.flush((error?: unknown) => (error ? reject(error as Error) : resolve())));
 

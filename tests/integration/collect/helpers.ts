@@ -85,7 +85,7 @@ export function parseJsonColumns(row: Record<string, unknown>): Record<string, u
 }
 
 /** Properties that must survive the trip intact: nesting, unicode, numbers of every kind. */
-export function richProperties(i: number): Record<string, unknown> {
+export function richProperties(i: number) {
   return {
     index: i,
     price: 19.99,

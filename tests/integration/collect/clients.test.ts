@@ -63,9 +63,10 @@ describe.each<Engine>(['duckdb', 'postgres'])('collect with the real SDKs (%s)',
     for (let i = 0; i < 30; i++) {
       const messageId = `rud-${run}-${i}`;
       ids.push(messageId);
-      client.track({ messageId, anonymousId: `anon-${i}`, event: 'Product Viewed', properties: richProperties(i) });
+      const track = { messageId, anonymousId: `anon-${i}`, event: 'Product Viewed', properties: richProperties(i) };
+      client.track(track);
     }
-    // The SDK sends a given messageId on every call (its types list it on track only).
+    // The SDK sends a given messageId on every call (its types do not list it).
     const identify = { messageId: `rud-${run}-identify`, userId: 'rudder-user', traits: { name: 'Ünïcode' } };
     const alias = { messageId: `rud-${run}-alias`, userId: 'rudder-user', previousId: 'anon-3' };
     client.identify(identify);

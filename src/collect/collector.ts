@@ -51,6 +51,7 @@ export class Collector {
     const every = Math.max(20, Math.min(1000, this.options.maxAgeMs / 4));
     this.timer = setInterval(() => this.tick(), every);
     this.timer.unref();
+    this.lander.ensure().catch((error: unknown) => this.options.log.warn({ err: error }, `collect: cannot create ${this.table} yet; retried at the first landing`));
     if (this.spool.sealed().length) {
       this.options.log.info({ segments: this.spool.sealed().length }, 'collect: landing events spooled before the last stop');
       this.kick();
@@ -70,6 +71,7 @@ export class Collector {
 
   /** Lands everything pending now (tests, shutdown). */
   async flush(): Promise<void> {
+    await this.lander.ensure();
     await this.sealAndLand();
     await this.landing;
   }

@@ -30,7 +30,7 @@ export class Lander {
   async land(events: readonly CollectedEvent[]): Promise<number | undefined> {
     if (!events.length) return 0;
     const wh = await this.warehouse();
-    await this.ensureTable(wh);
+    await this.ensure();
     await wh.loadTable(this.scratch, EVENT_COLUMNS, [events.map(eventRow)]);
     try {
       const oldest = events.reduce((min, e) => (e.received_at < min ? e.received_at : min), events[0]!.received_at);
@@ -40,8 +40,10 @@ export class Lander {
     }
   }
 
-  private async ensureTable(wh: Warehouse): Promise<void> {
+  /** Creates the table when missing (at start too, so models over it build before the first event). */
+  async ensure(): Promise<void> {
     if (this.ensured) return;
+    const wh = await this.warehouse();
     await wh.createSchema(this.target.schema);
     await wh.execute(createTableSql(wh, this.target));
     this.ensured = true;

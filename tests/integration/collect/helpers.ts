@@ -44,8 +44,8 @@ export async function collectServer(engine: Engine, collect: Partial<NonNullable
     collect: {
       writeKeys: { server: { env: 'CDP_TEST_WK_SERVER' }, web: { env: 'CDP_TEST_WK_WEB' } },
       batch: { maxEvents: 1000, maxAgeSeconds: 0.2 },
-      spool: { dir: join(dir, 'spool'), maxBytes: 64 * 1024 * 1024 },
       ...collect,
+      spool: { dir: join(dir, 'spool'), maxBytes: collect.spool?.maxBytes ?? 64 * 1024 * 1024 },
     },
   });
   const project = new Project(dir, join(dir, 'cdp.config.ts'), config);

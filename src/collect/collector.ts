@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Warehouse } from '../warehouse/index.js';
 import type { CollectedEvent } from './event.js';
-import { Lander } from './landing.js';
+import { LANDING_TABLE, Lander } from './landing.js';
 import type { Normalized } from './normalize.js';
 import { Spool, type SpoolSegment } from './spool.js';
 import { CollectStats } from './stats.js';
@@ -37,7 +37,7 @@ export class Collector {
   private closing = false;
 
   constructor(private readonly options: CollectorOptions) {
-    this.lander = new Lander(options.warehouse, { schema: options.schema, name: 'collected_events' });
+    this.lander = new Lander(options.warehouse, { schema: options.schema, name: LANDING_TABLE });
   }
 
   get table(): string {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Project } from '../project/index.js';
 import type { Warehouse } from '../warehouse/index.js';
 import type { RelationRef } from '../warehouse/index.js';
 import { EVENT_COLUMNS, eventRow, type CollectedEvent } from './event.js';
@@ -71,4 +72,9 @@ export function insertNewSql(wh: Pick<Warehouse, 'dialect'>, target: RelationRef
     `WHERE s.${rowNumber} = 1`,
     `AND NOT EXISTS (SELECT 1 FROM ${d.relation(target)} t WHERE t.${id} = s.${id} AND t.${received} >= ${since})`,
   ].join('\n');
+}
+
+/** Creates `<schema>.collected_events` when missing (`cdp run` does, so staging models over it build). */
+export async function ensureLandingTable(project: Pick<Project, 'schema' | 'warehouse'>): Promise<void> {
+  await new Lander(() => project.warehouse(), { schema: project.schema, name: LANDING_TABLE }).ensure();
 }

@@ -34,8 +34,14 @@ export interface CollectServer {
 const silent = pino({ level: 'warn' }, new Writable({ write: (_c, _e, done) => done() }));
 
 /** `cdp serve` (the real service, random port) over a temp project that collects for two sources. */
-export async function collectServer(engine: Engine, collect: Partial<NonNullable<CdpConfigInput['collect']>> = {}): Promise<CollectServer> {
+export async function collectServer(
+  engine: Engine,
+  collect: Partial<NonNullable<CdpConfigInput['collect']>> = {},
+  extra: Partial<CdpConfigInput> = {},
+  prepare?: (dir: string) => void,
+): Promise<CollectServer> {
   const dir = mkdtempSync(join(tmpdir(), 'cdp-collect-'));
+  prepare?.(dir);
   const schema = `collect_${randomBytes(5).toString('hex')}`;
   const config = parseConfig({
     warehouse: warehouseConfig(engine, dir),
@@ -47,6 +53,7 @@ export async function collectServer(engine: Engine, collect: Partial<NonNullable
       ...collect,
       spool: { dir: join(dir, 'spool'), maxBytes: collect.spool?.maxBytes ?? 64 * 1024 * 1024 },
     },
+    ...extra,
   });
   const project = new Project(dir, join(dir, 'cdp.config.ts'), config);
   const server = await startServer(project, {

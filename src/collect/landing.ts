@@ -64,7 +64,7 @@ export function insertNewSql(wh: Pick<Warehouse, 'dialect'>, target: RelationRef
   const id = d.quoteIdent('message_id');
   const received = d.quoteIdent('received_at');
   const rowNumber = d.quoteIdent('cdp_copy');
-  const since = d.dateAdd(d.literal(oldestReceived), -DEDUP_WINDOW_DAYS, 'day');
+  const since = d.literal(new Date(oldestReceived.getTime() - DEDUP_WINDOW_DAYS * 86_400_000));
   return [
     `INSERT INTO ${d.relation(target)} (${names.join(', ')})`,
     `SELECT ${names.map((n) => `s.${n}`).join(', ')}`,

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectServer, richProperties, WRITE_KEYS, type CollectServer } from '../integration/collect/helpers.js';
+import { ensureWebBuilt, WEB_DIST } from './build.js';
 
 const CHROMIUM = process.env.CDP_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -94,5 +95,53 @@ describe.skipIf(!hasChromium && !process.env.CI)('analytics.js in Chromium again
     const anonymous = new Set(rows.map((r) => r.anonymous_id));
     expect(anonymous.size).toBe(1);
     expect([...anonymous][0]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe.skipIf(!hasChromium && !process.env.CI)('the Sources page in Chromium', { timeout: 240_000 }, () => {
+  let cdp: CollectServer;
+  let browser: Browser;
+  const admin = { email: 'sources-admin@example.com', password: 'sources-admin-password' };
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    cdp = await collectServer('duckdb', {}, {}, undefined, WEB_DIST);
+    await cdp.server.context.users.create({ email: admin.email, password: admin.password, role: 'admin', name: null });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await cdp?.stop();
+  });
+
+  it('an admin creates a source, its key works, the event shows in the live debugger and a bad key under rejections', async () => {
+    const context = await browser.newContext({ baseURL: cdp.url });
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.getByLabel('Email').fill(admin.email);
+    await page.getByLabel('Password').fill(admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Sources' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sources' }).waitFor();
+    await expect.poll(() => page.getByRole('table', { name: 'Sources' }).textContent()).toContain('CDP_TEST_WK_WEB');
+
+    await page.getByLabel('New source').fill('app');
+    await page.getByRole('button', { name: 'Create source' }).click();
+    const key = (await page.getByTestId('write-key').locator('code').textContent())!;
+    expect(key).toMatch(/^[A-Za-z0-9_-]{32}$/);
+
+    const auth = (k: string) => `Basic ${Buffer.from(`${k}:`).toString('base64')}`;
+    const sent = await fetch(`${cdp.url}/v1/track`, { method: 'POST', headers: { authorization: auth(key) }, body: JSON.stringify({ userId: 'ui-user', event: 'Debugger Check', properties: { plan: 'pro' } }) });
+    expect(sent.status).toBe(200);
+    const refused = await fetch(`${cdp.url}/v1/track`, { method: 'POST', headers: { authorization: auth('wrong-key') }, body: '{}' });
+    expect(refused.status).toBe(401);
+
+    const live = page.getByRole('list', { name: 'Live events' });
+    await expect.poll(() => live.textContent(), { timeout: 20_000 }).toContain('Debugger Check');
+    await live.locator('summary', { hasText: 'Debugger Check' }).first().click();
+    await expect.poll(() => live.locator('pre').first().textContent()).toContain('"plan": "pro"');
+    await expect.poll(() => page.getByRole('table', { name: 'Rejected requests' }).textContent(), { timeout: 20_000 }).toContain('unauthorized');
+    await expect.poll(() => page.getByRole('table', { name: 'Sources' }).textContent()).toContain('created here');
+    await context.close();
   });
 });

@@ -39,6 +39,8 @@ export async function collectServer(
   collect: Partial<NonNullable<CdpConfigInput['collect']>> = {},
   extra: Partial<CdpConfigInput> = {},
   prepare?: (dir: string) => void,
+  /** The built web UI to serve (default none). */
+  webDir: string | null = null,
 ): Promise<CollectServer> {
   const dir = mkdtempSync(join(tmpdir(), 'cdp-collect-'));
   prepare?.(dir);
@@ -59,7 +61,7 @@ export async function collectServer(
   const server = await startServer(project, {
     port: 0,
     secretKey: parseSecretKey('b'.repeat(64)),
-    webDir: null,
+    webDir,
     startScheduler: false,
     logger: silent,
     env: { ...process.env, CDP_TEST_WK_SERVER: WRITE_KEYS.server, CDP_TEST_WK_WEB: WRITE_KEYS.web },

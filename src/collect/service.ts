@@ -82,9 +82,9 @@ export class CollectService {
     });
   }
 
-  /** Lands everything pending and releases the spool (SIGTERM). */
-  close(): Promise<void> {
-    return this.collector.close();
+  /** Lands everything pending (retrying for up to `timeoutMs`) and releases the spool (SIGTERM). */
+  close(timeoutMs?: number): Promise<void> {
+    return this.collector.close(timeoutMs);
   }
 
   private async authenticate(req: IncomingMessage, body: Buffer): Promise<string> {

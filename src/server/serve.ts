@@ -74,7 +74,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
         const timer = setTimeout(() => server.closeAllConnections(), Math.min(timeoutMs, 10_000));
         await httpClosed;
         clearTimeout(timer);
-        await context.collect.close();
+        await context.collect.close(timeoutMs);
         await project.close();
         context.log.info('stopped');
       })();

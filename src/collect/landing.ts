@@ -16,7 +16,8 @@ export const DEDUP_WINDOW_DAYS = 7;
  * replayed after a crash inserts nothing twice.
  */
 export class Lander {
-  private ensured = false;
+  /** One creation at a time (concurrent CREATE SCHEMA conflicts in DuckDB's catalog); retried after a failure. */
+  private ensuring: Promise<void> | null = null;
   /** Scratch table of this process (two services landing into one warehouse never share one). */
   private readonly scratch: RelationRef;
 
@@ -42,12 +43,16 @@ export class Lander {
   }
 
   /** Creates the table when missing (at start too, so models over it build before the first event). */
-  async ensure(): Promise<void> {
-    if (this.ensured) return;
-    const wh = await this.warehouse();
-    await wh.createSchema(this.target.schema);
-    await wh.execute(createTableSql(wh, this.target));
-    this.ensured = true;
+  ensure(): Promise<void> {
+    this.ensuring ??= (async () => {
+      const wh = await this.warehouse();
+      await wh.createSchema(this.target.schema);
+      await wh.execute(createTableSql(wh, this.target));
+    })().catch((error: unknown) => {
+      this.ensuring = null;
+      throw error;
+    });
+    return this.ensuring;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { LeaseStore } from '../scheduler/index.js';
 import type { Warehouse } from '../warehouse/index.js';
 import type { CollectedEvent } from './event.js';
 import { LANDING_TABLE, Lander } from './landing.js';
@@ -14,7 +15,16 @@ export interface CollectorOptions {
   schema: string;
   warehouse: () => Promise<Warehouse>;
   log: Logger;
+  /**
+   * Leases in the shared state store: services sharing it land into one table one at a time, so
+   * a messageId sent to two of them is still stored once.
+   */
+  leases?: LeaseStore;
 }
+
+/** Longer than any landing of one micro-batch takes; a crashed holder's lease lapses after it. */
+const LEASE_TTL_MS = 10 * 60_000;
+const LEASE_WAIT_MS = 200;
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -118,8 +128,17 @@ export class Collector {
     const spool = this.spool;
     while (spool && spool.sealed().length) {
       const { segments, events } = await this.nextGroup(spool);
+      const lease = `collect:${this.table}`;
       try {
-        await this.lander.land(events);
+        if (this.options.leases && !(await this.options.leases.acquire(lease, LEASE_TTL_MS))) {
+          this.retryAt = Date.now() + LEASE_WAIT_MS; // another service is landing: soon again
+          return;
+        }
+        try {
+          await this.lander.land(events);
+        } finally {
+          await this.options.leases?.release(lease);
+        }
         await spool.remove(segments);
         this.stats.landed(events);
         this.failures = 0;

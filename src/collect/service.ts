@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Project } from '../project/index.js';
+import type { LeaseStore } from '../scheduler/index.js';
 import type { SecretStore } from '../secrets/index.js';
 import { BATCH_LIMIT, parseJsonObject, readBody, writeKeyOf, type BodyLimit } from './body.js';
 import { Collector } from './collector.js';
@@ -25,7 +26,7 @@ export class CollectService {
   readonly keys: WriteKeys;
   readonly collector: Collector;
 
-  constructor(project: Project, secrets: SecretStore, log: Logger, env: NodeJS.ProcessEnv = process.env) {
+  constructor(project: Project, secrets: SecretStore, log: Logger, env: NodeJS.ProcessEnv = process.env, leases?: LeaseStore) {
     const config = project.config.collect;
     this.keys = new WriteKeys(config, secrets, env);
     const dir = config?.spool.dir ?? '.cdp/spool';
@@ -37,6 +38,7 @@ export class CollectService {
       schema: project.schema,
       warehouse: () => project.warehouse(),
       log,
+      ...(leases ? { leases } : {}),
     });
   }
 

@@ -130,7 +130,7 @@ export class Collector {
       const { segments, events } = await this.nextGroup(spool);
       const lease = `collect:${this.table}`;
       try {
-        if (this.options.leases && !(await this.options.leases.acquire(lease, LEASE_TTL_MS))) {
+        if (this.options.leases && !(await this.takeLease(this.options.leases, lease))) {
           this.retryAt = Date.now() + LEASE_WAIT_MS; // another service is landing: soon again
           return;
         }
@@ -150,6 +150,12 @@ export class Collector {
         return;
       }
     }
+  }
+
+  /** The landing lease; a holder of this host killed while landing (kill -9) does not block it. */
+  private async takeLease(leases: LeaseStore, name: string): Promise<boolean> {
+    if (await leases.acquire(name, LEASE_TTL_MS)) return true;
+    return (await leases.releaseIfDeadLocal(name)) && leases.acquire(name, LEASE_TTL_MS);
   }
 
   /** The oldest sealed segments, together at most maxEvents events (at least one segment). */

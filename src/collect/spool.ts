@@ -2,6 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CdpError } from '../errors.js';
+import { processAlive } from '../scheduler/leases.js';
 import { Rejected } from './errors.js';
 
 /** A spool file: events appended while it was active, landed together, deleted after the warehouse commit. */
@@ -190,20 +191,11 @@ function syncDir(dir: string): void {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function takeLock(dir: string): void {
   const file = join(dir, LOCK);
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
       throw new CdpError('CONFLICT', `the event spool ${dir} is in use by another cdp serve (pid ${pid})`, {
         location: { path: 'collect.spool.dir' },
         hint: 'give each service its own collect.spool.dir',

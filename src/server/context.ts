@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AuditLog } from '../audit/index.js';
@@ -7,7 +6,7 @@ import { CollectService } from '../collect/index.js';
 import { ApiTokenStore, SessionStore, UserStore, DEFAULT_SESSION_TTL_MS } from '../auth/index.js';
 import { logger as defaultLogger } from '../logger.js';
 import type { Project } from '../project/index.js';
-import { LeaseStore, Scheduler, type JobSource } from '../scheduler/index.js';
+import { LeaseStore, localOwner, Scheduler, type JobSource } from '../scheduler/index.js';
 import { loadSecretKey, SecretStore, type SecretKey } from '../secrets/index.js';
 import type { StateStore } from '../state/index.js';
 import { builtInDestinationCatalog } from './services/destinationCatalog.js';
@@ -86,6 +85,6 @@ export async function createContext(project: Project, options: ContextOptions = 
     syncs,
     scheduler,
     sessionTtlMs,
-    collect: new CollectService(project, secrets, log, options.env ?? process.env, new LeaseStore(knex, `collect:${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`)),
+    collect: new CollectService(project, secrets, log, options.env ?? process.env, new LeaseStore(knex, localOwner('collect', randomBytes(4).toString('hex')))),
   };
 }

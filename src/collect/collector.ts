@@ -101,6 +101,7 @@ export class Collector {
       if (this.spool.sealed().length) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, Math.max(0, deadline - Date.now()))));
     }
     if (this.spool.sealed().length) this.options.log.warn({ segments: this.spool.sealed().length }, 'collect: could not land everything before stopping; it lands at the next start');
+    else await this.lander.dispose().catch((error: unknown) => this.options.log.warn({ err: error }, 'collect: could not drop the landing scratch table'));
     await this.spool.close();
     this.spool = null;
   }

@@ -33,13 +33,16 @@ export class Lander {
     if (!events.length) return 0;
     const wh = await this.warehouse();
     await this.ensure();
+    // The scratch table is kept between batches (Postgres then truncates instead of swapping tables).
     await wh.loadTable(this.scratch, EVENT_COLUMNS, [events.map(eventRow)]);
-    try {
-      const oldest = events.reduce((min, e) => (e.received_at < min ? e.received_at : min), events[0]!.received_at);
-      return await wh.execute(insertNewSql(wh, this.target, this.scratch, new Date(oldest)));
-    } finally {
-      await wh.execute(wh.dialect.dropRelation(this.scratch, 'table')).catch(() => undefined);
-    }
+    const oldest = events.reduce((min, e) => (e.received_at < min ? e.received_at : min), events[0]!.received_at);
+    return wh.execute(insertNewSql(wh, this.target, this.scratch, new Date(oldest)));
+  }
+
+  /** Drops the scratch table (at shutdown; one left by a crash is safe to drop by hand). */
+  async dispose(): Promise<void> {
+    const wh = await this.warehouse();
+    await wh.execute(wh.dialect.dropRelation(this.scratch, 'table'));
   }
 
   /** Creates the table when missing (at start too, so models over it build before the first event). */

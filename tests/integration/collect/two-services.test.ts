@@ -37,7 +37,7 @@ describe('collect: two services, one warehouse', () => {
     }
     expect((await Promise.all(sends)).map((r) => r.status)).toEqual(sends.map(() => 200));
     await Promise.all([a.server.context.collect.collector.flush(), b.server.context.collect.collector.flush()]);
-    await expect.poll(() => a.server.context.collect.stats.totals().landed + b.server.context.collect.stats.totals().landed, { timeout: 30_000 }).toBe(800);
+    await expect.poll(() => a.server.context.collect.stats.totals().landed + b.server.context.collect.stats.totals().landed, { timeout: 60_000 }).toBe(800);
     const rows = await a.warehouse.query<{ message_id: string; n: unknown }>(`SELECT message_id, COUNT(*) AS n FROM "${schema}".collected_events GROUP BY message_id`);
     expect(rows).toHaveLength(400);
     expect(rows.filter((r) => Number(r.n) > 1)).toEqual([]);

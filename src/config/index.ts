@@ -5,3 +5,4 @@ export { secretRefSchema, resolveEnvSecret, type SecretRef } from './secrets.js'
 export * from './identity.js';
 export * from './privacy.js';
 export { authSchema, oidcSchema, isLoopbackHost, type AuthConfig, type OidcConfig, type OidcRoleRules } from './auth.js';
+export { collectSchema, sourceNameSchema, type CollectConfig, type CollectConfigInput } from './collect.js';

@@ -3,6 +3,7 @@ import { secretRefSchema } from './secrets.js';
 import { eventStreamSchema, identitySchema, nameSchema, profilesSchema } from './identity.js';
 import { DEFAULT_PURPOSES, privacySchema } from './privacy.js';
 import { authSchema } from './auth.js';
+import { collectSchema } from './collect.js';
 
 const duckdbWarehouse = z
   .object({
@@ -141,6 +142,8 @@ export const configSchema = z
     privacy: privacySchema.default({ consent: { sources: [], purposes: DEFAULT_PURPOSES }, pii: [], retentionDays: 30 }),
     /** Single sign-on (see docs/security.md). Password sign-in stays available. */
     auth: authSchema.optional(),
+    /** Segment-compatible event collection (see docs/collect.md). */
+    collect: collectSchema.optional(),
   })
   .strict();
 

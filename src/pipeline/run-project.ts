@@ -1,4 +1,5 @@
 import { refreshAudienceCatalog, snapshotAudiences, type AudienceSnapshotRun } from '../audiences/index.js';
+import { ensureLandingTable } from '../collect/landing.js';
 import { buildIdentity, type IdentityBuildResult } from '../identity/index.js';
 import { logger } from '../logger.js';
 import { buildModels, type ModelBuildResult } from '../models/index.js';
@@ -70,6 +71,8 @@ export async function runProject(project: Project, options: RunOptions = {}): Pr
 async function build(project: Project, options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
   const record = await buildRecorder(project);
+  // Models over collected_events build before the first event has arrived.
+  if (project.config.collect) await ensureLandingTable(project);
   const { results, failure } = await buildModels(project, {
     select: options.select,
     fullRefresh: options.fullRefresh,

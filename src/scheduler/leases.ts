@@ -1,5 +1,21 @@
+import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import { toMs } from '../auth/index.js';
+
+/** Whether a process of this machine is running (EPERM: alive, but another user's). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** An owner name `<kind>/<host>/<pid>/<unique>`: lets a dead local holder's lease be taken over. */
+export function localOwner(kind: string, unique: string): string {
+  return `${kind}/${hostname()}/${process.pid}/${unique}`;
+}
 
 export interface LeaseInfo {
   name: string;
@@ -55,6 +71,18 @@ export class LeaseStore {
 
   async releaseAll(): Promise<void> {
     await this.knex('scheduler_locks').where({ owner: this.owner }).delete();
+  }
+
+  /**
+   * Releases the lease when its holder (an owner made by `localOwner`) is a process of this host
+   * that is gone (kill -9, a crash): only that exact holder's row. True when released.
+   */
+  async releaseIfDeadLocal(name: string): Promise<boolean> {
+    const holder = await this.holder(name);
+    const [, host, pid] = holder?.owner.split('/') ?? [];
+    if (!holder || host !== hostname() || !pid || !/^\d+$/.test(pid) || processAlive(Number(pid))) return false;
+    await this.knex('scheduler_locks').where({ name, owner: holder.owner }).delete();
+    return true;
   }
 
   /** The live holder of a lease, if any. */

@@ -11,6 +11,7 @@ import { buildOpenApi, openApiDocumentSchema } from './openapi.js';
 import { readBearer, readCookie, SESSION_COOKIE, type Principal } from './principal.js';
 import { jsonReplacer, registerMethodNotAllowed, registerRoutes, route, type AnyRouteSpec } from './routing.js';
 import { allRoutes } from './routes/index.js';
+import { collectCors, collectNotFound } from './routes/collect.js';
 
 export interface AppOptions extends ContextOptions {
   /** A context built already (cdp serve shares one between the app and the scheduler). */
@@ -110,6 +111,7 @@ export async function createApp(project: Project, options: AppOptions = {}): Pro
   app.use('/api', express.json({ limit: options.bodyLimit ?? '1mb', strict: true }));
   app.use('/api', checkRequestInput);
 
+  app.use('/v1', collectCors);
   const router = express.Router();
   const specs: AnyRouteSpec[] = [...allRoutes(ctx, version)];
   specs.push(
@@ -129,6 +131,7 @@ export async function createApp(project: Project, options: AppOptions = {}): Pro
   registerMethodNotAllowed(router, specs);
   app.use(router);
 
+  app.use('/v1', collectNotFound);
   app.use('/api', (req) => {
     throw new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`, null, 'GET /api/openapi.json lists the routes');
   });

@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AuditLog } from '../audit/index.js';
+import { CollectService } from '../collect/index.js';
 import { ApiTokenStore, SessionStore, UserStore, DEFAULT_SESSION_TTL_MS } from '../auth/index.js';
 import { logger as defaultLogger } from '../logger.js';
 import { installPrivacy } from '../privacy/plugin.js';
 import type { Project } from '../project/index.js';
-import { Scheduler, type JobProvider } from '../scheduler/index.js';
+import { LeaseStore, localOwner, Scheduler, type JobProvider } from '../scheduler/index.js';
 import { loadSecretKey, secretResolver, SecretStore, type SecretKey } from '../secrets/index.js';
 import type { StateStore } from '../state/index.js';
 import { builtInDestinationCatalog } from './services/destinationCatalog.js';
@@ -31,6 +33,8 @@ export interface ServerContext {
   readonly sessionTtlMs: number;
   /** OpenID Connect sign-in when `auth.oidc` is configured. */
   readonly oidc: OidcLogin | null;
+  /** The /v1 event collection API (write keys, spool, landing). */
+  readonly collect: CollectService;
 }
 
 export interface ContextOptions {
@@ -91,5 +95,6 @@ export async function createContext(project: Project, options: ContextOptions = 
     scheduler,
     sessionTtlMs,
     oidc,
+    collect: new CollectService(project, secrets, log, options.env ?? process.env, new LeaseStore(knex, localOwner('collect', randomBytes(4).toString('hex')))),
   };
 }

@@ -184,7 +184,7 @@ export function buildOpenApi(specs: readonly AnyRouteSpec[], version: string): J
       operationId: `${spec.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       'x-cdp-access': spec.access,
       parameters: [...parameters(schemas, spec.params, 'path'), ...parameters(schemas, spec.query, 'query')],
-      ...(spec.access === 'public' ? { security: [] } : {}),
+      ...(spec.access === 'public' ? { security: [] } : spec.access === 'writeKey' ? { security: [{ writeKey: [] }] } : {}),
     };
     if (spec.body) {
       operation.requestBody = { required: bodyRequired(spec), content: content(schemas.convert(spec.body, 'input'), spec.example) };
@@ -207,6 +207,7 @@ export function buildOpenApi(specs: readonly AnyRouteSpec[], version: string): J
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'cdp_session' },
         bearer: { type: 'http', scheme: 'bearer' },
+        writeKey: { type: 'http', scheme: 'basic', description: 'A source’s write key as the username, no password (the /v1 collection API)' },
       },
     },
     security: [{ session: [] }, { bearer: [] }],

@@ -8,8 +8,12 @@ import type { Principal } from './principal.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** Who may call a route: anyone, any signed-in user, or holders of one permission. */
-export type Access = Permission | 'public' | 'authenticated';
+/**
+ * Who may call a route: anyone, any signed-in user, holders of one permission, or (`writeKey`) an
+ * event source presenting its write key (the /v1 collection API): no session or API token, of any
+ * role, passes those; the handler authenticates the key and answers 401 without a valid one.
+ */
+export type Access = Permission | 'public' | 'authenticated' | 'writeKey';
 
 export interface HandlerInput<P, Q, B> {
   params: P;
@@ -94,12 +98,13 @@ const SAFE = new Set(['get', 'head', 'options']);
 
 /** Whether a signed-in user of `role` passes an access rule. */
 export function roleMayAccess(role: Role, access: Access): boolean {
+  if (access === 'writeKey') return false;
   return access === 'public' || access === 'authenticated' || can(role, access);
 }
 
 /** Checks the access rule: 401 without credentials, 403 without the permission. */
 export function authorize(access: Access, principal: Principal | null): void {
-  if (access === 'public') return;
+  if (access === 'public' || access === 'writeKey') return;
   if (!principal) {
     throw new CdpError('UNAUTHENTICATED', 'sign in or send an API token', { hint: 'POST /api/auth/login, or send `Authorization: Bearer cdp_...`' });
   }
@@ -120,7 +125,8 @@ function parsePart<T>(part: 'body' | 'query' | 'params', schema: z.ZodType<T> | 
 export function registerRoutes(router: Router, specs: readonly AnyRouteSpec[], deps: RouteDeps): void {
   for (const spec of specs) {
     router[spec.method](spec.path, async (req: Request, res: Response) => {
-      const principal = await deps.authenticate(req);
+      // Write-key routes never look at sessions or API tokens (their Basic header is the write key).
+      const principal = spec.access === 'writeKey' ? null : await deps.authenticate(req);
       authorize(spec.access, principal);
       if (principal && !SAFE.has(spec.method)) deps.checkOrigin(req, principal);
       const params = parsePart('params', spec.params, req.params);

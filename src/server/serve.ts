@@ -35,6 +35,8 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   await ensureAdminFromEnv(context.users, options.env ?? process.env, context.log);
   const app = await createApp(project, { ...options, context });
   if (options.startScheduler !== false) await context.scheduler.start();
+  // Events a previous run acknowledged but had not landed (a crash) land now.
+  if (project.config.collect || (await context.collect.keys.sources()).length) context.collect.collector.start();
 
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(options.port ?? 3000, options.host ?? '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(listening)));
@@ -72,6 +74,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
         const timer = setTimeout(() => server.closeAllConnections(), Math.min(timeoutMs, 10_000));
         await httpClosed;
         clearTimeout(timer);
+        await context.collect.close(timeoutMs);
         await project.close();
         context.log.info('stopped');
       })();

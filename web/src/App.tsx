@@ -14,6 +14,7 @@ import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
 import { PrivacyPage, PrivacyRequestPage } from './pages/PrivacyPage';
 import { ProfilesPage } from './pages/ProfilesPage';
+import { SourcesPage } from './pages/SourcesPage';
 import { SyncDetailPage } from './pages/SyncDetailPage';
 import { SyncEditorPage } from './pages/SyncEditorPage';
 import { SyncsPage } from './pages/SyncsPage';
@@ -90,6 +91,7 @@ function Routes() {
   if (path === '/destinations') return <DestinationsPage />;
   if (path === '/destinations/new') return <DestinationEditorPage key="new" name={null} />;
   if ((m = match('/destinations/:name', path))) return <DestinationEditorPage key={m.name} name={m.name!} />;
+  if (path === '/sources') return <SourcesPage />;
   if (path === '/privacy') return <PrivacyPage />;
   if ((m = match('/privacy/requests/:id', path))) return <PrivacyRequestPage key={m.id} id={m.id!} />;
   return <NotFoundPage />;

@@ -3,6 +3,7 @@ import { logger } from '../../logger.js';
 import { audienceLine } from './run.js';
 import { serveUntilStopped } from './serve.js';
 import { generateDemo, MAX_PEOPLE, type DemoResult } from '../../demo/index.js';
+import { DEMO_SOURCE, sendDemoEvents } from '../../demo/collect.js';
 import { CdpError } from '../../errors.js';
 import { runProject, type RunSummary } from '../../pipeline/index.js';
 import type { Project } from '../../project/index.js';
@@ -103,7 +104,16 @@ async function serveAfterDemo(project: Project): Promise<void> {
   }
   if (!process.env.CDP_LOG_LEVEL) logger.level = 'info';
   const port = Number(process.env.CDP_PORT ?? 3000);
-  await serveUntilStopped(project, { port, host: process.env.CDP_HOST ?? '127.0.0.1', env });
+  await serveUntilStopped(project, { port, host: process.env.CDP_HOST ?? '127.0.0.1', env }, (running) => {
+    // Part of the website's events arrive the way a site sends them: the Segment client, through /v1.
+    void project
+      .warehouse()
+      .then((warehouse) => sendDemoEvents(running.url, running.context.collect, warehouse))
+      .then(
+        (sent) => say(`sent ${count(sent)} recent website events through the collection API (source ${DEMO_SOURCE}; see the Sources page)`),
+        (error: unknown) => logger.warn({ err: error }, 'could not send the demo events through the collection API'),
+      );
+  });
 }
 
 function count(n: number): string {

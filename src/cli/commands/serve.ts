@@ -48,7 +48,7 @@ export function register(program: Command): void {
 }
 
 /** Starts the service for an open project and returns when SIGTERM/SIGINT has stopped it gracefully. */
-export async function serveUntilStopped(project: Project, options: ServeOptions): Promise<void> {
+export async function serveUntilStopped(project: Project, options: ServeOptions, onListening?: (running: RunningServer) => void): Promise<void> {
   let running: RunningServer;
   try {
     running = await startServer(project, options);
@@ -57,6 +57,7 @@ export async function serveUntilStopped(project: Project, options: ServeOptions)
     throw error;
   }
   say(`cdp serve: listening on ${running.url} (API: ${running.url}/api, OpenAPI: ${running.url}/api/openapi.json)`);
+  onListening?.(running);
   await new Promise<void>((resolve, reject) => {
     const stop = (signal: string) => {
       say(`${signal}: finishing running work, then stopping (press Ctrl-C again to stop at once)`);

@@ -2,6 +2,7 @@ import type { ServerContext } from '../context.js';
 import type { AnyRouteSpec } from '../routing.js';
 import { audienceRoutes } from './audiences.js';
 import { auditRoutes } from './audit.js';
+import { collectRoutes } from './collect.js';
 import { authRoutes } from './auth.js';
 import { destinationRoutes } from './destinations.js';
 import { healthRoutes } from './health.js';
@@ -11,6 +12,7 @@ import { oidcRoutes } from './oidc.js';
 import { privacyRoutes } from './privacy.js';
 import { scheduleRoutes } from './schedules.js';
 import { secretRoutes } from './secrets.js';
+import { sourceRoutes } from './sources.js';
 import { syncRoutes } from './syncs.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
@@ -34,5 +36,7 @@ export function allRoutes(ctx: ServerContext, version: string): AnyRouteSpec[] {
     ...tokenRoutes(ctx),
     ...auditRoutes(ctx),
     ...privacyRoutes(ctx),
+    ...sourceRoutes(ctx),
+    ...collectRoutes(ctx),
   ];
 }

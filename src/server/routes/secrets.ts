@@ -22,7 +22,7 @@ export function secretRoutes(ctx: ServerContext): AnyRouteSpec[] {
       tag: 'secrets',
       summary: 'Names of the stored secrets (never values)',
       async handler() {
-        return (await ctx.secrets.names()).filter((name) => !name.startsWith('destination:')).map((name) => ({ name, set: true }));
+        return (await ctx.secrets.names()).filter((name) => !name.startsWith('destination:') && !name.startsWith('collect:')).map((name) => ({ name, set: true }));
       },
     }),
     route({

@@ -52,22 +52,26 @@ describe('cdp init / run / test / compile', () => {
   it('init scaffolds a project that runs, tests and compiles at once', async () => {
     const init = await cdp('init', dir);
     expect(init.code).toBe(0);
-    for (const file of ['cdp.config.ts', '.gitignore', 'models/example/customers.sql', 'models/example/schema.yml', 'syncs/.gitkeep', 'audiences/.gitkeep']) {
+    for (const file of ['cdp.config.ts', '.gitignore', 'models/example/customers.sql', 'models/example/schema.yml', 'models/collect/stg_collected_events.sql', 'syncs/.gitkeep', 'audiences/.gitkeep']) {
       expect(existsSync(join(dir, file)), file).toBe(true);
     }
 
     const run = await cdp('run', '--project', dir);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('1 of 3 START table model cdp.customers');
-    expect(run.stdout).toMatch(/3 of 3 OK view model cdp\.customer_orders in \d+\.\d\ds/);
+    expect(run.stdout).toContain('1 of 5 START table model cdp.customers');
+    expect(run.stdout).toMatch(/3 of 5 OK view model cdp\.customer_orders in \d+\.\d\ds/);
+    // The staging models over collected_events build before any event has arrived.
+    expect(run.stdout).toMatch(/5 of 5 OK view model cdp\.stg_collected_identities in \d+\.\d\ds/);
     const table = run.stdout.slice(run.stdout.indexOf('relation'));
-    expect(table.split('\n').slice(0, 5).map((line) => line.split(/\s+/).slice(0, 3).join(' '))).toEqual([
+    expect(table.split('\n').slice(0, 7).map((line) => line.split(/\s+/).slice(0, 3).join(' '))).toEqual([
       'relation materialized rows',
-      '------------------- ------------ ----',
+      '---------------------------- ------------ ----',
       'cdp.customers table 3',
       'cdp.orders table 4',
       'cdp.customer_orders view -',
+      'cdp.stg_collected_events view -',
+      'cdp.stg_collected_identities view -',
     ]);
 
     const test = await cdp('test', '--project', dir);
@@ -106,8 +110,8 @@ describe('cdp init / run / test / compile', () => {
     rmSync(file);
     expect(run.code).toBe(1);
     expect(oneLine(run)).toMatch(/^error: models\/example\/broken\.sql:3: model broken failed: Binder Error: Referenced column "no_such_column" not found/);
-    expect(run.stdout).toContain('2 of 4 ERROR view model cdp.broken');
-    expect(run.stdout).toContain('3 of 4 SKIP table model cdp.orders (broken failed)');
+    expect(run.stdout).toContain('2 of 6 ERROR view model cdp.broken');
+    expect(run.stdout).toContain('3 of 6 SKIP table model cdp.orders (broken failed)');
     expect(await countRows(dir, 'cdp.orders')).toBe(4);
   });
 

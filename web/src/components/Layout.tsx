@@ -9,6 +9,7 @@ const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: '/profiles', label: 'Profiles', permission: 'profiles:read' },
   { to: '/syncs', label: 'Syncs' },
   { to: '/destinations', label: 'Destinations' },
+  { to: '/sources', label: 'Sources' },
   { to: '/privacy', label: 'Privacy', permission: 'privacy:manage' },
 ];
 

@@ -6,5 +6,14 @@ export default {
   // Where models and generated tables (identity graph, profiles) are built.
   schema: 'cdp',
   models: { path: 'models' },
+  // Segment / RudderStack SDKs post events to `cdp serve` (at /v1) with a source's write key; they
+  // land in cdp.collected_events, staged by models/collect (docs/collect.md in the CDP repository).
+  collect: { writeKeys: { web: { env: 'CDP_WRITE_KEY_WEB' } } },
   // Add `identity: { sources, idTypes }` to stitch customers across sources; `cdp run` then builds profiles.
+  // Collected events stitch anonymous visitors to users:
+  // identity: {
+  //   sources: [{ name: 'events', relation: 'stg_collected_identities', key: 'event_key', timestamp: 'ts',
+  //               ids: { anonymous_id: 'anonymous_id', user_id: 'user_id' } }],
+  //   idTypes: { user_id: { priority: 1 }, anonymous_id: { priority: 9 } },
+  // },
 };

@@ -33,7 +33,9 @@ describe('bad input → 400 with the field path', () => {
   it('a NUL byte in any body field, query value or path segment, on every route', async () => {
     const routes = routeTable(t.app);
     let cases = 0;
-    for (const spec of routes) {
+    // The /v1 collection routes take a write key, not a session; their NUL refusal is tested in
+    // tests/unit/collect/normalize.test.ts (a NUL in an event value is a 400 for that message).
+    for (const spec of routes.filter((r) => r.access !== 'writeKey')) {
       const url = concrete(spec.path);
       const call = request(t.app)[spec.method](url).set('Authorization', admin);
       const res = spec.method === 'get' || spec.method === 'delete' ? await call.query({ name: NUL }) : await call.send({ name: NUL, nested: [{ ok: 'fine' }] });

@@ -131,7 +131,7 @@ export class SyncRun {
 
   /** Sends a plan and folds the committed results into the state (set-based, in the warehouse). */
   async send(progress: Progress): Promise<void> {
-    const { warehouse, tables, session, sync } = this.prepared;
+    const { warehouse, tables, session } = this.prepared;
     const sending = Date.now();
     try {
       const outcome = await executePlan({

@@ -129,7 +129,13 @@ export async function forgetInSync(project: Project, subject: Subject, target: S
   const warehouse = await project.warehouse();
   const tables = syncTables(project.schema, target.name);
   if (!(await warehouse.relationExists(tables.state))) return null;
-  if (options.dryRun) return inspectSync(project, subject, target, tables, options);
+  if (options.dryRun) {
+    // The report only: the rows found (their delivered values) stay out of what is shown and stored.
+    const inspected = await inspectSync(project, subject, target, tables, options);
+    if (!inspected) return null;
+    const { delivered: _delivered, allKeys: _allKeys, ...report } = inspected;
+    return report;
+  }
   // The sync's own lease: a scheduled run of this sync cannot start (or resume a plan holding the
   // person's rows) while we forget them, and we do not touch a run in progress.
   const lease = new LeaseStore(options.knex, `privacy/${options.requestId}`);

@@ -47,7 +47,7 @@ describe('privacy API', () => {
     expect(exported.body.identifiers).toHaveLength(4);
 
     const dry = await request(t.app).post('/api/privacy/deletions').set('Authorization', auth('admin')).send({ idType: 'email', value: 'alice@gmail.com', dryRun: true });
-    expect(dry.status).toBe(201);
+    expect(dry.status, JSON.stringify(dry.body)).toBe(201);
     expect(dry.body).toMatchObject({ dryRun: true, profilesFound: 1, destinations: [{ sync: 'crm', action: 'deleted', status: 'dry_run' }] });
 
     const done = await request(t.app).post('/api/privacy/deletions').set('Authorization', auth('admin')).send({ idType: 'email', value: 'alice@gmail.com' });

@@ -36,9 +36,9 @@ export {
   type AudienceInput,
   type AudienceOrigin,
   type AudienceSummary,
-  type StoredAudience,
 } from './library.js';
 export { AUDIENCE_FILE_EXTENSIONS, readAudienceFile, readAudienceFiles, type AudienceFile } from './files.js';
+export { AudienceRepository, type StoredAudience } from './repository.js';
 export { validateAudience, compileAudience, audienceMembersSql, compileAudienceForCli } from './sql.js';
 export type { ResolvedAudience, ResolvedCondition } from './resolve.js';
 export { countAudience, audienceCountSql, previewAudience, planAudiencePreview, DEFAULT_SAMPLE_SIZE, type AudiencePreview, type AudiencePreviewPlan, type PreviewOptions, type AudienceStep } from './preview.js';

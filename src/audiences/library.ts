@@ -1,10 +1,10 @@
 import { CdpError } from '../errors.js';
-import { AudienceRepository, type StoredAudienceOf } from '../state/index.js';
 import type { Project } from '../project/index.js';
 import { audienceCatalog } from './catalog.js';
 import { invalid, suggestion } from './errors.js';
 import { readAudienceFiles, type AudienceFile } from './files.js';
 import { parseAudienceDefinition } from './parse.js';
+import { AudienceRepository, type StoredAudience } from './repository.js';
 import { resolveAudience, type AudienceResolver } from './resolve.js';
 import { isAll, isAny, isAudienceReference, isNot, type AudienceDefinition, type Condition, type NamedAudienceDefinition } from './schema.js';
 
@@ -30,30 +30,9 @@ interface Sources {
   stored: StoredAudience[];
 }
 
-/** An audience kept in the state store. */
-export type StoredAudience = StoredAudienceOf<AudienceDefinition>;
-
-/**
- * Parsed definitions by their stored JSON text: every count of a saved audience lists the stored
- * audiences, and validating each definition again costs more than the rest of a cached count.
- * Parsing is pure, so the same text always gives the same definition (shared: treat as read-only).
- */
-const PARSED_MAX = 2_000;
-const parsed = new Map<string, AudienceDefinition>();
-
-function parseStored(json: string): AudienceDefinition {
-  let definition = parsed.get(json);
-  if (definition === undefined) {
-    definition = parseAudienceDefinition(JSON.parse(json));
-    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
-    parsed.set(json, definition);
-  }
-  return definition;
-}
-
-async function repository(project: Project): Promise<AudienceRepository<AudienceDefinition>> {
+async function repository(project: Project): Promise<AudienceRepository> {
   const state = await project.state();
-  return new AudienceRepository(state.knex, parseStored);
+  return new AudienceRepository(state.knex);
 }
 
 async function readSources(project: Project): Promise<Sources> {

@@ -16,7 +16,6 @@ export type { Migration, StateDialect } from './types.js';
 export type { ModelBuild, ModelBuildRecord, ModelBuildStatus, ModelBuildsRepository } from './repositories/model-builds.js';
 export { MODEL_BUILD_STATUSES } from './repositories/model-builds.js';
 export { dateColumn, intColumn, jsonColumn } from './time.js';
-export { AudienceRepository, type StoredAudienceOf } from './repositories/audiences.js';
 export {
   PrivacyRequestRepository,
   REQUEST_KINDS,

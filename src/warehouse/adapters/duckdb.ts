@@ -16,13 +16,13 @@ import {
   dateValue,
 } from '@duckdb/node-api';
 import { CdpError } from '../../errors.js';
+import { inTransaction } from './transaction.js';
 import { getDialect } from '../dialects/index.js';
 import type { Dialect } from '../dialects/types.js';
 import { ConnectionPool } from '../pool.js';
 import type { ColumnDef, ColumnInfo, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
 import { normalizeRow } from '../values.js';
 import { ensurePrivateDir, restrictFiles } from '../../util/permissions.js';
-import { inTransaction } from './transaction.js';
 
 export interface DuckDbOptions {
   /** Database file, or ':memory:'. */

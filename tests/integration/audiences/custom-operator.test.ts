@@ -11,6 +11,7 @@ import {
   countAudience,
   describeCondition,
   operatorsForKind,
+  parseAudienceDefinition,
   registerOperator,
   type AudienceDefinition,
   type Condition,
@@ -36,6 +37,20 @@ it('is offered for text columns only, after the built-in operators', () => {
   expect(operatorsForKind('string').slice(0, 3)).toEqual(['eq', 'neq', 'gt']);
   expect(operatorsForKind('integer')).not.toContain('test_email_domain');
   expect(describeCondition({ all: [domain('corp.io'), { trait: 'country', op: 'eq', value: 'US' }] })).toBe('all of (email at corp.io; country = "US")');
+});
+
+it('takes effect when registered after definitions were parsed', () => {
+  const late = { where: { trait: 'email', op: 'test_is_blank' } };
+  expect(parseAudienceDefinition({ where: { trait: 'email', op: 'is_null' } })).toBeTruthy();
+  expect(() => parseAudienceDefinition(late)).toThrow();
+  registerOperator<null | undefined>({
+    op: 'test_is_blank',
+    kinds: ['string'],
+    value: z.null().optional(),
+    sql: ({ expr }) => `(${expr} IS NULL OR TRIM(${expr}) = '')`,
+  });
+  expect(parseAudienceDefinition(late).where).toEqual({ trait: 'email', op: 'test_is_blank' });
+  expect(describeCondition(late.where)).toBe('email test is blank');
 });
 
 describe.each(ENGINES)('a registered operator on %s', (engine) => {

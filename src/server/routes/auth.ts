@@ -35,7 +35,9 @@ export function authRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'public',
       tag: 'auth',
       summary: 'Sign in with email and password; sets the httpOnly session cookie',
+      errors: [429],
       body: loginSchema,
+      example: { email: 'jane@example.com', password: 'correct horse battery staple' },
       response: meSchema,
       async handler({ body, req, res }) {
         const email = [body.email];

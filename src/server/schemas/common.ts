@@ -3,6 +3,9 @@ import { z } from 'zod';
 /** A date-time as JSON carries it: an ISO 8601 string. */
 export const dateSchema = z.string().describe('ISO 8601 date-time');
 
+/** A timestamp read from the warehouse: an ISO 8601 string, or null where the row has none. */
+export const warehouseTimestampSchema = z.string().nullable().describe('ISO 8601 date-time (null: none recorded)');
+
 export const RowSchema = z.record(z.string(), z.unknown()).meta({ id: 'Row' });
 
 export const ActorSchema = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { audienceDefinitionSchema } from '../../audiences/index.js';
-import { RowSchema, dateSchema } from './common.js';
+import { RowSchema, columnKindSchema, dateSchema } from './common.js';
 
 export const AudienceDetailSchema = z.object({
   definition: audienceDefinitionSchema,
@@ -53,8 +53,8 @@ export const AudienceSummarySchema = z.object({
 }).meta({ id: 'AudienceSummary' });
 
 export const AudienceCatalogSchema = z.object({
-  traits: z.array(z.object({ name: z.string(), kind: z.string() })),
-  events: z.array(z.object({ name: z.string(), sources: z.array(z.string()), properties: z.array(z.object({ name: z.string(), kind: z.string() })) })),
+  traits: z.array(z.object({ name: z.string(), kind: columnKindSchema })),
+  events: z.array(z.object({ name: z.string(), sources: z.array(z.string()), properties: z.array(z.object({ name: z.string(), kind: columnKindSchema })) })),
 }).meta({ id: 'AudienceCatalog' });
 
 export const AudienceCountSchema = z.object({
@@ -77,7 +77,7 @@ export const AudienceSqlSchema = z.object({
 }).meta({ id: 'AudienceSql' });
 
 export const TraitValuesSchema = z.object({
-  kind: z.enum(["string", "number", "boolean", "date", "timestamp", "integer", "json", "other"]),
+  kind: columnKindSchema,
   values: z.array(ValueCountSchema).describe("The most frequent non-null values (matching the prefix), most frequent first; ties by value in byte order."),
   distinct: z.number().nullable().describe("How many distinct non-null values match (exact), and how many rows hold one: together they tell \"mostly unique\" columns (emails, ids) apart from enums. Null when PII hid the values."),
   total: z.number().nullable(),
@@ -86,7 +86,7 @@ export const TraitValuesSchema = z.object({
 }).meta({ id: 'TraitValues' });
 
 export const EventPropertyValuesSchema = z.object({
-  kind: z.enum(["string", "number", "boolean", "date", "timestamp", "integer", "json", "other"]),
+  kind: columnKindSchema,
   values: z.array(ValueCountSchema).describe("The most frequent non-null values (matching the prefix), most frequent first; ties by value in byte order."),
   distinct: z.number().nullable().describe("How many distinct non-null values match (exact), and how many rows hold one: together they tell \"mostly unique\" columns (emails, ids) apart from enums. Null when PII hid the values."),
   total: z.number().nullable(),

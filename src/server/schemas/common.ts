@@ -1,7 +1,13 @@
 import { z } from 'zod';
+import type { ColumnKind } from '../../warehouse/index.js';
 
 /** A date-time as JSON carries it: an ISO 8601 string. */
 export const dateSchema = z.string().describe('ISO 8601 date-time');
+
+const COLUMN_KINDS = ['string', 'integer', 'number', 'boolean', 'timestamp', 'date', 'json', 'other'] as const satisfies readonly ColumnKind[];
+
+/** What kind of values a warehouse column holds (src/warehouse/types.ts). */
+export const columnKindSchema = z.enum(COLUMN_KINDS).meta({ id: 'ColumnKind' });
 
 /** A timestamp read from the warehouse: an ISO 8601 string, or null where the row has none. */
 export const warehouseTimestampSchema = z.string().nullable().describe('ISO 8601 date-time (null: none recorded)');

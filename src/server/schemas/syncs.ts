@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SYNC_MODES } from '../../destinations/index.js';
 import { dateSchema } from './common.js';
 
 export const RunCountsSchema = z.object({
@@ -42,7 +43,7 @@ export const SyncViewSchema = z.object({
   from: z.union([z.object({ audience: z.string() }), z.object({ model: z.string() })]),
   key: z.string(),
   destination: z.object({ type: z.string(), name: z.string().nullable() }),
-  mode: z.string(),
+  mode: z.enum(SYNC_MODES),
   fields: z.record(z.string(), z.string()),
   schedule: z.string().nullable(),
   lastRun: SyncRunRecordSchema.nullable(),
@@ -104,7 +105,7 @@ export const SyncDetailSchema = z.object({
   from: z.union([z.object({ audience: z.string() }), z.object({ model: z.string() })]),
   key: z.string(),
   destination: z.object({ type: z.string(), name: z.string().nullable() }),
-  mode: z.string(),
+  mode: z.enum(SYNC_MODES),
   fields: z.record(z.string(), z.string()),
   schedule: z.string().nullable(),
   lastRun: SyncRunRecordSchema.nullable(),

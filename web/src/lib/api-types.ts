@@ -894,13 +894,13 @@ export interface components {
             events: {
                 name: string;
                 properties: {
-                    kind: string;
+                    kind: components["schemas"]["ColumnKind"];
                     name: string;
                 }[];
                 sources: string[];
             }[];
             traits: {
-                kind: string;
+                kind: components["schemas"]["ColumnKind"];
                 name: string;
             }[];
         };
@@ -1059,6 +1059,8 @@ export interface components {
                 total: number;
             };
         };
+        /** @enum {string} */
+        ColumnKind: "string" | "integer" | "number" | "boolean" | "timestamp" | "date" | "json" | "other";
         /** @description A trait, event or audience condition, or all/any/not of conditions */
         Condition: {
             all: components["schemas"]["Condition"][];
@@ -1412,12 +1414,13 @@ export interface components {
             status: "ok" | "rejected" | "retryable";
         };
         Me: {
-            permissions: string[];
+            permissions: ("read" | "profiles:read" | "models:run" | "audiences:write" | "destinations:write" | "syncs:write" | "syncs:run" | "users:manage" | "audit:read" | "pii:read" | "privacy:manage")[];
             user: {
                 email: string;
                 id: number;
                 name: string | null;
-                role: string;
+                /** @enum {string} */
+                role: "admin" | "editor" | "marketer" | "viewer";
             };
             /** @enum {string} */
             via: "session" | "token";
@@ -1737,7 +1740,8 @@ export interface components {
             };
             key: string;
             lastRun: components["schemas"]["SyncRunRecord"] | null;
-            mode: string;
+            /** @enum {string} */
+            mode: "upsert" | "update" | "insert" | "mirror" | "add";
             name: string;
             /**
              * @description git: a file in syncs/ (read-only here); ui: made through the API.
@@ -1831,7 +1835,8 @@ export interface components {
             };
             key: string;
             lastRun: components["schemas"]["SyncRunRecord"] | null;
-            mode: string;
+            /** @enum {string} */
+            mode: "upsert" | "update" | "insert" | "mirror" | "add";
             name: string;
             /**
              * @description git: a file in syncs/ (read-only here); ui: made through the API.

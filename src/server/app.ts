@@ -8,7 +8,8 @@ import { createContext, type ContextOptions, type ServerContext } from './contex
 import { HttpError, toApiError } from './errors.js';
 import { buildOpenApi, openApiDocumentSchema } from './openapi.js';
 import { readBearer, readCookie, SESSION_COOKIE, type Principal } from './principal.js';
-import { jsonReplacer, registerMethodNotAllowed, registerRoutes, route, type AnyRouteSpec } from './routing.js';
+import { jsonReplacer } from './response-check.js';
+import { registerMethodNotAllowed, registerRoutes, route, type AnyRouteSpec } from './routing.js';
 import { allRoutes } from './routes/index.js';
 
 export interface AppOptions extends ContextOptions {

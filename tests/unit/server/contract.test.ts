@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { HttpError } from '../../../src/server/errors.js';
 import { bodyRequired, errorStatuses } from '../../../src/server/openapi.js';
 import { routeTable } from '../../../src/server/index.js';
-import { checkResponse, route, type AnyRouteSpec } from '../../../src/server/routing.js';
+import { checkResponse } from '../../../src/server/response-check.js';
+import { route, type AnyRouteSpec } from '../../../src/server/routing.js';
 import { API_TYPES_FILE, generateApiTypes } from '../../../scripts/api-types.js';
 import { tempProject, testApp, type TestApp } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateSchema, warehouseTimestampSchema } from './common.js';
+import { dateSchema, sourceTimestampSchema, warehouseTimestampSchema } from './common.js';
 
 export const BuildStatsSchema = z.object({
   lastBuild: z.object({ finishedAt: dateSchema.nullable(), mode: z.string(), rounds: z.number(), seconds: z.number() }).nullable(),
@@ -63,7 +63,7 @@ export const ExplainLinkSchema = z.object({
 export const ProfileEventSchema = z.object({
   source: z.string(),
   event: z.string().nullable(),
-  at: warehouseTimestampSchema,
+  at: sourceTimestampSchema,
   properties: z.record(z.string(), z.unknown()),
 }).meta({ id: 'ProfileEvent' });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RowSchema, warehouseTimestampSchema } from './common.js';
+import { RowSchema, sourceTimestampSchema, warehouseTimestampSchema } from './common.js';
 
 export const TableErasureSchema = z.object({
   table: z.string(),
@@ -60,7 +60,7 @@ export const ExportedIdentifierSchema = z.object({
 export const ConsentDecisionSchema = z.object({
   purpose: z.string(),
   status: z.string(),
-  decidedAt: warehouseTimestampSchema,
+  decidedAt: sourceTimestampSchema,
   source: z.string().nullable(),
   idType: z.string().nullable(),
 }).meta({ id: 'ConsentDecision' });
@@ -89,7 +89,7 @@ export const SourceRecordsSchema = z.object({
 export const SubjectEventSchema = z.object({
   source: z.string(),
   event: z.string().nullable(),
-  at: warehouseTimestampSchema,
+  at: sourceTimestampSchema,
   recordKey: z.string(),
 }).meta({ id: 'SubjectEvent' });
 

@@ -1142,8 +1142,8 @@ export interface components {
             ok: boolean;
         };
         ConsentDecision: {
-            /** @description ISO 8601 date-time (null: none recorded) */
-            decidedAt: string | null;
+            /** @description the source row’s timestamp column: ISO 8601 for timestamp and date columns */
+            decidedAt: string | number | null;
             idType: string | null;
             purpose: string;
             source: string | null;
@@ -1555,8 +1555,8 @@ export interface components {
             valueSha256: string;
         };
         ProfileEvent: {
-            /** @description ISO 8601 date-time (null: none recorded) */
-            at: string | null;
+            /** @description the source row’s timestamp column: ISO 8601 for timestamp and date columns */
+            at: string | number | null;
             event: string | null;
             properties: {
                 [key: string]: unknown;
@@ -1686,8 +1686,8 @@ export interface components {
             truncated: boolean;
         };
         SubjectEvent: {
-            /** @description ISO 8601 date-time (null: none recorded) */
-            at: string | null;
+            /** @description the source row’s timestamp column: ISO 8601 for timestamp and date columns */
+            at: string | number | null;
             event: string | null;
             recordKey: string;
             source: string;

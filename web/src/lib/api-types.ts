@@ -995,6 +995,7 @@ export interface components {
             path: string;
         };
         AudienceSummary: {
+            /** @description members, with ?counts=true */
             count?: number | null;
             createdBy?: string | null;
             description?: string;

@@ -206,6 +206,7 @@ const whereSchema: z.ZodType<Condition> = z.unknown().transform((value, ctx): Co
   }
   return parsed.data;
 }) as unknown as z.ZodType<Condition>;
+documentedAs(whereSchema, conditionShape);
 
 export const audienceDefinitionSchema: z.ZodType<AudienceDefinition> = z
   .object({

@@ -9,7 +9,8 @@ import { HttpError, toApiError } from './errors.js';
 import { checkRequestInput } from './input.js';
 import { buildOpenApi, openApiDocumentSchema } from './openapi.js';
 import { readBearer, readCookie, SESSION_COOKIE, type Principal } from './principal.js';
-import { jsonReplacer, registerMethodNotAllowed, registerRoutes, route, type AnyRouteSpec } from './routing.js';
+import { jsonReplacer } from './response-check.js';
+import { registerMethodNotAllowed, registerRoutes, route, type AnyRouteSpec } from './routing.js';
 import { allRoutes } from './routes/index.js';
 import { collectCors, collectNotFound } from './routes/collect.js';
 

@@ -52,7 +52,7 @@ export function register(program: Command): void {
     program
       .command('compile <name>')
       .description('print the SQL a model (or audience) runs, rendered for a dialect')
-      .option('--dialect <dialect>', 'duckdb | postgres | bigquery | snowflake (default: the project warehouse)'),
+      .option('--dialect <dialect>', `${DIALECT_NAMES.join(' | ')} (default: the project warehouse)`),
   ).action(async (name: string, flags: CompileFlags) => {
     await inProject(flags, async (project) => {
       for (const compiler of compilers) {

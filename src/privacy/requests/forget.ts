@@ -129,20 +129,14 @@ export async function forgetInSync(project: Project, subject: Subject, target: S
   const warehouse = await project.warehouse();
   const tables = syncTables(project.schema, target.name);
   if (!(await warehouse.relationExists(tables.state))) return null;
-  if (options.dryRun) {
-    // The report only: the rows found (their delivered values) stay out of what is shown and stored.
-    const inspected = await inspectSync(project, subject, target, tables, options);
-    if (!inspected) return null;
-    const { delivered: _delivered, allKeys: _allKeys, ...report } = inspected;
-    return report;
-  }
+  if (options.dryRun) return reportOf(await inspectSync(project, subject, target, tables, options));
   // The sync's own lease: a scheduled run of this sync cannot start (or resume a plan holding the
   // person's rows) while we forget them, and we do not touch a run in progress.
   const lease = new LeaseStore(options.knex, `privacy/${options.requestId}`);
   const job = syncJobKey(target.name);
   if (!(await lease.acquire(job, LEASE_MS))) {
     const report = await inspectSync(project, subject, target, tables, options);
-    return report && { ...report, action: 'failed', status: 'failed', kept: report.rows, errors: ['the sync is running right now: run the same deletion again when it has finished'] };
+    return report && { ...reportOf(report), action: 'failed', status: 'failed', kept: report.rows, errors: ['the sync is running right now: run the same deletion again when it has finished'] };
   }
   try {
     const discarded = await discardPlanHolding(warehouse, tables, target.name, options.knex, candidateKeys(subject));
@@ -158,6 +152,15 @@ export async function forgetInSync(project: Project, subject: Subject, target: S
 interface Inspected extends DestinationErasure {
   delivered: StateRow[];
   allKeys: string[];
+}
+
+/** The report without the rows found: those hold the values sent (personal data) and never leave this module. */
+function reportOf(inspected: Inspected): DestinationErasure;
+function reportOf(inspected: Inspected | null): DestinationErasure | null;
+function reportOf(inspected: Inspected | null): DestinationErasure | null {
+  if (!inspected) return null;
+  const { delivered: _delivered, allKeys: _allKeys, ...report } = inspected;
+  return report;
 }
 
 /** What the sync holds of the person, and what would be done; null when it holds nothing (and no plan of it was discarded). */

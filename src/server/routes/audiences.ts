@@ -6,6 +6,13 @@ import { AudienceService, audienceDefinitionSchema, audienceInputSchema, dialect
 import { syncsUsingAudience } from '../services/syncs.js';
 import { AudienceCatalogSchema, AudienceCountSchema, AudienceDetailSchema, AudienceOverlapSchema, AudiencePreviewSchema, AudienceSizePointSchema, AudienceSqlSchema, AudienceSummarySchema } from '../schemas/audiences.js';
 
+/** A definition for the examples of the API document. */
+const EXAMPLE_AUDIENCE = {
+  name: 'german_buyers',
+  description: 'Germans who bought in the last 30 days',
+  where: { all: [{ trait: 'country', op: 'eq' as const, value: 'DE' }, { event: 'Order Completed', within: { days: 30 } }] },
+};
+
 const nameParams = z.object({ name: z.string().min(1).max(200) }).strict();
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const listQuery = z.object({ counts: flag.optional().describe('include each audience’s member count') }).strict();
@@ -61,7 +68,9 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'audiences:write',
       tag: 'audiences',
       summary: 'Save a new audience (validated against the warehouse); 409 if the name exists',
+      errors: [409, 422],
       body: audienceDefinitionSchema,
+      example: EXAMPLE_AUDIENCE,
       status: 201,
       handler: ({ body, principal }) => audiences.create(body, actorOf(principal!)),
     }),
@@ -72,7 +81,9 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'read',
       tag: 'audiences',
       summary: 'Count the members of a draft definition (no save)',
+      errors: [422],
       body: draftBody,
+      example: { definition: EXAMPLE_AUDIENCE },
       handler: ({ body }) => audiences.count(body.definition, 'body.definition'),
     }),
     route({
@@ -82,7 +93,9 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'profiles:read',
       tag: 'audiences',
       summary: 'Count, per-condition funnel and a sample of members of a draft definition',
+      errors: [422],
       body: previewBody,
+      example: { definition: EXAMPLE_AUDIENCE, limit: 20, traits: ['email', 'country'] },
       handler: ({ body, principal }) => audiences.preview(body.definition, 'body.definition', { limit: body.limit, traits: body.traits }, piiViewOf(principal)),
     }),
     route({
@@ -92,7 +105,9 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'read',
       tag: 'audiences',
       summary: 'The SQL of a draft definition ("show SQL")',
+      errors: [422],
       body: sqlBody,
+      example: { definition: EXAMPLE_AUDIENCE, dialect: 'bigquery' },
       handler: ({ body }) => audiences.sql(body.definition, 'body.definition', body.dialect),
     }),
     route({
@@ -102,7 +117,9 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'read',
       tag: 'audiences',
       summary: 'Overlap of 2–8 audiences (names or drafts): sizes, intersections, Venn regions',
+      errors: [422],
       body: overlapBody,
+      example: { audiences: ['german_buyers', EXAMPLE_AUDIENCE] },
       handler: ({ body }) => audiences.overlap(body.audiences),
     }),
     route({
@@ -122,8 +139,10 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'audiences:write',
       tag: 'audiences',
       summary: 'Replace the definition of an audience saved in the UI (file audiences are edited in git)',
+      errors: [409, 422],
       params: nameParams,
       body: audienceDefinitionSchema,
+      example: EXAMPLE_AUDIENCE,
       handler: ({ params, body, principal }) => audiences.update(params.name, body, actorOf(principal!)),
     }),
     route({
@@ -132,6 +151,7 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'audiences:write',
       tag: 'audiences',
       summary: 'Delete an audience saved in the UI; 409 while syncs use it unless ?force=true',
+      errors: [409],
       params: nameParams,
       query: deleteQuery,
       status: 204,

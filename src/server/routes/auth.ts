@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { permissionsOf, type User } from '../../auth/index.js';
+import { PERMISSIONS, permissionsOf, ROLES, type User } from '../../auth/index.js';
 import { CdpError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
 import { HttpError } from '../errors.js';
@@ -15,8 +15,8 @@ const loginSchema = z
   .strict();
 
 export const meSchema = z.object({
-  user: z.object({ id: z.number(), email: z.string(), name: z.string().nullable(), role: z.string() }),
-  permissions: z.array(z.string()),
+  user: z.object({ id: z.number(), email: z.string(), name: z.string().nullable(), role: z.enum(ROLES) }),
+  permissions: z.array(z.enum(PERMISSIONS)),
   via: z.enum(['session', 'token']),
 }).meta({ id: 'Me' });
 
@@ -37,7 +37,9 @@ export function authRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'public',
       tag: 'auth',
       summary: 'Sign in with email and password; sets the httpOnly session cookie',
+      errors: [429],
       body: loginSchema,
+      example: { email: 'jane@example.com', password: 'correct horse battery staple' },
       response: meSchema,
       async handler({ body, req, res }) {
         const address = req.ip ?? '';

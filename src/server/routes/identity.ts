@@ -58,6 +58,7 @@ export function identityRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'profiles:read',
       tag: 'profiles',
       summary: 'Look a profile up by any identifier: traits, identifiers, sources, recent events',
+      errors: [404],
       query: lookupQuery,
       handler: ({ query, principal }) => profiles.lookup(query.id_type, query.value, query.events, piiViewOf(principal)),
     }),

@@ -54,7 +54,9 @@ export function modelRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'models:run',
       tag: 'runs',
       summary: 'Start a pipeline run (models, then identity and profiles); 202, poll GET /api/runs; 409 while one runs',
+      errors: [409],
       body: runSchema,
+      example: { select: ['+customers'], fullRefresh: false },
       status: 202,
       handler: ({ body, principal }) => {
         checkSelection(ctx, body.select);

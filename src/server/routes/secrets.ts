@@ -34,6 +34,7 @@ export function secretRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Set a secret (write-only; stored AES-256-GCM encrypted) for `{secret: name}` references in sync files',
       params: nameParams,
       body: valueBody,
+      example: { value: 'sk_live_...' },
       async handler({ params, body, principal }) {
         const existed = await ctx.secrets.has(params.name);
         await ctx.secrets.set(params.name, body.value, principal!.user.email);

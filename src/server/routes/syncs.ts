@@ -39,7 +39,9 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'syncs:write',
       tag: 'syncs',
       summary: 'Create a sync from an audience or model to a stored destination',
+      errors: [409, 422],
       body: uiSyncCreateSchema,
+      example: { name: 'germans_to_crm', from: { audience: 'german_buyers' }, destination: 'crm_hook', mode: 'upsert', fields: { email: 'email', first_name: 'first_name' }, schedule: '0 * * * *' },
       status: 201,
       async handler({ body, principal }) {
         const view = await syncs.create(body, actorOf(principal!));
@@ -64,8 +66,10 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'syncs:write',
       tag: 'syncs',
       summary: 'Replace a UI-made sync (git syncs are changed in git: 409)',
+      errors: [409, 422],
       params: nameParams,
       body: uiSyncUpdateSchema,
+      example: { from: { audience: 'german_buyers' }, destination: 'crm_hook', mode: 'mirror', fields: { email: 'email' }, schedule: null },
       async handler({ params, body, principal }) {
         const view = await syncs.update(params.name, body, actorOf(principal!));
         await ctx.scheduler.reload();
@@ -78,6 +82,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'syncs:write',
       tag: 'syncs',
       summary: 'Delete a UI-made sync (its run history stays)',
+      errors: [409],
       params: nameParams,
       status: 204,
       async handler({ params, principal }) {
@@ -92,8 +97,10 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'syncs:run',
       tag: 'syncs',
       summary: 'Run now: 202 once started (poll runs); 409 while it runs here or in another process',
+      errors: [409],
       params: nameParams,
       body: runBody,
+      example: { full: false },
       status: 202,
       async handler({ params, body, principal }) {
         await syncs.get(params.name);
@@ -107,8 +114,10 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'syncs:run',
       tag: 'syncs',
       summary: 'Plan without sending: added/changed/removed counts and a sample',
+      errors: [422],
       params: nameParams,
       body: emptyBody,
+      example: {},
       handler: ({ params, principal }) => syncs.dryRun(params.name, piiViewOf(principal)),
     }),
     route({
@@ -120,6 +129,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Pause the schedule (manual runs still work)',
       params: nameParams,
       body: emptyBody,
+      example: {},
       async handler({ params, principal }) {
         await syncs.get(params.name);
         await ctx.scheduler.pause(syncJobKey(params.name), actorOf(principal!));
@@ -135,6 +145,7 @@ export function syncRoutes(ctx: ServerContext): AnyRouteSpec[] {
       summary: 'Resume the schedule (fires missed while paused are not caught up)',
       params: nameParams,
       body: emptyBody,
+      example: {},
       async handler({ params, principal }) {
         await syncs.get(params.name);
         await ctx.scheduler.resume(syncJobKey(params.name), actorOf(principal!));

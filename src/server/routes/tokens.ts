@@ -37,7 +37,9 @@ export function tokenRoutes(ctx: ServerContext): AnyRouteSpec[] {
       access: 'users:manage',
       tag: 'tokens',
       summary: 'Create an API token; the response is the only time its value is shown',
+      errors: [404],
       body: tokenCreateSchema,
+      example: { name: 'CI', expiresInDays: 90 },
       status: 201,
       async handler({ body, principal }) {
         const userId = body.userId ?? principal!.user.id;

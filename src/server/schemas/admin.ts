@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROLES } from '../../auth/index.js';
 import { ActorSchema } from './common.js';
 
 export const AuditEntrySchema = z.object({
@@ -26,7 +27,7 @@ export const UserSchema = z.object({
   id: z.number(),
   email: z.string(),
   name: z.string().nullable(),
-  role: z.enum(["admin", "editor", "marketer", "viewer"]),
+  role: z.enum(ROLES),
   disabled: z.boolean(),
   hasPassword: z.boolean(),
   createdAt: z.string(),
@@ -43,14 +44,8 @@ export const SecretEntrySchema = z.object({
   set: z.boolean(),
 }).meta({ id: 'SecretEntry' });
 
-export const CreatedTokenSchema = z.object({
-  role: z.enum(["admin", "editor", "marketer", "viewer"]),
-  id: z.number(),
-  userId: z.number(),
-  name: z.string(),
-  prefix: z.string().describe("The first characters of the token, to recognise it in a list (the rest is never stored)."),
-  createdAt: z.string(),
-  lastUsedAt: z.string().nullable(),
-  expiresAt: z.string().nullable(),
+/** A new token: the only answer that shows its value. */
+export const CreatedTokenSchema = ApiTokenSchema.extend({
+  role: UserSchema.shape.role,
   token: z.string(),
 }).meta({ id: 'CreatedToken' });

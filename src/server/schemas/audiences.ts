@@ -1,18 +1,6 @@
 import { z } from 'zod';
 import { audienceDefinitionSchema } from '../../audiences/index.js';
-import { RowSchema, dateSchema } from './common.js';
-
-export const AudienceDetailSchema = z.object({
-  definition: audienceDefinitionSchema,
-  name: z.string(),
-  origin: z.enum(["file", "state"]),
-  description: z.string().optional(),
-  file: z.string().describe("For file audiences: the file, relative to the project.").optional(),
-  id: z.string().describe("For state-store audiences.").optional(),
-  createdBy: z.string().nullable().optional(),
-  updatedAt: dateSchema.optional(),
-  error: z.string().describe("Why a file could not be read (the audience cannot be used until it is fixed).").optional(),
-}).meta({ id: 'AudienceDetail' });
+import { RowSchema, columnKindSchema, dateSchema } from './common.js';
 
 export const AudienceStepSchema = z.object({
   path: z.string().describe("Definition path of the condition, e.g. `where.all[2]`."),
@@ -40,7 +28,8 @@ export const ValueCountSchema = z.object({
   count: z.number(),
 }).meta({ id: 'ValueCount' });
 
-export const AudienceSummarySchema = z.object({
+/** An audience as lists show it: from a file in git (`origin: file`) or saved in the UI (`state`). */
+const audienceFields = z.object({
   name: z.string(),
   origin: z.enum(["file", "state"]),
   description: z.string().optional(),
@@ -49,12 +38,15 @@ export const AudienceSummarySchema = z.object({
   createdBy: z.string().nullable().optional(),
   updatedAt: dateSchema.optional(),
   error: z.string().describe("Why a file could not be read (the audience cannot be used until it is fixed).").optional(),
-  count: z.number().nullable().optional(),
-}).meta({ id: 'AudienceSummary' });
+});
+
+export const AudienceSummarySchema = audienceFields.extend({ count: z.number().nullable().optional().describe('members, with ?counts=true') }).meta({ id: 'AudienceSummary' });
+
+export const AudienceDetailSchema = audienceFields.extend({ definition: audienceDefinitionSchema }).meta({ id: 'AudienceDetail' });
 
 export const AudienceCatalogSchema = z.object({
-  traits: z.array(z.object({ name: z.string(), kind: z.string() })),
-  events: z.array(z.object({ name: z.string(), sources: z.array(z.string()), properties: z.array(z.object({ name: z.string(), kind: z.string() })) })),
+  traits: z.array(z.object({ name: z.string(), kind: columnKindSchema })),
+  events: z.array(z.object({ name: z.string(), sources: z.array(z.string()), properties: z.array(z.object({ name: z.string(), kind: columnKindSchema })) })),
 }).meta({ id: 'AudienceCatalog' });
 
 export const AudienceCountSchema = z.object({
@@ -76,21 +68,15 @@ export const AudienceSqlSchema = z.object({
   sql: z.string(),
 }).meta({ id: 'AudienceSql' });
 
-export const TraitValuesSchema = z.object({
-  kind: z.enum(["string", "number", "boolean", "date", "timestamp", "integer", "json", "other"]),
+/** Value suggestions for the builder: the most frequent values of a column (src/server/services/valueSuggestions.ts). */
+const valueCounts = z.object({
+  kind: columnKindSchema,
   values: z.array(ValueCountSchema).describe("The most frequent non-null values (matching the prefix), most frequent first; ties by value in byte order."),
   distinct: z.number().nullable().describe("How many distinct non-null values match (exact), and how many rows hold one: together they tell \"mostly unique\" columns (emails, ids) apart from enums. Null when PII hid the values."),
   total: z.number().nullable(),
   piiMasked: z.boolean().describe("True when the column is PII-tagged and the caller may not read PII: no values are returned at all."),
-  trait: z.string(),
-}).meta({ id: 'TraitValues' });
+});
 
-export const EventPropertyValuesSchema = z.object({
-  kind: z.enum(["string", "number", "boolean", "date", "timestamp", "integer", "json", "other"]),
-  values: z.array(ValueCountSchema).describe("The most frequent non-null values (matching the prefix), most frequent first; ties by value in byte order."),
-  distinct: z.number().nullable().describe("How many distinct non-null values match (exact), and how many rows hold one: together they tell \"mostly unique\" columns (emails, ids) apart from enums. Null when PII hid the values."),
-  total: z.number().nullable(),
-  piiMasked: z.boolean().describe("True when the column is PII-tagged and the caller may not read PII: no values are returned at all."),
-  event: z.string(),
-  property: z.string(),
-}).meta({ id: 'EventPropertyValues' });
+export const TraitValuesSchema = valueCounts.extend({ trait: z.string() }).meta({ id: 'TraitValues' });
+
+export const EventPropertyValuesSchema = valueCounts.extend({ event: z.string(), property: z.string() }).meta({ id: 'EventPropertyValues' });

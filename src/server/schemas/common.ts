@@ -1,7 +1,22 @@
 import { z } from 'zod';
+import type { ColumnKind } from '../../warehouse/index.js';
 
 /** A date-time as JSON carries it: an ISO 8601 string. */
 export const dateSchema = z.string().describe('ISO 8601 date-time');
+
+const COLUMN_KINDS = ['string', 'integer', 'number', 'boolean', 'timestamp', 'date', 'json', 'other'] as const satisfies readonly ColumnKind[];
+
+/** What kind of values a warehouse column holds (src/warehouse/types.ts). */
+export const columnKindSchema = z.enum(COLUMN_KINDS).meta({ id: 'ColumnKind' });
+
+/** A timestamp the identity build wrote: an ISO 8601 string, or null where the row has none. */
+export const warehouseTimestampSchema = z.string().nullable().describe('ISO 8601 date-time (null: none recorded)');
+
+/**
+ * The value of a customer's own timestamp column (an event's, a consent decision's) as read: an
+ * ISO 8601 string for TIMESTAMP/DATE columns, or the number or text the column holds.
+ */
+export const sourceTimestampSchema = z.union([z.string(), z.number()]).nullable().describe('the source row’s timestamp column: ISO 8601 for timestamp and date columns');
 
 export const RowSchema = z.record(z.string(), z.unknown()).meta({ id: 'Row' });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateSchema } from './common.js';
+import { dateSchema, sourceTimestampSchema, warehouseTimestampSchema } from './common.js';
 
 export const BuildStatsSchema = z.object({
   lastBuild: z.object({ finishedAt: dateSchema.nullable(), mode: z.string(), rounds: z.number(), seconds: z.number() }).nullable(),
@@ -63,7 +63,7 @@ export const ExplainLinkSchema = z.object({
 export const ProfileEventSchema = z.object({
   source: z.string(),
   event: z.string().nullable(),
-  at: z.unknown(),
+  at: sourceTimestampSchema,
   properties: z.record(z.string(), z.unknown()),
 }).meta({ id: 'ProfileEvent' });
 
@@ -71,7 +71,7 @@ export const ProfileViewSchema = z.object({
   profileId: z.string(),
   mergedFrom: z.string().nullable().describe("Set when the id asked for was merged into this profile."),
   traits: z.record(z.string(), z.unknown()),
-  identifiers: z.array(z.object({ idType: z.string(), value: z.string(), firstSeen: z.unknown(), lastSeen: z.unknown() })),
+  identifiers: z.array(z.object({ idType: z.string(), value: z.string(), firstSeen: warehouseTimestampSchema, lastSeen: warehouseTimestampSchema })),
   sources: z.array(z.object({ source: z.string(), records: z.number() })),
   events: z.array(ProfileEventSchema),
   piiMasked: z.boolean().describe("True when PII-tagged traits, identifiers and event properties were masked for the caller's role."),

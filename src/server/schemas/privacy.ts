@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RowSchema } from './common.js';
+import { RowSchema, sourceTimestampSchema, warehouseTimestampSchema } from './common.js';
 
 export const TableErasureSchema = z.object({
   table: z.string(),
@@ -52,15 +52,15 @@ export const DeletionReportSchema = z.object({
 export const ExportedIdentifierSchema = z.object({
   idType: z.string(),
   value: z.string(),
-  firstSeen: z.unknown(),
-  lastSeen: z.unknown(),
+  firstSeen: warehouseTimestampSchema,
+  lastSeen: warehouseTimestampSchema,
   sources: z.array(z.object({ source: z.string(), records: z.number() })).describe("Identity sources whose rows carry it, with how many rows."),
 }).meta({ id: 'ExportedIdentifier' });
 
 export const ConsentDecisionSchema = z.object({
   purpose: z.string(),
   status: z.string(),
-  decidedAt: z.unknown(),
+  decidedAt: sourceTimestampSchema,
   source: z.string().nullable(),
   idType: z.string().nullable(),
 }).meta({ id: 'ConsentDecision' });
@@ -75,7 +75,7 @@ export const DeliverySchema = z.object({
   destinationType: z.string().nullable(),
   status: z.string(),
   sentValues: z.record(z.string(), z.unknown()).nullable().describe("The values last delivered (null when nothing was ever confirmed)."),
-  lastAttemptAt: z.unknown(),
+  lastAttemptAt: warehouseTimestampSchema,
   error: z.string().nullable(),
 }).meta({ id: 'Delivery' });
 
@@ -89,7 +89,7 @@ export const SourceRecordsSchema = z.object({
 export const SubjectEventSchema = z.object({
   source: z.string(),
   event: z.string().nullable(),
-  at: z.unknown(),
+  at: sourceTimestampSchema,
   recordKey: z.string(),
 }).meta({ id: 'SubjectEvent' });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SYNC_MODES } from '../../destinations/index.js';
 import { dateSchema } from './common.js';
 
 export const RunCountsSchema = z.object({
@@ -42,7 +43,7 @@ export const SyncViewSchema = z.object({
   from: z.union([z.object({ audience: z.string() }), z.object({ model: z.string() })]),
   key: z.string(),
   destination: z.object({ type: z.string(), name: z.string().nullable() }),
-  mode: z.string(),
+  mode: z.enum(SYNC_MODES),
   fields: z.record(z.string(), z.string()),
   schedule: z.string().nullable(),
   lastRun: SyncRunRecordSchema.nullable(),
@@ -97,19 +98,8 @@ export const SyncListSchema = z.object({
   piiMasked: z.boolean(),
 }).meta({ id: 'SyncList' });
 
-export const SyncDetailSchema = z.object({
-  name: z.string(),
-  origin: z.enum(["git", "ui"]).describe("git: a file in syncs/ (read-only here); ui: made through the API."),
-  file: z.string().nullable(),
-  from: z.union([z.object({ audience: z.string() }), z.object({ model: z.string() })]),
-  key: z.string(),
-  destination: z.object({ type: z.string(), name: z.string().nullable() }),
-  mode: z.string(),
-  fields: z.record(z.string(), z.string()),
-  schedule: z.string().nullable(),
-  lastRun: SyncRunRecordSchema.nullable(),
-  createdBy: z.string().nullable().optional(),
-  updatedAt: z.string().nullable().optional(),
+/** One sync with its recent runs: GET /api/syncs/:name, and what creating or changing one answers. */
+export const SyncDetailSchema = SyncViewSchema.extend({
   recentRuns: z.array(SyncRunRecordSchema),
   state: z.record(z.string(), z.number()).optional(),
   piiMasked: z.boolean(),

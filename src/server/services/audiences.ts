@@ -20,7 +20,7 @@ import {
 import type { Actor } from '../../audit/index.js';
 import { CdpError, isCdpError } from '../../errors.js';
 import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
-import { DIALECT_NAMES } from '../../warehouse/index.js';
+import { DIALECT_NAMES, type ColumnKind } from '../../warehouse/index.js';
 import type { ServerContext } from '../context.js';
 import { AudienceResultCache, BuildMarker, type AudienceResultCacheOptions } from './audienceResults.js';
 
@@ -180,13 +180,13 @@ export class AudienceService {
   }
 
   /** Traits (profile columns with their kinds) and event names with their properties, for the builder. */
-  async catalog(): Promise<{ traits: Array<{ name: string; kind: string }>; events: Array<{ name: string; sources: string[]; properties: Array<{ name: string; kind: string }> }> }> {
+  async catalog(): Promise<{ traits: Array<{ name: string; kind: ColumnKind }>; events: Array<{ name: string; sources: string[]; properties: Array<{ name: string; kind: ColumnKind }> }> }> {
     const catalog = audienceCatalog(this.ctx.project);
     const [traits, events] = await Promise.all([catalog.traits(), catalog.events()]);
     return {
       traits: [...traits].map(([name, kind]) => ({ name, kind })),
       events: [...events].map(([name, streams]) => {
-        const properties = new Map<string, string>();
+        const properties = new Map<string, ColumnKind>();
         for (const stream of streams) for (const [column, kind] of stream.columns) properties.set(column, kind);
         return { name, sources: streams.map((s) => s.source), properties: [...properties].map(([p, kind]) => ({ name: p, kind })) };
       }),

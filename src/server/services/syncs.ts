@@ -4,7 +4,7 @@ import { loadAudience } from '../../audiences/index.js';
 import type { Actor, AuditLog } from '../../audit/index.js';
 import { isoOrNull } from '../../auth/index.js';
 import { nameSchema } from '../../config/index.js';
-import { SYNC_MODES } from '../../destinations/index.js';
+import { SYNC_MODES, type SyncMode } from '../../destinations/index.js';
 import { CdpError, isCdpError } from '../../errors.js';
 import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
 import { maskValue, scrubText } from '../../util/mask.js';
@@ -59,13 +59,16 @@ export interface SyncView {
   from: { audience: string } | { model: string };
   key: string;
   destination: { type: string; name: string | null };
-  mode: string;
+  mode: SyncMode;
   fields: Record<string, string>;
   schedule: string | null;
   lastRun: SyncRunRecord | null;
   createdBy?: string | null;
   updatedAt?: string | null;
 }
+
+/** One sync with its recent runs (GET, and the answer of create and update). */
+export type SyncDetail = SyncView & { recentRuns: SyncRunRecord[]; state?: Record<string, number>; piiMasked: boolean };
 
 interface UiSyncRow {
   name: string;
@@ -244,7 +247,7 @@ export class SyncService {
   }
 
   /** One sync with its recent runs (and, for git syncs, the destination state counts). */
-  async get(name: string, pii: PiiView = UNMASKED): Promise<SyncView & { recentRuns: SyncRunRecord[]; state?: Record<string, number>; piiMasked: boolean }> {
+  async get(name: string, pii: PiiView = UNMASKED): Promise<SyncDetail> {
     const view = await this.unmaskedView(name);
     if (!pii.mask) return { ...view, piiMasked: false };
     const mask = this.masker(view);
@@ -268,7 +271,7 @@ export class SyncService {
     await this.get(name);
   }
 
-  async create(input: z.output<typeof uiSyncCreateSchema>, actor: Actor): Promise<SyncView> {
+  async create(input: z.output<typeof uiSyncCreateSchema>, actor: Actor): Promise<SyncDetail> {
     const { name, ...body } = input;
     const existing = (await this.list()).syncs.find((s) => s.name === name);
     if (existing) {
@@ -290,7 +293,7 @@ export class SyncService {
     throw new CdpError('CONFLICT', `sync ${name} is defined in git`, { location: { path: 'params.name' }, hint: `edit ${this.project.config.syncs.path}/${name}.yaml and commit it` });
   }
 
-  async update(name: string, body: UiSyncBody, actor: Actor): Promise<SyncView> {
+  async update(name: string, body: UiSyncBody, actor: Actor): Promise<SyncDetail> {
     const before = await this.requireUi(name);
     await this.validate(name, body);
     await this.knex.transaction(async (trx) => {

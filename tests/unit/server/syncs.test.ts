@@ -90,6 +90,9 @@ describe('syncs through the API, to a real webhook receiver', () => {
     const rows = await request(t.app).get(`/api/syncs/germans_to_hook/runs/${runs.body[0].id}/rows`).set('Authorization', marketer);
     expect(rows.body.map((r: { key: string; status: string }) => `${r.key}:${r.status}`).sort()).toEqual(['p1:ok', 'p3:ok']);
     expect((await request(t.app).get(`/api/syncs/germans_to_hook/runs/${runs.body[0].id}/rows`).set('Authorization', `Bearer ${t.tokens.viewer}`)).status).toBe(403);
+    const one = await request(t.app).get(`/api/syncs/germans_to_hook/runs/${runs.body[0].id}`).set('Authorization', marketer);
+    expect(one.status).toBe(200);
+    expect(one.body).toEqual(runs.body[0]);
     expect((await request(t.app).get('/api/syncs/germans_to_hook/runs/nope').set('Authorization', marketer)).status).toBe(404);
 
     const list = await request(t.app).get('/api/syncs').set('Authorization', marketer);

@@ -7,8 +7,10 @@ import type {
   EventCondition,
   Operator,
   Predicate,
+  PropertyCondition,
   PropertyFilter,
   ScalarValue,
+  TraitCondition,
 } from '../lib/types';
 import { defaultOperator, isNumeric, isTemporal, operatorsFor, valueShape } from './operators';
 
@@ -262,7 +264,8 @@ function eventOf(node: EventNode, kinds: Kinds): EventCondition {
   if (count) out.count = count;
   if (node.window === 'within') out.within = node.withinUnit === 'hours' ? { hours: Number(node.withinAmount) } : { days: Number(node.withinAmount) };
   if (node.window === 'between') out.between = [node.from, node.to];
-  const filters: PropertyFilter[] = node.filters.map((f) => ({ property: f.property, ...predicateOf(f.pred, kinds.property(node.event, f.property) ?? 'string') }));
+  // predicateOf pairs each operator with its value's shape (problemOf refused the drafts it cannot).
+  const filters: PropertyFilter[] = node.filters.map((f) => ({ property: f.property, ...predicateOf(f.pred, kinds.property(node.event, f.property) ?? 'string') }) as PropertyCondition);
   if (filters.length === 1) out.where = filters[0];
   else if (filters.length > 1) out.where = node.filterMatch === 'any' ? { any: filters } : { all: filters };
   return out;
@@ -299,7 +302,7 @@ export function toDefinition(root: GroupNode, kinds: Kinds): Compiled {
     }
     switch (node.kind) {
       case 'trait':
-        return { trait: node.trait, ...predicateOf(node.pred, kinds.trait(node.trait)!) };
+        return { trait: node.trait, ...predicateOf(node.pred, kinds.trait(node.trait)!) } as TraitCondition;
       case 'audience':
         return node.membership === 'not_in' ? { not: { audience: node.audience } } : { audience: node.audience };
       case 'event':

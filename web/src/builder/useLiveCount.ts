@@ -38,6 +38,7 @@ export function useLiveCount(where: Condition | null, withPreview: boolean): Liv
             columns: [],
             sample: [],
             milliseconds: r.milliseconds,
+            piiMasked: false,
           }));
       request.then(
         (preview) => setState({ preview, forKey: key, loading: false, error: undefined }),

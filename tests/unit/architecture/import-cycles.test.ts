@@ -86,7 +86,46 @@ function describeCycle(graph: Graph, component: string[]): string {
   return lines.join('\n');
 }
 
+/**
+ * File → file imports that exist at run time (type-only imports and exports left out): a cycle
+ * among them makes module load order matter (a value is undefined until its module finishes).
+ */
+function runtimeFileGraph(files: string[]): Graph {
+  const graph: Graph = new Map();
+  for (const file of files) {
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+    const edges = new Map<string, string[]>();
+    for (const statement of source.statements) {
+      if (!(ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) || !statement.moduleSpecifier || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+      const specifier = statement.moduleSpecifier.text;
+      if (!specifier.startsWith('.') || typeOnly(statement)) continue;
+      const target = relative(SRC, resolve(dirname(file), specifier).replace(/\.js$/, '.ts'));
+      edges.set(target, [`${relative(SRC, file)} → ${specifier}`]);
+    }
+    graph.set(relative(SRC, file), edges);
+  }
+  return graph;
+}
+
+function typeOnly(statement: ts.ImportDeclaration | ts.ExportDeclaration): boolean {
+  if (ts.isExportDeclaration(statement)) {
+    const clause = statement.exportClause;
+    return statement.isTypeOnly || (clause !== undefined && ts.isNamedExports(clause) && clause.elements.every((e) => e.isTypeOnly));
+  }
+  const clause = statement.importClause;
+  if (!clause) return false;
+  if (clause.isTypeOnly) return true;
+  const named = clause.namedBindings;
+  return !clause.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+}
+
 describe('architecture', () => {
+  it('no run-time import cycles between files of src/ (e.g. identity/commit.ts ↔ identity/suppress.ts)', () => {
+    const graph = runtimeFileGraph(sourceFiles(SRC));
+    expect(graph.get('identity/commit.ts')?.has('identity/runner.ts')).toBe(true);
+    expect(cycles(graph).map((c) => describeCycle(graph, c))).toEqual([]);
+  });
+
   it('no import cycles between the top-level folders of src/', () => {
     const graph = folderGraph(sourceFiles(SRC));
     expect(graph.size).toBeGreaterThan(10);

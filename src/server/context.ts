@@ -10,7 +10,7 @@ import type { Project } from '../project/index.js';
 import { LeaseStore, localOwner, Scheduler, type JobProvider } from '../scheduler/index.js';
 import { loadSecretKey, secretResolver, SecretStore, type SecretKey } from '../secrets/index.js';
 import type { StateStore } from '../state/index.js';
-import { builtInDestinationCatalog } from './services/destinationCatalog.js';
+import { builtInDestinationCatalog } from './services/destination-catalog.js';
 import { DestinationService } from './services/destinations.js';
 import { SyncService } from './services/syncs.js';
 import { projectJobs } from './services/jobs.js';

@@ -19,7 +19,7 @@ import { explainIdentifier, identityStats } from '../../src/identity/index.js';
 import { runProject } from '../../src/pipeline/index.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { ProfileService } from '../../src/server/services/profiles.js';
-import { ValueSuggestionService } from '../../src/server/services/valueSuggestions.js';
+import { ValueSuggestionService } from '../../src/server/services/value-suggestions.js';
 import { deleteSubject, exportSubject } from '../../src/privacy/requests/index.js';
 import type { Project } from '../../src/project/index.js';
 import { prepareSyncObject, runSync } from '../../src/syncs/index.js';

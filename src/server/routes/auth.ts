@@ -5,7 +5,7 @@ import type { ServerContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { actorOf, SESSION_COOKIE } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
-import { LoginThrottle } from '../services/loginThrottle.js';
+import { LoginThrottle } from '../services/login-throttle.js';
 
 const loginSchema = z
   .object({

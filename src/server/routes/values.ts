@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { piiViewOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
-import { ValueSuggestionService } from '../services/valueSuggestions.js';
+import { ValueSuggestionService } from '../services/value-suggestions.js';
 
 const traitParams = z.object({ name: z.string().min(1).max(200) }).strict();
 const propertyParams = z.object({ name: z.string().min(1).max(200), prop: z.string().min(1).max(200) }).strict();

@@ -22,7 +22,7 @@ import { CdpError, isCdpError } from '../../errors.js';
 import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
 import { DIALECT_NAMES, type ColumnKind } from '../../warehouse/index.js';
 import type { ServerContext } from '../context.js';
-import { AudienceResultCache, BuildMarker, type AudienceResultCacheOptions } from './audienceResults.js';
+import { AudienceResultCache, BuildMarker, type AudienceResultCacheOptions } from './audience-results.js';
 
 export { audienceDefinitionSchema };
 

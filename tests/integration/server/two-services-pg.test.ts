@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createApp, appContext } from '../../../src/server/index.js';
 import { openStateStore, type StateStore } from '../../../src/state/index.js';
-import { fakeJobs, overlaps, sleep, type RunRecord } from '../../unit/server/fakeJobs.js';
+import { fakeJobs, overlaps, sleep, type RunRecord } from '../../unit/server/fake-jobs.js';
 import { tempProject, TEST_KEY } from '../../unit/server/helpers.js';
 
 const PG = process.env.CDP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ValueSuggestionService } from '../../../src/server/services/valueSuggestions.js';
+import { ValueSuggestionService } from '../../../src/server/services/value-suggestions.js';
 import { createFixture, ENGINES, INJECTION, type Fixture } from '../audiences/fixture.js';
 import { testApp, type TestApp } from '../../unit/server/helpers.js';
 

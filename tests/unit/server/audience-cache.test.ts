@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { audienceDataGeneration, refreshAudienceCatalog } from '../../../src/audiences/index.js';
-import { AudienceResultCache, BuildMarker } from '../../../src/server/services/audienceResults.js';
+import { AudienceResultCache, BuildMarker } from '../../../src/server/services/audience-results.js';
 import type { Project } from '../../../src/project/index.js';
 import { tempProject } from './helpers.js';
 

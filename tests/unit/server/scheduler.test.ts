@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { AuditLog } from '../../../src/audit/index.js';
 import { JobStateStore, LeaseStore, Scheduler } from '../../../src/scheduler/index.js';
 import type { StateStore } from '../../../src/state/index.js';
-import { fakeJobs, overlaps, sleep, type RunRecord } from './fakeJobs.js';
+import { fakeJobs, overlaps, sleep, type RunRecord } from './fake-jobs.js';
 import { tempProject } from './helpers.js';
 
 const log = pino({ level: 'silent' });

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../../src/server/index.js';
-import { fakeJobs, type RunRecord } from './fakeJobs.js';
+import { fakeJobs, type RunRecord } from './fake-jobs.js';
 import { tempProject, TEST_KEY } from './helpers.js';
 
 describe('cdp serve', () => {

@@ -4,7 +4,7 @@ import { CdpError } from '../../errors.js';
 import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
 import type { ColumnKind, Dialect } from '../../warehouse/index.js';
 import type { ServerContext } from '../context.js';
-import { SingleFlight } from './singleFlight.js';
+import { SingleFlight } from './single-flight.js';
 
 /** One value and how many rows (profiles, or events) hold it. */
 export interface ValueCount {

@@ -68,7 +68,7 @@ export const AudienceSqlSchema = z.object({
   sql: z.string(),
 }).meta({ id: 'AudienceSql' });
 
-/** Value suggestions for the builder: the most frequent values of a column (src/server/services/valueSuggestions.ts). */
+/** Value suggestions for the builder: the most frequent values of a column (src/server/services/value-suggestions.ts). */
 const valueCounts = z.object({
   kind: columnKindSchema,
   values: z.array(ValueCountSchema).describe("The most frequent non-null values (matching the prefix), most frequent first; ties by value in byte order."),

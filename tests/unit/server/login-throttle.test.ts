@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LoginThrottle } from '../../../src/server/services/loginThrottle.js';
+import { LoginThrottle } from '../../../src/server/services/login-throttle.js';
 import { tempProject, testApp, type TestApp } from './helpers.js';
 
 const wrong = (i: number) => ({ email: 'editor@example.com', password: `wrong-guess-${i}` });

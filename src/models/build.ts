@@ -1,8 +1,9 @@
 import { CdpError, isCdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
-import type { RelationInfo } from '../warehouse/index.js';
+import type { RelationInfo, Warehouse } from '../warehouse/index.js';
+import type { ModelGraph } from './graph.js';
 import { loadModels } from './load.js';
-import { executeBuild, planBuild, type BuildContext } from './materialize.js';
+import { executeBuild, planBuild, relationKey, type BuildContext } from './materialize.js';
 import { checkInputs } from './preflight.js';
 import type { Model, ModelBuildResult } from './types.js';
 
@@ -32,16 +33,16 @@ const relationText = (model: Model) => `${model.relation.schema}.${model.relatio
 export async function buildModels(project: Project, options: BuildModelsOptions = {}): Promise<BuildModelsOutcome> {
   const say = options.onProgress ?? (() => undefined);
   const graph = loadModels(project);
-  const selected = graph.select(options.select ?? []);
+  // Ephemeral models are not built: they are inlined as CTEs where they are ref'd.
+  const selected = graph.select(options.select ?? []).filter((model) => model.config.materialized !== 'ephemeral');
   if (selected.length === 0) {
     say(`no models in ${project.config.models.path}/`);
     return { results: [], failure: null };
   }
   const warehouse = await project.warehouse();
-  await warehouse.createSchema(project.modelSchema);
+  const context = await buildContext(warehouse, graph, selected, options.fullRefresh ?? false);
   await checkInputs(warehouse, graph, selected);
-  const existing = new Map<string, RelationInfo['kind']>((await warehouse.listRelations(project.modelSchema)).map((r) => [r.name, r.kind]));
-  const context: BuildContext = { warehouse, knownModels: graph.names, fullRefresh: options.fullRefresh ?? false, existing };
+  const existing = context.existing as Map<string, RelationInfo['kind']>;
 
   const results: ModelBuildResult[] = [];
   let failure: CdpError | null = null;
@@ -61,7 +62,7 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
       try {
         const plan = await planBuild(model, context);
         const { rows } = await executeBuild(warehouse, plan);
-        existing.set(model.name, kind === 'view' ? 'view' : 'table');
+        existing.set(relationKey(model.relation), kind === 'view' ? 'view' : 'table');
         const seconds = (performance.now() - started) / 1000;
         result = { ...base, status: 'success', mode: plan.mode, rows, seconds, finishedAt: new Date(), error: null };
         const what = plan.mode === 'incremental' ? 'incremental' : kind;
@@ -78,6 +79,16 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
     await options.onResult?.(result);
   }
   return { results, failure };
+}
+
+/** Creates every schema the selected models go to and reads what is already there, once per schema. */
+export async function buildContext(warehouse: Warehouse, graph: ModelGraph, selected: readonly Model[], fullRefresh: boolean): Promise<BuildContext> {
+  const existing = new Map<string, RelationInfo['kind']>();
+  for (const schema of new Set(selected.map((model) => model.relation.schema))) {
+    await warehouse.createSchema(schema);
+    for (const relation of await warehouse.listRelations(schema)) existing.set(relationKey(relation), relation.kind);
+  }
+  return { warehouse, env: graph.env, fullRefresh, existing };
 }
 
 function asModelError(model: Model, error: unknown): CdpError {

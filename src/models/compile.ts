@@ -36,7 +36,7 @@ export async function compileModel(project: Project, name: string, options: { di
   if (model.config.materialized === 'incremental' && !options.fullRefresh && dialect.name === project.config.warehouse.type) {
     const warehouse = await project.warehouse();
     const existing = await warehouse.listRelations(model.relation.schema);
-    isIncremental = existing.some((relation) => relation.name === model.name && relation.kind === 'table');
+    isIncremental = existing.some((relation) => relation.name === model.relation.name && relation.kind === 'table');
   }
-  return renderModel(model, graph.names, { dialect, modelSchema: project.modelSchema, isIncremental });
+  return renderModel(model, graph.env, { dialect, isIncremental });
 }

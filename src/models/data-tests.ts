@@ -38,7 +38,7 @@ export function loadSchemaTests(project: Project, graph: ModelGraph): SchemaTest
         hint: didYouMean(test.model, graph.names, 'name a model (a .sql file under the models folder)'),
       });
     }
-    if (test.to !== null) relationshipTarget(test, graph, graph.get(test.model)!.relation.schema);
+    if (test.to !== null) relationshipTarget(test, graph);
   }
   return tests;
 }
@@ -47,19 +47,21 @@ export function loadSchemaTests(project: Project, graph: ModelGraph): SchemaTest
  * Resolves `to: ref('x')` / `to: source('s','t')` with the same template engine models use, so
  * the syntax is exactly dbt's.
  */
-function relationshipTarget(test: SchemaTest, graph: ModelGraph, modelSchema: string): RelationRef {
+function relationshipTarget(test: SchemaTest, graph: ModelGraph): RelationRef {
   let target: RelationRef | undefined;
   const context = {
     ref(name: unknown): string {
-      if (typeof name !== 'string' || !graph.get(name)) {
-        throw new TemplateFailure('SCHEMA_TEST', `relationships test on ${test.model}.${test.column}: there is no model named ${String(name)}`, didYouMean(String(name), graph.names, "write to: ref('model_name')"));
+      const node = typeof name === 'string' ? graph.env.nodes.get(name) : undefined;
+      if (!node) {
+        throw new TemplateFailure('SCHEMA_TEST', `relationships test on ${test.model}.${test.column}: there is no model named ${String(name)}`, didYouMean(String(name), graph.env.nodes.keys(), "write to: ref('model_name')"));
       }
-      target = { schema: modelSchema, name };
+      target = node.relation;
       return '';
     },
     source(schema: unknown, table: unknown): string {
       if (typeof schema !== 'string' || typeof table !== 'string') throw new TemplateFailure('SCHEMA_TEST', 'source() takes a schema and a table', "write to: source('raw', 'orders')");
-      target = { schema, name: table };
+      const declared = graph.env.sources.get(schema)?.get(table);
+      target = declared ? { schema: declared.schema, name: declared.identifier } : { schema, name: table };
       return '';
     },
   };
@@ -106,7 +108,7 @@ export function compileSchemaTest(test: SchemaTest, graph: ModelGraph, dialect: 
       break;
     }
     case 'relationships': {
-      const target = relationshipTarget(test, graph, model.relation.schema);
+      const target = relationshipTarget(test, graph);
       reads.push(target);
       sql =
         `SELECT COUNT(*) AS failures FROM ${from} WHERE ${col} IS NOT NULL AND NOT EXISTS ` +

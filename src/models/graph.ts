@@ -1,5 +1,7 @@
 import { CdpError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
+import { plainEnv } from './model.js';
+import type { RenderEnv } from './render-env.js';
 import type { Model } from './types.js';
 
 /** A selector of `--select`: `name`, `+name` (with ancestors), `name+` (with descendants), `+name+`. */
@@ -27,8 +29,12 @@ export class ModelGraph {
   /** All models, parents before children; ties broken by name so runs are repeatable. */
   readonly ordered: readonly Model[];
 
-  constructor(models: readonly Model[]) {
+  /** What templates resolve against: every model's and seed's relation, sources, target, vars, macros. */
+  readonly env: RenderEnv;
+
+  constructor(models: readonly Model[], env?: RenderEnv) {
     this.byName = new Map(models.map((model) => [model.name, model]));
+    this.env = env ?? plainEnv(new Set(this.byName.keys()), models[0]?.relation.schema ?? 'main');
     for (const model of models) this.childrenOf.set(model.name, []);
     for (const model of models) {
       for (const ref of model.refs) this.childrenOf.get(ref.name)?.push(model.name);
@@ -48,8 +54,9 @@ export class ModelGraph {
     return this.byName.get(name);
   }
 
+  /** The models a model refs (refs to seeds are not edges of the model DAG). */
   parents(name: string): string[] {
-    return (this.byName.get(name)?.refs ?? []).map((ref) => ref.name);
+    return (this.byName.get(name)?.refs ?? []).map((ref) => ref.name).filter((parent) => this.byName.has(parent));
   }
 
   children(name: string): string[] {
@@ -92,7 +99,7 @@ export class ModelGraph {
     const cycle = this.findCycle();
     if (cycle) throw cycleError(cycle.map((name) => this.byName.get(name)!));
     const waiting = new Map<string, number>();
-    for (const model of this.byName.values()) waiting.set(model.name, model.refs.length);
+    for (const model of this.byName.values()) waiting.set(model.name, this.parents(model.name).length);
     const ready = [...waiting].filter(([, n]) => n === 0).map(([name]) => name);
     const order: Model[] = [];
     while (ready.length) {

@@ -1,8 +1,16 @@
 import type { Project } from '../project/index.js';
 import { CdpError } from '../errors.js';
-import { findFiles, modelNameOf } from './discover.js';
+import { FolderConfigs } from './dbt/folder-config.js';
+import { mergeConfig } from './dbt/node-config.js';
+import { modelPaths, nodeFiles, projectNameOf, seedPaths } from './dbt/paths.js';
+import { readProperties, type Properties } from './dbt/properties.js';
+import { findFiles } from './discover.js';
 import { ModelGraph } from './graph.js';
 import { parseModel } from './model.js';
+import { sourceIndex, type RefTarget, type RenderEnv } from './render-env.js';
+import { projectMacros } from './macros/index.js';
+import { discoverSeeds } from './seeds.js';
+import type { Model } from './types.js';
 
 /** Tables identity resolution writes into the project schema; a model of the same name would clobber one. */
 export const GENERATED_TABLES: readonly string[] = [
@@ -26,21 +34,37 @@ function isGeneratedName(name: string): boolean {
   return GENERATED_TABLES.includes(lower) || GENERATED_PREFIXES.some((prefix) => lower.startsWith(prefix));
 }
 
-/** The folder holding the project's models. */
+/** The (first) folder holding the project's models. */
 export function modelsDir(project: Project): string {
-  return project.path(project.config.models.path);
+  return project.path(modelPaths(project)[0]!);
+}
+
+/** The properties (schema) yml files under the model and seed paths. */
+export function loadProperties(project: Project): Properties {
+  const folders = [...modelPaths(project), ...(project.dbt ? seedPaths(project) : [])];
+  return readProperties(folders.flatMap((folder) => findFiles(project.dir, project.path(folder), ['.yml', '.yaml'])));
+}
+
+/** dbt_project.yml's vars (global, then those scoped to this project), then --vars. */
+function varsOf(project: Project): Record<string, unknown> {
+  const name = projectNameOf(project);
+  const declared = project.dbt?.vars ?? {};
+  const global = Object.fromEntries(Object.entries(declared).filter(([key, value]) => !(key === name && typeof value === 'object' && value !== null)));
+  const scoped = typeof declared[name] === 'object' && declared[name] !== null ? (declared[name] as Record<string, unknown>) : {};
+  return { ...global, ...scoped, ...project.cliVars };
 }
 
 /**
- * Finds every `models/**\/*.sql`, parses each (config, refs, sources) and builds the DAG.
- * Fails on the first problem: duplicate names, names of generated tables, template errors,
- * unknown refs and ref cycles, each naming the file and line.
+ * Finds every model (`.sql` under the model paths), reads its configs (dbt_project.yml folders,
+ * yml `config:`, the file's config()), resolves schemas and aliases, and builds the DAG. Fails on
+ * the first problem: duplicate names, names of generated tables, template errors, unknown refs,
+ * refs to disabled models and ref cycles, each naming the file and line.
  */
 export function loadModels(project: Project): ModelGraph {
-  const files = findFiles(project.dir, modelsDir(project), ['.sql']);
+  const files = nodeFiles(project, modelPaths(project), ['.sql']);
   const seen = new Map<string, string>();
   for (const source of files) {
-    const name = modelNameOf(source.path);
+    const name = source.fqn[source.fqn.length - 1]!;
     const other = seen.get(name.toLowerCase());
     if (other) {
       throw new CdpError('MODEL_PARSE', `two models are named ${name}: ${other} and ${source.file}`, {
@@ -49,13 +73,59 @@ export function loadModels(project: Project): ModelGraph {
       });
     }
     seen.set(name.toLowerCase(), source.file);
-    if (project.modelSchema === project.schema && isGeneratedName(name)) {
-      throw new CdpError('MODEL_PARSE', `model ${name} would overwrite the generated table ${project.schema}.${name}`, {
-        location: { file: source.file, line: 1 },
+  }
+  const properties = loadProperties(project);
+  const folders = new FolderConfigs(project.dbt?.models ?? {}, project.dbt?.yaml, 'models');
+  folders.validate();
+  const target = project.target;
+  const seeds = discoverSeeds(project, properties);
+  const parseNodes = new Map<string, RefTarget>();
+  for (const seed of seeds) parseNodes.set(seed.name, { name: seed.name, kind: 'seed', relation: seed.relation });
+  for (const source of files) {
+    const name = source.fqn[source.fqn.length - 1]!;
+    parseNodes.set(name, { name, kind: 'model', relation: { schema: target.schema, name } });
+  }
+  const macros = projectMacros(project);
+  const baseEnv: RenderEnv = {
+    projectName: projectNameOf(project),
+    nodes: parseNodes,
+    sources: sourceIndex(properties.sources),
+    strictSources: project.dbt !== undefined,
+    target,
+    vars: varsOf(project),
+    globals: macros.globals,
+  };
+  const parsed = files.map((source) => {
+    const yml = properties.models.get(source.fqn[source.fqn.length - 1]!);
+    const baseSettings = mergeConfig(folders.configFor(source.fqn), yml?.config ?? {});
+    return parseModel(source, baseEnv, { fqn: source.fqn, baseSettings });
+  });
+  const enabled = parsed.filter((model) => model.settings.enabled !== false);
+  const disabled = new Set(parsed.filter((model) => model.settings.enabled === false).map((model) => model.name));
+  for (const model of enabled) {
+    const ref = model.refs.find((r) => disabled.has(r.name));
+    if (ref) {
+      throw new CdpError('MODEL_UNKNOWN_REF', `model ${model.name} depends on ${ref.name}, which is disabled (enabled: false)`, {
+        location: { file: model.file, line: ref.line },
+        hint: `enable ${ref.name}, or disable ${model.name} too`,
+      });
+    }
+  }
+  const models = enabled.map((model) => withRelation(model, macros.relationOf(model.name, model.settings, model.fqn)));
+  for (const model of models) {
+    if (model.relation.schema === project.schema && isGeneratedName(model.relation.name)) {
+      throw new CdpError('MODEL_PARSE', `model ${model.name} would overwrite the generated table ${project.schema}.${model.relation.name}`, {
+        location: { file: model.file, line: 1 },
         hint: `rename the file (generated tables: ${GENERATED_TABLES.join(', ')}, and names starting ${GENERATED_PREFIXES.join(', ')}) or set models.schema to another schema`,
       });
     }
   }
-  const known = new Set(files.map((source) => modelNameOf(source.path)));
-  return new ModelGraph(files.map((source) => parseModel(source, known, project.modelSchema)));
+  const nodes = new Map<string, RefTarget>();
+  for (const seed of seeds) nodes.set(seed.name, { name: seed.name, kind: 'seed', relation: seed.relation });
+  for (const model of models) nodes.set(model.name, { name: model.name, kind: 'model', relation: model.relation, ...(model.config.materialized === 'ephemeral' ? { ephemeral: model } : {}) });
+  return new ModelGraph(models, { ...baseEnv, nodes });
+}
+
+function withRelation(model: Model, relation: Model['relation']): Model {
+  return { ...model, relation };
 }

@@ -1,19 +1,23 @@
 import { CdpError } from '../errors.js';
 import type { RelationInfo, Warehouse } from '../warehouse/index.js';
 import { configLine, renderModel } from './model.js';
+import type { RenderEnv } from './render-env.js';
 import { modelSqlError } from './sql-error.js';
 import type { Model } from './types.js';
 
 /** What a build needs to know about the world. */
 export interface BuildContext {
   warehouse: Warehouse;
-  /** Names of all models (refs resolve against these). */
-  knownModels: ReadonlySet<string>;
+  /** What refs, sources, vars and macros resolve against (the graph's env). */
+  env: RenderEnv;
   /** Rebuild incremental models from scratch. */
   fullRefresh: boolean;
-  /** Kind of relation already at each name in the model schema (one catalog read per run). */
+  /** Kind of relation already at each `schema.name` of the schemas models are built in (one catalog read per schema and run). */
   existing: ReadonlyMap<string, RelationInfo['kind']>;
 }
+
+/** The key of `existing`. */
+export const relationKey = (relation: { schema: string; name: string }): string => `${relation.schema}.${relation.name}`;
 
 /** The statements that build one model, run in one transaction. */
 export interface BuildPlan {
@@ -48,11 +52,11 @@ export async function planBuild(model: Model, context: BuildContext): Promise<Bu
   const { warehouse } = context;
   const dialect = warehouse.dialect;
   const target = model.relation;
-  const existing = context.existing.get(model.name);
+  const existing = context.existing.get(relationKey(target));
   const { materialized } = model.config;
   const incremental = materialized === 'incremental' && existing === 'table' && !context.fullRefresh;
   const render = (isIncremental: boolean) =>
-    asEmbeddable(renderModel(model, context.knownModels, { dialect, modelSchema: target.schema, isIncremental }), model);
+    asEmbeddable(renderModel(model, context.env, { dialect, isIncremental }), model);
 
   if (!incremental) {
     const sql = render(false);

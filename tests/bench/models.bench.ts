@@ -57,7 +57,7 @@ export async function run(): Promise<void> {
     await warehouse.createSchema(project.modelSchema);
     const direct = async () => {
       for (const model of graph.models) {
-        const plan = await planBuild(model, { warehouse, knownModels: graph.names, fullRefresh: true, existing });
+        const plan = await planBuild(model, { warehouse, env: graph.env, fullRefresh: true, existing });
         for (const statement of plan.statements) await warehouse.execute(statement);
         existing.set(model.name, model.config.materialized === 'view' ? 'view' : 'table');
       }

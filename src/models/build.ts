@@ -10,6 +10,8 @@ import type { Model, ModelBuildResult } from './types.js';
 export interface BuildModelsOptions {
   /** Selectors (`name`, `+name`, `name+`); all models when empty. */
   select?: string[];
+  /** dbt's --exclude. */
+  exclude?: string[];
   /** Rebuild incremental models from scratch. */
   fullRefresh?: boolean;
   onProgress?: (line: string) => void;
@@ -34,7 +36,7 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
   const say = options.onProgress ?? (() => undefined);
   const graph = loadModels(project);
   // Ephemeral models are not built: they are inlined as CTEs where they are ref'd.
-  const selected = graph.select(options.select ?? []).filter((model) => model.config.materialized !== 'ephemeral');
+  const selected = graph.select(options.select ?? [], options.exclude ?? []).filter((model) => model.config.materialized !== 'ephemeral');
   if (selected.length === 0) {
     say(`no models in ${project.config.models.path}/`);
     return { results: [], failure: null };

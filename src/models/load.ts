@@ -123,7 +123,7 @@ export function loadModels(project: Project): ModelGraph {
   const nodes = new Map<string, RefTarget>();
   for (const seed of seeds) nodes.set(seed.name, { name: seed.name, kind: 'seed', relation: seed.relation });
   for (const model of models) nodes.set(model.name, { name: model.name, kind: 'model', relation: model.relation, ...(model.config.materialized === 'ephemeral' ? { ephemeral: model } : {}) });
-  return new ModelGraph(models, { ...baseEnv, nodes });
+  return new ModelGraph(models, { ...baseEnv, nodes }, seeds);
 }
 
 function withRelation(model: Model, relation: Model['relation']): Model {

@@ -8,6 +8,8 @@ import type { ModelBuildRecord } from '../state/index.js';
 export interface RunOptions {
   /** Model selectors (`name`, `+name`, `name+`, `+name+`). With a selection, identity is not rebuilt. */
   select?: string[];
+  /** dbt's --exclude: models not to build (with an exclusion, identity is not rebuilt). */
+  exclude?: string[];
   /** Rebuild incremental models (and identity) from scratch. */
   fullRefresh?: boolean;
   /** One human-readable line per step: which model, materialization, rows, seconds. */
@@ -72,6 +74,7 @@ async function build(project: Project, options: RunOptions): Promise<RunSummary>
   const record = await buildRecorder(project);
   const { results, failure } = await buildModels(project, {
     select: options.select,
+    exclude: options.exclude,
     fullRefresh: options.fullRefresh,
     onProgress: options.onProgress,
     onResult: (result) =>
@@ -79,7 +82,7 @@ async function build(project: Project, options: RunOptions): Promise<RunSummary>
   });
   if (failure) throw failure;
   const summary: RunSummary = { models: results, seconds: 0 };
-  const selected = (options.select ?? []).some((selector) => selector.trim() !== '');
+  const selected = [...(options.select ?? []), ...(options.exclude ?? [])].some((selector) => selector.trim() !== '');
   if (project.config.identity && !selected) {
     options.onProgress?.('identity: building the identity graph and profiles');
     const identityOptions = { full: options.fullRefresh, onProgress: options.onProgress };

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { runSchemaTests, seedProject } from '../../models/index.js';
+import { runProject } from '../../pipeline/index.js';
+import { inProject, say, withDbtProject } from '../context.js';
+import { describe, reportTests } from './test.js';
+
+interface BuildFlags {
+  project?: string;
+  target?: string;
+  profilesDir?: string;
+  vars?: string;
+  select?: string[];
+  exclude?: string[];
+  fullRefresh?: boolean;
+}
+
+export function register(program: Command): void {
+  withDbtProject(
+    program
+      .command('build')
+      .description('dbt build: load the seeds, build the models (then identity, when configured), run the tests')
+      .option('-s, --select <selectors...>', "only these nodes, in dbt's syntax")
+      .option('--exclude <selectors...>', 'leave these out')
+      .option('--full-refresh', 'rebuild incremental models from scratch'),
+  ).action(async (flags: BuildFlags) => {
+    await inProject(flags, async (project) => {
+      const selection = { select: flags.select, exclude: flags.exclude };
+      await seedProject(project, { ...selection, onProgress: say });
+      const summary = await runProject(project, { ...selection, fullRefresh: flags.fullRefresh, onProgress: say });
+      say(`models: ${summary.models.length} built in ${summary.seconds.toFixed(2)}s`);
+      const results = await runSchemaTests(project, { ...selection, onResult: (result) => say(describe(result)) });
+      reportTests(results);
+    });
+  });
+}

@@ -1,5 +1,4 @@
 import { CdpError } from '../errors.js';
-import { didYouMean } from '../util/suggest.js';
 import { plainEnv } from './model.js';
 import type { RenderEnv } from './render-env.js';
 import type { Seed } from './seeds.js';

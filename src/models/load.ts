@@ -7,6 +7,7 @@ import { readProperties, type Properties } from './dbt/properties.js';
 import { findFiles } from './discover.js';
 import { ModelGraph } from './graph.js';
 import { parseModel } from './model.js';
+import { renderJinja } from './template.js';
 import { sourceIndex, type RefTarget, type RenderEnv } from './render-env.js';
 import { projectMacros } from './macros/index.js';
 import { discoverSeeds } from './seeds.js';
@@ -42,7 +43,15 @@ export function modelsDir(project: Project): string {
 /** The properties (schema) yml files under the model and seed paths. */
 export function loadProperties(project: Project): Properties {
   const folders = [...modelPaths(project), ...(project.dbt ? seedPaths(project) : [])];
-  return readProperties(folders.flatMap((folder) => findFiles(project.dir, project.path(folder), ['.yml', '.yaml'])));
+  const vars = varsOf(project);
+  const target = { ...project.target, warehouse: undefined, file: undefined };
+  const render = (text: string, file: string) =>
+    renderJinja(text, file, {
+      target,
+      var: (name: unknown, fallback?: unknown) => (typeof name === 'string' && Object.hasOwn(vars, name) ? vars[name] : fallback),
+      env_var: (name: unknown, fallback?: unknown) => process.env[String(name)] ?? fallback,
+    });
+  return readProperties(folders.flatMap((folder) => findFiles(project.dir, project.path(folder), ['.yml', '.yaml'])), render);
 }
 
 /** dbt_project.yml's vars (global, then those scoped to this project), then --vars. */
@@ -78,22 +87,25 @@ export function loadModels(project: Project): ModelGraph {
   const folders = new FolderConfigs(project.dbt?.models ?? {}, project.dbt?.yaml, 'models');
   folders.validate();
   const target = project.target;
-  const seeds = discoverSeeds(project, properties);
+  const vars = varsOf(project);
+  const macros = projectMacros(project, vars);
+  // Seeds are named by generate_schema_name/generate_alias_name too (the project's own, when defined).
+  const seeds = discoverSeeds(project, properties, (name, settings, fqn) => macros.relationOf(name, settings, fqn, 'seed'));
   const parseNodes = new Map<string, RefTarget>();
   for (const seed of seeds) parseNodes.set(seed.name, { name: seed.name, kind: 'seed', relation: seed.relation });
   for (const source of files) {
     const name = source.fqn[source.fqn.length - 1]!;
     parseNodes.set(name, { name, kind: 'model', relation: { schema: target.schema, name } });
   }
-  const macros = projectMacros(project);
   const baseEnv: RenderEnv = {
     projectName: projectNameOf(project),
     nodes: parseNodes,
     sources: sourceIndex(properties.sources),
     strictSources: project.dbt !== undefined,
     target,
-    vars: varsOf(project),
+    vars,
     globals: macros.globals,
+    testMacro: macros.testMacro,
   };
   const parsed = files.map((source) => {
     const yml = properties.models.get(source.fqn[source.fqn.length - 1]!);

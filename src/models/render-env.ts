@@ -31,6 +31,8 @@ export interface RenderEnv {
   vars: Readonly<Record<string, unknown>>;
   /** Extra names every template sees (macros of the project and its packages). */
   globals: (call: RenderCall) => Record<string, unknown>;
+  /** A generic test's macro (`{% test name %}` of the project or a package). */
+  testMacro?: (name: string) => ((...args: unknown[]) => unknown) | undefined;
 }
 
 /** One render of one node: what the globals need to know. */

@@ -19,7 +19,7 @@ export interface Seed {
 }
 
 /** Every `.csv` under the seed paths with its configs (dbt_project.yml `seeds:`, then yml `config:`). */
-export function discoverSeeds(project: Project, properties: Properties): Seed[] {
+export function discoverSeeds(project: Project, properties: Properties, relationOf?: (name: string, settings: NodeConfig, fqn: string[]) => RelationRef): Seed[] {
   if (!project.dbt) return [];
   const folders = new FolderConfigs(project.dbt.seeds, project.dbt.yaml, 'seeds');
   folders.validate();
@@ -27,7 +27,7 @@ export function discoverSeeds(project: Project, properties: Properties): Seed[] 
     .map((file) => {
       const name = file.fqn[file.fqn.length - 1]!;
       const settings = mergeConfig(folders.configFor(file.fqn), properties.seeds.get(name)?.config ?? {});
-      const relation = { schema: defaultSchemaName(settings.schema, project.target), name: defaultAliasName(settings.alias, name) };
+      const relation = relationOf ? relationOf(name, settings, file.fqn) : { schema: defaultSchemaName(settings.schema, project.target), name: defaultAliasName(settings.alias, name) };
       return { name, path: file.path, file: file.file, fqn: file.fqn, settings, relation };
     })
     .filter((seed) => seed.settings.enabled !== false);

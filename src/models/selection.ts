@@ -115,7 +115,14 @@ export function selectNodes(nodes: readonly SelectableNode[], select: readonly s
     let frontier = [start];
     for (let level = 0; level < depth && frontier.length; level++) {
       const following: string[] = [];
-      for (const key of frontier) for (const n of next(key)) if (byKey.has(n) && !into.has(n)) (into.add(n), following.push(n));
+      for (const key of frontier) {
+        for (const n of next(key)) {
+          if (byKey.has(n) && !into.has(n)) {
+            into.add(n);
+            following.push(n);
+          }
+        }
+      }
       frontier = following;
     }
   };
@@ -134,7 +141,10 @@ export function selectNodes(nodes: readonly SelectableNode[], select: readonly s
       if (selector.at) {
         const down = new Set<string>([key]);
         walk(key, Infinity, childrenOf, down);
-        for (const d of down) (out.add(d), walk(d, Infinity, parentsOf, out));
+        for (const d of down) {
+          out.add(d);
+          walk(d, Infinity, parentsOf, out);
+        }
       }
       if (selector.parents) walk(key, selector.parents, parentsOf, out);
       if (selector.children) walk(key, selector.children, childrenOf, out);

@@ -145,3 +145,26 @@ function lineOf(error: unknown, phase: 'compile' | 'render'): number | undefined
 export function renderJinja(text: string, file: string, context: TemplateContext): string {
   return renderTemplate(text, file, context);
 }
+
+/**
+ * The macros a macro file defines, as callables. The file's top level runs once with `names`
+ * visible; each macro, when called later, finds the names it does not define (other macros,
+ * ref, var, target...) in the globals of the render that calls it.
+ */
+export function exportMacros(text: string, file: string, names: TemplateContext): Record<string, (...args: unknown[]) => unknown> {
+  let template: nunjucks.Template;
+  try {
+    template = new nunjucks.Template(text, environment, file, true);
+  } catch (error) {
+    throw templateError(error, file, text, 'compile');
+  }
+  let exported: Record<string, unknown> = {};
+  const getExported = (template as unknown as { getExported(ctx: object, cb: (error: unknown, value: Record<string, unknown>) => void): void }).getExported.bind(template);
+  withGlobals(names, () =>
+    getExported({}, (error, value) => {
+      if (error) throw templateError(error, file, text, 'render');
+      exported = value;
+    }),
+  );
+  return Object.fromEntries(Object.entries(exported).filter(([, value]) => typeof value === 'function')) as Record<string, (...args: unknown[]) => unknown>;
+}

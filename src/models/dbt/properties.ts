@@ -46,7 +46,12 @@ export interface Properties {
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Reads the `models:`, `seeds:`, `snapshots:` and `sources:` of every properties file. */
-export function readProperties(files: readonly ProjectFile[]): Properties {
+/** Renders a yml value written with Jinja (`schema: "{{ target.schema }}_raw"`), as dbt does. */
+export type ValueRenderer = (text: string, file: string) => string;
+
+const plainText: ValueRenderer = (text) => text;
+
+export function readProperties(files: readonly ProjectFile[], render: ValueRenderer = plainText): Properties {
   const out: Properties = { models: new Map(), seeds: new Map(), snapshots: new Map(), sources: [], files: [] };
   for (const source of files) {
     const yaml = parseYaml(source.text, source.file);
@@ -64,7 +69,7 @@ export function readProperties(files: readonly ProjectFile[]): Properties {
         out[section].set(entry.name, existing ? { ...existing, config: mergeConfig(existing.config, config) } : { name: entry.name, file: yaml.file, line: yaml.lineOf([section, i, 'name']), config });
       });
     }
-    out.sources.push(...readSources(yaml));
+    out.sources.push(...readSources(yaml, (text) => (text.includes('{{') || text.includes('{%') ? render(text, yaml.file) : text)));
   }
   return out;
 }
@@ -85,7 +90,7 @@ function readConfigBlock(yaml: YamlFile, path: Array<string | number>, entry: Re
   return config as NodeConfig;
 }
 
-function readSources(yaml: YamlFile): SourceTable[] {
+function readSources(yaml: YamlFile, render: (text: string) => string): SourceTable[] {
   const data = yaml.data as Record<string, unknown>;
   const sources = data.sources;
   if (sources === undefined || sources === null) return [];
@@ -94,8 +99,8 @@ function readSources(yaml: YamlFile): SourceTable[] {
   sources.forEach((source, s) => {
     if (!isObject(source) || typeof source.name !== 'string') throw fail(yaml, ['sources', s], 'a source needs a name', 'write - name: <source name>');
     for (const key of ['overrides', 'loader'] as const) if (key === 'overrides' && source[key] !== undefined) throw fail(yaml, ['sources', s, key], 'source overrides are not supported', 'declare the source in this project');
-    const schema = typeof source.schema === 'string' ? source.schema : source.name;
-    const database = typeof source.database === 'string' ? source.database : null;
+    const schema = render(typeof source.schema === 'string' ? source.schema : source.name);
+    const database = typeof source.database === 'string' ? render(source.database) : null;
     const sourceFreshness = readFreshness(yaml, ['sources', s], source, null);
     const loadedAt = typeof source.loaded_at_field === 'string' ? source.loaded_at_field : null;
     const tables = source.tables ?? [];
@@ -110,7 +115,7 @@ function readSources(yaml: YamlFile): SourceTable[] {
         source: source.name as string,
         table: table.name,
         schema,
-        identifier: typeof table.identifier === 'string' ? table.identifier : table.name,
+        identifier: render(typeof table.identifier === 'string' ? table.identifier : table.name),
         database,
         file: yaml.file,
         line: yaml.lineOf(['sources', s, 'tables', t, 'name']),
@@ -123,7 +128,7 @@ function readSources(yaml: YamlFile): SourceTable[] {
 }
 
 function readFreshness(yaml: YamlFile, path: Array<string | number>, entry: Record<string, unknown>, inherited: Freshness | null): Freshness | null {
-  const raw = entry.freshness ?? (isObject(entry.config) ? entry.config.freshness : undefined);
+  const raw = 'freshness' in entry ? entry.freshness : isObject(entry.config) && 'freshness' in entry.config ? entry.config.freshness : undefined;
   if (raw === undefined) return inherited;
   if (raw === null) return null;
   if (!isObject(raw)) throw fail(yaml, [...path, 'freshness'], 'freshness: must be a mapping', 'write freshness:\n  warn_after: {count: 12, period: hour}');

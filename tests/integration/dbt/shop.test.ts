@@ -1,0 +1,141 @@
+/**
+ * The `shop` fixture, a dbt project written in dbt's conventions (dbt_project.yml with folder
+ * configs and vars, profiles.yml, seeds, sources.yml with a Jinja schema and freshness, macros with
+ * adapter.dispatch / return() / namespace / do, an ephemeral model, custom schemas, an alias,
+ * dbt.* cross-database macros), run unchanged with the cdp CLI on DuckDB and Postgres. Expected
+ * tables are computed here from the raw rows with plain JavaScript.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFixture, type DbtFixture, type EngineName } from './harness.js';
+
+const customers = [
+  { id: 1, first: 'Michael', last: 'P.', signedUp: '2024-01-03' },
+  { id: 2, first: 'Shawn', last: 'M.', signedUp: '2024-01-05' },
+  { id: 3, first: 'Kathleen', last: 'P, Jr.', signedUp: '2024-02-11' },
+  { id: 4, first: 'Jimmy', last: 'C.', signedUp: null },
+];
+const payments = [
+  { id: 1, order: 1, method: 'credit_card', cents: 1000, refunded: false },
+  { id: 2, order: 2, method: 'credit_card', cents: 2000, refunded: false },
+  { id: 3, order: 3, method: 'coupon', cents: 100, refunded: true },
+  { id: 4, order: 3, method: 'gift_card', cents: 2500, refunded: false },
+  { id: 5, order: 4, method: 'bank_transfer', cents: 1750, refunded: false },
+  { id: 6, order: 5, method: 'credit_card', cents: 990, refunded: false },
+];
+const orders = [
+  { id: 1, user: 1, date: '2024-01-05', status: 'completed' },
+  { id: 2, user: 3, date: '2024-01-20', status: 'shipped' },
+  { id: 3, user: 1, date: '2024-02-02', status: 'COMPLETED' },
+  { id: 4, user: 2, date: '2024-02-10', status: 'returned' },
+  { id: 5, user: 2, date: '2024-03-01', status: 'placed' },
+  { id: 6, user: 4, date: '2024-03-02', status: 'cancelled' },
+];
+
+// What the models compute, computed independently.
+const kept = orders.filter((o) => ['placed', 'shipped', 'completed', 'returned'].includes(o.status));
+const paid = payments.filter((p) => !p.refunded);
+const expectedCustomers = customers.map((c) => {
+  const mine = kept.filter((o) => o.user === c.id);
+  const value = paid.filter((p) => mine.some((o) => o.id === p.order)).reduce((sum, p) => sum + p.cents, 0) / 100;
+  return { customer_id: c.id, full_name: `${c.first} ${c.last}`, order_count: mine.length, lifetime_value: value, currency: 'EUR' };
+});
+const day = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
+const expectedByOrder = kept
+  .map((o) => {
+    const mine = paid.filter((p) => p.order === o.id);
+    return { order_id: o.id, amount: mine.reduce((s, p) => s + p.cents, 0) / 100, methods: mine.map((p) => p.method).sort().join(', '), days_since_launch: day(o.date) - day('2024-01-01') };
+  })
+  .filter((row) => row.amount > 0);
+
+const num = (value: unknown) => Number(value);
+
+describe.each<EngineName>(['duckdb', 'postgres'])('the shop dbt project on %s', (engine) => {
+  let fx: DbtFixture;
+  beforeAll(async () => {
+    fx = await openFixture('shop', engine);
+    const w = await fx.warehouse();
+    const d = w.dialect;
+    const app = `${fx.schema}_app`;
+    await w.createSchema(app);
+    const values = orders.map((o) => `(${o.id}, ${o.user}, CAST('${o.date}' AS DATE), ${d.literal(o.status)}, ${d.currentTimestamp()})`).join(', ');
+    await w.execute(`CREATE TABLE ${d.relation({ schema: app, name: 'app_orders' })} AS SELECT * FROM (VALUES ${values}) AS t(id, user_id, order_date, status, loaded_at)`);
+    await w.execute(`CREATE TABLE ${d.relation({ schema: app, name: 'events' })} (id INTEGER, loaded_at TIMESTAMP)`);
+  }, 60_000);
+  afterAll(async () => fx?.close());
+
+  it('cdp seed loads the CSVs into <target>_raw with inferred and configured types', async () => {
+    const seed = await fx.cdp('seed');
+    expect(seed.err).toBe('');
+    expect(seed.code).toBe(0);
+    expect(seed.out).toContain(`OK loaded seed file ${fx.schema}_raw.raw_customers 4 rows`);
+    const rows = await fx.rows(`SELECT id, first_name, last_name, signed_up FROM ${fx.schema}_raw.raw_customers ORDER BY id`);
+    expect(rows.map((r) => [num(r.id), r.first_name, r.last_name, r.signed_up === null ? null : new Date(r.signed_up as Date).toISOString().slice(0, 10)])).toEqual(customers.map((c) => [c.id, c.first, c.last, c.signedUp]));
+    const w = await fx.warehouse();
+    const columns = await w.listColumns({ schema: `${fx.schema}_raw`, name: 'raw_payments' });
+    expect(Object.fromEntries(columns.map((c) => [c.name, c.kind]))).toEqual({ id: 'integer', order_id: 'integer', payment_method: 'string', amount: 'integer', refunded: 'boolean' });
+    expect(columns.find((c) => c.name === 'amount')!.type).toBe('BIGINT');
+  });
+
+  it('cdp run builds the models with folder configs, custom schemas, alias, ephemeral CTEs and macros', async () => {
+    const run = await fx.cdp('run');
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    // stg_payments is ephemeral: not built; stg_orders is a table by its yml config; marts go to <target>_marts.
+    expect(run.out).toContain(`view model ${fx.schema}.stg_customers`);
+    expect(run.out).toContain(`OK table model ${fx.schema}.stg_orders 4 rows`);
+    expect(run.out).toContain(`OK table model ${fx.schema}_marts.customers 4 rows`);
+    expect(run.out).toContain(`OK table model ${fx.schema}_marts.payments_by_order`);
+    expect(run.out).not.toContain('stg_payments');
+    const got = await fx.rows(`SELECT customer_id, full_name, order_count, lifetime_value, currency FROM ${fx.schema}_marts.customers ORDER BY customer_id`);
+    expect(got.map((r) => ({ ...r, customer_id: num(r.customer_id), order_count: num(r.order_count), lifetime_value: num(r.lifetime_value) }))).toEqual(expectedCustomers);
+    const byOrder = await fx.rows(`SELECT order_id, amount, methods, days_since_launch FROM ${fx.schema}_marts.payments_by_order ORDER BY order_id`);
+    expect(byOrder.map((r) => ({ order_id: num(r.order_id), amount: num(r.amount), methods: r.methods, days_since_launch: num(r.days_since_launch) }))).toEqual(expectedByOrder);
+  });
+
+  it('cdp test runs the yml tests; cdp source freshness checks loaded_at_field', async () => {
+    const test = await fx.cdp('test');
+    expect(test.code).toBe(0);
+    expect(test.out).toContain('8 test(s): 8 passed, 0 failed, 0 warned, 0 errored');
+    const fresh = await fx.cdp('source', 'freshness');
+    expect(fresh.code).toBe(0);
+    expect(fresh.out).toMatch(/PASS  freshness of app\.orders: 0\.0h old/);
+    expect(fresh.out).toContain('1 source(s): 1 pass, 0 warn, 0 error');
+  });
+
+  it('cdp ls prints the selection: tags, paths, config, sources, +, @, --exclude', async () => {
+    const ls = async (...args: string[]) => (await fx.cdp('ls', '--resource-type', 'model', 'seed', ...args)).out.trim().split('\n').filter(Boolean);
+    expect(await ls('--select', 'tag:finance')).toEqual(['shop.marts.finance.order_payments']);
+    expect(await ls('--select', 'tag:staging', '--exclude', 'stg_payments')).toEqual(['shop.staging.stg_customers', 'shop.staging.stg_orders']);
+    expect(await ls('--select', 'path:models/marts')).toEqual(['shop.marts.customers', 'shop.marts.finance.order_payments']);
+    expect(await ls('--select', 'config.materialized:ephemeral')).toEqual(['shop.staging.stg_payments']);
+    expect(await ls('--select', 'source:app+')).toEqual(['shop.staging.stg_orders', 'shop.marts.customers', 'shop.marts.finance.order_payments']);
+    expect(await ls('--select', '+customers')).toEqual(['shop.raw_customers', 'shop.raw_payments', 'shop.staging.stg_customers', 'shop.staging.stg_orders', 'shop.staging.stg_payments', 'shop.marts.customers']);
+    expect(await ls('--select', '1+customers', '--exclude', 'stg_orders')).toEqual(['shop.staging.stg_customers', 'shop.staging.stg_payments', 'shop.marts.customers']);
+    expect(await ls('--select', '@stg_customers')).toEqual(['shop.raw_customers', 'shop.raw_payments', 'shop.staging.stg_customers', 'shop.staging.stg_orders', 'shop.staging.stg_payments', 'shop.marts.customers']);
+    expect(await ls('--select', 'marts', '--exclude', 'tag:pii')).toEqual(['shop.marts.finance.order_payments']);
+    expect(await ls('--select', 'stg_*,tag:staging')).toEqual(['shop.staging.stg_customers', 'shop.staging.stg_orders', 'shop.staging.stg_payments']);
+  });
+
+  it('cdp compile prints the SQL with the ephemeral model inlined and dbt.* macros rendered for the engine', async () => {
+    const compiled = await fx.cdp('compile', 'order_payments');
+    expect(compiled.code).toBe(0);
+    expect(compiled.out).toMatch(/^\s*with __dbt__cte__stg_payments as \(/);
+    expect(compiled.out).toContain(`from "${fx.schema}_raw"."raw_payments"`);
+    expect(compiled.out).toContain(engine === 'postgres' ? "string_agg(payment_method, ', ' order by payment_method)" : "string_agg(payment_method, ', ' order by payment_method)");
+    expect(compiled.out).toContain(engine === 'postgres' ? "((max(order_date))::date - (cast('2024-01-01' as date))::date)" : "date_diff('day', cast('2024-01-01' as date)::timestamp, max(order_date)::timestamp)");
+  });
+
+  it('cdp build with --vars overrides a var; --target picks another output', async () => {
+    const build = await fx.cdp('build', '--select', '+order_payments', '--vars', '{min_order_amount: 15}');
+    expect(build.err).toBe('');
+    expect(build.code).toBe(0);
+    const byOrder = await fx.rows(`SELECT order_id FROM ${fx.schema}_marts.payments_by_order ORDER BY order_id`);
+    expect(byOrder.map((r) => num(r.order_id))).toEqual(expectedByOrder.filter((r) => r.amount > 15).map((r) => r.order_id));
+    const missing = await fx.cdp('run', '--target', 'prod');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('profile shop has no target prod');
+    expect(readFileSync(join(fx.dir, 'profiles.yml'), 'utf8')).toContain('target: dev');
+  });
+});

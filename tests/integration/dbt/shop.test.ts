@@ -100,7 +100,7 @@ describe.each<EngineName>(['duckdb', 'postgres'])('the shop dbt project on %s', 
     expect(test.out).toContain('8 test(s): 8 passed, 0 failed, 0 warned, 0 errored');
     const fresh = await fx.cdp('source', 'freshness');
     expect(fresh.code).toBe(0);
-    expect(fresh.out).toMatch(/PASS  freshness of app\.orders: 0\.0h old/);
+    expect(fresh.out).toMatch(/PASS {2}freshness of app\.orders: 0\.0h old/);
     expect(fresh.out).toContain('1 source(s): 1 pass, 0 warn, 0 error');
   });
 

@@ -235,3 +235,16 @@ function firstSqlLine(template: string, rendered: string): number {
   const index = lines.findIndex((line) => line.trim() !== '' && !line.trim().startsWith('--'));
   return index < 0 ? 1 : mapRenderedLine(template, rendered, index + 1);
 }
+
+/**
+ * The template names of a node that is not a model (a test, a hook, a snapshot): ref, source,
+ * var, target, macros..., with `this` set to `self`, as at build time (execute is true).
+ */
+export function nodeContext(env: RenderEnv, dialect: Dialect, self: RelationRef, name = 'test'): TemplateContext {
+  return templateContext({ name, self, env, dialect, isIncremental: false, execute: true, ctes: [], recording: { settings: {}, refs: [], sources: [] } });
+}
+
+/** Renders a piece of Jinja (a hook, a test argument) in a node's context. */
+export function renderInNode(text: string, file: string, env: RenderEnv, dialect: Dialect, self: RelationRef): string {
+  return renderTemplate(text, file, nodeContext(env, dialect, self));
+}

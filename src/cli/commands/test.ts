@@ -14,7 +14,7 @@ interface TestFlags {
 
 export function describe(result: SchemaTestResult): string {
   const { test } = result;
-  const subject = `${test.kind} ${test.model}.${test.column}`;
+  const subject = test.singular ? `singular ${test.name}` : `${test.kind} ${test.model}${test.column === null ? '' : `.${test.column}`}`;
   switch (result.status) {
     case 'pass':
       return `PASS  ${subject}`;

@@ -62,8 +62,10 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
     } else {
       say(`${step} START ${kind} model ${relationText(model)}`);
       try {
+        await readCatalog(warehouse, graph, model);
         const plan = await planBuild(model, context);
         const { rows } = await executeBuild(warehouse, plan);
+        graph.env.catalog?.delete(warehouse.dialect.relation(model.relation));
         existing.set(relationKey(model.relation), kind === 'view' ? 'view' : 'table');
         const seconds = (performance.now() - started) / 1000;
         result = { ...base, status: 'success', mode: plan.mode, rows, seconds, finishedAt: new Date(), error: null };
@@ -81,6 +83,23 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
     await options.onResult?.(result);
   }
   return { results, failure };
+}
+
+/** The columns of what a model reads, when the project's templates ask for columns (adapter.get_columns_in_relation). */
+export async function readCatalog(warehouse: Warehouse, graph: ModelGraph, model: Model): Promise<void> {
+  const catalog = graph.env.catalog;
+  if (!catalog) return;
+  const relations = [
+    ...model.refs.map((ref) => graph.env.nodes.get(ref.name)!).filter((node) => !node.ephemeral).map((node) => node.relation),
+    ...model.sources.map((source) => ({ schema: source.schema, name: source.identifier })),
+    model.relation,
+  ];
+  for (const relation of relations) {
+    const key = warehouse.dialect.relation(relation);
+    if (catalog.has(key)) continue;
+    const columns = await warehouse.listColumns(relation);
+    if (columns.length) catalog.set(key, columns.map((c) => ({ name: c.name, type: c.type })));
+  }
 }
 
 /** Creates every schema the selected models go to and reads what is already there, once per schema. */

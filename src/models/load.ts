@@ -88,7 +88,8 @@ export function loadModels(project: Project): ModelGraph {
   folders.validate();
   const target = project.target;
   const vars = varsOf(project);
-  const macros = projectMacros(project, vars);
+  const catalog = new Map<string, Array<{ name: string; type: string }>>();
+  const macros = projectMacros(project, vars, (message) => process.stderr.write(`${message}\n`), catalog);
   // Seeds are named by generate_schema_name/generate_alias_name too (the project's own, when defined).
   const seeds = discoverSeeds(project, properties, (name, settings, fqn) => macros.relationOf(name, settings, fqn, 'seed'));
   const parseNodes = new Map<string, RefTarget>();
@@ -106,6 +107,7 @@ export function loadModels(project: Project): ModelGraph {
     vars,
     globals: macros.globals,
     testMacro: macros.testMacro,
+    ...(macros.usesCatalog ? { catalog } : {}),
   };
   const parsed = files.map((source) => {
     const yml = properties.models.get(source.fqn[source.fqn.length - 1]!);

@@ -31,6 +31,12 @@ export interface RenderEnv {
   vars: Readonly<Record<string, unknown>>;
   /** Extra names every template sees (macros of the project and its packages). */
   globals: (call: RenderCall) => Record<string, unknown>;
+  /**
+   * Columns of relations, read before a build (templates cannot wait for the warehouse), keyed by
+   * the relation as the dialect quotes it: what adapter.get_columns_in_relation() answers.
+   * Present when a template of the project asks for columns.
+   */
+  catalog?: Map<string, Array<{ name: string; type: string }>>;
   /** A generic test's macro (`{% test name %}` of the project or a package). */
   testMacro?: (name: string) => ((...args: unknown[]) => unknown) | undefined;
 }

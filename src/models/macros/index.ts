@@ -24,6 +24,8 @@ export interface ProjectMacros {
   testMacro(name: string): Macro | undefined;
   /** Names of every package (for messages). */
   packages: string[];
+  /** Whether a macro asks the warehouse for columns (then builds read the catalog first). */
+  usesCatalog: boolean;
 }
 
 /** One package's macros (the project's own included), by macro name. */
@@ -72,7 +74,7 @@ function packageDirs(project: Project): Array<{ dir: string; name: string; macro
     });
 }
 
-export function projectMacros(project: Project, vars: Readonly<Record<string, unknown>> = {}, onLog?: (message: string) => void): ProjectMacros {
+export function projectMacros(project: Project, vars: Readonly<Record<string, unknown>> = {}, onLog?: (message: string) => void, catalog?: Map<string, Array<{ name: string; type: string }>>): ProjectMacros {
   const target = project.target;
   const dialectName = (['duckdb', 'postgres', 'bigquery', 'snowflake'].includes(project.config.warehouse.type) ? project.config.warehouse.type : 'duckdb') as DialectName;
   const dialect = getDialect(dialectName);
@@ -94,9 +96,11 @@ export function projectMacros(project: Project, vars: Readonly<Record<string, un
     },
   });
 
+  let usesCatalog = false;
   const load = (files: ProjectFile[], names: Record<string, unknown>): Record<string, Macro> => {
     const macros: Record<string, Macro> = {};
     for (const file of files) {
+      if (file.text.includes('get_columns_in_relation')) usesCatalog = true;
       for (const [name, macro] of Object.entries(exportMacros(asMacroText(file), file.file, names))) {
         if (macros[name]) throw new CdpError('MODEL_PARSE', `macro ${name} is defined twice in ${projectName === 'cdp' ? 'the project' : projectName}`, { location: { file: file.file, line: 1 }, hint: 'rename or remove one of them' });
         macros[name] = macro;
@@ -154,7 +158,19 @@ export function projectMacros(project: Project, vars: Readonly<Record<string, un
       [root.name]: root.macros,
     };
     for (const pkg of packages) names[pkg.name] = pkg.macros;
-    (names.adapter as Record<string, unknown>).dispatch = dispatch;
+    const adapterNames = names.adapter as Record<string, unknown>;
+    adapterNames.dispatch = dispatch;
+    if (catalog) {
+      adapterNames.get_columns_in_relation = (relation: unknown) => {
+        const key = String(relation);
+        const columns = catalog.get(key);
+        if (!columns) {
+          if (!call.execute) return [];
+          throw new TemplateFailure('MODEL_PARSE', `adapter.get_columns_in_relation(${key}): the relation does not exist yet`, 'build or load it first (ref() it so it is built before this node)');
+        }
+        return columns.map((c) => ({ name: c.name, column: c.name, quoted: call.dialect.quoteIdent(c.name), data_type: c.type, dtype: c.type }));
+      };
+    }
     return names;
   };
 
@@ -171,6 +187,9 @@ export function projectMacros(project: Project, vars: Readonly<Record<string, un
   return {
     globals,
     packages: packages.map((p) => p.name),
+    get usesCatalog() {
+      return usesCatalog;
+    },
     testMacro(name) {
       const dot = name.indexOf('.');
       if (dot > 0) return byName.get(name.slice(0, dot))?.macros[`test_${name.slice(dot + 1)}`];

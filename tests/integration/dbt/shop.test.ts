@@ -5,6 +5,7 @@
  * dbt.* cross-database macros), run unchanged with the cdp CLI on DuckDB and Postgres. Expected
  * tables are computed here from the raw rows with plain JavaScript.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,10 +95,32 @@ describe.each<EngineName>(['duckdb', 'postgres'])('the shop dbt project on %s', 
     expect(byOrder.map((r) => ({ order_id: num(r.order_id), amount: num(r.amount), methods: r.methods, days_since_launch: num(r.days_since_launch) }))).toEqual(expectedByOrder);
   });
 
+  it('package macros: dbt_utils.generate_surrogate_key, star (columns read from the warehouse), date_spine dispatched per adapter; the project generate_schema_name', async () => {
+    // schema='exact_keys' goes where the project's generate_schema_name puts it.
+    const keys = await fx.rows(`SELECT * FROM ${fx.schema}_keys_exact.customer_keys ORDER BY customer_id`);
+    expect(Object.keys(keys[0]!)).toEqual(['customer_key', 'customer_id', 'order_count', 'lifetime_value']);
+    const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+    expect(keys.map((r) => r.customer_key)).toEqual(expectedCustomers.map((c) => md5(`${c.customer_id}-${c.full_name}`)));
+    const calendar = await fx.rows(`SELECT date_day, month FROM ${fx.schema}_marts.calendar ORDER BY date_day`);
+    const iso = (value: unknown) => new Date(value as Date).toISOString().slice(0, 10);
+    expect(calendar.map((r) => iso(r.date_day))).toEqual(Array.from({ length: 7 }, (_, i) => `2024-01-0${i + 1}`));
+    expect(new Set(calendar.map((r) => iso(r.month)))).toEqual(new Set(['2024-01-01']));
+  });
+
   it('cdp test runs the yml tests; cdp source freshness checks loaded_at_field', async () => {
     const test = await fx.cdp('test');
     expect(test.code).toBe(0);
-    expect(test.out).toContain('8 test(s): 8 passed, 0 failed, 0 warned, 0 errored');
+    // Generic tests of the package and the project, singular tests, warn_if/error_if, severity.
+    expect(test.out).toContain('PASS  dbt_utils.expression_is_true customer_keys');
+    expect(test.out).toContain('PASS  dbt_utils.at_least_one customer_keys.customer_key');
+    expect(test.out).toContain('WARN  is_positive customer_keys.lifetime_value: 1 failing row(s)  (models/marts/schema.yml:26)');
+    expect(test.out).toContain('PASS  singular assert_lifetime_value_not_negative');
+    expect(test.out).toContain(`WARN  singular warn_on_customers_without_orders: ${expectedCustomers.filter((c) => c.order_count === 0).length} failing row(s)`);
+    expect(test.out).toContain('16 test(s): 14 passed, 0 failed, 2 warned, 0 errored');
+    // store_failures: the failing rows (none) are kept in <target>_dbt_test__audit.
+    expect(await fx.rows(`SELECT * FROM ${fx.schema}_dbt_test__audit.assert_lifetime_value_not_negative`)).toEqual([]);
+    const singular = await fx.cdp('test', '--select', 'test_type:singular');
+    expect(singular.out).toContain('2 test(s): 1 passed, 0 failed, 1 warned, 0 errored');
     const fresh = await fx.cdp('source', 'freshness');
     expect(fresh.code).toBe(0);
     expect(fresh.out).toMatch(/PASS {2}freshness of app\.orders: 0\.0h old/);
@@ -108,13 +131,13 @@ describe.each<EngineName>(['duckdb', 'postgres'])('the shop dbt project on %s', 
     const ls = async (...args: string[]) => (await fx.cdp('ls', '--resource-type', 'model', 'seed', ...args)).out.trim().split('\n').filter(Boolean);
     expect(await ls('--select', 'tag:finance')).toEqual(['shop.marts.finance.order_payments']);
     expect(await ls('--select', 'tag:staging', '--exclude', 'stg_payments')).toEqual(['shop.staging.stg_customers', 'shop.staging.stg_orders']);
-    expect(await ls('--select', 'path:models/marts')).toEqual(['shop.marts.customers', 'shop.marts.finance.order_payments']);
+    expect(await ls('--select', 'path:models/marts')).toEqual(['shop.marts.calendar', 'shop.marts.customers', 'shop.marts.customer_keys', 'shop.marts.finance.order_payments']);
     expect(await ls('--select', 'config.materialized:ephemeral')).toEqual(['shop.staging.stg_payments']);
-    expect(await ls('--select', 'source:app+')).toEqual(['shop.staging.stg_orders', 'shop.marts.customers', 'shop.marts.finance.order_payments']);
+    expect(await ls('--select', 'source:app+')).toEqual(['shop.staging.stg_orders', 'shop.marts.customers', 'shop.marts.customer_keys', 'shop.marts.finance.order_payments']);
     expect(await ls('--select', '+customers')).toEqual(['shop.raw_customers', 'shop.raw_payments', 'shop.staging.stg_customers', 'shop.staging.stg_orders', 'shop.staging.stg_payments', 'shop.marts.customers']);
     expect(await ls('--select', '1+customers', '--exclude', 'stg_orders')).toEqual(['shop.staging.stg_customers', 'shop.staging.stg_payments', 'shop.marts.customers']);
-    expect(await ls('--select', '@stg_customers')).toEqual(['shop.raw_customers', 'shop.raw_payments', 'shop.staging.stg_customers', 'shop.staging.stg_orders', 'shop.staging.stg_payments', 'shop.marts.customers']);
-    expect(await ls('--select', 'marts', '--exclude', 'tag:pii')).toEqual(['shop.marts.finance.order_payments']);
+    expect(await ls('--select', '@stg_customers')).toEqual(['shop.raw_customers', 'shop.raw_payments', 'shop.staging.stg_customers', 'shop.staging.stg_orders', 'shop.staging.stg_payments', 'shop.marts.customers', 'shop.marts.customer_keys']);
+    expect(await ls('--select', 'marts', '--exclude', 'tag:pii')).toEqual(['shop.marts.calendar', 'shop.marts.customer_keys', 'shop.marts.finance.order_payments']);
     expect(await ls('--select', 'stg_*,tag:staging')).toEqual(['shop.staging.stg_customers', 'shop.staging.stg_orders', 'shop.staging.stg_payments']);
   });
 

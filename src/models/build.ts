@@ -45,6 +45,9 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
   const context = await buildContext(warehouse, graph, selected, options.fullRefresh ?? false);
   await checkInputs(warehouse, graph, selected);
   const existing = context.existing as Map<string, RelationInfo['kind']>;
+  for (const model of selected) {
+    if (model.settings.persist_docs && Object.values(model.settings.persist_docs).some(Boolean)) say(`note: persist_docs of ${model.name} is ignored: cdp does not write descriptions into the warehouse`);
+  }
 
   const results: ModelBuildResult[] = [];
   let failure: CdpError | null = null;

@@ -70,6 +70,7 @@ function varsOf(project: Project): Record<string, unknown> {
  * refs to disabled models and ref cycles, each naming the file and line.
  */
 export function loadModels(project: Project): ModelGraph {
+  rejectUnsupported(project);
   const files = nodeFiles(project, modelPaths(project), ['.sql']);
   const seen = new Map<string, string>();
   for (const source of files) {
@@ -142,4 +143,39 @@ export function loadModels(project: Project): ModelGraph {
 
 function withRelation(model: Model, relation: Model['relation']): Model {
   return { ...model, relation };
+}
+
+/**
+ * What cdp does not run yet fails here, before anything is built, naming the file and what to do,
+ * so a dbt project never half-runs with parts silently skipped.
+ */
+function rejectUnsupported(project: Project): void {
+  const dbt = project.dbt;
+  if (!dbt) return;
+  const snapshot = nodeFiles(project, dbt.snapshotPaths, ['.sql'])[0];
+  if (snapshot) {
+    throw new CdpError('MODEL_PARSE', 'snapshots ({% snapshot %} blocks) are not supported yet', {
+      location: { file: snapshot.file, line: 1 },
+      hint: 'run `dbt snapshot` with dbt-core for now, or move the file out of the snapshot paths; models may select from the snapshot tables dbt builds',
+    });
+  }
+  for (const [key, hooks] of [['on-run-start', dbt.onRunStart], ['on-run-end', dbt.onRunEnd]] as const) {
+    if (hooks.length) {
+      throw new CdpError('CONFIG_INVALID', `${key} hooks are not supported yet`, {
+        location: { file: dbt.yaml.file, line: dbt.yaml.lineOf([key]) },
+        hint: 'move the statements into pre_hook/post_hook of a model, or remove them',
+      });
+    }
+  }
+  for (const folder of modelPaths(project)) {
+    for (const file of findFiles(project.dir, project.path(folder), ['.yml', '.yaml'])) {
+      const at = /^unit_tests\s*:/m.exec(file.text);
+      if (at) {
+        throw new CdpError('SCHEMA_TEST', 'unit_tests: are not supported yet', {
+          location: { file: file.file, line: file.text.slice(0, at.index).split('\n').length },
+          hint: 'run them with `dbt test --select test_type:unit` for now, or express the check as a singular test in tests/',
+        });
+      }
+    }
+  }
 }

@@ -9,6 +9,7 @@ import { didYouMean } from '../util/suggest.js';
 import { renderTemplate, TemplateFailure, type TemplateContext } from './template.js';
 import type { RefTarget, RenderEnv } from './render-env.js';
 import { injectCtes } from './ephemeral.js';
+import { RelationValue } from './relation-value.js';
 import type { Model, RefCall, SourceCall } from './types.js';
 
 /** How a model is rendered for a build: which engine's quoting, and whether this is an incremental run. */
@@ -55,7 +56,7 @@ interface RenderState {
 /** The functions and variables a model template sees (dbt's names). */
 function templateContext(state: RenderState): TemplateContext {
   const { env, dialect, recording, name } = state;
-  const refTo = (target: string): string => {
+  const refTo = (target: string): string | RelationValue => {
     const node = env.nodes.get(target);
     if (!node) {
       throw new TemplateFailure(
@@ -66,10 +67,10 @@ function templateContext(state: RenderState): TemplateContext {
     }
     if (!recording.refs.includes(target)) recording.refs.push(target);
     if (node.ephemeral && state.execute) return inlineEphemeral(state, node);
-    return dialect.relation(node.relation);
+    return new RelationValue(node.relation, dialect, env.target.database);
   };
   return {
-    ref(...args: unknown[]): string {
+    ref(...args: unknown[]): string | RelationValue {
       const positional = args.filter((arg) => typeof arg !== 'object' || arg === null);
       if (positional.length !== args.length) {
         throw new TemplateFailure('MODEL_PARSE', 'ref() with keyword arguments (model versions) is not supported', "write {{ ref('model_name') }}");
@@ -86,7 +87,7 @@ function templateContext(state: RenderState): TemplateContext {
       }
       return refTo(requireName(args[0], 'ref()', "{{ ref('model_name') }}"));
     },
-    source(...args: unknown[]): string {
+    source(...args: unknown[]): RelationValue {
       if (args.length !== 2) {
         throw new TemplateFailure('MODEL_PARSE', `source() takes a source name and a table, got ${args.length} arguments`, "write {{ source('raw', 'orders') }}");
       }
@@ -99,7 +100,7 @@ function templateContext(state: RenderState): TemplateContext {
       }
       const relation = declared ? { schema: declared.schema, name: declared.identifier } : { schema: sourceName, name: table };
       if (!recording.sources.some((s) => s.source === sourceName && s.table === table)) recording.sources.push({ source: sourceName, table, schema: relation.schema, identifier: relation.name, line: 0 });
-      return dialect.relation(relation);
+      return new RelationValue(relation, dialect, env.target.database);
     },
     config(...args: unknown[]): string {
       recording.settings = applyConfigCall(recording.settings, args);
@@ -108,7 +109,7 @@ function templateContext(state: RenderState): TemplateContext {
     is_incremental(): boolean {
       return state.isIncremental;
     },
-    this: dialect.relation(state.self),
+    this: new RelationValue(state.self, dialect, env.target.database),
     /** The engine's name for a column kind, so casts port across warehouses: `cast(x as {{ type('string') }})`. */
     type(...args: unknown[]): string {
       const kind = args[0];
@@ -174,7 +175,15 @@ export function parseModel(source: ProjectFile, env: RenderEnv, input: ParseInpu
   const self = { schema: env.target.schema, name };
   const state = (isIncremental: boolean): RenderState => ({ name, self, env, dialect: RECORDING_DIALECT, isIncremental, execute: false, ctes: [], recording: { settings: input.baseSettings, refs: [], sources: [] } });
   const firstState = state(false);
-  const firstSql = render(source, firstState);
+  if (input.baseSettings.enabled === false) return disabledModel(source, name, input, firstState.recording.settings);
+  let firstSql: string;
+  try {
+    firstSql = render(source, firstState);
+  } catch (error) {
+    // A model disabled by its own config() is not parsed further, as in dbt: its refs may be gone.
+    if (firstState.recording.settings.enabled === false) return disabledModel(source, name, input, firstState.recording.settings);
+    throw error;
+  }
   const passes = [firstState.recording];
   const config = modelConfigOf(firstState.recording.settings);
   if (config.materialized === 'incremental') {
@@ -208,6 +217,10 @@ export function parseModel(source: ProjectFile, env: RenderEnv, input: ParseInpu
     fqn: input.fqn,
     bodyLine,
   };
+}
+
+function disabledModel(source: ProjectFile, name: string, input: ParseInput, settings: NodeConfig): Model {
+  return { name, path: source.path, file: source.file, template: source.text, config: { materialized: 'view', uniqueKey: [], tags: [] }, settings: { ...settings, enabled: false }, refs: [], sources: [], relation: { schema: '', name }, fqn: input.fqn, bodyLine: 1 };
 }
 
 /** The line of the config() call, for errors about the config (e.g. a unique_key that is not a column). */

@@ -1,0 +1,104 @@
+/**
+ * The `events` fixture: incremental models with dbt's strategies (merge, delete+insert, append),
+ * on_schema_change (append_new_columns, fail), pre/post hooks, full_refresh, enabled: false and
+ * persist_docs (ignored with a note), run twice over changing source rows on DuckDB and Postgres.
+ * Expected rows are computed here from the source rows.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFixture, type DbtFixture, type EngineName } from './harness.js';
+
+interface Event {
+  event_id: number;
+  user_id: string;
+  amount: number;
+  updated_at: string;
+}
+
+const batch1: Event[] = [
+  { event_id: 1, user_id: 'u1', amount: 10, updated_at: '2024-01-01 10:00:00' },
+  { event_id: 2, user_id: 'u2', amount: 20, updated_at: '2024-01-01 10:00:00' },
+  { event_id: 3, user_id: 'u1', amount: 5, updated_at: '2024-01-01 10:00:00' },
+];
+const since = '2024-01-02 00:00:00';
+const batch2: Event[] = [
+  { ...batch1[0]! },
+  { ...batch1[1]! },
+  { event_id: 3, user_id: 'u1', amount: 7, updated_at: '2024-01-02 09:00:00' },
+  { event_id: 4, user_id: 'u3', amount: 40, updated_at: '2024-01-02 09:00:00' },
+];
+
+const totals = (events: Event[]) =>
+  [...new Set(events.map((e) => e.user_id))].sort().map((user) => {
+    const mine = events.filter((e) => e.user_id === user);
+    return { user_id: user, events: mine.length, amount: mine.reduce((s, e) => s + e.amount, 0) };
+  });
+
+describe.each<EngineName>(['duckdb', 'postgres'])('the events dbt project on %s', (engine) => {
+  let fx: DbtFixture;
+  const load = async (events: Event[]) => {
+    const w = await fx.warehouse();
+    const d = w.dialect;
+    const raw = d.relation({ schema: `${fx.schema}_raw`, name: 'events' });
+    await w.createSchema(`${fx.schema}_raw`);
+    await w.execute(`DROP TABLE IF EXISTS ${raw}`);
+    const values = events.map((e) => `(${e.event_id}, ${d.literal(e.user_id)}, ${e.amount}, CAST(${d.literal(e.updated_at)} AS TIMESTAMP))`).join(', ');
+    await w.execute(`CREATE TABLE ${raw} AS SELECT * FROM (VALUES ${values}) AS t(event_id, user_id, amount, updated_at)`);
+  };
+  const rows = async (name: string, order: string) => (await fx.rows(`SELECT * FROM ${fx.schema}.${name} ORDER BY ${order}`)).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' || (typeof v === 'string' && /^\d+$/.test(v)) ? Number(v) : v])));
+
+  beforeAll(async () => {
+    fx = await openFixture('events', engine);
+  }, 60_000);
+  afterAll(async () => fx?.close());
+
+  it('a first run creates every enabled incremental model; persist_docs is noted, not applied', async () => {
+    await load(batch1);
+    const run = await fx.cdp('run');
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toContain('note: persist_docs of events_merge is ignored: cdp does not write descriptions into the warehouse');
+    expect(run.out).not.toContain('old_report');
+    expect((await rows('events_merge', 'event_id')).map((r) => [r.event_id, r.amount])).toEqual(batch1.map((e) => [e.event_id, e.amount]));
+    expect(await rows('events_delete_insert', 'user_id')).toEqual(totals(batch1));
+    // The pre-hook created the log table, the post-hook wrote to it.
+    expect(await rows('events_merge_log', 'n')).toEqual([{ step: 'merge', n: 3 }]);
+  });
+
+  it('an incremental run merges, deletes+inserts and appends; append_new_columns adds the column; on_schema_change=fail stops', async () => {
+    await load(batch2);
+    const run = await fx.cdp('run', '--vars', `{since: '${since}', with_user: true}`);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('models/events_strict.sql');
+    expect(run.err).toContain('the columns of incremental model events_strict changed (added: user_id; removed: none) and on_schema_change is fail');
+    // merge: event 3 updated, event 4 inserted.
+    expect((await rows('events_merge', 'event_id')).map((r) => [r.event_id, r.amount])).toEqual(batch2.map((e) => [e.event_id, e.amount]));
+    expect((await rows('events_merge_log', 'n')).map((r) => r.n)).toEqual([3, 4]);
+    // delete+insert: the users with rows updated since `since` are recomputed, the others kept.
+    expect(await rows('events_delete_insert', 'user_id')).toEqual(totals(batch2));
+    // append: only event 4 is appended (event 3's old amount stays); user_id is a new column, NULL for old rows.
+    const appended = await rows('events_append', 'event_id');
+    expect(appended.map((r) => [r.event_id, r.amount, r.user_id])).toEqual([...batch1.map((e) => [e.event_id, e.amount, null]), [4, 40, 'u3']]);
+  });
+
+  it('--full-refresh rebuilds; full_refresh: false keeps a model incremental', async () => {
+    const refresh = await fx.cdp('run', '--full-refresh', '--select', 'events_strict', 'events_append', '--vars', '{with_user: true}');
+    expect(refresh.err).toBe('');
+    expect(refresh.code).toBe(0);
+    expect((await rows('events_append', 'event_id')).map((r) => [r.event_id, r.amount, r.user_id])).toEqual(batch2.map((e) => [e.event_id, e.amount, e.user_id]));
+    expect((await rows('events_strict', 'event_id')).map((r) => r.user_id)).toEqual(batch2.map((e) => e.user_id));
+
+    writeFileSync(join(fx.dir, 'models/events_merge.sql'), `{{ config(full_refresh=false) }}\nselect event_id, user_id, amount, updated_at from {{ source('raw', 'events') }} where event_id = 1`);
+    const kept = await fx.cdp('run', '--full-refresh', '--select', 'events_merge');
+    expect(kept.code).toBe(0);
+    expect((await rows('events_merge', 'event_id')).map((r) => r.event_id)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('what cdp does not run yet fails loudly with the file and what to do', async () => {
+    writeFileSync(join(fx.dir, 'models/unit.yml'), 'version: 2\n\nunit_tests:\n  - name: t\n    model: events_merge\n');
+    const unit = await fx.cdp('run');
+    expect(unit.code).toBe(1);
+    expect(unit.err).toContain('models/unit.yml:3: unit_tests: are not supported yet');
+  });
+});

@@ -71,7 +71,7 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
         graph.env.catalog?.delete(warehouse.dialect.relation(model.relation));
         existing.set(relationKey(model.relation), kind === 'view' ? 'view' : 'table');
         const seconds = (performance.now() - started) / 1000;
-        result = { ...base, status: 'success', mode: plan.mode, rows, seconds, finishedAt: new Date(), error: null };
+        result = { ...base, status: 'success', mode: plan.mode, rows, seconds, finishedAt: new Date(), error: null, compiledSql: plan.sql };
         const what = plan.mode === 'incremental' ? 'incremental' : kind;
         say(`${step} OK ${what} model ${relationText(model)}${rows === null ? '' : ` ${rows.toLocaleString('en-US')} rows`} in ${seconds.toFixed(2)}s`);
       } catch (error) {

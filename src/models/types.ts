@@ -69,4 +69,6 @@ export interface ModelBuildResult {
   finishedAt: Date;
   /** The one-line error (failed) or why it was skipped. */
   error: string | null;
+  /** The rendered SELECT, when the model was compiled (for target/compiled). */
+  compiledSql?: string;
 }

@@ -12,6 +12,8 @@ export interface RunOptions {
   exclude?: string[];
   /** Rebuild incremental models (and identity) from scratch. */
   fullRefresh?: boolean;
+  /** Called with each model's outcome as it happens (also when a later model fails). */
+  onModelResult?: (result: ModelBuildResult) => void;
   /** One human-readable line per step: which model, materialization, rows, seconds. */
   onProgress?: (line: string) => void;
   /**
@@ -77,8 +79,10 @@ async function build(project: Project, options: RunOptions): Promise<RunSummary>
     exclude: options.exclude,
     fullRefresh: options.fullRefresh,
     onProgress: options.onProgress,
-    onResult: (result) =>
-      record({ model: result.model, startedAt: result.startedAt, finishedAt: result.finishedAt, rows: result.rows, status: result.status, error: result.error }),
+    onResult: (result) => {
+      options.onModelResult?.(result);
+      return record({ model: result.model, startedAt: result.startedAt, finishedAt: result.finishedAt, rows: result.rows, status: result.status, error: result.error });
+    },
   });
   if (failure) throw failure;
   const summary: RunSummary = { models: results, seconds: 0 };

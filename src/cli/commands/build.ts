@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { runSchemaTests, seedProject } from '../../models/index.js';
+import { runSchemaTests, seedProject, type ModelBuildResult, type SchemaTestResult, type SeedResult } from '../../models/index.js';
+import { saveArtifacts } from './dbt-artifacts.js';
 import { runProject } from '../../pipeline/index.js';
 import { inProject, say, withDbtProject } from '../context.js';
 import { describe, reportTests } from './test.js';
@@ -25,11 +26,19 @@ export function register(program: Command): void {
   ).action(async (flags: BuildFlags) => {
     await inProject(flags, async (project) => {
       const selection = { select: flags.select, exclude: flags.exclude };
-      await seedProject(project, { ...selection, onProgress: say });
-      const summary = await runProject(project, { ...selection, fullRefresh: flags.fullRefresh, onProgress: say });
-      say(`models: ${summary.models.length} built in ${summary.seconds.toFixed(2)}s`);
-      const results = await runSchemaTests(project, { ...selection, onResult: (result) => say(describe(result)) });
-      reportTests(results);
+      const started = performance.now();
+      const models: ModelBuildResult[] = [];
+      let seeds: SeedResult[] = [];
+      let tests: SchemaTestResult[] = [];
+      try {
+        seeds = await seedProject(project, { ...selection, onProgress: say });
+        const summary = await runProject(project, { ...selection, fullRefresh: flags.fullRefresh, onProgress: say, onModelResult: (r) => models.push(r) });
+        say(`models: ${summary.models.length} built in ${summary.seconds.toFixed(2)}s`);
+        tests = await runSchemaTests(project, { ...selection, onResult: (result) => say(describe(result)) });
+      } finally {
+        saveArtifacts(project, { which: 'build', seeds, models, tests, elapsed: (performance.now() - started) / 1000 });
+      }
+      reportTests(tests);
     });
   });
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { runProject, type RunSummary } from '../../pipeline/index.js';
 import { inProject, say, withDbtProject } from '../context.js';
+import type { ModelBuildResult } from '../../models/index.js';
+import { saveArtifacts } from './dbt-artifacts.js';
 
 interface RunFlags {
   project?: string;
@@ -25,8 +27,14 @@ export function register(program: Command): void {
       .option('--no-snapshots', 'do not snapshot audience membership after the profiles are built'),
   ).action(async (flags: RunFlags) => {
     await inProject(flags, async (project) => {
-      const summary = await runProject(project, { select: flags.select, exclude: flags.exclude, fullRefresh: flags.fullRefresh, snapshots: flags.snapshots, onProgress: say });
-      printSummary(summary);
+      const started = performance.now();
+      const models: ModelBuildResult[] = [];
+      try {
+        const summary = await runProject(project, { select: flags.select, exclude: flags.exclude, fullRefresh: flags.fullRefresh, snapshots: flags.snapshots, onProgress: say, onModelResult: (r) => models.push(r) });
+        printSummary(summary);
+      } finally {
+        saveArtifacts(project, { which: 'run', models, elapsed: (performance.now() - started) / 1000 });
+      }
     });
   });
 }

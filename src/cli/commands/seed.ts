@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { seedProject } from '../../models/index.js';
 import { inProject, say, withDbtProject } from '../context.js';
+import { saveArtifacts } from './dbt-artifacts.js';
 
 interface SeedFlags {
   project?: string;
@@ -22,7 +23,9 @@ export function register(program: Command): void {
       .option('--full-refresh', 'accepted for dbt compatibility: seeds are always reloaded from scratch'),
   ).action(async (flags: SeedFlags) => {
     await inProject(flags, async (project) => {
+      const started = performance.now();
       const results = await seedProject(project, { select: flags.select, exclude: flags.exclude, onProgress: say });
+      saveArtifacts(project, { which: 'seed', seeds: results, elapsed: (performance.now() - started) / 1000 });
       say(`done: ${results.length} seed(s), ${results.reduce((n, r) => n + r.rows, 0).toLocaleString('en-US')} rows`);
     });
   });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CdpError } from '../../errors.js';
 import { runSchemaTests, type SchemaTestResult } from '../../models/index.js';
 import { inProject, say, withDbtProject } from '../context.js';
+import { saveArtifacts } from './dbt-artifacts.js';
 
 interface TestFlags {
   project?: string;
@@ -36,7 +37,9 @@ export function register(program: Command): void {
       .option('--exclude <selectors...>', 'leave these out'),
   ).action(async (flags: TestFlags) => {
     await inProject(flags, async (project) => {
+      const started = performance.now();
       const results = await runSchemaTests(project, { select: flags.select, exclude: flags.exclude, onResult: (result) => say(describe(result)) });
+      saveArtifacts(project, { which: 'test', tests: results, elapsed: (performance.now() - started) / 1000 });
       reportTests(results);
     });
   });

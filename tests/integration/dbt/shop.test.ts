@@ -156,6 +156,18 @@ describe.each<EngineName>(['duckdb', 'postgres'])('the shop dbt project on %s', 
     expect(build.code).toBe(0);
     const byOrder = await fx.rows(`SELECT order_id FROM ${fx.schema}_marts.payments_by_order ORDER BY order_id`);
     expect(byOrder.map((r) => num(r.order_id))).toEqual(expectedByOrder.filter((r) => r.amount > 15).map((r) => r.order_id));
+    // dbt's artifacts, for tools that read them.
+    const manifest = JSON.parse(readFileSync(join(fx.dir, 'target/manifest.json'), 'utf8')) as { metadata: { dbt_schema_version: string }; nodes: Record<string, { depends_on: { nodes: string[] }; relation_name: string | null; config: { materialized: string } }>; child_map: Record<string, string[]> };
+    expect(manifest.metadata.dbt_schema_version).toBe('https://schemas.getdbt.com/dbt/manifest/v12.json');
+    expect(manifest.nodes['model.shop.customers']!.depends_on.nodes.sort()).toEqual(['model.shop.stg_customers', 'model.shop.stg_orders', 'model.shop.stg_payments']);
+    expect(manifest.nodes['model.shop.customers']!.relation_name).toBe(`"${fx.schema}_marts"."customers"`);
+    expect(manifest.nodes['model.shop.stg_payments']!.config.materialized).toBe('ephemeral');
+    expect(manifest.child_map['source.shop.app.orders']).toEqual(['model.shop.stg_orders']);
+    expect(manifest.child_map['seed.shop.raw_payments']).toEqual(['model.shop.stg_payments']);
+    const runResults = JSON.parse(readFileSync(join(fx.dir, 'target/run_results.json'), 'utf8')) as { args: { which: string }; results: Array<{ unique_id: string; status: string; failures: number | null }> };
+    expect(runResults.args.which).toBe('build');
+    expect(runResults.results.map((r) => `${r.unique_id} ${r.status}`)).toEqual(expect.arrayContaining(['seed.shop.raw_payments success', 'model.shop.order_payments success', 'test.shop.unique_stg_orders_order_id pass']));
+    expect(readFileSync(join(fx.dir, 'target/compiled/shop/models/marts/finance/order_payments.sql'), 'utf8')).toContain('having sum(amount) > 15');
     const missing = await fx.cdp('run', '--target', 'prod');
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('profile shop has no target prod');

@@ -8,7 +8,7 @@ export { ModelGraph, parseSelector, type Selector } from './graph.js';
 export { parseModel, renderModel, type RenderOptions } from './model.js';
 export { planBuild, executeBuild, type BuildPlan, type BuildContext } from './materialize.js';
 export { checkInputs } from './preflight.js';
-export { buildModels, type BuildModelsOptions, type BuildModelsOutcome } from './build.js';
+export { buildModels, buildContext, type BuildModelsOptions, type BuildModelsOutcome } from './build.js';
 export { compileModel, resolveDialect } from './compile.js';
 export { parseSchemaFile, type SchemaTest, type SchemaTestKind } from './schema-yml.js';
 export { loadSchemaTests, compileSchemaTest, runCompiledTests, type CompiledSchemaTest, type SchemaTestResult } from './data-tests.js';

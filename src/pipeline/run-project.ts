@@ -74,7 +74,10 @@ export async function runProject(project: Project, options: RunOptions = {}): Pr
 async function build(project: Project, options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
   const record = await buildRecorder(project);
-  const { results, failure } = await buildModels(project, {
+  // Models dbt-core builds itself (models.manifest): cdp builds only identity, profiles and audiences.
+  const builtByDbt = project.config.models.manifest !== undefined;
+  if (builtByDbt) options.onProgress?.(`models: built by dbt (relations read from ${project.config.models.manifest})`);
+  const { results, failure } = builtByDbt ? { results: [], failure: null } : await buildModels(project, {
     select: options.select,
     exclude: options.exclude,
     fullRefresh: options.fullRefresh,

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { CONFIG_FILES, loadConfig, parseConfig, type CdpConfig } from '../config/index.js';
 import { readDbtProject, type DbtProjectFile } from '../models/dbt/project-file.js';
 import { resolveTarget, type DbtTarget, type ProfileOptions } from '../models/dbt/profiles.js';
+import { relationFromManifest } from './dbt-manifest.js';
 import { openWarehouse, type RelationRef, type Warehouse } from '../warehouse/index.js';
 import type { StateStore } from '../state/index.js';
 import { redactPiiKeys } from '../logger.js';
@@ -71,9 +72,16 @@ export class Project {
    * in the model schema.
    */
   relation(nameOrQualified: string): RelationRef {
+    // `ref:<model>`: a dbt model, where the dbt manifest says it was built.
+    if (nameOrQualified.startsWith('ref:')) return relationFromManifest(this.manifestPath, nameOrQualified.slice(4).trim());
     const dot = nameOrQualified.indexOf('.');
     if (dot > 0) return { schema: nameOrQualified.slice(0, dot), name: nameOrQualified.slice(dot + 1) };
     return { schema: this.modelSchema, name: nameOrQualified };
+  }
+
+  /** The dbt manifest `ref:` names resolve through: models.manifest, else this project's target/manifest.json. */
+  get manifestPath(): string {
+    return this.path(this.config.models.manifest ?? join(this.dbt?.targetPath ?? 'target', 'manifest.json'));
   }
 
   path(...parts: string[]): string {

@@ -98,7 +98,7 @@ describe.each<EngineName>(['duckdb', 'postgres'])('the shop dbt project on %s', 
   it('package macros: dbt_utils.generate_surrogate_key, star (columns read from the warehouse), date_spine dispatched per adapter; the project generate_schema_name', async () => {
     // schema='exact_keys' goes where the project's generate_schema_name puts it.
     const keys = await fx.rows(`SELECT * FROM ${fx.schema}_keys_exact.customer_keys ORDER BY customer_id`);
-    expect(Object.keys(keys[0]!)).toEqual(['customer_key', 'customer_id', 'order_count', 'lifetime_value']);
+    expect(Object.keys(keys[0]!)).toEqual(['customer_key', 'customer_id', 'order_count', 'lifetime_value', 'updated_at']);
     const md5 = (text: string) => createHash('md5').update(text).digest('hex');
     expect(keys.map((r) => r.customer_key)).toEqual(expectedCustomers.map((c) => md5(`${c.customer_id}-${c.full_name}`)));
     const calendar = await fx.rows(`SELECT date_day, month FROM ${fx.schema}_marts.calendar ORDER BY date_day`);

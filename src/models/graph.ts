@@ -2,6 +2,7 @@ import { CdpError } from '../errors.js';
 import { plainEnv } from './model.js';
 import type { RenderEnv } from './render-env.js';
 import type { Seed } from './seeds.js';
+import type { Snapshot } from './snapshots.js';
 import { selectNodes, type SelectableNode } from './selection.js';
 import type { Model } from './types.js';
 
@@ -38,6 +39,8 @@ export class ModelGraph {
     env?: RenderEnv,
     /** The project's seeds (refs may point at them; `cdp seed` and `cdp build` load them). */
     readonly seeds: readonly Seed[] = [],
+    /** The project's snapshots (`cdp snapshot` and `cdp build` run them). */
+    readonly snapshots: readonly Snapshot[] = [],
   ) {
     this.byName = new Map(models.map((model) => [model.name, model]));
     this.env = env ?? plainEnv(new Set(this.byName.keys()), models[0]?.relation.schema ?? 'main');
@@ -75,9 +78,14 @@ export class ModelGraph {
   }
 
   /** Models and seeds matching dbt selectors, each in build order. */
-  selectNodes(selectors: readonly string[], exclude: readonly string[] = []): { models: Model[]; seeds: Seed[]; keys: Set<string> } {
+  selectNodes(selectors: readonly string[], exclude: readonly string[] = []): { models: Model[]; seeds: Seed[]; snapshots: Snapshot[]; keys: Set<string> } {
     const keys = selectNodes(this.selectable(), selectors, exclude, { indirectTests: false });
-    return { models: this.ordered.filter((model) => keys.has(`model:${model.name}`)), seeds: this.seeds.filter((seed) => keys.has(`seed:${seed.name}`)), keys };
+    return {
+      models: this.ordered.filter((model) => keys.has(`model:${model.name}`)),
+      seeds: this.seeds.filter((seed) => keys.has(`seed:${seed.name}`)),
+      snapshots: this.snapshots.filter((snapshot) => keys.has(`snapshot:${snapshot.name}`)),
+      keys,
+    };
   }
 
   /** Every model, seed and source as selection sees them. */
@@ -103,7 +111,16 @@ export class ModelGraph {
       };
     });
     const seeds = this.seeds.map((seed): SelectableNode => ({ name: seed.name, kind: 'seed', fqn: seed.fqn, file: seed.file, tags: seed.settings.tags ?? [], config: seed.settings, parents: [] }));
-    return [...seeds, ...models, ...sources.values()];
+    const snapshots = this.snapshots.map((snapshot): SelectableNode => ({
+      name: snapshot.name,
+      kind: 'snapshot',
+      fqn: snapshot.node.fqn,
+      file: snapshot.file,
+      tags: snapshot.node.config.tags,
+      config: snapshot.node.settings,
+      parents: [...snapshot.node.refs.map((ref) => `${kindOf(ref.name)}:${ref.name}`), ...snapshot.node.sources.map((call) => `source:${call.source}.${call.table}`)],
+    }));
+    return [...seeds, ...snapshots, ...models, ...sources.values()];
   }
 
   private walk(start: string, next: (name: string) => string[], into: Set<string>): void {

@@ -15,7 +15,8 @@ export { loadSchemaTests, compileSchemaTest, runCompiledTests, type CompiledSche
 export { runSchemaTests, type SchemaTestOptions } from './test-project.js';
 export { mapRenderedLine } from './line-map.js';
 export { closestName } from '../util/suggest.js';
-export { seedProject, type SeedOptions } from './seed-project.js';
+export { seedProject, snapshotProject, type SeedOptions } from './seed-project.js';
+export { discoverSnapshots, runSnapshot, type Snapshot, type SnapshotResult } from './snapshots.js';
 export { loadSeed, inferKind, discoverSeeds, type Seed, type SeedResult } from './seeds.js';
 export { selectNodes, parseSelectorText, type SelectableNode } from './selection.js';
 export { readDbtProject, type DbtProjectFile } from './dbt/project-file.js';

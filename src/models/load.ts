@@ -11,6 +11,7 @@ import { renderJinja } from './template.js';
 import { sourceIndex, type RefTarget, type RenderEnv } from './render-env.js';
 import { projectMacros } from './macros/index.js';
 import { discoverSeeds } from './seeds.js';
+import { discoverSnapshots } from './snapshots.js';
 import type { Model } from './types.js';
 
 /** Tables identity resolution writes into the project schema; a model of the same name would clobber one. */
@@ -110,6 +111,8 @@ export function loadModels(project: Project): ModelGraph {
     testMacro: macros.testMacro,
     ...(macros.usesCatalog ? { catalog } : {}),
   };
+  const snapshots = discoverSnapshots(project, baseEnv, properties, (name, settings, fqn) => macros.relationOf(name, settings, fqn, 'snapshot'));
+  for (const snapshot of snapshots) parseNodes.set(snapshot.name, { name: snapshot.name, kind: 'snapshot', relation: snapshot.relation });
   const parsed = files.map((source) => {
     const yml = properties.models.get(source.fqn[source.fqn.length - 1]!);
     const baseSettings = mergeConfig(folders.configFor(source.fqn), yml?.config ?? {});
@@ -137,8 +140,9 @@ export function loadModels(project: Project): ModelGraph {
   }
   const nodes = new Map<string, RefTarget>();
   for (const seed of seeds) nodes.set(seed.name, { name: seed.name, kind: 'seed', relation: seed.relation });
+  for (const snapshot of snapshots) nodes.set(snapshot.name, { name: snapshot.name, kind: 'snapshot', relation: snapshot.relation });
   for (const model of models) nodes.set(model.name, { name: model.name, kind: 'model', relation: model.relation, ...(model.config.materialized === 'ephemeral' ? { ephemeral: model } : {}) });
-  return new ModelGraph(models, { ...baseEnv, nodes }, seeds);
+  return new ModelGraph(models, { ...baseEnv, nodes }, seeds, snapshots);
 }
 
 function withRelation(model: Model, relation: Model['relation']): Model {
@@ -152,13 +156,6 @@ function withRelation(model: Model, relation: Model['relation']): Model {
 function rejectUnsupported(project: Project): void {
   const dbt = project.dbt;
   if (!dbt) return;
-  const snapshot = nodeFiles(project, dbt.snapshotPaths, ['.sql'])[0];
-  if (snapshot) {
-    throw new CdpError('MODEL_PARSE', 'snapshots ({% snapshot %} blocks) are not supported yet', {
-      location: { file: snapshot.file, line: 1 },
-      hint: 'run `dbt snapshot` with dbt-core for now, or move the file out of the snapshot paths; models may select from the snapshot tables dbt builds',
-    });
-  }
   for (const [key, hooks] of [['on-run-start', dbt.onRunStart], ['on-run-end', dbt.onRunEnd]] as const) {
     if (hooks.length) {
       throw new CdpError('CONFIG_INVALID', `${key} hooks are not supported yet`, {

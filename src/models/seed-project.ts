@@ -3,6 +3,7 @@ import { CdpError, isCdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
 import { loadModels } from './load.js';
 import { loadSeed, type SeedResult } from './seeds.js';
+import { runSnapshot, type SnapshotResult } from './snapshots.js';
 
 export interface SeedOptions {
   select?: string[];
@@ -36,6 +37,25 @@ export async function seedProject(project: Project, options: SeedOptions = {}): 
       say(`${step} ERROR seed ${seed.name}: ${failure.oneLine()}`);
       throw failure;
     }
+  }
+  return results;
+}
+
+/** `cdp snapshot`: runs the selected snapshots, stopping at the first failure. */
+export async function snapshotProject(project: Project, options: SeedOptions = {}): Promise<SnapshotResult[]> {
+  const say = options.onProgress ?? (() => undefined);
+  const graph = loadModels(project);
+  const { snapshots } = graph.selectNodes(options.select ?? [], options.exclude ?? []);
+  if (snapshots.length === 0) return [];
+  const warehouse = await project.warehouse();
+  const now = new Date();
+  const results: SnapshotResult[] = [];
+  for (const [index, snapshot] of snapshots.entries()) {
+    const step = `${index + 1} of ${snapshots.length}`;
+    say(`${step} START snapshot ${snapshot.relation.schema}.${snapshot.relation.name}`);
+    const result = await runSnapshot(warehouse, graph, snapshot, now);
+    results.push(result);
+    say(`${step} OK snapshotted ${snapshot.relation.schema}.${snapshot.relation.name} (${result.mode}) ${result.rows.toLocaleString('en-US')} rows in ${result.seconds.toFixed(2)}s`);
   }
   return results;
 }

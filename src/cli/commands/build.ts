@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runSchemaTests, seedProject, type ModelBuildResult, type SchemaTestResult, type SeedResult } from '../../models/index.js';
+import { runSchemaTests, seedProject, snapshotProject, type ModelBuildResult, type SchemaTestResult, type SeedResult } from '../../models/index.js';
 import { saveArtifacts } from './dbt-artifacts.js';
 import { runProject } from '../../pipeline/index.js';
 import { inProject, say, withDbtProject } from '../context.js';
@@ -19,7 +19,7 @@ export function register(program: Command): void {
   withDbtProject(
     program
       .command('build')
-      .description('dbt build: load the seeds, build the models (then identity, when configured), run the tests')
+      .description('dbt build: load the seeds, run the snapshots, build the models (then identity, when configured), run the tests')
       .option('-s, --select <selectors...>', "only these nodes, in dbt's syntax")
       .option('--exclude <selectors...>', 'leave these out')
       .option('--full-refresh', 'rebuild incremental models from scratch'),
@@ -32,6 +32,7 @@ export function register(program: Command): void {
       let tests: SchemaTestResult[] = [];
       try {
         seeds = await seedProject(project, { ...selection, onProgress: say });
+        await snapshotProject(project, { ...selection, onProgress: say });
         const summary = await runProject(project, { ...selection, fullRefresh: flags.fullRefresh, onProgress: say, onModelResult: (r) => models.push(r) });
         say(`models: ${summary.models.length} built in ${summary.seconds.toFixed(2)}s`);
         tests = await runSchemaTests(project, { ...selection, onResult: (result) => say(describe(result)) });

@@ -64,6 +64,30 @@ describe.each<EngineName>(['duckdb', 'postgres'])('the events dbt project on %s'
     expect(await rows('events_delete_insert', 'user_id')).toEqual(totals(batch1));
     // The pre-hook created the log table, the post-hook wrote to it.
     expect(await rows('events_merge_log', 'n')).toEqual([{ step: 'merge', n: 3 }]);
+    const snap = await fx.cdp('snapshot');
+    expect(snap.err).toBe('');
+    expect(snap.out).toContain(`OK snapshotted ${fx.schema}_snapshots.events_snapshot (create) 3 rows`);
+    expect(snap.out).toContain(`OK snapshotted ${fx.schema}.amounts_snapshot (create) 3 rows`);
+  });
+
+  it('cdp snapshot keeps SCD2 history: timestamp and check strategies', async () => {
+    await load(batch2);
+    const snap = await fx.cdp('snapshot');
+    expect(snap.code).toBe(0);
+    const history = await fx.rows(`SELECT event_id, amount, dbt_valid_from, dbt_valid_to FROM ${fx.schema}_snapshots.events_snapshot ORDER BY event_id, dbt_valid_from`);
+    const at = (value: unknown) => (value === null ? null : new Date(value as Date).toISOString().slice(0, 19).replace('T', ' '));
+    // Expected: every batch1 row as first seen, closed when batch2 changed it; batch2's new versions open.
+    const expected = [
+      ...batch1.map((e) => {
+        const next = batch2.find((n) => n.event_id === e.event_id && n.updated_at > e.updated_at);
+        return [e.event_id, e.amount, e.updated_at, next ? next.updated_at : null];
+      }),
+      ...batch2.filter((n) => !batch1.some((e) => e.event_id === n.event_id && e.updated_at === n.updated_at)).map((n) => [n.event_id, n.amount, n.updated_at, null]),
+    ].sort((a, b) => Number(a[0]) - Number(b[0]) || String(a[2]).localeCompare(String(b[2])));
+    expect(history.map((r) => [Number(r.event_id), Number(r.amount), at(r.dbt_valid_from), at(r.dbt_valid_to)])).toEqual(expected);
+    // check strategy: a new version per changed amount (event 3) and per new key (event 4).
+    const checked = await fx.rows(`SELECT event_id, amount, dbt_valid_to IS NULL AS current FROM ${fx.schema}.amounts_snapshot ORDER BY event_id, dbt_valid_from`);
+    expect(checked.map((r) => [Number(r.event_id), Number(r.amount), Boolean(r.current)])).toEqual([[1, 10, true], [2, 20, true], [3, 5, false], [3, 7, true], [4, 40, true]]);
   });
 
   it('an incremental run merges, deletes+inserts and appends; append_new_columns adds the column; on_schema_change=fail stops', async () => {

@@ -164,15 +164,4 @@ function rejectUnsupported(project: Project): void {
       });
     }
   }
-  for (const folder of modelPaths(project)) {
-    for (const file of findFiles(project.dir, project.path(folder), ['.yml', '.yaml'])) {
-      const at = /^unit_tests\s*:/m.exec(file.text);
-      if (at) {
-        throw new CdpError('SCHEMA_TEST', 'unit_tests: are not supported yet', {
-          location: { file: file.file, line: file.text.slice(0, at.index).split('\n').length },
-          hint: 'run them with `dbt test --select test_type:unit` for now, or express the check as a singular test in tests/',
-        });
-      }
-    }
-  }
 }

@@ -66,6 +66,8 @@ function templateContext(state: RenderState): TemplateContext {
       );
     }
     if (!recording.refs.includes(target)) recording.refs.push(target);
+    const fixture = env.fixtures?.get(`ref:${target}`);
+    if (fixture !== undefined) return inlineFixture(state, `__dbt__cte__${target}`, fixture);
     if (node.ephemeral && state.execute) return inlineEphemeral(state, node);
     return new RelationValue(node.relation, dialect, env.target.database);
   };
@@ -87,12 +89,14 @@ function templateContext(state: RenderState): TemplateContext {
       }
       return refTo(requireName(args[0], 'ref()', "{{ ref('model_name') }}"));
     },
-    source(...args: unknown[]): RelationValue {
+    source(...args: unknown[]): RelationValue | string {
       if (args.length !== 2) {
         throw new TemplateFailure('MODEL_PARSE', `source() takes a source name and a table, got ${args.length} arguments`, "write {{ source('raw', 'orders') }}");
       }
       const sourceName = requireName(args[0], 'source() source name', "{{ source('raw', 'orders') }}");
       const table = requireName(args[1], 'source() table', "{{ source('raw', 'orders') }}");
+      const fixture = env.fixtures?.get(`source:${sourceName}.${table}`);
+      if (fixture !== undefined) return inlineFixture(state, `__dbt__cte__${sourceName}__${table}`, fixture);
       const declared = env.sources.get(sourceName)?.get(table);
       if (!declared && env.strictSources) {
         const known = [...env.sources].flatMap(([s, tables]) => [...tables.keys()].map((t) => `${s}.${t}`));
@@ -137,6 +141,12 @@ function templateContext(state: RenderState): TemplateContext {
     execute: state.execute,
     ...env.globals({ self: state.self, execute: state.execute, dialect }),
   };
+}
+
+/** A unit test's given rows stand in for an input, as a CTE. */
+function inlineFixture(state: RenderState, cteName: string, sql: string): string {
+  if (!state.ctes.some((cte) => cte.name === cteName)) state.ctes.push({ name: cteName, sql });
+  return cteName;
 }
 
 /** An ephemeral model's SELECT becomes a CTE named as dbt names it; ref() returns that name. */

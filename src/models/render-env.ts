@@ -37,6 +37,8 @@ export interface RenderEnv {
    * Present when a template of the project asks for columns.
    */
   catalog?: Map<string, Array<{ name: string; type: string }>>;
+  /** Unit tests: `ref:<name>` / `source:<source>.<table>` -> the SELECT of given rows that replaces it (as a CTE). */
+  fixtures?: ReadonlyMap<string, string>;
   /** A generic test's macro (`{% test name %}` of the project or a package). */
   testMacro?: (name: string) => ((...args: unknown[]) => unknown) | undefined;
 }

@@ -14,7 +14,7 @@ export interface SelectableNode {
   /** Keys (`kind:name`) of the nodes it reads. */
   parents: readonly string[];
   /** For tests: generic or singular. */
-  testType?: 'generic' | 'singular';
+  testType?: 'generic' | 'singular' | 'unit';
 }
 
 export const nodeKey = (node: Pick<SelectableNode, 'kind' | 'name'>): string => `${node.kind}:${node.name}`;

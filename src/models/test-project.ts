@@ -4,6 +4,7 @@ import type { ModelGraph } from './graph.js';
 import { loadModels } from './load.js';
 import type { SchemaTest } from './schema-yml.js';
 import { nodeKey, selectNodes, type SelectableNode } from './selection.js';
+import { loadUnitTests, runUnitTest } from './unit-tests.js';
 
 export interface SchemaTestOptions {
   /** dbt selectors: tests of the selected models, or tests picked by test_type:, test_name:, tag:. */
@@ -40,5 +41,16 @@ export async function runSchemaTests(project: Project, options: SchemaTestOption
   const tests = selectTests(graph, loadSchemaTests(project, graph), options.select ?? [], options.exclude ?? []);
   const warehouse = await project.warehouse();
   const compiled = tests.map((test) => compileSchemaTest(test, graph, warehouse.dialect));
-  return runCompiledTests(warehouse, compiled, options.onResult, `${project.target.schema}_dbt_test__audit`);
+  const results = await runCompiledTests(warehouse, compiled, options.onResult, `${project.target.schema}_dbt_test__audit`);
+  // dbt 1.8 unit tests: selected with their model, or by test_type:unit.
+  const units = loadUnitTests(project, graph);
+  const unitNodes = units.map((unit) => ({ ...testNode(unit.test, graph), testType: 'unit' as const }));
+  const chosen = selectNodes([...graph.selectable(), ...unitNodes], options.select ?? [], options.exclude ?? []);
+  for (const [i, unit] of units.entries()) {
+    if (!chosen.has(nodeKey(unitNodes[i]!))) continue;
+    const result = await runUnitTest(warehouse, graph, unit);
+    results.push(result);
+    options.onResult?.(result);
+  }
+  return results;
 }

@@ -4,7 +4,7 @@
  * persist_docs (ignored with a note), run twice over changing source rows on DuckDB and Postgres.
  * Expected rows are computed here from the source rows.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFixture, type DbtFixture, type EngineName } from './harness.js';
@@ -120,9 +120,9 @@ describe.each<EngineName>(['duckdb', 'postgres'])('the events dbt project on %s'
   });
 
   it('what cdp does not run yet fails loudly with the file and what to do', async () => {
-    writeFileSync(join(fx.dir, 'models/unit.yml'), 'version: 2\n\nunit_tests:\n  - name: t\n    model: events_merge\n');
-    const unit = await fx.cdp('run');
-    expect(unit.code).toBe(1);
-    expect(unit.err).toContain('models/unit.yml:3: unit_tests: are not supported yet');
+    writeFileSync(join(fx.dir, 'dbt_project.yml'), `${readFileSync(join(fx.dir, 'dbt_project.yml'), 'utf8')}\non-run-start:\n  - "create schema if not exists audit"\n`);
+    const hooks = await fx.cdp('run');
+    expect(hooks.code).toBe(1);
+    expect(hooks.err).toMatch(/dbt_project\.yml:\d+: on-run-start hooks are not supported yet/);
   });
 });

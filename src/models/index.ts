@@ -21,3 +21,4 @@ export { loadSeed, inferKind, discoverSeeds, type Seed, type SeedResult } from '
 export { selectNodes, parseSelectorText, type SelectableNode } from './selection.js';
 export { readDbtProject, type DbtProjectFile } from './dbt/project-file.js';
 export { resolveTarget, type DbtTarget } from './dbt/profiles.js';
+export { runProjectHooks } from './run-hooks.js';

@@ -156,12 +156,4 @@ function withRelation(model: Model, relation: Model['relation']): Model {
 function rejectUnsupported(project: Project): void {
   const dbt = project.dbt;
   if (!dbt) return;
-  for (const [key, hooks] of [['on-run-start', dbt.onRunStart], ['on-run-end', dbt.onRunEnd]] as const) {
-    if (hooks.length) {
-      throw new CdpError('CONFIG_INVALID', `${key} hooks are not supported yet`, {
-        location: { file: dbt.yaml.file, line: dbt.yaml.lineOf([key]) },
-        hint: 'move the statements into pre_hook/post_hook of a model, or remove them',
-      });
-    }
-  }
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runSchemaTests, seedProject, snapshotProject, type ModelBuildResult, type SchemaTestResult, type SeedResult } from '../../models/index.js';
+import { runProjectHooks, runSchemaTests, seedProject, snapshotProject, type ModelBuildResult, type SchemaTestResult, type SeedResult } from '../../models/index.js';
 import { saveArtifacts } from './dbt-artifacts.js';
 import { runProject } from '../../pipeline/index.js';
 import { inProject, say, withDbtProject } from '../context.js';
@@ -31,11 +31,13 @@ export function register(program: Command): void {
       let seeds: SeedResult[] = [];
       let tests: SchemaTestResult[] = [];
       try {
+        await runProjectHooks(project, 'on-run-start', say);
         seeds = await seedProject(project, { ...selection, onProgress: say });
         await snapshotProject(project, { ...selection, onProgress: say });
         const summary = await runProject(project, { ...selection, fullRefresh: flags.fullRefresh, onProgress: say, onModelResult: (r) => models.push(r) });
         say(`models: ${summary.models.length} built in ${summary.seconds.toFixed(2)}s`);
         tests = await runSchemaTests(project, { ...selection, onResult: (result) => say(describe(result)) });
+        await runProjectHooks(project, 'on-run-end', say);
       } finally {
         saveArtifacts(project, { which: 'build', seeds, models, tests, elapsed: (performance.now() - started) / 1000 });
       }

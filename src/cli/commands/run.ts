@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runProject, type RunSummary } from '../../pipeline/index.js';
 import { inProject, say, withDbtProject } from '../context.js';
-import type { ModelBuildResult } from '../../models/index.js';
+import { runProjectHooks, type ModelBuildResult } from '../../models/index.js';
 import { saveArtifacts } from './dbt-artifacts.js';
 
 interface RunFlags {
@@ -30,7 +30,9 @@ export function register(program: Command): void {
       const started = performance.now();
       const models: ModelBuildResult[] = [];
       try {
+        await runProjectHooks(project, 'on-run-start', say);
         const summary = await runProject(project, { select: flags.select, exclude: flags.exclude, fullRefresh: flags.fullRefresh, snapshots: flags.snapshots, onProgress: say, onModelResult: (r) => models.push(r) });
+        await runProjectHooks(project, 'on-run-end', say);
         printSummary(summary);
       } finally {
         saveArtifacts(project, { which: 'run', models, elapsed: (performance.now() - started) / 1000 });

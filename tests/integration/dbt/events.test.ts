@@ -119,10 +119,16 @@ describe.each<EngineName>(['duckdb', 'postgres'])('the events dbt project on %s'
     expect((await rows('events_merge', 'event_id')).map((r) => r.event_id)).toEqual([1, 2, 3, 4]);
   });
 
-  it('what cdp does not run yet fails loudly with the file and what to do', async () => {
-    writeFileSync(join(fx.dir, 'dbt_project.yml'), `${readFileSync(join(fx.dir, 'dbt_project.yml'), 'utf8')}\non-run-start:\n  - "create schema if not exists audit"\n`);
-    const hooks = await fx.cdp('run');
-    expect(hooks.code).toBe(1);
-    expect(hooks.err).toMatch(/dbt_project\.yml:\d+: on-run-start hooks are not supported yet/);
+  it('on-run-start / on-run-end run around the nodes; a failing hook names dbt_project.yml', async () => {
+    const project = readFileSync(join(fx.dir, 'dbt_project.yml'), 'utf8');
+    writeFileSync(join(fx.dir, 'dbt_project.yml'), `${project}\non-run-start:\n  - "create table if not exists {{ target.schema }}.run_log (step varchar(10))"\non-run-end:\n  - "insert into {{ target.schema }}.run_log values ('end')"\n`);
+    const run = await fx.cdp('run', '--select', 'events_append', '--vars', '{with_user: true}');
+    expect(run.err).toBe('');
+    expect(run.out).toContain('on-run-start 1 of 1');
+    expect(await fx.rows(`SELECT step FROM ${fx.schema}.run_log`)).toEqual([{ step: 'end' }]);
+    writeFileSync(join(fx.dir, 'dbt_project.yml'), `${project}\non-run-start: "select * from no_such_table"\n`);
+    const broken = await fx.cdp('run');
+    expect(broken.code).toBe(1);
+    expect(broken.err).toMatch(/^error: dbt_project\.yml:\d+: on-run-start hook 1 failed/);
   });
 });

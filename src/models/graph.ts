@@ -123,19 +123,6 @@ export class ModelGraph {
     return [...seeds, ...snapshots, ...models, ...sources.values()];
   }
 
-  private walk(start: string, next: (name: string) => string[], into: Set<string>): void {
-    const stack = [start];
-    const seen = new Set<string>([start]);
-    while (stack.length) {
-      for (const neighbour of next(stack.pop()!)) {
-        if (seen.has(neighbour)) continue;
-        seen.add(neighbour);
-        into.add(neighbour);
-        stack.push(neighbour);
-      }
-    }
-  }
-
   private topologicalOrder(): Model[] {
     const cycle = this.findCycle();
     if (cycle) throw cycleError(cycle.map((name) => this.byName.get(name)!));

@@ -1,6 +1,8 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { Actor } from '../audit/index.js';
+import { parse as parseYaml } from 'yaml';
+import { CdpError } from '../errors.js';
 import { Project } from '../project/index.js';
 
 /** Every command takes --project <dir> (default: the current directory). */
@@ -8,9 +10,30 @@ export function withProject(command: Command): Command {
   return command.option('--project <dir>', 'project directory holding cdp.config.ts', process.cwd());
 }
 
+/** The dbt commands (run, test, seed, build, compile, ls) also take dbt's --target and --profiles-dir. */
+export function withDbtProject(command: Command): Command {
+  return withProject(command)
+    .option('-t, --target <name>', "the profiles.yml target (default: the profile's target)")
+    .option('--profiles-dir <dir>', 'folder holding profiles.yml (default: DBT_PROFILES_DIR, the project folder, ~/.dbt)')
+    .option('--vars <yaml>', "variables for var(), as YAML: '{key: value}' (override dbt_project.yml vars)");
+}
+
+/** dbt's --vars: a YAML (or JSON) mapping. */
+function parseVars(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new CdpError('INVALID_INPUT', `--vars is not valid YAML: ${(error as Error).message.split('\n')[0]}`, { hint: "write --vars '{key: value, other: 2}'" });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CdpError('INVALID_INPUT', '--vars must be a mapping', { hint: "write --vars '{key: value}'" });
+  return value as Record<string, unknown>;
+}
+
 /** Loads the project named by --project, runs `work`, and always closes its connections. */
-export async function inProject<T>(options: { project?: string }, work: (project: Project) => Promise<T>): Promise<T> {
-  const project = await Project.load(options.project ?? process.cwd());
+export async function inProject<T>(options: { project?: string; target?: string; profilesDir?: string; vars?: string }, work: (project: Project) => Promise<T>): Promise<T> {
+  const project = await Project.load(options.project ?? process.cwd(), { target: options.target, profilesDir: options.profilesDir, vars: parseVars(options.vars) });
   try {
     return await work(project);
   } finally {

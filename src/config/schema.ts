@@ -121,6 +121,11 @@ export const configSchema = z
         path: z.string().default('models'),
         /** Schema models are built in; defaults to `schema`. */
         schema: nameSchema.optional(),
+        /**
+         * A dbt manifest (target/manifest.json of a project dbt-core builds): `ref:<model>` in
+         * relations resolves through it, and `cdp run` builds no models (dbt does).
+         */
+        manifest: z.string().optional(),
       })
       .strict()
       .default({ path: 'models' }),

@@ -1,14 +1,17 @@
 import { CdpError, isCdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
-import type { RelationInfo } from '../warehouse/index.js';
+import type { RelationInfo, Warehouse } from '../warehouse/index.js';
+import type { ModelGraph } from './graph.js';
 import { loadModels } from './load.js';
-import { executeBuild, planBuild, type BuildContext } from './materialize.js';
+import { executeBuild, planBuild, relationKey, type BuildContext } from './materialize.js';
 import { checkInputs } from './preflight.js';
 import type { Model, ModelBuildResult } from './types.js';
 
 export interface BuildModelsOptions {
   /** Selectors (`name`, `+name`, `name+`); all models when empty. */
   select?: string[];
+  /** dbt's --exclude. */
+  exclude?: string[];
   /** Rebuild incremental models from scratch. */
   fullRefresh?: boolean;
   onProgress?: (line: string) => void;
@@ -32,16 +35,19 @@ const relationText = (model: Model) => `${model.relation.schema}.${model.relatio
 export async function buildModels(project: Project, options: BuildModelsOptions = {}): Promise<BuildModelsOutcome> {
   const say = options.onProgress ?? (() => undefined);
   const graph = loadModels(project);
-  const selected = graph.select(options.select ?? []);
+  // Ephemeral models are not built: they are inlined as CTEs where they are ref'd.
+  const selected = graph.select(options.select ?? [], options.exclude ?? []).filter((model) => model.config.materialized !== 'ephemeral');
   if (selected.length === 0) {
     say(`no models in ${project.config.models.path}/`);
     return { results: [], failure: null };
   }
   const warehouse = await project.warehouse();
-  await warehouse.createSchema(project.modelSchema);
+  const context = await buildContext(warehouse, graph, selected, options.fullRefresh ?? false);
   await checkInputs(warehouse, graph, selected);
-  const existing = new Map<string, RelationInfo['kind']>((await warehouse.listRelations(project.modelSchema)).map((r) => [r.name, r.kind]));
-  const context: BuildContext = { warehouse, knownModels: graph.names, fullRefresh: options.fullRefresh ?? false, existing };
+  const existing = context.existing as Map<string, RelationInfo['kind']>;
+  for (const model of selected) {
+    if (model.settings.persist_docs && Object.values(model.settings.persist_docs).some(Boolean)) say(`note: persist_docs of ${model.name} is ignored: cdp does not write descriptions into the warehouse`);
+  }
 
   const results: ModelBuildResult[] = [];
   let failure: CdpError | null = null;
@@ -59,11 +65,13 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
     } else {
       say(`${step} START ${kind} model ${relationText(model)}`);
       try {
+        await readCatalog(warehouse, graph, model);
         const plan = await planBuild(model, context);
         const { rows } = await executeBuild(warehouse, plan);
-        existing.set(model.name, kind === 'view' ? 'view' : 'table');
+        graph.env.catalog?.delete(warehouse.dialect.relation(model.relation));
+        existing.set(relationKey(model.relation), kind === 'view' ? 'view' : 'table');
         const seconds = (performance.now() - started) / 1000;
-        result = { ...base, status: 'success', mode: plan.mode, rows, seconds, finishedAt: new Date(), error: null };
+        result = { ...base, status: 'success', mode: plan.mode, rows, seconds, finishedAt: new Date(), error: null, compiledSql: plan.sql };
         const what = plan.mode === 'incremental' ? 'incremental' : kind;
         say(`${step} OK ${what} model ${relationText(model)}${rows === null ? '' : ` ${rows.toLocaleString('en-US')} rows`} in ${seconds.toFixed(2)}s`);
       } catch (error) {
@@ -78,6 +86,33 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
     await options.onResult?.(result);
   }
   return { results, failure };
+}
+
+/** The columns of what a model reads, when the project's templates ask for columns (adapter.get_columns_in_relation). */
+export async function readCatalog(warehouse: Warehouse, graph: ModelGraph, model: Model): Promise<void> {
+  const catalog = graph.env.catalog;
+  if (!catalog) return;
+  const relations = [
+    ...model.refs.map((ref) => graph.env.nodes.get(ref.name)!).filter((node) => !node.ephemeral).map((node) => node.relation),
+    ...model.sources.map((source) => ({ schema: source.schema, name: source.identifier })),
+    model.relation,
+  ];
+  for (const relation of relations) {
+    const key = warehouse.dialect.relation(relation);
+    if (catalog.has(key)) continue;
+    const columns = await warehouse.listColumns(relation);
+    if (columns.length) catalog.set(key, columns.map((c) => ({ name: c.name, type: c.type })));
+  }
+}
+
+/** Creates every schema the selected models go to and reads what is already there, once per schema. */
+export async function buildContext(warehouse: Warehouse, graph: ModelGraph, selected: readonly Model[], fullRefresh: boolean): Promise<BuildContext> {
+  const existing = new Map<string, RelationInfo['kind']>();
+  for (const schema of new Set(selected.map((model) => model.relation.schema))) {
+    await warehouse.createSchema(schema);
+    for (const relation of await warehouse.listRelations(schema)) existing.set(relationKey(relation), relation.kind);
+  }
+  return { warehouse, env: graph.env, fullRefresh, existing };
 }
 
 function asModelError(model: Model, error: unknown): CdpError {

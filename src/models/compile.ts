@@ -3,6 +3,7 @@ import type { Project } from '../project/index.js';
 import { DIALECT_NAMES, getDialect, type Dialect, type DialectName } from '../warehouse/index.js';
 import { loadModels } from './load.js';
 import { renderModel } from './model.js';
+import { readCatalog } from './build.js';
 import { didYouMean } from '../util/suggest.js';
 
 /** The dialect named on the command line, or the project warehouse's. */
@@ -36,7 +37,8 @@ export async function compileModel(project: Project, name: string, options: { di
   if (model.config.materialized === 'incremental' && !options.fullRefresh && dialect.name === project.config.warehouse.type) {
     const warehouse = await project.warehouse();
     const existing = await warehouse.listRelations(model.relation.schema);
-    isIncremental = existing.some((relation) => relation.name === model.name && relation.kind === 'table');
+    isIncremental = existing.some((relation) => relation.name === model.relation.name && relation.kind === 'table');
   }
-  return renderModel(model, graph.names, { dialect, modelSchema: project.modelSchema, isIncremental });
+  if (graph.env.catalog && dialect.name === project.config.warehouse.type) await readCatalog(await project.warehouse(), graph, model);
+  return renderModel(model, graph.env, { dialect, isIncremental });
 }

@@ -1,47 +1,39 @@
-import { z } from 'zod';
-import { formatPath } from '../errors.js';
 import { TemplateFailure } from './template.js';
-import type { ModelConfig } from './types.js';
-
-const columnName = z.string().min(1, 'a column name');
-
-/** The keyword arguments `{{ config(...) }}` accepts. Unknown keys are errors so typos do not pass silently. */
-export const modelConfigArgsSchema = z
-  .object({
-    materialized: z.enum(['view', 'table', 'incremental']).optional(),
-    unique_key: z.union([columnName, z.array(columnName).min(1)]).optional(),
-    tags: z.union([z.string(), z.array(z.string())]).optional(),
-  })
-  .strict();
+import { checkConfig, mergeConfig, type NodeConfig } from './dbt/node-config.js';
+import type { Materialization, ModelConfig } from './types.js';
 
 export const DEFAULT_MODEL_CONFIG: ModelConfig = { materialized: 'view', uniqueKey: [], tags: [] };
 
+const MODEL_MATERIALIZATIONS: readonly Materialization[] = ['view', 'table', 'incremental', 'ephemeral'];
+
+/** The typed part of a model's config, read from all of its configs. */
+export function modelConfigOf(settings: NodeConfig): ModelConfig {
+  const materialized = settings.materialized ?? 'view';
+  if (!MODEL_MATERIALIZATIONS.includes(materialized as Materialization)) {
+    throw new TemplateFailure('MODEL_PARSE', `materialized='${materialized}' is not a model materialization`, `models are ${MODEL_MATERIALIZATIONS.join(', ')}; snapshots go in snapshots/ as {% snapshot %} blocks`);
+  }
+  return { materialized: materialized as Materialization, uniqueKey: settings.unique_key ?? [], tags: settings.tags ?? [] };
+}
+
 /**
- * Applies one `config(...)` call to what earlier calls set. nunjucks passes keyword arguments as a
- * trailing object marked `__keywords`; positional arguments are not part of dbt's config().
+ * Applies one `config(...)` call to what earlier calls (and dbt_project.yml, and yml `config:`)
+ * set. nunjucks passes keyword arguments as a trailing object marked `__keywords`; a single dict
+ * argument (`config({...})`) is accepted too. Unknown configs are errors so typos do not pass silently.
  */
-export function applyConfigCall(current: ModelConfig, args: readonly unknown[]): ModelConfig {
+export function applyConfigCall(current: NodeConfig, args: readonly unknown[]): NodeConfig {
   const last = args[args.length - 1];
-  const isKeywords = typeof last === 'object' && last !== null && (last as { __keywords?: unknown }).__keywords === true;
-  if (!isKeywords || args.length > 1) {
+  const isObject = typeof last === 'object' && last !== null && !Array.isArray(last);
+  if (!isObject || args.length > 1) {
     throw new TemplateFailure('MODEL_PARSE', 'config() takes keyword arguments only', "write e.g. {{ config(materialized='table') }}");
   }
   const { __keywords: _marker, ...options } = last as Record<string, unknown>;
-  const parsed = modelConfigArgsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = formatPath(issue.path);
-    throw new TemplateFailure(
-      'MODEL_PARSE',
-      `invalid config(${field ? `${field}=` : ''}...): ${issue.message}`,
-      "config accepts materialized='view'|'table'|'incremental', unique_key='col' or ['a','b'], tags",
-    );
+  const update: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    const checked = checkConfig(key, value);
+    if (!checked.ok) throw new TemplateFailure('MODEL_PARSE', `invalid config(${key}=...): ${checked.message}`, checked.hint);
+    update[checked.key] = checked.value;
   }
-  const next = { ...current };
-  if (parsed.data.materialized) next.materialized = parsed.data.materialized;
-  if (parsed.data.unique_key !== undefined) {
-    next.uniqueKey = typeof parsed.data.unique_key === 'string' ? [parsed.data.unique_key] : parsed.data.unique_key;
-  }
-  if (parsed.data.tags !== undefined) next.tags = typeof parsed.data.tags === 'string' ? [parsed.data.tags] : parsed.data.tags;
+  const next = mergeConfig(current, update as NodeConfig);
+  modelConfigOf(next);
   return next;
 }

@@ -1,18 +1,23 @@
 import { CdpError, isCdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
 import type { Dialect, RelationRef, Warehouse } from '../warehouse/index.js';
+import { nodeFiles } from './dbt/paths.js';
 import { findFiles } from './discover.js';
 import type { ModelGraph } from './graph.js';
-import { modelsDir } from './load.js';
-import { parseSchemaFile, type SchemaTest } from './schema-yml.js';
+import { callMacro } from './jinja-compat.js';
+import { modelPaths } from './dbt/paths.js';
+import { nodeContext, parseModel, renderModel, renderInNode } from './model.js';
+import { isBuiltinTest, parseSchemaFile, type SchemaTest } from './schema-yml.js';
 import { didYouMean } from '../util/suggest.js';
-import { renderTemplate, TemplateFailure } from './template.js';
+import { renderTemplate, TemplateFailure, withGlobals } from './template.js';
 
-/** A schema test ready to run: the one query that counts the rows failing it. */
+/** A data test ready to run: the query returning its failing rows, and the one counting them. */
 export interface CompiledSchemaTest {
   test: SchemaTest;
-  /** Returns one row with one column, `failures`. */
+  /** Returns one row with one column, `failures`: the rows of `failingRows`, as dbt counts them. */
   sql: string;
+  /** The test query itself (dbt's compiled test): one row per failure. */
+  failingRows: string;
   /** Relations the query reads; a test whose relation is missing is reported instead of run. */
   reads: RelationRef[];
 }
@@ -25,41 +30,86 @@ export interface SchemaTestResult {
   seconds: number;
   error: string | null;
   sql: string;
+  /** Where the failing rows were stored (store_failures), if they were. */
+  storedIn?: RelationRef;
 }
 
-/** Every test declared in the schema YAML files under the models folder, checked against the models. */
+/**
+ * Every test of the project: generic tests declared in yml files under the model paths (built-in
+ * or `{% test %}` macros of the project and its packages) and singular tests (`.sql` files under
+ * the test paths), each checked against the models.
+ */
 export function loadSchemaTests(project: Project, graph: ModelGraph): SchemaTest[] {
-  const files = findFiles(project.dir, modelsDir(project), ['.yml', '.yaml']);
-  const tests = files.flatMap(parseSchemaFile);
+  const files = modelPaths(project).flatMap((folder) => findFiles(project.dir, project.path(folder), ['.yml', '.yaml']));
+  const tests = [...files.flatMap(parseSchemaFile), ...singularTests(project, graph)];
   for (const test of tests) {
+    if (test.singular) continue;
     if (!graph.get(test.model)) {
       throw new CdpError('SCHEMA_TEST', `tests declared for ${test.model}, but there is no model named ${test.model}`, {
         location: { file: test.file, line: test.line },
         hint: didYouMean(test.model, graph.names, 'name a model (a .sql file under the models folder)'),
       });
     }
-    if (test.to !== null) relationshipTarget(test, graph, graph.get(test.model)!.relation.schema);
+    if (!isBuiltinTest(test.kind) && !graph.env.testMacro?.(test.kind)) {
+      throw new CdpError('SCHEMA_TEST', `unknown test '${test.kind}' on ${test.model}${test.column ? `.${test.column}` : ''}`, {
+        location: { file: test.file, line: test.line },
+        hint: `built-in tests: unique, not_null, accepted_values, relationships; others are {% test ${test.kind.split('.').pop()}(model, column_name) %} macros in the macros folder or an installed package`,
+      });
+    }
+    if (test.to !== null) relationshipTarget(test, graph);
   }
   return tests;
+}
+
+/** dbt's singular tests: each `.sql` under the test paths is a query returning the failing rows. */
+function singularTests(project: Project, graph: ModelGraph): SchemaTest[] {
+  if (!project.dbt) return [];
+  return nodeFiles(project, project.dbt.testPaths, ['.sql']).map((file) => {
+    const node = parseModel(file, graph.env, { fqn: file.fqn, baseSettings: {} });
+    const config = node.settings;
+    return {
+      name: node.name,
+      kind: 'singular',
+      model: node.refs[0]?.name ?? '',
+      column: null,
+      file: file.file,
+      line: 1,
+      severity: config.severity ?? 'error',
+      warnIf: config.warn_if ?? '!=0',
+      errorIf: config.error_if ?? '!=0',
+      storeFailures: config.store_failures ?? false,
+      tags: config.tags ?? [],
+      args: {},
+      where: null,
+      values: [],
+      quote: true,
+      to: null,
+      field: null,
+      singular: { template: file.text, path: file.path },
+      refs: node.refs.map((ref) => ref.name),
+    } as SchemaTest;
+  });
 }
 
 /**
  * Resolves `to: ref('x')` / `to: source('s','t')` with the same template engine models use, so
  * the syntax is exactly dbt's.
  */
-function relationshipTarget(test: SchemaTest, graph: ModelGraph, modelSchema: string): RelationRef {
+function relationshipTarget(test: SchemaTest, graph: ModelGraph): RelationRef {
   let target: RelationRef | undefined;
   const context = {
     ref(name: unknown): string {
-      if (typeof name !== 'string' || !graph.get(name)) {
-        throw new TemplateFailure('SCHEMA_TEST', `relationships test on ${test.model}.${test.column}: there is no model named ${String(name)}`, didYouMean(String(name), graph.names, "write to: ref('model_name')"));
+      const node = typeof name === 'string' ? graph.env.nodes.get(name) : undefined;
+      if (!node) {
+        throw new TemplateFailure('SCHEMA_TEST', `relationships test on ${test.model}.${test.column}: there is no model named ${String(name)}`, didYouMean(String(name), graph.env.nodes.keys(), "write to: ref('model_name')"));
       }
-      target = { schema: modelSchema, name };
+      target = node.relation;
       return '';
     },
     source(schema: unknown, table: unknown): string {
       if (typeof schema !== 'string' || typeof table !== 'string') throw new TemplateFailure('SCHEMA_TEST', 'source() takes a schema and a table', "write to: source('raw', 'orders')");
-      target = { schema, name: table };
+      const declared = graph.env.sources.get(schema)?.get(table);
+      target = declared ? { schema: declared.schema, name: declared.identifier } : { schema, name: table };
       return '';
     },
   };
@@ -79,42 +129,103 @@ function relationshipTarget(test: SchemaTest, graph: ModelGraph, modelSchema: st
 }
 
 /**
- * The set-based query counting the rows that fail a test (NULLs pass every test but not_null,
- * as in dbt):
- * - not_null: rows where the column is NULL;
- * - unique: rows whose value appears more than once;
- * - accepted_values: rows whose value is not in the list;
- * - relationships: rows whose value has no match in `to`'s `field`.
+ * The query returning a test's failing rows, as dbt's built-in generic tests write it (NULLs pass
+ * every test but not_null), a `{% test %}` macro renders it, or a singular test's file says.
  */
 export function compileSchemaTest(test: SchemaTest, graph: ModelGraph, dialect: Dialect): CompiledSchemaTest {
+  if (test.singular) {
+    const node = parseModel({ path: test.singular.path, file: test.file, text: test.singular.template }, graph.env, { fqn: [test.name], baseSettings: {} });
+    const failingRows = renderModel(node, graph.env, { dialect, isIncremental: false }).trim().replace(/;+$/, '');
+    const reads = node.refs.map((ref) => graph.env.nodes.get(ref.name)!).filter((n) => !n.ephemeral).map((n) => n.relation);
+    return { test, failingRows, sql: countOf(failingRows), reads };
+  }
   const model = graph.get(test.model)!;
   const relation = dialect.relation(model.relation);
-  const from = test.where ? `(SELECT * FROM ${relation} WHERE ${test.where}) AS t` : `${relation} AS t`;
-  const col = `t.${dialect.quoteIdent(test.column)}`;
+  const from = test.where ? `(select * from ${relation} where ${test.where}) dbt_subquery` : relation;
   const reads: RelationRef[] = [model.relation];
-  let sql: string;
+  const col = test.column === null ? '' : dialect.quoteIdent(test.column);
+  let failingRows: string;
   switch (test.kind) {
     case 'not_null':
-      sql = `SELECT COUNT(*) AS failures FROM ${from} WHERE ${col} IS NULL`;
+      failingRows = `select ${col}\nfrom ${from}\nwhere ${col} is null`;
       break;
     case 'unique':
-      sql = `SELECT COALESCE(SUM(d.n), 0) AS failures FROM (SELECT COUNT(*) AS n FROM ${from} WHERE ${col} IS NOT NULL GROUP BY ${col} HAVING COUNT(*) > 1) AS d`;
+      failingRows = `select\n    ${col} as unique_field,\n    count(*) as n_records\nfrom ${from}\nwhere ${col} is not null\ngroup by ${col}\nhaving count(*) > 1`;
       break;
     case 'accepted_values': {
       const values = test.values.map((value) => dialect.literal(test.quote ? String(value) : value)).join(', ');
-      sql = `SELECT COUNT(*) AS failures FROM ${from} WHERE ${col} IS NOT NULL AND ${col} NOT IN (${values})`;
+      failingRows = `with all_values as (\n    select ${col} as value_field, count(*) as n_records\n    from ${from}\n    group by ${col}\n)\nselect * from all_values\nwhere value_field not in (${values})`;
       break;
     }
     case 'relationships': {
-      const target = relationshipTarget(test, graph, model.relation.schema);
+      const target = relationshipTarget(test, graph);
       reads.push(target);
-      sql =
-        `SELECT COUNT(*) AS failures FROM ${from} WHERE ${col} IS NOT NULL AND NOT EXISTS ` +
-        `(SELECT 1 FROM ${dialect.relation(target)} AS p WHERE p.${dialect.quoteIdent(test.field!)} = ${col})`;
+      failingRows =
+        `with child as (\n    select ${col} as from_field from ${from} where ${col} is not null\n),\n` +
+        `parent as (\n    select ${dialect.quoteIdent(test.field!)} as to_field from ${dialect.relation(target)}\n)\n` +
+        'select from_field from child left join parent on child.from_field = parent.to_field where parent.to_field is null';
       break;
     }
+    default:
+      failingRows = renderMacroTest(test, graph, dialect, from, reads);
   }
-  return { test, sql, reads };
+  return { test, failingRows, sql: countOf(failingRows), reads };
+}
+
+const countOf = (failingRows: string) => `select count(*) as failures from (\n${failingRows}\n) dbt_internal_test`;
+
+/** A `{% test name(model, column_name, ...) %}` macro called as dbt calls it: model, column_name, then the yml arguments. */
+function renderMacroTest(test: SchemaTest, graph: ModelGraph, dialect: Dialect, from: string, reads: RelationRef[]): string {
+  const macro = graph.env.testMacro!(test.kind)!;
+  const model = graph.get(test.model)!;
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(test.args)) {
+    // dbt renders test arguments: `to: ref('customers')` is a relation.
+    if (typeof value === 'string' && /^\s*(ref|source)\s*\(/.test(value)) {
+      const rendered = renderInNode(`{{ ${value} }}`, test.file, graph.env, dialect, model.relation);
+      const referenced = /^\s*ref\s*\(\s*['"]([^'"]+)['"]/.exec(value)?.[1];
+      const node = referenced ? graph.env.nodes.get(referenced) : undefined;
+      if (node) reads.push(node.relation);
+      args[key] = rendered;
+    } else args[key] = value;
+  }
+  const kwargs = { __keywords: true, model: from, ...(test.column === null ? {} : { column_name: test.column }), ...args };
+  try {
+    const context = nodeContext(graph.env, dialect, model.relation);
+    return String(withGlobals(context, () => callMacro(() => macro(kwargs))) ?? '').trim();
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/^\([^)]*\)\s*(\[Line \d+, Column \d+\])?\s*/, '') : String(error);
+    throw new CdpError('SCHEMA_TEST', `test ${test.kind} on ${test.model}: ${message}`, { location: { file: test.file, line: test.line }, hint: 'check the test macro and its arguments', cause: error });
+  }
+}
+
+/** dbt's `warn_if` / `error_if`: `!=0`, `>10`, `>=5`... against the failure count. */
+function exceeds(condition: string, failures: number): boolean {
+  const match = /^\s*(!=|<>|>=|<=|==|=|>|<)\s*(\d+)\s*$/.exec(condition);
+  if (!match) return failures !== 0;
+  const n = Number(match[2]);
+  switch (match[1]) {
+    case '>':
+      return failures > n;
+    case '>=':
+      return failures >= n;
+    case '<':
+      return failures < n;
+    case '<=':
+      return failures <= n;
+    case '=':
+    case '==':
+      return failures === n;
+    default:
+      return failures !== n;
+  }
+}
+
+/** The status dbt gives a test with this many failures: error_if decides fail, then warn_if decides warn. */
+export function testStatus(test: SchemaTest, failures: number): SchemaTestResult['status'] {
+  if (test.severity === 'error' && exceeds(test.errorIf, failures)) return 'fail';
+  if (exceeds(test.warnIf, failures)) return 'warn';
+  return 'pass';
 }
 
 /** Runs compiled tests one after another; a test that cannot run is an `error` result, not an exception. */
@@ -122,10 +233,11 @@ export async function runCompiledTests(
   warehouse: Warehouse,
   tests: readonly CompiledSchemaTest[],
   onResult?: (result: SchemaTestResult) => void,
+  auditSchema?: string,
 ): Promise<SchemaTestResult[]> {
   const exists = new Map<string, boolean>();
   const results: SchemaTestResult[] = [];
-  for (const { test, sql, reads } of tests) {
+  for (const { test, sql, reads, failingRows } of tests) {
     const started = performance.now();
     let result: SchemaTestResult;
     const missing = await firstMissing(warehouse, reads, exists);
@@ -133,10 +245,15 @@ export async function runCompiledTests(
       result = { test, status: 'error', failures: null, seconds: 0, sql, error: `${missing.schema}.${missing.name} does not exist; run \`cdp run\` first` };
     } else {
       try {
-        const [row] = await warehouse.query<{ failures: unknown }>(sql);
+        let storedIn: RelationRef | undefined;
+        if (test.storeFailures && auditSchema) {
+          storedIn = { schema: auditSchema, name: test.name.slice(0, 63) };
+          await warehouse.createSchema(auditSchema);
+          for (const statement of warehouse.dialect.createOrReplaceTableAs(storedIn, failingRows)) await warehouse.execute(statement);
+        }
+        const [row] = await warehouse.query<{ failures: unknown }>(storedIn ? `select count(*) as failures from ${warehouse.dialect.relation(storedIn)}` : sql);
         const failures = Number(row?.failures ?? 0);
-        const status = failures === 0 ? 'pass' : test.severity === 'warn' ? 'warn' : 'fail';
-        result = { test, status, failures, seconds: (performance.now() - started) / 1000, sql, error: null };
+        result = { test, status: testStatus(test, failures), failures, seconds: (performance.now() - started) / 1000, sql, error: null, ...(storedIn ? { storedIn } : {}) };
       } catch (error) {
         const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
         result = { test, status: 'error', failures: null, seconds: (performance.now() - started) / 1000, sql, error: message };

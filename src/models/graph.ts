@@ -1,5 +1,9 @@
 import { CdpError } from '../errors.js';
-import { didYouMean } from '../util/suggest.js';
+import { plainEnv } from './model.js';
+import type { RenderEnv } from './render-env.js';
+import type { Seed } from './seeds.js';
+import type { Snapshot } from './snapshots.js';
+import { selectNodes, type SelectableNode } from './selection.js';
 import type { Model } from './types.js';
 
 /** A selector of `--select`: `name`, `+name` (with ancestors), `name+` (with descendants), `+name+`. */
@@ -27,8 +31,19 @@ export class ModelGraph {
   /** All models, parents before children; ties broken by name so runs are repeatable. */
   readonly ordered: readonly Model[];
 
-  constructor(models: readonly Model[]) {
+  /** What templates resolve against: every model's and seed's relation, sources, target, vars, macros. */
+  readonly env: RenderEnv;
+
+  constructor(
+    models: readonly Model[],
+    env?: RenderEnv,
+    /** The project's seeds (refs may point at them; `cdp seed` and `cdp build` load them). */
+    readonly seeds: readonly Seed[] = [],
+    /** The project's snapshots (`cdp snapshot` and `cdp build` run them). */
+    readonly snapshots: readonly Snapshot[] = [],
+  ) {
     this.byName = new Map(models.map((model) => [model.name, model]));
+    this.env = env ?? plainEnv(new Set(this.byName.keys()), models[0]?.relation.schema ?? 'main');
     for (const model of models) this.childrenOf.set(model.name, []);
     for (const model of models) {
       for (const ref of model.refs) this.childrenOf.get(ref.name)?.push(model.name);
@@ -48,51 +63,71 @@ export class ModelGraph {
     return this.byName.get(name);
   }
 
+  /** The models a model refs (refs to seeds are not edges of the model DAG). */
   parents(name: string): string[] {
-    return (this.byName.get(name)?.refs ?? []).map((ref) => ref.name);
+    return (this.byName.get(name)?.refs ?? []).map((ref) => ref.name).filter((parent) => this.byName.has(parent));
   }
 
   children(name: string): string[] {
     return [...(this.childrenOf.get(name) ?? [])];
   }
 
-  /** Models matching the selectors, in build order; all models when there are none. */
-  select(selectors: readonly string[]): Model[] {
-    const texts = selectors.flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== '');
-    if (texts.length === 0) return [...this.ordered];
-    const chosen = new Set<string>();
-    for (const text of texts) {
-      const selector = parseSelector(text);
-      if (!this.byName.has(selector.name)) {
-        throw new CdpError('MODEL_NOT_FOUND', `--select ${text}: there is no model named ${selector.name}`, {
-          hint: didYouMean(selector.name, this.byName.keys(), 'models are the .sql files under the models folder, named by their file name'),
-        });
-      }
-      chosen.add(selector.name);
-      if (selector.ancestors) this.walk(selector.name, (n) => this.parents(n), chosen);
-      if (selector.descendants) this.walk(selector.name, (n) => this.children(n), chosen);
-    }
-    return this.ordered.filter((model) => chosen.has(model.name));
+  /** Models matching the selectors (dbt's syntax), in build order; all models when there are none. */
+  select(selectors: readonly string[], exclude: readonly string[] = []): Model[] {
+    return this.selectNodes(selectors, exclude).models;
   }
 
-  private walk(start: string, next: (name: string) => string[], into: Set<string>): void {
-    const stack = [start];
-    const seen = new Set<string>([start]);
-    while (stack.length) {
-      for (const neighbour of next(stack.pop()!)) {
-        if (seen.has(neighbour)) continue;
-        seen.add(neighbour);
-        into.add(neighbour);
-        stack.push(neighbour);
-      }
+  /** Models and seeds matching dbt selectors, each in build order. */
+  selectNodes(selectors: readonly string[], exclude: readonly string[] = []): { models: Model[]; seeds: Seed[]; snapshots: Snapshot[]; keys: Set<string> } {
+    const keys = selectNodes(this.selectable(), selectors, exclude, { indirectTests: false });
+    return {
+      models: this.ordered.filter((model) => keys.has(`model:${model.name}`)),
+      seeds: this.seeds.filter((seed) => keys.has(`seed:${seed.name}`)),
+      snapshots: this.snapshots.filter((snapshot) => keys.has(`snapshot:${snapshot.name}`)),
+      keys,
+    };
+  }
+
+  /** Every model, seed and source as selection sees them. */
+  selectable(): SelectableNode[] {
+    const kindOf = (name: string) => this.env.nodes.get(name)?.kind ?? 'model';
+    const sources = new Map<string, SelectableNode>();
+    for (const [source, tables] of this.env.sources) {
+      for (const table of tables.values()) sources.set(`${source}.${table.table}`, { name: `${source}.${table.table}`, kind: 'source', fqn: [this.env.projectName, source, table.table], file: table.file, tags: [], config: {}, parents: [] });
     }
+    const models = this.ordered.map((model): SelectableNode => {
+      for (const call of model.sources) {
+        const name = `${call.source}.${call.table}`;
+        if (!sources.has(name)) sources.set(name, { name, kind: 'source', fqn: [this.env.projectName, call.source, call.table], file: model.file, tags: [], config: {}, parents: [] });
+      }
+      return {
+        name: model.name,
+        kind: 'model',
+        fqn: model.fqn,
+        file: model.file,
+        tags: model.config.tags,
+        config: model.settings,
+        parents: [...model.refs.map((ref) => `${kindOf(ref.name)}:${ref.name}`), ...model.sources.map((call) => `source:${call.source}.${call.table}`)],
+      };
+    });
+    const seeds = this.seeds.map((seed): SelectableNode => ({ name: seed.name, kind: 'seed', fqn: seed.fqn, file: seed.file, tags: seed.settings.tags ?? [], config: seed.settings, parents: [] }));
+    const snapshots = this.snapshots.map((snapshot): SelectableNode => ({
+      name: snapshot.name,
+      kind: 'snapshot',
+      fqn: snapshot.node.fqn,
+      file: snapshot.file,
+      tags: snapshot.node.config.tags,
+      config: snapshot.node.settings,
+      parents: [...snapshot.node.refs.map((ref) => `${kindOf(ref.name)}:${ref.name}`), ...snapshot.node.sources.map((call) => `source:${call.source}.${call.table}`)],
+    }));
+    return [...seeds, ...snapshots, ...models, ...sources.values()];
   }
 
   private topologicalOrder(): Model[] {
     const cycle = this.findCycle();
     if (cycle) throw cycleError(cycle.map((name) => this.byName.get(name)!));
     const waiting = new Map<string, number>();
-    for (const model of this.byName.values()) waiting.set(model.name, model.refs.length);
+    for (const model of this.byName.values()) waiting.set(model.name, this.parents(model.name).length);
     const ready = [...waiting].filter(([, n]) => n === 0).map(([name]) => name);
     const order: Model[] = [];
     while (ready.length) {

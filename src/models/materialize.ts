@@ -1,19 +1,23 @@
 import { CdpError } from '../errors.js';
 import type { RelationInfo, Warehouse } from '../warehouse/index.js';
-import { configLine, renderModel } from './model.js';
+import { configLine, renderInNode, renderModel } from './model.js';
+import type { RenderEnv } from './render-env.js';
 import { modelSqlError } from './sql-error.js';
 import type { Model } from './types.js';
 
 /** What a build needs to know about the world. */
 export interface BuildContext {
   warehouse: Warehouse;
-  /** Names of all models (refs resolve against these). */
-  knownModels: ReadonlySet<string>;
+  /** What refs, sources, vars and macros resolve against (the graph's env). */
+  env: RenderEnv;
   /** Rebuild incremental models from scratch. */
   fullRefresh: boolean;
-  /** Kind of relation already at each name in the model schema (one catalog read per run). */
+  /** Kind of relation already at each `schema.name` of the schemas models are built in (one catalog read per schema and run). */
   existing: ReadonlyMap<string, RelationInfo['kind']>;
 }
+
+/** The key of `existing`. */
+export const relationKey = (relation: { schema: string; name: string }): string => `${relation.schema}.${relation.name}`;
 
 /** The statements that build one model, run in one transaction. */
 export interface BuildPlan {
@@ -48,22 +52,25 @@ export async function planBuild(model: Model, context: BuildContext): Promise<Bu
   const { warehouse } = context;
   const dialect = warehouse.dialect;
   const target = model.relation;
-  const existing = context.existing.get(model.name);
+  const existing = context.existing.get(relationKey(target));
   const { materialized } = model.config;
   const incremental = materialized === 'incremental' && existing === 'table' && !context.fullRefresh;
   const render = (isIncremental: boolean) =>
-    asEmbeddable(renderModel(model, context.knownModels, { dialect, modelSchema: target.schema, isIncremental }), model);
+    asEmbeddable(renderModel(model, context.env, { dialect, isIncremental }), model);
 
-  if (!incremental) {
+  const hooks = (key: 'pre_hook' | 'post_hook') => (model.settings[key] ?? []).map((hook) => renderInNode(hook, model.file, context.env, dialect, target)).filter((hook) => hook.trim() !== '');
+  const [pre, post] = [hooks('pre_hook'), hooks('post_hook')];
+  // full_refresh: false keeps an incremental model incremental even under --full-refresh, as in dbt.
+  if (!incremental && !(materialized === 'incremental' && existing === 'table' && context.fullRefresh && model.settings.full_refresh === false)) {
     const sql = render(false);
     const kind = materialized === 'view' ? 'view' : 'table';
     const replaceOther = existing && existing !== kind && !dialect.replacesOtherKind ? [dialect.dropRelation(target, existing)] : [];
     const create = kind === 'view' ? dialect.createOrReplaceViewAs(target, sql) : dialect.createOrReplaceTableAs(target, sql);
-    return { model, mode: 'create', sql, statements: [...replaceOther, ...create] };
+    return { model, mode: 'create', sql, statements: [...pre, ...replaceOther, ...create, ...post] };
   }
 
   const sql = render(true);
-  const columns = (await warehouse.listColumns(target)).map((column) => column.name);
+  const columns = await syncColumns(model, context, sql);
   const keys = model.config.uniqueKey;
   const missing = keys.filter((key) => !columns.includes(key));
   if (missing.length) {
@@ -73,10 +80,46 @@ export async function planBuild(model: Model, context: BuildContext): Promise<Bu
     });
   }
   const q = (column: string) => dialect.quoteIdent(column);
-  const statements = keys.length
-    ? dialect.merge({ target, source: sql, keys, insertColumns: columns, updateColumns: columns.filter((c) => !keys.includes(c)) })
-    : [`INSERT INTO ${dialect.relation(target)} (${columns.map(q).join(', ')}) SELECT ${columns.map(q).join(', ')} FROM (${sql}) AS cdp_increment`];
-  return { model, mode: 'incremental', sql, statements };
+  const strategy = model.settings.incremental_strategy ?? (keys.length ? 'merge' : 'append');
+  const insert = `INSERT INTO ${dialect.relation(target)} (${columns.map(q).join(', ')}) SELECT ${columns.map(q).join(', ')} FROM (${sql}) AS cdp_increment`;
+  let statements: string[];
+  if (strategy === 'append' || keys.length === 0) statements = [insert];
+  else if (strategy === 'delete+insert') {
+    const tuple = (prefix: string) => (keys.length === 1 ? `${prefix}${q(keys[0]!)}` : `(${keys.map((k) => `${prefix}${q(k)}`).join(', ')})`);
+    statements = [`DELETE FROM ${dialect.relation(target)} WHERE ${tuple('')} IN (SELECT ${keys.map(q).join(', ')} FROM (${sql}) AS cdp_increment)`, insert];
+  } else statements = dialect.merge({ target, source: sql, keys, insertColumns: columns, updateColumns: columns.filter((c) => !keys.includes(c)) });
+  return { model, mode: 'incremental', sql, statements: [...pre, ...statements, ...post] };
+}
+
+/**
+ * dbt's on_schema_change for an incremental run: `ignore` (default) inserts the columns the table
+ * has; `fail` stops when the model's columns changed; `append_new_columns` adds new columns;
+ * `sync_all_columns` also drops columns the model no longer selects. Returns the columns to insert.
+ */
+async function syncColumns(model: Model, context: BuildContext, sql: string): Promise<string[]> {
+  const { warehouse } = context;
+  const dialect = warehouse.dialect;
+  const target = model.relation;
+  const existing = await warehouse.listColumns(target);
+  const mode = model.settings.on_schema_change ?? 'ignore';
+  if (mode === 'ignore') return existing.map((column) => column.name);
+  const probe = { schema: target.schema, name: `${target.name}__dbt_tmp` };
+  for (const statement of dialect.createOrReplaceViewAs(probe, sql)) await warehouse.execute(statement);
+  const incoming = await warehouse.listColumns(probe);
+  await warehouse.execute(dialect.dropRelation(probe, 'view'));
+  const added = incoming.filter((c) => !existing.some((e) => e.name === c.name));
+  const removed = existing.filter((e) => !incoming.some((c) => c.name === e.name));
+  if (added.length === 0 && removed.length === 0) return existing.map((column) => column.name);
+  if (mode === 'fail') {
+    throw new CdpError('MODEL_PARSE', `the columns of incremental model ${model.name} changed (added: ${added.map((c) => c.name).join(', ') || 'none'}; removed: ${removed.map((c) => c.name).join(', ') || 'none'}) and on_schema_change is fail`, {
+      location: { file: model.file, line: configLine(model) },
+      hint: 'rebuild with --full-refresh, or set on_schema_change to append_new_columns or sync_all_columns',
+    });
+  }
+  for (const column of added) await warehouse.execute(`ALTER TABLE ${dialect.relation(target)} ADD COLUMN ${dialect.quoteIdent(column.name)} ${column.type}`);
+  if (mode === 'sync_all_columns') for (const column of removed) await warehouse.execute(`ALTER TABLE ${dialect.relation(target)} DROP COLUMN ${dialect.quoteIdent(column.name)}`);
+  const kept = mode === 'sync_all_columns' ? existing.filter((e) => !removed.includes(e)) : existing;
+  return [...kept, ...added].map((column) => column.name).filter((name) => incoming.some((c) => c.name === name));
 }
 
 /**

@@ -20,19 +20,21 @@ export async function checkInputs(warehouse: Warehouse, graph: ModelGraph, selec
   };
   for (const model of selected) {
     for (const source of model.sources) {
-      if (!(await exists({ schema: source.schema, name: source.table }))) {
-        throw new CdpError('SOURCE_MISSING', `source('${source.schema}', '${source.table}') in model ${model.name}: ${source.schema}.${source.table} does not exist in the warehouse`, {
+      if (!(await exists({ schema: source.schema, name: source.identifier }))) {
+        throw new CdpError('SOURCE_MISSING', `source('${source.source}', '${source.table}') in model ${model.name}: ${source.schema}.${source.identifier} does not exist in the warehouse`, {
           location: { file: model.file, line: source.line },
           hint: 'load that table first (e.g. `cdp demo` for the demo data) or fix the schema/table name',
         });
       }
     }
     for (const ref of model.refs) {
-      const parent = graph.get(ref.name)!;
+      const parent = graph.env.nodes.get(ref.name)!;
+      if (parent.ephemeral) continue;
       if (!(await exists(parent.relation))) {
-        throw new CdpError('MODEL_NOT_FOUND', `ref('${ref.name}') in model ${model.name}: ${ref.name} has not been built and is not selected`, {
+        const seed = parent.kind === 'seed';
+        throw new CdpError('MODEL_NOT_FOUND', `ref('${ref.name}') in model ${model.name}: ${seed ? 'seed ' : ''}${ref.name} has not been ${seed ? 'loaded' : 'built and is not selected'}`, {
           location: { file: model.file, line: ref.line },
-          hint: `select it too: --select +${model.name}`,
+          hint: seed ? 'run `cdp seed` (or `cdp build`) first' : `select it too: --select +${model.name}`,
         });
       }
     }

@@ -3,20 +3,36 @@ import { z } from 'zod';
 import { CdpError, formatPath } from '../errors.js';
 import type { ProjectFile } from './discover.js';
 
+/** dbt's four built-in generic tests; any other name is a `{% test %}` macro of the project or a package. */
 export type SchemaTestKind = 'unique' | 'not_null' | 'accepted_values' | 'relationships';
 const KINDS: readonly SchemaTestKind[] = ['unique', 'not_null', 'accepted_values', 'relationships'];
+export const isBuiltinTest = (kind: string): kind is SchemaTestKind => (KINDS as readonly string[]).includes(kind);
 
 /** One generic test applied to one column, as declared in a schema YAML file. */
 export interface SchemaTest {
   /** dbt-style name, e.g. `not_null_orders_order_id`. */
   name: string;
-  kind: SchemaTestKind;
+  /** A built-in kind, or the name of a generic test macro (`expression_is_true`, `dbt_utils.at_least_one`). */
+  kind: string;
   model: string;
-  column: string;
+  /** The column the test is declared on; null for a model-level test (or a singular test). */
+  column: string | null;
   file: string;
   line: number;
   /** `warn` tests report failures without failing `cdp test`. */
   severity: 'error' | 'warn';
+  /** dbt's thresholds on the failure count (`!=0`, `>10`). */
+  warnIf: string;
+  errorIf: string;
+  /** Keep the failing rows in `<target schema>_dbt_test__audit.<test name>`. */
+  storeFailures: boolean;
+  tags: string[];
+  /** Arguments of a macro test (everything but config), by name. */
+  args: Record<string, unknown>;
+  /** Set for a singular test: the .sql file's template. */
+  singular?: { template: string; path: string };
+  /** Nodes a singular test refs (selection: the test runs with them). */
+  refs?: string[];
   /** Only rows matching this SQL condition are tested. */
   where: string | null;
   /** accepted_values: the allowed values; `quote: false` writes numbers/booleans unquoted. */
@@ -27,14 +43,25 @@ export interface SchemaTest {
   field: string | null;
 }
 
-const testConfigSchema = z.looseObject({
-  severity: z
-    .string()
-    .transform((s) => s.toLowerCase())
-    .pipe(z.enum(['error', 'warn']))
-    .optional(),
-  where: z.string().min(1).optional(),
-});
+const testConfigSchema = z
+  .object({
+    severity: z
+      .string()
+      .transform((s) => s.toLowerCase())
+      .pipe(z.enum(['error', 'warn']))
+      .optional(),
+    where: z.string().min(1).optional(),
+    warn_if: z.string().regex(/^\s*(!=|<>|>=|<=|==|=|>|<)\s*\d+\s*$/, "a comparison with a number, e.g. '>10' or '!=0'").optional(),
+    error_if: z.string().regex(/^\s*(!=|<>|>=|<=|==|=|>|<)\s*\d+\s*$/, "a comparison with a number, e.g. '>10' or '!=0'").optional(),
+    store_failures: z.boolean().optional(),
+    tags: z.union([z.string().transform((t) => [t]), z.array(z.string())]).optional(),
+    enabled: z.boolean().optional(),
+    limit: z.number().int().positive().optional(),
+    name: z.string().optional(),
+    alias: z.string().optional(),
+    meta: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
 
 const noArgsSchema = z.object({ config: testConfigSchema.optional() }).strict();
 const acceptedValuesSchema = z
@@ -68,6 +95,8 @@ const columnSchema = z.looseObject({
 const modelSchema = z.looseObject({
   name: z.string().min(1),
   columns: z.array(columnSchema).optional(),
+  tests: z.array(testEntrySchema).optional(),
+  data_tests: z.array(testEntrySchema).optional(),
 });
 
 /** dbt's schema.yml: `version: 2` and `models:`; other top-level keys (sources, seeds...) are allowed and ignored. */
@@ -105,7 +134,20 @@ export function parseSchemaFile(source: ProjectFile): SchemaTest[] {
     throw invalid(source.file, lineAt(document, lines, path), `invalid schema file: ${issue.message}`, formatPath(path), 'see docs/models.md "Schema tests" for the format');
   }
   const tests: SchemaTest[] = [];
+  const data = document.toJS() as { sources?: Array<{ tables?: Array<{ tests?: unknown; data_tests?: unknown; columns?: Array<{ tests?: unknown; data_tests?: unknown }> }> }> } | null;
+  (data?.sources ?? []).forEach((declared, s) =>
+    (declared?.tables ?? []).forEach((table, t) => {
+      const tested = table?.tests || table?.data_tests || (table?.columns ?? []).some((c) => c?.tests || c?.data_tests);
+      if (tested) throw invalid(source.file, lineAt(document, lines, ['sources', s, 'tables', t]), 'tests on sources are not supported yet', `sources[${s}].tables[${t}]`, 'test a staging model that selects from the source instead');
+    }),
+  );
   (parsed.data.models ?? []).forEach((model, m) => {
+    for (const key of ['tests', 'data_tests'] as const) {
+      (model[key] ?? []).forEach((entry, t) => {
+        const path: Path = ['models', m, key, t];
+        tests.push(toTest(entry, { model: model.name, column: null, file: source.file, line: lineAt(document, lines, path) ?? 1, path }));
+      });
+    }
     (model.columns ?? []).forEach((column, c) => {
       for (const key of ['tests', 'data_tests'] as const) {
         (column[key] ?? []).forEach((entry, t) => {
@@ -120,7 +162,7 @@ export function parseSchemaFile(source: ProjectFile): SchemaTest[] {
 
 interface Where {
   model: string;
-  column: string;
+  column: string | null;
   file: string;
   line: number;
   path: Path;
@@ -128,33 +170,65 @@ interface Where {
 
 function toTest(entry: string | Record<string, unknown>, where: Where): SchemaTest {
   const [kindText, rawArgs] = typeof entry === 'string' ? [entry, {}] : Object.entries(entry)[0]!;
-  const kind = KINDS.find((k) => k === kindText);
-  if (!kind) {
-    throw invalid(where.file, where.line, `unknown test '${kindText}' on ${where.model}.${where.column}`, formatPath(where.path), `supported tests: ${KINDS.join(', ')}`);
-  }
+  const subject = where.column === null ? where.model : `${where.model}.${where.column}`;
   // dbt >= 1.10 nests a test's arguments under `arguments:`; older files put them beside `config:`.
   const args = flattenArguments(rawArgs ?? {});
-  const parsed = argsSchemas[kind].safeParse(args);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = formatPath([...where.path, kindText, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')]);
-    throw invalid(where.file, where.line, `invalid ${kind} test on ${where.model}.${where.column}: ${issue.message}`, field, exampleOf(kind));
+  const builtin = KINDS.find((k) => k === kindText);
+  let values: Array<string | number | boolean> = [];
+  let quote = true;
+  let to: string | null = null;
+  let field: string | null = null;
+  let config: z.output<typeof testConfigSchema> = {};
+  let macroArgs: Record<string, unknown> = {};
+  if (builtin) {
+    if (where.column === null && builtin !== 'relationships') {
+      // A built-in test at model level names its column: `- unique: {column_name: id}`.
+      const column = (args as { column_name?: unknown }).column_name;
+      if (typeof column !== 'string') throw invalid(where.file, where.line, `${builtin} test on model ${where.model} needs column_name`, formatPath(where.path), `write: - ${builtin}: {column_name: id}`);
+      where = { ...where, column };
+      delete (args as { column_name?: unknown }).column_name;
+    }
+    const parsed = argsSchemas[builtin].safeParse(args);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const fieldPath = formatPath([...where.path, kindText, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')]);
+      throw invalid(where.file, where.line, `invalid ${builtin} test on ${subject}: ${issue.message}`, fieldPath, exampleOf(builtin));
+    }
+    const data = parsed.data as { config?: z.output<typeof testConfigSchema>; values?: Array<string | number | boolean>; quote?: boolean; to?: string; field?: string };
+    values = data.values ?? [];
+    quote = data.quote ?? true;
+    to = data.to ?? null;
+    field = data.field ?? null;
+    config = data.config ?? {};
+  } else {
+    const { config: rawConfig, ...rest } = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
+    const parsed = testConfigSchema.safeParse(rawConfig ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw invalid(where.file, where.line, `invalid config of the ${kindText} test on ${subject}: ${issue.message}`, formatPath([...where.path, kindText, 'config', ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')]), 'see https://docs.getdbt.com/reference/data-test-configs');
+    }
+    config = parsed.data;
+    macroArgs = rest;
   }
-  const data = parsed.data as { config?: z.output<typeof testConfigSchema>; values?: Array<string | number | boolean>; quote?: boolean; to?: string; field?: string };
-  const values = data.values ?? [];
+  const extra = builtin === 'accepted_values' ? values.map(String) : builtin === 'relationships' ? [field!, to!] : Object.values(macroArgs).filter((v) => typeof v !== 'object').map(String);
   return {
-    name: testName(kind, where.model, where.column, kind === 'accepted_values' ? values.map(String) : kind === 'relationships' ? [data.field!, data.to!] : []),
-    kind,
+    name: config.name ?? testName(kindText.replace(/\./g, '_'), where.model, where.column, extra),
+    kind: kindText,
     model: where.model,
     column: where.column,
     file: where.file,
     line: where.line,
-    severity: data.config?.severity ?? 'error',
-    where: data.config?.where ?? null,
+    severity: config.severity ?? 'error',
+    warnIf: config.warn_if ?? '!=0',
+    errorIf: config.error_if ?? '!=0',
+    storeFailures: config.store_failures ?? false,
+    tags: config.tags ?? [],
+    args: macroArgs,
+    where: config.where ?? null,
     values,
-    quote: data.quote ?? true,
-    to: data.to ?? null,
-    field: data.field ?? null,
+    quote,
+    to,
+    field,
   };
 }
 
@@ -175,7 +249,7 @@ function exampleOf(kind: SchemaTestKind): string {
   }
 }
 
-function testName(kind: SchemaTestKind, model: string, column: string, extra: string[]): string {
+function testName(kind: string, model: string, column: string | null, extra: string[]): string {
   const suffix = extra.map((part) => part.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '')).join('__');
-  return `${kind}_${model}_${column}${suffix ? `__${suffix}` : ''}`;
+  return `${kind}_${model}${column === null ? '' : `_${column}`}${suffix ? `__${suffix}` : ''}`;
 }

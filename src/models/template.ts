@@ -1,6 +1,7 @@
 import nunjucks from 'nunjucks';
 import { CdpError, isCdpError, type ErrorCode } from '../errors.js';
 import { findCalls, lineOfCall } from './call-lines.js';
+import { callMacro, installDbtJinja, isMacro, JINJA_GLOBALS } from './jinja-compat.js';
 
 // Python-style literals and methods (True/False/None, dict.items(), slices) that dbt users write.
 nunjucks.installJinjaCompat();
@@ -10,6 +11,37 @@ nunjucks.installJinjaCompat();
  * as empty text, so a typo becomes an error with a line rather than silently wrong SQL.
  */
 const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+installDbtJinja(environment);
+Object.assign((environment as unknown as { globals: Record<string, unknown> }).globals, JINJA_GLOBALS);
+
+/** The engine every dbt template (models, macros, tests) renders with. */
+export function jinjaEnvironment(): nunjucks.Environment {
+  return environment;
+}
+
+/**
+ * Makes `names` visible to every template rendered during `work`, macros of other files included
+ * (a macro looks up names it does not define in the environment's globals). Renders nest (an
+ * ephemeral model rendered inside another), so the previous values are put back afterwards.
+ */
+export function withGlobals<T>(names: Record<string, unknown>, work: () => T): T {
+  const globals = (environment as unknown as { globals: Record<string, unknown> }).globals;
+  const previous = new Map<string, unknown>();
+  for (const [name, value] of Object.entries(names)) {
+    previous.set(name, Object.hasOwn(globals, name) ? globals[name] : MISSING);
+    globals[name] = value;
+  }
+  try {
+    return work();
+  } finally {
+    for (const [name, value] of previous) {
+      if (value === MISSING) delete globals[name];
+      else globals[name] = value;
+    }
+  }
+}
+
+const MISSING = Symbol('missing');
 
 /**
  * What a template function throws on purpose. nunjucks wraps every error a function throws and
@@ -44,7 +76,8 @@ export function renderTemplate(text: string, file: string, context: TemplateCont
       typeof value === 'function'
         ? (...args: unknown[]) => {
             try {
-              return (value as (...a: unknown[]) => unknown)(...args);
+              const call = () => (value as (...a: unknown[]) => unknown)(...args);
+              return isMacro(value) ? callMacro(call) : call();
             } catch (error) {
               if ((error instanceof TemplateFailure || isCdpError(error)) && !failure) {
                 failure = error;
@@ -56,7 +89,7 @@ export function renderTemplate(text: string, file: string, context: TemplateCont
         : value;
   }
   try {
-    return template.render(guarded);
+    return withGlobals(guarded, () => template.render(guarded));
   } catch (error) {
     // nunjucks leaves out the line when its 0-based line or column is 0; the parse tree still knows it.
     const line = lineOf(error, 'render') ?? (failedCall ? lineOfCall(findCalls(text, new Set([failedCall.name])), failedCall.name, failedCall.args, 1) : undefined);
@@ -106,4 +139,32 @@ function lineOf(error: unknown, phase: 'compile' | 'render'): number | undefined
   const body = message.slice(match.index + match[0].length).trim();
   const zeroBased = phase === 'render' && /^\w*Error: /.test(body);
   return zeroBased ? line + 1 : Math.max(1, line);
+}
+
+/** Renders Jinja text as dbt would (no model functions): for the engine corpus and simple values. */
+export function renderJinja(text: string, file: string, context: TemplateContext): string {
+  return renderTemplate(text, file, context);
+}
+
+/**
+ * The macros a macro file defines, as callables. The file's top level runs once with `names`
+ * visible; each macro, when called later, finds the names it does not define (other macros,
+ * ref, var, target...) in the globals of the render that calls it.
+ */
+export function exportMacros(text: string, file: string, names: TemplateContext): Record<string, (...args: unknown[]) => unknown> {
+  let template: nunjucks.Template;
+  try {
+    template = new nunjucks.Template(text, environment, file, true);
+  } catch (error) {
+    throw templateError(error, file, text, 'compile');
+  }
+  let exported: Record<string, unknown> = {};
+  const getExported = (template as unknown as { getExported(ctx: object, cb: (error: unknown, value: Record<string, unknown>) => void): void }).getExported.bind(template);
+  withGlobals(names, () =>
+    getExported({}, (error, value) => {
+      if (error) throw templateError(error, file, text, 'render');
+      exported = value;
+    }),
+  );
+  return Object.fromEntries(Object.entries(exported).filter(([, value]) => typeof value === 'function')) as Record<string, (...args: unknown[]) => unknown>;
 }

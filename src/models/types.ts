@@ -1,6 +1,7 @@
 import type { RelationRef } from '../warehouse/index.js';
+import type { NodeConfig } from './dbt/node-config.js';
 
-export type Materialization = 'view' | 'table' | 'incremental';
+export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
 
 /** What `{{ config(...) }}` in a model declares, with defaults filled in. */
 export interface ModelConfig {
@@ -16,10 +17,12 @@ export interface RefCall {
   line: number;
 }
 
-/** One `{{ source('schema', 'table') }}` call and its line. */
+/** One `{{ source('source_name', 'table') }}` call, the relation it resolved to (schema, identifier) and its line. */
 export interface SourceCall {
-  schema: string;
+  source: string;
   table: string;
+  schema: string;
+  identifier: string;
   line: number;
 }
 
@@ -38,8 +41,12 @@ export interface Model {
   refs: RefCall[];
   /** Distinct sources, in the order first seen. */
   sources: SourceCall[];
-  /** The warehouse relation this model builds. */
+  /** The warehouse relation this model builds (schema and alias as generate_schema_name/generate_alias_name decide). */
   relation: RelationRef;
+  /** dbt's fully qualified name: [project, ...folders under the model path, name]. */
+  fqn: string[];
+  /** Every config of the model (dbt_project.yml folders, then yml `config:`, then the file's config()), by dbt's names. */
+  settings: NodeConfig;
   /** Line of the first line of SQL (after leading config/comment/blank lines), for errors with no better line. */
   bodyLine: number;
 }
@@ -62,4 +69,6 @@ export interface ModelBuildResult {
   finishedAt: Date;
   /** The one-line error (failed) or why it was skipped. */
   error: string | null;
+  /** The rendered SELECT, when the model was compiled (for target/compiled). */
+  compiledSql?: string;
 }

@@ -9,8 +9,12 @@ import type { ModelBuildRecord } from '../state/index.js';
 export interface RunOptions {
   /** Model selectors (`name`, `+name`, `name+`, `+name+`). With a selection, identity is not rebuilt. */
   select?: string[];
+  /** dbt's --exclude: models not to build (with an exclusion, identity is not rebuilt). */
+  exclude?: string[];
   /** Rebuild incremental models (and identity) from scratch. */
   fullRefresh?: boolean;
+  /** Called with each model's outcome as it happens (also when a later model fails). */
+  onModelResult?: (result: ModelBuildResult) => void;
   /** One human-readable line per step: which model, materialization, rows, seconds. */
   onProgress?: (line: string) => void;
   /**
@@ -73,16 +77,22 @@ async function build(project: Project, options: RunOptions): Promise<RunSummary>
   const record = await buildRecorder(project);
   // Models over collected_events build before the first event has arrived.
   if (project.config.collect) await ensureLandingTable(project);
-  const { results, failure } = await buildModels(project, {
+  // Models dbt-core builds itself (models.manifest): cdp builds only identity, profiles and audiences.
+  const builtByDbt = project.config.models.manifest !== undefined;
+  if (builtByDbt) options.onProgress?.(`models: built by dbt (relations read from ${project.config.models.manifest})`);
+  const { results, failure } = builtByDbt ? { results: [], failure: null } : await buildModels(project, {
     select: options.select,
+    exclude: options.exclude,
     fullRefresh: options.fullRefresh,
     onProgress: options.onProgress,
-    onResult: (result) =>
-      record({ model: result.model, startedAt: result.startedAt, finishedAt: result.finishedAt, rows: result.rows, status: result.status, error: result.error }),
+    onResult: (result) => {
+      options.onModelResult?.(result);
+      return record({ model: result.model, startedAt: result.startedAt, finishedAt: result.finishedAt, rows: result.rows, status: result.status, error: result.error });
+    },
   });
   if (failure) throw failure;
   const summary: RunSummary = { models: results, seconds: 0 };
-  const selected = (options.select ?? []).some((selector) => selector.trim() !== '');
+  const selected = [...(options.select ?? []), ...(options.exclude ?? [])].some((selector) => selector.trim() !== '');
   if (project.config.identity && !selected) {
     options.onProgress?.('identity: building the identity graph and profiles');
     const identityOptions = { full: options.fullRefresh, onProgress: options.onProgress };

@@ -12,10 +12,14 @@ import { register as registerUser } from './user.js';
 import { register as registerSync } from './sync.js';
 import { register as registerPrivacy } from './privacy.js';
 import { register as registerSecrets } from './secrets.js';
+import { register as registerSeed, registerSnapshot } from './seed.js';
+import { register as registerBuild } from './build.js';
+import { register as registerLs } from './ls.js';
+import { register as registerSource } from './source.js';
 
 /** Each command lives in its own file and adds itself to the program. */
 export function registerCommands(program: Command): void {
-  for (const register of [registerInit, registerRun, registerTest, registerCompile, registerDemo, registerIdentity, registerIdentityModel, registerAudience, registerServe, registerUser, registerSync, registerPrivacy, registerSecrets]) {
+  for (const register of [registerInit, registerRun, registerTest, registerCompile, registerDemo, registerIdentity, registerIdentityModel, registerAudience, registerServe, registerUser, registerSync, registerPrivacy, registerSecrets, registerSeed, registerSnapshot, registerBuild, registerLs, registerSource]) {
     register(program);
   }
 }

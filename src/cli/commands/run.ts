@@ -1,27 +1,42 @@
 import type { Command } from 'commander';
 import { runProject, type RunSummary } from '../../pipeline/index.js';
-import { inProject, say, withProject } from '../context.js';
+import { inProject, say, withDbtProject } from '../context.js';
+import { runProjectHooks, type ModelBuildResult } from '../../models/index.js';
+import { saveArtifacts } from './dbt-artifacts.js';
 
 interface RunFlags {
   project?: string;
+  target?: string;
+  profilesDir?: string;
+  vars?: string;
   select?: string[];
+  exclude?: string[];
   fullRefresh?: boolean;
   /** Commander sets false for `--no-snapshots`. */
   snapshots?: boolean;
 }
 
 export function register(program: Command): void {
-  withProject(
+  withDbtProject(
     program
       .command('run')
       .description('build the models (in DAG order), then the identity graph and profiles, then snapshot every audience')
-      .option('-s, --select <models...>', 'only these models: name, +name (with ancestors), name+ (with descendants)')
+      .option('-s, --select <selectors...>', "only these models, in dbt's syntax: name, +name, name+, tag:x, path:models/x, config.materialized:table, @name, *")
+      .option('--exclude <selectors...>', 'leave these models out (same syntax)')
       .option('--full-refresh', 'rebuild incremental models from scratch')
       .option('--no-snapshots', 'do not snapshot audience membership after the profiles are built'),
   ).action(async (flags: RunFlags) => {
     await inProject(flags, async (project) => {
-      const summary = await runProject(project, { select: flags.select, fullRefresh: flags.fullRefresh, snapshots: flags.snapshots, onProgress: say });
-      printSummary(summary);
+      const started = performance.now();
+      const models: ModelBuildResult[] = [];
+      try {
+        await runProjectHooks(project, 'on-run-start', say);
+        const summary = await runProject(project, { select: flags.select, exclude: flags.exclude, fullRefresh: flags.fullRefresh, snapshots: flags.snapshots, onProgress: say, onModelResult: (r) => models.push(r) });
+        await runProjectHooks(project, 'on-run-end', say);
+        printSummary(summary);
+      } finally {
+        saveArtifacts(project, { which: 'run', models, elapsed: (performance.now() - started) / 1000 });
+      }
     });
   });
 }

@@ -1,16 +1,21 @@
 import type { Command } from 'commander';
 import { CdpError } from '../../errors.js';
 import { runSchemaTests, type SchemaTestResult } from '../../models/index.js';
-import { inProject, say, withProject } from '../context.js';
+import { inProject, say, withDbtProject } from '../context.js';
+import { saveArtifacts } from './dbt-artifacts.js';
 
 interface TestFlags {
   project?: string;
+  target?: string;
+  profilesDir?: string;
+  vars?: string;
   select?: string[];
+  exclude?: string[];
 }
 
-function describe(result: SchemaTestResult): string {
+export function describe(result: SchemaTestResult): string {
   const { test } = result;
-  const subject = `${test.kind} ${test.model}.${test.column}`;
+  const subject = test.singular ? `singular ${test.name}` : `${test.kind} ${test.model}${test.column === null ? '' : `.${test.column}`}`;
   switch (result.status) {
     case 'pass':
       return `PASS  ${subject}`;
@@ -24,24 +29,32 @@ function describe(result: SchemaTestResult): string {
 }
 
 export function register(program: Command): void {
-  withProject(
+  withDbtProject(
     program
       .command('test')
-      .description('run the schema tests declared in YAML files beside the models')
-      .option('-s, --select <models...>', 'only tests of these models (same syntax as run --select)'),
+      .description('run the data tests declared in YAML files beside the models (and singular tests)')
+      .option('-s, --select <selectors...>', 'only tests of these models, or tests picked by test_type:, test_name:, tag: (dbt syntax)')
+      .option('--exclude <selectors...>', 'leave these out'),
   ).action(async (flags: TestFlags) => {
     await inProject(flags, async (project) => {
-      const results = await runSchemaTests(project, { select: flags.select, onResult: (result) => say(describe(result)) });
-      const count = (status: SchemaTestResult['status']) => results.filter((r) => r.status === status).length;
-      const [passed, failed, warned, errored] = [count('pass'), count('fail'), count('warn'), count('error')];
-      say(`${results.length} test(s): ${passed} passed, ${failed} failed, ${warned} warned, ${errored} errored`);
-      if (failed + errored > 0) {
-        const first = results.find((r) => r.status === 'fail' || r.status === 'error')!;
-        throw new CdpError('SCHEMA_TEST', `${failed + errored} of ${results.length} test(s) did not pass; first: ${first.test.name}`, {
-          location: { file: first.test.file, line: first.test.line },
-          hint: 'fix the data or the model, or set `config: {severity: warn}` on the test',
-        });
-      }
+      const started = performance.now();
+      const results = await runSchemaTests(project, { select: flags.select, exclude: flags.exclude, onResult: (result) => say(describe(result)) });
+      saveArtifacts(project, { which: 'test', tests: results, elapsed: (performance.now() - started) / 1000 });
+      reportTests(results);
     });
   });
+}
+
+/** The summary line, and an error (exit 1) when a test failed or could not run. */
+export function reportTests(results: readonly SchemaTestResult[]): void {
+  const count = (status: SchemaTestResult['status']) => results.filter((r) => r.status === status).length;
+  const [passed, failed, warned, errored] = [count('pass'), count('fail'), count('warn'), count('error')];
+  say(`${results.length} test(s): ${passed} passed, ${failed} failed, ${warned} warned, ${errored} errored`);
+  if (failed + errored > 0) {
+    const first = results.find((r) => r.status === 'fail' || r.status === 'error')!;
+    throw new CdpError('SCHEMA_TEST', `${failed + errored} of ${results.length} test(s) did not pass; first: ${first.test.name}`, {
+      location: { file: first.test.file, line: first.test.line },
+      hint: 'fix the data or the model, or set `config: {severity: warn}` on the test',
+    });
+  }
 }

@@ -50,7 +50,9 @@ describe('model DAG', () => {
     [['+c+'], ['a', 'b', 'c', 'e']],
     [['e', 'f'], ['e', 'f']],
     [['+e d'], ['a', 'b', 'c', 'd', 'e']],
-    [['a,f'], ['a', 'f']],
+    // A comma intersects, as in dbt: a,+c is a; a,f is nothing.
+    [['a,+c'], ['a']],
+    [['a,f'], []],
     [[], ['a', 'b', 'c', 'd', 'e', 'f']],
   ])('--select %j builds %j', (selectors, expected) => {
     expect(load(diamond).select(selectors).map((m) => m.name)).toEqual(expected);

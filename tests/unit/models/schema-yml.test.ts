@@ -50,10 +50,15 @@ describe('schema.yml', () => {
   });
 
   it('an unknown test names its line and the supported tests', async () => {
-    const error = await errorOf(() => parseSchemaFile(file('version: 2\nmodels:\n  - name: a\n    columns:\n      - name: x\n        tests: [unique, dbt_utils.at_least_one]\n')));
-    expect(error).toMatchObject({ code: 'SCHEMA_TEST', location: { file: 'models/schema.yml', line: 6, path: 'models[0].columns[0].tests[1]' } });
-    expect(error.message).toBe("unknown test 'dbt_utils.at_least_one' on a.x");
-    expect(error.hint).toBe('supported tests: unique, not_null, accepted_values, relationships');
+    const project = tempProject({ 'models/a.sql': 'select 1 as x', 'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    columns:\n      - name: x\n        tests: [unique, dbt_utils.at_least_one]\n' });
+    try {
+      const error = await errorOf(() => loadSchemaTests(project, loadModels(project)));
+      expect(error).toMatchObject({ code: 'SCHEMA_TEST', location: { file: 'models/schema.yml', line: 6 } });
+      expect(error.message).toBe("unknown test 'dbt_utils.at_least_one' on a.x");
+      expect(error.hint).toContain('{% test at_least_one(model, column_name) %} macros in the macros folder or an installed package');
+    } finally {
+      removeProject(project);
+    }
   });
 
   it('a test with bad arguments names the field', async () => {
@@ -81,17 +86,17 @@ describe('schema tests against the models', () => {
     project = undefined;
   });
 
-  it('compiles each test to one counting query', () => {
+  it("compiles each test to dbt's test query and a count of its rows", () => {
     project = tempProject({ 'models/orders.sql': 'select 1 as order_id', 'models/customers.sql': 'select 1 as id', 'models/schema.yml': valid });
     const graph = loadModels(project);
-    const sql = loadSchemaTests(project, graph).map((test) => compileSchemaTest(test, graph, getDialect('duckdb')).sql);
-    expect(sql).toEqual([
-      'SELECT COALESCE(SUM(d.n), 0) AS failures FROM (SELECT COUNT(*) AS n FROM "cdp"."orders" AS t WHERE t."order_id" IS NOT NULL GROUP BY t."order_id" HAVING COUNT(*) > 1) AS d',
-      'SELECT COUNT(*) AS failures FROM "cdp"."orders" AS t WHERE t."order_id" IS NULL',
-      `SELECT COUNT(*) AS failures FROM (SELECT * FROM "cdp"."orders" WHERE amount > 0) AS t WHERE t."status" IS NOT NULL AND t."status" NOT IN ('placed', 'shipped')`,
-      'SELECT COUNT(*) AS failures FROM "cdp"."orders" AS t WHERE t."customer_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "cdp"."customers" AS p WHERE p."id" = t."customer_id")',
-      'SELECT COUNT(*) AS failures FROM "cdp"."orders" AS t WHERE t."quantity" IS NOT NULL AND t."quantity" NOT IN (1, 2)',
-    ]);
+    const compiled = loadSchemaTests(project, graph).map((test) => compileSchemaTest(test, graph, getDialect('duckdb')));
+    expect(compiled[0]!.failingRows).toBe('select\n    "order_id" as unique_field,\n    count(*) as n_records\nfrom "cdp"."orders"\nwhere "order_id" is not null\ngroup by "order_id"\nhaving count(*) > 1');
+    expect(compiled[1]!.failingRows).toBe('select "order_id"\nfrom "cdp"."orders"\nwhere "order_id" is null');
+    expect(compiled[2]!.failingRows).toContain('from (select * from "cdp"."orders" where amount > 0) dbt_subquery');
+    expect(compiled[2]!.failingRows).toContain("where value_field not in ('placed', 'shipped')");
+    expect(compiled[3]!.failingRows).toContain('select "id" as to_field from "cdp"."customers"');
+    expect(compiled[4]!.failingRows).toContain('where value_field not in (1, 2)');
+    for (const test of compiled) expect(test.sql).toBe(`select count(*) as failures from (\n${test.failingRows}\n) dbt_internal_test`);
   });
 
   it('tests of a model that does not exist name the file, line and closest model', async () => {

@@ -25,7 +25,7 @@ describe('model templating', () => {
     expect(b.file).toBe('models/sub/b.sql');
     expect(b.config).toEqual({ materialized: 'view', uniqueKey: [], tags: [] });
     expect(b.refs).toEqual([{ name: 'a', line: 1 }]);
-    expect(b.sources).toEqual([{ schema: 'raw', table: 'Orders', line: 1 }]);
+    expect(b.sources).toEqual([{ source: 'raw', table: 'Orders', schema: 'raw', identifier: 'Orders', line: 1 }]);
     const sql = renderModel(b, graph.names, { dialect: getDialect('postgres'), modelSchema: 'analytics', isIncremental: false });
     expect(sql).toBe('select * from "analytics"."a" join "raw"."Orders" using (id) -- "analytics"."b"');
   });

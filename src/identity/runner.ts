@@ -1,5 +1,5 @@
 import { logger } from '../logger.js';
-import type { Dialect, RelationRef, Row, Warehouse, WarehouseSession } from '../warehouse/index.js';
+import type { ColumnInfo, Dialect, RelationRef, Row, Warehouse, WarehouseSession } from '../warehouse/index.js';
 
 /**
  * The few statement shapes identity resolution is made of (create a table from a SELECT, drop it,
@@ -69,6 +69,10 @@ export class SqlRunner {
 
   async exists(target: RelationRef): Promise<boolean> {
     return this.catalog.relationExists(target);
+  }
+
+  async columns(target: RelationRef): Promise<ColumnInfo[]> {
+    return this.catalog.listColumns(target);
   }
 
   async tablesIn(schema: string): Promise<string[]> {

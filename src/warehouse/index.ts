@@ -5,7 +5,7 @@ import { DuckDbWarehouse } from './adapters/duckdb.js';
 import type { Warehouse } from './types.js';
 
 export type * from './types.js';
-export { getDialect, DIALECT_NAMES, type Dialect, type DialectName, type SqlValue } from './dialects/index.js';
+export { getDialect, DIALECT_NAMES, type Dialect, type DialectName, type OrderKey, type SqlValue } from './dialects/index.js';
 export { normalizeValue } from './values.js';
 export { withQueryLabels, currentQueryLabels } from './labels.js';
 

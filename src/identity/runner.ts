@@ -49,10 +49,19 @@ export class SqlRunner {
     return this.session.query<T>(sql);
   }
 
-  /** (Re)creates `target` as the result of `select`. */
+  /**
+   * (Re)creates `target` as the result of `select`: one `CREATE OR REPLACE TABLE` where the
+   * engine has it, else (Postgres) a DROP and a plain CREATE (its atomic replace takes three
+   * statements, and scratch tables need no atomicity).
+   */
   async create(target: RelationRef, select: string): Promise<void> {
-    await this.drop(target);
-    await this.exec(`CREATE TABLE ${this.rel(target)} AS ${select}`);
+    const replace = this.d.createOrReplaceTableAs(target, select);
+    if (replace.length === 1) {
+      await this.exec(replace[0]!);
+    } else {
+      await this.drop(target);
+      await this.exec(`CREATE TABLE ${this.rel(target)} AS ${select}`);
+    }
     const analyze = this.d.analyzeTable(target);
     if (analyze) await this.exec(analyze);
   }

@@ -18,7 +18,8 @@ export async function openWarehouse(config: WarehouseConfig, projectDir: string)
   switch (config.type) {
     case 'duckdb': {
       const path = config.path === ':memory:' || isAbsolute(config.path) ? config.path : join(projectDir, config.path);
-      return DuckDbWarehouse.open({ path, threads: config.threads, memoryLimit: config.memoryLimit });
+      const tempDirectory = config.tempDirectory === undefined ? undefined : resolvePath(projectDir, config.tempDirectory);
+      return DuckDbWarehouse.open({ path, threads: config.threads, memoryLimit: config.memoryLimit, tempDirectory });
     }
     case 'postgres': {
       const { PostgresWarehouse } = await import('./adapters/postgres.js');

@@ -24,6 +24,8 @@ interface Figures {
   people: number;
   generateSeconds: number;
   buildSeconds: number;
+  /** CPU seconds of the build (all threads): steadier than wall time on a shared machine. */
+  buildCpuSeconds: number;
   identitySeconds: number;
   statements: number;
   peakRssMb: number;
@@ -59,7 +61,8 @@ export async function run(): Promise<void> {
     results.push(figures);
     const perMillion = figures.buildSeconds / (people / 1e6);
     console.log(
-      `${people.toLocaleString('en-US').padStart(10)} people: build ${figures.buildSeconds.toFixed(1)} s (${perMillion.toFixed(1)} s per 1M), ` +
+      `${people.toLocaleString('en-US').padStart(10)} people: build ${figures.buildSeconds.toFixed(1)} s (${perMillion.toFixed(1)} s per 1M; ` +
+        `${figures.buildCpuSeconds.toFixed(1)} CPU s, ${(figures.buildCpuSeconds / (people / 1e6)).toFixed(1)} per 1M), ` +
         `identity ${figures.identitySeconds.toFixed(1)} s in ${figures.statements} statements, demo data ${figures.generateSeconds.toFixed(1)} s, ` +
         `peak RSS ${figures.peakRssMb} MB (load ${figures.load.toFixed(2)})`,
     );
@@ -68,8 +71,9 @@ export async function run(): Promise<void> {
     const [first, last] = [results[0]!, results[results.length - 1]!];
     const growth = last.buildSeconds / last.people / (first.buildSeconds / first.people);
     const identityGrowth = last.identitySeconds / last.people / (first.identitySeconds / first.people);
+    const cpuGrowth = last.buildCpuSeconds / last.people / (first.buildCpuSeconds / first.people);
     console.log(
-      `time per 1M people ${first.people.toLocaleString('en-US')} -> ${last.people.toLocaleString('en-US')}: build x${growth.toFixed(2)}, identity x${identityGrowth.toFixed(2)}; ` +
+      `time per 1M people ${first.people.toLocaleString('en-US')} -> ${last.people.toLocaleString('en-US')}: build x${growth.toFixed(2)} (CPU x${cpuGrowth.toFixed(2)}), identity x${identityGrowth.toFixed(2)}; ` +
         `peak RSS x${(last.peakRssMb / first.peakRssMb).toFixed(2)}`,
     );
   }
@@ -87,12 +91,15 @@ async function child(people: number): Promise<void> {
       await generateDemo(warehouse, { people, seed: 42, referenceDate: new Date('2025-06-01T00:00:00Z'), schema: 'raw' });
       const generateSeconds = (performance.now() - started) / 1000;
       started = performance.now();
+      const cpu = process.cpuUsage();
       const summary = await runProject(project);
       const buildSeconds = (performance.now() - started) / 1000;
+      const used = process.cpuUsage(cpu);
       const figures: Figures = {
         people,
         generateSeconds,
         buildSeconds,
+        buildCpuSeconds: (used.user + used.system) / 1e6,
         identitySeconds: summary.identity?.seconds ?? 0,
         statements: summary.identity?.statements ?? 0,
         peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

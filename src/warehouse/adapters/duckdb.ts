@@ -37,11 +37,11 @@ export interface DuckDbOptions {
 }
 
 /**
- * A quarter of the machine's memory (at least 1 GiB): the rest stays for Node, the OS page cache
+ * A fifth of the machine's memory (at least 1 GiB): the rest stays for Node, the OS page cache
  * and other processes. Override with `warehouse.memoryLimit`.
  */
 export function defaultMemoryLimit(total = totalmem()): string {
-  return `${Math.max(1024, Math.floor(total / 4 / 2 ** 20))}MB`;
+  return `${Math.max(1024, Math.floor(total / 5 / 2 ** 20))}MB`;
 }
 
 function toDuckValue(value: unknown): DuckDBValue {

@@ -162,7 +162,7 @@ export async function stitching(people: number): Promise<void> {
  * A 2,000-node chain added to the graph of `people` people: the incremental cost should follow
  * the chain, not the graph. Times components on the graph alone, then on graph + chain.
  */
-async function chainOnGraph(people: number): Promise<void> {
+export async function chainOnGraph(people: number): Promise<void> {
   const warehouse = await openWarehouse({ type: 'duckdb', path: ':memory:' }, '/tmp');
   try {
     await generateEdges(warehouse, people);

@@ -96,9 +96,9 @@ function unionFind(a: Int32Array, b: Int32Array, nodes: number): Int32Array {
  * The fair baseline: what a program that pulled the graph out of the warehouse would do at its
  * best. In a DuckDB of its own (same edges): identifiers integer-coded in SQL (dense INTEGER ids),
  * the coded edges read column by column from DuckDB's result chunks into typed arrays, then a
- * union-find on those arrays. All three are timed.
+ * union-find on those arrays. Timed apart: the coding, and the read + union-find.
  */
-async function unionFindPipeline(people: number): Promise<{ seconds: number; components: number; nodes: number }> {
+async function unionFindPipeline(people: number): Promise<{ codeSeconds: number; readUfSeconds: number; components: number; nodes: number }> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
@@ -108,6 +108,8 @@ async function unionFindPipeline(people: number): Promise<{ seconds: number; com
     await connection.run(`CREATE TABLE bench.dense AS SELECT ia.k AS a, ib.k AS b FROM bench.edges e JOIN bench.ids ia ON ia.u = e.a JOIN bench.ids ib ON ib.u = e.b`);
     const counts = await connection.runAndReadAll(`SELECT (SELECT COUNT(*) FROM bench.ids) AS nodes, (SELECT COUNT(*) FROM bench.dense) AS edges`);
     const [nodes, edges] = (counts.getRows()[0] as bigint[]).map(Number) as [number, number];
+    const codeSeconds = (performance.now() - started) / 1000;
+    const reading = performance.now();
     const a = new Int32Array(edges);
     const b = new Int32Array(edges);
     const result = await connection.stream(`SELECT a, b FROM bench.dense`);
@@ -121,10 +123,10 @@ async function unionFindPipeline(people: number): Promise<{ seconds: number; com
       }
     }
     const roots = unionFind(a, b, nodes);
-    const seconds = (performance.now() - started) / 1000;
+    const readUfSeconds = (performance.now() - reading) / 1000;
     let components = 0;
     for (let i = 0; i < nodes; i++) if (roots[i] === i) components++;
-    return { seconds, components, nodes };
+    return { codeSeconds, readUfSeconds, components, nodes };
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -150,8 +152,11 @@ export async function stitching(people: number): Promise<void> {
         `${Number(components!.n).toLocaleString('en-US')} components (union-find: ${uf.components.toLocaleString('en-US')}); load ${loadavg()[0]!.toFixed(2)}`,
     );
     console.log(`  SQL connected components in DuckDB: ${f(sqlSeconds)}s, ${cc.value.rounds} round(s) on the core, peak RSS ${cc.peakMb} MB`);
-    console.log(`  baseline (integer-coded in SQL, read columnar, union-find on typed arrays): ${f(uf.seconds)}s`);
-    console.log(`  ratio SQL / baseline: ${f(sqlSeconds / uf.seconds)}x (target <= 3x)`);
+    const baseline = uf.codeSeconds + uf.readUfSeconds;
+    console.log(
+      `  baseline: integer-coding in SQL ${f(uf.codeSeconds)}s + columnar read and typed-array union-find ${f(uf.readUfSeconds)}s = ${f(baseline)}s`,
+    );
+    console.log(`  ratio SQL / baseline: ${f(sqlSeconds / baseline)}x the whole baseline, ${f(sqlSeconds / uf.readUfSeconds, 1)}x its read + union-find alone (target <= 3x)`);
     if (uf.components !== Number(components!.n)) throw new Error('SQL and union-find disagree on the number of components');
   } finally {
     await warehouse.close();

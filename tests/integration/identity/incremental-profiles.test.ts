@@ -3,13 +3,12 @@ import type { CdpConfigInput } from '../../../src/config/index.js';
 import { buildIdentity } from '../../../src/identity/index.js';
 import type { Warehouse } from '../../../src/warehouse/index.js';
 import { fixtureConfig, TABLES, WEB } from './fixtures.js';
-import { appendRows, loadTables, openDuckDb, snapshot, TestProject } from './helpers.js';
+import { appendRows, dropSchemas, loadTables, openDuckDb, openPostgres, snapshot, TestProject, uniqueSchema } from './helpers.js';
 
-const PROFILES = 'SELECT * FROM $s.profiles';
 
-/** The profile of one record. */
-async function profileOf(warehouse: Warehouse, schema: string, key: string): Promise<string> {
-  const rows = await warehouse.query<{ profile_id: string }>(`SELECT profile_id FROM ${schema}.resolved_records WHERE record_key = '${key}'`);
+/** The profile of one record (`resolved`: the quoted resolved_records relation). */
+async function profileOf(warehouse: Warehouse, resolved: string, key: string): Promise<string> {
+  const rows = await warehouse.query<{ profile_id: string }>(`SELECT profile_id FROM ${resolved} WHERE record_key = '${key}'`);
   return rows[0]!.profile_id;
 }
 
@@ -22,39 +21,55 @@ describe('incremental profile builds', () => {
   });
   afterAll(async () => warehouse.close());
 
-  it('recomputes only the profiles the new rows touch, and equals a full rebuild', async () => {
-    const project = new TestProject(fixtureConfig('raw', 'ip'), warehouse);
-    await buildIdentity(project);
-    // A marker on carol's profile (app_events p2), which the new rows below do not touch: an
-    // incremental build that recomputed every profile would overwrite it.
-    const carol = await profileOf(warehouse, 'ip', 'p2');
-    await warehouse.execute(`UPDATE ip.profiles SET order_count = 999 WHERE profile_id = '${carol}'`);
-    const alice = await profileOf(warehouse, 'ip', 'w1');
-    const [before] = await warehouse.query<{ record_count: number }>(`SELECT record_count FROM ip.profiles WHERE profile_id = '${alice}'`);
+  for (const engine of ['duckdb', 'postgres'] as const) {
+    it(`recomputes only the profiles the new rows touch, and equals a full rebuild (${engine})`, async () => {
+      const pg = engine === 'postgres' ? await openPostgres() : null;
+      const w = pg ?? warehouse;
+      const raw = engine === 'postgres' ? uniqueSchema('t_ip_raw') : 'raw';
+      const [inc, full] = engine === 'postgres' ? [uniqueSchema('t_ip'), uniqueSchema('t_ip_full')] : ['ip', 'ip_full'];
+      const rel = (schema: string, name: string) => w.dialect.relation({ schema, name });
+      try {
+        if (pg) await loadTables(pg, raw, TABLES);
+        const project = new TestProject(fixtureConfig(raw, inc), w);
+        await buildIdentity(project);
+        // A marker on carol's profile (app_events p2), which the new rows below do not touch: an
+        // incremental build that recomputed every profile would overwrite it.
+        const carol = await profileOf(w, rel(inc, 'resolved_records'), 'p2');
+        await w.execute(`UPDATE ${rel(inc, 'profiles')} SET order_count = 999 WHERE profile_id = '${carol}'`);
+        const alice = await profileOf(w, rel(inc, 'resolved_records'), 'w1');
+        const recordCount = async (id: string) =>
+          Number((await w.query<{ record_count: number }>(`SELECT record_count FROM ${rel(inc, 'profiles')} WHERE profile_id = '${id}'`))[0]!.record_count);
+        const before = await recordCount(alice);
 
-    await appendRows(warehouse, 'raw', {
-      ...WEB,
-      rows: [
-        ['w20', 'a20', 'u20', 'newcomer@x.com', new Date(Date.UTC(2024, 0, 12))],
-        ['w21', 'a1', null, null, new Date(Date.UTC(2024, 0, 12))],
-      ],
+        await appendRows(w, raw, {
+          ...WEB,
+          rows: [
+            ['w20', 'a20', 'u20', 'newcomer@x.com', new Date(Date.UTC(2024, 0, 12))],
+            ['w21', 'a1', null, null, new Date(Date.UTC(2024, 0, 12))],
+          ],
+        });
+        const second = await buildIdentity(project);
+        expect(second.mode).toBe('incremental');
+
+        const [marked] = await w.query<{ order_count: number }>(`SELECT order_count FROM ${rel(inc, 'profiles')} WHERE profile_id = '${carol}'`);
+        expect(Number(marked!.order_count)).toBe(999);
+        // Alice's new event (her cookie a1) and the newcomer are in.
+        expect(await recordCount(alice)).toBe(before + 1);
+        const newcomer = await profileOf(w, rel(inc, 'resolved_records'), 'w20');
+        expect(await w.query(`SELECT profile_id FROM ${rel(inc, 'profiles')} WHERE profile_id = '${newcomer}'`)).toHaveLength(1);
+
+        // Without the marker, the profiles are exactly a full rebuild's.
+        await w.execute(`UPDATE ${rel(inc, 'profiles')} SET order_count = NULL WHERE profile_id = '${carol}'`);
+        await buildIdentity(new TestProject(fixtureConfig(raw, full), w), { full: true });
+        expect(await snapshot(w, `SELECT * FROM ${rel(inc, 'profiles')}`)).toEqual(await snapshot(w, `SELECT * FROM ${rel(full, 'profiles')}`));
+      } finally {
+        if (pg) {
+          await dropSchemas(pg, [raw, inc, full]);
+          await pg.close();
+        }
+      }
     });
-    const second = await buildIdentity(project);
-    expect(second.mode).toBe('incremental');
-
-    const [marked] = await warehouse.query<{ order_count: number }>(`SELECT order_count FROM ip.profiles WHERE profile_id = '${carol}'`);
-    expect(Number(marked!.order_count)).toBe(999);
-    // Alice's new event (her cookie a1) and the newcomer are in.
-    const [after] = await warehouse.query<{ record_count: number }>(`SELECT record_count FROM ip.profiles WHERE profile_id = '${alice}'`);
-    expect(Number(after!.record_count)).toBe(Number(before!.record_count) + 1);
-    const newcomer = await profileOf(warehouse, 'ip', 'w20');
-    expect(await warehouse.query(`SELECT profile_id FROM ip.profiles WHERE profile_id = '${newcomer}'`)).toHaveLength(1);
-
-    // Without the marker, the profiles are exactly a full rebuild's.
-    await warehouse.execute(`UPDATE ip.profiles SET order_count = NULL WHERE profile_id = '${carol}'`);
-    await buildIdentity(new TestProject(fixtureConfig('raw', 'ip_full'), warehouse), { full: true });
-    expect(await snapshot(warehouse, PROFILES.replace('$s', 'ip'))).toEqual(await snapshot(warehouse, PROFILES.replace('$s', 'ip_full')));
-  });
+  }
 
   it('rebuilds every profile when the traits change, even when the graph is built incrementally', async () => {
     const config = fixtureConfig('raw', 'ipt');

@@ -7,6 +7,7 @@ import { buildEdges } from './edges.js';
 import { stageSources } from './extract.js';
 import { finalizeComponents } from './finalize.js';
 import { planIdentity, type IdentityPlan } from './plan.js';
+import { touchedProfilesSelect } from './profiles.js';
 import { linkProbabilistic, loadStoredParams, scoreIncremental, validateProbabilistic } from './probabilistic/index.js';
 import { prepareFullRegion, prepareIncrementalRegion } from './region.js';
 import { resolveComponents } from './resolve.js';
@@ -39,6 +40,8 @@ export interface IdentityBuildResult {
   conflictRounds: number;
   /** Profiles merged into older ones by this build. */
   merges: number;
+  /** SQL statements this build ran (its fixed cost). */
+  statements: number;
   warnings: string[];
 }
 
@@ -121,17 +124,24 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     if (config.probabilistic) await linkProbabilistic(sql, plan, t, config.probabilistic, { say, model: storedModel ?? undefined });
     const { rawRounds } = await finalizeComponents(sql, plan, t);
     const merges = await computeMerges(sql, t, mode, previous !== null);
+    if (mode === 'incremental') await sql.create(t.tmp('touched'), touchedProfilesSelect(sql, t));
     const rounds = Math.max(resolved.rounds, rawRounds);
 
     const newWatermarks = mergeWatermarks(plan, mode === 'incremental' ? previous!.watermarks : new Map(), read);
-    const figures = await warehouse.transaction((session) =>
-      commitBuild(new SqlRunner(session, warehouse), plan, t, project.config.profiles.traits, {
-        mode,
-        watermarks: newWatermarks,
-        run: { startedAt, configHash: buildHash, mode, rounds, seconds: (performance.now() - started) / 1000 },
-        consent,
-      }),
-    );
+    let committed = 0;
+    const figures = await warehouse.transaction(async (session) => {
+      const runner = new SqlRunner(session, warehouse);
+      try {
+        return await commitBuild(runner, plan, t, project.config.profiles.traits, {
+          mode,
+          watermarks: newWatermarks,
+          run: { startedAt, configHash: buildHash, mode, rounds, seconds: (performance.now() - started) / 1000 },
+          consent,
+        });
+      } finally {
+        committed = runner.statements;
+      }
+    });
     const seconds = (performance.now() - started) / 1000;
     say(`${figures.profiles} profile(s), ${figures.identifiers} identifier(s), ${rounds} round(s), ${merges} merge(s) in ${seconds.toFixed(1)}s`);
     logger.info({ mode, ...figures, rounds, seconds, quarantined, limited: resolved.limited, merges }, 'identity built');
@@ -145,6 +155,7 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
       limited: resolved.limited,
       conflictRounds: resolved.conflictRounds,
       merges,
+      statements: sql.statements + committed,
       warnings,
     };
   } finally {

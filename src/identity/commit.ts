@@ -3,7 +3,7 @@ import { consentTable, writeConsent, type ConsentPlan } from './consent/index.js
 import type { RelationRef } from '../warehouse/index.js';
 import { typeNameCase } from './finalize.js';
 import type { IdentityPlan } from './plan.js';
-import { profilesSelect } from './profiles.js';
+import { writeProfiles } from './profiles.js';
 import { deleteMatching, type SqlRunner } from './runner.js';
 import { dropSuppressedRecords } from './suppress.js';
 import type { IdentityTables } from './tables.js';
@@ -180,7 +180,7 @@ async function writeOutputs(
   // incremental or not, against the graph just stored.
   await writeConsent(sql, plan, consent, t.state('nodes'));
   const consentColumns = consent ? { table: consentTable(plan.schema), purposes: consent.purposes.map((p) => p.name) } : undefined;
-  await replaceTable(sql, t.output('profiles'), profilesSelect(d, plan, traits, t.output('resolved'), t.state('nodes'), consentColumns));
+  await writeProfiles(sql, plan, t, traits, { mode, consent: consentColumns });
 
   await sql.exec(
     `CREATE TABLE IF NOT EXISTS ${sql.rel(t.output('merges'))} (old_profile_id ${str}, profile_id ${str}, merged_at ${d.typeName('timestamp')})`,

@@ -32,19 +32,25 @@ export interface ComponentsResult {
  * Both keep connectivity; the fixed point is one star per component around its smallest node.
  *
  * Leaves (nodes with one neighbour), which are most identifiers in practice (a cookie seen with one
- * user id), are set aside first and take their neighbour's root at the end: the rounds run on the
- * much smaller core.
+ * user id), are set aside in the pass that finds the core and take their neighbour's root at the
+ * end: the rounds run on the much smaller core.
+ *
+ * Settled stars leave the working set: after each round, a component that is a star (every edge
+ * (x, r) into its root r, each x with that one edge) can change no more, so its edges move to the
+ * finished set and later rounds only touch components still changing (a chain added to a large
+ * graph costs rounds over the chain, not over the graph). The round ends when nothing is left to
+ * work on: the convergence check is the round's own flagging, not a rescan.
  */
 export async function connectedComponents(sql: SqlRunner, options: ComponentsOptions): Promise<ComponentsResult> {
   const { edges, output, scratch } = options;
   const r = (ref: RelationRef) => sql.rel(ref);
   const degree = scratch('cc_degree');
   const annotated = scratch('cc_annotated');
-  const coreRoot = scratch('cc_core_root');
-  const core = scratch('cc_core');
-  const stars = scratch('cc_stars');
+  const done = scratch('cc_done');
   const next = scratch('cc_next');
   const mins = scratch('cc_min');
+  const flagged = scratch('cc_flagged');
+  const all = [degree, annotated, done, next, mins, flagged];
 
   // Duplicates need no DISTINCT pass: they can only raise a degree, which keeps a node in the core.
   const input = `(SELECT a, b FROM ${r(edges)} WHERE a <> b)`;
@@ -54,61 +60,70 @@ export async function connectedComponents(sql: SqlRunner, options: ComponentsOpt
     annotated,
     `SELECT e.a, e.b, da.deg AS da, db.deg AS db FROM ${input} e JOIN ${r(degree)} da ON da.u = e.a JOIN ${r(degree)} db ON db.u = e.b`,
   );
-  await sql.create(core, `SELECT GREATEST(a, b) AS a, LEAST(a, b) AS b FROM ${r(annotated)} WHERE da > 1 AND db > 1`);
+  await sql.create(done, `SELECT a, b FROM ${r(annotated)} WHERE 1 = 0`);
 
   let rounds = 0;
-  let current = core;
-  for (;;) {
-    if (await isStarForest(sql, current)) break;
+  let current = `(SELECT GREATEST(a, b) AS a, LEAST(a, b) AS b FROM ${r(annotated)} WHERE da > 1 AND db > 1)`;
+  let working = await sql.count(current);
+  while (working > 0) {
     if (rounds >= options.maxRounds) {
-      await dropAll(sql, [degree, annotated, core, coreRoot, stars, next, mins]);
+      await dropAll(sql, all);
       throw new CdpError('IDENTITY_NOT_CONVERGED', `connected components${options.label ? ` of ${options.label}` : ''} did not converge in ${options.maxRounds} rounds`, {
         location: { path: 'identity.maxRounds' },
         hint: 'raise identity.maxRounds; a graph that needs many more than log2(nodes) rounds usually has a junk identifier linking everything (add it to identity.blocklist)',
       });
     }
     rounds++;
-    // m(u): u's smallest smaller neighbour (edges are oriented a > b).
-    await sql.create(mins, `SELECT a AS u, MIN(b) AS m FROM ${r(current)} GROUP BY a`);
-    // Large-star: (a, b) -> (a, m(b)).
-    await sql.create(next, `SELECT DISTINCT e.a, COALESCE(m.m, e.b) AS b FROM ${r(current)} e LEFT JOIN ${r(mins)} m ON m.u = e.b`);
-    await sql.create(mins, `SELECT a AS u, MIN(b) AS m FROM ${r(next)} GROUP BY a`);
-    // Small-star: u -> m(u), and each smaller neighbour v of u -> m(u).
+    // Large-star: (a, b) -> (a, m(b)), with m(u) u's smallest smaller neighbour (edges are oriented a > b).
     await sql.create(
-      stars,
-      `SELECT DISTINCT a, b FROM (SELECT e.b AS a, m.m AS b FROM ${r(next)} e JOIN ${r(mins)} m ON m.u = e.a WHERE e.b <> m.m ` +
-        `UNION ALL SELECT u AS a, m AS b FROM ${r(mins)}) s`,
+      next,
+      `SELECT DISTINCT e.a, COALESCE(m.m, e.b) AS b FROM ${current} e LEFT JOIN (SELECT a AS u, MIN(b) AS m FROM ${current} c GROUP BY a) m ON m.u = e.b`,
     );
-    current = stars;
+    await sql.create(mins, `SELECT a AS u, MIN(b) AS m FROM ${r(next)} GROUP BY a`);
+    // Small-star: u -> m(u), and each smaller neighbour v of u -> m(u); then each edge flagged
+    // with whether its component is a settled star.
+    const stars =
+      `SELECT DISTINCT a, b FROM (SELECT e.b AS a, m.m AS b FROM ${r(next)} e JOIN ${r(mins)} m ON m.u = e.a WHERE e.b <> m.m ` +
+      `UNION ALL SELECT u AS a, m AS b FROM ${r(mins)}) s`;
+    await sql.create(flagged, settledSelect(stars));
+    await sql.exec(`INSERT INTO ${r(done)} (a, b) SELECT a, b FROM ${r(flagged)} WHERE settled = 1`);
+    current = `(SELECT a, b FROM ${r(flagged)} WHERE settled = 0)`;
+    working = await sql.count(flagged, 'settled = 0');
   }
 
-  // Roots of the core (at the fixed point, nodes pointing to a root and roots are disjoint);
-  // every other node takes the root of its neighbour, or the smaller of an isolated pair.
-  await sql.create(coreRoot, `SELECT a AS node, b AS root FROM ${r(current)} UNION ALL SELECT DISTINCT b AS node, b AS root FROM ${r(current)}`);
+  // Roots of the core (settled stars: nodes pointing to a root, and the roots); every other node
+  // takes the root of its neighbour, or the smaller of an isolated pair.
+  const coreRoot = `(SELECT a AS node, b AS root FROM ${r(done)} UNION ALL SELECT DISTINCT b AS node, b AS root FROM ${r(done)})`;
   await sql.create(
     output,
-    `SELECT d.u AS node, COALESCE(c.root, d.u) AS root FROM ${r(degree)} d LEFT JOIN ${r(coreRoot)} c ON c.node = d.u WHERE d.deg > 1
+    `WITH core_root AS ${coreRoot}
+     SELECT d.u AS node, COALESCE(c.root, d.u) AS root FROM ${r(degree)} d LEFT JOIN core_root c ON c.node = d.u WHERE d.deg > 1
      UNION ALL
      SELECT x.a AS node, CASE WHEN x.db = 1 THEN LEAST(x.a, x.b) ELSE COALESCE(c.root, x.b) END AS root
-     FROM ${r(annotated)} x LEFT JOIN ${r(coreRoot)} c ON c.node = x.b WHERE x.da = 1
+     FROM ${r(annotated)} x LEFT JOIN core_root c ON c.node = x.b WHERE x.da = 1
      UNION ALL
      SELECT x.b AS node, CASE WHEN x.da = 1 THEN LEAST(x.a, x.b) ELSE COALESCE(c.root, x.a) END AS root
-     FROM ${r(annotated)} x LEFT JOIN ${r(coreRoot)} c ON c.node = x.a WHERE x.db = 1`,
+     FROM ${r(annotated)} x LEFT JOIN core_root c ON c.node = x.a WHERE x.db = 1`,
   );
   const nodes = await sql.count(degree);
-  await dropAll(sql, [degree, annotated, core, coreRoot, stars, next, mins]);
+  await dropAll(sql, all);
   return { rounds, nodes };
 }
 
-/** True when every edge points from a node to a root and each node has one edge: the fixed point. */
-async function isStarForest(sql: SqlRunner, edges: RelationRef): Promise<boolean> {
-  const e = sql.rel(edges);
-  const rows = await sql.query<{ edges: number | bigint; sources: number | bigint; deep: number | bigint }>(
-    `SELECT (SELECT COUNT(*) FROM ${e}) AS edges, (SELECT COUNT(DISTINCT a) FROM ${e}) AS sources,
-            (SELECT COUNT(*) FROM ${e} x WHERE EXISTS (SELECT 1 FROM ${e} y WHERE y.a = x.b)) AS deep`,
-  );
-  const row = rows[0]!;
-  return Number(row.edges) === Number(row.sources) && Number(row.deep) === 0;
+/**
+ * The edges of `stars` (oriented a > b, distinct) with `settled` = 1 when their component is a
+ * finished star: its root r has no edge to a smaller node, and every edge (x, r) comes from an x
+ * with that one edge and no edge from a larger node. A component that is not a star always has
+ * an edge into one of its roots that breaks this, so flagging by root is flagging by component.
+ */
+function settledSelect(stars: string): string {
+  return `WITH st AS (${stars}),
+     deg AS (SELECT u, SUM(o) AS outdeg, SUM(i) AS indeg FROM (SELECT a AS u, 1 AS o, 0 AS i FROM st UNION ALL SELECT b AS u, 0 AS o, 1 AS i FROM st) x GROUP BY u),
+     open_roots AS (
+       SELECT DISTINCT e.b AS r FROM st e JOIN deg da ON da.u = e.a JOIN deg db ON db.u = e.b
+       WHERE da.outdeg <> 1 OR da.indeg <> 0 OR db.outdeg <> 0
+     )
+     SELECT e.a, e.b, CASE WHEN o.r IS NULL THEN 1 ELSE 0 END AS settled FROM st e LEFT JOIN open_roots o ON o.r = e.b`;
 }
 
 async function dropAll(sql: SqlRunner, tables: RelationRef[]): Promise<void> {

@@ -72,6 +72,12 @@ export function degreeByTypeSql(edges: string): string {
 }
 
 async function createCenters(sql: SqlRunner, occ: string, centers: ReturnType<IdentityTables['tmp']>): Promise<void> {
+  if (sql.d.firstValueAgg) {
+    // One aggregation per record (a record holds one value per id type: the lowest tier is one node).
+    const center = sql.d.firstValueAgg('node', [{ expr: 'tier' }]);
+    await sql.create(centers, `SELECT source, record_key, ${center} AS center, MIN(tier) AS center_tier FROM ${occ} GROUP BY source, record_key`);
+    return;
+  }
   await sql.create(
     centers,
     `SELECT o.source, o.record_key, o.node AS center, o.tier AS center_tier FROM ${occ} o

@@ -22,7 +22,6 @@ export function typeNameCase(sql: SqlRunner, plan: IdentityPlan, column: string)
  */
 export async function finalizeComponents(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables): Promise<{ rawRounds: number }> {
   const r = (name: string) => sql.rel(t.tmp(name));
-  const d = sql.d;
   await sql.create(
     t.tmp('new_records'),
     `SELECT g.source, g.record_key, g.ts, c.center FROM ${r('reg_records')} g
@@ -37,20 +36,7 @@ export async function finalizeComponents(sql: SqlRunner, plan: IdentityPlan, t: 
     maxRounds: plan.maxRounds,
     label: 'the links refused by limits',
   });
-  const anchorKey = `${typeNameCase(sql, plan, 'a.tier')} || ':' || v.id_value`;
-  await sql.create(
-    t.tmp('anchors'),
-    `WITH live AS (
-       SELECT DISTINCT c.comp FROM ${r('new_records')} nr JOIN ${r('comp')} c ON c.node = nr.center
-     ),
-     ranked AS (
-       SELECT c.node, c.tier, c.comp,
-              ROW_NUMBER() OVER (PARTITION BY c.comp ORDER BY CASE WHEN dc.first_seen IS NULL THEN 1 ELSE 0 END, dc.first_seen, c.tier, c.node) AS rn
-       FROM ${r('comp')} c JOIN ${r('dict')} dc ON dc.node = c.node
-     )
-     SELECT a.comp, a.node, SUBSTR(${d.sha256Hex(anchorKey)}, 1, 16) AS profile_id
-     FROM ranked a JOIN ${r('vals')} v ON v.node = a.node JOIN live l ON l.comp = a.comp WHERE a.rn = 1`,
-  );
+  await sql.create(t.tmp('anchors'), anchorsSelect(sql, plan, t));
   const linkRounds = await linkKinds(sql, plan, t);
   await sql.create(t.tmp('new_nodes'), newNodesSelect(sql, t, linkRounds !== null));
   await sql.drop(t.tmp('anchors'));
@@ -58,6 +44,29 @@ export async function finalizeComponents(sql: SqlRunner, plan: IdentityPlan, t: 
   await sql.drop(t.tmp('raw_in'));
   await sql.drop(t.tmp('raw_labels'));
   return { rawRounds: raw.rounds };
+}
+
+/**
+ * `anchors(comp, node, profile_id)`: per component holding a record, its anchor (the earliest-seen
+ * identifier; ties: the more trusted type, then the smaller surrogate) and the profile id hashed
+ * from it. Only the live components are ranked; where the dialect has an ordered pick, one
+ * aggregation per component instead of a window over every identifier.
+ */
+export function anchorsSelect(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables): string {
+  const r = (name: string) => sql.rel(t.tmp(name));
+  const d = sql.d;
+  const anchorKey = `${typeNameCase(sql, plan, 'a.tier')} || ':' || v.id_value`;
+  const live = `(SELECT DISTINCT c.comp FROM ${r('new_records')} nr JOIN ${r('comp')} c ON c.node = nr.center)`;
+  const members = `${r('comp')} c JOIN ${live} l ON l.comp = c.comp JOIN ${r('dict')} dc ON dc.node = c.node`;
+  const order = [{ expr: 'dc.first_seen' }, { expr: 'c.tier' }, { expr: 'c.node' }];
+  const picked = d.firstValueAgg
+    ? `SELECT x.comp, x.node, dc.tier FROM (SELECT c.comp, ${d.firstValueAgg('c.node', order)} AS node FROM ${members} GROUP BY c.comp) x
+       JOIN ${r('dict')} dc ON dc.node = x.node`
+    : `SELECT comp, node, tier FROM (
+         SELECT c.comp, c.node, c.tier,
+                ROW_NUMBER() OVER (PARTITION BY c.comp ORDER BY CASE WHEN dc.first_seen IS NULL THEN 1 ELSE 0 END, dc.first_seen, c.tier, c.node) AS rn
+         FROM ${members}) ranked WHERE rn = 1`;
+  return `SELECT a.comp, a.node, SUBSTR(${d.sha256Hex(anchorKey)}, 1, 16) AS profile_id FROM (${picked}) a JOIN ${r('vals')} v ON v.node = a.node`;
 }
 
 /**

@@ -1,7 +1,11 @@
 import type { CdpConfig } from '../config/index.js';
-import type { Dialect, RelationRef } from '../warehouse/index.js';
+import type { ColumnKind, Dialect, OrderKey, RelationRef } from '../warehouse/index.js';
+import { createHash } from 'node:crypto';
+import { consentColumn, UNKNOWN } from './consent/plan.js';
 import { profileConsentColumns } from './consent/sql.js';
 import type { IdentityPlan, SourcePlan } from './plan.js';
+import type { SqlRunner } from './runner.js';
+import type { IdentityTables } from './tables.js';
 
 type TraitConfig = CdpConfig['profiles']['traits'][string];
 type ColumnTrait = Extract<TraitConfig, { column: string }>;
@@ -11,10 +15,96 @@ export function generatedProfileColumns(plan: IdentityPlan): string[] {
   return ['profile_id', 'sources', 'source_count', 'record_count', ...plan.types.map((t) => `${t.name}_count`)];
 }
 
+/** Where the last profiles build records what shaped it (traits, consent purposes, graph): one row, `shape` (a hash). */
+const PROFILE_BUILD = '_identity_profile_build';
+
+/**
+ * An incremental build's touched profiles (scratch `touched(profile_id)`), before the stored
+ * graph is replaced: the profiles of the recomputed region as it was (the region's nodes that
+ * go) and as it is now (its new nodes). Every profile outside these has the same records, rows
+ * and identifiers as before.
+ */
+export function touchedProfilesSelect(sql: SqlRunner, t: IdentityTables): string {
+  const r = (name: string) => sql.rel(t.tmp(name));
+  return (
+    `SELECT profile_id FROM ${r('new_nodes')} WHERE profile_id IS NOT NULL ${sql.d.unionDistinct()} ` +
+    `SELECT n.profile_id FROM ${sql.rel(t.state('nodes'))} n JOIN ${r('gone')} g ON g.node = n.node WHERE n.profile_id IS NOT NULL`
+  );
+}
+
+/**
+ * Writes `profiles` from the stored graph and `resolved_records` (inside the commit's
+ * transaction). A full build, or a build whose traits, consent purposes or graph config changed,
+ * rebuilds the table; an incremental one recomputes only the touched profiles (scratch
+ * `touched`) and those whose consent changed, and leaves every other row as it is.
+ */
+export async function writeProfiles(
+  sql: SqlRunner,
+  plan: IdentityPlan,
+  t: IdentityTables,
+  traits: Record<string, TraitConfig>,
+  options: { mode: 'full' | 'incremental'; consent?: { table: RelationRef; purposes: readonly string[] } },
+): Promise<void> {
+  const target = t.output('profiles');
+  const stateRef = { schema: plan.schema, name: PROFILE_BUILD };
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ graph: plan.hash, traits, purposes: options.consent?.purposes ?? [] }))
+    .digest('hex')
+    .slice(0, 16);
+  const keyKinds = new Map<string, ColumnKind>();
+  for (const group of sourceGroups(sql.d, plan, traits)) {
+    const key = (await sql.columns(group.source.relation)).find((c) => c.name === group.source.key);
+    if (key) keyKinds.set(group.source.name, key.kind);
+  }
+  const touched = t.tmp('touched');
+  const incremental =
+    options.mode === 'incremental' && (await sql.exists(touched)) && (await sql.exists(target)) && (await storedHash(sql, stateRef)) === hash;
+  if (!incremental) {
+    const select = profilesSelect(sql.d, plan, traits, t.output('resolved'), t.state('nodes'), options.consent, { keyKinds });
+    for (const statement of sql.d.createOrReplaceTableAs(target, select)) await sql.exec(statement);
+    const analyze = sql.d.analyzeTable(target);
+    if (analyze) await sql.exec(analyze);
+    await sql.create(stateRef, `SELECT ${sql.d.literal(hash)} AS shape`);
+    return;
+  }
+  if (options.consent?.purposes.length) await sql.exec(`INSERT INTO ${sql.rel(touched)} (profile_id) ${consentChangedSelect(sql, target, options.consent)}`);
+  const only = ` WHERE profile_id IN (SELECT profile_id FROM ${sql.rel(touched)})`;
+  await sql.exec(`DELETE FROM ${sql.rel(target)}${only}`);
+  const select = profilesSelect(sql.d, plan, traits, t.output('resolved'), t.state('nodes'), options.consent, { keyKinds, only: touched });
+  await sql.exec(`INSERT INTO ${sql.rel(target)} ${select}`);
+}
+
+async function storedHash(sql: SqlRunner, ref: RelationRef): Promise<string | null> {
+  if (!(await sql.exists(ref))) return null;
+  const rows = await sql.query<{ shape: string }>(`SELECT shape FROM ${sql.rel(ref)}`);
+  return rows[0]?.shape ?? null;
+}
+
+/** Stored profiles whose consent columns differ from the consent table just written (consent is resolved in full every build). */
+function consentChangedSelect(sql: SqlRunner, profiles: RelationRef, consent: { table: RelationRef; purposes: readonly string[] }): string {
+  const d = sql.d;
+  const pivot = profileConsentColumns(d, consent.table, consent.purposes);
+  const differs = consent.purposes
+    .map((p) => {
+      const c = d.quoteIdent(consentColumn(p));
+      return `COALESCE(cons.${c}, ${d.literal(UNKNOWN)}) <> COALESCE(p.${c}, ${d.literal(UNKNOWN)})`;
+    })
+    .join(' OR ');
+  return `WITH ${pivot.cte} SELECT p.profile_id FROM ${d.relation(profiles)} p LEFT JOIN cons ON cons.profile_id = p.profile_id WHERE ${differs}`;
+}
+
 /** Sources a `source_priority` trait reads, most trusted first. */
 export function traitSourceOrder(trait: ColumnTrait): string[] {
   if (!trait.sources?.length) return [trait.source];
   return trait.sources.includes(trait.source) ? trait.sources : [trait.source, ...trait.sources];
+}
+
+/** How `profilesSelect` reads: key column kinds (native joins) and, for an incremental build, the profiles to recompute. */
+export interface ProfilesScope {
+  /** The kind of each source's key column, by source name: keys are joined in their own type where it can be. */
+  keyKinds?: ReadonlyMap<string, ColumnKind>;
+  /** A table of `profile_id`s: only these profiles are computed (an incremental build's touched profiles). */
+  only?: RelationRef;
 }
 
 /**
@@ -30,6 +120,10 @@ export function traitSourceOrder(trait: ColumnTrait): string[] {
  * Ties on timestamps go to the larger record key (byte order), so every engine picks the same row.
  * Aggregate traits (`sql`) are that aggregate over the profile's rows of the source (NULL when the
  * profile has none). With `consent`, one `consent_<purpose>` column per purpose follows the traits.
+ *
+ * Each source is read once: its rows joined to their profiles, grouped by profile, every trait of
+ * that source one aggregate of the group (an ordered pick where the dialect has one, else a
+ * ROW_NUMBER rank in the same scan); most_frequent counts ride along as window aggregates.
  */
 export function profilesSelect(
   d: Dialect,
@@ -38,8 +132,10 @@ export function profilesSelect(
   resolved: RelationRef,
   nodes: RelationRef,
   consent?: { table: RelationRef; purposes: readonly string[] },
+  scope: ProfilesScope = {},
 ): string {
-  const rr = `(SELECT source, record_key, profile_id FROM ${d.relation(resolved)} WHERE profile_id IS NOT NULL)`;
+  const only = scope.only ? ` AND profile_id IN (SELECT profile_id FROM ${d.relation(scope.only)})` : '';
+  const rr = `(SELECT source, record_key, profile_id FROM ${d.relation(resolved)} WHERE profile_id IS NOT NULL${only})`;
   // Sources are known from the config: one flag each, joined in byte order (no ordered aggregate needed).
   const names = plan.sources.map((x) => x.name).sort();
   const has = (name: string) => `MAX(CASE WHEN source = ${d.literal(name)} THEN 1 ELSE 0 END)`;
@@ -48,15 +144,20 @@ export function profilesSelect(
     `base AS (SELECT profile_id, SUBSTR(${list}, 2) AS sources, ${names.map(has).join(' + ')} AS source_count, COUNT(*) AS record_count FROM ${rr} x GROUP BY profile_id)`,
     `idc AS (SELECT profile_id, ${plan.types
       .map((t) => `SUM(CASE WHEN tier = ${t.tier} THEN 1 ELSE 0 END) AS ${d.quoteIdent(`${t.name}_count`)}`)
-      .join(', ')} FROM ${d.relation(nodes)} WHERE profile_id IS NOT NULL GROUP BY profile_id)`,
+      .join(', ')} FROM ${d.relation(nodes)} WHERE profile_id IS NOT NULL${only} GROUP BY profile_id)`,
   ];
   const columns = ['b.profile_id', 'b.sources', 'b.source_count', 'b.record_count', ...plan.types.map((t) => `idc.${d.quoteIdent(`${t.name}_count`)}`)];
   const joins = ['LEFT JOIN idc ON idc.profile_id = b.profile_id'];
-  Object.entries(traits).forEach(([name, trait], i) => {
-    const cte = `t${i}`;
-    ctes.push(`${cte} AS (${traitSelect(d, plan, trait, rr)})`);
-    columns.push(`${cte}.v AS ${d.quoteIdent(name)}`);
-    joins.push(`LEFT JOIN ${cte} ON ${cte}.pid = b.profile_id`);
+  const groups = sourceGroups(d, plan, traits);
+  groups.forEach((group, k) => {
+    ctes.push(`g${k} AS (${groupSelect(d, group, rr, scope.keyKinds?.get(group.source.name))})`);
+    joins.push(`LEFT JOIN g${k} ON g${k}.pid = b.profile_id`);
+  });
+  Object.keys(traits).forEach((name, i) => {
+    const parts = groups.flatMap((group, k) => group.parts.filter((part) => part.trait === i).map((part) => ({ k, part })));
+    parts.sort((a, b) => a.part.priority - b.part.priority);
+    const refs = parts.map(({ k, part }) => `g${k}.${part.alias}`);
+    columns.push(`${refs.length === 1 ? refs[0]! : `COALESCE(${refs.join(', ')})`} AS ${d.quoteIdent(name)}`);
   });
   // Consent per configured purpose (see src/identity/consent): 'unknown' where nobody decided.
   if (consent && consent.purposes.length) {
@@ -68,46 +169,85 @@ export function profilesSelect(
   return `WITH ${ctes.join(',\n')}\nSELECT ${columns.join(', ')} FROM base b ${joins.join(' ')}`;
 }
 
-function sourceRows(d: Dialect, source: SourcePlan, rr: string): string {
-  return (
-    `FROM ${d.relation(source.relation)} s JOIN ${rr} rr ON rr.source = ${d.literal(source.name)} ` +
-    `AND rr.record_key = ${d.cast(`s.${d.quoteIdent(source.key)}`, 'string')}`
-  );
+/** One trait's share of one source: the whole trait, or (source_priority) its pick from this source. */
+interface TraitPart {
+  trait: number;
+  /** Position of this source in a source_priority trait's order (0 otherwise). */
+  priority: number;
+  alias: string;
+  config: TraitConfig;
 }
 
-/** One trait: a SELECT of (pid, v). */
-function traitSelect(d: Dialect, plan: IdentityPlan, trait: TraitConfig, rr: string): string {
-  const sourceOf = (name: string) => plan.sources.find((s) => s.name === name)!;
-  if ('sql' in trait) {
-    const source = sourceOf(trait.source);
-    return `SELECT __cdp_pid AS pid, ${trait.sql} AS v FROM (SELECT rr.profile_id AS __cdp_pid, s.* ${sourceRows(d, source, rr)}) s GROUP BY __cdp_pid`;
-  }
-  const order = trait.rule === 'source_priority' ? traitSourceOrder(trait) : [trait.source];
-  const rows = order
-    .map((name, priority) => {
-      const source = sourceOf(name);
-      const col = `s.${d.quoteIdent(trait.column)}`;
-      return (
-        `SELECT rr.profile_id AS pid, ${priority} AS p, ${d.cast(`s.${d.quoteIdent(source.timestamp)}`, 'timestamp')} AS ts, ` +
-        `rr.record_key AS rk, ${col} AS v ${sourceRows(d, source, rr)} WHERE ${col} IS NOT NULL`
-      );
-    })
-    .join(' UNION ALL ');
-  const rk = d.binaryOrder('rk');
-  switch (trait.rule) {
-    case 'most_recent':
-    case 'source_priority':
-      return pick(`SELECT pid, v, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY p, ts DESC NULLS LAST, ${rk} DESC) AS rn FROM (${rows}) x`);
-    case 'first_seen':
-      return pick(`SELECT pid, v, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY ts ASC NULLS LAST, ${rk} ASC) AS rn FROM (${rows}) x`);
-    case 'most_frequent':
-      return pick(
-        `SELECT pid, v, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY n DESC, last_ts DESC NULLS LAST, ${d.binaryOrder(d.cast('v', 'string'))}) AS rn ` +
-          `FROM (SELECT pid, v, COUNT(*) AS n, MAX(ts) AS last_ts FROM (${rows}) x GROUP BY pid, v) y`,
-      );
-  }
+interface SourceGroup {
+  source: SourcePlan;
+  parts: TraitPart[];
 }
 
-function pick(ranked: string): string {
-  return `SELECT pid, v FROM (${ranked}) z WHERE rn = 1`;
+/** Traits grouped by the source they read, in the order sources are first used. */
+function sourceGroups(d: Dialect, plan: IdentityPlan, traits: Record<string, TraitConfig>): SourceGroup[] {
+  const groups = new Map<string, SourceGroup>();
+  Object.values(traits).forEach((trait, i) => {
+    const order = 'sql' in trait ? [trait.source] : trait.rule === 'source_priority' ? traitSourceOrder(trait) : [trait.source];
+    order.forEach((name, priority) => {
+      const source = plan.sources.find((s) => s.name === name)!;
+      const group = groups.get(name) ?? { source, parts: [] };
+      groups.set(name, group);
+      group.parts.push({ trait: i, priority, alias: d.quoteIdent(`t${i}_${priority}`), config: trait });
+    });
+  });
+  return [...groups.values()];
+}
+
+/**
+ * One source read once: (pid, one column per trait part). The inner SELECT is the source's rows
+ * with their profile, record key and timestamp (plus window columns where a pick needs them);
+ * the outer one groups them by profile.
+ */
+function groupSelect(d: Dialect, group: SourceGroup, rr: string, keyKind: ColumnKind | undefined): string {
+  const { source } = group;
+  const ts = d.cast(`s.${d.quoteIdent(source.timestamp)}`, 'timestamp');
+  const inner = ['rr.profile_id AS __cdp_pid', 'rr.record_key AS __cdp_rk', `${ts} AS __cdp_ts`];
+  const ranks: string[] = [];
+  const rk = d.binaryOrder('__cdp_rk');
+  const aggregates = group.parts.map((part, n) => {
+    const trait = part.config;
+    if ('sql' in trait) return `${trait.sql} AS ${part.alias}`;
+    const value = d.quoteIdent(trait.column);
+    let order: OrderKey[];
+    if (trait.rule === 'most_frequent') {
+      // How often each value occurs in the profile, and when it was last seen: window aggregates of this scan.
+      const within = `PARTITION BY rr.profile_id, s.${value}`;
+      inner.push(`COUNT(*) OVER (${within}) AS __cdp_n${n}`, `MAX(${ts}) OVER (${within}) AS __cdp_last${n}`);
+      order = [{ expr: `__cdp_n${n}`, desc: true }, { expr: `__cdp_last${n}`, desc: true }, { expr: d.binaryOrder(d.cast(value, 'string')) }];
+    } else if (trait.rule === 'first_seen') {
+      order = [{ expr: '__cdp_ts' }, { expr: rk }];
+    } else {
+      order = [{ expr: '__cdp_ts', desc: true }, { expr: rk, desc: true }];
+    }
+    if (d.firstValueAgg) return `${d.firstValueAgg(value, order)} AS ${part.alias}`;
+    // No ordered pick: rank the rows (non-null values first) over the same scan, keep rank 1.
+    const keys = order.map((k) => `${k.expr} ${k.desc ? 'DESC' : 'ASC'} NULLS LAST`).join(', ');
+    ranks.push(`ROW_NUMBER() OVER (PARTITION BY __cdp_pid ORDER BY CASE WHEN ${value} IS NULL THEN 1 ELSE 0 END, ${keys}) AS __cdp_rn${n}`);
+    return `MAX(CASE WHEN __cdp_rn${n} = 1 THEN ${value} END) AS ${part.alias}`;
+  });
+  let rows = `SELECT ${inner.join(', ')}, s.* FROM ${d.relation(source.relation)} s JOIN ${sourceKeys(d, source, rr)} rr ON ${keyJoin(d, source, keyKind)}`;
+  if (ranks.length) rows = `SELECT r.*, ${ranks.join(', ')} FROM (${rows}) r`;
+  return `SELECT __cdp_pid AS pid, ${aggregates.join(', ')} FROM (${rows}) s GROUP BY __cdp_pid`;
+}
+
+/** The resolved records of one source: (record_key, profile_id). */
+function sourceKeys(d: Dialect, source: SourcePlan, rr: string): string {
+  return `(SELECT record_key, profile_id FROM ${rr} x WHERE source = ${d.literal(source.name)})`;
+}
+
+/**
+ * The join of a source's rows to their resolved records. Record keys are stored as text; a text
+ * key is compared as it is and an integer key as an integer (the stored text is its canonical
+ * form), so the source's column is never converted row by row. Other key types compare as text.
+ */
+function keyJoin(d: Dialect, source: SourcePlan, kind: ColumnKind | undefined): string {
+  const key = `s.${d.quoteIdent(source.key)}`;
+  if (kind === 'string') return `rr.record_key = ${key}`;
+  if (kind === 'integer') return `${key} = ${d.tryCast('rr.record_key', 'integer')}`;
+  return `rr.record_key = ${d.cast(key, 'string')}`;
 }

@@ -31,7 +31,8 @@ import type { IdentityTables } from './tables.js';
 export async function prepareFullRegion(sql: SqlRunner, t: IdentityTables): Promise<void> {
   const stage = sql.rel(t.tmp('stage_ids'));
   await sql.create(t.tmp('occ'), `SELECT source, record_key, ts, tier, node FROM ${stage} WHERE reason IS NULL`);
-  await sql.create(t.tmp('reg_records'), `SELECT source, record_key, ts FROM ${sql.rel(t.tmp('stage_records'))}`);
+  // Every staged record is in the region: the staged table becomes it (renamed, not copied).
+  await sql.exec(sql.d.renameTable(t.tmp('stage_records'), t.tmp('reg_records').name));
   await sql.create(t.tmp('vals'), `SELECT node, MIN(norm) AS id_value FROM ${sql.rel(t.tmp('stage_values'))} WHERE reason IS NULL GROUP BY node`);
   await createEmptyFixed(sql, t);
   await sql.create(t.tmp('gone'), `SELECT node FROM ${sql.rel(t.tmp('occ'))} WHERE 1 = 0`);

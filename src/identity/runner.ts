@@ -1,5 +1,5 @@
 import { logger } from '../logger.js';
-import type { Dialect, RelationRef, Row, Warehouse, WarehouseSession } from '../warehouse/index.js';
+import type { ColumnInfo, Dialect, RelationRef, Row, Warehouse, WarehouseSession } from '../warehouse/index.js';
 
 /**
  * The few statement shapes identity resolution is made of (create a table from a SELECT, drop it,
@@ -49,10 +49,19 @@ export class SqlRunner {
     return this.session.query<T>(sql);
   }
 
-  /** (Re)creates `target` as the result of `select`. */
+  /**
+   * (Re)creates `target` as the result of `select`: one `CREATE OR REPLACE TABLE` where the
+   * engine has it, else (Postgres) a DROP and a plain CREATE (its atomic replace takes three
+   * statements, and scratch tables need no atomicity).
+   */
   async create(target: RelationRef, select: string): Promise<void> {
-    await this.drop(target);
-    await this.exec(`CREATE TABLE ${this.rel(target)} AS ${select}`);
+    const replace = this.d.createOrReplaceTableAs(target, select);
+    if (replace.length === 1) {
+      await this.exec(replace[0]!);
+    } else {
+      await this.drop(target);
+      await this.exec(`CREATE TABLE ${this.rel(target)} AS ${select}`);
+    }
     const analyze = this.d.analyzeTable(target);
     if (analyze) await this.exec(analyze);
   }
@@ -69,6 +78,10 @@ export class SqlRunner {
 
   async exists(target: RelationRef): Promise<boolean> {
     return this.catalog.relationExists(target);
+  }
+
+  async columns(target: RelationRef): Promise<ColumnInfo[]> {
+    return this.catalog.listColumns(target);
   }
 
   async tablesIn(schema: string): Promise<string[]> {

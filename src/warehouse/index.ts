@@ -5,7 +5,7 @@ import { DuckDbWarehouse } from './adapters/duckdb.js';
 import type { Warehouse } from './types.js';
 
 export type * from './types.js';
-export { getDialect, DIALECT_NAMES, type Dialect, type DialectName, type SqlValue } from './dialects/index.js';
+export { getDialect, DIALECT_NAMES, type Dialect, type DialectName, type OrderKey, type SqlValue } from './dialects/index.js';
 export { normalizeValue } from './values.js';
 export { ENGINE_NAMES, SELF_HOSTED_ENGINES, isEngineName, type EngineName } from './engines.js';
 export { withQueryLabels, currentQueryLabels } from './labels.js';
@@ -19,7 +19,8 @@ export async function openWarehouse(config: WarehouseConfig, projectDir: string)
   switch (config.type) {
     case 'duckdb': {
       const path = config.path === ':memory:' || isAbsolute(config.path) ? config.path : join(projectDir, config.path);
-      return DuckDbWarehouse.open({ path, threads: config.threads, memoryLimit: config.memoryLimit });
+      const tempDirectory = config.tempDirectory === undefined ? undefined : resolvePath(projectDir, config.tempDirectory);
+      return DuckDbWarehouse.open({ path, threads: config.threads, memoryLimit: config.memoryLimit, tempDirectory });
     }
     case 'postgres': {
       const { PostgresWarehouse } = await import('./adapters/postgres.js');

@@ -153,7 +153,8 @@ describe('link kinds and the explained pair in SQL', () => {
 
   it('Snowflake: every statement parses and calls only Snowflake functions', async () => {
     const report = await checkSnowflakeAll(await statements(getDialect('snowflake')));
-    expect(report.checked).toBeGreaterThanOrEqual(12);
+    // 11: scratch tables are replaced in one CREATE OR REPLACE each (no DROP before them).
+    expect(report.checked).toBeGreaterThanOrEqual(11);
     expect(describeFailures(report)).toEqual([]);
   });
 

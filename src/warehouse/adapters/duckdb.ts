@@ -1,4 +1,5 @@
-import { dirname } from 'node:path';
+import { tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
 import {
   BIGINT,
   BOOLEAN,
@@ -28,9 +29,20 @@ export interface DuckDbOptions {
   /** Database file, or ':memory:'. */
   path: string;
   threads?: number;
+  /** DuckDB's memory limit (e.g. '4GB'); default `defaultMemoryLimit()`. */
   memoryLimit?: string;
+  /** Where DuckDB spills; default `<path>.tmp`, or the OS temp dir for ':memory:'. */
+  tempDirectory?: string;
   /** Connections for concurrent readers (API requests). */
   connections?: number;
+}
+
+/**
+ * A fifth of the machine's memory (at least 1 GiB): the rest stays for Node, the OS page cache
+ * and other processes. Override with `warehouse.memoryLimit`.
+ */
+export function defaultMemoryLimit(total = totalmem()): string {
+  return `${Math.max(1024, Math.floor(total / 5 / 2 ** 20))}MB`;
 }
 
 function toDuckValue(value: unknown): DuckDBValue {
@@ -83,7 +95,10 @@ export class DuckDbWarehouse implements Warehouse {
     if (options.path !== ':memory:') ensurePrivateDir(dirname(options.path));
     const settings: Record<string, string> = {};
     if (options.threads) settings.threads = String(options.threads);
-    if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
+    // Bounded memory: joins, aggregates and sorts beyond the limit spill to the temp directory
+    // instead of growing the process (DuckDB's own default is 80% of the machine).
+    settings.memory_limit = options.memoryLimit ?? defaultMemoryLimit();
+    settings.temp_directory = options.tempDirectory ?? (options.path === ':memory:' ? join(tmpdir(), `cdp-duckdb-spill-${process.pid}`) : `${options.path}.tmp`);
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(options.path, settings);

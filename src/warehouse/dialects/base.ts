@@ -1,5 +1,5 @@
 import type { ColumnKind, RelationRef } from '../types.js';
-import type { Dialect, DialectName, MergeOptions, SqlValue, TimeUnit } from './types.js';
+import type { Dialect, DialectName, MergeOptions, OrderKey, SqlValue, TimeUnit } from './types.js';
 
 type Kind = Exclude<ColumnKind, 'other'>;
 
@@ -152,6 +152,11 @@ export abstract class BaseDialect implements Dialect {
     const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`);
     const pattern = mode === 'starts_with' ? `${escaped}%` : mode === 'ends_with' ? `%${escaped}` : `%${escaped}%`;
     return `(${expr} LIKE ${this.literal(pattern)} ESCAPE ${this.literal('\\')})`;
+  }
+
+  /** `ORDER BY` keys with NULLS LAST in either direction (for ordered aggregates). */
+  protected orderKeys(order: readonly OrderKey[]): string {
+    return order.map((k) => `${k.expr} ${k.desc ? 'DESC' : 'ASC'} NULLS LAST`).join(', ');
   }
 
   binaryOrder(expr: string): string {

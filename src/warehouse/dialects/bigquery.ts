@@ -1,7 +1,7 @@
 import type { ColumnKind, RelationRef } from '../types.js';
 import { BaseDialect } from './base.js';
 import { dottedPath } from './paths.js';
-import type { MergeOptions, SqlValue, TimeUnit } from './types.js';
+import type { MergeOptions, OrderKey, SqlValue, TimeUnit } from './types.js';
 
 const INT64_MAX = 9223372036854775807n;
 
@@ -151,6 +151,10 @@ export class BigQueryDialect extends BaseDialect {
   override merge(options: MergeOptions): string[] {
     if (options.keys.length === 0) throw new TypeError('merge needs at least one key column');
     return super.merge(options);
+  }
+
+  firstValueAgg(value: string, order: readonly OrderKey[]): string {
+    return `ARRAY_AGG(${value} IGNORE NULLS ORDER BY ${this.orderKeys(order)} LIMIT 1)[SAFE_OFFSET(0)]`;
   }
 
   override unionDistinct(): string {

@@ -1,4 +1,5 @@
 import { BaseDialect } from './base.js';
+import type { OrderKey } from './types.js';
 
 export class DuckDbDialect extends BaseDialect {
   readonly name = 'duckdb' as const;
@@ -14,6 +15,11 @@ export class DuckDbDialect extends BaseDialect {
 
   smallestN(expr: string, n: number, filter?: string): string {
     return `min(${expr}, ${Math.trunc(n)})${filter ? ` FILTER (WHERE ${filter})` : ''}`;
+  }
+
+  firstValueAgg(value: string, order: readonly OrderKey[]): string {
+    // An ordered FIRST per group: one hash aggregation, no window (arg_max with a ROW key is slower).
+    return `FIRST(${value} ORDER BY ${this.orderKeys(order)}) FILTER (WHERE ${value} IS NOT NULL)`;
   }
 
   dateDiff(unit: 'second' | 'minute' | 'hour' | 'day', start: string, end: string): string {

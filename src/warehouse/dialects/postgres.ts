@@ -1,6 +1,7 @@
 import { CdpError } from '../../errors.js';
 import type { RelationRef } from '../types.js';
 import { BaseDialect } from './base.js';
+import type { OrderKey } from './types.js';
 
 export class PostgresDialect extends BaseDialect {
   readonly name = 'postgres' as const;
@@ -100,6 +101,10 @@ export class PostgresDialect extends BaseDialect {
   override binaryOrder(expr: string): string {
     // The database's default collation may be a locale (en_US): byte order is what DuckDB uses.
     return `(${expr}) COLLATE "C"`;
+  }
+
+  firstValueAgg(value: string, order: readonly OrderKey[]): string {
+    return `(ARRAY_AGG(${value} ORDER BY ${this.orderKeys(order)}) FILTER (WHERE ${value} IS NOT NULL))[1]`;
   }
 
   override analyzeTable(target: RelationRef): string | null {

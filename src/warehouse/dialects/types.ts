@@ -103,6 +103,13 @@ export interface Dialect {
    * Undefined elsewhere: callers then read those rows with a query of their own.
    */
   smallestN?(expr: string, n: number, filter?: string): string;
+  /**
+   * Aggregate: `value` on the row that sorts first by `order` (NULL keys last in either direction)
+   * among the group's rows where `value` is not NULL; NULL when there is none. Keeps the value's
+   * type. Undefined where the engine has no typed ordered pick (Snowflake): callers then rank
+   * rows with ROW_NUMBER in the same scan.
+   */
+  firstValueAgg?(value: string, order: readonly OrderKey[]): string;
 
   // ---- added for identity ----
   /** `expr` compared and sorted byte by byte (no locale collation): the same order on every engine. */
@@ -126,6 +133,12 @@ export interface Dialect {
   // ---- added for BigQuery / Snowflake ----
   /** The set operator for a duplicate-free union: BigQuery has no bare `UNION` (only UNION ALL / UNION DISTINCT). */
   unionDistinct(): string;
+}
+
+/** One sort key of `firstValueAgg`. */
+export interface OrderKey {
+  expr: string;
+  desc?: boolean;
 }
 
 export interface MergeOptions {

@@ -50,6 +50,16 @@ const GRAPHS: Record<string, () => Array<[number, number]>> = {
     const next = random(2);
     return Array.from({ length: 3000 }, () => [Math.floor(next() * 4000), Math.floor(next() * 4000)]);
   },
+  // Stars settle in the first rounds and leave the working set while the chain is still being worked on.
+  'settled stars beside a chain still converging': () => {
+    const edges: Array<[number, number]> = [];
+    for (let hub = 0; hub < 200; hub++) for (let leaf = 1; leaf <= 3; leaf++) edges.push([1e6 + hub * 10, 1e6 + hub * 10 + leaf]);
+    for (let hub = 0; hub < 50; hub++) edges.push([2e6 + hub * 10, 2e6 + hub * 10 + 1], [2e6 + hub * 10 + 1, 2e6 + hub * 10 + 2]);
+    const next = random(3);
+    const ids = Array.from({ length: 500 }, () => Math.floor(next() * 1e12));
+    edges.push(...ids.slice(1).map((id, i): [number, number] => [ids[i]!, id]));
+    return edges;
+  },
   'stars, loops, duplicates and isolated pairs': () => {
     const edges: Array<[number, number]> = [];
     for (let hub = 0; hub < 50; hub++) for (let leaf = 1; leaf <= 20; leaf++) edges.push([hub * 1000, hub * 1000 + leaf]);

@@ -150,7 +150,11 @@ function responses(schemas: SchemaCollector, spec: AnyRouteSpec): Record<string,
   const status = String(spec.status ?? 200);
   const out: Record<string, JsonSchema> = {
     [status]:
-      status === '204' ? { description: 'No content' } : { description: 'OK', content: content(spec.response ? schemas.convert(spec.response, 'output') : {}) },
+      status === '204'
+        ? { description: 'No content' }
+        : status === '303'
+          ? { description: 'See Other: the browser goes on to the `Location` header', headers: { Location: { schema: { type: 'string' } } } }
+          : { description: 'OK', content: content(spec.response ? schemas.convert(spec.response, 'output') : {}) },
   };
   for (const [code, other] of Object.entries(spec.alsoAnswers ?? {})) out[code] = { description: other.description, content: content(schemas.convert(other.schema, 'output')) };
   for (const code of errorStatuses(spec)) out[String(code)] = { description: ERROR_MEANING[code], content: content({ $ref: `${COMPONENTS}Error` }) };

@@ -5,38 +5,42 @@ import { cronProblem } from '../scheduler/cron.js';
 import { SYNC_MODES } from '../destinations/index.js';
 import { CdpError, formatPath } from '../errors.js';
 
+/** A cron expression of five fields (the scheduler's check). */
+export const syncScheduleSchema = z.string().max(128).refine((expr) => cronProblem(expr) === undefined, 'a cron expression with five fields, e.g. "0 */6 * * *"');
+
 /**
- * A sync as written in `syncs/<name>.yaml` (or sent by the API):
+ * The fields of a sync, one schema for every way a sync is written: `syncs/<name>.yaml` (below)
+ * and the API (src/server/services/syncs.ts, whose `destination` names a stored destination):
  *   name, from {audience}|{model}, key, destination {type, config}, mode, fields, schedule.
  */
-export const syncDefinitionSchema = z
-  .object({
-    name: nameSchema,
-    from: z.union([z.object({ audience: nameSchema }).strict(), z.object({ model: z.string().min(1) }).strict()]),
-    /** Column that identifies a row; defaults to profile_id for audiences. */
-    key: z.string().min(1).optional(),
-    destination: z
-      .object({
-        type: z.string().min(1),
-        config: z.record(z.string(), z.unknown()).default({}),
-      })
-      .strict(),
-    mode: z.enum(SYNC_MODES).default('upsert'),
-    /** Destination field <- column of the audience/model. */
-    fields: z
-      .record(z.string().min(1), z.string().min(1))
-      .refine((fields) => Object.keys(fields).length > 0, 'map at least one field (destination field: column)'),
-    schedule: z
-      .string()
-      .refine((expr) => cronProblem(expr) === undefined, 'a cron expression with five fields, e.g. "0 */6 * * *"')
-      .nullish(),
-  })
-  .strict()
-  .superRefine((sync, ctx) => {
-    if ('model' in sync.from && !sync.key) {
-      ctx.addIssue({ code: 'custom', path: ['key'], message: 'a sync from a model needs key: <its primary key column>' });
-    }
-  });
+export const syncFieldsSchema = z.object({
+  name: nameSchema,
+  from: z.union([z.object({ audience: nameSchema }).strict(), z.object({ model: z.string().min(1).max(512) }).strict()]),
+  /** Column that identifies a row; defaults to profile_id for audiences. */
+  key: z.string().min(1).max(200).optional(),
+  destination: z
+    .object({
+      type: z.string().min(1),
+      config: z.record(z.string(), z.unknown()).default({}),
+    })
+    .strict(),
+  mode: z.enum(SYNC_MODES).default('upsert'),
+  /** Destination field <- column of the audience/model. */
+  fields: z
+    .record(z.string().min(1).max(200), z.string().min(1).max(200))
+    .refine((fields) => Object.keys(fields).length > 0, 'map at least one field (destination field: column)'),
+  schedule: syncScheduleSchema.nullish(),
+});
+
+/** The rule across fields: a model has no profile_id to fall back on. */
+export function modelNeedsKey(sync: { from: { audience: string } | { model: string }; key?: string | undefined }, ctx: z.RefinementCtx): void {
+  if ('model' in sync.from && !sync.key) {
+    ctx.addIssue({ code: 'custom', path: ['key'], message: 'a sync from a model needs key: <its primary key column>' });
+  }
+}
+
+/** A sync as written in `syncs/<name>.yaml`. */
+export const syncDefinitionSchema = syncFieldsSchema.strict().superRefine(modelNeedsKey);
 
 export type SyncDefinitionInput = z.input<typeof syncDefinitionSchema>;
 

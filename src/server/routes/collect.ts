@@ -5,6 +5,7 @@ import { sourceNameSchema } from '../../config/index.js';
 import type { ServerContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { route, type AnyRouteSpec } from '../routing.js';
+import { AnalyticsSettingsSchema } from '../schemas/sources.js';
 
 /** Path → message type, long and short (analytics.js) forms; `batch`/`b`/`import` take a batch. */
 const PATHS: ReadonlyArray<readonly [string, EventType | 'batch']> = [
@@ -79,6 +80,7 @@ export function collectRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/v1/projects/:writeKey/settings',
+      response: AnalyticsSettingsSchema,
       access: 'writeKey',
       tag: 'collect',
       summary: 'analytics.js settings for a write key (load @segment/analytics-next with cdnURL pointing here)',

@@ -4,6 +4,7 @@ import { sourceNameSchema } from '../../config/index.js';
 import type { ServerContext } from '../context.js';
 import { actorOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
+import { LiveEventsSchema, SourceKeySchema, SourcesOverviewSchema } from '../schemas/sources.js';
 
 const nameParams = z.object({ name: sourceNameSchema }).strict();
 
@@ -14,6 +15,7 @@ export function sourceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/sources',
+      response: SourcesOverviewSchema,
       access: 'read',
       tag: 'sources',
       summary: 'Event sources (never their keys), events per minute over the last hour, rejected requests by reason, landing status',
@@ -31,6 +33,7 @@ export function sourceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'get',
       path: '/api/sources/events',
+      response: LiveEventsSchema,
       access: 'pii:read',
       tag: 'sources',
       summary: 'The last events received (payloads included): the live debugger',
@@ -42,10 +45,12 @@ export function sourceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/sources',
+      response: SourceKeySchema,
       access: 'users:manage',
       tag: 'sources',
       summary: 'Create a source with a new write key (stored encrypted; shown only in this answer)',
       body: z.object({ name: sourceNameSchema }).strict(),
+      example: { name: 'web' },
       status: 201,
       async handler({ body, principal }) {
         const writeKey = await ctx.collect.keys.create(body.name, principal!.user.email);
@@ -56,6 +61,7 @@ export function sourceRoutes(ctx: ServerContext): AnyRouteSpec[] {
     route({
       method: 'post',
       path: '/api/sources/:name/rotate',
+      response: SourceKeySchema,
       access: 'users:manage',
       tag: 'sources',
       summary: 'Replace a source’s write key (the old key stops working; shown only in this answer)',

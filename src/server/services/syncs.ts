@@ -4,7 +4,7 @@ import { loadAudience } from '../../audiences/index.js';
 import type { Actor, AuditLog } from '../../audit/index.js';
 import { isoOrNull } from '../../auth/index.js';
 import { nameSchema } from '../../config/index.js';
-import { SYNC_MODES, type SyncMode } from '../../destinations/index.js';
+import type { SyncMode } from '../../destinations/index.js';
 import { CdpError, isCdpError } from '../../errors.js';
 import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
 import { maskValue, scrubText } from '../../util/mask.js';
@@ -12,6 +12,8 @@ import type { Project } from '../../project/index.js';
 import { syncJobKey, validateCron, type RunContext } from '../../scheduler/index.js';
 import { secretResolver, type SecretStore } from '../../secrets/index.js';
 import {
+  modelNeedsKey,
+  syncFieldsSchema,
   getSyncRun,
   getSyncStatus,
   listSyncRuns,
@@ -30,25 +32,18 @@ import type { ServerContext } from '../context.js';
 import { destinationNameSchema, type DestinationService } from './destinations.js';
 
 /** A sync made through the API: like a sync file, but its destination is a stored destination, by name. */
-const uiSyncFields = {
-  from: z.union([z.object({ audience: nameSchema }).strict(), z.object({ model: z.string().min(1).max(512) }).strict()]),
-  /** Row key column; defaults to profile_id for audiences. */
-  key: z.string().min(1).max(200).optional(),
+/**
+ * A sync made over the API: the fields of a sync file (syncs/definition.ts), except that
+ * `destination` names a destination stored under /api/destinations and `schedule` defaults to none.
+ */
+const uiSyncFields = syncFieldsSchema.omit({ name: true, destination: true, schedule: true }).extend({
   /** Name of a destination created under /api/destinations. */
   destination: destinationNameSchema,
-  mode: z.enum(SYNC_MODES).default('upsert'),
-  /** Destination field ← column of the audience/model. */
-  fields: z
-    .record(z.string().min(1).max(200), z.string().min(1).max(200))
-    .refine((fields) => Object.keys(fields).length > 0, 'map at least one field (destination field: column)'),
-  /** Cron expression (five fields); null or absent: manual runs only. */
+  /** Cron expression (five fields, checked by validateCron for its field-by-field message); null or absent: manual runs only. */
   schedule: z.string().max(128).nullable().default(null),
-};
-const modelNeedsKey = (sync: { from: { audience: string } | { model: string }; key?: string | undefined }, ctx: z.RefinementCtx) => {
-  if ('model' in sync.from && !sync.key) ctx.addIssue({ code: 'custom', path: ['key'], message: 'a sync from a model needs key: <its primary key column>' });
-};
-export const uiSyncCreateSchema = z.object({ name: nameSchema, ...uiSyncFields }).strict().superRefine(modelNeedsKey);
-export const uiSyncUpdateSchema = z.object(uiSyncFields).strict().superRefine(modelNeedsKey);
+});
+export const uiSyncCreateSchema = uiSyncFields.extend({ name: nameSchema }).strict().superRefine(modelNeedsKey);
+export const uiSyncUpdateSchema = uiSyncFields.strict().superRefine(modelNeedsKey);
 type UiSyncBody = z.output<typeof uiSyncUpdateSchema>;
 
 export interface SyncView {

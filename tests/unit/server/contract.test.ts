@@ -50,7 +50,7 @@ describe('API contract', () => {
   afterAll(cleanup);
 
   it('every route that answers with a body declares its response schema', () => {
-    const missing = specs.filter((spec) => spec.status !== 204 && !spec.response).map((spec) => `${spec.method.toUpperCase()} ${spec.path}`);
+    const missing = specs.filter((spec) => spec.status !== 204 && spec.status !== 303 && !spec.response).map((spec) => `${spec.method.toUpperCase()} ${spec.path}`);
     expect(missing, 'add `response: <zod schema>` to these routes (src/server/schemas)').toEqual([]);
   });
 

@@ -1289,6 +1289,16 @@ export interface components {
             /** @enum {string} */
             type: "user" | "token" | "scheduler" | "system" | "cli";
         };
+        AnalyticsJsSettings: {
+            integrations: {
+                [key: string]: unknown;
+            };
+            plan: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
         ApiToken: {
             createdAt: string;
             expiresAt: string | null;
@@ -1468,6 +1478,24 @@ export interface components {
                 resolved: number;
                 total: number;
             };
+        };
+        CollectedEvent: {
+            anonymous_id: string | null;
+            context: unknown;
+            event: string | null;
+            group_id: string | null;
+            message_id: string;
+            name: string | null;
+            previous_id: string | null;
+            properties: unknown;
+            received_at: string;
+            sent_at: string | null;
+            source: string;
+            timestamp: string;
+            traits: unknown;
+            /** @enum {string} */
+            type: "track" | "identify" | "page" | "screen" | "group" | "alias" | "webhook";
+            user_id: string | null;
         };
         /** @enum {string} */
         ColumnKind: "string" | "integer" | "number" | "boolean" | "timestamp" | "date" | "json" | "other";
@@ -1922,6 +1950,9 @@ export interface components {
             runningOwner: string | null;
             timezone?: string;
         };
+        LiveEvents: {
+            events: components["schemas"]["CollectedEvent"][];
+        };
         LogEntry: {
             /** @description ISO 8601 date-time */
             at: string;
@@ -2231,6 +2262,14 @@ export interface components {
             property: string;
             value?: null;
         });
+        Rejection: {
+            count: number;
+            lastAt: string;
+            lastMessage: string;
+            /** @enum {string} */
+            reason: "unauthorized" | "malformed_json" | "invalid_event" | "event_too_large" | "batch_too_large" | "unsupported_encoding" | "spool_full" | "shutting_down";
+            status: number;
+        };
         Row: {
             [key: string]: unknown;
         };
@@ -2258,6 +2297,11 @@ export interface components {
             name: string;
             set: boolean;
         };
+        SourceKey: {
+            name: string;
+            /** @description The new write key: shown only in this answer */
+            writeKey: string;
+        };
         SourceRecordCount: {
             /**
              * @description `identity.sources` or `privacy.consent.sources`.
@@ -2279,6 +2323,32 @@ export interface components {
             source: string;
             /** @description More rows than the export reads per source. */
             truncated: boolean;
+        };
+        SourcesOverview: {
+            reasons: ("unauthorized" | "malformed_json" | "invalid_event" | "event_too_large" | "batch_too_large" | "unsupported_encoding" | "spool_full" | "shutting_down")[];
+            rejections: components["schemas"]["Rejection"][];
+            sources: components["schemas"]["SourceSummary"][];
+            /** @description The landing table, schema.collected_events */
+            table: string;
+            totals: {
+                accepted: number;
+                landed: number;
+                landingLatencyP99Ms: number | null;
+            };
+        };
+        SourceSummary: {
+            /** @description Events accepted per minute over the last hour, oldest first */
+            eventsPerMinute: number[];
+            name: string;
+            /**
+             * @description Where the write key lives: config `{env}`, config `{secret}`, or created in the UI
+             * @enum {string}
+             */
+            origin: "env" | "secret" | "ui";
+            /** @description Name of the environment variable or stored secret (never the key) */
+            ref: string;
+            /** @description False when the variable or secret is not set: that source's requests are refused */
+            set: boolean;
         };
         SubjectEvent: {
             /** @description the source row’s timestamp column: ISO 8601 for timestamp and date columns */
@@ -3914,14 +3984,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description See Other: the browser goes on to the `Location` header */
             303: {
                 headers: {
+                    Location?: string;
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
             400: {
@@ -3954,14 +4023,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description See Other: the browser goes on to the `Location` header */
             303: {
                 headers: {
+                    Location?: string;
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
             400: {
@@ -5753,7 +5821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SourcesOverview"];
                 };
             };
             /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
@@ -5794,6 +5862,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "web"
+                 *     }
+                 */
                 "application/json": {
                     name: string;
                 };
@@ -5806,7 +5879,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SourceKey"];
                 };
             };
             /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
@@ -5938,7 +6011,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SourceKey"];
                 };
             };
             /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
@@ -6005,7 +6078,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LiveEvents"];
                 };
             };
             /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
@@ -8384,7 +8457,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AnalyticsJsSettings"];
                 };
             };
             /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */

@@ -1,5 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { scrubSecretText } from './secrets/scrub.js';
+import { scrubSecretText } from './util/secret-scrub.js';
 import { BUILT_IN_PII, scrubText as scrubPii } from './util/mask.js';
 
 /** Every string logged: secrets revealed so far removed (in every encoding), emails and phones masked. */
@@ -11,7 +11,7 @@ const scrubText = (text: string): string => scrubPii(scrubSecretText(text));
  *
  * Three layers:
  * - secrets (and top-level `email`/`phone`): fixed pino `redact` paths (`[redacted]`);
- * - secret values: every string is passed through the one secret scrubber (src/secrets/scrub.ts),
+ * - secret values: every string is passed through the one secret scrubber (src/util/secret-scrub.ts),
  *   which knows every secret the process has revealed, in all its encodings;
  * - PII: every logged object is walked (a few levels deep) before it is written: the values of keys
  *   named as PII are replaced, and emails / `+`-phones inside any string (error messages, driver

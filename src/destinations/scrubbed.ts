@@ -1,4 +1,4 @@
-import { safeExcerpt, scrubSecretText } from '../secrets/scrub.js';
+import { safeExcerpt, scrubSecretText } from '../util/secret-scrub.js';
 import type { AnyDestination, RowResult } from './types.js';
 
 /**

@@ -19,6 +19,6 @@ export { seedProject, snapshotProject, type SeedOptions } from './seed-project.j
 export { discoverSnapshots, runSnapshot, type Snapshot, type SnapshotResult } from './snapshots.js';
 export { loadSeed, inferKind, discoverSeeds, type Seed, type SeedResult } from './seeds.js';
 export { selectNodes, parseSelectorText, type SelectableNode } from './selection.js';
-export { readDbtProject, type DbtProjectFile } from './dbt/project-file.js';
-export { resolveTarget, type DbtTarget } from './dbt/profiles.js';
+export { readDbtProject, type DbtProjectFile } from '../project/dbt/project-file.js';
+export { resolveTarget, type DbtTarget } from '../project/dbt/profiles.js';
 export { runProjectHooks } from './run-hooks.js';

@@ -2,7 +2,7 @@ import { getDialect, type Dialect, type RelationRef } from '../warehouse/index.j
 import { findCalls, lineOfCall } from './call-lines.js';
 import { applyConfigCall, modelConfigOf } from './config.js';
 import type { NodeConfig } from './dbt/node-config.js';
-import { defaultTarget } from './dbt/profiles.js';
+import { defaultTarget } from '../project/dbt/profiles.js';
 import { modelNameOf, type ProjectFile } from './discover.js';
 import { mapRenderedLine } from './line-map.js';
 import { didYouMean } from '../util/suggest.js';

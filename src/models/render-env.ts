@@ -1,6 +1,6 @@
 import type { Dialect, RelationRef } from '../warehouse/index.js';
 import type { Model } from './types.js';
-import type { DbtTarget } from './dbt/profiles.js';
+import type { DbtTarget } from '../project/dbt/profiles.js';
 import type { SourceTable } from './dbt/properties.js';
 
 /** What a ref() can point at: a model or a seed, built at `relation`; ephemeral models are inlined. */

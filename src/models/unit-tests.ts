@@ -2,7 +2,7 @@ import { CdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
 import type { Dialect, Warehouse } from '../warehouse/index.js';
 import { modelPaths } from './dbt/paths.js';
-import { parseYaml } from './dbt/yaml-file.js';
+import { parseYaml } from '../project/dbt/yaml-file.js';
 import type { SchemaTestResult } from './data-tests.js';
 import { findFiles } from './discover.js';
 import type { ModelGraph } from './graph.js';

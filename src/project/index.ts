@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CONFIG_FILES, loadConfig, parseConfig, type CdpConfig } from '../config/index.js';
-import { readDbtProject, type DbtProjectFile } from '../models/dbt/project-file.js';
-import { resolveTarget, type DbtTarget, type ProfileOptions } from '../models/dbt/profiles.js';
+import { readDbtProject, type DbtProjectFile } from './dbt/project-file.js';
+import { resolveTarget, type DbtTarget, type ProfileOptions } from './dbt/profiles.js';
 import { relationFromManifest } from './dbt-manifest.js';
 import { openWarehouse, type RelationRef, type Warehouse } from '../warehouse/index.js';
 import type { StateStore } from '../state/index.js';

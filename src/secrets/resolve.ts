@@ -1,5 +1,5 @@
 import { resolveEnvSecret, type SecretRef } from '../config/index.js';
-import { rememberSecret, scrubSecretText } from './scrub.js';
+import { rememberSecret, scrubSecretText } from '../util/secret-scrub.js';
 import type { SecretStore } from './store.js';
 
 /** Turns a secret reference into its value: `{env}` from the environment, `{secret}` from the store. */

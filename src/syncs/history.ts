@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { scrubSecretText } from '../secrets/scrub.js';
+import { scrubSecretText } from '../util/secret-scrub.js';
 import { dateColumn, intColumn, jsonColumn } from '../state/index.js';
 
 /** Run history and the delivery journal in the state store (tables of migration 0300_sync_runs). */

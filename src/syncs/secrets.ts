@@ -1,6 +1,6 @@
 import { resolveEnvSecret, secretRefSchema, type SecretRef } from '../config/index.js';
 import type { SecretReader } from '../destinations/index.js';
-import { rememberSecret } from '../secrets/scrub.js';
+import { rememberSecret } from '../util/secret-scrub.js';
 
 /**
  * Turns a secret reference into its value. The default reads `{env: NAME}`; the service passes

@@ -2,7 +2,7 @@
 // Baseline: the fastest honest alternative for the raw form alone, `text.includes(secret)` per
 // secret (which misses every encoded echo); measured side by side, with the load average.
 import { loadavg } from 'node:os';
-import { SecretScrubber } from '../../src/secrets/scrub.js';
+import { SecretScrubber } from '../../src/util/secret-scrub.js';
 
 function time(label: string, bytes: number, work: () => void, rounds = 20): number {
   work();

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { logger as rootLogger, type Logger } from '../../logger.js';
-import { scrubSecretText } from '../../secrets/scrub.js';
+import { scrubSecretText } from '../../util/secret-scrub.js';
 import { DestinationError, redactPii } from '../errors.js';
 import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryPolicy } from './backoff.js';
 import type { RateLimiter } from './token-bucket.js';

@@ -1,6 +1,6 @@
 import { CdpError } from '../../errors.js';
 import { checkConfig, configKeyOf, mergeConfig, type NodeConfig } from './node-config.js';
-import type { YamlFile } from './yaml-file.js';
+import type { YamlFile } from '../../project/dbt/yaml-file.js';
 
 /**
  * Configs by folder from dbt_project.yml's `models:` / `seeds:` / `snapshots:` / `tests:` trees.

@@ -1,7 +1,7 @@
 import { CdpError } from '../../errors.js';
 import type { ProjectFile } from '../discover.js';
 import { checkConfig, mergeConfig, type NodeConfig } from './node-config.js';
-import { parseYaml, type YamlFile } from './yaml-file.js';
+import { parseYaml, type YamlFile } from '../../project/dbt/yaml-file.js';
 
 /** A node's entry in a properties (schema) yml file: its `config:` block and where it is written. */
 export interface NodeProperties {

@@ -1,4 +1,4 @@
-import type { DbtTarget } from './profiles.js';
+import type { DbtTarget } from '../../project/dbt/profiles.js';
 
 /**
  * dbt's default generate_schema_name: no custom schema -> the target schema; a custom schema ->

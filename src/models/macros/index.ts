@@ -4,7 +4,7 @@ import { CdpError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
 import { getDialect, type DialectName, type RelationRef } from '../../warehouse/index.js';
 import type { NodeConfig } from '../dbt/node-config.js';
-import { readDbtProject } from '../dbt/project-file.js';
+import { readDbtProject } from '../../project/dbt/project-file.js';
 import { defaultAliasName, defaultSchemaName } from '../dbt/schema-names.js';
 import { findFiles, type ProjectFile } from '../discover.js';
 import { callMacro } from '../jinja-compat.js';

@@ -147,7 +147,8 @@ describe('architecture', () => {
         .preProcessFile(readFileSync(join(SRC, file), 'utf8'), true, true)
         .importedFiles.map((f) => f.fileName)
         .filter((name) => name.startsWith('.'));
-    expect(leaf('logger.ts')).toEqual(['./util/mask.js']);
+    expect(leaf('logger.ts')).toEqual(['./util/secret-scrub.js', './util/mask.js']);
+    expect(leaf('util/secret-scrub.ts')).toEqual([]);
     expect(leaf('util/mask.ts')).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SecretScrubber, safeExcerpt, rememberSecret, scrubSecretText } from '../../../src/secrets/scrub.js';
+import { SecretScrubber, safeExcerpt, rememberSecret, scrubSecretText } from '../../../src/util/secret-scrub.js';
 
 const SECRET = 'sk_live_"Ab/c+d\\é€ 9';
 

@@ -18,6 +18,16 @@ export function withDbtProject(command: Command): Command {
     .option('--vars <yaml>', "variables for var(), as YAML: '{key: value}' (override dbt_project.yml vars)");
 }
 
+/** The flags every dbt command takes (withDbtProject) plus dbt's node selection. */
+export interface DbtFlags {
+  project?: string;
+  target?: string;
+  profilesDir?: string;
+  vars?: string;
+  select?: string[];
+  exclude?: string[];
+}
+
 /** dbt's --vars: a YAML (or JSON) mapping. */
 function parseVars(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;

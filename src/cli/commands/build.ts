@@ -2,16 +2,10 @@ import type { Command } from 'commander';
 import { runProjectHooks, runSchemaTests, seedProject, snapshotProject, type ModelBuildResult, type SchemaTestResult, type SeedResult } from '../../models/index.js';
 import { saveArtifacts } from './dbt-artifacts.js';
 import { runProject } from '../../pipeline/index.js';
-import { inProject, say, withDbtProject } from '../context.js';
+import { inProject, say, withDbtProject, type DbtFlags } from '../context.js';
 import { describe, reportTests } from './test.js';
 
-interface BuildFlags {
-  project?: string;
-  target?: string;
-  profilesDir?: string;
-  vars?: string;
-  select?: string[];
-  exclude?: string[];
+interface BuildFlags extends DbtFlags {
   fullRefresh?: boolean;
 }
 

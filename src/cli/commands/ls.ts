@@ -1,15 +1,9 @@
 import type { Command } from 'commander';
 import { CdpError } from '../../errors.js';
 import { listNodes } from '../../models/list.js';
-import { inProject, say, withDbtProject } from '../context.js';
+import { inProject, say, withDbtProject, type DbtFlags } from '../context.js';
 
-interface LsFlags {
-  project?: string;
-  target?: string;
-  profilesDir?: string;
-  vars?: string;
-  select?: string[];
-  exclude?: string[];
+interface LsFlags extends DbtFlags {
   resourceType?: string[];
   output?: string;
 }

@@ -1,16 +1,10 @@
 import type { Command } from 'commander';
 import { runProject, type RunSummary } from '../../pipeline/index.js';
-import { inProject, say, withDbtProject } from '../context.js';
+import { inProject, say, withDbtProject, type DbtFlags } from '../context.js';
 import { runProjectHooks, type ModelBuildResult } from '../../models/index.js';
 import { saveArtifacts } from './dbt-artifacts.js';
 
-interface RunFlags {
-  project?: string;
-  target?: string;
-  profilesDir?: string;
-  vars?: string;
-  select?: string[];
-  exclude?: string[];
+interface RunFlags extends DbtFlags {
   fullRefresh?: boolean;
   /** Commander sets false for `--no-snapshots`. */
   snapshots?: boolean;

@@ -1,15 +1,9 @@
 import type { Command } from 'commander';
 import { seedProject, snapshotProject } from '../../models/index.js';
-import { inProject, say, withDbtProject } from '../context.js';
+import { inProject, say, withDbtProject, type DbtFlags } from '../context.js';
 import { saveArtifacts } from './dbt-artifacts.js';
 
-interface SeedFlags {
-  project?: string;
-  target?: string;
-  profilesDir?: string;
-  vars?: string;
-  select?: string[];
-  exclude?: string[];
+interface SeedFlags extends DbtFlags {
   fullRefresh?: boolean;
 }
 

@@ -1,16 +1,9 @@
 import type { Command } from 'commander';
 import { CdpError } from '../../errors.js';
 import { sourceFreshness, type FreshnessResult } from '../../models/freshness.js';
-import { inProject, say, withDbtProject } from '../context.js';
+import { inProject, say, withDbtProject, type DbtFlags } from '../context.js';
 
-interface SourceFlags {
-  project?: string;
-  target?: string;
-  profilesDir?: string;
-  vars?: string;
-  select?: string[];
-  exclude?: string[];
-}
+type SourceFlags = DbtFlags;
 
 function describe(result: FreshnessResult): string {
   const name = `${result.table.source}.${result.table.table}`;

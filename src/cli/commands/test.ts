@@ -1,17 +1,10 @@
 import type { Command } from 'commander';
 import { CdpError } from '../../errors.js';
 import { runSchemaTests, type SchemaTestResult } from '../../models/index.js';
-import { inProject, say, withDbtProject } from '../context.js';
+import { inProject, say, withDbtProject, type DbtFlags } from '../context.js';
 import { saveArtifacts } from './dbt-artifacts.js';
 
-interface TestFlags {
-  project?: string;
-  target?: string;
-  profilesDir?: string;
-  vars?: string;
-  select?: string[];
-  exclude?: string[];
-}
+type TestFlags = DbtFlags;
 
 export function describe(result: SchemaTestResult): string {
   const { test } = result;

@@ -58,13 +58,6 @@ export function inferKind(values: readonly string[]): Inferred {
   return 'string';
 }
 
-/** A column name as the warehouse stores it when unquoted (quote_columns: false). */
-function unquotedName(name: string, dialect: Dialect): string {
-  if (dialect.name === 'snowflake') return name.toUpperCase();
-  if (dialect.name === 'postgres') return name.toLowerCase();
-  return name;
-}
-
 export interface SeedResult {
   seed: Seed;
   rows: number;
@@ -92,7 +85,7 @@ export async function loadSeed(warehouse: Warehouse, seed: Seed, text: string): 
     if (!header.includes(name)) throw new CdpError('CONFIG_INVALID', `column_types names ${name}, which is not a column of seed ${seed.name}`, { location: { file: seed.file, line: 1 }, hint: `columns are: ${header.join(', ')}` });
   }
   const quote = seed.settings.quote_columns !== false;
-  const names = header.map((column) => (quote ? column : unquotedName(column, dialect)));
+  const names = header.map((column) => (quote ? column : dialect.unquotedName(column)));
   const scratch = { schema: seed.relation.schema, name: `${seed.relation.name}__cdp_seed_load` };
   await warehouse.createSchema(seed.relation.schema);
   const loaded = header.map((_, i) => ({ name: `c${i}`, kind: 'string' as const }));

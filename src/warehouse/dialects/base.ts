@@ -163,6 +163,10 @@ export abstract class BaseDialect implements Dialect {
     return expr;
   }
 
+  unquotedName(name: string): string {
+    return name;
+  }
+
   analyzeTable(_target: RelationRef): string | null {
     return null;
   }

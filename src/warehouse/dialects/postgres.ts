@@ -98,6 +98,10 @@ export class PostgresDialect extends BaseDialect {
     return super.merge(options); // MERGE exists since Postgres 15
   }
 
+  override unquotedName(name: string): string {
+    return name.toLowerCase();
+  }
+
   override binaryOrder(expr: string): string {
     // The database's default collation may be a locale (en_US): byte order is what DuckDB uses.
     return `(${expr}) COLLATE "C"`;

@@ -50,6 +50,10 @@ export class SnowflakeDialect extends BaseDialect {
     json: 'VARIANT',
   };
 
+  override unquotedName(name: string): string {
+    return name.toUpperCase();
+  }
+
   override quoteIdent(name: string): string {
     if (name === '') throw new TypeError('an identifier cannot be empty');
     return wrapQuoted(foldSnowflakeName(name), '"');

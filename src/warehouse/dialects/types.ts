@@ -111,6 +111,9 @@ export interface Dialect {
    */
   firstValueAgg?(value: string, order: readonly OrderKey[]): string;
 
+  /** How the engine stores a name written without quotes (Snowflake upper-cases it, Postgres lower-cases it). */
+  unquotedName(name: string): string;
+
   // ---- added for identity ----
   /** `expr` compared and sorted byte by byte (no locale collation): the same order on every engine. */
   binaryOrder(expr: string): string;

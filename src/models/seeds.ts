@@ -1,6 +1,6 @@
 import { CdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
-import type { ColumnKind, Dialect, RelationRef, Warehouse } from '../warehouse/index.js';
+import type { ColumnKind, RelationRef, Warehouse } from '../warehouse/index.js';
 import { parseCsv } from './csv.js';
 import { FolderConfigs } from './dbt/folder-config.js';
 import { mergeConfig, type NodeConfig } from './dbt/node-config.js';

@@ -11,22 +11,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIENCE_LIMITS } from '../../../src/audiences/limits.js';
 import { routeTable } from '../../../src/server/index.js';
 import { MAX_JSON_DEPTH } from '../../../src/server/input.js';
-import { buildFixture, fixtureConfig } from './fixture.js';
+import { buildFixture, fixtureConfig, servedFixture } from './fixture.js';
 import { tempProject, testApp, type TestApp } from './helpers.js';
 
 const NUL = 'a\u0000b';
 const TRAIT = { trait: 'country', op: 'eq', value: 'DE' };
 
 describe('bad input → 400 with the field path', () => {
-  const { project, cleanup } = tempProject(fixtureConfig);
+  const fixture = servedFixture();
   let t: TestApp;
   let admin: string;
-  beforeAll(async () => {
-    await buildFixture(project);
-    t = await testApp(project);
-    admin = `Bearer ${t.tokens.admin}`;
+  beforeAll(() => {
+    t = fixture.app();
+    admin = fixture.bearer('admin');
   });
-  afterAll(cleanup);
 
   const concrete = (path: string) => path.replace(/:(\w+)/g, (_, name: string) => (name === 'id' || name === 'runId' ? '1' : 'x'));
 

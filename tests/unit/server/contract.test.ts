@@ -11,7 +11,7 @@ import { routeTable } from '../../../src/server/index.js';
 import { checkResponse } from '../../../src/server/response-check.js';
 import { route, type AnyRouteSpec } from '../../../src/server/routing.js';
 import { API_TYPES_FILE, generateApiTypes } from '../../../scripts/api-types.js';
-import { buildFixture, fixtureConfig } from './fixture.js';
+import { servedFixture } from './fixture.js';
 import { tempProject, testApp, type TestApp } from './helpers.js';
 
 /** A JSON object walked by key (the document is checked by the validators, not by this type). */
@@ -181,15 +181,13 @@ describe('API contract', () => {
  * on in every test: a mismatch would be a 500, not the status asserted).
  */
 describe('answers conform to their schemas on a built warehouse', () => {
-  const { project, cleanup } = tempProject(fixtureConfig);
+  const fixture = servedFixture();
   let t: TestApp;
   let admin: string;
-  beforeAll(async () => {
-    await buildFixture(project);
-    t = await testApp(project);
-    admin = `Bearer ${t.tokens.admin}`;
+  beforeAll(() => {
+    t = fixture.app();
+    admin = fixture.bearer('admin');
   });
-  afterAll(cleanup);
 
   it('users, secrets, audiences, syncs, identity', async () => {
     const send = async (method: 'get' | 'post' | 'put', path: string, body?: object) => {
@@ -206,7 +204,7 @@ describe('answers conform to their schemas on a built warehouse', () => {
     await send('post', '/api/syncs', { name: 'germans_hook', from: { audience: 'germans' }, destination: 'hook', fields: { email: 'email' } });
     expect(await send('put', '/api/syncs/germans_hook', { from: { audience: 'germans' }, destination: 'hook', mode: 'mirror', fields: { email: 'email' }, schedule: null })).toMatchObject({ mode: 'mirror' });
     // explain reads the identity build's own tables: build them for real from the raw tables.
-    await buildIdentity(project);
+    await buildIdentity(fixture.project);
     expect(await send('get', '/api/identity/explain?id_type=email&value=Bob@Example.com')).toMatchObject({ idType: 'email', normalized: 'bob@example.com' });
   });
 });

@@ -1,18 +1,16 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFixture, fixtureConfig } from './fixture.js';
-import { tempProject, testApp, type TestApp } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { servedFixture } from './fixture.js';
+import type { TestApp } from './helpers.js';
 
 describe('identity, profiles and audiences routes on a built warehouse', () => {
-  const { project, cleanup } = tempProject(fixtureConfig);
+  const fixture = servedFixture();
   let t: TestApp;
   let marketer: string;
-  beforeAll(async () => {
-    await buildFixture(project);
-    t = await testApp(project);
-    marketer = `Bearer ${t.tokens.marketer}`;
+  beforeAll(() => {
+    t = fixture.app();
+    marketer = fixture.bearer('marketer');
   });
-  afterAll(cleanup);
 
   it('identity stats', async () => {
     const res = await request(t.app).get('/api/identity/stats').set('Authorization', `Bearer ${t.tokens.viewer}`);

@@ -1,5 +1,8 @@
 import type { CdpConfigInput } from '../../../src/config/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { Role } from '../../../src/auth/index.js';
 import type { Project } from '../../../src/project/index.js';
+import { tempProject, testApp, type TestApp } from './helpers.js';
 
 /** Identity config matching the fixture tables below. */
 export const fixtureConfig: Partial<CdpConfigInput> = {
@@ -57,4 +60,23 @@ export async function buildFixture(project: Project): Promise<void> {
     `CREATE TABLE cdp.profile_merges AS SELECT * FROM (VALUES ('p0', 'p1', TIMESTAMP '2024-02-01')) t(old_profile_id, profile_id, merged_at)`,
   ];
   for (const sql of statements) await w.execute(sql);
+}
+
+/**
+ * An app over the built fixture warehouse for one describe block: built before its tests and
+ * removed after them. `app()` and `bearer(role)` are ready once the block's tests run.
+ */
+export function servedFixture(): { project: Project; app(): TestApp; bearer(role: Role): string } {
+  const { project, cleanup } = tempProject(fixtureConfig);
+  let served: TestApp | undefined;
+  beforeAll(async () => {
+    await buildFixture(project);
+    served = await testApp(project);
+  });
+  afterAll(cleanup);
+  const app = (): TestApp => {
+    if (!served) throw new Error('servedFixture: the app is built in beforeAll; use it inside hooks and tests');
+    return served;
+  };
+  return { project, app, bearer: (role) => `Bearer ${app().tokens[role]}` };
 }

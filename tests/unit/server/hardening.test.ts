@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/index.js';
 import { Project } from '../../../src/project/index.js';
 import { CONTENT_SECURITY_POLICY } from '../../../src/server/app.js';
 import { prepareSyncObject } from '../../../src/syncs/index.js';
 import { restrictUmask } from '../../../src/util/permissions.js';
-import { buildFixture, fixtureConfig } from './fixture.js';
-import { tempProject, testApp, type TestApp } from './helpers.js';
+import { servedFixture } from './fixture.js';
+import type { TestApp } from './helpers.js';
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -63,15 +63,13 @@ describe('files of the state store and the warehouse are private', () => {
 });
 
 describe('policy and validation at the API', () => {
-  const { project, cleanup } = tempProject(fixtureConfig);
+  const fixture = servedFixture();
   let t: TestApp;
   let admin: string;
-  beforeAll(async () => {
-    await buildFixture(project);
-    t = await testApp(project);
-    admin = `Bearer ${t.tokens.admin}`;
+  beforeAll(() => {
+    t = fixture.app();
+    admin = fixture.bearer('admin');
   });
-  afterAll(cleanup);
 
   it('every response carries the Content-Security-Policy', async () => {
     for (const path of ['/', '/api/health', '/api/nope']) {

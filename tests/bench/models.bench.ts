@@ -67,25 +67,8 @@ async function runFiveModels(): Promise<void> {
         existing.set(`${model.relation.schema}.${model.relation.name}`, model.config.materialized === 'view' ? 'view' : 'table');
       }
     };
-    const runner = async () => {
-      await runProject(project, { fullRefresh: true });
-    };
-    const time = async (work: () => Promise<void>) => {
-      const started = performance.now();
-      await work();
-      return (performance.now() - started) / 1000;
-    };
-
-    await time(runner);
-    await time(direct);
-    const runnerTimes: number[] = [];
-    const directTimes: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      runnerTimes.push(await time(runner));
-      directTimes.push(await time(direct));
-    }
-    const r = median(runnerTimes);
-    const d = median(directTimes);
+    await timeSeconds(() => runProject(project, { fullRefresh: true }));
+    const { runner: r, direct: d } = await sideBySide(() => runProject(project, { fullRefresh: true }), direct);
     const models = graph.models.length;
     process.stdout.write(`models: ${models} (view, 3 tables, incremental) over ${ROWS.toLocaleString('en-US')} source rows; median of ${ROUNDS} rounds\n`);
     process.stdout.write(`  cdp run (runProject):        ${r.toFixed(3)} s   ${Math.round(ROWS / r).toLocaleString('en-US')} source rows/s\n`);
@@ -139,23 +122,7 @@ export async function runDbtProject(): Promise<void> {
     const direct = async () => {
       for (const statement of statements) await warehouse.execute(statement);
     };
-    const runner = async () => {
-      await runProject(project, { fullRefresh: true });
-    };
-    const time = async (work: () => Promise<void>) => {
-      const started = performance.now();
-      await work();
-      return (performance.now() - started) / 1000;
-    };
-    await time(direct);
-    const runnerTimes: number[] = [];
-    const directTimes: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      runnerTimes.push(await time(runner));
-      directTimes.push(await time(direct));
-    }
-    const r = median(runnerTimes);
-    const d = median(directTimes);
+    const { runner: r, direct: d } = await sideBySide(() => runProject(project, { fullRefresh: true }), direct);
     process.stdout.write(`dbt project: ${graph.models.length} models (10 views, 20 tables) over ${ROWS.toLocaleString('en-US')} source rows; median of ${ROUNDS} rounds; load ${loadavg()[0]!.toFixed(2)}\n`);
     process.stdout.write(`  cdp run (parse, render, build, count, record): ${r.toFixed(3)} s\n`);
     process.stdout.write(`  same SQL executed directly:                    ${d.toFixed(3)} s\n`);
@@ -167,3 +134,21 @@ export async function runDbtProject(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await run();
+
+async function timeSeconds(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return (performance.now() - started) / 1000;
+}
+
+/** Median seconds of the runner and of the direct baseline, alternating round by round after one warm-up of the baseline. */
+async function sideBySide(runner: () => Promise<unknown>, direct: () => Promise<unknown>): Promise<{ runner: number; direct: number }> {
+  await timeSeconds(direct);
+  const runnerTimes: number[] = [];
+  const directTimes: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    runnerTimes.push(await timeSeconds(runner));
+    directTimes.push(await timeSeconds(direct));
+  }
+  return { runner: median(runnerTimes), direct: median(directTimes) };
+}

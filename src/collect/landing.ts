@@ -10,8 +10,8 @@ export const DEDUP_WINDOW_DAYS = 7;
 
 /**
  * Lands micro-batches in `<schema>.collected_events` with the engine's bulk path: the batch is
- * bulk-loaded (loadTable: DuckDB appender, Postgres COPY, BigQuery load job, Snowflake array
- * binds) into a scratch table, then one set-based INSERT … SELECT copies the messages not landed
+ * bulk-loaded (loadTable: DuckDB appender, Postgres COPY, BigQuery load job, Snowflake PUT to a
+ * stage + COPY INTO) into a scratch table, then one set-based INSERT … SELECT copies the messages not landed
  * yet (first copy of each messageId) into the table. That one statement is the commit: a batch
  * replayed after a crash inserts nothing twice.
  */

@@ -10,6 +10,7 @@ import { currentQueryLabels } from '../labels.js';
 import { ConnectionPool } from '../pool.js';
 import type { ColumnDef, ColumnInfo, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
 import { jaroWinklerJs } from './js-udfs.js';
+import { STAGE_FILE_FORMAT, writeStageFiles } from './snowflake-stage-files.js';
 import { inTransaction } from './transaction.js';
 import { normalizeSnowflakeRow, snowflakeTypeName, toBind, type SnowflakeBind } from './snowflake-values.js';
 
@@ -46,8 +47,6 @@ export interface SnowflakeOptions {
   poolSize?: number;
 }
 
-/** Rows per INSERT of a load: keeps every bind array inline (no stage upload) whatever the column count. */
-const LOAD_BIND_VALUES = 50_000;
 
 /** A session, connected on first use. */
 class LazySession {
@@ -232,9 +231,10 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   /**
-   * Multi-row INSERTs with array binds into a staging table, then one CREATE OR REPLACE TABLE ...
-   * AS SELECT that swaps the rows in atomically. Binds stay inline (no stage upload): fine for
-   * demo data and modest tables; bulk data belongs in COPY INTO from a stage, outside this tool.
+   * Snowflake's bulk path: the rows go to gzip'ed CSV files (snowflake-stage-files.ts), PUT to
+   * the table stage of a staging table, COPY INTO it (the files are purged once loaded), then one
+   * CREATE OR REPLACE TABLE ... AS SELECT swaps them in atomically. COPY must report every row
+   * loaded, or the load fails and the previous table stays.
    */
   async loadTable(relation: RelationRef, columns: readonly ColumnDef[], rows: AsyncIterable<readonly unknown[][]> | Iterable<readonly unknown[][]>): Promise<number> {
     const d = this.dialect;
@@ -243,33 +243,35 @@ export class SnowflakeWarehouse implements Warehouse {
     // JSON arrives as text and is parsed in the final SELECT.
     const stagedType = (c: ColumnDef) => (c.kind === 'json' ? 'VARCHAR' : d.typeName(c.kind));
     await this.execute(`CREATE OR REPLACE TABLE ${d.relation(staged)} (${columns.map((c) => `${d.quoteIdent(c.name)} ${stagedType(c)}`).join(', ')})`);
+    const files = await writeStageFiles(columns, rows);
     try {
-      const insert = `INSERT INTO ${d.relation(staged)} (${columns.map((c) => d.quoteIdent(c.name)).join(', ')}) VALUES (${columns.map((_, i) => d.param(i + 1)).join(', ')})`;
-      const perInsert = Math.max(1, Math.floor(LOAD_BIND_VALUES / Math.max(1, columns.length)));
-      let pending: SnowflakeBind[][] = [];
-      let count = 0;
-      const flush = async () => {
-        if (!pending.length) return;
-        const binds = pending;
-        pending = [];
-        await this.pool.use(async (session) => {
-          await run(await session.connection(), insert, binds, this.statementParameters());
-        });
-      };
-      for await (const batch of rows) {
-        for (const row of batch) {
-          pending.push(columns.map((c, i) => loadBind(c, row[i])));
-          count++;
-          if (pending.length >= perInsert) await flush();
-        }
-      }
-      await flush();
+      if (files.rows > 0) await this.copyIntoStaged(staged, files.dir, files.rows);
       const select = columns.map((c) => (c.kind === 'json' ? `PARSE_JSON(${d.quoteIdent(c.name)}) AS ${d.quoteIdent(c.name)}` : d.quoteIdent(c.name))).join(', ');
       await this.execute(`CREATE OR REPLACE TABLE ${d.relation(relation)} AS SELECT ${select} FROM ${d.relation(staged)}`);
-      return count;
+      return files.rows;
     } finally {
+      await files.remove();
       await this.execute(`DROP TABLE IF EXISTS ${d.relation(staged)}`).catch(() => undefined);
     }
+  }
+
+  /** PUT the folder's files to the staging table's own stage (`@schema.%table`), then COPY them in. */
+  private async copyIntoStaged(staged: RelationRef, dir: string, expected: number): Promise<void> {
+    const d = this.dialect;
+    const parts = dottedPath(staged);
+    const stage = `@${[...parts.slice(0, -1).map((p) => d.quoteIdent(p)), `%${d.quoteIdent(parts.at(-1)!)}`].join('.')}`;
+    const glob = `file://${dir.replaceAll('\\', '/')}/*`;
+    await this.pool.use(async (session) => {
+      const connection = await session.connection();
+      await run(connection, `PUT '${glob}' ${stage} AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP PARALLEL = 4 OVERWRITE = TRUE`, [], this.statementParameters());
+      const { rows } = await run(connection, `COPY INTO ${d.relation(staged)} FROM ${stage} ${STAGE_FILE_FORMAT} ON_ERROR = ABORT_STATEMENT PURGE = TRUE`, [], this.statementParameters());
+      const loaded = rows.reduce((sum, r) => sum + Number(r.rows_loaded ?? r.ROWS_LOADED ?? 0), 0);
+      if (loaded !== expected) {
+        throw new CdpError('WAREHOUSE', `Snowflake loaded ${loaded} of ${expected} rows into ${d.relation(staged)}`, {
+          hint: 'COPY INTO reported fewer rows than were written; the previous table is kept. Check the stage and the COPY history (COPY_HISTORY) for rejected files.',
+        });
+      }
+    });
   }
 
   async close(): Promise<void> {
@@ -335,12 +337,6 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 }
 
-function loadBind(column: ColumnDef, value: unknown): SnowflakeBind {
-  if (value === null || value === undefined) return null;
-  if (column.kind === 'timestamp' || column.kind === 'date') return toBind(value instanceof Date ? value : new Date(String(value)));
-  if (column.kind === 'json') return typeof value === 'string' ? value : JSON.stringify(value);
-  return toBind(value);
-}
 
 /** Runs one statement and reads its (small) result. `binds` may be rows of binds (array binding). */
 function run(

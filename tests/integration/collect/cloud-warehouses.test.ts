@@ -1,5 +1,5 @@
 /**
- * Landing micro-batches on BigQuery (load job) and Snowflake (array binds) with their official
+ * Landing micro-batches on BigQuery (load job) and Snowflake (PUT to a stage + COPY INTO) with their official
  * clients, against the local servers that answer like the services (tests/fixtures): the table is
  * created, a replayed batch inserts nothing twice, JSON survives.
  */
@@ -74,7 +74,11 @@ describe('collect landing on Snowflake', () => {
     await fake?.close();
   });
 
-  it('loads with array binds, inserts each messageId once', async () => {
+  it('loads through a stage (PUT + COPY INTO, never INSERT with values), inserts each messageId once', async () => {
+    const before = fake.statements.length;
     await landTwice(warehouse, 'EVENTS', async (sql) => Number(Object.values((await warehouse.query(sql))[0]!)[0]));
+    const sent = fake.statements.slice(before).map((s) => s.sql);
+    expect(sent.some((sql) => sql.startsWith('PUT ')) && sent.some((sql) => sql.startsWith('COPY INTO'))).toBe(true);
+    expect(sent.filter((sql) => /^INSERT INTO [^\n]+ VALUES/i.test(sql))).toEqual([]);
   });
 });

@@ -136,7 +136,7 @@ describe('statements', () => {
     ]);
   });
 
-  it('loads rows with array-bound INSERTs into a staging table, then swaps them in', async () => {
+  it('loads rows in bulk: gzip CSV files PUT to the staging table\'s stage by the real client, COPY INTO, then swapped in', async () => {
     const target = { schema: 't_sf_load', name: 'events' };
     const columns = [
       { name: 'id', kind: 'integer' as const },
@@ -144,17 +144,34 @@ describe('statements', () => {
       { name: 'amount', kind: 'number' as const },
       { name: 'at', kind: 'timestamp' as const },
       { name: 'ok', kind: 'boolean' as const },
+      { name: 'props', kind: 'json' as const },
     ];
-    const rows = Array.from({ length: 12_000 }, (_, i) => [i + 1, i % 2 ? `p${i}@example.com` : null, i / 4, new Date(Date.UTC(2025, 0, 1, 0, 0, i % 60)), i % 3 === 0]);
-    expect(await warehouse.loadTable(target, columns, [rows.slice(0, 7_000), rows.slice(7_000)])).toBe(12_000);
-    const inserts = fake.statements.filter((s) => s.sql.startsWith('INSERT INTO "T_SF_LOAD"."EVENTS__CDP_LOAD"'));
-    expect(inserts.length).toBe(2); // at most 10,000 rows (50,000 values) per INSERT
-    const d = warehouse.dialect;
-    expect(await warehouse.query(`SELECT COUNT(*) AS "n", SUM(${d.quoteIdent('id')}) AS "ids", COUNT(${d.quoteIdent('email')}) AS "emails" FROM ${d.relation(target)}`)).toEqual([
-      { n: 12_000, ids: 72_006_000, emails: 6_000 },
+    const awkward = ['a,b', 'say "hi"', 'two\nlines', 'cr\r\nlf', '', ' padded ', 'back\\slash', "o'neil", 'ünïcödé 日本 🎉', '\\N', 'NULL', '"', ','];
+    const rows = Array.from({ length: 300_000 }, (_, i) => [
+      i + 1,
+      i < awkward.length ? awkward[i]! : i % 2 ? `p${i}@example.com` : null,
+      i / 4,
+      new Date(Date.UTC(2025, 0, 1, 0, 0, i % 60, 123)),
+      i % 3 === 0,
+      i % 5 ? { i, tags: ['x'] } : null,
     ]);
-    expect(await warehouse.query(`SELECT * FROM ${d.relation(target)} WHERE ${d.quoteIdent('id')} = 2`)).toEqual([
-      { id: 2, email: 'p1@example.com', amount: 0.25, at: new Date('2025-01-01T00:00:01Z'), ok: false },
+    const before = fake.statements.length;
+    expect(await warehouse.loadTable(target, columns, [rows.slice(0, 7_000), rows.slice(7_000)])).toBe(300_000);
+    const sent = fake.statements.slice(before).map((s) => s.sql);
+    // No INSERT with bound values: one PUT of the two files (250,000 rows a file) and one COPY.
+    expect(sent.filter((sql) => sql.startsWith('INSERT'))).toEqual([]);
+    expect(sent.filter((sql) => sql.startsWith('PUT '))).toEqual([expect.stringMatching(/^PUT 'file:\/\/.+\/\*' @"T_SF_LOAD"\.%"EVENTS__CDP_LOAD" AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP/)]);
+    expect(sent.filter((sql) => sql.startsWith('COPY INTO'))).toEqual([expect.stringContaining('FROM @"T_SF_LOAD".%"EVENTS__CDP_LOAD" FILE_FORMAT = (TYPE = CSV')]);
+    const d = warehouse.dialect;
+    const q = (name: string) => d.quoteIdent(name);
+    expect(await warehouse.query(`SELECT COUNT(*) AS "n", SUM(${q('id')}) AS "ids", COUNT(${q('email')}) AS "emails", COUNT(${q('props')}) AS "props" FROM ${d.relation(target)}`)).toEqual([
+      { n: 300_000, ids: 45_000_150_000, emails: 150_007, props: 240_000 }, // emails: odd ids, plus the 7 even ids among the 13 awkward texts
+    ]);
+    const awkwardBack = await warehouse.query(`SELECT ${q('email')} FROM ${d.relation(target)} WHERE ${q('id')} <= ${awkward.length} ORDER BY ${q('id')}`);
+    expect(awkwardBack.map((r) => r.email)).toEqual(awkward);
+    expect(await warehouse.query(`SELECT ${q('id')}, ${q('amount')}, ${q('at')}, ${q('ok')} FROM ${d.relation(target)} WHERE ${q('id')} IN (20, 21) ORDER BY ${q('id')}`)).toEqual([
+      { id: 20, amount: 4.75, at: new Date('2025-01-01T00:00:19.123Z'), ok: false },
+      { id: 21, amount: 5, at: new Date('2025-01-01T00:00:20.123Z'), ok: false },
     ]);
     expect(await warehouse.relationExists({ schema: 't_sf_load', name: 'events__cdp_load' })).toBe(false);
   });

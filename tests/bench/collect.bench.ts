@@ -1,5 +1,6 @@
-// Collect: the real @segment/analytics-node client (its own process) sending CDP_BENCH_EVENTS
-// (default 50,000) track events to (a) `cdp serve` — write-key check, Segment validation, fsync'd
+// Collect: the real @segment/analytics-node client, in CDP_BENCH_CLIENTS processes (default 2,
+// as several app servers would send at once), sending CDP_BENCH_EVENTS (default 50,000) track
+// events in all to (a) `cdp serve` — write-key check, Segment validation, fsync'd
 // spool, micro-batch landing in DuckDB — and (b) a plain node:http server that only parses the
 // batches and appends them to a file, side by side in one run. Prints events/s and p99 ack
 // latency of both, the ratio, the load average, and cdp's landing latency p99 (received → committed).
@@ -19,6 +20,7 @@ import { parseSecretKey } from '../../src/secrets/index.js';
 import { startServer } from '../../src/server/index.js';
 
 const EVENTS = Number(process.env.CDP_BENCH_EVENTS ?? 50_000);
+const CLIENTS = Math.max(1, Number(process.env.CDP_BENCH_CLIENTS ?? 2));
 const CLIENT = fileURLToPath(new URL('./collect-client.ts', import.meta.url));
 const WRITE_KEY = 'bench-write-key-0123456789abcdef';
 
@@ -31,9 +33,21 @@ interface ClientResult {
   errors: number;
 }
 
-async function client(url: string, tag: string): Promise<ClientResult> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CLIENT, url, WRITE_KEY, String(EVENTS), tag], { maxBuffer: 1 << 20 });
+async function oneClient(url: string, tag: string, events: number): Promise<ClientResult> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CLIENT, url, WRITE_KEY, String(events), tag], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ClientResult;
+}
+
+/**
+ * CLIENTS client processes sharing EVENTS, started together. Throughput is all events over the
+ * slowest client's time; ack latency percentiles are the worst client's (conservative).
+ */
+async function client(url: string, tag: string): Promise<ClientResult> {
+  const share = Math.ceil(EVENTS / CLIENTS);
+  const results = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => oneClient(url, `${tag}-${i}`, Math.min(share, EVENTS - i * share))));
+  const seconds = Math.max(...results.map((r) => r.seconds));
+  const sum = (pick: (r: ClientResult) => number) => results.reduce((total, r) => total + pick(r), 0);
+  return { eventsPerSecond: EVENTS / seconds, seconds, requests: sum((r) => r.requests), p50: Math.max(...results.map((r) => r.p50)), p99: Math.max(...results.map((r) => r.p99)), errors: sum((r) => r.errors) };
 }
 
 /** The baseline: parse each batch, append its messages to a file, answer 200. Nothing else. */
@@ -81,7 +95,7 @@ export async function run(): Promise<void> {
     const plainResult = await client(plainUrl, 'plain');
     const cdpResult = await client(cdp.url, 'cdp');
     const load = loadavg().map((n) => n.toFixed(2)).join(' ');
-    console.log(`events: ${EVENTS.toLocaleString('en')} per run, @segment/analytics-node defaults (batches of 15)`);
+    console.log(`events: ${EVENTS.toLocaleString('en')} per run from ${CLIENTS} client process(es), @segment/analytics-node defaults (batches of 15)`);
     console.log(`(b) plain node:http parse + append: ${fmt(plainResult)}`);
     console.log(`(a) cdp serve /v1/batch:            ${fmt(cdpResult)}`);
     console.log(`ratio cdp / plain: ${(cdpResult.eventsPerSecond / plainResult.eventsPerSecond).toFixed(2)} (aim ≥ 0.7; ≥ 5,000 events/s)`);

@@ -47,7 +47,6 @@ export interface SnowflakeOptions {
   poolSize?: number;
 }
 
-
 /** A session, connected on first use. */
 class LazySession {
   private connecting: Promise<Connection> | undefined;
@@ -336,7 +335,6 @@ export class SnowflakeWarehouse implements Warehouse {
     return this.helpersReady;
   }
 }
-
 
 /** Runs one statement and reads its (small) result. `binds` may be rows of binds (array binding). */
 function run(

@@ -4,6 +4,7 @@ import { DIALECT_NAMES, getDialect, type Dialect, type DialectName } from '../wa
 import { loadModels } from './load.js';
 import { renderModel } from './model.js';
 import { readCatalog } from './build.js';
+import { renderWithRoundTrips } from './round-trips.js';
 import { didYouMean } from '../util/suggest.js';
 
 /** The dialect named on the command line, or the project warehouse's. */
@@ -39,6 +40,10 @@ export async function compileModel(project: Project, name: string, options: { di
     const existing = await warehouse.listRelations(model.relation.schema);
     isIncremental = existing.some((relation) => relation.name === model.relation.name && relation.kind === 'table');
   }
-  if (graph.env.catalog && dialect.name === project.config.warehouse.type) await readCatalog(await project.warehouse(), graph, model);
-  return renderModel(model, graph.env, { dialect, isIncremental });
+  if (dialect.name === project.config.warehouse.type) {
+    const warehouse = await project.warehouse();
+    if (graph.env.catalog) await readCatalog(warehouse, graph, model);
+    graph.env.roundTrips?.attach(warehouse);
+  }
+  return renderWithRoundTrips(graph.env.roundTrips, () => renderModel(model, graph.env, { dialect, isIncremental }));
 }

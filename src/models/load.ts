@@ -13,6 +13,7 @@ import { projectMacros } from './macros/index.js';
 import { discoverSeeds } from './seeds.js';
 import { discoverSnapshots } from './snapshots.js';
 import type { Model } from './types.js';
+import { WarehouseRoundTrips } from './round-trips.js';
 
 /** Tables identity resolution writes into the project schema; a model of the same name would clobber one. */
 export const GENERATED_TABLES: readonly string[] = [
@@ -91,7 +92,8 @@ export function loadModels(project: Project): ModelGraph {
   const target = project.target;
   const vars = varsOf(project);
   const catalog = new Map<string, Array<{ name: string; type: string }>>();
-  const macros = projectMacros(project, vars, (message) => process.stderr.write(`${message}\n`), catalog);
+  const roundTrips = new WarehouseRoundTrips((message) => process.stderr.write(`${message}\n`));
+  const macros = projectMacros(project, vars, (message) => process.stderr.write(`${message}\n`), catalog, roundTrips);
   // Seeds are named by generate_schema_name/generate_alias_name too (the project's own, when defined).
   const seeds = discoverSeeds(project, properties, (name, settings, fqn) => macros.relationOf(name, settings, fqn, 'seed'));
   const parseNodes = new Map<string, RefTarget>();
@@ -110,6 +112,7 @@ export function loadModels(project: Project): ModelGraph {
     globals: macros.globals,
     testMacro: macros.testMacro,
     ...(macros.usesCatalog ? { catalog } : {}),
+    roundTrips,
   };
   const snapshots = discoverSnapshots(project, baseEnv, properties, (name, settings, fqn) => macros.relationOf(name, settings, fqn, 'snapshot'));
   for (const snapshot of snapshots) parseNodes.set(snapshot.name, { name: snapshot.name, kind: 'snapshot', relation: snapshot.relation });

@@ -1,6 +1,7 @@
 import { CdpError } from '../errors.js';
 import type { RelationInfo, Warehouse } from '../warehouse/index.js';
 import { configLine, renderInNode, renderModel } from './model.js';
+import { renderWithRoundTrips } from './round-trips.js';
 import type { RenderEnv } from './render-env.js';
 import { modelSqlError } from './sql-error.js';
 import type { Model } from './types.js';
@@ -55,21 +56,23 @@ export async function planBuild(model: Model, context: BuildContext): Promise<Bu
   const existing = context.existing.get(relationKey(target));
   const { materialized } = model.config;
   const incremental = materialized === 'incremental' && existing === 'table' && !context.fullRefresh;
-  const render = (isIncremental: boolean) =>
-    asEmbeddable(renderModel(model, context.env, { dialect, isIncremental }), model);
+  const trips = context.env.roundTrips;
+  trips?.attach(warehouse);
+  const render = (isIncremental: boolean) => renderWithRoundTrips(trips, () => asEmbeddable(renderModel(model, context.env, { dialect, isIncremental }), model));
 
-  const hooks = (key: 'pre_hook' | 'post_hook') => (model.settings[key] ?? []).map((hook) => renderInNode(hook, model.file, context.env, dialect, target)).filter((hook) => hook.trim() !== '');
-  const [pre, post] = [hooks('pre_hook'), hooks('post_hook')];
+  const hooks = (key: 'pre_hook' | 'post_hook') =>
+    renderWithRoundTrips(trips, () => (model.settings[key] ?? []).map((hook) => renderInNode(hook, model.file, context.env, dialect, target)).filter((hook) => hook.trim() !== ''));
+  const [pre, post] = [await hooks('pre_hook'), await hooks('post_hook')];
   // full_refresh: false keeps an incremental model incremental even under --full-refresh, as in dbt.
   if (!incremental && !(materialized === 'incremental' && existing === 'table' && context.fullRefresh && model.settings.full_refresh === false)) {
-    const sql = render(false);
+    const sql = await render(false);
     const kind = materialized === 'view' ? 'view' : 'table';
     const replaceOther = existing && existing !== kind && !dialect.replacesOtherKind ? [dialect.dropRelation(target, existing)] : [];
     const create = kind === 'view' ? dialect.createOrReplaceViewAs(target, sql) : dialect.createOrReplaceTableAs(target, sql);
     return { model, mode: 'create', sql, statements: [...pre, ...replaceOther, ...create, ...post] };
   }
 
-  const sql = render(true);
+  const sql = await render(true);
   const columns = await syncColumns(model, context, sql);
   const keys = model.config.uniqueKey;
   const missing = keys.filter((key) => !columns.includes(key));

@@ -1,5 +1,6 @@
 import type { Dialect, RelationRef } from '../warehouse/index.js';
 import type { Model } from './types.js';
+import type { WarehouseRoundTrips } from './round-trips.js';
 import type { DbtTarget } from '../project/dbt/profiles.js';
 import type { SourceTable } from './dbt/properties.js';
 
@@ -37,6 +38,8 @@ export interface RenderEnv {
    * Present when a template of the project asks for columns.
    */
   catalog?: Map<string, Array<{ name: string; type: string }>>;
+  /** Answers to run_query()/statement/get_relation while rendering (see round-trips.ts); attached to a warehouse by builds and compiles. */
+  roundTrips?: WarehouseRoundTrips;
   /** Unit tests: `ref:<name>` / `source:<source>.<table>` -> the SELECT of given rows that replaces it (as a CTE). */
   fixtures?: ReadonlyMap<string, string>;
   /** A generic test's macro (`{% test name %}` of the project or a package). */

@@ -7,6 +7,7 @@ import { nodeFiles } from './dbt/paths.js';
 import type { Properties } from './dbt/properties.js';
 import type { ModelGraph } from './graph.js';
 import { parseModel, renderModel } from './model.js';
+import { renderWithRoundTrips } from './round-trips.js';
 import type { RenderEnv } from './render-env.js';
 import type { Model } from './types.js';
 
@@ -71,7 +72,8 @@ export interface SnapshotResult {
 export async function runSnapshot(warehouse: Warehouse, graph: ModelGraph, snapshot: Snapshot, now: Date): Promise<SnapshotResult> {
   const started = performance.now();
   const d = warehouse.dialect;
-  const sql = renderModel(snapshot.node, graph.env, { dialect: d, isIncremental: false }).trim().replace(/;+$/, '');
+  graph.env.roundTrips?.attach(warehouse);
+  const sql = (await renderWithRoundTrips(graph.env.roundTrips, () => renderModel(snapshot.node, graph.env, { dialect: d, isIncremental: false }))).trim().replace(/;+$/, '');
   const target = d.relation(snapshot.relation);
   const key = d.quoteIdent(snapshot.uniqueKey);
   const ts = `CAST(${d.literal(now.toISOString().replace('T', ' ').replace('Z', ''))} AS TIMESTAMP)`;

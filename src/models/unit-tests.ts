@@ -7,6 +7,7 @@ import type { SchemaTestResult } from './data-tests.js';
 import { findFiles } from './discover.js';
 import type { ModelGraph } from './graph.js';
 import { renderModel } from './model.js';
+import { renderWithRoundTrips } from './round-trips.js';
 import type { SchemaTest } from './schema-yml.js';
 
 /** A dbt 1.8 unit test: given rows for the model's inputs, the rows it must return. */
@@ -92,7 +93,8 @@ export async function runUnitTest(warehouse: Warehouse, graph: ModelGraph, unit:
       const known = target ? (await warehouse.listColumns(target)).map((c) => ({ name: c.name, type: c.type })) : [];
       fixtures.set(key, rowsSql(rows, dialect, known));
     }
-    const rendered = renderModel(model, { ...graph.env, fixtures }, { dialect, isIncremental: false }).trim().replace(/;+$/, '');
+    graph.env.roundTrips?.attach(warehouse);
+    const rendered = (await renderWithRoundTrips(graph.env.roundTrips, () => renderModel(model, { ...graph.env, fixtures }, { dialect, isIncremental: false }))).trim().replace(/;+$/, '');
     const columns = [...new Set(unit.expect.flatMap((row) => Object.keys(row)))];
     sql = `select ${columns.map((c) => dialect.quoteIdent(c)).join(', ')} from (\n${rendered}\n) dbt_internal_unit_test`;
     const actual = (await warehouse.query(sql)).map((row) => JSON.stringify(columns.map((c) => normal(row[c]))));

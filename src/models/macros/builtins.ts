@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { Dialect } from '../../warehouse/index.js';
 import { pyStr } from '../jinja-compat.js';
+import type { WarehouseRoundTrips } from '../round-trips.js';
 import { TemplateFailure } from '../template.js';
 
 /** A Python datetime as templates see it: str() and isoformat() as Python prints them, strftime. */
@@ -42,21 +43,69 @@ class PyDateTime {
 const startedAt = new Date();
 const invocationId = randomUUID();
 
-const ADAPTER_METHODS_NEEDING_THE_WAREHOUSE = ['get_relation', 'get_columns_in_relation', 'get_missing_columns', 'list_relations_without_caching', 'execute', 'load_relation', 'already_exists', 'drop_relation', 'rename_relation', 'create_schema', 'drop_schema', 'expand_target_column_types'];
+const ADAPTER_METHODS_NEEDING_THE_WAREHOUSE = ['get_columns_in_relation', 'get_missing_columns', 'list_relations_without_caching', 'execute', 'load_relation', 'already_exists', 'drop_relation', 'rename_relation', 'create_schema', 'drop_schema', 'expand_target_column_types'];
 
 function needsWarehouse(what: string): TemplateFailure {
   return new TemplateFailure(
     'MODEL_PARSE',
-    `${what} is not supported: cdp renders templates without a round trip to the warehouse`,
+    `${what} is not supported: cdp asks the warehouse only run_query(), {% call statement() %}, adapter.get_relation() and get_columns_in_relation() while rendering`,
     'compute the value in SQL (a model or a CTE) instead; see docs/models.md "Bring your dbt project" for what is supported',
   );
 }
 
+/** Positional and keyword arguments of a template call (nunjucks passes keywords last, marked `__keywords`). */
+function argsOf(args: unknown[], names: readonly string[]): Record<string, unknown> {
+  const last = args[args.length - 1];
+  const keywords = typeof last === 'object' && last !== null && (last as { __keywords?: boolean }).__keywords ? (last as Record<string, unknown>) : null;
+  const positional = keywords ? args.slice(0, -1) : args;
+  return { ...Object.fromEntries(names.map((name, i) => [name, positional[i]])), ...(keywords ?? {}) };
+}
+
+/** The warehouse round trips a template may make (see round-trips.ts); without `trips` they fail loudly. */
+function roundTrips(dialect: Dialect, execute: boolean, trips: WarehouseRoundTrips | undefined): { names: Record<string, unknown>; adapter: Record<string, unknown> } {
+  const getRelation = (...args: unknown[]) => {
+    const a = argsOf(args, ['database', 'schema', 'identifier']);
+    if (!execute) return null;
+    if (!trips) throw needsWarehouse('adapter.get_relation()');
+    return trips.getRelation({ schema: String(a.schema), name: String(a.identifier) }, dialect);
+  };
+  const loadRelation = (relation: unknown) => {
+    const r = relation as { schema?: unknown; identifier?: unknown } | null;
+    if (!r || typeof r !== 'object') return null;
+    return getRelation(null, r.schema, r.identifier);
+  };
+  return {
+    adapter: { get_relation: getRelation, load_relation: loadRelation },
+    names: {
+      run_query(sql: unknown) {
+        if (!execute) return null;
+        if (!trips) throw needsWarehouse('run_query()');
+        return trips.runQuery(pyStr(sql));
+      },
+      statement(...args: unknown[]): string {
+        const a = argsOf(args, ['name', 'fetch_result', 'auto_begin']);
+        const caller = a.caller as (() => unknown) | undefined;
+        const sql = caller ? pyStr(caller()).trim() : '';
+        if (!execute || !sql) return '';
+        if (!trips) throw needsWarehouse('{% call statement() %}');
+        return trips.statement(String(a.name ?? 'statement'), sql, a.fetch_result === true);
+      },
+      load_result(name: unknown) {
+        if (!execute) return null;
+        if (!trips) throw needsWarehouse('load_result()');
+        return trips.loadResult(String(name));
+      },
+    },
+  };
+}
+
 /** The names of dbt's Jinja context that do not depend on the node being rendered. */
-export function builtins(dialect: Dialect, options: { execute: boolean; fullRefresh?: boolean; onLog?: (message: string) => void }): Record<string, unknown> {
+export function builtins(dialect: Dialect, options: { execute: boolean; fullRefresh?: boolean; onLog?: (message: string) => void; trips?: WarehouseRoundTrips }): Record<string, unknown> {
+  const trips = roundTrips(dialect, options.execute, options.trips);
   const adapter: Record<string, unknown> = {
     quote: (name: unknown) => dialect.quoteIdent(String(name)),
     type: () => dialect.name,
+    ...trips.adapter,
   };
   for (const method of ADAPTER_METHODS_NEEDING_THE_WAREHOUSE) {
     adapter[method] = () => {
@@ -64,6 +113,7 @@ export function builtins(dialect: Dialect, options: { execute: boolean; fullRefr
     };
   }
   return {
+    ...trips.names,
     adapter,
     log(message: unknown, info?: unknown): string {
       const keywords = typeof info === 'object' && info !== null ? (info as { info?: unknown }).info : info;
@@ -82,16 +132,6 @@ export function builtins(dialect: Dialect, options: { execute: boolean; fullRefr
         options.onLog?.(`warning: ${pyStr(message)}`);
         return '';
       },
-    },
-    run_query(): null {
-      if (!options.execute) return null;
-      throw needsWarehouse('run_query()');
-    },
-    statement(): never {
-      throw needsWarehouse('{% call statement() %}');
-    },
-    load_result(): never {
-      throw needsWarehouse('load_result()');
     },
     modules: {
       datetime: {

@@ -10,6 +10,7 @@ import { findFiles, type ProjectFile } from '../discover.js';
 import { callMacro } from '../jinja-compat.js';
 import type { RenderCall } from '../render-env.js';
 import { exportMacros, TemplateFailure, withGlobals } from '../template.js';
+import type { WarehouseRoundTrips } from '../round-trips.js';
 import { builtins } from './builtins.js';
 import { crossDbMacros } from './cross-db.js';
 
@@ -74,13 +75,19 @@ function packageDirs(project: Project): Array<{ dir: string; name: string; macro
     });
 }
 
-export function projectMacros(project: Project, vars: Readonly<Record<string, unknown>> = {}, onLog?: (message: string) => void, catalog?: Map<string, Array<{ name: string; type: string }>>): ProjectMacros {
+export function projectMacros(
+  project: Project,
+  vars: Readonly<Record<string, unknown>> = {},
+  onLog?: (message: string) => void,
+  catalog?: Map<string, Array<{ name: string; type: string }>>,
+  trips?: WarehouseRoundTrips,
+): ProjectMacros {
   const target = project.target;
   const dialectName = (['duckdb', 'postgres', 'bigquery', 'snowflake'].includes(project.config.warehouse.type) ? project.config.warehouse.type : 'duckdb') as DialectName;
   const dialect = getDialect(dialectName);
   const projectName = project.dbt?.name ?? 'cdp';
   const baseNames = (execute: boolean): Record<string, unknown> => ({
-    ...builtins(dialect, { execute, onLog }),
+    ...builtins(dialect, { execute, onLog: trips ? (message) => trips.log(message) : onLog, trips }),
     target: { ...target, warehouse: undefined, file: undefined, profile_name: projectName, type: dialect.name },
     project_name: projectName,
     execute,

@@ -5,6 +5,8 @@ import type { ModelGraph } from './graph.js';
 import { loadModels } from './load.js';
 import { executeBuild, planBuild, relationKey, type BuildContext } from './materialize.js';
 import { checkInputs } from './preflight.js';
+import type { BuildTests } from './build-tests.js';
+import type { SchemaTestResult } from './data-tests.js';
 import type { Model, ModelBuildResult } from './types.js';
 
 export interface BuildModelsOptions {
@@ -17,12 +19,16 @@ export interface BuildModelsOptions {
   onProgress?: (line: string) => void;
   /** Called once per selected model, in build order, when it is built, failed or skipped. */
   onResult?: (result: ModelBuildResult) => Promise<void> | void;
+  /** dbt build: the tests to run as the models are built (see build-tests.ts). */
+  tests?: (graph: ModelGraph, building: readonly Model[]) => Promise<BuildTests>;
 }
 
 export interface BuildModelsOutcome {
   results: ModelBuildResult[];
-  /** The first model failure (file and line of the model); later models were skipped. */
+  /** The first model failure (file and line of the model); its descendants were skipped. */
   failure: CdpError | null;
+  /** dbt build: every test's result, in the order they ran. */
+  tests?: SchemaTestResult[];
 }
 
 const relationText = (model: Model) => `${model.relation.schema}.${model.relation.name}`;
@@ -30,7 +36,9 @@ const relationText = (model: Model) => `${model.relation.schema}.${model.relatio
 /**
  * Builds the selected models in DAG order, one at a time, each in its own transaction. Problems
  * found before building (template errors, cycles, unknown refs, missing sources) throw and
- * nothing is built. A model that fails to build is reported and every model after it is skipped.
+ * nothing is built. A model that fails to build is reported and its descendants are skipped, as
+ * dbt does; models that do not depend on it are still built. With `tests` (dbt build), a model's
+ * failing unit test or a failing data test on it skips its descendants too.
  */
 export async function buildModels(project: Project, options: BuildModelsOptions = {}): Promise<BuildModelsOutcome> {
   const say = options.onProgress ?? (() => undefined);
@@ -49,9 +57,12 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
     if (model.settings.persist_docs && Object.values(model.settings.persist_docs).some(Boolean)) say(`note: persist_docs of ${model.name} is ignored: cdp does not write descriptions into the warehouse`);
   }
 
+  const tests = await options.tests?.(graph, selected);
   const results: ModelBuildResult[] = [];
   let failure: CdpError | null = null;
-  let failedModel = '';
+  // Models (and failing tests' models) whose descendants are skipped, with the reason.
+  const stopped = new Map<string, string>();
+  const stoppedBy = (model: Model) => graph.parents(model.name).map((parent) => stopped.get(parent)).find((reason) => reason !== undefined);
   for (const [index, model] of selected.entries()) {
     const step = `${index + 1} of ${selected.length}`;
     const kind = model.config.materialized;
@@ -59,9 +70,14 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
     const started = performance.now();
     const base = { model: model.name, file: model.file, relation: model.relation, materialized: kind, startedAt };
     let result: ModelBuildResult;
-    if (failure) {
-      result = { ...base, status: 'skipped', mode: null, rows: null, seconds: 0, finishedAt: startedAt, error: `skipped because ${failedModel} failed` };
-      say(`${step} SKIP ${kind} model ${relationText(model)} (${failedModel} failed)`);
+    const upstream = stoppedBy(model);
+    if (upstream) tests?.skipUnits(model, upstream);
+    const unitFailed = upstream ? null : await tests?.before(model, graph);
+    if (upstream || unitFailed) {
+      const reason = upstream ?? `unit test ${unitFailed} failed`;
+      stopped.set(model.name, reason);
+      result = { ...base, status: 'skipped', mode: null, rows: null, seconds: 0, finishedAt: startedAt, error: `skipped because ${reason}` };
+      say(`${step} SKIP ${kind} model ${relationText(model)} (${reason})`);
     } else {
       say(`${step} START ${kind} model ${relationText(model)}`);
       try {
@@ -75,17 +91,21 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
         const what = plan.mode === 'incremental' ? 'incremental' : kind;
         say(`${step} OK ${what} model ${relationText(model)}${rows === null ? '' : ` ${rows.toLocaleString('en-US')} rows`} in ${seconds.toFixed(2)}s`);
       } catch (error) {
-        failure = asModelError(model, error);
-        failedModel = model.name;
+        const modelError = asModelError(model, error);
+        failure ??= modelError;
+        stopped.set(model.name, `${model.name} failed`);
         const seconds = (performance.now() - started) / 1000;
-        result = { ...base, status: 'error', mode: null, rows: null, seconds, finishedAt: new Date(), error: failure.oneLine() };
-        say(`${step} ERROR ${kind} model ${relationText(model)} in ${seconds.toFixed(2)}s: ${failure.oneLine()}`);
+        result = { ...base, status: 'error', mode: null, rows: null, seconds, finishedAt: new Date(), error: modelError.oneLine() };
+        say(`${step} ERROR ${kind} model ${relationText(model)} in ${seconds.toFixed(2)}s: ${modelError.oneLine()}`);
       }
     }
     results.push(result);
     await options.onResult?.(result);
+    const testFailed = await tests?.after(model.name, result.status === 'success');
+    if (testFailed && !stopped.has(model.name)) stopped.set(model.name, `test ${testFailed} failed`);
   }
-  return { results, failure };
+  await tests?.rest();
+  return { results, failure, ...(tests ? { tests: tests.results } : {}) };
 }
 
 /** The columns of what a model reads, when the project's templates ask for columns (adapter.get_columns_in_relation). */

@@ -24,8 +24,8 @@ export interface CompiledSchemaTest {
 
 export interface SchemaTestResult {
   test: SchemaTest;
-  /** pass: no failing rows; fail: failing rows and severity error; warn: failing rows, severity warn; error: the query could not run. */
-  status: 'pass' | 'fail' | 'warn' | 'error';
+  /** pass: no failing rows; fail: failing rows and severity error; warn: failing rows, severity warn; error: the query could not run; skipped: a model it reads was not built (dbt build). */
+  status: 'pass' | 'fail' | 'warn' | 'error' | 'skipped';
   failures: number | null;
   seconds: number;
   error: string | null;

@@ -13,6 +13,7 @@ export { compileModel, resolveDialect } from './compile.js';
 export { parseSchemaFile, type SchemaTest, type SchemaTestKind } from './schema-yml.js';
 export { loadSchemaTests, compileSchemaTest, runCompiledTests, type CompiledSchemaTest, type SchemaTestResult } from './data-tests.js';
 export { runSchemaTests, type SchemaTestOptions } from './test-project.js';
+export { BuildTests } from './build-tests.js';
 export { mapRenderedLine } from './line-map.js';
 export { closestName } from '../util/suggest.js';
 export { seedProject, snapshotProject, type SeedOptions } from './seed-project.js';

@@ -2,7 +2,7 @@ import { refreshAudienceCatalog, snapshotAudiences, type AudienceSnapshotRun } f
 import { ensureLandingTable } from '../collect/landing.js';
 import { buildIdentity, type IdentityBuildResult } from '../identity/index.js';
 import { logger } from '../logger.js';
-import { buildModels, type ModelBuildResult } from '../models/index.js';
+import { buildModels, type BuildModelsOptions, type ModelBuildResult } from '../models/index.js';
 import type { Project } from '../project/index.js';
 import type { ModelBuildRecord } from '../state/index.js';
 
@@ -22,6 +22,8 @@ export interface RunOptions {
    * `cdp run --no-snapshots` turns it off). Broken audiences are reported, not fatal.
    */
   snapshots?: boolean;
+  /** dbt build: tests run as the models are built (a failing test skips the tested model's descendants). */
+  tests?: BuildModelsOptions['tests'];
 }
 
 export interface RunSummary {
@@ -85,6 +87,7 @@ async function build(project: Project, options: RunOptions): Promise<RunSummary>
     exclude: options.exclude,
     fullRefresh: options.fullRefresh,
     onProgress: options.onProgress,
+    tests: options.tests,
     onResult: (result) => {
       options.onModelResult?.(result);
       return record({ model: result.model, startedAt: result.startedAt, finishedAt: result.finishedAt, rows: result.rows, status: result.status, error: result.error });

@@ -14,6 +14,7 @@ import { discoverSeeds } from './seeds.js';
 import { discoverSnapshots } from './snapshots.js';
 import type { Model } from './types.js';
 import { WarehouseRoundTrips } from './round-trips.js';
+import { getDialect } from '../warehouse/index.js';
 
 /** Tables identity resolution writes into the project schema; a model of the same name would clobber one. */
 export const GENERATED_TABLES: readonly string[] = [
@@ -53,7 +54,12 @@ export function loadProperties(project: Project): Properties {
       var: (name: unknown, fallback?: unknown) => (typeof name === 'string' && Object.hasOwn(vars, name) ? vars[name] : fallback),
       env_var: (name: unknown, fallback?: unknown) => process.env[String(name)] ?? fallback,
     });
-  return readProperties(folders.flatMap((folder) => findFiles(project.dir, project.path(folder), ['.yml', '.yaml'])), render);
+  const dialect = getDialect(project.config.warehouse.type);
+  return readProperties(
+    folders.flatMap((folder) => findFiles(project.dir, project.path(folder), ['.yml', '.yaml'])),
+    render,
+    (name) => dialect.unquotedName(name),
+  );
 }
 
 /** dbt_project.yml's vars (global, then those scoped to this project), then --vars. */

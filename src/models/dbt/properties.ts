@@ -51,7 +51,12 @@ export type ValueRenderer = (text: string, file: string) => string;
 
 const plainText: ValueRenderer = (text) => text;
 
-export function readProperties(files: readonly ProjectFile[], render: ValueRenderer = plainText): Properties {
+/**
+ * `fold` gives the name the warehouse stores for an unquoted identifier (Dialect.unquotedName):
+ * what a source's `quoting: {identifier: false}` (or schema/database) means, as dbt renders the
+ * name unquoted and the engine folds it.
+ */
+export function readProperties(files: readonly ProjectFile[], render: ValueRenderer = plainText, fold: (name: string) => string = (name) => name): Properties {
   const out: Properties = { models: new Map(), seeds: new Map(), snapshots: new Map(), sources: [], files: [] };
   for (const source of files) {
     const yaml = parseYaml(source.text, source.file);
@@ -69,7 +74,7 @@ export function readProperties(files: readonly ProjectFile[], render: ValueRende
         out[section].set(entry.name, existing ? { ...existing, config: mergeConfig(existing.config, config) } : { name: entry.name, file: yaml.file, line: yaml.lineOf([section, i, 'name']), config });
       });
     }
-    out.sources.push(...readSources(yaml, (text) => (text.includes('{{') || text.includes('{%') ? render(text, yaml.file) : text)));
+    out.sources.push(...readSources(yaml, (text) => (text.includes('{{') || text.includes('{%') ? render(text, yaml.file) : text), fold));
   }
   return out;
 }
@@ -90,7 +95,7 @@ function readConfigBlock(yaml: YamlFile, path: Array<string | number>, entry: Re
   return config as NodeConfig;
 }
 
-function readSources(yaml: YamlFile, render: (text: string) => string): SourceTable[] {
+function readSources(yaml: YamlFile, render: (text: string) => string, fold: (name: string) => string): SourceTable[] {
   const data = yaml.data as Record<string, unknown>;
   const sources = data.sources;
   if (sources === undefined || sources === null) return [];
@@ -108,15 +113,19 @@ function readSources(yaml: YamlFile, render: (text: string) => string): SourceTa
     tables.forEach((table, t) => {
       if (!isObject(table) || typeof table.name !== 'string') throw fail(yaml, ['sources', s, 'tables', t], 'a source table needs a name', 'write - name: <table>');
       const quoting = { ...(isObject(source.quoting) ? source.quoting : {}), ...(isObject(table.quoting) ? table.quoting : {}) };
-      if (Object.values(quoting).some((value) => value === false)) {
-        throw fail(yaml, ['sources', s, 'tables', t], 'quoting: false is not supported: cdp always quotes identifiers as written', 'remove quoting:, and write schema/identifier in the case the warehouse stores them');
+      for (const [part, value] of Object.entries(quoting)) {
+        if (!['database', 'schema', 'identifier'].includes(part) || typeof value !== 'boolean') {
+          throw fail(yaml, ['sources', s, 'tables', t], `quoting.${part}: must be database, schema or identifier, set to true or false`, 'write quoting: {identifier: false}');
+        }
       }
+      // quoting: false = the name as the engine stores it unquoted (Snowflake upper-cases, Postgres lower-cases).
+      const named = (part: 'database' | 'schema' | 'identifier', name: string) => (quoting[part] === false ? fold(name) : name);
       out.push({
         source: source.name as string,
         table: table.name,
-        schema,
-        identifier: render(typeof table.identifier === 'string' ? table.identifier : table.name),
-        database,
+        schema: named('schema', schema),
+        identifier: named('identifier', render(typeof table.identifier === 'string' ? table.identifier : table.name)),
+        database: database === null ? null : named('database', database),
         file: yaml.file,
         line: yaml.lineOf(['sources', s, 'tables', t, 'name']),
         loadedAtField: typeof table.loaded_at_field === 'string' ? table.loaded_at_field : loadedAt,

@@ -185,8 +185,9 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async relationExists(relation: RelationRef): Promise<boolean> {
+    // DuckDB resolves names case-insensitively, quoted or not: so does this check.
     const rows = await this.query(
-      `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`,
+      `SELECT 1 FROM information_schema.tables WHERE lower(table_schema) = lower($1) AND lower(table_name) = lower($2)`,
       [relation.schema, relation.name],
     );
     return rows.length > 0;

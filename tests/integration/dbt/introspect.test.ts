@@ -2,7 +2,8 @@
  * The `introspect` fixture: templates that ask the warehouse while rendering, as real dbt projects
  * do — a dbt_utils-style get_column_values macro over run_query() driving a pivot, a
  * `{% call statement(..., fetch_result=True) %}` read back with load_result(), and
- * adapter.get_relation() on the model's own table — on DuckDB and Postgres. Expected columns and
+ * adapter.get_relation() on the model's own table — and a source with `quoting: {identifier:
+ * false}`, on DuckDB and Postgres. Expected columns and
  * values are computed here from the loaded rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,8 @@ describe.each<EngineName>(['duckdb', 'postgres'])('templates that ask the wareho
     ]);
     const summary = await fx.rows(`SELECT * FROM ${fx.schema}.payments_summary`);
     expect(summary.map((r) => ({ largest: num(r.largest_payment), build: r.build, orders: num(r.orders) }))).toEqual([{ largest: 40, build: 'first build', orders: 3 }]);
+    // quoting: {identifier: false}: PAYMENTS is the name the engine folds it to (payments on Postgres).
+    expect((await fx.rows(`SELECT n FROM ${fx.schema}.payments_count`)).map((r) => num(r.n))).toEqual([4]);
   });
 
   it('a second run sees new data and the existing table; cdp compile shows the SQL the run would execute', async () => {

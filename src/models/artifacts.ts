@@ -82,7 +82,7 @@ export function writeManifest(project: Project, graph: ModelGraph, tests: readon
   }
   for (const test of tests) {
     const id = testUniqueId(graph, test);
-    const parents = (test.singular ? (test.refs ?? []) : [test.model]).map((name) => uniqueIdOf(graph, name));
+    const parents = test.source ? [`source.${pkg}.${test.source.source}.${test.source.table}`] : (test.singular ? (test.refs ?? []) : [test.model]).map((name) => uniqueIdOf(graph, name));
     nodes[id] = { unique_id: id, resource_type: 'test', package_name: pkg, name: test.name, fqn: [pkg, test.name], original_file_path: test.file, column_name: test.column, test_metadata: test.singular ? undefined : { name: test.kind, kwargs: { column_name: test.column, ...test.args } }, config: { severity: test.severity.toUpperCase(), warn_if: test.warnIf, error_if: test.errorIf, store_failures: test.storeFailures, tags: test.tags }, tags: test.tags, depends_on: { macros: [], nodes: parents } };
     parentMap[id] = parents;
   }

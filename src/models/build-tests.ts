@@ -10,7 +10,8 @@ import type { Model } from './types.js';
 import { loadUnitTests, runUnitTest, type UnitTest } from './unit-tests.js';
 
 /**
- * The tests of `cdp build`, run as dbt build runs them: a model's unit tests just before it is
+ * The tests of `cdp build`, run as dbt build runs them: tests on sources first (a failing one
+ * skips the models reading that source table), a model's unit tests just before it is
  * built (a failing one keeps the model and its descendants from being built), and each data test
  * as soon as every model it reads is done (a failing one, at severity error, skips the
  * descendants of the models it tests). Tests whose models were skipped are skipped; tests that
@@ -53,6 +54,22 @@ export class BuildTests {
       units.set(unit.test.model, [...(units.get(unit.test.model) ?? []), unit]);
     });
     return new BuildTests(warehouse, `${project.target.schema}_dbt_test__audit`, onResult, waiting, units);
+  }
+
+  /**
+   * Tests on sources run first, as in dbt build: returns `<source>.<table>` -> the name of a test
+   * that failed on it (models reading that table are then skipped).
+   */
+  async sources(): Promise<Map<string, string>> {
+    const failed = new Map<string, string>();
+    for (const entry of this.waiting.filter((e) => e.compiled.test.source)) {
+      this.waiting.splice(this.waiting.indexOf(entry), 1);
+      const [result] = await runCompiledTests(this.warehouse, [entry.compiled], undefined, this.auditSchema);
+      this.record(result!);
+      const { source, table } = entry.compiled.test.source!;
+      if ((result!.status === 'fail' || result!.status === 'error') && !failed.has(`${source}.${table}`)) failed.set(`${source}.${table}`, entry.compiled.test.name);
+    }
+    return failed;
   }
 
   /** Runs the model's unit tests; the name of the first that did not pass, if any. */

@@ -58,11 +58,15 @@ export async function buildModels(project: Project, options: BuildModelsOptions 
   }
 
   const tests = await options.tests?.(graph, selected);
+  const failedSources = (await tests?.sources()) ?? new Map<string, string>();
   const results: ModelBuildResult[] = [];
   let failure: CdpError | null = null;
   // Models (and failing tests' models) whose descendants are skipped, with the reason.
   const stopped = new Map<string, string>();
-  const stoppedBy = (model: Model) => graph.parents(model.name).map((parent) => stopped.get(parent)).find((reason) => reason !== undefined);
+  const stoppedBy = (model: Model) =>
+    [...graph.parents(model.name).map((parent) => stopped.get(parent)), ...model.sources.map((s) => failedSources.get(`${s.source}.${s.table}`)).map((test) => test && `test ${test} failed`)].find(
+      (reason) => reason !== undefined,
+    );
   for (const [index, model] of selected.entries()) {
     const step = `${index + 1} of ${selected.length}`;
     const kind = model.config.materialized;

@@ -44,7 +44,8 @@ export function loadSchemaTests(project: Project, graph: ModelGraph): SchemaTest
   const tests = [...files.flatMap(parseSchemaFile), ...singularTests(project, graph)];
   for (const test of tests) {
     if (test.singular) continue;
-    if (!graph.get(test.model)) {
+    if (test.source) testedRelation(test, graph);
+    else if (!graph.get(test.model)) {
       throw new CdpError('SCHEMA_TEST', `tests declared for ${test.model}, but there is no model named ${test.model}`, {
         location: { file: test.file, line: test.line },
         hint: didYouMean(test.model, graph.names, 'name a model (a .sql file under the models folder)'),
@@ -59,6 +60,16 @@ export function loadSchemaTests(project: Project, graph: ModelGraph): SchemaTest
     if (test.to !== null) relationshipTarget(test, graph);
   }
   return tests;
+}
+
+/** The relation a generic test reads: its model's, or its source table's (declared in sources.yml). */
+export function testedRelation(test: SchemaTest, graph: ModelGraph): RelationRef {
+  if (!test.source) return graph.get(test.model)!.relation;
+  const declared = graph.env.sources.get(test.source.source)?.get(test.source.table);
+  if (!declared) {
+    throw new CdpError('SCHEMA_TEST', `tests declared for source ${test.model}, but the source table is not declared`, { location: { file: test.file, line: test.line }, hint: 'declare it under sources: with its tables' });
+  }
+  return { schema: declared.schema, name: declared.identifier };
 }
 
 /** dbt's singular tests: each `.sql` under the test paths is a query returning the failing rows. */
@@ -139,10 +150,10 @@ export function compileSchemaTest(test: SchemaTest, graph: ModelGraph, dialect: 
     const reads = node.refs.map((ref) => graph.env.nodes.get(ref.name)!).filter((n) => !n.ephemeral).map((n) => n.relation);
     return { test, failingRows, sql: countOf(failingRows), reads };
   }
-  const model = graph.get(test.model)!;
-  const relation = dialect.relation(model.relation);
+  const tested = testedRelation(test, graph);
+  const relation = dialect.relation(tested);
   const from = test.where ? `(select * from ${relation} where ${test.where}) dbt_subquery` : relation;
-  const reads: RelationRef[] = [model.relation];
+  const reads: RelationRef[] = [tested];
   const col = test.column === null ? '' : dialect.quoteIdent(test.column);
   let failingRows: string;
   switch (test.kind) {
@@ -177,12 +188,12 @@ const countOf = (failingRows: string) => `select count(*) as failures from (\n${
 /** A `{% test name(model, column_name, ...) %}` macro called as dbt calls it: model, column_name, then the yml arguments. */
 function renderMacroTest(test: SchemaTest, graph: ModelGraph, dialect: Dialect, from: string, reads: RelationRef[]): string {
   const macro = graph.env.testMacro!(test.kind)!;
-  const model = graph.get(test.model)!;
+  const self = testedRelation(test, graph);
   const args: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(test.args)) {
     // dbt renders test arguments: `to: ref('customers')` is a relation.
     if (typeof value === 'string' && /^\s*(ref|source)\s*\(/.test(value)) {
-      const rendered = renderInNode(`{{ ${value} }}`, test.file, graph.env, dialect, model.relation);
+      const rendered = renderInNode(`{{ ${value} }}`, test.file, graph.env, dialect, self);
       const referenced = /^\s*ref\s*\(\s*['"]([^'"]+)['"]/.exec(value)?.[1];
       const node = referenced ? graph.env.nodes.get(referenced) : undefined;
       if (node) reads.push(node.relation);
@@ -191,7 +202,7 @@ function renderMacroTest(test: SchemaTest, graph: ModelGraph, dialect: Dialect, 
   }
   const kwargs = { __keywords: true, model: from, ...(test.column === null ? {} : { column_name: test.column }), ...args };
   try {
-    const context = nodeContext(graph.env, dialect, model.relation);
+    const context = nodeContext(graph.env, dialect, self);
     return String(withGlobals(context, () => callMacro(() => macro(kwargs))) ?? '').trim();
   } catch (error) {
     const message = error instanceof Error ? error.message.replace(/^\([^)]*\)\s*(\[Line \d+, Column \d+\])?\s*/, '') : String(error);

@@ -14,7 +14,10 @@ export interface SchemaTest {
   name: string;
   /** A built-in kind, or the name of a generic test macro (`expression_is_true`, `dbt_utils.at_least_one`). */
   kind: string;
+  /** The tested model; for a test on a source, `<source>.<table>` (and `source` is set). */
   model: string;
+  /** Set for a test declared on a source table in sources.yml. */
+  source?: { source: string; table: string };
   /** The column the test is declared on; null for a model-level test (or a singular test). */
   column: string | null;
   file: string;
@@ -134,11 +137,25 @@ export function parseSchemaFile(source: ProjectFile): SchemaTest[] {
     throw invalid(source.file, lineAt(document, lines, path), `invalid schema file: ${issue.message}`, formatPath(path), 'see docs/models.md "Schema tests" for the format');
   }
   const tests: SchemaTest[] = [];
-  const data = document.toJS() as { sources?: Array<{ tables?: Array<{ tests?: unknown; data_tests?: unknown; columns?: Array<{ tests?: unknown; data_tests?: unknown }> }> }> } | null;
+  type Entries = Array<string | Record<string, unknown>> | undefined;
+  const data = document.toJS() as { sources?: Array<{ name?: string; tables?: Array<{ name?: string; tests?: Entries; data_tests?: Entries; columns?: Array<{ name?: string; tests?: Entries; data_tests?: Entries }> }> }> } | null;
+  // Tests on sources, named as dbt names them: source_<test>_<source>_<table>[_<column>].
   (data?.sources ?? []).forEach((declared, s) =>
     (declared?.tables ?? []).forEach((table, t) => {
-      const tested = table?.tests || table?.data_tests || (table?.columns ?? []).some((c) => c?.tests || c?.data_tests);
-      if (tested) throw invalid(source.file, lineAt(document, lines, ['sources', s, 'tables', t]), 'tests on sources are not supported yet', `sources[${s}].tables[${t}]`, 'test a staging model that selects from the source instead');
+      if (typeof declared?.name !== 'string' || typeof table?.name !== 'string') return;
+      const on = { source: declared.name, table: table.name };
+      const add = (entries: Entries, column: string | null, path: Path) =>
+        (Array.isArray(entries) ? entries : []).forEach((entry, i) => {
+          const at: Path = [...path, i];
+          const test = toTest(entry, { model: `${on.source}.${on.table}`, column, file: source.file, line: lineAt(document, lines, at) ?? 1, path: at });
+          const named = typeof entry === 'object' && entry !== null && typeof (Object.values(entry)[0] as { config?: { name?: unknown } } | undefined)?.config?.name === 'string';
+          tests.push({ ...test, source: on, name: named ? test.name : `source_${test.name.replace(`_${on.source}.${on.table}`, `_${on.source}_${on.table}`)}` });
+        });
+      for (const key of ['tests', 'data_tests'] as const) add(table[key], null, ['sources', s, 'tables', t, key]);
+      (table.columns ?? []).forEach((column, c) => {
+        if (typeof column?.name !== 'string') return;
+        for (const key of ['tests', 'data_tests'] as const) add(column[key], column.name, ['sources', s, 'tables', t, 'columns', c, key]);
+      });
     }),
   );
   (parsed.data.models ?? []).forEach((model, m) => {

@@ -15,6 +15,10 @@ export interface SchemaTestOptions {
 
 /** A test as selection sees it: its parents are the models it reads. */
 export function testNode(test: SchemaTest, graph: ModelGraph): SelectableNode {
+  if (test.source) {
+    const name = `${test.source.source}.${test.source.table}`;
+    return { name: test.name, kind: 'test', fqn: [graph.env.projectName, test.source.source, test.source.table, test.name], file: test.file, tags: test.tags, config: { severity: test.severity, store_failures: test.storeFailures }, parents: [`source:${name}`], testType: 'generic' };
+  }
   const parents = test.singular ? (test.refs ?? []) : [test.model];
   return {
     name: test.name,

@@ -8,7 +8,7 @@ type TestFlags = DbtFlags;
 
 export function describe(result: SchemaTestResult): string {
   const { test } = result;
-  const subject = test.singular ? `singular ${test.name}` : `${test.kind} ${test.model}${test.column === null ? '' : `.${test.column}`}`;
+  const subject = test.singular ? `singular ${test.name}` : `${test.kind} ${test.source ? 'source ' : ''}${test.model}${test.column === null ? '' : `.${test.column}`}`;
   switch (result.status) {
     case 'pass':
       return `PASS  ${subject}`;

@@ -3,6 +3,8 @@
  * before it, its data tests right after it, and a failure (model, unit test or data test at
  * severity error) skips only what depends on it — independent models are still built and tested.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFixture, type DbtFixture, type EngineName } from './harness.js';
 
@@ -38,6 +40,8 @@ describe.each<EngineName>(['duckdb', 'postgres'])('cdp build interleaves tests w
     expect(build.err).toBe('');
     expect(build.code).toBe(0);
     expect(steps(build.out)).toEqual([
+      'PASS  unique source raw.orders.order_id',
+      'PASS  not_null source raw.orders.order_id',
       'OK table model calendar',
       'PASS  unique calendar.day_number',
       'OK table model stg_orders',
@@ -47,7 +51,13 @@ describe.each<EngineName>(['duckdb', 'postgres'])('cdp build interleaves tests w
       'OK table model orders_by_customer',
       'OK table model top_customers',
     ]);
-    expect(build.out).toContain('3 test(s): 3 passed, 0 failed, 0 warned, 0 errored');
+    expect(build.out).toContain('5 test(s): 5 passed, 0 failed, 0 warned, 0 errored');
+    // Tests on sources are named as dbt names them and selected with source:.
+    const sourceTests = await fx.cdp('test', '--select', 'source:raw');
+    expect(sourceTests.code).toBe(0);
+    expect(sourceTests.out).toContain('2 test(s): 2 passed');
+    const manifest = JSON.parse(readFileSync(join(fx.dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { depends_on: { nodes: string[] } }> };
+    expect(manifest.nodes['test.layers.source_unique_raw_orders_order_id']!.depends_on.nodes).toEqual(['source.layers.raw.orders']);
   });
 
   it('a failing data test skips the descendants of the tested model; independent models are built', async () => {
@@ -57,7 +67,7 @@ describe.each<EngineName>(['duckdb', 'postgres'])('cdp build interleaves tests w
     ]);
     const build = await fx.cdp('build');
     expect(build.code).toBe(1);
-    expect(steps(build.out)).toEqual([
+    expect(steps(build.out).slice(2)).toEqual([
       'OK table model calendar',
       'PASS  unique calendar.day_number',
       'OK table model stg_orders',
@@ -67,14 +77,14 @@ describe.each<EngineName>(['duckdb', 'postgres'])('cdp build interleaves tests w
       'SKIP table model orders_by_customer (test not_null_stg_orders_customer_id failed)',
       'SKIP table model top_customers (test not_null_stg_orders_customer_id failed)',
     ]);
-    expect(build.err).toContain('1 of 3 test(s) did not pass; first: not_null_stg_orders_customer_id');
+    expect(build.err).toContain('1 of 5 test(s) did not pass; first: not_null_stg_orders_customer_id');
   });
 
   it('a failing unit test keeps its model and the model’s descendants from being built', async () => {
     await load([[1, 7, 150]]);
     const build = await fx.cdp('build', '--vars', '{big: 200}');
     expect(build.code).toBe(1);
-    expect(steps(build.out)).toEqual([
+    expect(steps(build.out).slice(2)).toEqual([
       'OK table model calendar',
       'PASS  unique calendar.day_number',
       'OK table model stg_orders',
@@ -83,6 +93,27 @@ describe.each<EngineName>(['duckdb', 'postgres'])('cdp build interleaves tests w
       'SKIP table model big_orders (unit test big_orders_threshold failed)',
       'OK table model orders_by_customer',
       'SKIP table model top_customers (unit test big_orders_threshold failed)',
+    ]);
+  });
+
+  it('a failing test on a source skips every model reading that source table, and their descendants', async () => {
+    await load([
+      [1, 7, 150],
+      [1, 8, 20],
+    ]);
+    const build = await fx.cdp('build');
+    expect(build.code).toBe(1);
+    expect(steps(build.out)).toEqual([
+      'FAIL  unique source raw.orders.order_id: 1 failing row(s)',
+      'PASS  not_null source raw.orders.order_id',
+      'OK table model calendar',
+      'PASS  unique calendar.day_number',
+      'SKIP table model stg_orders (test source_unique_raw_orders_order_id failed)',
+      'SKIP  not_null stg_orders.customer_id: skipped because stg_orders was not built',
+      'SKIP  unit big_orders: skipped because test source_unique_raw_orders_order_id failed',
+      'SKIP table model big_orders (test source_unique_raw_orders_order_id failed)',
+      'SKIP table model orders_by_customer (test source_unique_raw_orders_order_id failed)',
+      'SKIP table model top_customers (test source_unique_raw_orders_order_id failed)',
     ]);
   });
 });

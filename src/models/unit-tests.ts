@@ -1,9 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { CdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
 import type { Dialect, Warehouse } from '../warehouse/index.js';
 import { modelPaths } from './dbt/paths.js';
 import { parseYaml } from '../project/dbt/yaml-file.js';
 import type { SchemaTestResult } from './data-tests.js';
+import { parseCsv } from './csv.js';
 import { findFiles } from './discover.js';
 import type { ModelGraph } from './graph.js';
 import { renderModel } from './model.js';
@@ -13,9 +15,39 @@ import type { SchemaTest } from './schema-yml.js';
 /** A dbt 1.8 unit test: given rows for the model's inputs, the rows it must return. */
 export interface UnitTest {
   test: SchemaTest;
-  /** `ref:<name>` / `source:<source>.<table>` -> the given rows. */
-  given: Map<string, Array<Record<string, unknown>>>;
-  expect: Array<Record<string, unknown>>;
+  /** `ref:<name>` / `source:<source>.<table>` -> the given rows, or a SELECT giving them (`format: sql`). */
+  given: Map<string, Array<Record<string, unknown>> | { sql: string }>;
+  expect: Array<Record<string, unknown>> | { sql: string };
+  /** `overrides: {macros: {is_incremental: true}}`: render the model as an incremental run. */
+  isIncremental: boolean;
+}
+
+/**
+ * Rows of a given/expect in any of dbt's formats: `dict` (a list of mappings), `csv` (text with a
+ * header line, inline or in `fixture: <name>` = `<test path>/fixtures/<name>.csv`), `sql` (a
+ * SELECT, inline or in `<test path>/fixtures/<name>.sql`).
+ */
+function rowsOf(
+  project: Project,
+  block: Record<string, unknown>,
+  fail: (path: Array<string | number>, message: string, hint: string) => never,
+  path: Array<string | number>,
+): Array<Record<string, unknown>> | { sql: string } {
+  const format = block.format ?? 'dict';
+  if (format !== 'dict' && format !== 'csv' && format !== 'sql') return fail([...path, 'format'], `format ${String(format)} is not one of dict, csv, sql`, 'write format: dict, csv or sql');
+  const fixture = (extension: string): string => {
+    const name = String(block.fixture);
+    const file = (project.dbt?.testPaths ?? ['tests']).map((folder) => project.path(folder, 'fixtures', `${name}.${extension}`)).find((candidate) => existsSync(candidate));
+    return file ? readFileSync(file, 'utf8') : fail([...path, 'fixture'], `fixture ${name}.${extension} not found under the test paths' fixtures/ folder`, `create tests/fixtures/${name}.${extension}`);
+  };
+  if (format === 'dict') {
+    if (block.rows !== undefined && !Array.isArray(block.rows)) return fail([...path, 'rows'], 'rows must be a list of mappings with format: dict', 'write rows:\n  - {id: 1}');
+    return (block.rows ?? []) as Array<Record<string, unknown>>;
+  }
+  const text = typeof block.rows === 'string' ? block.rows : block.fixture !== undefined ? fixture(format) : fail([...path, 'rows'], `format: ${format} needs rows as text or a fixture`, `write rows: |\n  ${format === 'csv' ? 'id,name\n  1,a' : 'select 1 as id'}`);
+  if (format === 'sql') return { sql: text.trim().replace(/;+$/, '') };
+  const { header, rows } = parseCsv(text.replace(/^\s+/gm, ''), 'unit test rows');
+  return rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i] === '' ? null : row[i]])));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -33,22 +65,24 @@ export function loadUnitTests(project: Project, graph: ModelGraph): UnitTest[] {
       };
       if (!isObject(entry) || typeof entry.name !== 'string' || typeof entry.model !== 'string') return fail([], 'needs name and model', 'write - name: ...\n  model: <model>\n  given: [...]\n  expect: {rows: [...]}');
       if (!graph.get(entry.model)) fail(['model'], `there is no model named ${entry.model}`, 'name a model of the project');
-      if (entry.overrides !== undefined) fail(['overrides'], 'overrides are not supported yet', 'set vars with --vars instead');
-      const given = new Map<string, Array<Record<string, unknown>>>();
+      const overrides = isObject(entry.overrides) ? entry.overrides : {};
+      for (const key of Object.keys(overrides)) if (key !== 'macros') fail(['overrides', key], `overrides.${key} is not supported yet`, 'only overrides.macros.is_incremental is; set vars with --vars');
+      const macroOverrides = isObject(overrides.macros) ? overrides.macros : {};
+      for (const key of Object.keys(macroOverrides)) if (key !== 'is_incremental') fail(['overrides', 'macros', key], `overriding macro ${key} is not supported yet`, 'only is_incremental can be overridden');
+      const given: UnitTest['given'] = new Map();
       (Array.isArray(entry.given) ? entry.given : []).forEach((input, g) => {
         if (!isObject(input) || typeof input.input !== 'string') return fail(['given', g], 'each given needs input', "write - input: ref('stg_orders')");
-        if (input.format !== undefined && input.format !== 'dict') fail(['given', g, 'format'], `format ${String(input.format)} is not supported yet`, 'write the rows as a list of mappings (format: dict)');
         const ref = /^\s*ref\(\s*['"]([^'"]+)['"]\s*\)\s*$/.exec(input.input);
         const source = /^\s*source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$/.exec(input.input);
         const key = ref ? `ref:${ref[1]}` : source ? `source:${source[1]}.${source[2]}` : fail(['given', g, 'input'], `input ${input.input} is not ref() or source()`, "write input: ref('model') or source('src', 'table')");
-        given.set(key, Array.isArray(input.rows) ? (input.rows as Array<Record<string, unknown>>) : []);
+        given.set(key, rowsOf(project, input, fail, ['given', g]));
       });
-      const expected = isObject(entry.expect) && Array.isArray(entry.expect.rows) ? (entry.expect.rows as Array<Record<string, unknown>>) : fail(['expect'], 'expect needs rows', 'write expect: {rows: [{id: 1}]}');
-      if (isObject(entry.expect) && entry.expect.format !== undefined && entry.expect.format !== 'dict') fail(['expect', 'format'], 'only format: dict is supported', 'write the rows as mappings');
+      const expected = isObject(entry.expect) && (entry.expect.rows !== undefined || entry.expect.fixture !== undefined) ? rowsOf(project, entry.expect, fail, ['expect']) : fail(['expect'], 'expect needs rows', 'write expect: {rows: [{id: 1}]}');
       out.push({
         test: { name: entry.name, kind: 'unit', model: entry.model, column: null, file: file.file, line: yaml.lineOf(['unit_tests', i, 'name']), severity: 'error', warnIf: '!=0', errorIf: '!=0', storeFailures: false, tags: isObject(entry.config) && Array.isArray(entry.config.tags) ? entry.config.tags.map(String) : [], args: {}, where: null, values: [], quote: true, to: null, field: null },
         given,
         expect: expected,
+        isIncremental: macroOverrides.is_incremental === true,
       });
     });
   }
@@ -90,15 +124,20 @@ export async function runUnitTest(warehouse: Warehouse, graph: ModelGraph, unit:
       const relation = key.startsWith('ref:') ? graph.env.nodes.get(key.slice(4)) : undefined;
       const declared = key.startsWith('source:') ? graph.env.sources.get(key.slice(7).split('.')[0]!)?.get(key.slice(7).split('.').slice(1).join('.')) : undefined;
       const target = relation && !relation.ephemeral ? relation.relation : declared ? { schema: declared.schema, name: declared.identifier } : undefined;
+      if (!Array.isArray(rows)) {
+        fixtures.set(key, rows.sql);
+        continue;
+      }
       const known = target ? (await warehouse.listColumns(target)).map((c) => ({ name: c.name, type: c.type })) : [];
       fixtures.set(key, rowsSql(rows, dialect, known));
     }
+    const expectedRows = Array.isArray(unit.expect) ? unit.expect : await warehouse.query(unit.expect.sql);
     graph.env.roundTrips?.attach(warehouse);
-    const rendered = (await renderWithRoundTrips(graph.env.roundTrips, () => renderModel(model, { ...graph.env, fixtures }, { dialect, isIncremental: false }))).trim().replace(/;+$/, '');
-    const columns = [...new Set(unit.expect.flatMap((row) => Object.keys(row)))];
+    const rendered = (await renderWithRoundTrips(graph.env.roundTrips, () => renderModel(model, { ...graph.env, fixtures }, { dialect, isIncremental: unit.isIncremental }))).trim().replace(/;+$/, '');
+    const columns = [...new Set(expectedRows.flatMap((row) => Object.keys(row)))];
     sql = `select ${columns.map((c) => dialect.quoteIdent(c)).join(', ')} from (\n${rendered}\n) dbt_internal_unit_test`;
     const actual = (await warehouse.query(sql)).map((row) => JSON.stringify(columns.map((c) => normal(row[c]))));
-    const expected = unit.expect.map((row) => JSON.stringify(columns.map((c) => normal(row[c]))));
+    const expected = expectedRows.map((row) => JSON.stringify(columns.map((c) => normal(row[c]))));
     const missing = [...expected];
     let extra = 0;
     for (const row of actual) {

@@ -48,10 +48,12 @@ describe.each<EngineName>(['duckdb', 'postgres'])('cdp build interleaves tests w
       'PASS  not_null stg_orders.customer_id',
       'PASS  unit big_orders',
       'OK table model big_orders',
+      'PASS  unit orders_by_customer', // given as inline CSV, expected from tests/fixtures/customer_totals.csv
       'OK table model orders_by_customer',
+      'PASS  unit top_customers', // given and expected as SQL
       'OK table model top_customers',
     ]);
-    expect(build.out).toContain('5 test(s): 5 passed, 0 failed, 0 warned, 0 errored');
+    expect(build.out).toContain('7 test(s): 7 passed, 0 failed, 0 warned, 0 errored');
     // Tests on sources are named as dbt names them and selected with source:.
     const sourceTests = await fx.cdp('test', '--select', 'source:raw');
     expect(sourceTests.code).toBe(0);
@@ -74,10 +76,12 @@ describe.each<EngineName>(['duckdb', 'postgres'])('cdp build interleaves tests w
       'FAIL  not_null stg_orders.customer_id: 1 failing row(s)',
       'SKIP  unit big_orders: skipped because test not_null_stg_orders_customer_id failed',
       'SKIP table model big_orders (test not_null_stg_orders_customer_id failed)',
+      'SKIP  unit orders_by_customer: skipped because test not_null_stg_orders_customer_id failed',
       'SKIP table model orders_by_customer (test not_null_stg_orders_customer_id failed)',
+      'SKIP  unit top_customers: skipped because test not_null_stg_orders_customer_id failed',
       'SKIP table model top_customers (test not_null_stg_orders_customer_id failed)',
     ]);
-    expect(build.err).toContain('1 of 5 test(s) did not pass; first: not_null_stg_orders_customer_id');
+    expect(build.err).toContain('1 of 7 test(s) did not pass; first: not_null_stg_orders_customer_id');
   });
 
   it('a failing unit test keeps its model and the model’s descendants from being built', async () => {
@@ -91,7 +95,9 @@ describe.each<EngineName>(['duckdb', 'postgres'])('cdp build interleaves tests w
       'PASS  not_null stg_orders.customer_id',
       'FAIL  unit big_orders: 1 failing row(s)',
       'SKIP table model big_orders (unit test big_orders_threshold failed)',
+      'PASS  unit orders_by_customer',
       'OK table model orders_by_customer',
+      'SKIP  unit top_customers: skipped because unit test big_orders_threshold failed',
       'SKIP table model top_customers (unit test big_orders_threshold failed)',
     ]);
   });
@@ -112,7 +118,9 @@ describe.each<EngineName>(['duckdb', 'postgres'])('cdp build interleaves tests w
       'SKIP  not_null stg_orders.customer_id: skipped because stg_orders was not built',
       'SKIP  unit big_orders: skipped because test source_unique_raw_orders_order_id failed',
       'SKIP table model big_orders (test source_unique_raw_orders_order_id failed)',
+      'SKIP  unit orders_by_customer: skipped because test source_unique_raw_orders_order_id failed',
       'SKIP table model orders_by_customer (test source_unique_raw_orders_order_id failed)',
+      'SKIP  unit top_customers: skipped because test source_unique_raw_orders_order_id failed',
       'SKIP table model top_customers (test source_unique_raw_orders_order_id failed)',
     ]);
   });

@@ -101,7 +101,8 @@ export class HistoryService {
     const count = (status: string) => this.knex.raw(`SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) AS ??`, [status, status]);
     const query = this.knex('sync_runs')
       .select(
-        this.knex.raw('started_at / ? AS day', [DAY_MS]),
+        // A literal divisor: better-sqlite3 binds numbers as REAL, which would make this a real division.
+        this.knex.raw(`started_at / ${DAY_MS} AS day`),
         this.knex.raw('COUNT(*) AS runs'),
         count('success'),
         count('partial'),
@@ -112,7 +113,7 @@ export class HistoryService {
         this.knex.raw('AVG(finished_at - started_at) AS avg_ms'),
       )
       .where('started_at', '>=', since)
-      .groupByRaw('started_at / ?', [DAY_MS])
+      .groupByRaw(`started_at / ${DAY_MS}`)
       .orderBy('day');
     if (sync !== null) void query.andWhere('sync', sync);
     const rows = (await query) as Array<Record<string, unknown>>;

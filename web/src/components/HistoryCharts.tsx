@@ -142,7 +142,20 @@ export function SyncDaysCharts({ sync, days = 30 }: { sync?: string; days?: numb
   return <Loaded state={points}>{(data) => <SyncDaysChartsOf points={data} days={days} />}</Loaded>;
 }
 
-function SyncDaysChartsOf({ points, days }: { points: SyncDayPoint[]; days: number }) {
+const DAY_MS = 86_400_000;
+
+/** Every UTC day of the window, oldest first: a day without runs is a zero on the chart, not a gap. */
+function everyDay(points: SyncDayPoint[], days: number, now = Date.now()): SyncDayPoint[] {
+  const byDay = new Map(points.map((p) => [p.day, p]));
+  const today = Math.floor(now / DAY_MS);
+  return Array.from({ length: days }, (_, i) => {
+    const day = new Date((today - days + 1 + i) * DAY_MS).toISOString().slice(0, 10);
+    return byDay.get(day) ?? { day, runs: 0, success: 0, partial: 0, failed: 0, other: 0, sent: 0, ok: 0, rejected: 0, avgMs: null };
+  });
+}
+
+function SyncDaysChartsOf({ points: ran, days }: { points: SyncDayPoint[]; days: number }) {
+  const points = useMemo(() => everyDay(ran, days), [ran, days]);
   const x = useMemo(() => points.map((p) => seconds(p.day)), [points]);
   // Bars drawn over each other, tallest first, so they read as stacked.
   const outcomes = useMemo<ChartSeries[]>(
@@ -165,15 +178,15 @@ function SyncDaysChartsOf({ points, days }: { points: SyncDayPoint[]; days: numb
     <DataTable
       label="Sync runs per day"
       head={['Day', 'Runs', 'Succeeded', 'Partial', 'Failed', 'Rows delivered', 'Rejected', 'Mean run time']}
-      rows={points.map((p) => [p.day, p.runs, p.success, p.partial, p.failed, p.ok, p.rejected, formatDuration(p.avgMs)])}
+      rows={ran.map((p) => [p.day, p.runs, p.success, p.partial, p.failed, p.ok, p.rejected, formatDuration(p.avgMs)])}
     />
   );
   const total = points.reduce((n, p) => n + p.runs, 0);
   const failed = points.reduce((n, p) => n + p.failed, 0);
   return (
     <div className="chart-grid">
-      <ChartCard id="sync-outcomes" title="Runs per day by outcome" note={`The last ${days} days.`} chart={<Chart x={x} series={outcomes} label={`${total} sync runs over ${points.length} days, ${failed} failed`} />} table={table} />
-      <ChartCard id="sync-rows" title="Rows per day" chart={<Chart x={x} series={rows} label={`Rows delivered and rejected per day over ${points.length} days`} />} table={table} />
+      <ChartCard id="sync-outcomes" title="Runs per day by outcome" note={`The last ${days} days.`} chart={<Chart x={x} series={outcomes} label={`${total} sync runs in the last ${days} days, ${failed} failed`} />} table={table} />
+      <ChartCard id="sync-rows" title="Rows per day" chart={<Chart x={x} series={rows} label={`Rows delivered and rejected per day over the last ${days} days`} />} table={table} />
       <ChartCard id="sync-duration" title="Mean run time per day" chart={<Chart x={x} series={duration} label="Mean sync run time per day, seconds" yLabel="seconds" />} table={table} />
     </div>
   );

@@ -89,7 +89,14 @@ function IdentityChartsOf({ builds }: { builds: IdentityBuildPoint[] }) {
     [builds],
   );
   const merges = useMemo<ChartSeries[]>(() => [{ label: 'Merges', values: builds.map((b) => b.merges), bars: true, color: AMBER }], [builds]);
-  const table = <DataTable label="Identity builds" head={['Build finished', 'Profiles', 'Identifiers', 'Merges']} rows={builds.map((b) => [formatDateTime(b.finishedAt), b.profiles, b.identifiers, b.merges])} />;
+  // `backfill` builds were reconstructed by `cdp demo` from the graph (src/demo/history.ts).
+  const table = (
+    <DataTable
+      label="Identity builds"
+      head={['Build finished', 'Mode', 'Profiles', 'Identifiers', 'Merges']}
+      rows={builds.map((b) => [formatDateTime(b.finishedAt), b.mode === 'backfill' ? 'reconstructed (demo)' : b.mode, b.profiles, b.identifiers, b.merges])}
+    />
+  );
   const last = builds[builds.length - 1];
   return (
     <div className="chart-grid">

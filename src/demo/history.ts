@@ -1,5 +1,6 @@
 import { IdentityTables } from '../identity/tables.js';
 import type { Project } from '../project/index.js';
+import type { Dialect } from '../warehouse/index.js';
 
 const DAY_MS = 86_400_000;
 
@@ -24,23 +25,26 @@ export async function backfillIdentityHistory(project: Project, options: { days:
   if (!latest) return 0;
   const lastDay = Math.floor(options.before.getTime() / DAY_MS) * DAY_MS;
   const dayEnds = Array.from({ length: options.days }, (_, i) => new Date(lastDay - (options.days - 1 - i) * DAY_MS - 1));
+  await warehouse.execute(backfillSql(d, t, dayEnds, String(latest.config_hash)));
+  return dayEnds.length;
+}
+
+/** One `_identity_runs` row per day end: profiles whose first record and identifiers first seen by then. */
+export function backfillSql(d: Dialect, t: IdentityTables, dayEnds: readonly Date[], configHash: string): string {
   const days = dayEnds.map((end) => `SELECT ${d.literal(end)} AS day_end`).join(' UNION ALL ');
   const resolved = d.relation(t.output('resolved'));
   const records = d.relation(t.state('records'));
   const graph = d.relation(t.output('graph'));
-  await warehouse.execute(
-    `INSERT INTO ${d.relation(runs)} (started_at, finished_at, mode, config_hash, profiles, identifiers, rounds, seconds)
+  return `INSERT INTO ${d.relation(t.state('runs'))} (started_at, finished_at, mode, config_hash, profiles, identifiers, rounds, seconds)
      WITH firsts AS (
        SELECT rr.profile_id, MIN(rec.ts) AS first_ts FROM ${resolved} rr
        JOIN ${records} rec ON rec.source = rr.source AND rec.record_key = rr.record_key
        WHERE rr.profile_id IS NOT NULL
        GROUP BY rr.profile_id
      ), days AS (${days})
-     SELECT days.day_end, days.day_end, ${d.literal(BACKFILL_MODE)}, ${d.literal(String(latest.config_hash))},
+     SELECT days.day_end, days.day_end, ${d.literal(BACKFILL_MODE)}, ${d.literal(configHash)},
        (SELECT COUNT(*) FROM firsts WHERE firsts.first_ts <= days.day_end),
        (SELECT COUNT(*) FROM ${graph} g WHERE g.first_seen <= days.day_end),
        0, 0
-     FROM days`,
-  );
-  return dayEnds.length;
+     FROM days`;
 }

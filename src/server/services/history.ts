@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { IdentityTables } from '../../identity/tables.js';
 import type { Project } from '../../project/index.js';
-import type { Warehouse } from '../../warehouse/index.js';
+import type { Dialect, RelationRef, Warehouse } from '../../warehouse/index.js';
 
 /** One identity build as the dashboards chart it. */
 export interface IdentityBuildPoint {
@@ -65,15 +65,8 @@ export class HistoryService {
     const warehouse = await this.project.warehouse();
     const t = new IdentityTables(this.project.schema);
     if (!(await warehouse.relationExists(t.state('runs')))) return [];
-    const d = warehouse.dialect;
-    const runs = d.relation(t.state('runs'));
-    const merges = (await warehouse.relationExists(t.output('merges')))
-      ? `(SELECT COUNT(*) FROM ${d.relation(t.output('merges'))} m WHERE m.merged_at >= r.started_at AND m.merged_at <= r.finished_at)`
-      : '0';
-    const rows = await warehouse.query(
-      `SELECT r.started_at, r.finished_at, r.mode, r.profiles, r.identifiers, r.seconds, ${merges} AS merges ` +
-        `FROM ${runs} r ORDER BY r.finished_at DESC ${d.limit(limit)}`,
-    );
+    const withMerges = await warehouse.relationExists(t.output('merges'));
+    const rows = await warehouse.query(identityBuildsSql(warehouse.dialect, t, withMerges, limit));
     return rows
       .map((r) => ({
         startedAt: iso(r.started_at),
@@ -92,7 +85,7 @@ export class HistoryService {
     const warehouse = await this.project.warehouse();
     const records = new IdentityTables(this.project.schema).state('records');
     if (!(await warehouse.relationExists(records))) return [];
-    return readSourceDays(warehouse, warehouse.dialect.relation(records), days);
+    return readSourceDays(warehouse, records, days);
   }
 
   /** Sync runs per UTC day over the last `days` days (one sync, or all), oldest first. */
@@ -136,13 +129,30 @@ export class HistoryService {
   }
 }
 
-async function readSourceDays(warehouse: Warehouse, records: string, days: number): Promise<SourceDayPoint[]> {
-  const dialect = warehouse.dialect;
-  const day = `CAST(CAST(ts AS ${dialect.typeName('date')}) AS ${dialect.typeName('string')})`;
-  const newest = `(SELECT MAX(ts) FROM ${records})`;
-  const rows = await warehouse.query(
-    `SELECT ${day} AS day, source, COUNT(*) AS records FROM ${records} ` +
-      `WHERE ts IS NOT NULL AND ts > ${dialect.dateAdd(newest, -days, 'day')} GROUP BY ${day}, source ORDER BY day, source`,
+/** The last `limit` identity builds, newest first, each with the merges written while it ran. */
+export function identityBuildsSql(d: Dialect, t: IdentityTables, withMerges: boolean, limit: number): string {
+  const merges = withMerges
+    ? `(SELECT COUNT(*) FROM ${d.relation(t.output('merges'))} m WHERE m.merged_at >= r.started_at AND m.merged_at <= r.finished_at)`
+    : '0';
+  return (
+    `SELECT r.started_at, r.finished_at, r.mode, r.profiles, r.identifiers, r.seconds, ${merges} AS merges ` +
+    `FROM ${d.relation(t.state('runs'))} r ORDER BY r.finished_at DESC ${d.limit(limit)}`
   );
+}
+
+/** Records per (UTC day, source) over the `days` days up to the newest record. */
+export function sourceDaysSql(d: Dialect, records: RelationRef, days: number): string {
+  const rel = d.relation(records);
+  const day = `CAST(CAST(ts AS ${d.typeName('date')}) AS ${d.typeName('string')})`;
+  const newest = `(SELECT MAX(ts) FROM ${rel})`;
+  // Grouped by the inner query's column: BigQuery does not match a repeated expression.
+  return (
+    `SELECT day, source, COUNT(*) AS records FROM (SELECT ${day} AS day, source FROM ${rel} ` +
+    `WHERE ts IS NOT NULL AND ts > ${d.dateAdd(newest, -days, 'day')}) recent GROUP BY day, source ORDER BY day, source`
+  );
+}
+
+async function readSourceDays(warehouse: Warehouse, records: RelationRef, days: number): Promise<SourceDayPoint[]> {
+  const rows = await warehouse.query(sourceDaysSql(warehouse.dialect, records, days));
   return rows.map((r) => ({ day: String(r.day), source: String(r.source), records: Number(r.records) }));
 }

@@ -2,7 +2,7 @@ import { CdpError } from '../../errors.js';
 import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
 import { syncRowLog, syncTables, SyncHistory, type SyncRunRecord } from '../../syncs/index.js';
 import { maskValue, scrubText } from '../../util/mask.js';
-import type { Warehouse } from '../../warehouse/index.js';
+import type { Dialect, RelationRef, Warehouse } from '../../warehouse/index.js';
 import type { ServerContext } from '../context.js';
 import { ProfileService } from './profiles.js';
 
@@ -112,15 +112,11 @@ export class RowDebugger {
     const warehouse = await this.ctx.project.warehouse();
     const log = syncTables(this.ctx.project.schema, name).log;
     if (!(await warehouse.relationExists(log))) return [];
-    const d = warehouse.dialect;
-    const rows = await warehouse.query(
-      `SELECT status, COALESCE(error, '') AS error, COUNT(*) AS n, MAX(attempted_at) AS last_at, MIN(sync_key) AS example_key ` +
-        `FROM ${d.relation(log)} WHERE status <> 'ok' GROUP BY status, COALESCE(error, '') ORDER BY n DESC, error ${d.limit(GROUP_LIMIT)}`,
-    );
+    const rows = await warehouse.query(errorGroupsSql(warehouse.dialect, log, GROUP_LIMIT));
     const mask = new RowMask(this.ctx, sync.key, sync.fields, pii);
     return rows.map((r) => ({
       status: r.status as ErrorGroup['status'],
-      error: mask.text(String(r.error)) ?? '',
+      error: mask.text(String(r.reason)) ?? '',
       rows: Number(r.n),
       lastAt: isoOrNull(r.last_at) ?? '',
       exampleKey: mask.key(String(r.example_key)),
@@ -131,11 +127,7 @@ export class RowDebugger {
     const warehouse: Warehouse = await this.ctx.project.warehouse();
     const state = syncTables(this.ctx.project.schema, name).state;
     if (!(await warehouse.relationExists(state))) return null;
-    const d = warehouse.dialect;
-    const [row] = await warehouse.query(
-      `SELECT status, last_attempt_at, error, sent_values FROM ${d.relation(state)} WHERE sync_key = ${d.param(1)} ${d.limit(1)}`,
-      [key],
-    );
+    const [row] = await warehouse.query(deliveredSql(warehouse.dialect, state), [key]);
     if (!row) return null;
     return {
       status: String(row.status),
@@ -144,6 +136,21 @@ export class RowDebugger {
       values: parseValues(row.sent_values),
     };
   }
+}
+
+/** A sync's rows that did not end ok, grouped by status and the destination's answer, most frequent first. */
+export function errorGroupsSql(d: Dialect, log: RelationRef, limit: number): string {
+  // Grouped by the inner query's column: BigQuery does not match a repeated expression.
+  return (
+    `SELECT status, reason, COUNT(*) AS n, MAX(attempted_at) AS last_at, MIN(sync_key) AS example_key ` +
+    `FROM (SELECT status, COALESCE(error, '') AS reason, attempted_at, sync_key FROM ${d.relation(log)} WHERE status <> 'ok') refused ` +
+    `GROUP BY status, reason ORDER BY n DESC, reason ${d.limit(limit)}`
+  );
+}
+
+/** What the destination holds for one row key (parameter 1). */
+export function deliveredSql(d: Dialect, state: RelationRef): string {
+  return `SELECT status, last_attempt_at, error, sent_values FROM ${d.relation(state)} WHERE sync_key = ${d.param(1)} ${d.limit(1)}`;
 }
 
 /** Masking for one sync's rows: the key when its column is PII, payload fields by field or column tag, emails/phones in texts. */

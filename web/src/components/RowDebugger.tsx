@@ -79,7 +79,7 @@ function RowReport({ row, heading }: { row: RowDebug; heading: RefObject<HTMLHea
     <div className="card" data-testid="row-report">
       <h3 className="step-title" ref={heading} tabIndex={-1}>
         Row <code>{row.key}</code>
-        {row.profileId ? <span className="muted small"> (profile {row.profileId})</span> : null}
+        {row.profileId ? <span className="muted small"> (the profile the identifier belongs to)</span> : null}
       </h3>
       {row.piiMasked ? <p className="muted small">Personal data is masked for your role.</p> : null}
       {row.delivered ? (

@@ -23,7 +23,8 @@ export async function backfillIdentityHistory(project: Project, options: { days:
   const d = warehouse.dialect;
   const [latest] = await warehouse.query(`SELECT config_hash FROM ${d.relation(runs)} ORDER BY finished_at DESC ${d.limit(1)}`);
   if (!latest) return 0;
-  const lastDay = Math.floor(options.before.getTime() / DAY_MS) * DAY_MS;
+  // Never after now: the real build (just finished) must stay the latest run.
+  const lastDay = Math.floor(Math.min(options.before.getTime(), Date.now()) / DAY_MS) * DAY_MS;
   const dayEnds = Array.from({ length: options.days }, (_, i) => new Date(lastDay - (options.days - 1 - i) * DAY_MS - 1));
   await warehouse.execute(backfillSql(d, t, dayEnds, String(latest.config_hash)));
   return dayEnds.length;

@@ -195,6 +195,12 @@ describe.skipIf(!hasChromium && !inCi)('dashboards, row debugger, keyboard and z
     await page.getByLabel('Profiles: how conditions combine').selectOption('all');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect.poll(() => page.getByTestId('save-status').textContent(), POLL).toBe('Saved.');
+
+    // A destination's save too.
+    await page.goto('/destinations/dash-hook');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => page.getByTestId('save-status').textContent(), POLL).toBe('Saved.');
+    expect(await page.evaluate<string | null>(FOCUSED_TEXT)).toBe('Saved.');
   });
 
   it('buttons show a focus ring of at least 3:1; a failed sign-in puts focus back on the password', async () => {

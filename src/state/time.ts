@@ -6,7 +6,9 @@ import { z } from 'zod';
  * callers always get a Date.
  */
 export const dateColumn = z.union([z.date(), z.number(), z.string(), z.bigint()]).transform((value, ctx) => {
-  const date = value instanceof Date ? value : new Date(typeof value === 'bigint' ? Number(value) : value);
+  // Postgres hands BIGINT epoch milliseconds back as digit strings.
+  const epoch = typeof value === 'bigint' || (typeof value === 'string' && /^\d+$/.test(value));
+  const date = value instanceof Date ? value : new Date(epoch ? Number(value) : value);
   if (Number.isNaN(date.getTime())) {
     ctx.addIssue({ code: 'custom', message: `not a timestamp: ${String(value)}` });
     return z.NEVER;

@@ -79,6 +79,7 @@ describe.skipIf(!hasChromium && !inCi)('Content-Security-Policy in Chromium', { 
       ['/destinations/new', /destination/i],
       ['/privacy', /privacy/i],
       ['/syncs/vip_to_webhook', /.+/],
+      ['/dashboards', /dashboards/i],
     ] as const) {
       await page.goto(path);
       await page.getByRole('heading', { level: 1, name: heading }).first().waitFor();

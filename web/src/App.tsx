@@ -7,6 +7,7 @@ import { match, navigate, useLocation } from './lib/router';
 import type { Me } from './lib/types';
 import { AudienceBuilderPage } from './pages/AudienceBuilderPage';
 import { AudiencesPage } from './pages/AudiencesPage';
+import { DashboardsPage } from './pages/DashboardsPage';
 import { DestinationEditorPage } from './pages/DestinationEditorPage';
 import { DestinationsPage } from './pages/DestinationsPage';
 import { LoginPage } from './pages/LoginPage';
@@ -79,6 +80,7 @@ export function App() {
 function Routes() {
   const { path } = useLocation();
   if (path === '/' || path === '/login') return <OverviewPage />;
+  if (path === '/dashboards') return <DashboardsPage />;
   if (path === '/audiences') return <AudiencesPage />;
   if (path === '/audiences/new') return <AudienceBuilderPage key="new" name={null} />;
   let m = match('/audiences/:name', path);

@@ -4,6 +4,7 @@ import { audienceLine } from './run.js';
 import { serveUntilStopped } from './serve.js';
 import { generateDemo, MAX_PEOPLE, type DemoResult } from '../../demo/index.js';
 import { DEMO_SOURCE, sendDemoEvents } from '../../demo/collect.js';
+import { backfillIdentityHistory } from '../../demo/history.js';
 import { CdpError } from '../../errors.js';
 import { runProject, type RunSummary } from '../../pipeline/index.js';
 import type { Project } from '../../project/index.js';
@@ -16,6 +17,9 @@ interface DemoFlags {
   asOf?: string;
   serve?: boolean;
 }
+
+/** Days of identity builds the demo reconstructs before its own build (src/demo/history.ts). */
+const HISTORY_DAYS = 30;
 
 /** The identity outputs worth a row count in the summary (built by `runProject`; `consent` when consent sources are declared). */
 const IDENTITY_TABLES = ['identity_graph', 'resolved_records', 'profiles', 'profile_merges', 'consent'];
@@ -39,7 +43,10 @@ export function register(program: Command): void {
       say('building models, identity and profiles');
       // The one integration point with the rest of the platform: the same build as `cdp run`.
       const run = await runProject(project, { onProgress: (line) => say(`  ${line}`) });
+      // Thirty earlier days of identity builds, so the dashboards show a trend from the start.
+      const backfilled = await backfillIdentityHistory(project, { days: HISTORY_DAYS, before: referenceDate ?? new Date() });
       await printSummary(project, demo, run);
+      if (backfilled) say(`identity history: ${backfilled} earlier daily builds reconstructed for the dashboards (mode backfill)`);
       if (options.serve) await serveAfterDemo(project);
     });
   });

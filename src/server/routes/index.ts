@@ -6,6 +6,7 @@ import { collectRoutes } from './collect.js';
 import { authRoutes } from './auth.js';
 import { destinationRoutes } from './destinations.js';
 import { healthRoutes } from './health.js';
+import { historyRoutes } from './history.js';
 import { identityRoutes } from './identity.js';
 import { modelRoutes } from './models.js';
 import { oidcRoutes } from './oidc.js';
@@ -31,6 +32,7 @@ export function allRoutes(ctx: ServerContext, version: string): AnyRouteSpec[] {
     ...destinationRoutes(ctx),
     ...secretRoutes(ctx),
     ...syncRoutes(ctx),
+    ...historyRoutes(ctx),
     ...scheduleRoutes(ctx),
     ...userRoutes(ctx),
     ...tokenRoutes(ctx),

@@ -1,4 +1,4 @@
-import { createContext, useContext, useMemo, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { Combobox, type ComboOption } from '../components/Combobox';
 import { formatCount } from '../lib/format';
 import type { AudienceCatalog } from '../lib/types';
@@ -53,7 +53,23 @@ function GroupEditor({ group, depth, onChange, onRemove }: { group: GroupNode; d
   const env = useEnv();
   const update = (items: BuilderNode[]) => onChange({ ...group, items });
   const setItem = (index: number, node: BuilderNode) => update(group.items.map((item, i) => (i === index ? node : item)));
-  const removeItem = (index: number) => update(group.items.filter((_, i) => i !== index));
+  const list = useRef<HTMLOListElement>(null);
+  const addRow = useRef<HTMLDivElement>(null);
+  const focusAfterRemove = useRef<number | null>(null);
+  const removeItem = (index: number) => {
+    focusAfterRemove.current = index;
+    update(group.items.filter((_, i) => i !== index));
+  };
+  // The removed condition's button is gone: focus goes to the condition that took its place (or
+  // the one before it), else to the first "add" button, instead of falling back to the page.
+  useEffect(() => {
+    const index = focusAfterRemove.current;
+    if (index === null) return;
+    focusAfterRemove.current = null;
+    const items = list.current?.children;
+    const target = items?.length ? items[Math.min(index, items.length - 1)] : addRow.current;
+    target?.querySelector<HTMLElement>('input, select, button')?.focus();
+  }, [group.items]);
   const add = (node: BuilderNode) => update([...group.items, node]);
   const label = depth === 0 ? 'Profiles' : 'Group';
   return (
@@ -78,7 +94,7 @@ function GroupEditor({ group, depth, onChange, onRemove }: { group: GroupNode; d
       {group.items.length === 0 ? (
         <p className="muted group-empty">{depth === 0 ? 'No conditions yet: everyone is in. Add a condition to narrow it down.' : 'An empty group is ignored.'}</p>
       ) : null}
-      <ol className="conditions">
+      <ol className="conditions" ref={list}>
         {group.items.map((item, index) => (
           <li key={item.id} className="condition-item">
             {index > 0 ? <span className="joiner">{group.match === 'all' ? 'and' : 'or'}</span> : null}
@@ -88,7 +104,7 @@ function GroupEditor({ group, depth, onChange, onRemove }: { group: GroupNode; d
         ))}
       </ol>
       {env.readOnly ? null : (
-        <div className="add-row" role="group" aria-label={`Add to ${label.toLowerCase()}`}>
+        <div className="add-row" role="group" aria-label={`Add to ${label.toLowerCase()}`} ref={addRow}>
           <button type="button" className="button small" onClick={() => add(newTrait())}>
             + Trait
           </button>

@@ -1,4 +1,4 @@
-import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 
 export interface ComboOption {
   value: string;
@@ -104,6 +104,11 @@ export function Combobox({ value, options, onChange, onPick, label, placeholder,
   }
 
   const activeId = open && filtered[active] ? `${inputId}-opt-${active}` : undefined;
+  const listShown = open && filtered.length > 0;
+  // The highlighted option stays in view while arrows move it through a long list.
+  useEffect(() => {
+    if (activeId) document.getElementById(activeId)?.scrollIntoView({ block: 'nearest' });
+  }, [activeId]);
   return (
     <div className={`combo ${className ?? ''}`}>
       <input
@@ -114,7 +119,7 @@ export function Combobox({ value, options, onChange, onPick, label, placeholder,
         aria-label={label}
         aria-autocomplete="list"
         aria-expanded={open}
-        aria-controls={listId}
+        aria-controls={listShown ? listId : undefined}
         aria-activedescendant={activeId}
         autoComplete="off"
         spellCheck={false}
@@ -138,7 +143,7 @@ export function Combobox({ value, options, onChange, onPick, label, placeholder,
           setQuery('');
         }}
       />
-      {open && filtered.length > 0 ? (
+      {listShown ? (
         <ul id={listId} role="listbox" className="combo-list" aria-label={label}>
           {filtered.map((option, i) => (
             <li

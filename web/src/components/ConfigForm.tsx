@@ -151,10 +151,11 @@ export function ConfigForm({ specs, draft, disabled, onChange }: { specs: readon
 
 function Field({ spec, draft, disabled, onChange }: { spec: FieldSpec; draft: ConfigDraft; disabled: boolean; onChange(draft: ConfigDraft): void }) {
   const id = `cfg-${spec.name}`;
-  const described = { 'aria-describedby': `${id}-hint` };
   const text = draft.fields[spec.name] ?? '';
   const setText = (value: string) => onChange({ ...draft, fields: { ...draft.fields, [spec.name]: value } });
   const hint = [spec.schema.description, spec.schema.default !== undefined && spec.input !== 'checkbox' ? `default: ${JSON.stringify(spec.schema.default)}` : null].filter(Boolean).join(' · ');
+  // Only point at a hint that is rendered: a dangling aria-describedby names nothing.
+  const described = hint ? { 'aria-describedby': `${id}-hint` } : {};
   const label = (
     <span className={spec.required ? 'required' : undefined}>
       {spec.label}

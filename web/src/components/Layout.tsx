@@ -1,10 +1,11 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode, type RefObject } from 'react';
 import { useSession } from '../lib/auth';
 import { Link, useLocation } from '../lib/router';
 import type { Permission } from '../lib/types';
 
 const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: '/', label: 'Overview' },
+  { to: '/dashboards', label: 'Dashboards' },
   { to: '/audiences', label: 'Audiences' },
   { to: '/profiles', label: 'Profiles', permission: 'profiles:read' },
   { to: '/syncs', label: 'Syncs' },
@@ -29,13 +30,16 @@ export function Layout({ children }: { children: ReactNode }) {
     main.current?.focus({ preventScroll: true });
   }, [path]);
 
+  const header = useRef<HTMLElement>(null);
+  useHeaderHeight(header);
+
   const current = (to: string) => (to === '/' ? path === '/' : path === to || path.startsWith(`${to}/`));
   return (
     <div className="app">
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className="topbar">
+      <header className="topbar" ref={header}>
         <Link to="/" className="brand" aria-label="CDP home">
           <span className="brand-mark" aria-hidden="true" />
           CDP
@@ -68,6 +72,22 @@ export function Layout({ children }: { children: ReactNode }) {
       </main>
     </div>
   );
+}
+
+/**
+ * Keeps --header-height (read by `scroll-padding-top` in styles.css) equal to the sticky header's
+ * height, which grows when the page is zoomed or narrow and the navigation wraps.
+ */
+function useHeaderHeight(header: RefObject<HTMLElement | null>): void {
+  useEffect(() => {
+    const el = header.current;
+    if (!el) return;
+    const update = () => document.documentElement.style.setProperty('--header-height', `${Math.ceil(el.getBoundingClientRect().height)}px`);
+    update();
+    const observer = new ResizeObserver(update);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [header]);
 }
 
 /** A page's title row: heading, a line of context, and its actions on the right. */

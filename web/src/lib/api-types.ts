@@ -418,6 +418,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/history/identity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last identity builds, oldest first: profiles, identifiers and merges per build */
+        get: operations["getApiHistoryIdentity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/history/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Records per source per day, over the days up to the newest record */
+        get: operations["getApiHistorySources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/history/syncs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sync runs per day by outcome, with rows sent and mean duration (all syncs, or ?sync=) */
+        get: operations["getApiHistorySyncs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/explain": {
         parameters: {
             query?: never;
@@ -781,6 +832,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/syncs/{name}/debug": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Row debugger: every run that planned a row (by key, or a person by identifier), the op, the answer, the values last delivered */
+        get: operations["getApiSyncsNameDebug"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/syncs/{name}/dry-run": {
         parameters: {
             query?: never;
@@ -792,6 +860,23 @@ export interface paths {
         put?: never;
         /** Plan without sending: added/changed/removed counts and a sample */
         post: operations["postApiSyncsNameDryRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/syncs/{name}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sync's rows that did not end ok, grouped by the destination's reason, with counts */
+        get: operations["getApiSyncsNameErrors"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1809,6 +1894,15 @@ export interface components {
                 path: string | null;
             };
         };
+        ErrorGroup: {
+            error: string;
+            exampleKey: string;
+            /** @description ISO 8601 date-time */
+            lastAt: string;
+            rows: number;
+            /** @enum {string} */
+            status: "rejected" | "retryable";
+        };
         ExplainedIdentifier: {
             idType: string;
             value: string;
@@ -1860,6 +1954,19 @@ export interface components {
             status: "ok" | "degraded";
             uptimeSeconds: number;
             version: string;
+        };
+        IdentityBuildPoint: {
+            /** @description ISO 8601 date-time */
+            finishedAt: string;
+            identifiers: number;
+            /** @description Profile ids that disappeared into another profile during the build. */
+            merges: number;
+            /** @description full | incremental */
+            mode: string;
+            profiles: number;
+            seconds: number;
+            /** @description ISO 8601 date-time */
+            startedAt: string;
         };
         IdentityExplanation: {
             anchor: components["schemas"]["ExplainedIdentifier"] | null;
@@ -2273,6 +2380,38 @@ export interface components {
         Row: {
             [key: string]: unknown;
         };
+        RowAttempt: {
+            /** @description ISO 8601 date-time */
+            at: string;
+            /** @description The destination's answer when it refused the row. */
+            error: string | null;
+            /** @enum {string} */
+            op: "upsert" | "remove";
+            runId: string;
+            /** @description null: the run is older than the history kept */
+            runStatus: ("success" | "running" | "failed" | "partial" | "interrupted") | null;
+            /** @enum {string} */
+            status: "ok" | "rejected" | "retryable";
+            trigger: ("cli" | "schedule" | "catch_up" | "manual" | "api") | null;
+        };
+        RowDebug: {
+            /** @description Newest first. */
+            attempts: components["schemas"]["RowAttempt"][];
+            /** @description What the destination holds for the row (null: never sent). */
+            delivered: {
+                error: string | null;
+                lastAttemptAt: string | null;
+                status: string;
+                /** @description The payload fields last delivered (masked without pii:read). */
+                values: {
+                    [key: string]: unknown;
+                } | null;
+            } | null;
+            key: string;
+            piiMasked: boolean;
+            /** @description The profile an identifier lookup resolved to. */
+            profileId: string | null;
+        };
         RowError: {
             error: string;
             key: string;
@@ -2296,6 +2435,12 @@ export interface components {
         SecretEntry: {
             name: string;
             set: boolean;
+        };
+        SourceDayPoint: {
+            /** @description UTC day, YYYY-MM-DD */
+            day: string;
+            records: number;
+            source: string;
         };
         SourceKey: {
             name: string;
@@ -2387,6 +2532,21 @@ export interface components {
             /** @description Null when the suppression predates request ids (an older table). */
             requestId: string | null;
             suppressedAt: string | null;
+        };
+        SyncDayPoint: {
+            /** @description Mean duration of the finished runs (null: none finished). */
+            avgMs: number | null;
+            /** @description UTC day, YYYY-MM-DD */
+            day: string;
+            failed: number;
+            ok: number;
+            /** @description Runs interrupted or still running. */
+            other: number;
+            partial: number;
+            rejected: number;
+            runs: number;
+            sent: number;
+            success: number;
         };
         SyncDetail: {
             createdBy?: string | null;
@@ -4727,6 +4887,181 @@ export interface operations {
             };
         };
     };
+    getApiHistoryIdentity: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityBuildPoint"][];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiHistorySources: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceDayPoint"][];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiHistorySyncs: {
+        parameters: {
+            query?: {
+                days?: number;
+                sync?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncDayPoint"][];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getApiIdentityExplain: {
         parameters: {
             query: {
@@ -6557,6 +6892,77 @@ export interface operations {
             };
         };
     };
+    getApiSyncsNameDebug: {
+        parameters: {
+            query?: {
+                id_type?: string;
+                key?: string;
+                value?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowDebug"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postApiSyncsNameDryRun: {
         parameters: {
             query?: never;
@@ -6629,6 +7035,73 @@ export interface operations {
             };
             /** @description Valid JSON that the project cannot accept: an invalid definition or configuration */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiSyncsNameErrors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorGroup"][];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,6 +14,7 @@ import { addNavigationGuard, Link, navigate, useLocation } from '../lib/router';
 import { syncAudience } from '../lib/syncs';
 import type { AudienceCatalog, AudienceDetail, AudienceSummary, Condition, SyncList } from '../lib/types';
 import { useApi } from '../lib/useApi';
+import { AudienceSizeChart } from '../components/HistoryCharts';
 
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -79,6 +80,15 @@ function Builder({
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+  const saveErrorRef = useRef<HTMLDivElement>(null);
+  // After a save the Save button is disabled (and loses focus): focus goes to what the save said.
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
+  useEffect(() => {
+    if (saveError) saveErrorRef.current?.focus();
+  }, [saveError]);
   const [showSql, setShowSql] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleting, setDeleting] = useState(false);
@@ -213,12 +223,19 @@ function Builder({
           </>
         }
       />
-      {saveError ? <ErrorNote error={saveError} title="Not saved" /> : null}
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
+      {saveError ? (
+        <div ref={saveErrorRef} tabIndex={-1}>
+          <ErrorNote error={saveError} title="Not saved" />
+        </div>
       ) : null}
+      {/* Always in the page, so screen readers announce the notice when it appears. */}
+      <div role="status" aria-live="polite" data-testid="save-status">
+        {notice ? (
+          <p className="notice" ref={noticeRef} tabIndex={-1}>
+            {notice}
+          </p>
+        ) : null}
+      </div>
       <div className="builder-layout">
         <div className="builder-main">
           {isNew || !readOnly ? (
@@ -281,7 +298,7 @@ function Builder({
             {live.error && live.forKey === key ? <ErrorNote error={live.error} title="Cannot count this audience" /> : null}
           </div>
           <div className="card side-links">
-            <button type="button" className="link-button" aria-expanded={showSql} aria-controls="sql-panel" onClick={() => setShowSql((s) => !s)}>
+            <button type="button" className="link-button" aria-expanded={showSql} aria-controls={showSql ? 'sql-panel' : undefined} onClick={() => setShowSql((s) => !s)}>
               {showSql ? 'Hide SQL' : 'Show SQL'}
             </button>
           </div>
@@ -291,6 +308,12 @@ function Builder({
         <section className="section" aria-labelledby="sample-title">
           <h2 id="sample-title">Sample of members</h2>
           {preview && live.forKey === key ? <SampleTable preview={preview} root={root} /> : <Loading label="Loading members…" />}
+        </section>
+      ) : null}
+      {!isNew ? (
+        <section className="section" aria-labelledby="size-history-title">
+          <h2 id="size-history-title">Size over time</h2>
+          <AudienceSizeChart name={audience.name} />
         </section>
       ) : null}
       <ConfirmDialog

@@ -1,4 +1,4 @@
-import { useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ConfigForm, configFromDraft, draftFromConfig, fieldSpecs, type ConfigDraft } from '../components/ConfigForm';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Field } from '../components/Field';
@@ -48,6 +48,15 @@ function DestinationForm({ types, existing }: { types: DestinationType[]; existi
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(null);
+  const savedRef = useRef<HTMLParagraphElement>(null);
+  const errorRef = useRef<HTMLDivElement>(null);
+  // The Save button is disabled while saving (and loses focus): focus goes to what the save said.
+  useEffect(() => {
+    if (saved) savedRef.current?.focus();
+  }, [saved]);
+  useEffect(() => {
+    if (error) errorRef.current?.focus();
+  }, [error]);
   const [test, setTest] = useState<{ ok: boolean; message: string } | null>(null);
   const [testing, setTesting] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -142,12 +151,19 @@ function DestinationForm({ types, existing }: { types: DestinationType[]; existi
           ) : null
         }
       />
-      {error ? <ErrorNote error={error} title="Not saved" /> : null}
-      {saved ? (
-        <p className="notice" role="status">
-          {saved}
-        </p>
+      {error ? (
+        <div ref={errorRef} tabIndex={-1}>
+          <ErrorNote error={error} title="Not saved" />
+        </div>
       ) : null}
+      {/* Always in the page, so screen readers announce the notice when it appears. */}
+      <div role="status" aria-live="polite" data-testid="save-status">
+        {saved ? (
+          <p className="notice" ref={savedRef} tabIndex={-1}>
+            {saved}
+          </p>
+        ) : null}
+      </div>
       {test ? (
         <p className={test.ok ? 'notice' : 'error-note'} role="status" data-testid="test-result">
           <strong>{test.ok ? 'Connection works.' : 'Connection failed.'}</strong> {test.ok ? '' : test.message}

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { Field } from '../components/Field';
 import { SsoSignIn } from '../components/SsoSignIn';
 import { ErrorNote } from '../components/States';
@@ -12,6 +12,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const passwordInput = useRef<HTMLInputElement>(null);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -22,6 +23,8 @@ export function LoginPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
     } catch (caught) {
       setError(caught);
       setBusy(false);
+      // The disabled button lost focus: put it back on the password, ready to retype (the error is an alert).
+      requestAnimationFrame(() => passwordInput.current?.select());
     }
   }
 
@@ -41,7 +44,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
         </Field>
         <Field label="Password">
           {(props) => (
-            <input {...props} type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+            <input {...props} ref={passwordInput} type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
           )}
         </Field>
         {error ? <ErrorNote error={error} title="Could not sign in" /> : null}

@@ -10,6 +10,8 @@ import { Link, navigate } from '../lib/router';
 import { describeSchedule, syncDestinationLabel } from '../lib/syncs';
 import type { JobStatus, RowLogEntry, SyncDetail, SyncRun } from '../lib/types';
 import { useApi, useInterval } from '../lib/useApi';
+import { SyncDaysCharts } from '../components/HistoryCharts';
+import { RowDebugger } from '../components/RowDebugger';
 
 const RUNS = 20;
 
@@ -230,6 +232,11 @@ export function SyncDetailPage({ name }: { name: string }) {
           </table>
         )}
       </section>
+      <section className="section" aria-labelledby="sync-history-title">
+        <h2 id="sync-history-title">Runs per day</h2>
+        <SyncDaysCharts sync={name} />
+      </section>
+      {can('profiles:read') ? <RowDebugger sync={name} keyColumn={s.key} /> : null}
       <ConfirmDialog open={confirmDelete} title={`Delete ${name}?`} confirmLabel="Delete sync" danger onCancel={() => setConfirmDelete(false)} onConfirm={() => void remove()}>
         <p>Nothing more is sent. Records already in {syncDestinationLabel(s)} stay there; the run history is kept.</p>
       </ConfirmDialog>

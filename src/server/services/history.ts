@@ -1,0 +1,158 @@
+import type { Knex } from 'knex';
+import { IdentityTables } from '../../identity/tables.js';
+import type { Project } from '../../project/index.js';
+import type { Dialect, RelationRef, Warehouse } from '../../warehouse/index.js';
+
+/** One identity build as the dashboards chart it. */
+export interface IdentityBuildPoint {
+  startedAt: string;
+  finishedAt: string;
+  mode: string;
+  profiles: number;
+  identifiers: number;
+  /** Profile ids that disappeared into another profile during this build (profile_merges). */
+  merges: number;
+  seconds: number;
+}
+
+/** Records of one source whose timestamp falls on one UTC day. */
+export interface SourceDayPoint {
+  day: string;
+  source: string;
+  records: number;
+}
+
+/** Sync runs started on one UTC day, by outcome, with what they sent. */
+export interface SyncDayPoint {
+  day: string;
+  runs: number;
+  success: number;
+  partial: number;
+  failed: number;
+  /** Interrupted or still running. */
+  other: number;
+  sent: number;
+  ok: number;
+  rejected: number;
+  /** Mean duration of the finished runs, milliseconds (null: none finished). */
+  avgMs: number | null;
+}
+
+const DAY_MS = 86_400_000;
+
+function iso(value: unknown): string {
+  const date = value instanceof Date ? value : new Date(String(value).replace(' ', 'T').replace(/(T[\d:.]+)$/, '$1Z'));
+  return date.toISOString();
+}
+
+function dayOf(epochDay: number): string {
+  return new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * History queries for the dashboards: each is one set-based, bounded query over history the
+ * platform already keeps — identity builds (`_identity_runs`, `profile_merges`) and source records
+ * (`_identity_records`) in the warehouse, sync runs (`sync_runs`) in the state store.
+ */
+export class HistoryService {
+  constructor(
+    private readonly project: Project,
+    private readonly knex: Knex,
+  ) {}
+
+  /** The last `limit` identity builds, oldest first. */
+  async identityBuilds(limit: number): Promise<IdentityBuildPoint[]> {
+    const warehouse = await this.project.warehouse();
+    const t = new IdentityTables(this.project.schema);
+    if (!(await warehouse.relationExists(t.state('runs')))) return [];
+    const withMerges = await warehouse.relationExists(t.output('merges'));
+    const rows = await warehouse.query(identityBuildsSql(warehouse.dialect, t, withMerges, limit));
+    return rows
+      .map((r) => ({
+        startedAt: iso(r.started_at),
+        finishedAt: iso(r.finished_at),
+        mode: String(r.mode),
+        profiles: Number(r.profiles),
+        identifiers: Number(r.identifiers),
+        merges: Number(r.merges),
+        seconds: Math.round(Number(r.seconds) * 1000) / 1000,
+      }))
+      .reverse();
+  }
+
+  /** Records per source per day over the `days` days up to the newest record. */
+  async sourceRecords(days: number): Promise<SourceDayPoint[]> {
+    const warehouse = await this.project.warehouse();
+    const records = new IdentityTables(this.project.schema).state('records');
+    if (!(await warehouse.relationExists(records))) return [];
+    return readSourceDays(warehouse, records, days);
+  }
+
+  /** Sync runs per UTC day over the last `days` days (one sync, or all), oldest first. */
+  async syncDays(days: number, sync: string | null, now = Date.now()): Promise<SyncDayPoint[]> {
+    const since = (Math.floor(now / DAY_MS) - days + 1) * DAY_MS;
+    const count = (status: string) => this.knex.raw(`SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) AS ??`, [status, status]);
+    const query = this.knex('sync_runs')
+      .select(
+        // A literal divisor: better-sqlite3 binds numbers as REAL, which would make this a real division.
+        this.knex.raw(`started_at / ${DAY_MS} AS day`),
+        this.knex.raw('COUNT(*) AS runs'),
+        count('success'),
+        count('partial'),
+        count('failed'),
+        this.knex.raw('SUM(sent) AS sent'),
+        this.knex.raw('SUM(ok) AS ok'),
+        this.knex.raw('SUM(rejected) AS rejected'),
+        this.knex.raw('AVG(finished_at - started_at) AS avg_ms'),
+      )
+      .where('started_at', '>=', since)
+      .groupByRaw(`started_at / ${DAY_MS}`)
+      .orderBy('day');
+    if (sync !== null) void query.andWhere('sync', sync);
+    const rows = (await query) as Array<Record<string, unknown>>;
+    return rows.map((r) => {
+      const runs = Number(r.runs);
+      const [success, partial, failed] = [Number(r.success), Number(r.partial), Number(r.failed)];
+      return {
+        day: dayOf(Number(r.day)),
+        runs,
+        success,
+        partial,
+        failed,
+        other: runs - success - partial - failed,
+        sent: Number(r.sent ?? 0),
+        ok: Number(r.ok ?? 0),
+        rejected: Number(r.rejected ?? 0),
+        avgMs: r.avg_ms === null || r.avg_ms === undefined ? null : Math.round(Number(r.avg_ms)),
+      };
+    });
+  }
+}
+
+/** The last `limit` identity builds, newest first, each with the merges written while it ran. */
+export function identityBuildsSql(d: Dialect, t: IdentityTables, withMerges: boolean, limit: number): string {
+  const merges = withMerges
+    ? `(SELECT COUNT(*) FROM ${d.relation(t.output('merges'))} m WHERE m.merged_at >= r.started_at AND m.merged_at <= r.finished_at)`
+    : '0';
+  return (
+    `SELECT r.started_at, r.finished_at, r.mode, r.profiles, r.identifiers, r.seconds, ${merges} AS merges ` +
+    `FROM ${d.relation(t.state('runs'))} r ORDER BY r.finished_at DESC ${d.limit(limit)}`
+  );
+}
+
+/** Records per (UTC day, source) over the `days` days up to the newest record. */
+export function sourceDaysSql(d: Dialect, records: RelationRef, days: number): string {
+  const rel = d.relation(records);
+  const day = `CAST(CAST(ts AS ${d.typeName('date')}) AS ${d.typeName('string')})`;
+  const newest = `(SELECT MAX(ts) FROM ${rel})`;
+  // Grouped by the inner query's column: BigQuery does not match a repeated expression.
+  return (
+    `SELECT day, source, COUNT(*) AS records FROM (SELECT ${day} AS day, source FROM ${rel} ` +
+    `WHERE ts IS NOT NULL AND ts > ${d.dateAdd(newest, -days, 'day')}) recent GROUP BY day, source ORDER BY day, source`
+  );
+}
+
+async function readSourceDays(warehouse: Warehouse, records: RelationRef, days: number): Promise<SourceDayPoint[]> {
+  const rows = await warehouse.query(sourceDaysSql(warehouse.dialect, records, days));
+  return rows.map((r) => ({ day: String(r.day), source: String(r.source), records: Number(r.records) }));
+}

@@ -1,0 +1,63 @@
+/**
+ * The dashboards' warehouse queries (identity builds with merges, records per source per day),
+ * the row debugger's (errors by reason, a row's delivered values) and the demo's identity
+ * backfill, for BigQuery (ZetaSQL against a catalog of the tables they read) and Snowflake
+ * (sqlparser-rs + function allow-list).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backfillSql } from '../../src/demo/history.js';
+import { IdentityTables } from '../../src/identity/tables.js';
+import { identityBuildsSql, sourceDaysSql } from '../../src/server/services/history.js';
+import { deliveredSql, errorGroupsSql } from '../../src/server/services/row-debugger.js';
+import { syncTables } from '../../src/syncs/index.js';
+import { getDialect, type ColumnKind } from '../../src/warehouse/index.js';
+import { BigQueryCatalog, zetaType } from './bigquery-catalog.js';
+import { checkBigQuery, checkSnowflakeAll, describeFailures } from './check.js';
+import type { RecordedStatement } from './recording-warehouse.js';
+import { ZetaSqlServer } from './zetasql.js';
+
+const t = new IdentityTables('cdp');
+const sync = syncTables('cdp', 'vip_to_hook');
+
+function statements(engine: 'bigquery' | 'snowflake'): RecordedStatement[] {
+  const d = getDialect(engine);
+  return [
+    identityBuildsSql(d, t, true, 60),
+    sourceDaysSql(d, t.state('records'), 90),
+    errorGroupsSql(d, sync.log, 50),
+    deliveredSql(d, sync.state),
+    backfillSql(d, t, [new Date('2026-01-01T23:59:59.999Z'), new Date('2026-01-02T23:59:59.999Z')], 'abc123'),
+  ].map((sql) => ({ sql, via: 'query' as const }));
+}
+
+const TABLES: Array<[string, Array<[string, ColumnKind]>]> = [
+  [t.state('runs').name, [['started_at', 'timestamp'], ['finished_at', 'timestamp'], ['mode', 'string'], ['config_hash', 'string'], ['profiles', 'integer'], ['identifiers', 'integer'], ['rounds', 'integer'], ['seconds', 'number']]],
+  [t.output('merges').name, [['old_profile_id', 'string'], ['profile_id', 'string'], ['merged_at', 'timestamp']]],
+  [t.state('records').name, [['source', 'string'], ['record_key', 'string'], ['ts', 'timestamp'], ['center', 'integer']]],
+  [t.output('resolved').name, [['source', 'string'], ['record_key', 'string'], ['profile_id', 'string']]],
+  [t.output('graph').name, [['profile_id', 'string'], ['id_type', 'string'], ['id_value', 'string'], ['first_seen', 'timestamp'], ['last_seen', 'timestamp']]],
+  [sync.log.name, [['plan_id', 'string'], ['run_id', 'string'], ['seq', 'integer'], ['sync_key', 'string'], ['op', 'string'], ['status', 'string'], ['error', 'string'], ['attempted_at', 'timestamp']]],
+  [sync.state.name, [['sync_key', 'string'], ['fields_hash', 'string'], ['identity_hash', 'string'], ['status', 'string'], ['last_attempt_at', 'timestamp'], ['error', 'string'], ['run_id', 'string'], ['sent_values', 'string']]],
+];
+
+describe('dashboards and row debugger SQL', () => {
+  let zeta: ZetaSqlServer;
+  beforeAll(async () => {
+    zeta = await ZetaSqlServer.start();
+  });
+  afterAll(() => zeta?.stop());
+
+  it('BigQuery: the statements resolve against the catalog', async () => {
+    const catalog = new BigQueryCatalog();
+    for (const [name, columns] of TABLES) catalog.addTable('cdp', name, columns.map(([column, kind]) => ({ name: column, type: zetaType(kind) })));
+    const report = await checkBigQuery(zeta, catalog, statements('bigquery'));
+    expect(report.checked).toBe(5);
+    expect(describeFailures(report)).toEqual([]);
+  });
+
+  it('Snowflake: the statements parse and call only Snowflake functions', async () => {
+    const report = await checkSnowflakeAll(statements('snowflake'));
+    expect(report.checked).toBe(5);
+    expect(describeFailures(report)).toEqual([]);
+  });
+});

@@ -59,6 +59,36 @@ export const probabilisticSourceSchema = z
   })
   .strict();
 
+const fieldRuleSchema = z.array(nameSchema).min(1);
+
+/** How the model is trained (docs/probabilistic.md, "Training"): every key has a default that works without tuning. */
+export const trainSchema = z
+  .object({
+    /**
+     * Training blocking rules: EM runs once per rule over the pairs agreeing on its fields, and
+     * estimates m of every comparison the rule does not block on; estimates are averaged across rules.
+     * Default: the prediction blocking rules.
+     */
+    blocking: z.array(fieldRuleSchema).min(1).optional(),
+    /**
+     * Deterministic rules for the prior: pairs agreeing exactly on every field of one rule are
+     * counted as matches; prior = those pairs / all pairs / `recall`.
+     */
+    deterministic: z.array(fieldRuleSchema).min(1).optional(),
+    /** Share of all true matches the deterministic rules are thought to find. */
+    recall: z.number().gt(0).lte(1).default(1),
+    /** EM stops when no parameter moves by more than this. */
+    tolerance: z.number().positive().default(1e-4),
+    /**
+     * Known matches: `{ field }` names a mapped field holding a cluster id (records with the same
+     * value are one entity; NULL = unknown), `{ pairs }` a relation (schema.table) of
+     * (source_l, record_key_l, source_r, record_key_r[, is_match]). Used to estimate m (instead of
+     * EM) and to suggest a threshold.
+     */
+    labels: z.union([z.object({ field: nameSchema }).strict(), z.object({ pairs: z.string().min(1) }).strict()]).optional(),
+  })
+  .strict();
+
 export const probabilisticSchema = z
   .object({
     /** Participating identity sources (profile-like ones: CRM, orders, tickets), each with its field mapping. */
@@ -76,6 +106,7 @@ export const probabilisticSchema = z
     /** Random pairs sampled to estimate u-probabilities. */
     uSampleSize: z.number().int().positive().default(200_000),
     emIterations: z.number().int().positive().default(25),
+    train: trainSchema.default({ recall: 1, tolerance: 1e-4 }),
     /** Id types a probabilistic link may never put two different values of into one profile (default: the most trusted type). */
     exclusiveTypes: z.array(nameSchema).optional(),
   })

@@ -20,6 +20,9 @@ async function one(wh: Warehouse, label: string, schema: string, config: Probabi
     `${label.padEnd(10)} records ${String(p.records).padStart(6)}  blocked pairs ${String(p.blockedPairs).padStart(7)}  EM iterations ${String(p.iterations).padStart(2)}  ` +
       `train+score ${result.seconds.toFixed(1)}s  precision ${a.precision.toFixed(4)}  recall ${a.recall.toFixed(4)}  F1 ${a.f1.toFixed(4)}`,
   );
+  const sessions = p.sessions.map((s) => `[${s.rule.join('+') || 'all blocked'}] ${s.pairs} pairs ${s.iterations} it${s.converged ? '' : ' NOT converged'}`).join('; ');
+  const suggested = p.curves.find((c) => c.source === 'model')?.suggested;
+  console.log(`           prior (${p.priorSource}) ${p.prior.toExponential(3)}; EM per training rule: ${sessions}; model suggests weight ${suggested?.weight ?? '-'} (p ${suggested?.probability.toFixed(3) ?? '-'})`);
 }
 
 /**

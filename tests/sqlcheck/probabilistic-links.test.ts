@@ -108,7 +108,7 @@ async function incrementalStatements(d: Dialect, inputs: string[]): Promise<Reco
   await loadStoredParams(sql, SCHEMA, incremental);
   const levels = planFields(incremental).flatMap((f) => f.levels.map((l) => ({ field: f.name, gamma: l.gamma, label: l.label, m: 0.5, u: 0.1, weight: 2.3 })));
   const params: ModelParams = {
-    prior: 0.001, priorSource: 'em', blockedMatchShare: 0.1, levels, iterations: 0, converged: true, blockedPairs: 0, randomPairs: 0, records: 0, tfFields: ['first_name'],
+    prior: 0.001, priorSource: 'em', mSource: 'em', sessions: [], fallbackFields: [], knownMatches: 0, curves: [], blockedMatchShare: 0.1, levels, iterations: 0, converged: true, blockedPairs: 0, randomPairs: 0, records: 0, tfFields: ['first_name'],
   };
   await scoreIncremental(sql, plan, t, incremental, params);
   await prepareIncrementalRegion(sql, plan, t);

@@ -5,7 +5,7 @@ import type { IdentityPlan } from '../plan.js';
 import type { SqlRunner } from '../runner.js';
 import type { IdentityTables } from '../tables.js';
 import { incrementalPairsSql, INCREMENTAL_SCRATCH, keptLinksSql } from './incremental.js';
-import { planFields, type ModelParams } from './model.js';
+import { planFields, recordFields, type ModelParams } from './model.js';
 import { participatingSelect } from './records.js';
 import { runFellegiSunter } from './run.js';
 import { storeModel, storeLinks, LINKS_TABLE } from './store.js';
@@ -28,7 +28,7 @@ export { fieldSql } from './records.js';
 
 /** Config checks that need the plan: sources exist, every source maps every field used. */
 export function validateProbabilistic(plan: IdentityPlan, config: ProbabilisticConfig): void {
-  const fields = new Set([...Object.keys(config.comparisons), ...config.blocking.flat()]);
+  const fields = new Set(recordFields(config));
   for (const [name, source] of Object.entries(config.sources)) {
     if (!plan.sources.some((s) => s.name === name)) {
       throw new CdpError('IDENTITY_INVALID', `probabilistic source "${name}" is not an identity source`, {
@@ -40,7 +40,7 @@ export function validateProbabilistic(plan: IdentityPlan, config: ProbabilisticC
       if (!(field in source.fields)) {
         throw new CdpError('IDENTITY_INVALID', `probabilistic source "${name}" does not map field "${field}"`, {
           location: { path: `identity.probabilistic.sources.${name}.fields` },
-          hint: `add ${field}: '<column or SQL expression>' (every compared or blocking field must be mapped in every source)`,
+          hint: `add ${field}: '<column or SQL expression>' (every compared, blocking, training or label field must be mapped in every source)`,
         });
       }
     }
@@ -96,7 +96,7 @@ export async function linkProbabilistic(
   const r = (name: string) => sql.rel(t.tmp(name));
   const scratch = (name: string) => t.tmp(`prob_${name}`);
   const fieldNames = planFields(config).map((f) => f.name);
-  const allFields = [...new Set([...fieldNames, ...config.blocking.flat()])];
+  const allFields = recordFields(config);
 
   const recs = scratch('records');
   let params: ModelParams;

@@ -32,6 +32,7 @@ const config = {
     city: { levels: [{ exact: true }], termFrequency: false },
   },
   linkType: 'link_only',
+  train: { recall: 1, tolerance: 1e-4 },
 } as unknown as ProbabilisticConfig;
 
 function planFor(): IdentityPlan {

@@ -1,7 +1,7 @@
 import type { ProbabilisticConfig } from '../../config/index.js';
 import { CdpError } from '../../errors.js';
 import type { RelationRef } from '../../warehouse/index.js';
-import type { IdentityPlan } from '../plan.js';
+import { keyTypes, type IdentityPlan } from '../plan.js';
 import type { SqlRunner } from '../runner.js';
 import type { IdentityTables } from '../tables.js';
 import { incrementalPairsSql, INCREMENTAL_SCRATCH, keptLinksSql } from './incremental.js';
@@ -170,9 +170,18 @@ export async function linkProbabilistic(
   return { pairs, candidates, linked, refused, params, seconds };
 }
 
+/**
+ * Without `exclusiveTypes`: the most trusted id type, unless it is a record key (every source maps
+ * it from its key column): records whose only identifier is their own key must be able to link.
+ */
+export function defaultExclusiveTypes(plan: IdentityPlan): string[] {
+  const top = plan.types[0];
+  return top && !keyTypes(plan).has(top.name) ? [top.name] : [];
+}
+
 /** (tier, limit) checked when two components join: maxPerProfile limits and exclusive types (limit 1). */
 function joinLimits(plan: IdentityPlan, config: ProbabilisticConfig): Array<{ tier: number; limit: number }> {
-  const exclusive = new Set(config.exclusiveTypes ?? (plan.types[0] ? [plan.types[0].name] : []));
+  const exclusive = new Set(config.exclusiveTypes ?? defaultExclusiveTypes(plan));
   return plan.types
     .map((type) => ({ tier: type.tier, limit: Math.min(type.maxPerProfile ?? Infinity, exclusive.has(type.name) ? 1 : Infinity) }))
     .filter((x) => Number.isFinite(x.limit));

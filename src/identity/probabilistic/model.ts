@@ -85,7 +85,7 @@ const log2 = (x: number) => Math.log(x) / Math.LN2;
 export async function trainModel(sql: SqlRunner, options: TrainOptions): Promise<{ params: ModelParams; pairs: RelationRef; labelled?: RelationRef }> {
   const { config, scratch, records } = options;
   const fields = planFields(config);
-  const { u, randomPairs } = await estimateU(sql, records, config, fields, scratch);
+  const { u, randomPairs, nonNull } = await estimateU(sql, records, config, fields, scratch);
 
   const pairs = scratch('pairs');
   const blockedPairs = await createBlockedPairs(sql, records, config, fields, pairs);
@@ -129,7 +129,14 @@ export async function trainModel(sql: SqlRunner, options: TrainOptions): Promise
   // count as non-matches.
   const lambda = await runEm(sql, { patterns, fields, u, m, share: Math.min(blockedPairs / possible, 0.5), maxIterations: 200, tolerance: 1e-6, fixM: true, population: possible });
   await sql.drop(patterns);
-  const emMatches = lambda.share * possible;
+  // Matches blocking missed are not non-matches: λ is scaled up by the share of matches blocking finds.
+  const exactAgreement = (field: string) => {
+    const plan = fields.find((f) => f.name === field);
+    const exact = plan?.levels.find((l) => l.exact);
+    return plan && exact ? m.get(levelKey(field, exact.gamma))! * (nonNull.get(field) ?? 1) : 0;
+  };
+  const recallOfBlocking = Math.max(blockingRecall(config.blocking, exactAgreement), 0.05);
+  const emMatches = (lambda.share * possible) / recallOfBlocking;
   const { prior, priorSource } = await estimatePrior(sql, { ...options, possible, emMatches });
 
   const levels: LevelParams[] = [];
@@ -169,7 +176,13 @@ export async function trainModel(sql: SqlRunner, options: TrainOptions): Promise
 }
 
 /** u: each level's frequency among the non-null comparisons of random pairs. */
-async function estimateU(sql: SqlRunner, records: RelationRef, config: ProbabilisticConfig, fields: FieldPlan[], scratch: (name: string) => RelationRef): Promise<{ u: LevelValues; randomPairs: number }> {
+async function estimateU(
+  sql: SqlRunner,
+  records: RelationRef,
+  config: ProbabilisticConfig,
+  fields: FieldPlan[],
+  scratch: (name: string) => RelationRef,
+): Promise<{ u: LevelValues; randomPairs: number; nonNull: Map<string, number> }> {
   const d = sql.d;
   const random = scratch('random_pairs');
   const randomPairs = await createRandomPairs(sql, records, config, fields, random, scratch('random_order'));
@@ -180,16 +193,36 @@ async function estimateU(sql: SqlRunner, records: RelationRef, config: Probabili
   );
   await sql.drop(random);
   const u: LevelValues = new Map();
+  const nonNull = new Map<string, number>();
   for (const f of fields) {
     const rows = uRows.filter((r) => r.field === f.name && Number(r.gamma) !== NULL_LEVEL);
     const total = rows.reduce((s, r) => s + Number(r.n), 0);
+    nonNull.set(f.name, randomPairs > 0 ? total / randomPairs : 1);
     for (const level of f.levels) {
       if (level.gamma === NULL_LEVEL) continue;
       const n = Number(rows.find((r) => Number(r.gamma) === level.gamma)?.n ?? 0);
       u.set(levelKey(f.name, level.gamma), total > 0 ? Math.max(n, 1) / (total + 1) : 0.5);
     }
   }
-  return { u, randomPairs };
+  return { u, randomPairs, nonNull };
+}
+
+/**
+ * P(a true match passes blocking): the chance it agrees exactly on every field of at least one
+ * rule, each field agreeing with probability m(exact) × P(both sides present), fields independent
+ * given a match (the model's own assumption), summed over every agree/disagree combination of the
+ * blocking fields. A field without an exact level counts as never agreeing.
+ */
+export function blockingRecall(rules: string[][], agree: (field: string) => number): number {
+  const fieldsOf = [...new Set(rules.flat())];
+  if (fieldsOf.length > 16) return 1;
+  let recall = 0;
+  for (let mask = 0; mask < 1 << fieldsOf.length; mask++) {
+    const agreed = new Set(fieldsOf.filter((_, i) => mask & (1 << i)));
+    if (!rules.some((rule) => rule.every((f) => agreed.has(f)))) continue;
+    recall += fieldsOf.reduce((p, f, i) => p * (mask & (1 << i) ? agree(f) : 1 - agree(f)), 1);
+  }
+  return recall;
 }
 
 async function estimatePrior(

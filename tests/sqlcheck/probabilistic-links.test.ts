@@ -72,6 +72,8 @@ async function statements(d: Dialect): Promise<RecordedStatement[]> {
     prior: 0.001,
     priorSource: 'em',
     levels: [{ field: 'first_name', gamma: 2, label: 'exact', m: 0.9, u: 0.01, matchWeight: 6.5 }],
+    sessions: [],
+    curves: [],
   };
   await explainPair(sql, plan, t, config, model, 11n, 12n);
   // Analyzers do not know DuckDB's ANALYZE.

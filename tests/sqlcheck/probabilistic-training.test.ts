@@ -1,12 +1,12 @@
 /**
  * The training statements (u sample, EM per training blocking rule, λ with m and u fixed,
  * deterministic-rule prior, labels from a field and from a pairs relation, scoring and the
- * precision/recall curves) pass the BigQuery (ZetaSQL) and Snowflake checks. The warehouse
+ * precision/recall curves, storing the model with its sessions and curve) pass the BigQuery (ZetaSQL) and Snowflake checks. The warehouse
  * records statements; counts answer 1,000 so that every branch runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probabilisticSchema, type ProbabilisticConfig } from '../../src/config/index.js';
-import { runFellegiSunter } from '../../src/identity/probabilistic/index.js';
+import { runFellegiSunter, storeModel } from '../../src/identity/probabilistic/index.js';
 import { SqlRunner } from '../../src/identity/runner.js';
 import { getDialect, type Dialect, type Warehouse } from '../../src/warehouse/index.js';
 import { BigQueryCatalog } from './bigquery-catalog.js';
@@ -46,7 +46,9 @@ async function statements(d: Dialect, labels: Record<string, string> | undefined
     listColumns: async () => ['source_l', 'record_key_l', 'source_r', 'record_key_r', 'is_match'].map((name) => ({ name, type: 'string' })),
   } as unknown as Warehouse;
   const sql = new SqlRunner(warehouse);
-  await runFellegiSunter(sql, { records: { schema: SCHEMA, name: 'records' }, config: config(labels), scratch: (name) => ({ schema: SCHEMA, name: `t_${name}` }) });
+  const { params } = await runFellegiSunter(sql, { records: { schema: SCHEMA, name: 'records' }, config: config(labels), scratch: (name) => ({ schema: SCHEMA, name: `t_${name}` }) });
+  params.curves.push({ source: 'model', points: [{ weight: 3, probability: 0.89, precision: 0.9, recall: 0.8, f1: 0.85 }], suggested: null });
+  await storeModel(sql, SCHEMA, params);
   return recorded.filter((s) => !/^\s*ANALYZE\b/i.test(s.sql));
 }
 

@@ -165,9 +165,19 @@ export async function linkProbabilistic(
   await storeLinks(sql, plan.schema, { scored, records: recs, fields: fieldNames, minWeight, accepted: scratch('accepted'), keep: kept });
   for (const name of ['cand', 'accepted', 'records', 'scored', 'kept']) await sql.drop(scratch(name));
   const seconds = (performance.now() - started) / 1000;
-  const how = reused ? `incremental, model of ${reused.trainedAt?.toISOString() ?? 'the last full build'} reused: ` : '';
+  const how = reused ? `incremental, model of ${reused.trainedAt?.toISOString() ?? 'the last full build'} reused: ` : `${trainingSummary(params)}; `;
   options.say?.(`probabilistic: ${how}${pairs} pair(s) scored, ${linked} link(s) joined components, ${refused} refused by limits (${seconds.toFixed(1)}s)`);
   return { pairs, candidates, linked, refused, params, seconds };
+}
+
+/** How the model was trained, for the progress line: where m came from, convergence, the prior. */
+export function trainingSummary(params: ModelParams): string {
+  const prior = `prior (${params.priorSource}) ${params.prior.toExponential(2)}`;
+  if (params.mSource === 'labels') return `m from ${params.knownMatches} labelled matching pair(s), ${prior}`;
+  const sessions = params.sessions.filter((x) => x.estimated.length > 0);
+  const stuck = sessions.filter((x) => !x.converged).map((x) => `[${x.rule.join(', ') || 'all blocked pairs'}]`);
+  const converged = stuck.length ? `NOT converged: ${stuck.join(' ')} (raise emIterations)` : 'all converged';
+  return `m by EM over ${sessions.length} training rule(s), ${converged}, ${prior}`;
 }
 
 /**

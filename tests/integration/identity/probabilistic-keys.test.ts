@@ -76,6 +76,10 @@ describe.each([
     }
   });
 
+  it('says how the model was trained: EM per training rule, convergence, the prior', () => {
+    expect(lines.some((l) => /probabilistic: m by EM over 2 training rule\(s\), all converged, prior \(em\) [\d.]+e-\d+; \d+ pair\(s\) scored/.test(l))).toBe(true);
+  });
+
   it('counts the probabilistic links on the summary line', () => {
     expect(lines.at(-1)).toMatch(/30 profile\(s\), .*, 30 probabilistic link\(s\) in /);
   });

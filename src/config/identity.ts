@@ -107,6 +107,11 @@ export const probabilisticSchema = z
     uSampleSize: z.number().int().positive().default(200_000),
     emIterations: z.number().int().positive().default(25),
     train: trainSchema.default({ recall: 1, tolerance: 1e-4 }),
+    /**
+     * Clustering without chains: two profiles join only when at least this share of their record
+     * pairs link at or above the threshold (0: any one best link joins them).
+     */
+    minLinkShare: z.number().min(0).max(1).default(0),
     /** Id types a probabilistic link may never put two different values of into one profile (default: the most trusted type). */
     exclusiveTypes: z.array(nameSchema).optional(),
   })

@@ -145,11 +145,12 @@ export async function linkProbabilistic(
   const cand = scratch('cand');
   await sql.create(
     cand,
-    `SELECT ca, cb, w, src, dst FROM (
+    `SELECT ca, cb, w, src, dst, links FROM (
        SELECT CASE WHEN l.comp < r.comp THEN l.comp ELSE r.comp END AS ca, CASE WHEN l.comp < r.comp THEN r.comp ELSE l.comp END AS cb,
               p.match_probability AS w, l.center AS src, r.center AS dst,
               ROW_NUMBER() OVER (PARTITION BY CASE WHEN l.comp < r.comp THEN l.comp ELSE r.comp END, CASE WHEN l.comp < r.comp THEN r.comp ELSE l.comp END
-                                 ORDER BY p.match_weight DESC, l.center, r.center) AS rn
+                                 ORDER BY p.match_weight DESC, l.center, r.center) AS rn,
+              COUNT(*) OVER (PARTITION BY CASE WHEN l.comp < r.comp THEN l.comp ELSE r.comp END, CASE WHEN l.comp < r.comp THEN r.comp ELSE l.comp END) AS links
        FROM ${sql.rel(scored)} p JOIN ${sql.rel(recs)} l ON l.rid = p.rid_l JOIN ${sql.rel(recs)} r ON r.rid = p.rid_r
        WHERE p.match_weight >= ${d.literal(minWeight)} AND l.comp <> r.comp) x
      WHERE rn = 1`,
@@ -160,7 +161,7 @@ export async function linkProbabilistic(
   await sql.create(t.tmp('prob_raw'), `SELECT src, dst FROM ${sql.rel(cand)}`);
   // The deterministic components, before any merge: finalize tells from them how each identifier joined its profile.
   if (candidates > 0) await sql.create(t.tmp('det_comp'), `SELECT node, comp FROM ${r('comp')}`);
-  const { linked, refused } = candidates > 0 ? await mergeUnderLimits(sql, plan, t, config, cand) : { linked: 0, refused: 0 };
+  const { linked, refused } = candidates > 0 ? await mergeUnderLimits(sql, plan, t, config, cand, recs) : { linked: 0, refused: 0 };
   if (linked === 0) await sql.drop(t.tmp('det_comp'));
   await storeLinks(sql, plan.schema, { scored, records: recs, fields: fieldNames, minWeight, accepted: scratch('accepted'), keep: kept });
   for (const name of ['cand', 'accepted', 'records', 'scored', 'kept']) await sql.drop(scratch(name));
@@ -203,7 +204,14 @@ function joinLimits(plan: IdentityPlan, config: ProbabilisticConfig): Array<{ ti
  * checked pair by pair), refuses those that would break a limit, applies the rest to `comp` and
  * carries the remaining links over to the merged components.
  */
-async function mergeUnderLimits(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables, config: ProbabilisticConfig, cand: RelationRef): Promise<{ linked: number; refused: number }> {
+async function mergeUnderLimits(
+  sql: SqlRunner,
+  plan: IdentityPlan,
+  t: IdentityTables,
+  config: ProbabilisticConfig,
+  cand: RelationRef,
+  recs: RelationRef,
+): Promise<{ linked: number; refused: number }> {
   const d = sql.d;
   const r = (ref: RelationRef) => sql.rel(ref);
   const s = (name: string) => t.tmp(`prob_${name}`);
@@ -218,16 +226,31 @@ async function mergeUnderLimits(sql: SqlRunner, plan: IdentityPlan, t: IdentityT
       refused += await sql.count(cand);
       break;
     }
+    // Eligible: at least minLinkShare of the two components' record pairs are links (no chains).
+    const eligible = s('eligible');
+    const sizes = `SELECT k.comp, COUNT(*) AS n FROM ${r(recs)} x JOIN ${r(comp)} k ON k.node = x.center GROUP BY k.comp`;
+    await sql.create(
+      eligible,
+      config.minLinkShare > 0
+        ? `SELECT c.* FROM ${r(cand)} c JOIN (${sizes}) sa ON sa.comp = c.ca JOIN (${sizes}) sb ON sb.comp = c.cb
+           WHERE CAST(c.links AS ${d.typeName('number')}) >= ${d.literal(config.minLinkShare)} * sa.n * sb.n`
+        : `SELECT * FROM ${r(cand)}`,
+    );
     await sql.create(
       s('mutual'),
-      `SELECT c.ca, c.cb, c.w, c.src, c.dst FROM ${r(cand)} c
+      `SELECT c.ca, c.cb, c.w, c.src, c.dst FROM ${r(eligible)} c
        JOIN (SELECT x, ca, cb, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
-             FROM (SELECT ca AS x, ca, cb, w FROM ${r(cand)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(cand)}) e) a
+             FROM (SELECT ca AS x, ca, cb, w FROM ${r(eligible)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(eligible)}) e) a
          ON a.x = c.ca AND a.ca = c.ca AND a.cb = c.cb AND a.rk = 1
        JOIN (SELECT x, ca, cb, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
-             FROM (SELECT ca AS x, ca, cb, w FROM ${r(cand)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(cand)}) e) b
+             FROM (SELECT ca AS x, ca, cb, w FROM ${r(eligible)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(eligible)}) e) b
          ON b.x = c.cb AND b.ca = c.ca AND b.cb = c.cb AND b.rk = 1`,
     );
+    if ((await sql.count(s('mutual'))) === 0) {
+      // What is left links clusters too loosely: refused.
+      refused += await sql.count(cand);
+      break;
+    }
     const limitCase = limits.length ? `CASE k.tier ${limits.map((l) => `WHEN ${l.tier} THEN ${l.limit}`).join(' ')} END` : '0';
     const tiers = limits.length ? limits.map((l) => l.tier).join(', ') : 'NULL';
     await sql.create(
@@ -253,10 +276,11 @@ async function mergeUnderLimits(sql: SqlRunner, plan: IdentityPlan, t: IdentityT
     // The remaining links, on the merged components.
     await sql.create(
       s('cand_next'),
-      `SELECT ca, cb, w, src, dst FROM (
+      `SELECT ca, cb, w, src, dst, links FROM (
          SELECT CASE WHEN a < b THEN a ELSE b END AS ca, CASE WHEN a < b THEN b ELSE a END AS cb, w, src, dst,
-                ROW_NUMBER() OVER (PARTITION BY CASE WHEN a < b THEN a ELSE b END, CASE WHEN a < b THEN b ELSE a END ORDER BY w DESC, src, dst) AS rn
-         FROM (SELECT COALESCE(oa.ca, c.ca) AS a, COALESCE(ob.ca, c.cb) AS b, c.w, c.src, c.dst
+                ROW_NUMBER() OVER (PARTITION BY CASE WHEN a < b THEN a ELSE b END, CASE WHEN a < b THEN b ELSE a END ORDER BY w DESC, src, dst) AS rn,
+                SUM(links) OVER (PARTITION BY CASE WHEN a < b THEN a ELSE b END, CASE WHEN a < b THEN b ELSE a END) AS links
+         FROM (SELECT COALESCE(oa.ca, c.ca) AS a, COALESCE(ob.ca, c.cb) AS b, c.w, c.src, c.dst, c.links
                FROM ${r(cand)} c
                LEFT JOIN ${r(s('mutual'))} m ON m.ca = c.ca AND m.cb = c.cb
                LEFT JOIN ${r(s('ok'))} oa ON oa.cb = c.ca
@@ -268,7 +292,7 @@ async function mergeUnderLimits(sql: SqlRunner, plan: IdentityPlan, t: IdentityT
     await sql.drop(cand);
     await sql.exec(d.renameTable(s('cand_next'), cand.name));
   }
-  for (const name of ['mutual', 'bad', 'ok']) await sql.drop(s(name));
+  for (const name of ['mutual', 'bad', 'ok', 'eligible']) await sql.drop(s(name));
   const linked = await sql.count(accepted);
   // The accepted links join the edges stage (stored in _identity_edges, read by explain and raw components).
   await sql.exec(

@@ -23,6 +23,8 @@ async function one(wh: Warehouse, label: string, schema: string, config: Probabi
   const sessions = p.sessions.map((s) => `[${s.rule.join('+') || 'all blocked'}] ${s.pairs} pairs ${s.iterations} it${s.converged ? '' : ' NOT converged'}`).join('; ');
   const suggested = p.curves.find((c) => c.source === 'model')?.suggested;
   const atSuggested = suggested ? await clusterAccuracy(sql, { scored: result.scored, truth: { schema, name: 'truth' }, minWeight: suggested.weight, scratch }) : null;
+  const bounded = await clusterAccuracy(sql, { scored: result.scored, truth: { schema, name: 'truth' }, minWeight: thresholdWeight(config), scratch, minLinkShare: 0.3 });
+  console.log(`           minLinkShare 0.3: precision ${bounded.precision.toFixed(4)}  recall ${bounded.recall.toFixed(4)}  F1 ${bounded.f1.toFixed(4)}`);
   console.log(`           at the suggested threshold: precision ${atSuggested?.precision.toFixed(4)}  recall ${atSuggested?.recall.toFixed(4)}  F1 ${atSuggested?.f1.toFixed(4)}`);
   console.log(`           prior (${p.priorSource}) ${p.prior.toExponential(3)}; EM per training rule: ${sessions}; model suggests weight ${suggested?.weight ?? '-'} (p ${suggested?.probability.toFixed(3) ?? '-'})`);
 }

@@ -41,6 +41,16 @@ export const comparisonLevelSchema = z.union([
   z.object({ jaroWinkler: z.number().gt(0).lte(1) }).strict(),
   z.object({ levenshtein: z.number().int().min(0) }).strict(),
   z.object({ withinDays: z.number().int().min(0) }).strict(),
+  /** Absolute numeric difference at most this (values that are no number fall through). */
+  z.object({ numericWithin: z.number().min(0) }).strict(),
+  /** The first n characters agree (postcode districts, phone area codes). */
+  z.object({ prefix: z.number().int().positive() }).strict(),
+  /** The same name by the built-in nickname table (bill ~ william, peggy ~ margaret). */
+  z.object({ nickname: z.literal(true) }).strict(),
+  /** One side is a single letter, the other's initial (j ~ john). */
+  z.object({ initial: z.literal(true) }).strict(),
+  /** This field equals the other record's `swappedWith` field and the other way round (first and last name swapped). */
+  z.object({ swappedWith: nameSchema }).strict(),
 ]);
 
 export const comparisonSchema = z

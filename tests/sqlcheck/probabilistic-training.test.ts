@@ -1,5 +1,5 @@
 /**
- * The training statements (u sample, EM per training blocking rule, λ with m and u fixed,
+ * The training statements (every comparison level kind, u sample, EM per training blocking rule, λ with m and u fixed,
  * deterministic-rule prior, labels from a field and from a pairs relation, scoring and the
  * precision/recall curves, storing the model with its sessions and curve) pass the BigQuery (ZetaSQL) and Snowflake checks. The warehouse
  * records statements; counts answer 1,000 so that every branch runs.
@@ -22,10 +22,10 @@ function config(labels: Record<string, string> | undefined): ProbabilisticConfig
     sources: { crm: { fields: {} } },
     blocking: [['surname', 'dob'], ['city']],
     comparisons: {
-      first_name: { levels: [{ exact: true }, { jaroWinkler: 0.9 }], termFrequency: true },
+      first_name: { levels: [{ exact: true }, { nickname: true }, { swappedWith: 'surname' }, { jaroWinkler: 0.9 }, { initial: true }], termFrequency: true },
       surname: { levels: [{ exact: true }, { levenshtein: 2 }] },
-      dob: { levels: [{ exact: true }, { withinDays: 31 }] },
-      city: { levels: [{ exact: true }] },
+      dob: { levels: [{ exact: true }, { numericWithin: 2 }, { withinDays: 31 }] },
+      city: { levels: [{ exact: true }, { prefix: 3 }] },
     },
     train: { deterministic: [['first_name', 'surname', 'dob']], labels },
   });

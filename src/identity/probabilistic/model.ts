@@ -2,7 +2,7 @@ import type { ProbabilisticConfig } from '../../config/index.js';
 import type { RelationRef } from '../../warehouse/index.js';
 import type { SqlRunner } from '../runner.js';
 import { CdpError } from '../../errors.js';
-import { NULL_LEVEL, planField, type FieldPlan } from './comparisons.js';
+import { crossFields, NULL_LEVEL, planField, type FieldPlan } from './comparisons.js';
 import type { ThresholdCurve } from './curve.js';
 import { EPS, levelKey, runEm, type LevelValues } from './em.js';
 import { createLabelledPairs, mFromLabels } from './labels.js';
@@ -61,7 +61,8 @@ export interface TrainOptions {
 export function recordFields(config: ProbabilisticConfig): string[] {
   const { train } = config;
   const label = train.labels && 'field' in train.labels ? [train.labels.field] : [];
-  return [...new Set([...Object.keys(config.comparisons), ...config.blocking.flat(), ...(train.blocking ?? []).flat(), ...(train.deterministic ?? []).flat(), ...label])];
+  const cross = Object.values(config.comparisons).flatMap(crossFields);
+  return [...new Set([...Object.keys(config.comparisons), ...cross, ...config.blocking.flat(), ...(train.blocking ?? []).flat(), ...(train.deterministic ?? []).flat(), ...label])];
 }
 
 export function planFields(config: ProbabilisticConfig): FieldPlan[] {

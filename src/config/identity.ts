@@ -41,6 +41,16 @@ export const comparisonLevelSchema = z.union([
   z.object({ jaroWinkler: z.number().gt(0).lte(1) }).strict(),
   z.object({ levenshtein: z.number().int().min(0) }).strict(),
   z.object({ withinDays: z.number().int().min(0) }).strict(),
+  /** Absolute numeric difference at most this (values that are no number fall through). */
+  z.object({ numericWithin: z.number().min(0) }).strict(),
+  /** The first n characters agree (postcode districts, phone area codes). */
+  z.object({ prefix: z.number().int().positive() }).strict(),
+  /** The same name by the built-in nickname table (bill ~ william, peggy ~ margaret). */
+  z.object({ nickname: z.literal(true) }).strict(),
+  /** One side is a single letter, the other's initial (j ~ john). */
+  z.object({ initial: z.literal(true) }).strict(),
+  /** This field equals the other record's `swappedWith` field and the other way round (first and last name swapped). */
+  z.object({ swappedWith: nameSchema }).strict(),
 ]);
 
 export const comparisonSchema = z
@@ -56,6 +66,36 @@ export const probabilisticSourceSchema = z
   .object({
     /** field name -> column (or SQL expression over the source row) holding it. */
     fields: z.record(nameSchema, z.string().min(1)),
+  })
+  .strict();
+
+const fieldRuleSchema = z.array(nameSchema).min(1);
+
+/** How the model is trained (docs/probabilistic.md, "Training"): every key has a default that works without tuning. */
+export const trainSchema = z
+  .object({
+    /**
+     * Training blocking rules: EM runs once per rule over the pairs agreeing on its fields, and
+     * estimates m of every comparison the rule does not block on; estimates are averaged across rules.
+     * Default: the prediction blocking rules.
+     */
+    blocking: z.array(fieldRuleSchema).min(1).optional(),
+    /**
+     * Deterministic rules for the prior: pairs agreeing exactly on every field of one rule are
+     * counted as matches; prior = those pairs / all pairs / `recall`.
+     */
+    deterministic: z.array(fieldRuleSchema).min(1).optional(),
+    /** Share of all true matches the deterministic rules are thought to find. */
+    recall: z.number().gt(0).lte(1).default(1),
+    /** EM stops when no parameter moves by more than this. */
+    tolerance: z.number().positive().default(1e-4),
+    /**
+     * Known matches: `{ field }` names a mapped field holding a cluster id (records with the same
+     * value are one entity; NULL = unknown), `{ pairs }` a relation (schema.table) of
+     * (source_l, record_key_l, source_r, record_key_r[, is_match]). Used to estimate m (instead of
+     * EM) and to suggest a threshold.
+     */
+    labels: z.union([z.object({ field: nameSchema }).strict(), z.object({ pairs: z.string().min(1) }).strict()]).optional(),
   })
   .strict();
 
@@ -76,6 +116,12 @@ export const probabilisticSchema = z
     /** Random pairs sampled to estimate u-probabilities. */
     uSampleSize: z.number().int().positive().default(200_000),
     emIterations: z.number().int().positive().default(25),
+    train: trainSchema.default({ recall: 1, tolerance: 1e-4 }),
+    /**
+     * Clustering without chains: two profiles join only when at least this share of their record
+     * pairs link at or above the threshold (0: any one best link joins them).
+     */
+    minLinkShare: z.number().min(0).max(1).default(0),
     /** Id types a probabilistic link may never put two different values of into one profile (default: the most trusted type). */
     exclusiveTypes: z.array(nameSchema).optional(),
   })

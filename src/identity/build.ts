@@ -121,7 +121,7 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     await sql.create(t.tmp('graph_nodes'), `SELECT node, tier FROM ${sql.rel(t.tmp('dict'))} WHERE NOT quarantined`);
     const resolved = await resolveComponents(sql, plan, t);
     // Probabilistic (Fellegi-Sunter) links join deterministic components under the same limits.
-    if (config.probabilistic) await linkProbabilistic(sql, plan, t, config.probabilistic, { say, model: storedModel ?? undefined });
+    const probabilistic = config.probabilistic ? await linkProbabilistic(sql, plan, t, config.probabilistic, { say, model: storedModel ?? undefined }) : null;
     const { rawRounds } = await finalizeComponents(sql, plan, t);
     const merges = await computeMerges(sql, t, mode, previous !== null);
     if (mode === 'incremental') await sql.create(t.tmp('touched'), touchedProfilesSelect(sql, t));
@@ -143,7 +143,8 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
       }
     });
     const seconds = (performance.now() - started) / 1000;
-    say(`${figures.profiles} profile(s), ${figures.identifiers} identifier(s), ${rounds} round(s), ${merges} merge(s) in ${seconds.toFixed(1)}s`);
+    const probLinks = probabilistic ? `, ${probabilistic.linked} probabilistic link(s)` : '';
+    say(`${figures.profiles} profile(s), ${figures.identifiers} identifier(s), ${rounds} round(s), ${merges} merge(s)${probLinks} in ${seconds.toFixed(1)}s`);
     logger.info({ mode, ...figures, rounds, seconds, quarantined, limited: resolved.limited, merges }, 'identity built');
     return {
       ...figures,

@@ -1,7 +1,7 @@
 import type { Dialect } from '../warehouse/index.js';
 import { dropReasonSql, parseBlocklistEntry, type BlocklistSql } from './junk.js';
 import { normalizeLiteralsQuery, normalizeQuery } from './normalize.js';
-import type { IdentityPlan, IdTypePlan, SourcePlan } from './plan.js';
+import { keyTypes, type IdentityPlan, type IdTypePlan, type SourcePlan } from './plan.js';
 import type { SqlRunner } from './runner.js';
 import type { IdentityTables } from './tables.js';
 
@@ -84,7 +84,8 @@ function rawSelect(d: Dialect, source: SourcePlan, type: IdTypePlan, column: str
 /** One id type: each distinct raw value with its normalised form, surrogate and drop reason. */
 function valueSelect(d: Dialect, plan: IdentityPlan, type: IdTypePlan, raw: string, block: BlocklistSql): string {
   const normalized = normalizeQuery(d, type, `SELECT DISTINCT tier, raw FROM ${raw} WHERE tier = ${type.tier}`);
-  const reason = dropReasonSql(d, type, 'x.raw', 'x.norm', block, !plan.replaceDefaultBlocklist);
+  // Record keys ("0" included) are never junk; an explicit blocklist still applies to them.
+  const reason = dropReasonSql(d, type, 'x.raw', 'x.norm', block, !plan.replaceDefaultBlocklist && !keyTypes(plan).has(type.name));
   return `SELECT x.tier, x.raw, x.norm, ${nodeSql(d, type.name, 'x.norm')} AS node, ${reason} AS reason FROM (${normalized}) x`;
 }
 

@@ -99,3 +99,18 @@ export function typeByName(plan: IdentityPlan, name: string): IdTypePlan | undef
 export function limitedTypes(plan: IdentityPlan): IdTypePlan[] {
   return plan.types.filter((t) => t.maxPerProfile !== null);
 }
+
+/**
+ * Id types that are record keys: every source that maps the type maps it from its own key
+ * column. Keys are assigned by systems, not typed into forms, so the default junk lists do not
+ * apply to them ("0" is a valid key), and a profile holding several of them is what linking
+ * records does (so they are no default exclusive type of probabilistic links).
+ */
+export function keyTypes(plan: IdentityPlan): Set<string> {
+  const keys = new Set<string>();
+  for (const type of plan.types) {
+    const uses = plan.sources.flatMap((s) => s.ids.filter((i) => i.idType === type.name).map((i) => i.column === s.key));
+    if (uses.length > 0 && uses.every(Boolean)) keys.add(type.name);
+  }
+  return keys;
+}

@@ -3,6 +3,7 @@
  * on DuckDB for FEBRL3, FEBRL4 and splink fake_1000, read from ../shared/datasets.
  * CDP_PROB_U_SAMPLE sets the random pairs sampled for u (default: the config default, 200,000).
  */
+import os from 'node:os';
 import { probabilisticSchema, type ProbabilisticConfig } from '../../src/config/index.js';
 import { SqlRunner } from '../../src/identity/index.js';
 import { clusterAccuracy, runFellegiSunter, thresholdWeight } from '../../src/identity/probabilistic/index.js';
@@ -20,6 +21,16 @@ async function one(wh: Warehouse, label: string, schema: string, config: Probabi
     `${label.padEnd(10)} records ${String(p.records).padStart(6)}  blocked pairs ${String(p.blockedPairs).padStart(7)}  EM iterations ${String(p.iterations).padStart(2)}  ` +
       `train+score ${result.seconds.toFixed(1)}s  precision ${a.precision.toFixed(4)}  recall ${a.recall.toFixed(4)}  F1 ${a.f1.toFixed(4)}`,
   );
+  // Peak resident memory of this process (DuckDB runs in it), since the bench started.
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(`           ${Math.round(p.blockedPairs / result.seconds)} pairs scored/s (train + score, ${p.randomPairs} random pairs for u), peak RSS ${rssMb.toFixed(0)} MB, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const sessions = p.sessions.map((s) => `[${s.rule.join('+') || 'all blocked'}] ${s.pairs} pairs ${s.iterations} it${s.converged ? '' : ' NOT converged'}`).join('; ');
+  const suggested = p.curves.find((c) => c.source === 'model')?.suggested;
+  const atSuggested = suggested ? await clusterAccuracy(sql, { scored: result.scored, truth: { schema, name: 'truth' }, minWeight: suggested.weight, scratch }) : null;
+  const bounded = await clusterAccuracy(sql, { scored: result.scored, truth: { schema, name: 'truth' }, minWeight: thresholdWeight(config), scratch, minLinkShare: 0.3 });
+  console.log(`           minLinkShare 0.3: precision ${bounded.precision.toFixed(4)}  recall ${bounded.recall.toFixed(4)}  F1 ${bounded.f1.toFixed(4)}`);
+  console.log(`           at the suggested threshold: precision ${atSuggested?.precision.toFixed(4)}  recall ${atSuggested?.recall.toFixed(4)}  F1 ${atSuggested?.f1.toFixed(4)}`);
+  console.log(`           prior (${p.priorSource}) ${p.prior.toExponential(3)}; EM per training rule: ${sessions}; model suggests weight ${suggested?.weight ?? '-'} (p ${suggested?.probability.toFixed(3) ?? '-'})`);
 }
 
 /**

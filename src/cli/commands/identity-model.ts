@@ -53,6 +53,25 @@ export function printModel(model: StoredModel): void {
   say('');
   const rows = model.levels.map((l) => [l.field, l.label, fmt(l.m), fmt(l.u), l.matchWeight.toFixed(2), bar(l.matchWeight)]);
   for (const line of table(['field', 'level', 'm', 'u', 'weight', ''], rows)) say(line);
+  if (model.sessions.length) {
+    say('');
+    say('training: EM per training blocking rule (m of the comparisons each rule does not block on, averaged)');
+    const sessionRows = model.sessions.map((x) => [x.rule || '(all blocked pairs)', String(x.pairs), x.estimated, String(x.iterations), x.converged ? 'yes' : 'NO']);
+    for (const line of table(['rule', 'pairs', 'estimates', 'iterations', 'converged'], sessionRows)) say(line);
+  }
+  for (const source of [...new Set(model.curves.map((c) => c.curve))]) printCurve(model, source);
+}
+
+/** The precision/recall curve by threshold (every bit of weight between -5 and 20), and the suggested threshold. */
+function printCurve(model: StoredModel, source: string): void {
+  const points = model.curves.filter((c) => c.curve === source);
+  const shown = points.filter((p) => p.suggested || (Number.isInteger(p.weight) && p.weight >= -5 && p.weight <= 20));
+  say('');
+  say(source === 'labels' ? 'precision/recall by threshold, measured on the labelled pairs:' : 'precision/recall by threshold, as the model expects them (pairwise, among blocked pairs):');
+  const rows = shown.map((p) => [p.weight.toFixed(1), p.probability.toFixed(4), p.precision.toFixed(4), p.recall.toFixed(4), p.f1.toFixed(4), p.suggested ? '<- suggested' : '']);
+  for (const line of table(['weight', 'probability', 'precision', 'recall', 'F1', ''], rows)) say(line);
+  const best = points.find((p) => p.suggested);
+  if (best) say(`suggested threshold (${source}): { weight: ${best.weight} } (probability ${best.probability.toFixed(4)}), F1 ${best.f1.toFixed(4)}`);
 }
 
 /** A text bar, like Splink's match weights chart: one character per bit. */

@@ -64,7 +64,12 @@ export async function loadStoredParams(sql: SqlRunner, schema: string, config: P
   return {
     trainedAt: new Date(prior.trained_at),
     prior: Number(prior.m),
-    priorSource: label === 'deterministic' || label === 'config' ? label : 'em',
+    priorSource: label === 'deterministic' || label === 'config' || label === 'rules' ? label : 'em',
+    mSource: 'em',
+    sessions: [],
+    fallbackFields: [],
+    knownMatches: 0,
+    curves: [],
     blockedMatchShare: Number.NaN,
     levels,
     iterations: 0,

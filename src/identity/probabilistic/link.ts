@@ -1,11 +1,11 @@
 import type { ProbabilisticConfig } from '../../config/index.js';
 import { CdpError } from '../../errors.js';
 import type { RelationRef } from '../../warehouse/index.js';
-import type { IdentityPlan } from '../plan.js';
+import { keyTypes, type IdentityPlan } from '../plan.js';
 import type { SqlRunner } from '../runner.js';
 import type { IdentityTables } from '../tables.js';
 import { incrementalPairsSql, INCREMENTAL_SCRATCH, keptLinksSql } from './incremental.js';
-import { planFields, type ModelParams } from './model.js';
+import { planFields, recordFields, type ModelParams } from './model.js';
 import { participatingSelect } from './records.js';
 import { runFellegiSunter } from './run.js';
 import { storeModel, storeLinks, LINKS_TABLE } from './store.js';
@@ -28,7 +28,7 @@ export { fieldSql } from './records.js';
 
 /** Config checks that need the plan: sources exist, every source maps every field used. */
 export function validateProbabilistic(plan: IdentityPlan, config: ProbabilisticConfig): void {
-  const fields = new Set([...Object.keys(config.comparisons), ...config.blocking.flat()]);
+  const fields = new Set(recordFields(config));
   for (const [name, source] of Object.entries(config.sources)) {
     if (!plan.sources.some((s) => s.name === name)) {
       throw new CdpError('IDENTITY_INVALID', `probabilistic source "${name}" is not an identity source`, {
@@ -40,7 +40,7 @@ export function validateProbabilistic(plan: IdentityPlan, config: ProbabilisticC
       if (!(field in source.fields)) {
         throw new CdpError('IDENTITY_INVALID', `probabilistic source "${name}" does not map field "${field}"`, {
           location: { path: `identity.probabilistic.sources.${name}.fields` },
-          hint: `add ${field}: '<column or SQL expression>' (every compared or blocking field must be mapped in every source)`,
+          hint: `add ${field}: '<column or SQL expression>' (every compared, blocking, training or label field must be mapped in every source)`,
         });
       }
     }
@@ -96,7 +96,7 @@ export async function linkProbabilistic(
   const r = (name: string) => sql.rel(t.tmp(name));
   const scratch = (name: string) => t.tmp(`prob_${name}`);
   const fieldNames = planFields(config).map((f) => f.name);
-  const allFields = [...new Set([...fieldNames, ...config.blocking.flat()])];
+  const allFields = recordFields(config);
 
   const recs = scratch('records');
   let params: ModelParams;
@@ -145,11 +145,12 @@ export async function linkProbabilistic(
   const cand = scratch('cand');
   await sql.create(
     cand,
-    `SELECT ca, cb, w, src, dst FROM (
+    `SELECT ca, cb, w, src, dst, links FROM (
        SELECT CASE WHEN l.comp < r.comp THEN l.comp ELSE r.comp END AS ca, CASE WHEN l.comp < r.comp THEN r.comp ELSE l.comp END AS cb,
               p.match_probability AS w, l.center AS src, r.center AS dst,
               ROW_NUMBER() OVER (PARTITION BY CASE WHEN l.comp < r.comp THEN l.comp ELSE r.comp END, CASE WHEN l.comp < r.comp THEN r.comp ELSE l.comp END
-                                 ORDER BY p.match_weight DESC, l.center, r.center) AS rn
+                                 ORDER BY p.match_weight DESC, l.center, r.center) AS rn,
+              COUNT(*) OVER (PARTITION BY CASE WHEN l.comp < r.comp THEN l.comp ELSE r.comp END, CASE WHEN l.comp < r.comp THEN r.comp ELSE l.comp END) AS links
        FROM ${sql.rel(scored)} p JOIN ${sql.rel(recs)} l ON l.rid = p.rid_l JOIN ${sql.rel(recs)} r ON r.rid = p.rid_r
        WHERE p.match_weight >= ${d.literal(minWeight)} AND l.comp <> r.comp) x
      WHERE rn = 1`,
@@ -160,19 +161,38 @@ export async function linkProbabilistic(
   await sql.create(t.tmp('prob_raw'), `SELECT src, dst FROM ${sql.rel(cand)}`);
   // The deterministic components, before any merge: finalize tells from them how each identifier joined its profile.
   if (candidates > 0) await sql.create(t.tmp('det_comp'), `SELECT node, comp FROM ${r('comp')}`);
-  const { linked, refused } = candidates > 0 ? await mergeUnderLimits(sql, plan, t, config, cand) : { linked: 0, refused: 0 };
+  const { linked, refused } = candidates > 0 ? await mergeUnderLimits(sql, plan, t, config, cand, recs) : { linked: 0, refused: 0 };
   if (linked === 0) await sql.drop(t.tmp('det_comp'));
   await storeLinks(sql, plan.schema, { scored, records: recs, fields: fieldNames, minWeight, accepted: scratch('accepted'), keep: kept });
   for (const name of ['cand', 'accepted', 'records', 'scored', 'kept']) await sql.drop(scratch(name));
   const seconds = (performance.now() - started) / 1000;
-  const how = reused ? `incremental, model of ${reused.trainedAt?.toISOString() ?? 'the last full build'} reused: ` : '';
+  const how = reused ? `incremental, model of ${reused.trainedAt?.toISOString() ?? 'the last full build'} reused: ` : `${trainingSummary(params)}; `;
   options.say?.(`probabilistic: ${how}${pairs} pair(s) scored, ${linked} link(s) joined components, ${refused} refused by limits (${seconds.toFixed(1)}s)`);
   return { pairs, candidates, linked, refused, params, seconds };
 }
 
+/** How the model was trained, for the progress line: where m came from, convergence, the prior. */
+export function trainingSummary(params: ModelParams): string {
+  const prior = `prior (${params.priorSource}) ${params.prior.toExponential(2)}`;
+  if (params.mSource === 'labels') return `m from ${params.knownMatches} labelled matching pair(s), ${prior}`;
+  const sessions = params.sessions.filter((x) => x.estimated.length > 0);
+  const stuck = sessions.filter((x) => !x.converged).map((x) => `[${x.rule.join(', ') || 'all blocked pairs'}]`);
+  const converged = stuck.length ? `NOT converged: ${stuck.join(' ')} (raise emIterations)` : 'all converged';
+  return `m by EM over ${sessions.length} training rule(s), ${converged}, ${prior}`;
+}
+
+/**
+ * Without `exclusiveTypes`: the most trusted id type, unless it is a record key (every source maps
+ * it from its key column): records whose only identifier is their own key must be able to link.
+ */
+export function defaultExclusiveTypes(plan: IdentityPlan): string[] {
+  const top = plan.types[0];
+  return top && !keyTypes(plan).has(top.name) ? [top.name] : [];
+}
+
 /** (tier, limit) checked when two components join: maxPerProfile limits and exclusive types (limit 1). */
 function joinLimits(plan: IdentityPlan, config: ProbabilisticConfig): Array<{ tier: number; limit: number }> {
-  const exclusive = new Set(config.exclusiveTypes ?? (plan.types[0] ? [plan.types[0].name] : []));
+  const exclusive = new Set(config.exclusiveTypes ?? defaultExclusiveTypes(plan));
   return plan.types
     .map((type) => ({ tier: type.tier, limit: Math.min(type.maxPerProfile ?? Infinity, exclusive.has(type.name) ? 1 : Infinity) }))
     .filter((x) => Number.isFinite(x.limit));
@@ -184,7 +204,14 @@ function joinLimits(plan: IdentityPlan, config: ProbabilisticConfig): Array<{ ti
  * checked pair by pair), refuses those that would break a limit, applies the rest to `comp` and
  * carries the remaining links over to the merged components.
  */
-async function mergeUnderLimits(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables, config: ProbabilisticConfig, cand: RelationRef): Promise<{ linked: number; refused: number }> {
+async function mergeUnderLimits(
+  sql: SqlRunner,
+  plan: IdentityPlan,
+  t: IdentityTables,
+  config: ProbabilisticConfig,
+  cand: RelationRef,
+  recs: RelationRef,
+): Promise<{ linked: number; refused: number }> {
   const d = sql.d;
   const r = (ref: RelationRef) => sql.rel(ref);
   const s = (name: string) => t.tmp(`prob_${name}`);
@@ -199,16 +226,31 @@ async function mergeUnderLimits(sql: SqlRunner, plan: IdentityPlan, t: IdentityT
       refused += await sql.count(cand);
       break;
     }
+    // Eligible: at least minLinkShare of the two components' record pairs are links (no chains).
+    const eligible = s('eligible');
+    const sizes = `SELECT k.comp, COUNT(*) AS n FROM ${r(recs)} x JOIN ${r(comp)} k ON k.node = x.center GROUP BY k.comp`;
+    await sql.create(
+      eligible,
+      config.minLinkShare > 0
+        ? `SELECT c.* FROM ${r(cand)} c JOIN (${sizes}) sa ON sa.comp = c.ca JOIN (${sizes}) sb ON sb.comp = c.cb
+           WHERE CAST(c.links AS ${d.typeName('number')}) >= ${d.literal(config.minLinkShare)} * sa.n * sb.n`
+        : `SELECT * FROM ${r(cand)}`,
+    );
     await sql.create(
       s('mutual'),
-      `SELECT c.ca, c.cb, c.w, c.src, c.dst FROM ${r(cand)} c
+      `SELECT c.ca, c.cb, c.w, c.src, c.dst FROM ${r(eligible)} c
        JOIN (SELECT x, ca, cb, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
-             FROM (SELECT ca AS x, ca, cb, w FROM ${r(cand)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(cand)}) e) a
+             FROM (SELECT ca AS x, ca, cb, w FROM ${r(eligible)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(eligible)}) e) a
          ON a.x = c.ca AND a.ca = c.ca AND a.cb = c.cb AND a.rk = 1
        JOIN (SELECT x, ca, cb, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
-             FROM (SELECT ca AS x, ca, cb, w FROM ${r(cand)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(cand)}) e) b
+             FROM (SELECT ca AS x, ca, cb, w FROM ${r(eligible)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(eligible)}) e) b
          ON b.x = c.cb AND b.ca = c.ca AND b.cb = c.cb AND b.rk = 1`,
     );
+    if ((await sql.count(s('mutual'))) === 0) {
+      // What is left links clusters too loosely: refused.
+      refused += await sql.count(cand);
+      break;
+    }
     const limitCase = limits.length ? `CASE k.tier ${limits.map((l) => `WHEN ${l.tier} THEN ${l.limit}`).join(' ')} END` : '0';
     const tiers = limits.length ? limits.map((l) => l.tier).join(', ') : 'NULL';
     await sql.create(
@@ -234,10 +276,11 @@ async function mergeUnderLimits(sql: SqlRunner, plan: IdentityPlan, t: IdentityT
     // The remaining links, on the merged components.
     await sql.create(
       s('cand_next'),
-      `SELECT ca, cb, w, src, dst FROM (
+      `SELECT ca, cb, w, src, dst, links FROM (
          SELECT CASE WHEN a < b THEN a ELSE b END AS ca, CASE WHEN a < b THEN b ELSE a END AS cb, w, src, dst,
-                ROW_NUMBER() OVER (PARTITION BY CASE WHEN a < b THEN a ELSE b END, CASE WHEN a < b THEN b ELSE a END ORDER BY w DESC, src, dst) AS rn
-         FROM (SELECT COALESCE(oa.ca, c.ca) AS a, COALESCE(ob.ca, c.cb) AS b, c.w, c.src, c.dst
+                ROW_NUMBER() OVER (PARTITION BY CASE WHEN a < b THEN a ELSE b END, CASE WHEN a < b THEN b ELSE a END ORDER BY w DESC, src, dst) AS rn,
+                SUM(links) OVER (PARTITION BY CASE WHEN a < b THEN a ELSE b END, CASE WHEN a < b THEN b ELSE a END) AS links
+         FROM (SELECT COALESCE(oa.ca, c.ca) AS a, COALESCE(ob.ca, c.cb) AS b, c.w, c.src, c.dst, c.links
                FROM ${r(cand)} c
                LEFT JOIN ${r(s('mutual'))} m ON m.ca = c.ca AND m.cb = c.cb
                LEFT JOIN ${r(s('ok'))} oa ON oa.cb = c.ca
@@ -249,7 +292,7 @@ async function mergeUnderLimits(sql: SqlRunner, plan: IdentityPlan, t: IdentityT
     await sql.drop(cand);
     await sql.exec(d.renameTable(s('cand_next'), cand.name));
   }
-  for (const name of ['mutual', 'bad', 'ok']) await sql.drop(s(name));
+  for (const name of ['mutual', 'bad', 'ok', 'eligible']) await sql.drop(s(name));
   const linked = await sql.count(accepted);
   // The accepted links join the edges stage (stored in _identity_edges, read by explain and raw components).
   await sql.exec(

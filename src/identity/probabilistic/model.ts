@@ -1,8 +1,13 @@
 import type { ProbabilisticConfig } from '../../config/index.js';
 import type { RelationRef } from '../../warehouse/index.js';
 import type { SqlRunner } from '../runner.js';
-import { NULL_LEVEL, num, planField, type FieldPlan } from './comparisons.js';
-import { createBlockedPairs, createRandomPairs } from './pairs.js';
+import { CdpError } from '../../errors.js';
+import { crossFields, NULL_LEVEL, planField, type FieldPlan } from './comparisons.js';
+import type { ThresholdCurve } from './curve.js';
+import { EPS, levelKey, runEm, type LevelValues } from './em.js';
+import { createLabelledPairs, mFromLabels } from './labels.js';
+import { createBlockedPairs, createRandomPairs, linkFilter } from './pairs.js';
+import { trainByRules, type TrainingSession } from './train-rules.js';
 
 export interface LevelParams {
   field: string;
@@ -19,8 +24,19 @@ export interface LevelParams {
 export interface ModelParams {
   /** Prior probability that two random records match. */
   prior: number;
-  priorSource: 'em' | 'deterministic' | 'config';
-  /** Share of blocked pairs that match, as EM estimated it. */
+  /** `rules`: from train.deterministic; `deterministic`: from the identity graph's components; `em`: EM over the blocked pairs with m and u fixed. */
+  priorSource: 'em' | 'deterministic' | 'rules' | 'config';
+  /** Where m came from: EM per training blocking rule, or known matches. */
+  mSource: 'em' | 'labels';
+  /** The EM sessions (one per training rule), with convergence. */
+  sessions: TrainingSession[];
+  /** Comparisons no training rule left free, whose m came from EM over all blocked pairs. */
+  fallbackFields: string[];
+  /** Known matching pairs among the records (labels), 0 without labels. */
+  knownMatches: number;
+  /** Precision/recall curves and suggested thresholds (model; labels when given), filled after scoring. */
+  curves: ThresholdCurve[];
+  /** Share of blocked pairs that match, as estimated with the trained m and u. */
   blockedMatchShare: number;
   levels: LevelParams[];
   iterations: number;
@@ -41,112 +57,88 @@ export interface TrainOptions {
   deterministicPairs?: number;
 }
 
+/** Every record field the model reads: compared, blocked on, trained on, or a label. */
+export function recordFields(config: ProbabilisticConfig): string[] {
+  const { train } = config;
+  const label = train.labels && 'field' in train.labels ? [train.labels.field] : [];
+  const cross = Object.values(config.comparisons).flatMap(crossFields);
+  return [...new Set([...Object.keys(config.comparisons), ...cross, ...config.blocking.flat(), ...(train.blocking ?? []).flat(), ...(train.deterministic ?? []).flat(), ...label])];
+}
+
 export function planFields(config: ProbabilisticConfig): FieldPlan[] {
   return Object.entries(config.comparisons).map(([name, c]) => planField(name, c));
 }
 
 const log2 = (x: number) => Math.log(x) / Math.LN2;
-/** Floor for probabilities, so a level never seen in a sample gets a finite weight. */
-const EPS = 1e-9;
-/**
- * Expected matches added to every level when m is re-estimated: a level no match reached in a
- * small data set gets a large negative weight, not an infinite one (negligible on thousands of matches).
- */
-const M_PSEUDO_COUNT = 0.5;
 
 /**
- * Trains a Fellegi-Sunter model in the warehouse:
+ * Trains a Fellegi-Sunter model in the warehouse, as Splink does:
  * 1. u-probabilities: level frequencies among random pairs (sampled in SQL);
- * 2. blocked candidate pairs with their comparison vectors, grouped by pattern into a tiny table;
- * 3. m-probabilities (and the blocked match share) by expectation-maximisation, each iteration
- *    one aggregate query over the pattern table, u held fixed;
- * 4. the prior: matches EM found among blocked pairs over all possible pairs (or deterministic, or given).
- * Leaves the scratch table `pairs` (rid_l, rid_r, g_<field>...) for scoring.
+ * 2. m-probabilities: from known matches when `train.labels` is given; else by EM once per
+ *    training blocking rule over the comparisons the rule does not block on, averaged across rules
+ *    (a comparison no rule leaves free is estimated by EM over all blocked pairs);
+ * 3. the prior: from `train.deterministic` rules (matching pairs / all pairs / recall), from the
+ *    deterministic identity components, given, or by EM of the match share over the blocked pairs
+ *    with m and u fixed.
+ * Leaves the scratch table `pairs` (rid_l, rid_r, g_<field>...) for scoring, and `labelled`
+ * (rid_l, rid_r, is_match) when labels were given.
  */
-export async function trainModel(sql: SqlRunner, options: TrainOptions): Promise<{ params: ModelParams; pairs: RelationRef }> {
+export async function trainModel(sql: SqlRunner, options: TrainOptions): Promise<{ params: ModelParams; pairs: RelationRef; labelled?: RelationRef }> {
   const { config, scratch, records } = options;
-  const d = sql.d;
   const fields = planFields(config);
-  const q = (name: string) => d.quoteIdent(name);
-
-  const random = scratch('random_pairs');
-  const randomPairs = await createRandomPairs(sql, records, config, fields, random, scratch('random_order'));
-  const uRows = await sql.query<{ field: string; gamma: number; n: number | bigint }>(
-    fields
-      .map((f) => `SELECT ${d.literal(f.name)} AS field, ${q(f.gammaColumn)} AS gamma, COUNT(*) AS n FROM ${sql.rel(random)} GROUP BY ${q(f.gammaColumn)}`)
-      .join(' UNION ALL '),
-  );
-  await sql.drop(random);
+  const { u, randomPairs, nonNull } = await estimateU(sql, records, config, fields, scratch);
 
   const pairs = scratch('pairs');
   const blockedPairs = await createBlockedPairs(sql, records, config, fields, pairs);
   const patterns = scratch('patterns');
-  const gcols = fields.map((f) => q(f.gammaColumn)).join(', ');
+  const gcols = fields.map((f) => sql.q(f.gammaColumn)).join(', ');
   await sql.create(patterns, `SELECT ${gcols}, COUNT(*) AS n FROM ${sql.rel(pairs)} GROUP BY ${gcols}`);
 
-  // u: level frequency among non-null random comparisons.
-  const u = new Map<string, number>();
-  for (const f of fields) {
-    const rows = uRows.filter((r) => r.field === f.name && Number(r.gamma) !== NULL_LEVEL);
-    const total = rows.reduce((s, r) => s + Number(r.n), 0);
-    for (const level of f.levels) {
-      if (level.gamma === NULL_LEVEL) continue;
-      const n = Number(rows.find((r) => Number(r.gamma) === level.gamma)?.n ?? 0);
-      u.set(key(f.name, level.gamma), total > 0 ? Math.max(n, 1) / (total + 1) : 0.5);
+  let m: LevelValues;
+  let sessions: TrainingSession[] = [];
+  let fallbackFields: string[] = [];
+  let knownMatches = 0;
+  let labelled: RelationRef | undefined;
+  const tolerance = config.train.tolerance;
+  if (config.train.labels) {
+    labelled = scratch('labelled');
+    knownMatches = await createLabelledPairs(sql, records, config, config.train.labels, labelled);
+    if (knownMatches === 0) {
+      throw new CdpError('IDENTITY_INVALID', 'the labels name no matching pair of participating records', {
+        location: { path: 'identity.probabilistic.train.labels' },
+        hint: 'check the label field or pairs relation (source and record_key as the sources give them), or remove train.labels to train by EM',
+      });
     }
-  }
-  // m: start from "matches mostly agree at the top level".
-  const m = new Map<string, number>();
-  for (const f of fields) {
-    const listed = f.levels.filter((l) => l.gamma !== NULL_LEVEL);
-    const top = Math.max(...listed.map((l) => l.gamma));
-    for (const level of listed) m.set(key(f.name, level.gamma), level.gamma === top ? 0.9 : 0.1 / (listed.length - 1));
-  }
-  let share = 0.1;
-  let iterations = 0;
-  let converged = false;
-  for (; iterations < config.emIterations && blockedPairs > 0; ) {
-    iterations++;
-    const rows = await sql.query<{ field: string; gamma: number; sm: number; su: number }>(emStepSql(sql, fields, patterns, m, u, share));
-    let maxDelta = 0;
-    const lambdaRow = rows.find((r) => r.field === '');
-    const nextShare = lambdaRow && Number(lambdaRow.su) > 0 ? Number(lambdaRow.sm) / Number(lambdaRow.su) : share;
-    maxDelta = Math.abs(nextShare - share);
-    share = Math.min(Math.max(nextShare, EPS), 1 - EPS);
-    for (const f of fields) {
-      const fr = rows.filter((r) => r.field === f.name && Number(r.gamma) !== NULL_LEVEL);
-      const listed = f.levels.filter((l) => l.gamma !== NULL_LEVEL).length;
-      const total = fr.reduce((s, r) => s + Number(r.sm), 0) + M_PSEUDO_COUNT * listed;
-      for (const level of f.levels) {
-        if (level.gamma === NULL_LEVEL) continue;
-        const sm = Number(fr.find((r) => Number(r.gamma) === level.gamma)?.sm ?? 0);
-        const next = Math.max((sm + M_PSEUDO_COUNT) / total, EPS);
-        maxDelta = Math.max(maxDelta, Math.abs(next - m.get(key(f.name, level.gamma))!));
-        m.set(key(f.name, level.gamma), next);
+    m = await mFromLabels(sql, records, labelled, fields);
+  } else {
+    const trained = await trainByRules(sql, { records, config, fields, u, rules: config.train.blocking ?? config.blocking, scratch });
+    m = trained.m;
+    sessions = trained.sessions;
+    fallbackFields = trained.uncovered;
+    if (fallbackFields.length) {
+      const all = await runEm(sql, { patterns, fields, u, maxIterations: config.emIterations, tolerance });
+      for (const f of fields.filter((x) => fallbackFields.includes(x.name))) {
+        for (const level of f.levels) if (all.m.has(levelKey(f.name, level.gamma))) m.set(levelKey(f.name, level.gamma), all.m.get(levelKey(f.name, level.gamma))!);
       }
-    }
-    if (maxDelta < 1e-6) {
-      converged = true;
-      break;
+      sessions.push({ rule: [], pairs: blockedPairs, estimated: fallbackFields, iterations: all.iterations, converged: all.converged, matchShare: all.share });
     }
   }
-  await sql.drop(patterns);
-
   const nRecords = await sql.count(records);
   const possible = await possiblePairs(sql, records, config, nRecords);
-  let prior: number;
-  let priorSource: ModelParams['priorSource'];
-  if (typeof config.prior === 'number') {
-    prior = config.prior;
-    priorSource = 'config';
-  } else if (config.prior === 'deterministic' && options.deterministicPairs && options.deterministicPairs > 0) {
-    prior = options.deterministicPairs / possible;
-    priorSource = 'deterministic';
-  } else {
-    prior = (share * blockedPairs) / possible;
-    priorSource = 'em';
-  }
-  prior = Math.min(Math.max(prior, EPS), 1 - EPS);
+  // λ by EM with m and u fixed: the posterior of each blocked pair uses λ itself (not a share of
+  // the blocked pairs, whose blocked-on fields agree by construction), pairs outside the blocks
+  // count as non-matches.
+  const lambda = await runEm(sql, { patterns, fields, u, m, share: Math.min(blockedPairs / possible, 0.5), maxIterations: 200, tolerance: 1e-6, fixM: true, population: possible });
+  await sql.drop(patterns);
+  // Matches blocking missed are not non-matches: λ is scaled up by the share of matches blocking finds.
+  const exactAgreement = (field: string) => {
+    const plan = fields.find((f) => f.name === field);
+    const exact = plan?.levels.find((l) => l.exact);
+    return plan && exact ? m.get(levelKey(field, exact.gamma))! * (nonNull.get(field) ?? 1) : 0;
+  };
+  const recallOfBlocking = Math.max(blockingRecall(config.blocking, exactAgreement), 0.05);
+  const emMatches = (lambda.share * possible) / recallOfBlocking;
+  const { prior, priorSource } = await estimatePrior(sql, { ...options, possible, emMatches });
 
   const levels: LevelParams[] = [];
   for (const f of fields) {
@@ -155,30 +147,116 @@ export async function trainModel(sql: SqlRunner, options: TrainOptions): Promise
         levels.push({ field: f.name, gamma: level.gamma, label: level.label, m: 1, u: 1, weight: 0 });
         continue;
       }
-      const mm = m.get(key(f.name, level.gamma))!;
-      const uu = u.get(key(f.name, level.gamma))!;
+      const mm = m.get(levelKey(f.name, level.gamma))!;
+      const uu = u.get(levelKey(f.name, level.gamma))!;
       levels.push({ field: f.name, gamma: level.gamma, label: level.label, m: mm, u: uu, weight: log2(mm / uu) });
     }
   }
+  const emSessions = sessions.filter((s) => s.estimated.length > 0);
   return {
     params: {
       prior,
       priorSource,
-      blockedMatchShare: share,
+      mSource: config.train.labels ? 'labels' : 'em',
+      sessions,
+      fallbackFields,
+      knownMatches,
+      curves: [],
+      blockedMatchShare: blockedPairs > 0 ? emMatches / blockedPairs : 0,
       levels,
-      iterations,
-      converged,
+      iterations: emSessions.reduce((s, x) => s + x.iterations, 0),
+      converged: emSessions.every((s) => s.converged),
       blockedPairs,
       randomPairs,
       records: nRecords,
       tfFields: fields.filter((f) => f.termFrequency).map((f) => f.name),
     },
     pairs,
+    labelled,
   };
 }
 
-function key(field: string, gamma: number): string {
-  return `${field}\u0000${gamma}`;
+/** u: each level's frequency among the non-null comparisons of random pairs. */
+async function estimateU(
+  sql: SqlRunner,
+  records: RelationRef,
+  config: ProbabilisticConfig,
+  fields: FieldPlan[],
+  scratch: (name: string) => RelationRef,
+): Promise<{ u: LevelValues; randomPairs: number; nonNull: Map<string, number> }> {
+  const d = sql.d;
+  const random = scratch('random_pairs');
+  const randomPairs = await createRandomPairs(sql, records, config, fields, random, scratch('random_order'));
+  const uRows = await sql.query<{ field: string; gamma: number; n: number | bigint }>(
+    fields
+      .map((f) => `SELECT ${d.literal(f.name)} AS field, ${sql.q(f.gammaColumn)} AS gamma, COUNT(*) AS n FROM ${sql.rel(random)} GROUP BY ${sql.q(f.gammaColumn)}`)
+      .join(' UNION ALL '),
+  );
+  await sql.drop(random);
+  const u: LevelValues = new Map();
+  const nonNull = new Map<string, number>();
+  for (const f of fields) {
+    const rows = uRows.filter((r) => r.field === f.name && Number(r.gamma) !== NULL_LEVEL);
+    const total = rows.reduce((s, r) => s + Number(r.n), 0);
+    nonNull.set(f.name, randomPairs > 0 ? total / randomPairs : 1);
+    for (const level of f.levels) {
+      if (level.gamma === NULL_LEVEL) continue;
+      const n = Number(rows.find((r) => Number(r.gamma) === level.gamma)?.n ?? 0);
+      u.set(levelKey(f.name, level.gamma), total > 0 ? Math.max(n, 1) / (total + 1) : 0.5);
+    }
+  }
+  return { u, randomPairs, nonNull };
+}
+
+/**
+ * P(a true match passes blocking): the chance it agrees exactly on every field of at least one
+ * rule, each field agreeing with probability m(exact) × P(both sides present), fields independent
+ * given a match (the model's own assumption), summed over every agree/disagree combination of the
+ * blocking fields. A field without an exact level counts as never agreeing.
+ */
+export function blockingRecall(rules: string[][], agree: (field: string) => number): number {
+  const fieldsOf = [...new Set(rules.flat())];
+  if (fieldsOf.length > 16) return 1;
+  let recall = 0;
+  for (let mask = 0; mask < 1 << fieldsOf.length; mask++) {
+    const agreed = new Set(fieldsOf.filter((_, i) => mask & (1 << i)));
+    if (!rules.some((rule) => rule.every((f) => agreed.has(f)))) continue;
+    recall += fieldsOf.reduce((p, f, i) => p * (mask & (1 << i) ? agree(f) : 1 - agree(f)), 1);
+  }
+  return recall;
+}
+
+async function estimatePrior(
+  sql: SqlRunner,
+  options: TrainOptions & { possible: number; emMatches: number },
+): Promise<{ prior: number; priorSource: ModelParams['priorSource'] }> {
+  const { config, possible } = options;
+  let prior: number;
+  let priorSource: ModelParams['priorSource'];
+  if (typeof config.prior === 'number') {
+    prior = config.prior;
+    priorSource = 'config';
+  } else if (config.train.deterministic) {
+    prior = (await deterministicRulePairs(sql, options.records, config, config.train.deterministic)) / possible / config.train.recall;
+    priorSource = 'rules';
+  } else if (config.prior === 'deterministic' && options.deterministicPairs && options.deterministicPairs > 0) {
+    prior = options.deterministicPairs / possible;
+    priorSource = 'deterministic';
+  } else {
+    prior = options.emMatches / possible;
+    priorSource = 'em';
+  }
+  return { prior: Math.min(Math.max(prior, EPS), 1 - EPS), priorSource };
+}
+
+/** Pairs agreeing exactly on every field of at least one rule (distinct over the rules). */
+async function deterministicRulePairs(sql: SqlRunner, records: RelationRef, config: ProbabilisticConfig, rules: string[][]): Promise<number> {
+  const recs = sql.rel(records);
+  const selects = rules.map(
+    (rule) => `SELECT l.rid AS rid_l, r.rid AS rid_r FROM ${recs} l JOIN ${recs} r ON ${rule.map((f) => `l.${sql.q(f)} = r.${sql.q(f)}`).join(' AND ')} AND l.rid < r.rid${linkFilter(config)}`,
+  );
+  const [row] = await sql.query<{ n: number | bigint }>(`SELECT COUNT(*) AS n FROM (${selects.join(` ${sql.d.unionDistinct()} `)}) x`);
+  return Number(row?.n ?? 0);
 }
 
 /** All pairs the link type allows: the denominator of the prior. */
@@ -190,31 +268,3 @@ async function possiblePairs(sql: SqlRunner, records: RelationRef, config: Proba
   return Math.max(config.linkType === 'link_only' ? all - within : within, 1);
 }
 
-/** `CASE g WHEN 3 THEN 0.9 ... END`: a per-level value (1 for null) of one field. */
-function levelCase(sql: SqlRunner, field: FieldPlan, values: Map<string, number>): string {
-  const whens = field.levels
-    .filter((l) => l.gamma !== NULL_LEVEL)
-    .map((l) => `WHEN ${l.gamma} THEN ${num(sql.d, values.get(key(field.name, l.gamma))!)}`)
-    .join(' ');
-  return `CASE ${sql.d.quoteIdent(field.gammaColumn)} ${whens} ELSE 1 END`;
-}
-
-/**
- * One EM iteration as one query over the pattern counts: the E-step (each pattern's match
- * posterior) and the M-step sums (expected matches per field level; the '' row holds the
- * expected matches and the pair count, whose ratio is the next blocked match share).
- */
-function emStepSql(sql: SqlRunner, fields: FieldPlan[], patterns: RelationRef, m: Map<string, number>, u: Map<string, number>, share: number): string {
-  const d = sql.d;
-  const mProd = fields.map((f) => `(${levelCase(sql, f, m)})`).join(' * ');
-  const uProd = fields.map((f) => `(${levelCase(sql, f, u)})`).join(' * ');
-  const gcols = fields.map((f) => d.quoteIdent(f.gammaColumn)).join(', ');
-  const e = `SELECT ${gcols}, n, ${num(d, share)} * ${mProd} AS a, ${num(d, 1 - share)} * ${uProd} AS b FROM ${sql.rel(patterns)}`;
-  const post = `SELECT ${gcols}, n, a / (a + b) AS post FROM (${e}) e`;
-  const str = d.typeName('string');
-  const parts = fields.map(
-    (f) => `SELECT CAST(${d.literal(f.name)} AS ${str}) AS field, ${d.quoteIdent(f.gammaColumn)} AS gamma, SUM(n * post) AS sm, SUM(n) AS su FROM p GROUP BY ${d.quoteIdent(f.gammaColumn)}`,
-  );
-  parts.push(`SELECT CAST('' AS ${str}) AS field, 0 AS gamma, SUM(n * post) AS sm, SUM(n) AS su FROM p`);
-  return `WITH p AS (${post}) ${parts.join(' UNION ALL ')}`;
-}

@@ -1,5 +1,5 @@
 import type { Warehouse } from '../../warehouse/index.js';
-import { LINKS_TABLE, PARAMS_TABLE, PRIOR_FIELD } from './store.js';
+import { CURVE_TABLE, LINKS_TABLE, PARAMS_TABLE, PRIOR_FIELD, TRAINING_TABLE } from './store.js';
 
 export interface StoredLevel {
   field: string;
@@ -15,6 +15,10 @@ export interface StoredModel {
   prior: number;
   priorSource: string;
   levels: StoredLevel[];
+  /** EM sessions (one per training rule; rule '' = all blocked pairs, for comparisons no rule left free). */
+  sessions: Array<{ rule: string; pairs: number; estimated: string; iterations: number; converged: boolean; matchShare: number }>;
+  /** Precision/recall curves by threshold: `model` (expected), `labels` (measured) when labels were given. */
+  curves: Array<{ curve: string; weight: number; probability: number; precision: number; recall: number; f1: number; suggested: boolean }>;
 }
 
 export interface StoredLink {
@@ -37,7 +41,27 @@ export async function readModel(wh: Warehouse, schema: string): Promise<StoredMo
   );
   const prior = rows.find((r) => r.field === PRIOR_FIELD);
   if (!prior) return null;
+  const at = (table: string) => `SELECT * FROM ${d.relation({ schema, name: table })} WHERE trained_at = (SELECT MAX(trained_at) FROM ${d.relation(ref)})`;
+  const sessions = (await wh.relationExists({ schema, name: TRAINING_TABLE })) ? await wh.query(at(TRAINING_TABLE)) : [];
+  const curves = (await wh.relationExists({ schema, name: CURVE_TABLE })) ? await wh.query(`${at(CURVE_TABLE)} ORDER BY curve, match_weight`) : [];
   return {
+    sessions: sessions.map((r) => ({
+      rule: String(r.rule_fields),
+      pairs: Number(r.pairs),
+      estimated: String(r.estimated),
+      iterations: Number(r.iterations),
+      converged: Number(r.converged) === 1,
+      matchShare: Number(r.match_share),
+    })),
+    curves: curves.map((r) => ({
+      curve: String(r.curve),
+      weight: Number(r.match_weight),
+      probability: Number(r.match_probability),
+      precision: Number(r.precision_est),
+      recall: Number(r.recall_est),
+      f1: Number(r.f1),
+      suggested: Number(r.suggested) === 1,
+    })),
     trainedAt: new Date(prior.trained_at),
     prior: Number(prior.m),
     priorSource: prior.label,

@@ -8,6 +8,9 @@ export const PARAMS_TABLE = '_identity_prob_params';
 /** The last build's scored pairs at or above the threshold, with their comparison levels and whether they linked. */
 export const LINKS_TABLE = '_identity_prob_links';
 export const PRIOR_FIELD = '_prior';
+/** Per full build: how training went (one row per EM session) and the precision/recall curves. */
+export const TRAINING_TABLE = '_identity_prob_training';
+export const CURVE_TABLE = '_identity_prob_curve';
 
 /** Appends this run's parameters (history is kept; readers take the latest `trained_at`). */
 export async function storeModel(sql: SqlRunner, schema: string, params: ModelParams): Promise<void> {
@@ -23,12 +26,40 @@ export async function storeModel(sql: SqlRunner, schema: string, params: ModelPa
     ...params.levels,
   ];
   const now = d.literal(new Date());
+  await storeTraining(sql, schema, params, now);
   await sql.exec(
     `INSERT INTO ${target} (trained_at, field, gamma, label, m, u, match_weight) ` +
       rows
         .map((l) => `SELECT CAST(${now} AS ${d.typeName('timestamp')}), ${d.literal(l.field)}, ${l.gamma}, ${d.literal(l.label)}, ${num(d, l.m)}, ${num(d, l.u)}, ${num(d, l.weight)}`)
         .join(' UNION ALL '),
   );
+}
+
+/** The EM sessions and the curves of this run (history kept, like the parameters). */
+async function storeTraining(sql: SqlRunner, schema: string, params: ModelParams, now: string): Promise<void> {
+  const d = sql.d;
+  const [str, dbl, int, ts] = [d.typeName('string'), d.typeName('number'), d.typeName('integer'), d.typeName('timestamp')];
+  const training = sql.rel({ schema, name: TRAINING_TABLE });
+  await sql.exec(`CREATE TABLE IF NOT EXISTS ${training} (trained_at ${ts}, rule_fields ${str}, pairs ${int}, estimated ${str}, iterations ${int}, converged ${int}, match_share ${dbl})`);
+  if (params.sessions.length) {
+    await sql.exec(
+      `INSERT INTO ${training} (trained_at, rule_fields, pairs, estimated, iterations, converged, match_share) ` +
+        params.sessions
+          .map((x) => `SELECT CAST(${now} AS ${ts}), ${d.literal(x.rule.join(', '))}, ${x.pairs}, ${d.literal(x.estimated.join(', '))}, ${x.iterations}, ${x.converged ? 1 : 0}, ${num(d, x.matchShare)}`)
+          .join(' UNION ALL '),
+    );
+  }
+  const curve = sql.rel({ schema, name: CURVE_TABLE });
+  await sql.exec(`CREATE TABLE IF NOT EXISTS ${curve} (trained_at ${ts}, curve ${str}, match_weight ${dbl}, match_probability ${dbl}, precision_est ${dbl}, recall_est ${dbl}, f1 ${dbl}, suggested ${int})`);
+  const rows = params.curves.flatMap((c) => c.points.map((p) => ({ c, p })));
+  if (rows.length) {
+    await sql.exec(
+      `INSERT INTO ${curve} (trained_at, curve, match_weight, match_probability, precision_est, recall_est, f1, suggested) ` +
+        rows
+          .map(({ c, p }) => `SELECT CAST(${now} AS ${ts}), ${d.literal(c.source)}, ${num(d, p.weight)}, ${num(d, p.probability)}, ${num(d, p.precision)}, ${num(d, p.recall)}, ${num(d, p.f1)}, ${c.suggested === p ? 1 : 0}`)
+          .join(' UNION ALL '),
+    );
+  }
 }
 
 /**

@@ -50,6 +50,16 @@ describe('cdp identity model', () => {
     expect(result.stdout).toMatch(/\nsurname\s+null\s+1\.0000\s+1\.0000\s+0\.00/);
   });
 
+  it('reports EM per training rule with convergence, and the model\'s precision/recall curve with a suggested threshold', async () => {
+    const result = await cdp('identity', 'model', '--project', dir);
+    expect(result.code).toBe(0);
+    // The fixture blocks on [surname, dob], [first_name, dob], [address, city]: each rule estimates the other comparisons.
+    expect(result.stdout).toMatch(/\nsurname, dob\s+\d+\s+first_name, address, city, phone\s+\d+\s+yes\n/);
+    expect(result.stdout).toMatch(/\nprecision\/recall by threshold, as the model expects them/);
+    expect(result.stdout).toMatch(/<- suggested\n/);
+    expect(result.stdout).toMatch(/\nsuggested threshold \(model\): \{ weight: -?[\d.]+ \} \(probability 0?\.?[\d.]+\), F1 [\d.]+/);
+  });
+
   it('--record shows a record\'s links field by field', async () => {
     const result = await cdp('identity', 'model', '--record', 'orders:o2', '--project', dir);
     expect(result.code).toBe(0);

@@ -1,0 +1,55 @@
+import type { RelationRef } from '../../warehouse/index.js';
+import type { SqlRunner } from '../runner.js';
+
+/**
+ * Clusters that do not chain: links `(a, b, w)` (pairs at or above the threshold) are merged
+ * in rounds, and two clusters A and B join only when at least `minLinkShare` of their |A|·|B|
+ * record pairs are links — a chain a~b~c~d is not one cluster unless its ends link too. Each
+ * round merges the pairs of clusters that are each other's best eligible partner (highest link
+ * weight), so merges are a matching and the share is checked on the clusters as they are.
+ * With `minLinkShare` 0 the result is the connected components of the links.
+ *
+ * `nodes(node)` lists every node; writes `output(node, cluster)`. Set-based: a few statements a round.
+ */
+export async function boundedClusters(
+  sql: SqlRunner,
+  options: { links: RelationRef; nodes: RelationRef; minLinkShare: number; output: RelationRef; scratch: (name: string) => RelationRef; maxRounds: number },
+): Promise<{ rounds: number }> {
+  const { links, output, scratch } = options;
+  const d = sql.d;
+  const r = (ref: RelationRef) => sql.rel(ref);
+  const [cand, mutual, next] = [scratch('bc_cand'), scratch('bc_mutual'), scratch('bc_next')];
+  await sql.create(output, `SELECT node, node AS cluster FROM ${r(options.nodes)}`);
+  const lo = (x: string, y: string) => `CASE WHEN ${x} < ${y} THEN ${x} ELSE ${y} END`;
+  const hi = (x: string, y: string) => `CASE WHEN ${x} < ${y} THEN ${y} ELSE ${x} END`;
+  // Each cluster's eligible partners, best first.
+  const ranked = `SELECT x, ca, cb, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
+     FROM (SELECT ca AS x, ca, cb, w FROM ${r(cand)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(cand)}) e`;
+  let rounds = 0;
+  for (; rounds < options.maxRounds; rounds++) {
+    // Eligible cluster pairs: enough of their record pairs are links.
+    await sql.create(
+      cand,
+      `SELECT c.ca, c.cb, c.w FROM (
+         SELECT ${lo('x.cluster', 'y.cluster')} AS ca, ${hi('x.cluster', 'y.cluster')} AS cb, COUNT(*) AS links, MAX(l.w) AS w
+         FROM ${r(links)} l JOIN ${r(output)} x ON x.node = l.a JOIN ${r(output)} y ON y.node = l.b
+         WHERE x.cluster <> y.cluster
+         GROUP BY ${lo('x.cluster', 'y.cluster')}, ${hi('x.cluster', 'y.cluster')}) c
+       JOIN (SELECT cluster, COUNT(*) AS n FROM ${r(output)} GROUP BY cluster) sa ON sa.cluster = c.ca
+       JOIN (SELECT cluster, COUNT(*) AS n FROM ${r(output)} GROUP BY cluster) sb ON sb.cluster = c.cb
+       WHERE CAST(c.links AS ${d.typeName('number')}) >= ${d.literal(options.minLinkShare)} * sa.n * sb.n`,
+    );
+    await sql.create(
+      mutual,
+      `SELECT c.ca, c.cb FROM ${r(cand)} c
+       JOIN (${ranked}) a ON a.x = c.ca AND a.ca = c.ca AND a.cb = c.cb AND a.rk = 1
+       JOIN (${ranked}) b ON b.x = c.cb AND b.ca = c.ca AND b.cb = c.cb AND b.rk = 1`,
+    );
+    if ((await sql.count(mutual)) === 0) break;
+    await sql.create(next, `SELECT o.node, COALESCE(m.ca, o.cluster) AS cluster FROM ${r(output)} o LEFT JOIN ${r(mutual)} m ON m.cb = o.cluster`);
+    await sql.drop(output);
+    await sql.exec(d.renameTable(next, output.name));
+  }
+  for (const ref of [cand, mutual, next]) await sql.drop(ref);
+  return { rounds };
+}

@@ -35,7 +35,7 @@ export {
   type RowError,
   type RowLogEntry,
   type SyncRunRecord,
-} from './history.js';
+} from '../state/repositories/sync-runs.js';
 export {
   listSyncSummaries,
   getSyncStatus,

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { CdpError } from '../errors.js';
 import { logger } from '../logger.js';
 import { syncJobKey } from '../scheduler/jobs.js';
-import { LeaseStore } from '../scheduler/leases.js';
+import { LeaseStore } from '../state/repositories/leases.js';
 
 const TTL_MS = 60_000;
 const OWNER_PREFIX = 'sync-run/';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { scrubSecretText } from '../util/secret-scrub.js';
-import { dateColumn, intColumn, jsonColumn } from '../state/index.js';
+import { scrubSecretText } from '../../util/secret-scrub.js';
+import { dateColumn, intColumn, jsonColumn } from '../time.js';
 
 /** Run history and the delivery journal in the state store (tables of migration 0300_sync_runs). */
 

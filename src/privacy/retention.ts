@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Project } from '../project/index.js';
-import { pruneLog, SyncHistory, syncTables } from '../syncs/index.js';
+import { pruneLog, syncTables } from '../syncs/index.js';
+import { SyncHistory } from '../state/index.js';
 
 const DAY_MS = 86_400_000;
 const LOG_PREFIX = 'sync_log_';

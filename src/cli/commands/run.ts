@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runProject, type RunSummary } from '../../pipeline/index.js';
-import { inProject, say, withDbtProject, type DbtFlags } from '../context.js';
+import { inDbtProject, say, selectionOf, stopwatch, withDbtProject, withSelection, type DbtFlags } from '../context.js';
 import { runProjectHooks, type ModelBuildResult } from '../../models/index.js';
 import { saveArtifacts } from './dbt-artifacts.js';
 
@@ -12,27 +12,26 @@ interface RunFlags extends DbtFlags {
 
 export function register(program: Command): void {
   withDbtProject(
-    program
-      .command('run')
-      .description('build the models (in DAG order), then the identity graph and profiles, then snapshot every audience')
-      .option('-s, --select <selectors...>', "only these models, in dbt's syntax: name, +name, name+, tag:x, path:models/x, config.materialized:table, @name, *")
-      .option('--exclude <selectors...>', 'leave these models out (same syntax)')
+    withSelection(program.command('run').description('build the models (in DAG order), then the identity graph and profiles, then snapshot every audience'), {
+      select: "only these models, in dbt's syntax: name, +name, name+, tag:x, path:models/x, config.materialized:table, @name, *",
+      exclude: 'leave these models out (same syntax)',
+    })
       .option('--full-refresh', 'rebuild incremental models from scratch')
       .option('--no-snapshots', 'do not snapshot audience membership after the profiles are built'),
-  ).action(async (flags: RunFlags) => {
-    await inProject(flags, async (project) => {
-      const started = performance.now();
+  ).action(
+    inDbtProject(async (project, flags: RunFlags) => {
+      const elapsed = stopwatch();
       const models: ModelBuildResult[] = [];
       try {
         await runProjectHooks(project, 'on-run-start', say);
-        const summary = await runProject(project, { select: flags.select, exclude: flags.exclude, fullRefresh: flags.fullRefresh, snapshots: flags.snapshots, onProgress: say, onModelResult: (r) => models.push(r) });
+        const summary = await runProject(project, { ...selectionOf(flags), fullRefresh: flags.fullRefresh, snapshots: flags.snapshots, onProgress: say, onModelResult: (r) => models.push(r) });
         await runProjectHooks(project, 'on-run-end', say);
         printSummary(summary);
       } finally {
-        saveArtifacts(project, { which: 'run', models, elapsed: (performance.now() - started) / 1000 });
+        saveArtifacts(project, { which: 'run', models, elapsed: elapsed() });
       }
-    });
-  });
+    }),
+  );
 }
 
 function printSummary(summary: RunSummary): void {

@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
 import { CdpError } from '../../errors.js';
+import { RUN_TRIGGERS, type RunTrigger, type SyncRunRecord } from '../../state/index.js';
 import {
-  RUN_TRIGGERS,
   checkSyncDestination,
   getSyncStatus,
   listSyncSummaries,
   runSync,
   syncRowLog,
   type PlanCounts,
-  type RunTrigger,
-  type SyncRunRecord,
   type SyncRunResult,
 } from '../../syncs/index.js';
 import { inProject, say, withProject } from '../context.js';

@@ -1,4 +1,4 @@
-import type { ColumnKind, RelationRef } from '../types.js';
+import type { ColumnDef, ColumnKind, RelationRef } from '../types.js';
 import type { DbtMacros, Dialect, DialectName, MergeOptions, OrderKey, SqlValue, TimeUnit } from './types.js';
 
 type Kind = Exclude<ColumnKind, 'other'>;
@@ -49,6 +49,10 @@ export abstract class BaseDialect implements Dialect {
 
   typeName(kind: Kind): string {
     return this.types[kind];
+  }
+
+  columnDefinitions(columns: readonly ColumnDef[]): string {
+    return columns.map((c) => `${this.quoteIdent(c.name)} ${this.typeName(c.kind)}`).join(', ');
   }
 
   columnKind(engineType: string): ColumnKind {

@@ -1,5 +1,5 @@
 import type { EngineName } from '../engines.js';
-import type { ColumnKind, RelationRef } from '../types.js';
+import type { ColumnDef, ColumnKind, RelationRef } from '../types.js';
 
 /** A SQL dialect per engine (src/warehouse/engines.ts). */
 export type DialectName = EngineName;
@@ -30,6 +30,8 @@ export interface Dialect {
   // ---- types ----
   /** The engine's type name for a column kind. */
   typeName(kind: Exclude<ColumnKind, 'other'>): string;
+  /** `"name" TYPE, ...`: the column list of a CREATE TABLE. */
+  columnDefinitions(columns: readonly ColumnDef[]): string;
   /** Maps an engine type name (as the catalog reports it) to a column kind. */
   columnKind(engineType: string): ColumnKind;
   cast(expr: string, kind: Exclude<ColumnKind, 'other'>): string;

@@ -106,7 +106,9 @@ export class PostgresDbtMacros extends BaseDbtMacros {
   protected override readonly types = { ...BASE_TYPES, float: 'float' };
 
   override dateAdd(part: string, interval: string, from: string): string {
-    return `${from} + ((interval '1 ${part}') * (${interval}))`;
+    // Postgres has no `interval '1 quarter'` (dbt-postgres fails there); a quarter is three months.
+    const unit = part.toLowerCase() === 'quarter' ? '3 month' : `1 ${part}`;
+    return `${from} + ((interval '${unit}') * (${interval}))`;
   }
 
   /** dbt-postgres' datediff: whole units between two timestamps. */

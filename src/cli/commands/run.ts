@@ -3,6 +3,7 @@ import { runProject, type RunSummary } from '../../pipeline/index.js';
 import { inDbtProject, say, selectionOf, stopwatch, withDbtProject, withSelection, type DbtFlags } from '../context.js';
 import { runProjectHooks, type ModelBuildResult } from '../../models/index.js';
 import { saveArtifacts } from './dbt-artifacts.js';
+import { formatTable, rightAligned } from '../table.js';
 
 interface RunFlags extends DbtFlags {
   fullRefresh?: boolean;
@@ -41,7 +42,7 @@ function printSummary(summary: RunSummary): void {
       formatTable(
         ['relation', 'materialized', 'rows', 'seconds'],
         summary.models.map((m) => [`${m.relation.schema}.${m.relation.name}`, m.mode === 'incremental' ? 'incremental (merged)' : m.materialized, m.rows === null ? '-' : m.rows.toLocaleString('en-US'), m.seconds.toFixed(2)]),
-        [false, false, true, true],
+        rightAligned([false, false, true, true]),
       ),
     );
   }
@@ -81,9 +82,3 @@ export function audienceLine(summary: Pick<RunSummary, 'audiences' | 'audiencesE
   return line;
 }
 
-/** Columns padded to their widest cell; numbers right-aligned. */
-function formatTable(header: string[], rows: string[][], rightAligned: boolean[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (rightAligned[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { explainIdentifier, identityStats, type ExplainLink, type IdentityExplanation, type IdentityStats } from '../../identity/index.js';
 import { inProject, say, withProject } from '../context.js';
-import { rightAligned, tableLines } from '../table.js';
+import { formatCount, rightAligned, tableLines } from '../table.js';
 
 interface Flags {
   project?: string;
@@ -25,7 +25,7 @@ export function register(program: Command): void {
   });
 }
 
-const num = (n: number) => n.toLocaleString('en-US');
+const num = formatCount;
 const day = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 19) : 'unknown time');
 
 /** Columns whose every cell is a number are right-aligned. */

@@ -3,7 +3,7 @@ import { runProject, type RunSummary } from '../../pipeline/index.js';
 import { inDbtProject, say, selectionOf, stopwatch, withDbtProject, withSelection, type DbtFlags } from '../context.js';
 import { runProjectHooks, type ModelBuildResult } from '../../models/index.js';
 import { saveArtifacts } from './dbt-artifacts.js';
-import { formatTable, rightAligned } from '../table.js';
+import { formatCount, formatTable, rightAligned } from '../table.js';
 
 interface RunFlags extends DbtFlags {
   fullRefresh?: boolean;
@@ -66,7 +66,7 @@ export function audienceLine(summary: Pick<RunSummary, 'audiences' | 'audiencesE
   if (summary.audiencesError) return `audiences: not snapshotted (${summary.audiencesError})`;
   const run = summary.audiences;
   if (!run) return undefined;
-  const n = (v: number) => v.toLocaleString('en-US');
+  const n = formatCount;
   const entered = run.snapshots.reduce((t, s) => t + s.entered, 0);
   const left = run.snapshots.reduce((t, s) => t + s.left, 0);
   const changed = (s: { entered: number; left: number }) => s.entered + s.left > 0;

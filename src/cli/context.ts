@@ -28,6 +28,33 @@ export interface DbtFlags {
   exclude?: string[];
 }
 
+/** What -s/--select and --exclude pick, in one command's words. */
+export interface SelectionHelp {
+  select: string;
+  exclude: string;
+}
+
+/** dbt's node selection: -s/--select and --exclude (the flags `selectionOf` reads). */
+export function withSelection(command: Command, help: SelectionHelp): Command {
+  return command.option('-s, --select <selectors...>', help.select).option('--exclude <selectors...>', help.exclude);
+}
+
+/** The node selection of a dbt command's flags, as the model functions take it. */
+export function selectionOf(flags: DbtFlags): { select?: string[]; exclude?: string[] } {
+  return { select: flags.select, exclude: flags.exclude };
+}
+
+/** A dbt command's action: `work` runs in the project its flags load, closed afterwards. */
+export function inDbtProject<F extends DbtFlags>(work: (project: Project, flags: F) => Promise<void>): (flags: F) => Promise<void> {
+  return (flags) => inProject(flags, (project) => work(project, flags));
+}
+
+/** Seconds since it was started: run_results.json's `elapsed`. */
+export function stopwatch(): () => number {
+  const started = performance.now();
+  return () => (performance.now() - started) / 1000;
+}
+
 /** dbt's --vars: a YAML (or JSON) mapping. */
 function parseVars(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { CollectConfig, SecretRef } from '../config/index.js';
 import { resolveEnvSecret } from '../config/index.js';
 import { CdpError } from '../errors.js';
-import type { SecretStore } from '../secrets/index.js';
+import type { SecretStore } from '../state/index.js';
 
 /** Stored secrets holding write keys of sources created in the UI. */
 export const STORED_KEY_PREFIX = 'collect:';

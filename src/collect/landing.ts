@@ -61,8 +61,7 @@ export class Lander {
 
 export function createTableSql(wh: Pick<Warehouse, 'dialect'>, target: RelationRef): string {
   const d = wh.dialect;
-  const columns = EVENT_COLUMNS.map((c) => `${d.quoteIdent(c.name)} ${d.typeName(c.kind)}`).join(', ');
-  return `CREATE TABLE IF NOT EXISTS ${d.relation(target)} (${columns})`;
+  return `CREATE TABLE IF NOT EXISTS ${d.relation(target)} (${d.columnDefinitions(EVENT_COLUMNS)})`;
 }
 
 /** The first copy of each messageId in the batch, unless the table has it from the last DEDUP_WINDOW_DAYS. */

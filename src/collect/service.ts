@@ -4,7 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Project } from '../project/index.js';
 import type { LeaseStore } from '../scheduler/index.js';
-import type { SecretStore } from '../secrets/index.js';
+import type { SecretStore } from '../state/index.js';
 import { BATCH_LIMIT, parseJsonObject, readBody, writeKeyOf, type BodyLimit } from './body.js';
 import { Collector } from './collector.js';
 import { parseCsv } from './csv.js';

@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CdpError } from '../errors.js';
-import { processAlive } from '../scheduler/leases.js';
+import { processAlive } from '../state/repositories/leases.js';
 import { Rejected } from './errors.js';
 
 /** A spool file: events appended while it was active, landed together, deleted after the warehouse commit. */

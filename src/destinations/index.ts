@@ -11,7 +11,7 @@ export { registerDestination, getDestination, findDestination, listDestinations,
 export { defineDestination, type DestinationVerbs } from './template.js';
 export { ok, rejected, retryable, sameForAll, resultForStatus } from './results.js';
 export { DestinationError, isDestinationError, redactPii } from './errors.js';
-export { baseUrlSchema, headersSchema, rateLimitSchema, secretSchema } from './config.js';
+export { baseUrlSchema, headersSchema, rateLimitOf, rateLimitSchema, secretSchema } from './config.js';
 export {
   HttpClient,
   HttpRequestError,

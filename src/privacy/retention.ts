@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Project } from '../project/index.js';
-import { pruneLog, SyncHistory, syncTables } from '../syncs/index.js';
+import { pruneLog, syncTables } from '../syncs/index.js';
+import { SyncHistory } from '../state/index.js';
 
 const DAY_MS = 86_400_000;
 const LOG_PREFIX = 'sync_log_';
@@ -29,8 +30,9 @@ export interface RetentionReport {
 export async function pruneRunLogs(project: Project, knex: Knex, options: { days?: number; now?: Date } = {}): Promise<RetentionReport> {
   const days = options.days ?? logRetentionDays(project);
   const cutoff = new Date((options.now ?? new Date()).getTime() - days * DAY_MS);
-  const rowLogEntries = await new SyncHistory(knex).prune(cutoff);
-  const runDetails = await knex('sync_runs').where('started_at', '<', cutoff.getTime()).whereNotNull('first_errors').update({ first_errors: null });
+  const history = new SyncHistory(knex);
+  const rowLogEntries = await history.prune(cutoff);
+  const runDetails = await history.forgetRunDetails(cutoff);
   const warehouse = await project.warehouse();
   // Engines that fold names to upper case list `SYNC_LOG_X`: match the prefix case-insensitively, use the listed name.
   const logs = (await warehouse.listRelations(project.schema)).filter((r) => r.kind === 'table' && r.name.toLowerCase().startsWith(LOG_PREFIX));

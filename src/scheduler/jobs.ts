@@ -1,5 +1,5 @@
 import type { Actor } from '../audit/index.js';
-import type { Trigger } from './state.js';
+import type { Trigger } from '../state/repositories/job-states.js';
 
 /** A job the scheduler knows: the model build, or one sync. */
 export interface JobDefinition {

@@ -8,8 +8,8 @@ import { type Actor } from '../audit/index.js';
 import { CdpError } from '../errors.js';
 import { nextFire } from './cron.js';
 import { MODELS_JOB, syncJobKey, type JobDefinition, type JobProvider, type RunContext, type RunOptions } from './jobs.js';
-import { LeaseStore, type LeaseInfo } from './leases.js';
-import { JobStateStore, type JobState, type Trigger } from './state.js';
+import { LeaseStore, type LeaseInfo } from '../state/repositories/leases.js';
+import { JobStateStore, type JobState, type Trigger } from '../state/repositories/job-states.js';
 
 export interface SchedulerOptions {
   knex: Knex;

@@ -1,11 +1,18 @@
 import { resolveEnvSecret, type SecretRef } from '../config/index.js';
 import { rememberSecret, scrubSecretText } from '../util/secret-scrub.js';
-import type { SecretStore } from './store.js';
+
+/**
+ * What resolving needs of the secret store (state/repositories/secrets.ts): its plaintext by name.
+ * Declared here so secrets/ stays below the state store it encrypts for.
+ */
+export interface StoredSecrets {
+  reveal(name: string): Promise<string>;
+}
 
 /** Turns a secret reference into its value: `{env}` from the environment, `{secret}` from the store. */
 export type SecretResolver = (ref: SecretRef, path: string) => Promise<string>;
 
-export function secretResolver(store: SecretStore, env: NodeJS.ProcessEnv = process.env): SecretResolver {
+export function secretResolver(store: StoredSecrets, env: NodeJS.ProcessEnv = process.env): SecretResolver {
   return async (ref, path) => ('secret' in ref ? store.reveal(ref.secret) : rememberSecret(resolveEnvSecret(ref, path, env)));
 }
 
@@ -24,7 +31,7 @@ export function isStoredSecretRef(value: unknown): value is { secret: string } {
  * destination's check/send, in memory only). Returns the plaintexts too, so callers can scrub
  * them from error messages.
  */
-export async function revealStoredSecrets(config: unknown, store: SecretStore): Promise<{ config: unknown; revealed: string[] }> {
+export async function revealStoredSecrets(config: unknown, store: StoredSecrets): Promise<{ config: unknown; revealed: string[] }> {
   const revealed: string[] = [];
   async function walk(value: unknown): Promise<unknown> {
     if (isStoredSecretRef(value)) {

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Actor } from '../audit/index.js';
-import { can, type User } from '../auth/index.js';
+import { can } from '../auth/index.js';
+import { type User } from '../state/index.js';
 import type { PiiView } from '../privacy/pii.js';
 
 /** Who is calling: a user, through a browser session or an API token. */

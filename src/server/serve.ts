@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { ensureAdminFromEnv } from '../auth/index.js';
+import { ensureAdminFromEnv } from './admin-bootstrap.js';
 import type { Project } from '../project/index.js';
 import { validateCron } from '../scheduler/index.js';
 import { createApp, type AppOptions } from './app.js';

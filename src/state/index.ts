@@ -1,7 +1,8 @@
 /**
  * The state store: what the platform itself remembers (builds, runs, schedules, audiences made in
  * the UI, users, audit log). knex over SQLite by default, Postgres in production; migrations run
- * on open. Each table's access lives in its own repository under ./repositories.
+ * on open. Each table's access lives in its own repository under ./repositories (the only code that
+ * names a state table), exported from here.
  */
 import knexFactory, { type Knex } from 'knex';
 import type { StateConfig } from '../config/index.js';
@@ -15,7 +16,26 @@ import type { Migration, StateDialect } from './types.js';
 export type { Migration, StateDialect } from './types.js';
 export type { ModelBuild, ModelBuildRecord, ModelBuildStatus, ModelBuildsRepository } from './repositories/model-builds.js';
 export { MODEL_BUILD_STATUSES } from './repositories/model-builds.js';
-export { dateColumn, intColumn, jsonColumn } from './time.js';
+export { dateColumn, intColumn, jsonColumn, toMs, toMsOrNull, isoOrNull } from './time.js';
+export { UserStore, emailSchema, passwordSchema, type User, type NewUser, type UserChanges } from './repositories/users.js';
+export { SessionStore, DEFAULT_SESSION_TTL_MS } from './repositories/sessions.js';
+export { ApiTokenStore, type ApiToken } from './repositories/api-tokens.js';
+export { SecretStore } from './repositories/secrets.js';
+export { rotateSecretKey, type RotationResult } from './repositories/secret-rotation.js';
+export { LeaseStore, localOwner, processAlive, type LeaseInfo } from './repositories/leases.js';
+export { JobStateStore, type JobState, type Trigger, type JobStatusValue } from './repositories/job-states.js';
+export { AuditLog, SYSTEM_ACTOR, scrubDetails, type Actor, type AuditInput, type AuditEntry, type AuditQuery } from './repositories/audit-log.js';
+export {
+  SyncHistory,
+  RUN_STATUSES,
+  RUN_TRIGGERS,
+  type RunStatus,
+  type RunTrigger,
+  type RunCounts,
+  type RowError,
+  type RowLogEntry,
+  type SyncRunRecord,
+} from './repositories/sync-runs.js';
 export { AudienceRepository, type BrokenStoredAudience, type StoredAudienceOf } from './repositories/audiences.js';
 export {
   PrivacyRequestRepository,

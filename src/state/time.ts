@@ -25,3 +25,23 @@ export const jsonColumn = <T>(fallback: T) =>
     .string()
     .nullable()
     .transform((text) => (text ? (JSON.parse(text) as T) : fallback));
+
+/**
+ * Epoch-millisecond columns (sessions, tokens, leases, job states, audit log) compare the same way
+ * on SQLite and Postgres; Postgres returns BIGINT as a string, hence the conversion.
+ */
+export function toMs(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' || typeof value === 'bigint') return Number(value);
+  if (value instanceof Date) return value.getTime();
+  return Number.NaN;
+}
+
+export function toMsOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : toMs(value);
+}
+
+export function isoOrNull(value: unknown): string | null {
+  const ms = toMsOrNull(value);
+  return ms === null ? null : new Date(ms).toISOString();
+}

@@ -2,7 +2,7 @@ import { isDestinationError, type AnyDestination, type RunScope } from '../desti
 import { logger } from '../logger.js';
 import type { Warehouse } from '../warehouse/index.js';
 import { PlanLayout } from './batches.js';
-import type { RowError, RunCounts, SyncHistory } from './history.js';
+import type { RowError, RunCounts, SyncHistory } from '../state/repositories/sync-runs.js';
 import { BatchSender } from './send/batch-sender.js';
 import { ChunkReader } from './send/chunk-reader.js';
 import { CommitQueue } from './send/commit-queue.js';

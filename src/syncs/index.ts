@@ -26,17 +26,6 @@ export type { PlanCounts } from './planner.js';
 export { registerPlanFilterProvider, type PlanFilter, type PlanFilterProvider } from './filters.js';
 export { envSecretResolver, type SecretResolver } from './secrets.js';
 export {
-  SyncHistory,
-  RUN_STATUSES,
-  RUN_TRIGGERS,
-  type RunStatus,
-  type RunTrigger,
-  type RunCounts,
-  type RowError,
-  type RowLogEntry,
-  type SyncRunRecord,
-} from './history.js';
-export {
   listSyncSummaries,
   getSyncStatus,
   listSyncRuns,

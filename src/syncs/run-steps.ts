@@ -6,7 +6,7 @@ import { isCdpError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Project } from '../project/index.js';
 import { executePlan } from './executor.js';
-import { SyncHistory, type RowError, type RunCounts, type RunStatus } from './history.js';
+import { SyncHistory, type RowError, type RunCounts, type RunStatus } from '../state/repositories/sync-runs.js';
 import { buildPlan, type PlanCounts } from './planner.js';
 import type { PreparedRun } from './run-prepare.js';
 import { EMPTY_PLAN_COUNTS, type RunSyncOptions, type SyncRunResult } from './run-types.js';

@@ -1,7 +1,7 @@
 import type { AudienceSnapshot } from '../audiences/index.js';
 import type { RetryPolicy } from '../destinations/index.js';
 import type { PlanFilter } from './filters.js';
-import type { RowError, RunCounts, RunStatus, RunTrigger, SyncHistory } from './history.js';
+import type { RowError, RunCounts, RunStatus, RunTrigger, SyncHistory } from '../state/repositories/sync-runs.js';
 import type { PlanCounts } from './planner.js';
 import type { SecretResolver } from './secrets.js';
 

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import {
   HttpClient,
   NetworkPolicy,
+  rateLimitOf,
   sharedRateLimiter,
   withScrubbedErrors,
   type AnyDestination,
@@ -99,7 +100,7 @@ export async function openDestination(project: Project, target: DestinationTarge
     }
     throw error;
   }
-  const rate = destination.rateLimitFor?.(config) ?? destination.rateLimit;
+  const rate = rateLimitOf(destination, config);
   const account = `${destination.type}:${destination.accountKey?.(config) ?? 'default'}`;
   const limiter = sharedRateLimiter(account, rate, destination.maxConnections);
   const log = logger.child({ destination: destination.type });

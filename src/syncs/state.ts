@@ -1,5 +1,5 @@
 import type { ColumnDef, Warehouse, WarehouseSession } from '../warehouse/index.js';
-import type { SyncHistory } from './history.js';
+import type { SyncHistory } from '../state/repositories/sync-runs.js';
 import type { SyncTables } from './tables.js';
 
 /**

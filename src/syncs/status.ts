@@ -1,5 +1,5 @@
 import type { Project } from '../project/index.js';
-import { SyncHistory, type SyncRunRecord } from './history.js';
+import { SyncHistory, type SyncRunRecord } from '../state/repositories/sync-runs.js';
 import { loadSync, readSyncFiles, type PreparedSync } from './load.js';
 import { readLog, readProgress, stateCounts, type LogEntry, type StateStatus } from './state.js';
 import { syncTables } from './tables.js';

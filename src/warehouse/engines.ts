@@ -17,6 +17,16 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
  */
 export const SELF_HOSTED_ENGINES = ['duckdb', 'postgres'] as const satisfies readonly EngineName[];
 
+/**
+ * Engines embedded in the cdp process (a DuckDB file is open in one process only): nothing else
+ * writes to them, so what this process built is all there is to know.
+ */
+export const EMBEDDED_ENGINES = ['duckdb'] as const satisfies readonly EngineName[];
+
+export function isEmbeddedEngine(name: EngineName): boolean {
+  return (EMBEDDED_ENGINES as readonly EngineName[]).includes(name);
+}
+
 export function isEngineName(value: string): value is EngineName {
   return (ENGINE_NAMES as readonly string[]).includes(value);
 }

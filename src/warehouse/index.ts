@@ -5,9 +5,9 @@ import { DuckDbWarehouse } from './adapters/duckdb.js';
 import type { Warehouse } from './types.js';
 
 export type * from './types.js';
-export { getDialect, DIALECT_NAMES, type Dialect, type DialectName, type OrderKey, type SqlValue } from './dialects/index.js';
+export { getDialect, DIALECT_NAMES, UnsupportedDbtMacro, type Dialect, type DialectName, type OrderKey, type SqlValue, type DbtTypeName } from './dialects/index.js';
 export { normalizeValue } from './values.js';
-export { ENGINE_NAMES, SELF_HOSTED_ENGINES, isEngineName, type EngineName } from './engines.js';
+export { ENGINE_NAMES, SELF_HOSTED_ENGINES, EMBEDDED_ENGINES, isEngineName, isEmbeddedEngine, type EngineName } from './engines.js';
 export { withQueryLabels, currentQueryLabels } from './labels.js';
 
 function resolvePath(projectDir: string, path: string): string {

@@ -36,6 +36,15 @@ function statements(d: Dialect): Array<[string, string]> {
     ['strings', `SELECT ${d.length(col('email'))}, ${d.concat(col('id'), d.literal('-'), col('email'))}, ${d.jaroWinkler(col('email'), d.literal('a@b.co'))}, ${d.levenshtein(col('email'), d.literal('a@b.co'))}, ${d.binaryOrder(col('id'))} ${from} WHERE ${d.textMatch(col('email'), 'contains', "50%_off\\'")} OR ${d.textMatch(col('email'), 'starts_with', 'a_')} OR ${d.textMatch(col('email'), 'ends_with', '%')}`],
     ['stringAgg', `SELECT ${col('id')}, ${d.stringAgg(col('email'), ', ', `${col('ts')} DESC`)} AS ${q('emails')}, ${d.stringAgg(col('email'), '|')} AS ${q('any_order')} ${from} GROUP BY ${col('id')}`],
     ['json', `SELECT ${d.jsonObjectText([['id', col('id')], ['n', col('n')], ['ts', col('ts')], ['flag', col('flag')], ['nested', d.jsonObjectText([['a', col('amount')]]), 'json']])}, ${d.jsonObjectText([])} ${from}`],
+    [
+      'dbtMacros',
+      `SELECT ${d.dbt.dateTrunc('day', col('ts'))}, ${d.dbt.dateAdd('day', '3', col('ts'))}, ${d.dbt.dateDiff(col('ts'), col('ts'), 'day')}, ${d.dbt.lastDay(col('ts'), 'month')}, ${d.dbt.safeCast(col('id'), d.dbt.typeName('int'))}, ` +
+        `${d.dbt.concat([col('id'), d.literal('-'), col('email')])}, ${d.dbt.hash(col('email'))}, ${d.dbt.splitPart(col('email'), d.literal('@'), '2')}, ${d.dbt.position(d.literal('@'), col('email'))}, ` +
+        `CAST(${col('n')} AS ${d.dbt.typeName('bigint')}), CAST(${col('amount')} AS ${d.dbt.typeName('float')}), CAST(${col('ts')} AS ${d.dbt.typeName('timestamp')}), '${d.dbt.escapeSingleQuotes("o'neil")}' ${from}`,
+    ],
+    ['dbtAggregates', `SELECT ${col('id')}, ${d.dbt.listagg(col('email'), d.literal(','), `order by ${col('ts')}`)}, ${d.dbt.anyValue(col('email'))}, ${d.dbt.boolOr(col('flag'))} ${from} GROUP BY ${col('id')}`],
+    ['dbtExcept', `SELECT ${q('id')} FROM ${d.relation(t)} ${d.dbt.except()} SELECT ${q('id')} FROM ${d.relation(t)}`],
+    ['dbtIntersect', `SELECT ${q('id')} FROM ${d.relation(t)} ${d.dbt.intersect()} SELECT ${q('id')} FROM ${d.relation(t)}`],
     ['limit', `SELECT ${col('id')} ${from} ORDER BY ${col('id')} ${d.limit(10)}`],
     ['limitOffset', `SELECT ${col('id')} ${from} ORDER BY ${col('id')} ${d.limit(10, 20)}`],
     ['inSubquery', `SELECT ${col('id')} ${from} WHERE ${col('id')} NOT IN (SELECT ${q('id')} FROM ${d.relation(t)} WHERE ${q('flag')})`],

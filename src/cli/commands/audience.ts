@@ -12,6 +12,7 @@ import {
 import { CdpError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
 import { inProject, say, withProject } from '../context.js';
+import { formatTable } from '../table.js';
 
 type Format = 'table' | 'csv' | 'json';
 
@@ -145,14 +146,10 @@ function jsonValue(_key: string, value: unknown): unknown {
 
 /** Left-aligned columns; multi-line values shown on one line. */
 export function table(header: string[], rows: string[][]): string {
-  const flat = rows.map((r) => r.map((c) => c.replace(/\s*\n\s*/g, ' ')));
-  const widths = header.map((h, i) => Math.max(h.length, ...flat.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...flat.map(line)].join('\n');
+  return formatTable(
+    header,
+    rows.map((r) => r.map((c) => c.replace(/\s*\n\s*/g, ' '))),
+  );
 }
 
 /** RFC 4180: fields with commas, quotes or line breaks are quoted, quotes doubled; CRLF line ends. */

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { BuildTests, runProjectHooks, runSchemaTests, seedProject, snapshotProject, type ModelBuildResult, type SchemaTestResult, type SeedResult } from '../../models/index.js';
 import { saveArtifacts } from './dbt-artifacts.js';
 import { runProject } from '../../pipeline/index.js';
-import { inProject, say, withDbtProject, type DbtFlags } from '../context.js';
+import { inDbtProject, say, selectionOf, stopwatch, withDbtProject, withSelection, type DbtFlags } from '../context.js';
 import { describe, reportTests } from './test.js';
 
 interface BuildFlags extends DbtFlags {
@@ -11,16 +11,14 @@ interface BuildFlags extends DbtFlags {
 
 export function register(program: Command): void {
   withDbtProject(
-    program
-      .command('build')
-      .description('dbt build: load the seeds, run the snapshots, build the models with their tests (unit tests before a model, data tests right after it; a failure skips what depends on it), then identity when configured')
-      .option('-s, --select <selectors...>', "only these nodes, in dbt's syntax")
-      .option('--exclude <selectors...>', 'leave these out')
-      .option('--full-refresh', 'rebuild incremental models from scratch'),
-  ).action(async (flags: BuildFlags) => {
-    await inProject(flags, async (project) => {
-      const selection = { select: flags.select, exclude: flags.exclude };
-      const started = performance.now();
+    withSelection(program.command('build').description('dbt build: load the seeds, run the snapshots, build the models with their tests (unit tests before a model, data tests right after it; a failure skips what depends on it), then identity when configured'), {
+      select: "only these nodes, in dbt's syntax",
+      exclude: 'leave these out',
+    }).option('--full-refresh', 'rebuild incremental models from scratch'),
+  ).action(
+    inDbtProject(async (project, flags: BuildFlags) => {
+      const selection = selectionOf(flags);
+      const elapsed = stopwatch();
       const models: ModelBuildResult[] = [];
       let seeds: SeedResult[] = [];
       let tests: SchemaTestResult[] = [];
@@ -49,13 +47,13 @@ export function register(program: Command): void {
         tests = buildTests ? buildTests.results : await runSchemaTests(project, { ...selection, onResult });
         if (!modelFailure) await runProjectHooks(project, 'on-run-end', say);
       } finally {
-        saveArtifacts(project, { which: 'build', seeds, models, tests, elapsed: (performance.now() - started) / 1000 });
+        saveArtifacts(project, { which: 'build', seeds, models, tests, elapsed: elapsed() });
       }
       if (modelFailure) {
         reportTests(tests, false);
         throw modelFailure;
       }
       reportTests(tests);
-    });
-  });
+    }),
+  );
 }

@@ -9,6 +9,7 @@ import { CdpError } from '../../errors.js';
 import { runProject, type RunSummary } from '../../pipeline/index.js';
 import type { Project } from '../../project/index.js';
 import { inProject, say, withProject } from '../context.js';
+import { formatTable, rightAligned } from '../table.js';
 
 interface DemoFlags {
   project?: string;
@@ -89,7 +90,7 @@ async function printSummary(project: Project, demo: DemoResult, run: RunSummary)
     }
   }
   say('');
-  say(formatTable(['table', 'built as', 'rows', 'seconds'], rows, [false, false, true, true]));
+  say(formatTable(['table', 'built as', 'rows', 'seconds'], rows, rightAligned([false, false, true, true])));
   if (run.identity) {
     const { profiles, identifiers, rounds, seconds } = run.identity;
     say(`identity: ${count(profiles)} profiles from ${count(identifiers)} identifiers in ${rounds} rounds (${seconds.toFixed(2)}s)`);
@@ -127,9 +128,3 @@ function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** Columns padded to their widest cell; numbers right-aligned. */
-function formatTable(header: string[], rows: string[][], rightAligned: boolean[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (rightAligned[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}

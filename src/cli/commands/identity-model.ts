@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CdpError } from '../../errors.js';
 import { readLinks, readModel, type StoredLink, type StoredModel } from '../../identity/probabilistic/index.js';
 import { inProject, say, withProject } from '../context.js';
+import { tableLines } from '../table.js';
 
 interface Flags {
   project?: string;
@@ -40,11 +41,8 @@ export function register(program: Command): void {
   });
 }
 
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (/^-?[\d.e+-]+$/.test(cell) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
-}
+/** Numbers (weights, probabilities) right-aligned, cell by cell. */
+const table = (header: string[], rows: string[][]): string[] => tableLines(header, rows, (_, cell) => (/^-?[\d.e+-]+$/.test(cell) ? 'right' : 'left'));
 
 const fmt = (x: number) => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toFixed(4));
 

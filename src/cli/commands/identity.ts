@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { explainIdentifier, identityStats, type ExplainLink, type IdentityExplanation, type IdentityStats } from '../../identity/index.js';
 import { inProject, say, withProject } from '../context.js';
+import { formatCount, rightAligned, tableLines } from '../table.js';
 
 interface Flags {
   project?: string;
@@ -24,14 +25,12 @@ export function register(program: Command): void {
   });
 }
 
-const num = (n: number) => n.toLocaleString('en-US');
+const num = formatCount;
 const day = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 19) : 'unknown time');
 
+/** Columns whose every cell is a number are right-aligned. */
 function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((row) => /^[\d,.]+$/.test(row[i]!)));
-  const line = (cells: string[]) => cells.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  return tableLines(header, rows, rightAligned(header.map((_, i) => rows.length > 0 && rows.every((row) => /^[\d,.]+$/.test(row[i]!)))));
 }
 
 function printStats(stats: IdentityStats): void {

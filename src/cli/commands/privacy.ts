@@ -9,6 +9,7 @@ import type { Project } from '../../project/index.js';
 import { createContext } from '../../server/index.js';
 import { PrivacyService } from '../../server/services/privacy.js';
 import { cliActor, inProject, say, withProject } from '../context.js';
+import { formatCount, formatTable } from '../table.js';
 
 interface Flags {
   project?: string;
@@ -31,13 +32,8 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-const n = (value: number): string => value.toLocaleString('en-US');
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (cell ?? '').padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
+const n = formatCount;
+const table = (header: string[], rows: string[][]): string => formatTable(header, rows);
 
 function printDeletion(report: DeletionReport): void {
   const verb = report.dryRun ? 'would' : 'did';

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { runProject, type RunSummary } from '../../pipeline/index.js';
-import { inProject, say, withDbtProject, type DbtFlags } from '../context.js';
+import { inDbtProject, say, selectionOf, stopwatch, withDbtProject, withSelection, type DbtFlags } from '../context.js';
 import { runProjectHooks, type ModelBuildResult } from '../../models/index.js';
 import { saveArtifacts } from './dbt-artifacts.js';
+import { formatCount, formatTable, rightAligned } from '../table.js';
 
 interface RunFlags extends DbtFlags {
   fullRefresh?: boolean;
@@ -12,27 +13,26 @@ interface RunFlags extends DbtFlags {
 
 export function register(program: Command): void {
   withDbtProject(
-    program
-      .command('run')
-      .description('build the models (in DAG order), then the identity graph and profiles, then snapshot every audience')
-      .option('-s, --select <selectors...>', "only these models, in dbt's syntax: name, +name, name+, tag:x, path:models/x, config.materialized:table, @name, *")
-      .option('--exclude <selectors...>', 'leave these models out (same syntax)')
+    withSelection(program.command('run').description('build the models (in DAG order), then the identity graph and profiles, then snapshot every audience'), {
+      select: "only these models, in dbt's syntax: name, +name, name+, tag:x, path:models/x, config.materialized:table, @name, *",
+      exclude: 'leave these models out (same syntax)',
+    })
       .option('--full-refresh', 'rebuild incremental models from scratch')
       .option('--no-snapshots', 'do not snapshot audience membership after the profiles are built'),
-  ).action(async (flags: RunFlags) => {
-    await inProject(flags, async (project) => {
-      const started = performance.now();
+  ).action(
+    inDbtProject(async (project, flags: RunFlags) => {
+      const elapsed = stopwatch();
       const models: ModelBuildResult[] = [];
       try {
         await runProjectHooks(project, 'on-run-start', say);
-        const summary = await runProject(project, { select: flags.select, exclude: flags.exclude, fullRefresh: flags.fullRefresh, snapshots: flags.snapshots, onProgress: say, onModelResult: (r) => models.push(r) });
+        const summary = await runProject(project, { ...selectionOf(flags), fullRefresh: flags.fullRefresh, snapshots: flags.snapshots, onProgress: say, onModelResult: (r) => models.push(r) });
         await runProjectHooks(project, 'on-run-end', say);
         printSummary(summary);
       } finally {
-        saveArtifacts(project, { which: 'run', models, elapsed: (performance.now() - started) / 1000 });
+        saveArtifacts(project, { which: 'run', models, elapsed: elapsed() });
       }
-    });
-  });
+    }),
+  );
 }
 
 function printSummary(summary: RunSummary): void {
@@ -42,7 +42,7 @@ function printSummary(summary: RunSummary): void {
       formatTable(
         ['relation', 'materialized', 'rows', 'seconds'],
         summary.models.map((m) => [`${m.relation.schema}.${m.relation.name}`, m.mode === 'incremental' ? 'incremental (merged)' : m.materialized, m.rows === null ? '-' : m.rows.toLocaleString('en-US'), m.seconds.toFixed(2)]),
-        [false, false, true, true],
+        rightAligned([false, false, true, true]),
       ),
     );
   }
@@ -66,7 +66,7 @@ export function audienceLine(summary: Pick<RunSummary, 'audiences' | 'audiencesE
   if (summary.audiencesError) return `audiences: not snapshotted (${summary.audiencesError})`;
   const run = summary.audiences;
   if (!run) return undefined;
-  const n = (v: number) => v.toLocaleString('en-US');
+  const n = formatCount;
   const entered = run.snapshots.reduce((t, s) => t + s.entered, 0);
   const left = run.snapshots.reduce((t, s) => t + s.left, 0);
   const changed = (s: { entered: number; left: number }) => s.entered + s.left > 0;
@@ -82,9 +82,3 @@ export function audienceLine(summary: Pick<RunSummary, 'audiences' | 'audiencesE
   return line;
 }
 
-/** Columns padded to their widest cell; numbers right-aligned. */
-function formatTable(header: string[], rows: string[][], rightAligned: boolean[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (rightAligned[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}

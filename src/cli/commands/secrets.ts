@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { AuditLog } from '../../audit/index.js';
 import { CdpError } from '../../errors.js';
-import { parseSecretKey, rotateSecretKey, type SecretKey } from '../../secrets/index.js';
+import { parseSecretKey, type SecretKey } from '../../secrets/index.js';
+import { rotateSecretKey } from '../../state/index.js';
 import { cliActor, inProject, say, withProject } from '../context.js';
 
 /** The key the secrets are stored under now: CDP_SECRET_KEY_OLD, else the development key file. */

@@ -1,30 +1,24 @@
 import type { Command } from 'commander';
 import { CdpError } from '../../errors.js';
+import { RUN_TRIGGERS, type RunTrigger, type SyncRunRecord } from '../../state/index.js';
 import {
-  RUN_TRIGGERS,
   checkSyncDestination,
   getSyncStatus,
   listSyncSummaries,
   runSync,
   syncRowLog,
   type PlanCounts,
-  type RunTrigger,
-  type SyncRunRecord,
   type SyncRunResult,
 } from '../../syncs/index.js';
 import { inProject, say, withProject } from '../context.js';
+import { formatCount, formatTable } from '../table.js';
 
 interface Flags {
   project?: string;
 }
 
-const n = (value: number): string => value.toLocaleString('en-US');
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (cell ?? '').padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
+const n = formatCount;
+const table = (header: string[], rows: string[][]): string => formatTable(header, rows);
 
 function planLine(plan: PlanCounts): string {
   const held = Object.entries(plan.heldBack).filter(([, v]) => v > 0);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CdpError } from '../../errors.js';
 import { runSchemaTests, type SchemaTestResult } from '../../models/index.js';
-import { inProject, say, withDbtProject, type DbtFlags } from '../context.js';
+import { inDbtProject, say, selectionOf, stopwatch, withDbtProject, withSelection, type DbtFlags } from '../context.js';
 import { saveArtifacts } from './dbt-artifacts.js';
 
 type TestFlags = DbtFlags;
@@ -25,19 +25,18 @@ export function describe(result: SchemaTestResult): string {
 
 export function register(program: Command): void {
   withDbtProject(
-    program
-      .command('test')
-      .description('run the data tests declared in YAML files beside the models (and singular tests)')
-      .option('-s, --select <selectors...>', 'only tests of these models, or tests picked by test_type:, test_name:, tag: (dbt syntax)')
-      .option('--exclude <selectors...>', 'leave these out'),
-  ).action(async (flags: TestFlags) => {
-    await inProject(flags, async (project) => {
-      const started = performance.now();
-      const results = await runSchemaTests(project, { select: flags.select, exclude: flags.exclude, onResult: (result) => say(describe(result)) });
-      saveArtifacts(project, { which: 'test', tests: results, elapsed: (performance.now() - started) / 1000 });
+    withSelection(program.command('test').description('run the data tests declared in YAML files beside the models (and singular tests)'), {
+      select: 'only tests of these models, or tests picked by test_type:, test_name:, tag: (dbt syntax)',
+      exclude: 'leave these out',
+    }),
+  ).action(
+    inDbtProject(async (project, flags: TestFlags) => {
+      const elapsed = stopwatch();
+      const results = await runSchemaTests(project, { ...selectionOf(flags), onResult: (result) => say(describe(result)) });
+      saveArtifacts(project, { which: 'test', tests: results, elapsed: elapsed() });
       reportTests(results);
-    });
-  });
+    }),
+  );
 }
 
 /** The summary line, and an error (exit 1) when a test failed or could not run (unless `fail` is false). */

@@ -136,7 +136,6 @@ export const braze = defineDestination<BrazeConfig>({
   batchSize: TRACK_MAX,
   batchSizeFor: (config) => config.batch_size,
   rateLimit: DEFAULT_RATE,
-  rateLimitFor: (config) => config.rate_limit ?? DEFAULT_RATE,
   accountKey: (config) => `braze:${config.base_url}:${JSON.stringify(config.api_key)}`,
   // A user is their identifier: a new email (identifier email) is another user, and the old one leaves.
   identityFields: (config) => [config.identifier],

@@ -138,7 +138,6 @@ export const hubspot = defineDestination<HubSpotConfig>({
   modes: ['upsert', 'update', 'mirror', 'add'],
   batchSize: HUBSPOT_BATCH_LIMIT,
   rateLimit: DEFAULT_RATE,
-  rateLimitFor: (config) => config.rate_limit ?? DEFAULT_RATE,
   accountKey: (config) => `hubspot:${config.base_url}:${JSON.stringify(config.access_token)}`,
   // A contact is its id property: a new email is a new contact, and the old one leaves the list.
   identityFields: (config) => [config.id_property],

@@ -129,7 +129,6 @@ export const klaviyo = defineDestination<KlaviyoConfig>({
   modes: ['upsert', 'add', 'mirror'],
   batchSize: IMPORT_MAX_PROFILES,
   rateLimit: DEFAULT_RATE,
-  rateLimitFor: (config) => config.rate_limit ?? DEFAULT_RATE,
   concurrency: 2,
   accountKey: (config) => `klaviyo:${config.base_url}:${JSON.stringify(config.api_key)}`,
   // The profile is who its first identifier says; when that changes, the old profile leaves the list.

@@ -141,7 +141,6 @@ export const linkedinAudiences = defineDestination<LinkedInConfig>({
   batchSize: LINKEDIN_BATCH_SIZE,
   batchSizeFor: (config) => config.batch_size ?? LINKEDIN_BATCH_SIZE,
   rateLimit: DEFAULT_RATE,
-  rateLimitFor: (config) => config.rate_limit ?? DEFAULT_RATE,
   // The 500/min limit is per member (the token's user), across that member's segments.
   accountKey: (config) => `linkedin:${JSON.stringify(config.access_token)}`,
   identityFields: (_config, fields) => fields.filter((f) => (LINKEDIN_FIELDS as readonly string[]).includes(f)),

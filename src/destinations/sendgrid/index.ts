@@ -121,7 +121,6 @@ export const sendgrid = defineDestination<SendGridConfig>({
   modes: ['upsert', 'add', 'mirror'],
   batchSize: UPSERT_MAX_CONTACTS,
   rateLimit: DEFAULT_RATE,
-  rateLimitFor: (config) => config.rate_limit ?? DEFAULT_RATE,
   // Few big jobs beat many small ones (NOTES.md): two at a time per run.
   concurrency: 2,
   accountKey: (config) => `sendgrid:${config.base_url}:${JSON.stringify(config.api_key)}`,

@@ -175,7 +175,6 @@ export const tiktokAudiences = defineDestination<TikTokConfig>({
   modes: ['upsert', 'add', 'mirror'],
   batchSize: TIKTOK_BATCH_SIZE,
   rateLimit: DEFAULT_RATE,
-  rateLimitFor: (config) => config.rate_limit ?? DEFAULT_RATE,
   // Updates of one audience are applied in the order sent: one batch at a time.
   concurrency: 1,
   accountKey: (config) => `tiktok:${config.advertiser_id}`,

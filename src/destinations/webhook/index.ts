@@ -95,7 +95,6 @@ export const webhook = defineDestination<WebhookConfig>({
   batchSize: 500,
   rateLimit: { requests: 1000, perSeconds: 1 },
   batchSizeFor: (config) => config.batch_size,
-  rateLimitFor: (config) => config.rate_limit ?? { requests: 1000, perSeconds: 1 },
   concurrencyFor: (config) => config.concurrency,
   accountKey: (config) => `webhook:${new URL(targetUrl(config)).origin}`,
   async check(config, ctx) {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CdpError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
-import { getDialect, type DialectName, type RelationRef } from '../../warehouse/index.js';
+import { getDialect, type RelationRef } from '../../warehouse/index.js';
 import type { NodeConfig } from '../dbt/node-config.js';
 import { readDbtProject } from '../../project/dbt/project-file.js';
 import { defaultAliasName, defaultSchemaName } from '../dbt/schema-names.js';
@@ -83,8 +83,7 @@ export function projectMacros(
   trips?: WarehouseRoundTrips,
 ): ProjectMacros {
   const target = project.target;
-  const dialectName = (['duckdb', 'postgres', 'bigquery', 'snowflake'].includes(project.config.warehouse.type) ? project.config.warehouse.type : 'duckdb') as DialectName;
-  const dialect = getDialect(dialectName);
+  const dialect = getDialect(project.config.warehouse.type);
   const projectName = project.dbt?.name ?? 'cdp';
   const baseNames = (execute: boolean): Record<string, unknown> => ({
     ...builtins(dialect, { execute, onLog: trips ? (message) => trips.log(message) : onLog, trips }),

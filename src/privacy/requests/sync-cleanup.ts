@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { SyncHistory, type SyncTables } from '../../syncs/index.js';
+import { type SyncTables } from '../../syncs/index.js';
+import { SyncHistory } from '../../state/index.js';
 import { compactPlan, readProgress } from '../../syncs/state.js';
 import type { Warehouse } from '../../warehouse/index.js';
 import { keyMatchSql } from './keys.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PERMISSIONS, permissionsOf, ROLES, type User } from '../../auth/index.js';
+import { PERMISSIONS, permissionsOf, ROLES } from '../../auth/index.js';
+import { type User } from '../../state/index.js';
 import { CdpError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
 import { HttpError } from '../errors.js';

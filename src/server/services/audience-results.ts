@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { audienceDataGeneration, refreshAudienceCatalog } from '../../audiences/index.js';
 import type { Project } from '../../project/index.js';
 import { IdentityTables } from '../../identity/tables.js';
+import { isEmbeddedEngine } from '../../warehouse/index.js';
 
 export interface AudienceResultCacheOptions {
   /** Entries kept (least recently used go first). */
@@ -156,9 +157,9 @@ export class BuildMarker {
 
   private async identityBuild(): Promise<string> {
     const warehouse = await this.project.warehouse();
-    // An embedded DuckDB file is open in this process only: no other process builds into it, and
+    // An embedded warehouse is open in this process only: no other process builds into it, and
     // builds here refresh the cache directly.
-    if (warehouse.type === 'duckdb') return '';
+    if (isEmbeddedEngine(warehouse.type)) return '';
     const d = warehouse.dialect;
     const runs = new IdentityTables(this.project.schema).state('runs');
     try {

@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Actor, AuditLog } from '../../audit/index.js';
-import { isoOrNull } from '../../auth/index.js';
+import { isoOrNull, type SecretStore } from '../../state/index.js';
 import { CdpError, formatPath } from '../../errors.js';
 import type { SecretRef } from '../../config/index.js';
 import type { FieldCatalog } from '../../destinations/index.js';
-import { isStoredSecretRef, safeExcerpt, scrubSecrets, secretResolver, type SecretResolver, type SecretStore } from '../../secrets/index.js';
+import { isStoredSecretRef, safeExcerpt, scrubSecrets, secretResolver, type SecretResolver } from '../../secrets/index.js';
 
 /** What the service needs to know about a destination type (wired from src/destinations/registry.ts). */
 export interface DestinationTypeInfo {

@@ -1,7 +1,8 @@
 import * as client from 'openid-client';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../../audit/index.js';
-import { decideRole, type User, type UserStore } from '../../auth/index.js';
+import { decideRole } from '../../auth/index.js';
+import { type User, type UserStore } from '../../state/index.js';
 import { isLoopbackHost, type OidcConfig } from '../../config/index.js';
 import { decryptSecret, encryptSecret, type SecretKey, type SecretResolver } from '../../secrets/index.js';
 

@@ -1,6 +1,7 @@
 import { CdpError } from '../../errors.js';
 import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
-import { syncRowLog, syncTables, SyncHistory, type SyncRunRecord } from '../../syncs/index.js';
+import { SyncHistory, type SyncRunRecord } from '../../state/index.js';
+import { syncRowLog, syncTables } from '../../syncs/index.js';
 import { maskValue, scrubText } from '../../util/mask.js';
 import type { Dialect, RelationRef, Warehouse } from '../../warehouse/index.js';
 import type { ServerContext } from '../context.js';

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { loadAudience } from '../../audiences/index.js';
 import type { Actor, AuditLog } from '../../audit/index.js';
-import { isoOrNull } from '../../auth/index.js';
+import { isoOrNull, SyncHistory, type SecretStore, type SyncRunRecord } from '../../state/index.js';
 import { nameSchema } from '../../config/index.js';
 import type { SyncMode } from '../../destinations/index.js';
 import { CdpError, isCdpError } from '../../errors.js';
@@ -10,7 +10,7 @@ import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
 import { maskValue, scrubText } from '../../util/mask.js';
 import type { Project } from '../../project/index.js';
 import { syncJobKey, validateCron, type RunContext } from '../../scheduler/index.js';
-import { secretResolver, type SecretStore } from '../../secrets/index.js';
+import { secretResolver } from '../../secrets/index.js';
 import {
   modelNeedsKey,
   syncFieldsSchema,
@@ -20,12 +20,10 @@ import {
   prepareSync,
   readSyncFiles,
   runSync,
-  SyncHistory,
   syncRowLog,
   type PreparedSync,
   type LogEntry,
   type PlanSampleRow,
-  type SyncRunRecord,
   type SyncRunResult,
 } from '../../syncs/index.js';
 import type { ServerContext } from '../context.js';

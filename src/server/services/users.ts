@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Actor } from '../../audit/index.js';
-import { emailSchema, passwordSchema, roleSchema, type User } from '../../auth/index.js';
+import { roleSchema } from '../../auth/index.js';
+import { emailSchema, passwordSchema, type User } from '../../state/index.js';
 import { CdpError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
 

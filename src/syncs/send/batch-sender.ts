@@ -1,6 +1,6 @@
 import { DestinationError, type AnyDestination, type RowResult, type RunScope } from '../../destinations/index.js';
 import type { Batch, PlanLayout } from '../batches.js';
-import type { RunCounts } from '../history.js';
+import type { RunCounts } from '../../state/repositories/sync-runs.js';
 import type { Progress } from '../state.js';
 import type { CommitQueue } from './commit-queue.js';
 import type { Wakeup } from './wakeup.js';

@@ -1,7 +1,7 @@
 import type { RowResult, RunScope } from '../../destinations/index.js';
 import { logger } from '../../logger.js';
 import { keysOf, type Batch, type BatchSource } from '../batches.js';
-import type { RowError, RowLogEntry, RunCounts, SyncHistory } from '../history.js';
+import type { RowError, RowLogEntry, RunCounts, SyncHistory } from '../../state/repositories/sync-runs.js';
 import type { Wakeup } from './wakeup.js';
 
 /** A batch the destination answered, waiting for its commit. */

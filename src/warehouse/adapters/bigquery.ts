@@ -169,10 +169,12 @@ export class BigQueryWarehouse implements Warehouse {
     await this.createSchema(relation.schema);
     const dir = await mkdtemp(join(tmpdir(), 'cdp-bq-load-'));
     const file = join(dir, 'rows.json');
+    // The caller's rows failing is the caller's error, passed on as it is (as every adapter does).
+    let sourceError: unknown;
     try {
       const out = createWriteStream(file);
       let count = 0;
-      for await (const batch of rows) {
+      for await (const batch of readingSource(rows, (error) => (sourceError = error))) {
         const text = batch.map((row) => ndjsonLine(columns, row)).join('\n');
         if (!batch.length) continue;
         if (!out.write((count ? '\n' : '') + text)) await once(out, 'drain');
@@ -189,7 +191,8 @@ export class BigQueryWarehouse implements Warehouse {
       await this.waitForJob(job, `load ${relation.schema}.${relation.name}`);
       return count;
     } catch (error) {
-      throw error instanceof CdpError ? error : wrapError(error, `load ${relation.schema}.${relation.name}`);
+      if (error instanceof CdpError || (sourceError !== undefined && error === sourceError)) throw error;
+      throw wrapError(error, `load ${relation.schema}.${relation.name}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -337,4 +340,14 @@ function wrapError(error: unknown, sql: string): CdpError {
       ? 'check the credentials (keyFilename or application default credentials) and their roles: BigQuery Job User on the project, BigQuery Data Editor on the datasets'
       : `while running: ${snippet(sql)}`;
   return new CdpError('WAREHOUSE', `BigQuery: ${message}`, { cause: error, hint });
+}
+
+/** The rows as they come, telling `onError` what the source itself threw. */
+async function* readingSource<T>(rows: AsyncIterable<T> | Iterable<T>, onError: (error: unknown) => void): AsyncIterable<T> {
+  try {
+    yield* rows;
+  } catch (error) {
+    onError(error);
+    throw error;
+  }
 }

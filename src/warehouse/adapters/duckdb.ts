@@ -203,7 +203,7 @@ export class DuckDbWarehouse implements Warehouse {
     rows: AsyncIterable<readonly unknown[][]> | Iterable<readonly unknown[][]>,
   ): Promise<number> {
     const d = this.dialect;
-    const columnSql = columns.map((c) => `${d.quoteIdent(c.name)} ${d.typeName(c.kind)}`).join(', ');
+    const columnSql = d.columnDefinitions(columns);
     return this.pool.use(async (connection) => {
       const session = new DuckDbSession(connection);
       await session.execute(`CREATE SCHEMA IF NOT EXISTS ${d.quoteIdent(relation.schema)}`);

@@ -251,7 +251,7 @@ export class PostgresWarehouse implements Warehouse {
   ): Promise<number> {
     const d = this.dialect;
     const postgres = d as PostgresDialect;
-    const columnSql = columns.map((c) => `${d.quoteIdent(c.name)} ${d.typeName(c.kind)}`).join(', ');
+    const columnSql = d.columnDefinitions(columns);
     await this.createSchema(relation.schema);
     const existing = await this.listColumns(relation);
     const sameShape =

@@ -1,5 +1,5 @@
-import type { ColumnKind, RelationRef } from '../types.js';
-import type { Dialect, DialectName, MergeOptions, OrderKey, SqlValue, TimeUnit } from './types.js';
+import type { ColumnDef, ColumnKind, RelationRef } from '../types.js';
+import type { DbtMacros, Dialect, DialectName, MergeOptions, OrderKey, SqlValue, TimeUnit } from './types.js';
 
 type Kind = Exclude<ColumnKind, 'other'>;
 
@@ -14,6 +14,7 @@ export function wrapQuoted(text: string, quote: string): string {
  */
 export abstract class BaseDialect implements Dialect {
   abstract readonly name: DialectName;
+  abstract readonly dbt: DbtMacros;
   protected abstract readonly types: Record<Kind, string>;
 
   quoteIdent(name: string): string {
@@ -48,6 +49,10 @@ export abstract class BaseDialect implements Dialect {
 
   typeName(kind: Kind): string {
     return this.types[kind];
+  }
+
+  columnDefinitions(columns: readonly ColumnDef[]): string {
+    return columns.map((c) => `${this.quoteIdent(c.name)} ${this.typeName(c.kind)}`).join(', ');
   }
 
   columnKind(engineType: string): ColumnKind {

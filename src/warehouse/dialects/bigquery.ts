@@ -2,6 +2,7 @@ import type { ColumnKind, RelationRef } from '../types.js';
 import { BaseDialect } from './base.js';
 import { dottedPath } from './paths.js';
 import type { MergeOptions, OrderKey, SqlValue, TimeUnit } from './types.js';
+import { BigQueryDbtMacros } from './dbt-macros.js';
 
 const INT64_MAX = 9223372036854775807n;
 
@@ -19,6 +20,7 @@ export const BIGQUERY_HELPER_DATASET = 'cdp_functions';
  */
 export class BigQueryDialect extends BaseDialect {
   readonly name = 'bigquery' as const;
+  readonly dbt = new BigQueryDbtMacros('bigquery');
   protected readonly types = {
     string: 'STRING',
     integer: 'INT64',

@@ -1,8 +1,10 @@
 import { BaseDialect } from './base.js';
 import type { OrderKey } from './types.js';
+import { BaseDbtMacros } from './dbt-macros.js';
 
 export class DuckDbDialect extends BaseDialect {
   readonly name = 'duckdb' as const;
+  readonly dbt = new BaseDbtMacros('duckdb');
   protected readonly types = {
     string: 'VARCHAR',
     integer: 'BIGINT',

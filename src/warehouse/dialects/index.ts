@@ -5,7 +5,8 @@ import { SnowflakeDialect } from './snowflake.js';
 import type { Dialect, DialectName } from './types.js';
 import { ENGINE_NAMES } from '../engines.js';
 
-export type { Dialect, DialectName, SqlValue, TimeUnit, MergeOptions, OrderKey } from './types.js';
+export type { Dialect, DialectName, SqlValue, TimeUnit, MergeOptions, OrderKey, DbtMacros, DbtTypeName } from './types.js';
+export { UnsupportedDbtMacro } from './dbt-macros.js';
 export { wrapQuoted } from './base.js';
 export { foldSnowflakeName, unfoldSnowflakeName } from './snowflake.js';
 

@@ -2,9 +2,11 @@ import { CdpError } from '../../errors.js';
 import type { RelationRef } from '../types.js';
 import { BaseDialect } from './base.js';
 import type { OrderKey } from './types.js';
+import { PostgresDbtMacros } from './dbt-macros.js';
 
 export class PostgresDialect extends BaseDialect {
   readonly name = 'postgres' as const;
+  readonly dbt = new PostgresDbtMacros('postgres');
   readonly replacesOtherKind = true;
   protected readonly types = {
     string: 'TEXT',

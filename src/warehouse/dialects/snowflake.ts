@@ -2,6 +2,7 @@ import type { ColumnKind, RelationRef } from '../types.js';
 import { BaseDialect, wrapQuoted } from './base.js';
 import { dottedPath } from './paths.js';
 import type { MergeOptions, SqlValue, TimeUnit } from './types.js';
+import { SnowflakeDbtMacros } from './dbt-macros.js';
 
 type Kind = Exclude<ColumnKind, 'other'>;
 
@@ -40,6 +41,7 @@ export function unfoldSnowflakeName(stored: string): string {
  */
 export class SnowflakeDialect extends BaseDialect {
   readonly name = 'snowflake' as const;
+  readonly dbt = new SnowflakeDbtMacros('snowflake');
   protected readonly types = {
     string: 'VARCHAR',
     integer: 'NUMBER(38,0)',

@@ -1,5 +1,5 @@
 import type { EngineName } from '../engines.js';
-import type { ColumnKind, RelationRef } from '../types.js';
+import type { ColumnDef, ColumnKind, RelationRef } from '../types.js';
 
 /** A SQL dialect per engine (src/warehouse/engines.ts). */
 export type DialectName = EngineName;
@@ -30,6 +30,8 @@ export interface Dialect {
   // ---- types ----
   /** The engine's type name for a column kind. */
   typeName(kind: Exclude<ColumnKind, 'other'>): string;
+  /** `"name" TYPE, ...`: the column list of a CREATE TABLE. */
+  columnDefinitions(columns: readonly ColumnDef[]): string;
   /** Maps an engine type name (as the catalog reports it) to a column kind. */
   columnKind(engineType: string): ColumnKind;
   cast(expr: string, kind: Exclude<ColumnKind, 'other'>): string;
@@ -133,6 +135,10 @@ export interface Dialect {
    */
   md5Hex(expr: string): string;
 
+  // ---- dbt models ----
+  /** dbt's cross-database macros (`dbt.dateadd`, `dbt.type_string`, ...) as dbt's adapter for this engine renders them. */
+  readonly dbt: DbtMacros;
+
   // ---- added for BigQuery / Snowflake ----
   /** The set operator for a duplicate-free union: BigQuery has no bare `UNION` (only UNION ALL / UNION DISTINCT). */
   unionDistinct(): string;
@@ -150,4 +156,33 @@ export interface MergeOptions {
   keys: readonly string[];
   insertColumns: readonly string[];
   updateColumns: readonly string[];
+}
+
+/** The types of dbt's `type_*` macros. */
+export type DbtTypeName = 'string' | 'int' | 'bigint' | 'float' | 'numeric' | 'timestamp' | 'boolean';
+
+/**
+ * dbt's cross-database macros for one engine (see dbt-macros.ts). Arguments are SQL text as the
+ * model wrote it; a date part is bare (`day`). A macro the engine's adapter cannot render throws
+ * UnsupportedDbtMacro with a hint.
+ */
+export interface DbtMacros {
+  typeName(type: DbtTypeName): string;
+  dateTrunc(part: string, date: string): string;
+  dateAdd(part: string, interval: string, from: string): string;
+  dateDiff(first: string, second: string, part: string): string;
+  safeCast(field: string, type: string): string;
+  concat(fields: readonly string[]): string;
+  hash(field: string): string;
+  splitPart(text: string, delimiter: string, part: string): string;
+  /** `limit` only where the engine can limit an aggregate (BigQuery); elsewhere it throws. */
+  listagg(measure: string, separator: string, orderBy?: string, limit?: string): string;
+  anyValue(expr: string): string;
+  boolOr(expr: string): string;
+  position(substring: string, text: string): string;
+  /** `text` (not SQL) with its single quotes escaped for a string literal. */
+  escapeSingleQuotes(text: string): string;
+  lastDay(date: string, part: string): string;
+  except(): string;
+  intersect(): string;
 }

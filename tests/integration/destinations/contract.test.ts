@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { docsOf, isSecretField, listDestinations, type AnyDestination } from '../../../src/destinations/index.js';
+import { docsOf, isSecretField, listDestinations, rateLimitOf, type AnyDestination } from '../../../src/destinations/index.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const KEY = { secret: 'contract-key' };
@@ -121,5 +121,13 @@ describe.each(types)('destination contract: %s', (type, destination) => {
   it('offers mirror mode only with a remove verb', () => {
     if (destination.modes.includes('mirror')) expect(destination.removes, 'mirror mode needs a remove verb').toBe(true);
     expect(destination.modes.length).toBeGreaterThan(0);
+  });
+
+  it('keeps its default rate limit, or the one a `rate_limit` in its config sets', () => {
+    const plain = destination.config.parse(fixture.config);
+    expect(rateLimitOf(destination, plain)).toEqual(destination.rateLimitFor?.(plain) ?? destination.rateLimit);
+    if (!('rate_limit' in shapeOf(destination))) return;
+    const limited = destination.config.parse({ ...fixture.config, rate_limit: { requests: 7, per_seconds: 3 } });
+    expect(rateLimitOf(destination, limited)).toEqual({ requests: 7, perSeconds: 3 });
   });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Project } from '../../../src/project/index.js';
-import { parseSecretKey, SecretStore, type SecretKey } from '../../../src/secrets/index.js';
+import { parseSecretKey, type SecretKey } from '../../../src/secrets/index.js';
+import { SecretStore } from '../../../src/state/index.js';
 import { runCli } from '../../helpers/cli.js';
 
 const OLD = '1'.repeat(64);

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Project } from '../../../src/project/index.js';
-import { SyncHistory, runSync, syncTables } from '../../../src/syncs/index.js';
+import { runSync, syncTables } from '../../../src/syncs/index.js';
+import { SyncHistory } from '../../../src/state/index.js';
 import { startWebhook, type FakeWebhook } from '../../fixtures/vendors/webhook.js';
 import { loadPeople, makeProject, people, type TestProject } from './helpers.js';
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isCdpError } from '../../../src/errors.js';
 import { LeaseStore, syncJobKey } from '../../../src/scheduler/index.js';
-import { runSync, SyncHistory } from '../../../src/syncs/index.js';
+import { runSync } from '../../../src/syncs/index.js';
+import { SyncHistory } from '../../../src/state/index.js';
 import { loadPeople, makeProject, people, type TestProject } from './helpers.js';
 import { memoryDestination, memorySyncYaml } from './memory-destination.js';
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CdpError } from '../../../src/errors.js';
 import type { ColumnDef, Warehouse } from '../../../src/warehouse/index.js';
-import { dropSchema, ENGINES, openEngine, uniqueName } from './engines.js';
+import { CLOUD_ENGINES, dropSchema, ENGINES, openCloudEngine, openEngine, uniqueName } from './engines.js';
 
 describe.each(ENGINES)('Warehouse contract on %s', (engine) => {
   let w: Warehouse;
@@ -197,6 +197,17 @@ describe.each(ENGINES)('Warehouse contract on %s', (engine) => {
     });
   });
 
+  describeLoadTable(() => w, schema);
+});
+
+/**
+ * Bulk loading and reading the values back: the adapter's own work, the same on every engine
+ * (the cloud ones included, against their fakes: engines.ts says why they run only this part).
+ */
+function describeLoadTable(warehouse: () => Warehouse, schema: string): void {
+  const w = warehouse;
+  const q = (name: string) => w().dialect.quoteIdent(name);
+  const rel = (name: string) => w().dialect.relation({ schema, name });
   describe('loadTable', () => {
     const columns: ColumnDef[] = [
       { name: 'id', kind: 'integer' },
@@ -214,9 +225,9 @@ describe.each(ENGINES)('Warehouse contract on %s', (engine) => {
       const rows: unknown[][] = tricky.map((text, i) => [i, text, i / 4, i % 2 === 0, at, new Date('2024-05-06T00:00:00Z'), { i, text }]);
       rows.push([100, null, null, null, null, null, null]);
       rows.push([2n ** 62n, 'big', -1e-3, false, '2023-12-31T23:59:59.999Z', '2023-12-31', '{"raw": true}']);
-      const loaded = await w.loadTable({ schema, name: 'loaded' }, columns, [rows.slice(0, 5), rows.slice(5)]);
+      const loaded = await w().loadTable({ schema, name: 'loaded' }, columns, [rows.slice(0, 5), rows.slice(5)]);
       expect(loaded).toBe(rows.length);
-      const back = await w.query(`SELECT * FROM ${rel('loaded')} ORDER BY id`);
+      const back = await w().query(`SELECT * FROM ${rel('loaded')} ORDER BY ${q('id')}`);
       expect(back.map((r) => ({ ...r, props: r.props === null ? null : JSON.parse(r.props as string) }))).toEqual([
         ...tricky.map((text, i) => ({
           id: i,
@@ -238,7 +249,7 @@ describe.each(ENGINES)('Warehouse contract on %s', (engine) => {
           props: { raw: true },
         },
       ]);
-      expect((await w.listColumns({ schema, name: 'loaded' })).map((c) => ({ name: c.name, kind: c.kind }))).toEqual(columns);
+      expect((await w().listColumns({ schema, name: 'loaded' })).map((c) => ({ name: c.name, kind: c.kind }))).toEqual(columns);
     });
 
     it('replaces the rows on reload, from an async iterable', async () => {
@@ -246,15 +257,15 @@ describe.each(ENGINES)('Warehouse contract on %s', (engine) => {
         { name: 'k', kind: 'string' },
         { name: 'v', kind: 'integer' },
       ];
-      await w.loadTable({ schema, name: 'reloaded' }, two, [[['a', 1], ['b', 2]]]);
+      await w().loadTable({ schema, name: 'reloaded' }, two, [[['a', 1], ['b', 2]]]);
       async function* batches() {
         for (let b = 0; b < 3; b++) yield Array.from({ length: 1000 }, (_, i) => [`k${b * 1000 + i}`, b * 1000 + i]);
       }
-      expect(await w.loadTable({ schema, name: 'reloaded' }, two, batches())).toBe(3000);
-      expect(await w.query(`SELECT COUNT(*) AS n, MIN(v) AS lo, MAX(v) AS hi FROM ${rel('reloaded')}`)).toEqual([{ n: 3000, lo: 0, hi: 2999 }]);
+      expect(await w().loadTable({ schema, name: 'reloaded' }, two, batches())).toBe(3000);
+      expect(await w().query(`SELECT COUNT(*) AS ${q('n')}, MIN(${q('v')}) AS ${q('lo')}, MAX(${q('v')}) AS ${q('hi')} FROM ${rel('reloaded')}`)).toEqual([{ n: 3000, lo: 0, hi: 2999 }]);
       // A different shape replaces the table itself.
-      await w.loadTable({ schema, name: 'reloaded' }, [{ name: 'only', kind: 'boolean' }], [[[true]]]);
-      expect(await w.query(`SELECT * FROM ${rel('reloaded')}`)).toEqual([{ only: true }]);
+      await w().loadTable({ schema, name: 'reloaded' }, [{ name: 'only', kind: 'boolean' }], [[[true]]]);
+      expect(await w().query(`SELECT * FROM ${rel('reloaded')}`)).toEqual([{ only: true }]);
     });
 
     it('leaves the previous table intact when loading fails', async () => {
@@ -262,24 +273,40 @@ describe.each(ENGINES)('Warehouse contract on %s', (engine) => {
         { name: 'k', kind: 'string' },
         { name: 'v', kind: 'integer' },
       ];
-      await w.loadTable({ schema, name: 'kept' }, two, [[['a', 1]]]);
+      await w().loadTable({ schema, name: 'kept' }, two, [[['a', 1]]]);
       const broke = new Error('source broke');
       async function* failing() {
         yield [['b', 2]];
         throw broke;
       }
       // The source's own error comes back unchanged.
-      await expect(w.loadTable({ schema, name: 'kept' }, two, failing())).rejects.toBe(broke);
-      expect(await w.query(`SELECT * FROM ${rel('kept')}`)).toEqual([{ k: 'a', v: 1 }]);
+      await expect(w().loadTable({ schema, name: 'kept' }, two, failing())).rejects.toBe(broke);
+      expect(await w().query(`SELECT * FROM ${rel('kept')}`)).toEqual([{ k: 'a', v: 1 }]);
       // A value that does not fit its column is a WAREHOUSE error.
-      await expect(w.loadTable({ schema, name: 'kept' }, two, [[['c', 3], ['d', 'not a number']]])).rejects.toMatchObject({ code: 'WAREHOUSE' });
-      expect(await w.query(`SELECT * FROM ${rel('kept')}`)).toEqual([{ k: 'a', v: 1 }]);
+      await expect(w().loadTable({ schema, name: 'kept' }, two, [[['c', 3], ['d', 'not a number']]])).rejects.toMatchObject({ code: 'WAREHOUSE' });
+      expect(await w().query(`SELECT * FROM ${rel('kept')}`)).toEqual([{ k: 'a', v: 1 }]);
       // So is loading over a view with that name; the view stays.
-      await w.execute(`CREATE VIEW ${rel('a_view_named_like_a_table')} AS SELECT 1 AS k`);
-      await expect(w.loadTable({ schema, name: 'a_view_named_like_a_table' }, two, [[['e', 5]]])).rejects.toMatchObject({ code: 'WAREHOUSE' });
-      expect(await w.query(`SELECT * FROM ${rel('a_view_named_like_a_table')}`)).toEqual([{ k: 1 }]);
+      await w().execute(`CREATE VIEW ${rel('a_view_named_like_a_table')} AS SELECT 1 AS ${q('k')}`);
+      await expect(w().loadTable({ schema, name: 'a_view_named_like_a_table' }, two, [[['e', 5]]])).rejects.toMatchObject({ code: 'WAREHOUSE' });
+      expect(await w().query(`SELECT * FROM ${rel('a_view_named_like_a_table')}`)).toEqual([{ k: 1 }]);
       // The warehouse still works afterwards.
-      expect(await w.query('SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+      expect(await w().query(`SELECT 1 AS ${q('ok')}`)).toEqual([{ ok: 1 }]);
     });
   });
+}
+
+describe.each(CLOUD_ENGINES)('Warehouse contract on %s (local fake of the service)', (engine) => {
+  let w: Warehouse;
+  const schema = uniqueName('t_wh_adapter');
+
+  beforeAll(async () => {
+    w = await openCloudEngine(engine);
+    await w.createSchema(schema);
+  });
+
+  afterAll(async () => {
+    await w.close();
+  });
+
+  describeLoadTable(() => w, schema);
 });

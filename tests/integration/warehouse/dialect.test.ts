@@ -567,3 +567,44 @@ describe('methods added by other streams', () => {
     });
   });
 });
+
+describe('dbt cross-database macros (Dialect.dbt)', () => {
+  const at = (d: Dialect, text: string) => d.cast(d.literal(text), 'timestamp');
+  const pairs = [
+    ['2024-01-31 23:59:59', '2024-03-01 00:00:01'],
+    ['2023-12-31 12:00:00', '2025-02-28 06:30:15'],
+    ['2024-06-05 10:00:00', '2024-06-02 09:00:00'],
+  ] as const;
+
+  it('datediff, dateadd, date_trunc and last_day give the same dates on every engine', async () => {
+    for (const part of ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second']) {
+      for (const [first, second] of pairs) {
+        await same((d) => `SELECT CAST(${d.dbt.dateDiff(at(d, first), at(d, second), part)} AS BIGINT) AS ${d.quoteIdent('v')}`);
+      }
+    }
+    for (const part of ['year', 'quarter', 'month', 'day', 'hour']) {
+      await same((d) => `SELECT CAST(${d.dbt.dateAdd(part, '-3', at(d, '2024-03-31 10:20:30'))} AS TIMESTAMP) AS ${d.quoteIdent('v')}`);
+      await same((d) => `SELECT CAST(${d.dbt.dateTrunc(part, at(d, '2024-05-17 10:20:30'))} AS TIMESTAMP) AS ${d.quoteIdent('v')}`);
+    }
+    for (const part of ['year', 'quarter', 'month']) {
+      await same((d) => `SELECT ${d.dbt.lastDay(at(d, '2024-02-10 10:00:00'), part)} AS ${d.quoteIdent('v')}`);
+    }
+  });
+
+  it('the string and aggregate macros agree', async () => {
+    const q = (d: Dialect) => (c: string) => d.quoteIdent(c);
+    await same(
+      (d) =>
+        `SELECT ${d.dbt.concat([d.literal('a'), d.literal('-'), d.literal('b')])} AS ${q(d)('c')}, ${d.dbt.hash(d.literal('x'))} AS ${q(d)('h')}, ` +
+        `${d.dbt.splitPart(d.literal('a@b.co'), d.literal('@'), '2')} AS ${q(d)('s')}, ${d.dbt.position(d.literal('@'), d.literal('a@b.co'))} AS ${q(d)('p')}, ` +
+        `${d.literal(d.dbt.escapeSingleQuotes("o'neil"))} AS ${q(d)('e')}`,
+      [{ c: 'a-b', h: '9dd4e461268c8034f5c8564e155c67a6', s: 'b.co', p: 2, e: "o''neil" }],
+    );
+    await same(
+      (d) =>
+        `SELECT ${d.dbt.listagg(q(d)('v'), d.literal('|'), `order by ${q(d)('v')}`)} AS ${q(d)('l')}, ${d.dbt.boolOr(`${q(d)('v')} = 'b'`)} AS ${q(d)('o')} ` +
+        `FROM (VALUES ('c'), ('a'), ('b')) AS ${q(d)('t')}(${q(d)('v')})`,
+      [{ l: 'a|b|c', o: true }],
+    );
+  });
+});

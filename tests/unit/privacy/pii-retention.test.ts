@@ -2,7 +2,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logRetentionDays, pruneRunLogs } from '../../../src/privacy/retention.js';
 import { Scheduler } from '../../../src/scheduler/index.js';
-import { SyncHistory, syncTables } from '../../../src/syncs/index.js';
+import { syncTables } from '../../../src/syncs/index.js';
+import { SyncHistory } from '../../../src/state/index.js';
 import { captureLogger, tempProject, testApp, type TestApp } from '../server/helpers.js';
 
 const DAY = 86_400_000;

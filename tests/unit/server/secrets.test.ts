@@ -2,7 +2,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { secretRefSchema } from '../../../src/config/index.js';
-import { decryptSecret, encryptSecret, parseSecretKey, SecretStore } from '../../../src/secrets/index.js';
+import { decryptSecret, encryptSecret, parseSecretKey } from '../../../src/secrets/index.js';
+import { SecretStore } from '../../../src/state/index.js';
 import type { DestinationCatalog } from '../../../src/server/index.js';
 import { captureLogger, tempProject, testApp, TEST_KEY, type TestApp } from './helpers.js';
 

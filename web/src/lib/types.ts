@@ -88,7 +88,7 @@ export type DestinationType = Omit<Schemas['DestinationType'], 'configSchema'> &
 };
 export type DestinationView = Schemas['DestinationView'];
 
-// ---------------------------------------------------------------- syncs (src/syncs/history.ts)
+// ---------------------------------------------------------------- syncs (src/state/repositories/sync-runs.ts)
 
 export type SyncRun = Schemas['SyncRunRecord'];
 export type RunStatus = SyncRun['status'];

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
-import { toMs } from '../auth/index.js';
+import { toMs } from '../time.js';
 
 /** Whether a process of this machine is running (EPERM: alive, but another user's). */
 export function processAlive(pid: number): boolean {

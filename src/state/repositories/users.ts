@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { CdpError } from '../errors.js';
-import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword, dummyPasswordHash } from './passwords.js';
-import { roleSchema, type Role } from './roles.js';
-import { isoOrNull } from './time.js';
+import { CdpError } from '../../errors.js';
+import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword, dummyPasswordHash } from '../../auth/passwords.js';
+import { roleSchema, type Role } from '../../auth/roles.js';
+import { isoOrNull } from '../time.js';
 
 export interface User {
   id: number;

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { newToken, SESSION_TOKEN_PREFIX, tokenHash } from './tokens.js';
-import { toMs } from './time.js';
+import { newToken, SESSION_TOKEN_PREFIX, tokenHash } from '../../auth/tokens.js';
+import { toMs } from '../time.js';
 
 export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 

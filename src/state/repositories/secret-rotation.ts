@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { CdpError } from '../errors.js';
-import { decryptSecret, encryptSecret } from './cipher.js';
-import type { SecretKey } from './key.js';
+import { CdpError } from '../../errors.js';
+import { decryptSecret, encryptSecret } from '../../secrets/cipher.js';
+import type { SecretKey } from '../../secrets/key.js';
 
 export interface RotationResult {
   /** Secrets re-encrypted from the old key to the new one. */

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { CdpError } from '../errors.js';
-import { decryptSecret, encryptSecret } from './cipher.js';
-import type { SecretKey } from './key.js';
-import { rememberSecret } from '../util/secret-scrub.js';
+import { CdpError } from '../../errors.js';
+import { decryptSecret, encryptSecret } from '../../secrets/cipher.js';
+import type { SecretKey } from '../../secrets/key.js';
+import { rememberSecret } from '../../util/secret-scrub.js';
 
 /**
  * Encrypted secrets in the state store, by name. Write-only from the outside world: the API can

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { CdpError } from '../errors.js';
-import { API_TOKEN_PREFIX, newToken, tokenHash } from './tokens.js';
-import { isoOrNull, toMs } from './time.js';
+import { CdpError } from '../../errors.js';
+import { API_TOKEN_PREFIX, newToken, tokenHash } from '../../auth/tokens.js';
+import { isoOrNull, toMs } from '../time.js';
 
 export interface ApiToken {
   id: number;

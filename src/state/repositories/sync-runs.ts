@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { scrubSecretText } from '../util/secret-scrub.js';
-import { dateColumn, intColumn, jsonColumn } from '../state/index.js';
+import { scrubSecretText } from '../../util/secret-scrub.js';
+import { dateColumn, intColumn, jsonColumn } from '../time.js';
 
 /** Run history and the delivery journal in the state store (tables of migration 0300_sync_runs). */
 
@@ -271,6 +271,11 @@ export class SyncHistory {
   }
 
   /** Deletes failed-row entries older than `before` (retention). */
+  /** Drops the failed-row details (`first_errors`) of runs started before `before`; the runs stay. Returns how many runs. */
+  async forgetRunDetails(before: Date): Promise<number> {
+    return this.knex('sync_runs').where('started_at', '<', before.getTime()).whereNotNull('first_errors').update({ first_errors: null });
+  }
+
   async prune(before: Date): Promise<number> {
     // Failures of a plan still being worked through are its journal: never pruned.
     return this.knex('sync_row_log')

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isoOrNull } from '../auth/index.js';
+import { isoOrNull } from '../time.js';
 
 /** Who did something: a person (by session or API token), or the service itself. */
 export interface Actor {

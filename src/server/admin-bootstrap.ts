@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { User, UserStore } from './users.js';
+import type { User, UserStore } from '../state/repositories/users.js';
 
 /**
  * The first admin: when CDP_ADMIN_EMAIL and CDP_ADMIN_PASSWORD are set and no user has that

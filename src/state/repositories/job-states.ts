@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { toMsOrNull } from '../auth/index.js';
-import { scrubSecretText } from '../util/secret-scrub.js';
+import { toMsOrNull } from '../time.js';
+import { scrubSecretText } from '../../util/secret-scrub.js';
 
 export type JobStatusValue = 'running' | 'success' | 'error' | 'skipped';
 export type Trigger = 'schedule' | 'catch_up' | 'manual';

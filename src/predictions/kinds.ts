@@ -40,7 +40,17 @@ function linearSql(d: Dialect, fit: LinearFit, f: readonly string[]): string {
     intercept -= weight * fit.means[j]!;
     if (weight !== 0) terms.push(`${d.literal(weight)} * ${f[c]!}`);
   });
-  return `(${[d.literal(intercept), ...terms].join(' + ')})`;
+  return balancedSum([d.literal(intercept), ...terms]);
+}
+
+/**
+ * `a + b + c + ...` parsed left to right nests one level per term; a balanced tree keeps a model
+ * of many features log-deep, within what SQL analyzers accept (ZetaSQL stops at its nesting limit).
+ */
+function balancedSum(terms: readonly string[]): string {
+  if (terms.length === 1) return `(${terms[0]!})`;
+  const half = Math.ceil(terms.length / 2);
+  return `(${balancedSum(terms.slice(0, half))} + ${balancedSum(terms.slice(half))})`;
 }
 
 function probabilitySql(d: Dialect, classifier: ModelParts['classifier'], f: readonly string[]): string {

@@ -5,6 +5,7 @@ export { evaluatePrediction } from './evaluate.js';
 export { scorePrediction, scoresSelect, percentileColumn, type ScoreResult } from './score.js';
 export { runPredictions, type PredictionRun } from './run-step.js';
 export { loadModel, loadEvaluation, modelsTable } from './store.js';
-export { predictionConfig } from './config.js';
+export { predictionConfig, configFingerprint } from './config.js';
+export { drivers } from './model.js';
 export type { StoredModel, Evaluation } from './model.js';
 export type { ClassifierQuality, RegressionQuality, CalibrationBin } from './metrics.js';

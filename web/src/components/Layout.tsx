@@ -7,6 +7,7 @@ const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: '/', label: 'Overview' },
   { to: '/audiences', label: 'Audiences' },
   { to: '/profiles', label: 'Profiles', permission: 'profiles:read' },
+  { to: '/predictions', label: 'Predictions' },
   { to: '/syncs', label: 'Syncs' },
   { to: '/destinations', label: 'Destinations' },
   { to: '/sources', label: 'Sources' },

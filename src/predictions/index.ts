@@ -9,3 +9,4 @@ export { predictionConfig, configFingerprint } from './config.js';
 export { drivers } from './model.js';
 export type { StoredModel, Evaluation } from './model.js';
 export type { ClassifierQuality, RegressionQuality, CalibrationBin } from './metrics.js';
+export { predictionColumns, type PredictionColumn } from './columns.js';

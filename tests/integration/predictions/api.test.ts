@@ -49,6 +49,15 @@ describe('predictions API', () => {
     expect(res.body.distribution[19].to).toBeGreaterThan(1);
   });
 
+  it('the audience catalog marks the score and percentile traits for the builder', async () => {
+    const res = await get('/api/audience-catalog');
+    expect(res.status).toBe(200);
+    const trait = (name: string) => res.body.traits.find((t: { name: string }) => t.name === name);
+    expect(trait('buy_30d_percentile')).toMatchObject({ kind: 'integer', prediction: { name: 'buy_30d', role: 'percentile' } });
+    expect(trait('ltv_90d')).toMatchObject({ kind: 'number', prediction: { name: 'ltv_90d', role: 'score' } });
+    expect(trait('segment').prediction).toBeUndefined();
+  });
+
   it('an unknown prediction is a 404 naming the configured ones', async () => {
     const res = await get('/api/predictions/nope');
     expect(res.status).toBe(404);

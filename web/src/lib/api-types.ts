@@ -1355,6 +1355,13 @@ export interface components {
             traits: {
                 kind: components["schemas"]["ColumnKind"];
                 name: string;
+                /** @description Set on the columns a prediction writes: its score, or its percentile (0-100) among profiles. */
+                prediction?: {
+                    meaning: string;
+                    name: string;
+                    /** @enum {string} */
+                    role: "score" | "percentile";
+                };
             }[];
         };
         AudienceCount: {

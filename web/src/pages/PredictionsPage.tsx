@@ -32,7 +32,7 @@ export function PredictionsPage() {
       {predictions.length > 0 ? (
         <div className="chips prediction-tabs" role="tablist" aria-label="Predictions">
           {predictions.map((p) => (
-            <button key={p.name} type="button" role="tab" aria-selected={p.name === name} onClick={() => setChosen(p.name)}>
+            <button key={p.name} type="button" role="tab" className="chip" aria-selected={p.name === name} onClick={() => setChosen(p.name)}>
               {p.name} <span className="muted small">({p.kind})</span>
             </button>
           ))}
@@ -70,12 +70,12 @@ function PredictionPanel({ name }: { name: string }) {
           No backtest yet: run <code>cdp predict evaluate {p.name}</code> to compare it with the recency/frequency baseline.
         </p>
       )}
+      {e ? <QualityCard evaluation={e} /> : null}
       <div className="two-columns">
-        {e ? <QualityCard evaluation={e} /> : null}
         {e ? <CalibrationCard quality={e.model} /> : null}
         <DistributionCard detail={p} />
-        <DriversCard detail={p} />
       </div>
+      <DriversCard detail={p} />
     </section>
   );
 }
@@ -99,7 +99,7 @@ function QualityCard({ evaluation: e }: { evaluation: NonNullable<PredictionDeta
     </tr>
   );
   return (
-    <div className="card">
+    <div className="card prediction-quality">
       <h3>Quality vs baseline</h3>
       <p className="muted small">
         Trained at {formatDateTime(e.trainCutoff)}, tested on {formatCount(e.testRows)} profiles at {formatDateTime(e.testCutoff)} ({formatCount(e.model.positives)} positive,{' '}
@@ -177,13 +177,15 @@ function DriversCard({ detail }: { detail: PredictionDetail }) {
   const top = detail.drivers.slice(0, 12);
   const largest = Math.max(...top.map((d) => Math.abs(d.weight)), 1e-9);
   return (
-    <div className="card">
+    <div className="card prediction-drivers">
       <h3>What drives it</h3>
       <p className="muted small">Change of the log-odds per standard deviation of each feature; green raises the score, red lowers it.</p>
       <ul className="bars">
         {top.map((d) => (
           <li key={d.feature}>
-            <span className="bar-label">{d.feature}</span>
+            <span className="bar-label" title={d.feature}>
+              {d.feature}
+            </span>
             <span className="bar" aria-hidden="true">
               <span style={{ width: `${(Math.abs(d.weight) / largest) * 100}%`, background: d.weight > 0 ? '#16a34a' : '#dc2626' }} />
             </span>

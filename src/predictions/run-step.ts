@@ -1,3 +1,4 @@
+import type { RelationRef } from '../warehouse/index.js';
 import { logger } from '../logger.js';
 import type { Project } from '../project/index.js';
 import { configFingerprint } from './config.js';
@@ -28,7 +29,8 @@ function retrainReason(project: Project, name: string, model: StoredModel | null
 /**
  * `cdp run`'s prediction step, after profiles are built: trains what is missing or due, then scores
  * every prediction with a usable model and writes the scores to `profiles`. A prediction that
- * cannot be trained keeps scoring with its previous model when that one still fits the config.
+ * cannot be trained keeps scoring with its previous model when that one still fits the config;
+ * without one its columns are NULL (and the run's summary says why).
  */
 export async function runPredictions(project: Project, onProgress?: (line: string) => void): Promise<PredictionRun> {
   const run: PredictionRun = { trained: [], scored: [], failed: [] };
@@ -51,7 +53,7 @@ export async function runPredictions(project: Project, onProgress?: (line: strin
     }
     if (model) usable.push(model);
   }
-  const tables = [];
+  const tables: Array<{ name: string; table: RelationRef }> = [];
   for (const model of usable) {
     try {
       const result = await scoreIntoTable(project, model);
@@ -63,6 +65,7 @@ export async function runPredictions(project: Project, onProgress?: (line: strin
       onProgress?.(`predictions: warning: ${model.name} not scored: ${(error as Error).message}`);
     }
   }
-  await writeScoresToProfiles(project, tables);
+  const unscored = Object.keys(project.config.predictions).filter((name) => !tables.some((t) => t.name === name));
+  await writeScoresToProfiles(project, tables, unscored);
   return run;
 }

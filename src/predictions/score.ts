@@ -59,19 +59,21 @@ export async function scoreIntoTable(project: Project, model: StoredModel): Prom
 
 /**
  * Rewrites `profiles` with one `<name>` and `<name>_percentile` column per scored prediction (the
- * other columns as they are), so audiences use scores like any trait. Identity rebuilds profiles
- * without them; the run scores again right after.
+ * other columns as they are), so audiences use scores like any trait. Predictions in `unscored`
+ * (no usable model yet) get NULL columns: an audience over them is valid and empty until a model
+ * scores, instead of broken. Identity rebuilds profiles without them; the run scores right after.
  */
-export async function writeScoresToProfiles(project: Project, scored: ReadonlyArray<{ name: string; table: RelationRef }>): Promise<void> {
-  if (scored.length === 0) return;
+export async function writeScoresToProfiles(project: Project, scored: ReadonlyArray<{ name: string; table: RelationRef }>, unscored: readonly string[] = []): Promise<void> {
+  if (scored.length === 0 && unscored.length === 0) return;
   const warehouse = await project.warehouse();
   const d = warehouse.dialect;
   const profiles = { schema: project.schema, name: 'profiles' };
-  const replaced = new Set(scored.flatMap((s) => [s.name, percentileColumn(s.name)]));
+  const replaced = new Set([...scored.map((s) => s.name), ...unscored].flatMap((name) => [name, percentileColumn(name)]));
   const kept = (await warehouse.listColumns(profiles)).map((c) => c.name).filter((c) => !replaced.has(c));
   const columns = [
     ...kept.map((c) => `p.${d.quoteIdent(c)}`),
     ...scored.flatMap((s, i) => [`s${i}.score AS ${d.quoteIdent(s.name)}`, `s${i}.percentile AS ${d.quoteIdent(percentileColumn(s.name))}`]),
+    ...unscored.flatMap((name) => [`CAST(NULL AS ${d.typeName('number')}) AS ${d.quoteIdent(name)}`, `CAST(NULL AS ${d.typeName('integer')}) AS ${d.quoteIdent(percentileColumn(name))}`]),
   ];
   const joins = scored.map((s, i) => `LEFT JOIN ${d.relation(s.table)} s${i} ON s${i}.profile_id = p.profile_id`);
   const fresh = scratch(project, 'profiles', 'scored');

@@ -10,7 +10,7 @@ import { countAudience } from '../../../src/audiences/index.js';
 import { CdpError } from '../../../src/errors.js';
 import { buildIdentity } from '../../../src/identity/index.js';
 import { runProject } from '../../../src/pipeline/index.js';
-import { evaluatePrediction, KINDS, loadModel, trainPrediction, type Evaluation } from '../../../src/predictions/index.js';
+import { evaluatePrediction, KINDS, loadModel, runPredictions, trainPrediction, type Evaluation } from '../../../src/predictions/index.js';
 import { featureColumn, labelledFeaturesSelect, scoringFeaturesSelect } from '../../../src/predictions/features.js';
 import { auc } from '../../../src/predictions/metrics.js';
 import { daysBefore, prepare } from '../../../src/predictions/prepare.js';
@@ -138,6 +138,10 @@ describe.each(ENGINES)('predictions on %s', (engine) => {
     expect(error).toBeInstanceOf(CdpError);
     expect((error as CdpError).message).toMatch(/too little data for training: \d+ profiles did it/);
     expect((error as CdpError).hint).toContain('longer window');
+    // In a run, the refusal is a warning; the columns exist (NULL), so audiences over them are valid and empty.
+    const run = await runPredictions(rare);
+    expect(run.failed).toEqual([{ name: 'rare', error: expect.stringContaining('too little data') }]);
+    expect(await countAudience(rare, { name: 'rare_top', where: { trait: 'rare_percentile', op: 'gte', value: 0 } })).toBe(0);
     const long = new TestProject(config({ long: { kind: 'churn', event: 'order_completed', window: '500 days' } }), f.warehouse);
     const short = await trainPrediction(long, 'long').catch((e: unknown) => e);
     expect((short as CdpError).message).toMatch(/days of `order_completed` history are too little to train a 500-day prediction/);

@@ -100,6 +100,21 @@ export default {
     { source: 'email_engagement', name: "'email_' || event_type" },
   ],
 
+  // Predictive traits, trained on the history and scored into profiles on every `cdp run`
+  // (docs/predictions.md): each adds `<name>` and `<name>_percentile` columns audiences can use.
+  predictions: {
+    purchase_30d: {
+      kind: 'propensity',
+      event: 'order_completed',
+      window: '30 days',
+      description: 'Probability of ordering in the next 30 days',
+      // Stable attributes only: a trait is today's value, not the value at the training cutoff.
+      features: { traits: ['country'] },
+    },
+    churn_90d: { kind: 'churn', event: 'order_completed', window: '90 days', description: 'Probability of not ordering in the next 90 days' },
+    ltv_90d: { kind: 'ltv', event: 'order_completed', window: '90 days', value: 'amount', description: 'Expected order value in the next 90 days' },
+  },
+
   privacy: {
     consent: {
       // Consent decisions per person and purpose; the latest per profile and purpose wins.

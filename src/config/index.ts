@@ -6,3 +6,4 @@ export * from './identity.js';
 export * from './privacy.js';
 export { authSchema, oidcSchema, isLoopbackHost, type AuthConfig, type OidcConfig, type OidcRoleRules } from './auth.js';
 export { collectSchema, sourceNameSchema, type CollectConfig, type CollectConfigInput } from './collect.js';
+export { predictionSchema, predictionsSchema, type PredictionConfig, type PredictionKind } from './predictions.js';

@@ -4,6 +4,7 @@ import { eventStreamSchema, identitySchema, nameSchema, profilesSchema } from '.
 import { DEFAULT_PURPOSES, privacySchema } from './privacy.js';
 import { authSchema } from './auth.js';
 import { collectSchema } from './collect.js';
+import { predictionsSchema } from './predictions.js';
 
 const duckdbWarehouse = z
   .object({
@@ -152,8 +153,19 @@ export const configSchema = z
     auth: authSchema.optional(),
     /** Segment-compatible event collection (see docs/collect.md). */
     collect: collectSchema.optional(),
+    /** Predictive traits (propensity, churn, ltv) trained and scored in the warehouse (see docs/predictions.md). */
+    predictions: predictionsSchema.default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // Scores become profile columns: they must not take the name of a trait.
+    const traits = new Set(Object.keys(config.profiles.traits));
+    for (const name of Object.keys(config.predictions)) {
+      for (const column of [name, `${name}_percentile`]) {
+        if (traits.has(column)) ctx.addIssue({ code: 'custom', path: ['predictions', name], message: `\`${column}\` is already a profile trait: give the prediction another name` });
+      }
+    }
+  });
 
 /** What a user writes (defaults optional). */
 export type CdpConfigInput = z.input<typeof configSchema>;

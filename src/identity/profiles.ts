@@ -71,7 +71,9 @@ export async function writeProfiles(
   const only = ` WHERE profile_id IN (SELECT profile_id FROM ${sql.rel(touched)})`;
   await sql.exec(`DELETE FROM ${sql.rel(target)}${only}`);
   const select = profilesSelect(sql.d, plan, traits, t.output('resolved'), t.state('nodes'), options.consent, { keyKinds, only: touched });
-  await sql.exec(`INSERT INTO ${sql.rel(target)} ${select}`);
+  // Named columns: profiles may carry more than identity writes (prediction scores, NULL here until the run scores again).
+  const names = [...generatedProfileColumns(plan), ...Object.keys(traits), ...(options.consent?.purposes ?? []).map(consentColumn)];
+  await sql.exec(`INSERT INTO ${sql.rel(target)} (${names.map((n) => sql.d.quoteIdent(n)).join(', ')}) ${select}`);
 }
 
 async function storedHash(sql: SqlRunner, ref: RelationRef): Promise<string | null> {

@@ -5,6 +5,7 @@ import { logger } from '../logger.js';
 import { buildModels, type BuildModelsOptions, type ModelBuildResult } from '../models/index.js';
 import type { Project } from '../project/index.js';
 import type { ModelBuildRecord } from '../state/index.js';
+import { runPredictions, type PredictionRun } from '../predictions/index.js';
 
 export interface RunOptions {
   /** Model selectors (`name`, `+name`, `name+`, `+name+`). With a selection, identity is not rebuilt. */
@@ -33,6 +34,10 @@ export interface RunSummary {
   audiences?: AudienceSnapshotRun;
   /** Why the snapshot step as a whole could not run (the build itself succeeded). */
   audiencesError?: string;
+  /** Predictions trained and scored into profiles (absent when none are configured). */
+  predictions?: PredictionRun;
+  /** Why the prediction step as a whole could not run (the build itself succeeded). */
+  predictionsError?: string;
   seconds: number;
 }
 
@@ -100,10 +105,22 @@ async function build(project: Project, options: RunOptions): Promise<RunSummary>
     options.onProgress?.('identity: building the identity graph and profiles');
     const identityOptions = { full: options.fullRefresh, onProgress: options.onProgress };
     summary.identity = await buildIdentity(project, identityOptions);
+    if (Object.keys(project.config.predictions).length > 0) await predictionStep(project, summary, options.onProgress);
     if (options.snapshots !== false) await snapshotStep(project, summary, options.onProgress);
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/** Trains what is due and scores every prediction into profiles, before audiences read them. */
+async function predictionStep(project: Project, summary: RunSummary, onProgress?: (line: string) => void): Promise<void> {
+  try {
+    summary.predictions = await runPredictions(project, onProgress);
+  } catch (error) {
+    summary.predictionsError = (error as Error).message;
+    logger.warn({ err: summary.predictionsError }, 'predictions skipped');
+    onProgress?.(`predictions: warning: skipped: ${summary.predictionsError}`);
+  }
 }
 
 /**

@@ -207,7 +207,7 @@ describe.each(ENGINES)('%s', (engine) => {
 
   it('audiences: compiled members SQL of every demo audience, count, preview, overlap and snapshots', async () => {
     const { compiled, runs } = audiences[engine];
-    expect(compiled.length).toBe(4);
+    expect(compiled.length).toBe(5);
     for (const run of runs) expectReplayed(run);
     const statements = [...compiled, ...runs.flatMap((run) => run.statements)];
     expectOnlyKnown(engine, 'audiences', await check(engine, statements, bigQueryCatalogOf(builtCatalog)));

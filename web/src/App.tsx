@@ -13,6 +13,7 @@ import { DestinationsPage } from './pages/DestinationsPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
+import { PredictionsPage } from './pages/PredictionsPage';
 import { PrivacyPage, PrivacyRequestPage } from './pages/PrivacyPage';
 import { ProfilesPage } from './pages/ProfilesPage';
 import { SourcesPage } from './pages/SourcesPage';
@@ -86,6 +87,7 @@ function Routes() {
   let m = match('/audiences/:name', path);
   if (m) return <AudienceBuilderPage key={m.name} name={m.name!} />;
   if (path === '/profiles') return <ProfilesPage />;
+  if (path === '/predictions') return <PredictionsPage />;
   if (path === '/syncs') return <SyncsPage />;
   if (path === '/syncs/new') return <SyncEditorPage key="new" name={null} />;
   if ((m = match('/syncs/:name/edit', path))) return <SyncEditorPage key={m.name} name={m.name!} />;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { logger } from '../../logger.js';
-import { audienceLine } from './run.js';
+import { audienceLine, predictionLine } from './run.js';
 import { serveUntilStopped } from './serve.js';
 import { generateDemo, MAX_PEOPLE, type DemoResult } from '../../demo/index.js';
 import { DEMO_SOURCE, sendDemoEvents } from '../../demo/collect.js';
@@ -95,6 +95,8 @@ async function printSummary(project: Project, demo: DemoResult, run: RunSummary)
     const { profiles, identifiers, rounds, seconds } = run.identity;
     say(`identity: ${count(profiles)} profiles from ${count(identifiers)} identifiers in ${rounds} rounds (${seconds.toFixed(2)}s)`);
   }
+  const predictions = predictionLine(run);
+  if (predictions) say(predictions);
   const audiences = audienceLine(run);
   if (audiences) say(audiences);
   say(`done: demo data in ${demo.seconds.toFixed(1)}s, build in ${run.seconds.toFixed(1)}s`);

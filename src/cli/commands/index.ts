@@ -16,10 +16,11 @@ import { register as registerSeed, registerSnapshot } from './seed.js';
 import { register as registerBuild } from './build.js';
 import { register as registerLs } from './ls.js';
 import { register as registerSource } from './source.js';
+import { register as registerPredict } from './predict.js';
 
 /** Each command lives in its own file and adds itself to the program. */
 export function registerCommands(program: Command): void {
-  for (const register of [registerInit, registerRun, registerTest, registerCompile, registerDemo, registerIdentity, registerIdentityModel, registerAudience, registerServe, registerUser, registerSync, registerPrivacy, registerSecrets, registerSeed, registerSnapshot, registerBuild, registerLs, registerSource]) {
+  for (const register of [registerInit, registerRun, registerTest, registerCompile, registerDemo, registerIdentity, registerIdentityModel, registerAudience, registerServe, registerUser, registerSync, registerPrivacy, registerSecrets, registerSeed, registerSnapshot, registerBuild, registerLs, registerSource, registerPredict]) {
     register(program);
   }
 }

@@ -50,9 +50,23 @@ function printSummary(summary: RunSummary): void {
     const { profiles, identifiers, rounds, seconds } = summary.identity;
     say(`identity: ${profiles.toLocaleString('en-US')} profiles from ${identifiers.toLocaleString('en-US')} identifiers in ${rounds} rounds, ${seconds.toFixed(2)}s`);
   }
+  const predictions = predictionLine(summary);
+  if (predictions) say(predictions);
   const audiences = audienceLine(summary);
   if (audiences) say(audiences);
   say(`done: ${summary.models.length} model(s) in ${summary.seconds.toFixed(2)}s`);
+}
+
+/** One line: `predictions: 3 scored (buy_30d, churn_90d, ltv_90d), 1 trained (buy_30d); failed: x (reason)`. */
+export function predictionLine(summary: Pick<RunSummary, 'predictions' | 'predictionsError'>): string | undefined {
+  if (summary.predictionsError) return `predictions: skipped (${summary.predictionsError})`;
+  const run = summary.predictions;
+  if (!run) return undefined;
+  const parts = [`${run.scored.length} scored (${run.scored.map((s) => s.name).join(', ') || 'none'})`];
+  if (run.trained.length) parts.push(`${run.trained.length} trained (${run.trained.join(', ')})`);
+  let line = `predictions: ${parts.join(', ')}`;
+  if (run.failed.length) line += `; failed: ${run.failed.map((x) => `${x.name} (${x.error})`).join('; ')}`;
+  return line;
 }
 
 /** Most audiences named on the summary line; the rest are counted. */

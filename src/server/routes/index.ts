@@ -10,6 +10,7 @@ import { historyRoutes } from './history.js';
 import { identityRoutes } from './identity.js';
 import { modelRoutes } from './models.js';
 import { oidcRoutes } from './oidc.js';
+import { predictionRoutes } from './predictions.js';
 import { privacyRoutes } from './privacy.js';
 import { scheduleRoutes } from './schedules.js';
 import { secretRoutes } from './secrets.js';
@@ -28,6 +29,7 @@ export function allRoutes(ctx: ServerContext, version: string): AnyRouteSpec[] {
     ...modelRoutes(ctx),
     ...identityRoutes(ctx),
     ...audienceRoutes(ctx),
+    ...predictionRoutes(ctx),
     ...valueRoutes(ctx),
     ...destinationRoutes(ctx),
     ...secretRoutes(ctx),

@@ -45,7 +45,11 @@ export const AudienceSummarySchema = audienceFields.extend({ count: z.number().n
 export const AudienceDetailSchema = audienceFields.extend({ definition: audienceDefinitionSchema }).meta({ id: 'AudienceDetail' });
 
 export const AudienceCatalogSchema = z.object({
-  traits: z.array(z.object({ name: z.string(), kind: columnKindSchema })),
+  traits: z.array(z.object({
+    name: z.string(),
+    kind: columnKindSchema,
+    prediction: z.object({ name: z.string(), role: z.enum(['score', 'percentile']), meaning: z.string() }).optional().describe('Set on the columns a prediction writes: its score, or its percentile (0-100) among profiles.'),
+  })),
   events: z.array(z.object({ name: z.string(), sources: z.array(z.string()), properties: z.array(z.object({ name: z.string(), kind: columnKindSchema })) })),
 }).meta({ id: 'AudienceCatalog' });
 

@@ -23,6 +23,7 @@ import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
 import { DIALECT_NAMES, type ColumnKind } from '../../warehouse/index.js';
 import type { ServerContext } from '../context.js';
 import { AudienceResultCache, BuildMarker, type AudienceResultCacheOptions } from './audience-results.js';
+import { predictionColumns, type PredictionColumn } from '../../predictions/index.js';
 
 export { audienceDefinitionSchema };
 
@@ -180,11 +181,12 @@ export class AudienceService {
   }
 
   /** Traits (profile columns with their kinds) and event names with their properties, for the builder. */
-  async catalog(): Promise<{ traits: Array<{ name: string; kind: ColumnKind }>; events: Array<{ name: string; sources: string[]; properties: Array<{ name: string; kind: ColumnKind }> }> }> {
+  async catalog(): Promise<{ traits: Array<{ name: string; kind: ColumnKind; prediction?: PredictionColumn }>; events: Array<{ name: string; sources: string[]; properties: Array<{ name: string; kind: ColumnKind }> }> }> {
     const catalog = audienceCatalog(this.ctx.project);
     const [traits, events] = await Promise.all([catalog.traits(), catalog.events()]);
+    const predictions = predictionColumns(this.ctx.project);
     return {
-      traits: [...traits].map(([name, kind]) => ({ name, kind })),
+      traits: [...traits].map(([name, kind]) => (predictions.has(name) ? { name, kind, prediction: predictions.get(name)! } : { name, kind })),
       events: [...events].map(([name, streams]) => {
         const properties = new Map<string, ColumnKind>();
         for (const stream of streams) for (const [column, kind] of stream.columns) properties.set(column, kind);

@@ -30,6 +30,8 @@ describe.skipIf(FILES.length === 0 || !existsSync(join(ROOT, 'cdp.config.ts')))(
     const kindOf = (trait: string) =>
       /_at$/.test(trait) ? 'TIMESTAMP' : /value$/.test(trait) ? 'DOUBLE' : /(count|orders|opens|clicks)$/.test(trait) ? 'BIGINT' : 'VARCHAR';
     const traits = Object.keys(config.profiles.traits).map((t) => `"${t}" ${kindOf(t)}`);
+    // Predictions become a score and a percentile column of profiles (written by `cdp run`).
+    traits.push(...Object.keys(config.predictions).flatMap((name) => [`"${name}" DOUBLE`, `"${name}_percentile" INTEGER`]));
     const ts = "TIMESTAMP '2024-06-01 00:00:00'";
     for (const sql of [
       `CREATE TABLE ${schema}.profiles (profile_id VARCHAR, ${traits.join(', ')})`,

@@ -77,6 +77,6 @@ describe('the demo project (repository root)', () => {
     const dir = join(ROOT, 'audiences');
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
     const names = files.map((f) => parseAudienceFile(readFileSync(join(dir, f), 'utf8'), `audiences/${f}`).name);
-    expect(names.sort()).toEqual(['cart_abandoners', 'churn_risk', 'newsletter_engaged', 'vip_recent_buyers']);
+    expect(names.sort()).toEqual(['cart_abandoners', 'churn_risk', 'likely_buyers', 'newsletter_engaged', 'vip_recent_buyers']);
   });
 });

@@ -185,7 +185,7 @@ function Row({ kind, node, children, onRemove }: { kind: string; node: BuilderNo
 
 function TraitEditor({ node, onChange, onRemove }: { node: TraitNode; onChange(node: TraitNode): void; onRemove(): void }) {
   const env = useEnv();
-  const options = useMemo<ComboOption[]>(() => env.catalog.traits.map((t) => ({ value: t.name, hint: KIND_LABELS[t.kind] })), [env.catalog]);
+  const options = useMemo<ComboOption[]>(() => env.catalog.traits.map((t) => ({ value: t.name, hint: t.prediction ? `prediction: ${t.prediction.role === 'percentile' ? 'percentile 0–100' : 'score'}` : KIND_LABELS[t.kind] })), [env.catalog]);
   const kind = env.kinds.trait(node.trait);
   return (
     <Row kind="Trait" node={node} onRemove={onRemove}>
@@ -201,7 +201,17 @@ function TraitEditor({ node, onChange, onRemove }: { node: TraitNode; onChange(n
           onChange({ ...node, trait, pred: { ...node.pred, op: next ? fitOperator(node.pred.op, next) : node.pred.op } });
         }}
       />
-      {kind ? <PredicateInput pred={node.pred} kind={kind} subject={node.trait} suggestFrom={node.trait} disabled={env.readOnly} onChange={(pred) => onChange({ ...node, pred })} /> : null}
+      {kind ? (
+        <PredicateInput
+          pred={node.pred}
+          kind={kind}
+          subject={node.trait}
+          suggestFrom={node.trait}
+          range={env.catalog.traits.find((t) => t.name === node.trait)?.prediction?.role === 'percentile' ? [0, 100] : undefined}
+          disabled={env.readOnly}
+          onChange={(pred) => onChange({ ...node, pred })}
+        />
+      ) : null}
     </Row>
   );
 }

@@ -11,6 +11,8 @@ interface Props {
   kind: ColumnKind;
   /** The trait (a name) or event property whose data suggests values (text columns). */
   suggestFrom?: string | { event: string; property: string };
+  /** Bounds of a numeric column with a known range (a prediction's percentile): a slider beside the number. */
+  range?: [number, number];
   /** Words for the accessible names: "country", "amount". */
   subject: string;
   disabled: boolean;
@@ -18,7 +20,7 @@ interface Props {
 }
 
 /** The operator menu and the value input(s) that fit it and the column's type. */
-export function PredicateInput({ pred, kind, suggestFrom, subject, disabled, onChange }: Props) {
+export function PredicateInput({ pred, kind, suggestFrom, subject, range, disabled, onChange }: Props) {
   const ops = operatorsFor(kind);
   const setValue = (patch: Partial<ValueDraft>) => onChange({ ...pred, value: { ...pred.value, ...patch } });
   const shape = pred.op ? valueShape(pred.op) : 'none';
@@ -38,6 +40,9 @@ export function PredicateInput({ pred, kind, suggestFrom, subject, disabled, onC
           </option>
         ))}
       </select>
+      {shape === 'scalar' && range ? (
+        <input type="range" min={range[0]} max={range[1]} step={1} aria-label={`Slider for ${subject}`} value={pred.value.text || String(range[0])} disabled={disabled} onChange={(event) => setValue({ text: event.target.value })} />
+      ) : null}
       {shape === 'scalar' ? <Scalar kind={kind} text={pred.value.text} label={`Value of ${subject}`} suggestions={suggestions} disabled={disabled} onChange={(text) => setValue({ text })} /> : null}
       {shape === 'instant' ? (
         <input type="date" aria-label={`Date for ${subject}`} value={pred.value.text} disabled={disabled} onChange={(event) => setValue({ text: event.target.value })} />

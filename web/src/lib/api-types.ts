@@ -554,6 +554,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/predictions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Configured predictions with their model and last backtest (quality vs the recency/frequency baseline) */
+        get: operations["getApiPredictions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/predictions/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One prediction: model, backtest, the model's drivers and the distribution of the current scores */
+        get: operations["getApiPredictionsName"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/privacy/deletions": {
         parameters: {
             query?: never;
@@ -1406,6 +1440,13 @@ export interface components {
             traits: {
                 kind: components["schemas"]["ColumnKind"];
                 name: string;
+                /** @description Set on the columns a prediction writes: its score, or its percentile (0-100) among profiles. */
+                prediction?: {
+                    meaning: string;
+                    name: string;
+                    /** @enum {string} */
+                    role: "score" | "percentile";
+                };
             }[];
         };
         AudienceCount: {
@@ -1563,6 +1604,23 @@ export interface components {
                 resolved: number;
                 total: number;
             };
+        };
+        CalibrationBin: {
+            count: number;
+            /** @description Share of positives in the bin. */
+            observed: number;
+            /** @description Mean predicted probability in the bin. */
+            predicted: number;
+        };
+        ClassifierQuality: {
+            auc: number | null;
+            brier: number | null;
+            calibration: components["schemas"]["CalibrationBin"][];
+            /** @description Count-weighted |predicted - observed| over ten equal-size bins. */
+            calibrationError: number | null;
+            negatives: number;
+            positives: number;
+            topDecileLift: number | null;
         };
         CollectedEvent: {
             anonymous_id: string | null;
@@ -2198,6 +2256,104 @@ export interface components {
             op: string;
             reason: string;
         };
+        PredictionDetail: {
+            /** @description The profile columns (traits) the prediction writes. */
+            columns: {
+                percentile: string;
+                score: string;
+            };
+            description: string | null;
+            /** @description Scores of the current profiles (null: not scored yet). */
+            distribution: components["schemas"]["ScoreBin"][] | null;
+            /** @description The stored model's drivers. */
+            drivers: components["schemas"]["PredictionDriver"][];
+            /** @description The last `cdp predict evaluate` (null: never evaluated). */
+            evaluation: components["schemas"]["PredictionEvaluation"] | null;
+            event: string;
+            /** @enum {string} */
+            kind: "propensity" | "churn" | "ltv";
+            /** @description What the score means. */
+            meaning: string;
+            model: {
+                /** @description The newest event when it was trained. */
+                asOf: string;
+                /** @description False when the config changed since: the next run retrains it. */
+                current: boolean;
+                /** @description ISO 8601 date-time */
+                cutoff: string;
+                features: number;
+                negatives: number;
+                positives: number;
+                rows: number;
+                sampled: boolean;
+                /** @description ISO 8601 date-time */
+                trainedAt: string;
+            } | null;
+            name: string;
+            value: string | null;
+            windowDays: number;
+        };
+        PredictionDriver: {
+            feature: string;
+            /** @description Weight on the standardised feature: change of the log-odds per standard deviation. */
+            weight: number;
+        };
+        PredictionEvaluation: {
+            /** @description The recency/frequency baseline on the same split. */
+            baseline: components["schemas"]["ClassifierQuality"];
+            /** @description Scores of the test rows. */
+            distribution: components["schemas"]["ScoreBin"][];
+            drivers: components["schemas"]["PredictionDriver"][];
+            /** @description ISO 8601 date-time */
+            evaluatedAt: string;
+            horizonDays: number;
+            /** @description The model (for ltv: its P(buys) part). */
+            model: components["schemas"]["ClassifierQuality"];
+            /** @description ISO 8601 date-time */
+            testCutoff: string;
+            testRows: number;
+            /** @description ISO 8601 date-time */
+            trainCutoff: string;
+            trainRows: number;
+            value?: {
+                /** @description The recent average. */
+                baseline: components["schemas"]["RegressionQuality"];
+                model: components["schemas"]["RegressionQuality"];
+            };
+        };
+        PredictionView: {
+            /** @description The profile columns (traits) the prediction writes. */
+            columns: {
+                percentile: string;
+                score: string;
+            };
+            description: string | null;
+            /** @description The last `cdp predict evaluate` (null: never evaluated). */
+            evaluation: components["schemas"]["PredictionEvaluation"] | null;
+            event: string;
+            /** @enum {string} */
+            kind: "propensity" | "churn" | "ltv";
+            /** @description What the score means. */
+            meaning: string;
+            model: {
+                /** @description The newest event when it was trained. */
+                asOf: string;
+                /** @description False when the config changed since: the next run retrains it. */
+                current: boolean;
+                /** @description ISO 8601 date-time */
+                cutoff: string;
+                features: number;
+                negatives: number;
+                positives: number;
+                rows: number;
+                sampled: boolean;
+                /** @description ISO 8601 date-time */
+                trainedAt: string;
+            } | null;
+            name: string;
+            value: string | null;
+            windowDays: number;
+        };
         PrivacyRequestView: {
             completedAt: string | null;
             createdAt: string;
@@ -2369,6 +2525,14 @@ export interface components {
             property: string;
             value?: null;
         });
+        RegressionQuality: {
+            actualMean: number | null;
+            mae: number | null;
+            predictedMean: number | null;
+            rmse: number | null;
+            rows: number;
+            spearman: number | null;
+        };
         Rejection: {
             count: number;
             lastAt: string;
@@ -2431,6 +2595,11 @@ export interface components {
             retryable: number;
             /** @description Rows handed to the destination. */
             sent: number;
+        };
+        ScoreBin: {
+            count: number;
+            from: number;
+            to: number;
         };
         SecretEntry: {
             name: string;
@@ -5300,6 +5469,120 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OpenApiDocument"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiPredictions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictionView"][];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiPredictionsName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictionDetail"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Any other error (5XX: see the service log) */

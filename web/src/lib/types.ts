@@ -122,3 +122,8 @@ export interface ExportSummary {
   destinations: number;
   sourceRecords: Array<{ source: string; records: number; truncated: boolean }>;
 }
+
+export type PredictionView = Schemas['PredictionView'];
+export type PredictionDetail = Schemas['PredictionDetail'];
+export type ClassifierQuality = Schemas['ClassifierQuality'];
+export type RegressionQuality = Schemas['RegressionQuality'];

@@ -149,6 +149,15 @@ export class SyncHistory {
     });
   }
 
+  /**
+   * Records a run that failed before it could plan (a missing secret or column, a destination
+   * that refused the config): it shows in the sync's history with why, like any failed run.
+   */
+  async recordFailedStart(run: { id: string; sync: string; destinationType: string; trigger: RunTrigger; full: boolean; startedAt: Date; error: string }): Promise<void> {
+    await this.start({ ...run, resumedPlan: null });
+    await this.update(run.id, { status: 'failed', error: run.error, finishedAt: new Date() });
+  }
+
   /** Saves counts while the run goes on (a UI polling the run sees them move). */
   async update(
     id: string,

@@ -170,7 +170,7 @@ export class SyncRun {
     const { counts, firstErrors, error, signal } = this;
     const status: RunStatus =
       error !== undefined ? 'failed' : !this.complete || signal.aborted ? 'interrupted' : counts.rejected + counts.retryable > 0 ? 'partial' : 'success';
-    const message = error === undefined ? null : isCdpError(error) ? error.oneLine() : error instanceof Error ? error.message : String(error);
+    const message = error === undefined ? null : errorText(error);
     await this.history.update(this.runId, { status, counts, firstErrors, error: message, finishedAt: new Date() });
     this.options.onProgress?.({ phase: 'done', status });
     logger.info({ sync: this.name, run: this.runId, status, ...counts }, 'sync run finished');
@@ -191,6 +191,11 @@ export class SyncRun {
       ...(audienceSnapshot ? { audienceSnapshot } : {}),
     };
   }
+}
+
+/** An error as one line for the run history. */
+export function errorText(error: unknown): string {
+  return isCdpError(error) ? error.oneLine() : error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Project } from '../project/index.js';
 import { takeSyncLease } from './lease.js';
-import type { PreparedSync } from './load.js';
-import { dryRun, prepareRun } from './run-prepare.js';
+import { SyncHistory } from './history.js';
+import { loadSync, type PreparedSync } from './load.js';
+import { errorText } from './run-steps.js';
+import { dryRun, prepareRun, type PreparedRun } from './run-prepare.js';
 import { SyncRun } from './run-steps.js';
 import type { RunSyncOptions, SyncRunResult } from './run-types.js';
 
@@ -19,7 +22,8 @@ export { EMPTY_PLAN_COUNTS, type RunSyncOptions, type SyncRunResult, type SyncPr
  */
 export async function runSync(project: Project, sync: string | PreparedSync, options: RunSyncOptions = {}): Promise<SyncRunResult> {
   const started = Date.now();
-  const prepared = await prepareRun(project, sync, options);
+  const loaded = typeof sync === 'string' ? await loadSync(project, sync) : sync;
+  const prepared = options.dryRun ? await prepareRun(project, loaded, options) : await prepareOrRecord(project, loaded, options, started);
   if (options.dryRun) return dryRun(prepared, options, started);
   const knex = (await project.state()).knex;
   const lease = options.leaseHeld ? undefined : await takeSyncLease(knex, prepared.sync.definition.name);
@@ -47,5 +51,28 @@ export async function runSync(project: Project, sync: string | PreparedSync, opt
     return await run.finish();
   } finally {
     await lease?.release();
+  }
+}
+
+/**
+ * The prepare step of a real run. A sync that fails here (a missing environment variable, a
+ * column the model lacks) never plans, but its history still gets a failed run with the reason,
+ * so "Not run yet" is never shown for a sync that failed. The error is thrown on as before.
+ */
+async function prepareOrRecord(project: Project, sync: PreparedSync, options: RunSyncOptions, started: number): Promise<PreparedRun> {
+  try {
+    return await prepareRun(project, sync, options);
+  } catch (error) {
+    const history = options.history ?? new SyncHistory((await project.state()).knex);
+    await history.recordFailedStart({
+      id: randomUUID(),
+      sync: sync.definition.name,
+      destinationType: sync.destination.type,
+      trigger: options.trigger ?? 'manual',
+      full: options.full ?? false,
+      startedAt: new Date(started),
+      error: errorText(error),
+    });
+    throw error;
   }
 }

@@ -12,6 +12,7 @@ import {
   type SyncRunRecord,
   type SyncRunResult,
 } from '../../syncs/index.js';
+import { groupRowErrors } from '../../syncs/error-groups.js';
 import { inProject, say, withProject } from '../context.js';
 
 interface Flags {
@@ -53,8 +54,8 @@ function printResult(result: SyncRunResult): void {
   const snapshot = result.audienceSnapshot;
   if (snapshot) say(`audience ${snapshot.audience}: snapshot of ${n(snapshot.size)} members (+${n(snapshot.entered)} entered, -${n(snapshot.left)} left)`);
   if (result.firstErrors.length) {
-    say('first errors:');
-    for (const e of result.firstErrors.slice(0, 10)) say(`  ${e.key}  ${e.op}  ${e.status}: ${e.error}`);
+    say('first errors, by reason:');
+    for (const g of groupRowErrors(result.firstErrors).slice(0, 10)) say(`  ${g.status} x${n(g.rows)}: ${g.error} (e.g. ${g.keys.join(', ')})`);
   }
 }
 

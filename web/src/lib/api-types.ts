@@ -630,7 +630,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every scheduled job (model build, syncs): cron, paused, next fire, last run, running now */
+        /** Every scheduled job (model build, syncs): cron, paused, next fire, last run (builds by the CLI too; syncs with their last run's outcome), running now */
         get: operations["getApiSchedules"];
         put?: never;
         post?: never;
@@ -1934,6 +1934,10 @@ export interface components {
             lastError: string | null;
             lastFinishedAt: string | null;
             lastFireAt: string | null;
+            /** @description Syncs: the id of the last recorded run. */
+            lastRunId?: string | null;
+            /** @description Syncs: how the last recorded run ended (a run that delivered none of its rows is `partial`, though the job did not fail). */
+            lastRunStatus?: ("success" | "running" | "failed" | "partial" | "interrupted") | null;
             lastStartedAt: string | null;
             lastStatus: ("success" | "error" | "skipped" | "running") | null;
             lastTrigger: ("schedule" | "catch_up" | "manual") | null;

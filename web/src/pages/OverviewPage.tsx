@@ -109,8 +109,10 @@ function HealthSection({ jobs, onStarted }: { jobs: JobStatus[]; onStarted(): vo
   const [error, setError] = useState<unknown>(null);
   const models = jobs.find((j) => j.kind === 'models');
   const syncs = jobs.filter((j) => j.kind === 'sync');
-  const failing = syncs.filter((j) => j.lastStatus === 'error');
-  const healthy = syncs.filter((j) => j.lastStatus === 'success');
+  // Counted by how the last run ended, not by whether the job threw: 0 of 17 delivered is partial.
+  const failing = syncs.filter((j) => j.lastRunStatus === 'failed' || j.lastRunStatus === 'interrupted' || (j.lastStatus === 'error' && j.lastRunStatus !== 'partial'));
+  const partial = syncs.filter((j) => j.lastRunStatus === 'partial');
+  const healthy = syncs.filter((j) => j.lastRunStatus === 'success');
   async function runPipeline() {
     setStarting(true);
     setError(null);
@@ -128,6 +130,7 @@ function HealthSection({ jobs, onStarted }: { jobs: JobStatus[]; onStarted(): vo
       <div className="tiles">
         <Tile label="Syncs" value={formatCount(syncs.length)} note={`${formatCount(syncs.filter((j) => j.cron && !j.paused).length)} on a schedule`} />
         <Tile label="Last run succeeded" value={formatCount(healthy.length)} />
+        <Tile label="Last run partial" value={formatCount(partial.length)} note="some rows not delivered" />
         <Tile label="Last run failed" value={formatCount(failing.length)} />
         <Tile label="Running now" value={formatCount(jobs.filter((j) => j.running).length)} />
       </div>
@@ -147,14 +150,14 @@ function HealthSection({ jobs, onStarted }: { jobs: JobStatus[]; onStarted(): vo
         </p>
         {models?.lastError ? <p className="error-text">{models.lastError}</p> : null}
       </div>
-      {failing.length ? (
+      {failing.length + partial.length ? (
         <div className="card">
           <h3>Syncs that need attention</h3>
           <ul className="plain-list">
-            {failing.map((job) => (
+            {[...failing, ...partial].map((job) => (
               <li key={job.key}>
-                <Link to={`/syncs/${encodeURIComponent(job.name)}`}>{job.name}</Link> <StatusBadge status="failed" />{' '}
-                <span className="muted">{job.lastError ?? ''}</span>
+                <Link to={`/syncs/${encodeURIComponent(job.name)}`}>{job.name}</Link> <StatusBadge status={job.lastRunStatus === 'partial' ? 'partial' : 'failed'} />{' '}
+                <span className="muted">{job.lastRunStatus === 'partial' ? 'some rows were not delivered' : (job.lastError ?? '')}</span>
               </li>
             ))}
           </ul>

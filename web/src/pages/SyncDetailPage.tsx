@@ -344,14 +344,21 @@ function RejectedRows({ rows, total }: { rows: RowLogEntry[]; total: number }) {
   );
 }
 
-/** The errors the run kept in its own record (no per-row log access needed). */
+/** The errors the run kept in its own record (no per-row log access needed), one line per reason. */
 function FirstErrors({ run }: { run: SyncRun }) {
   if (run.firstErrors.length === 0) return null;
+  const groups = new Map<string, { status: string; error: string; keys: string[] }>();
+  for (const e of run.firstErrors) {
+    const id = `${e.status}:${e.error}`;
+    const group = groups.get(id) ?? { status: e.status, error: e.error, keys: [] };
+    group.keys.push(e.key);
+    groups.set(id, group);
+  }
   return (
-    <ul className="plain-list">
-      {run.firstErrors.map((e) => (
-        <li key={`${e.key}-${e.op}`}>
-          <StatusBadge status={e.status} /> <code>{e.key}</code> ({e.op}): {e.error}
+    <ul className="plain-list" data-testid="first-errors">
+      {[...groups].map(([id, g]) => (
+        <li key={id}>
+          <StatusBadge status={g.status} /> {g.error} <span className="muted">({formatCount(g.keys.length)} {g.keys.length === 1 ? 'row' : 'rows'}, e.g. {g.keys.slice(0, 3).join(', ')})</span>
         </li>
       ))}
     </ul>

@@ -6,3 +6,4 @@ export * from './identity.js';
 export * from './privacy.js';
 export { authSchema, oidcSchema, isLoopbackHost, type AuthConfig, type OidcConfig, type OidcRoleRules } from './auth.js';
 export { collectSchema, sourceNameSchema, type CollectConfig, type CollectConfigInput } from './collect.js';
+export { alertsSchema, alertRuleSchema, alertChannelSchema, type AlertsConfig, type AlertRule, type AlertChannel } from './alerts.js';

@@ -4,6 +4,7 @@ import { eventStreamSchema, identitySchema, nameSchema, profilesSchema } from '.
 import { DEFAULT_PURPOSES, privacySchema } from './privacy.js';
 import { authSchema } from './auth.js';
 import { collectSchema } from './collect.js';
+import { alertsSchema } from './alerts.js';
 
 const duckdbWarehouse = z
   .object({
@@ -152,6 +153,8 @@ export const configSchema = z
     auth: authSchema.optional(),
     /** Segment-compatible event collection (see docs/collect.md). */
     collect: collectSchema.optional(),
+    /** Who is told when syncs fail, deliver too little, stop running, or audiences jump (see docs/syncs.md). */
+    alerts: alertsSchema.optional(),
   })
   .strict();
 

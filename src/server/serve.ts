@@ -6,6 +6,7 @@ import type { Project } from '../project/index.js';
 import { validateCron } from '../scheduler/index.js';
 import { createApp, type AppOptions } from './app.js';
 import { createContext, type ServerContext } from './context.js';
+import { startStaleChecks } from './services/alert-checks.js';
 
 export interface ServeOptions extends AppOptions {
   port?: number;
@@ -56,6 +57,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     context.sessions.purgeExpired().catch((error: unknown) => context.log.warn({ err: error }, 'could not purge expired sessions'));
   }, 60 * 60 * 1000);
   purge.unref();
+  const stopStaleChecks = options.startScheduler !== false ? startStaleChecks(context) : () => undefined;
 
   let closing: Promise<void> | undefined;
   return {
@@ -67,6 +69,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
       closing ??= (async () => {
         const timeoutMs = options.shutdownTimeoutMs ?? 30_000;
         clearInterval(purge);
+        stopStaleChecks();
         context.log.info('shutting down: no new runs; waiting for running work');
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { alertAfterRun } from './alerts/index.js';
+import { logger } from '../logger.js';
 import type { Project } from '../project/index.js';
 import { takeSyncLease } from './lease.js';
 import { SyncHistory } from './history.js';
 import { loadSync, type PreparedSync } from './load.js';
-import { errorText } from './run-steps.js';
 import { dryRun, prepareRun, type PreparedRun } from './run-prepare.js';
-import { SyncRun } from './run-steps.js';
+import { errorText, SyncRun } from './run-steps.js';
 import type { RunSyncOptions, SyncRunResult } from './run-types.js';
 
 export { EMPTY_PLAN_COUNTS, type RunSyncOptions, type SyncRunResult, type SyncProgressEvent, type PlanSampleRow } from './run-types.js';
@@ -27,30 +29,50 @@ export async function runSync(project: Project, sync: string | PreparedSync, opt
   if (options.dryRun) return dryRun(prepared, options, started);
   const knex = (await project.state()).knex;
   const lease = options.leaseHeld ? undefined : await takeSyncLease(knex, prepared.sync.definition.name);
+  let result: SyncRunResult;
   try {
-    const run = await SyncRun.start(prepared, knex, options, started);
-    const { definition } = prepared.sync;
-    const { destination } = prepared.session;
-    const begun = run.scopeFor({ mode: definition.mode, keyColumn: definition.key, fields: Object.keys(definition.fields) });
-    try {
-      await destination.begin?.(begun);
-      await run.resume();
-      if (run.mayContinue) {
-        const progress = await run.makePlan();
-        if (progress) await run.send(progress);
-      }
-    } catch (error) {
-      run.error = error;
-      run.complete = false;
-    }
-    try {
-      await destination.finish?.(begun, { complete: run.complete && run.error === undefined });
-    } catch (error) {
-      run.error ??= error;
-    }
-    return await run.finish();
+    result = await sendAndRecord(prepared, knex, options, started);
   } finally {
     await lease?.release();
+  }
+  await alertAfter(project, result.runId, loaded.definition.from, options);
+  return result;
+}
+
+/** The recorded part of a run: resume, plan, send, finish; the caller holds the lease. */
+async function sendAndRecord(prepared: PreparedRun, knex: Knex, options: RunSyncOptions, started: number): Promise<SyncRunResult> {
+  const run = await SyncRun.start(prepared, knex, options, started);
+  const { definition } = prepared.sync;
+  const { destination } = prepared.session;
+  const begun = run.scopeFor({ mode: definition.mode, keyColumn: definition.key, fields: Object.keys(definition.fields) });
+  try {
+    await destination.begin?.(begun);
+    await run.resume();
+    if (run.mayContinue) {
+      const progress = await run.makePlan();
+      if (progress) await run.send(progress);
+    }
+  } catch (error) {
+    run.error = error;
+    run.complete = false;
+  }
+  try {
+    await destination.finish?.(begun, { complete: run.complete && run.error === undefined });
+  } catch (error) {
+    run.error ??= error;
+  }
+  return run.finish();
+}
+
+/** Alerts about a recorded run (docs/syncs.md, "Alerts"); a problem alerting never fails the run. */
+async function alertAfter(project: Project, runId: string | null, from: PreparedSync['definition']['from'], options: RunSyncOptions): Promise<void> {
+  if (!runId || !project.config.alerts) return;
+  try {
+    const history = options.history ?? new SyncHistory((await project.state()).knex);
+    const record = await history.run(runId);
+    if (record) await alertAfterRun(project, record, from, { secrets: options.secrets });
+  } catch (error) {
+    logger.warn({ run: runId, err: errorText(error) }, 'alerts after the run failed');
   }
 }
 
@@ -64,8 +86,9 @@ async function prepareOrRecord(project: Project, sync: PreparedSync, options: Ru
     return await prepareRun(project, sync, options);
   } catch (error) {
     const history = options.history ?? new SyncHistory((await project.state()).knex);
+    const id = randomUUID();
     await history.recordFailedStart({
-      id: randomUUID(),
+      id,
       sync: sync.definition.name,
       destinationType: sync.destination.type,
       trigger: options.trigger ?? 'manual',
@@ -73,6 +96,7 @@ async function prepareOrRecord(project: Project, sync: PreparedSync, options: Ru
       startedAt: new Date(started),
       error: errorText(error),
     });
+    await alertAfter(project, id, sync.definition.from, options);
     throw error;
   }
 }

@@ -11,6 +11,7 @@ import { migration as uiSyncs } from './0107_ui_syncs.js';
 import { migration as audiences } from './0200_audiences.js';
 import { migration as syncRuns } from './0300_sync_runs.js';
 import { migration as privacyRequests } from './0400_privacy_requests.js';
+import { migration as alerts } from './0500_alerts.js';
 
 /** Every migration, oldest first. Add one line per new migration file, at the end. */
 export const migrations: Migration[] = [
@@ -26,4 +27,5 @@ export const migrations: Migration[] = [
   audiences,
   syncRuns,
   privacyRequests,
+  alerts,
 ];

@@ -55,7 +55,9 @@ function printResult(result: SyncRunResult): void {
   if (snapshot) say(`audience ${snapshot.audience}: snapshot of ${n(snapshot.size)} members (+${n(snapshot.entered)} entered, -${n(snapshot.left)} left)`);
   if (result.firstErrors.length) {
     say('first errors, by reason:');
-    for (const g of groupRowErrors(result.firstErrors).slice(0, 10)) say(`  ${g.status} x${n(g.rows)}: ${g.error} (e.g. ${g.keys.join(', ')})`);
+    for (const g of groupRowErrors(result.firstErrors).slice(0, 10)) {
+      say(`  ${n(g.rows)} ${g.rows === 1 ? 'row' : 'rows'} ${g.status}: ${g.error} (${g.rows > g.keys.length ? 'e.g. ' : ''}${g.keys.join(', ')})`);
+    }
   }
 }
 

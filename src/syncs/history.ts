@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { scrubSecretText } from '../util/secret-scrub.js';
 import { dateColumn, intColumn, jsonColumn } from '../state/index.js';
+import type { RunReach } from './reach.js';
 
 /** Run history and the delivery journal in the state store (tables of migration 0300_sync_runs). */
 
@@ -49,6 +50,8 @@ export interface SyncRunRecord {
   planMs: number | null;
   firstErrors: RowError[];
   error: string | null;
+  /** What the vendor made of the rows (match rate, audience size); null before the run finished. */
+  reach: RunReach | null;
 }
 
 /** A row that did not end ok, as the state store keeps it. */
@@ -87,6 +90,7 @@ const runRow = z.object({
   plan_ms: intColumn.nullable(),
   first_errors: jsonColumn<RowError[]>([]),
   error: z.string().nullable(),
+  reach: jsonColumn<RunReach | null>(null).optional(),
 });
 
 function toRecord(row: unknown): SyncRunRecord {
@@ -107,6 +111,7 @@ function toRecord(row: unknown): SyncRunRecord {
     planMs: r.plan_ms,
     firstErrors: r.first_errors,
     error: r.error,
+    reach: r.reach ?? null,
   };
 }
 
@@ -161,13 +166,14 @@ export class SyncHistory {
   /** Saves counts while the run goes on (a UI polling the run sees them move). */
   async update(
     id: string,
-    patch: Partial<Pick<SyncRunRecord, 'counts' | 'plan' | 'heldBack' | 'planMs' | 'firstErrors'>> & { status?: RunStatus; error?: string | null; finishedAt?: Date },
+    patch: Partial<Pick<SyncRunRecord, 'counts' | 'plan' | 'heldBack' | 'planMs' | 'firstErrors' | 'reach'>> & { status?: RunStatus; error?: string | null; finishedAt?: Date },
   ): Promise<void> {
     const row: Record<string, unknown> = {};
     if (patch.counts) Object.assign(row, patch.counts);
     if (patch.plan) Object.assign(row, patch.plan);
     if (patch.heldBack) row.held_back = JSON.stringify(patch.heldBack);
     if (patch.planMs !== undefined) row.plan_ms = patch.planMs;
+    if (patch.reach !== undefined) row.reach = patch.reach === null ? null : JSON.stringify(patch.reach);
     // Every stored error text passes the secret scrubber (destinations' errors already did; this
     // covers the rest, e.g. a driver error quoting a connection string).
     if (patch.firstErrors) row.first_errors = JSON.stringify(patch.firstErrors.map((e) => ({ ...e, error: scrubSecretText(e.error) })));

@@ -13,6 +13,7 @@ import {
   type SyncRunResult,
 } from '../../syncs/index.js';
 import { groupRowErrors } from '../../syncs/error-groups.js';
+import { reachLine } from '../../syncs/reach.js';
 import { inProject, say, withProject } from '../context.js';
 
 interface Flags {
@@ -43,7 +44,7 @@ function when(date: Date | null): string {
 
 function runLine(run: SyncRunRecord): string[] {
   const c = run.counts;
-  return [when(run.startedAt), run.status, run.trigger, n(c.planned), n(c.sent), n(c.ok), n(c.rejected), n(c.retryable), run.id];
+  return [when(run.startedAt), run.status, run.trigger, n(c.planned), n(c.sent), n(c.ok), n(c.rejected), n(c.retryable), reachLine(run.reach), run.id];
 }
 
 function printResult(result: SyncRunResult): void {
@@ -51,6 +52,7 @@ function printResult(result: SyncRunResult): void {
   if (result.resumedPlan) say(`resumed the unfinished plan of run ${result.resumedPlan}`);
   say(`plan: ${planLine(result.plan)}${result.planMs !== null ? ` (planned in ${(result.planMs / 1000).toFixed(2)}s)` : ''}`);
   say(`${result.status}: sent ${n(c.sent)}, ok ${n(c.ok)}, rejected ${n(c.rejected)}, retryable ${n(c.retryable)} in ${result.seconds.toFixed(2)}s (run ${result.runId})`);
+  if (result.reach && result.counts.sent > 0) say(`reach: ${reachLine(result.reach)}${result.reach.source === 'vendor' && result.reach.received !== null ? ` (vendor received ${n(result.reach.received)}, invalid ${n(result.reach.invalid ?? 0)})` : ''}`);
   const snapshot = result.audienceSnapshot;
   if (snapshot) say(`audience ${snapshot.audience}: snapshot of ${n(snapshot.size)} members (+${n(snapshot.entered)} entered, -${n(snapshot.left)} left)`);
   if (result.firstErrors.length) {
@@ -145,7 +147,7 @@ export function register(program: Command): void {
         }
         if (status.recentRuns.length) {
           say('');
-          say(table(['started', 'status', 'trigger', 'planned', 'sent', 'ok', 'rejected', 'retryable', 'run'], status.recentRuns.map(runLine)));
+          say(table(['started', 'status', 'trigger', 'planned', 'sent', 'ok', 'rejected', 'retryable', 'match rate / reach', 'run'], status.recentRuns.map(runLine)));
           const last = status.recentRuns[0]!;
           const held = Object.entries(last.heldBack ?? {}).filter(([, v]) => v > 0);
           if (held.length) say(`last run held back: ${held.map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);

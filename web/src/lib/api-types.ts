@@ -2297,6 +2297,23 @@ export interface components {
             /** @description Rows handed to the destination. */
             sent: number;
         };
+        RunReach: {
+            /** @description The audience's size as the vendor reported it at the end of the run. */
+            audienceSize: number | null;
+            /** @description Of those, rows the vendor found invalid. */
+            invalid: number | null;
+            /** @description Rows the vendor matched to its users, where it says. */
+            matched: number | null;
+            /** @description 0..1: matched (or accepted) share of received rows; for per-row vendors the share of rows that ended ok. Null when nothing was sent. */
+            matchRate: number | null;
+            /** @description Rows the vendor said it received. */
+            received: number | null;
+            /**
+             * @description vendor: the vendor's own counts (Meta num_received/num_invalid_entries, an audience size); rows: the per-row results stand in.
+             * @enum {string}
+             */
+            source: "vendor" | "rows";
+        };
         SecretEntry: {
             name: string;
             set: boolean;
@@ -2452,6 +2469,8 @@ export interface components {
                 removed: number;
             };
             planMs: number | null;
+            /** @description What the vendor made of the rows: match rate, invalid entries, audience size (null until the run finished). */
+            reach: components["schemas"]["RunReach"] | null;
             /** @description Id of the earlier run whose unfinished plan this run completed first. */
             resumedPlan: string | null;
             /** @description ISO 8601 date-time */
@@ -2474,6 +2493,7 @@ export interface components {
             /** @description The new plan of this run (empty counts when the run stopped before planning). */
             plan: components["schemas"]["PlanCounts"];
             planMs: number | null;
+            reach?: components["schemas"]["RunReach"];
             /** @description The earlier run whose unfinished plan this run completed first. */
             resumedPlan: string | null;
             /** @description Null for a dry run (nothing is recorded). */

@@ -1,6 +1,7 @@
 import { Fragment, useState } from 'react';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { PageHeader, usePageTitle } from '../components/Layout';
+import { ReachFacts } from '../components/Reach';
 import { StatusBadge } from '../components/StatusBadge';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
 import { api } from '../lib/api';
@@ -25,7 +26,8 @@ export function SyncDetailPage({ name }: { name: string }) {
   const [requestedAt, setRequestedAt] = useState<number | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const [expanded, setExpanded] = useState<string | null>(null);
+  // Alerts link to a run with ?run=<id>: that run opens expanded.
+  const [expanded, setExpanded] = useState<string | null>(() => new URLSearchParams(window.location.search).get('run'));
 
   const latest = runs.data?.[0];
   const since = (value: string | null | undefined) => requestedAt !== null && (toDate(value)?.getTime() ?? 0) >= requestedAt - 2000;
@@ -256,6 +258,7 @@ function RunDetails({ sync, run }: { sync: string; run: SyncRun }) {
           <dt>Retried from earlier runs</dt>
           <dd>{formatCount(run.counts.retried)}</dd>
         </div>
+        <ReachFacts reach={run.reach} />
         {run.full ? (
           <div>
             <dt>Full resend</dt>

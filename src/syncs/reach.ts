@@ -1,0 +1,54 @@
+import type { DeliveryReport } from '../destinations/index.js';
+import type { RunCounts } from './history.js';
+
+/**
+ * What the vendor made of a run's rows. `matchRate` is the share of received rows the vendor
+ * matched (when it says) or accepted (received less invalid); for vendors that answer per row
+ * (Mailchimp, Klaviyo, HubSpot...) it is the share of sent rows that ended ok.
+ */
+export interface RunReach {
+  /** Where the numbers come from: the vendor's own counts, or the per-row results. */
+  source: 'vendor' | 'rows';
+  received: number | null;
+  invalid: number | null;
+  matched: number | null;
+  audienceSize: number | null;
+  /** 0..1; null when nothing was sent. */
+  matchRate: number | null;
+}
+
+/** Adds up a run's vendor reports. */
+export class ReachTally {
+  private received: number | null = null;
+  private invalid: number | null = null;
+  private matched: number | null = null;
+  private audienceSize: number | null = null;
+
+  add(report: DeliveryReport): void {
+    const sum = (a: number | null, b: number | undefined) => (b === undefined || !Number.isFinite(b) ? a : (a ?? 0) + b);
+    this.received = sum(this.received, report.received);
+    this.invalid = sum(this.invalid, report.invalid);
+    this.matched = sum(this.matched, report.matched);
+    if (report.audienceSize !== undefined && Number.isFinite(report.audienceSize)) this.audienceSize = report.audienceSize;
+  }
+
+  /** The run's reach; the per-row results stand in where the vendor gave no counts. */
+  summary(counts: RunCounts): RunReach {
+    const { received, invalid, matched, audienceSize } = this;
+    if (received !== null && received > 0) {
+      const accepted = matched ?? received - (invalid ?? 0);
+      return { source: 'vendor', received, invalid, matched, audienceSize, matchRate: Math.max(0, Math.min(1, accepted / received)) };
+    }
+    const done = counts.ok + counts.rejected;
+    return { source: audienceSize === null ? 'rows' : 'vendor', received, invalid, matched, audienceSize, matchRate: done > 0 ? counts.ok / done : null };
+  }
+}
+
+/** "96.2% matched", "96.2% accepted", "size 12,345" — one cell of `cdp sync status`. */
+export function reachLine(reach: RunReach | null): string {
+  if (!reach) return '-';
+  const parts: string[] = [];
+  if (reach.matchRate !== null) parts.push(`${(reach.matchRate * 100).toFixed(1)}% ${reach.matched !== null ? 'matched' : 'accepted'}`);
+  if (reach.audienceSize !== null) parts.push(`size ${reach.audienceSize.toLocaleString('en-US')}`);
+  return parts.join(', ') || '-';
+}

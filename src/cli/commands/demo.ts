@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { logger } from '../../logger.js';
 import { audienceLine } from './run.js';
-import { serveUntilStopped } from './serve.js';
+import { defaultPort, positiveInt, serveUntilStopped } from './serve.js';
 import { generateDemo, MAX_PEOPLE, type DemoResult } from '../../demo/index.js';
 import { DEMO_SOURCE, sendDemoEvents } from '../../demo/collect.js';
 import { CdpError } from '../../errors.js';
@@ -103,7 +103,7 @@ async function serveAfterDemo(project: Project): Promise<void> {
     say(`log in as ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password} (set CDP_ADMIN_EMAIL and CDP_ADMIN_PASSWORD to choose your own)`);
   }
   if (!process.env.CDP_LOG_LEVEL) logger.level = 'info';
-  const port = Number(process.env.CDP_PORT ?? 3000);
+  const port = positiveInt(defaultPort(), process.env.CDP_PORT ? 'CDP_PORT' : process.env.PORT ? 'PORT' : '--port');
   await serveUntilStopped(project, { port, host: process.env.CDP_HOST ?? '127.0.0.1', env }, (running) => {
     // Part of the website's events arrive the way a site sends them: the Segment client, through /v1.
     void project

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { PageHeader, usePageTitle } from '../components/Layout';
+import { CodeText } from '../components/CodeText';
 import { StatusBadge } from '../components/StatusBadge';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
 import { Tile } from '../components/Tile';
@@ -148,7 +149,11 @@ function HealthSection({ jobs, onStarted }: { jobs: JobStatus[]; onStarted(): vo
           <StatusBadge status={models?.running ? 'running' : (models?.lastStatus ?? null)} /> {models?.lastFinishedAt ? `finished ${formatRelative(models.lastFinishedAt)}` : 'no build recorded by the service yet'}
           {models?.cron ? <span className="muted"> · schedule {models.cron}</span> : null}
         </p>
-        {models?.lastError ? <p className="error-text">{models.lastError}</p> : null}
+        {models?.lastError ? (
+          <p className="error-text">
+            <CodeText text={models.lastError} />
+          </p>
+        ) : null}
       </div>
       {failing.length + partial.length ? (
         <div className="card">

@@ -111,7 +111,7 @@ export function ProfilesPage() {
         </button>
       </form>
       {stats.error ? <ErrorNote error={stats.error} onRetry={stats.reload} /> : null}
-      {stats.data && !stats.data.built ? <EmptyState title="No profiles yet">Run the pipeline (`cdp run`) to build identity and profiles first.</EmptyState> : null}
+      {stats.data && !stats.data.built ? <EmptyState title="No profiles yet">Run the pipeline (<code>cdp run</code>) to build identity and profiles first.</EmptyState> : null}
       {result.loading ? <Loading label="Looking up…" /> : null}
       {result.error ? <ErrorNote error={result.error} /> : null}
       {!wantedValue && stats.data?.built ? <EmptyState title="Search for a customer">Type any identifier the customer left in any source: an email, a phone number, a user id, a device id.</EmptyState> : null}

@@ -1,6 +1,7 @@
 import { Fragment, useState } from 'react';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { PageHeader, usePageTitle } from '../components/Layout';
+import { CodeText } from '../components/CodeText';
 import { ReachFacts } from '../components/Reach';
 import { StatusBadge } from '../components/StatusBadge';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
@@ -272,7 +273,11 @@ function RunDetails({ sync, run }: { sync: string; run: SyncRun }) {
           </div>
         ))}
       </dl>
-      {run.error ? <p className="error-text">{run.error}</p> : null}
+      {run.error ? (
+        <p className="error-text">
+          <CodeText text={run.error} />
+        </p>
+      ) : null}
       {run.counts.rejected > 0 ? (
         <>
           <h4>Rejected rows</h4>

@@ -44,11 +44,12 @@ export class ReachTally {
   }
 }
 
-/** "96.2% matched", "96.2% accepted", "size 12,345" — one cell of `cdp sync status`. */
+/** "96.2% matched", "96.2% accepted" (vendor counts), "99.8% delivered" (per-row results), "size 12,345" — one cell of `cdp sync status`. */
 export function reachLine(reach: RunReach | null): string {
   if (!reach) return '-';
   const parts: string[] = [];
-  if (reach.matchRate !== null) parts.push(`${(reach.matchRate * 100).toFixed(1)}% ${reach.matched !== null ? 'matched' : 'accepted'}`);
+  const word = reach.matched !== null ? 'matched' : reach.source === 'vendor' ? 'accepted' : 'delivered';
+  if (reach.matchRate !== null) parts.push(`${(reach.matchRate * 100).toFixed(1)}% ${word}`);
   if (reach.audienceSize !== null) parts.push(`size ${reach.audienceSize.toLocaleString('en-US')}`);
   return parts.join(', ') || '-';
 }

@@ -73,4 +73,5 @@ it('per-row vendors: the share of rows that ended ok', async () => {
   dest.answer = (_op, row) => (row.key === 'p000004' ? { status: 'rejected', reason: 'invalid email' } : undefined);
   const result = await runSync(t.project, 'rows_reach');
   expect(result.reach).toEqual({ source: 'rows', received: null, invalid: null, matched: null, audienceSize: null, matchRate: 0.9 });
+  expect(reachLine(result.reach!)).toBe('90.0% delivered');
 });

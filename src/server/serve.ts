@@ -13,6 +13,8 @@ export interface ServeOptions extends AppOptions {
   host?: string;
   /** Start the cron scheduler (default true; false: API and manual runs only). */
   startScheduler?: boolean;
+  /** Where `env`'s first-admin credentials came from, for the log (default: the environment variables). */
+  adminSource?: string;
   /** How long in-flight runs and requests may take to finish on shutdown (default 30 s). */
   shutdownTimeoutMs?: number;
 }
@@ -33,7 +35,7 @@ export interface RunningServer {
 export async function startServer(project: Project, options: ServeOptions = {}): Promise<RunningServer> {
   if (options.modelsCron) validateCron(options.modelsCron, 'models-schedule');
   const context = options.context ?? (await createContext(project, options));
-  await ensureAdminFromEnv(context.users, options.env ?? process.env, context.log);
+  await ensureAdminFromEnv(context.users, options.env ?? process.env, context.log, options.adminSource);
   const app = await createApp(project, { ...options, context });
   if (options.startScheduler !== false) await context.scheduler.start();
   // Events a previous run acknowledged but had not landed (a crash) land now.

@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alert rules and channels (from cdp.config.ts; no secrets or addresses) and the alerts firing now */
+        get: operations["getApiAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audience-catalog": {
         parameters: {
             query?: never;
@@ -1289,6 +1306,39 @@ export interface components {
             /** @enum {string} */
             type: "user" | "token" | "scheduler" | "system" | "cli";
         };
+        AlertRuleView: {
+            /** @enum {string} */
+            on: "failure" | "partial" | "stale" | "audience_change";
+            /** @description `workspace` (every sync) or the sync's name */
+            scope: string;
+            /** @description partial: % of rows undelivered; stale: hours; audience_change: % size change; null for failure */
+            threshold: number | null;
+            to: string[];
+        };
+        AlertsView: {
+            baseUrl: string | null;
+            channels: {
+                name: string;
+                /** @description Email: addresses it goes to; Slack: 1. */
+                recipients: number;
+                /** @enum {string} */
+                type: "slack" | "email";
+            }[];
+            /** @description Whether cdp.config.ts has an `alerts` block. */
+            configured: boolean;
+            firing: {
+                /** @enum {string} */
+                kind: "failure" | "partial" | "stale" | "audience_change";
+                link: string | null;
+                /** @description How often this alert was sent (once per change). */
+                sends: number;
+                /** @description ISO 8601 date-time */
+                sentAt: string;
+                sync: string;
+                title: string;
+            }[];
+            rules: components["schemas"]["AlertRuleView"][];
+        };
         AnalyticsJsSettings: {
             integrations: {
                 [key: string]: unknown;
@@ -2559,6 +2609,53 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getApiAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertsView"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getApiAudienceCatalog: {
         parameters: {
             query?: never;

@@ -83,6 +83,53 @@ export function redactingOptions(options: LoggerOptions = {}): LoggerOptions {
   };
 }
 
-export const logger: Logger = pino(redactingOptions({ level: process.env.CDP_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info') }));
+/** How log lines reach the terminal: readable `time LEVEL message key=value` lines, or one JSON object per line. */
+export type LogFormat = 'text' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
+
+let format: LogFormat = 'text';
+
+/** Switches the format of every logger made from `logger` (`--log-format`, `LOG_FORMAT`). */
+export function setLogFormat(next: LogFormat): void {
+  format = next;
+}
+
+export function logFormat(): LogFormat {
+  return format;
+}
+
+const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'v']);
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+function fieldText(value: unknown): string {
+  if (typeof value === 'string') return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
+  if (value !== null && typeof value === 'object' && 'message' in value && typeof value.message === 'string') return JSON.stringify(value.message);
+  return JSON.stringify(value);
+}
+
+/** One pino JSON line as a line people read: `12:04:05 INFO  sync run finished sync=crm status=success ok=17`. */
+export function readableLine(json: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const time = new Date(typeof entry.time === 'number' ? entry.time : Date.now()).toISOString().slice(11, 19);
+  const level = (LEVELS[Number(entry.level)] ?? String(entry.level)).padEnd(5);
+  const fields = Object.entries(entry)
+    .filter(([key, value]) => !HIDDEN.has(key) && value !== undefined)
+    .map(([key, value]) => `${key}=${fieldText(value)}`);
+  return `${time} ${level} ${typeof entry.msg === 'string' ? entry.msg : ''}${fields.length ? ` ${fields.join(' ')}` : ''}\n`;
+}
+
+/** pino writes JSON here; the terminal gets it as JSON or as readable lines. */
+const output = {
+  write(line: string): void {
+    process.stdout.write(format === 'json' ? line : readableLine(line));
+  },
+};
+
+export const logger: Logger = pino(redactingOptions({ level: process.env.CDP_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info') }), output);
 
 export type { Logger };

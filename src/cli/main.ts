@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { isCdpError } from '../errors.js';
-import { logger } from '../logger.js';
+import { CdpError, isCdpError } from '../errors.js';
+import { LOG_FORMATS, logger, setLogFormat, type LogFormat } from '../logger.js';
 import { installPrivacy } from '../privacy/plugin.js';
 import { registerCommands } from './commands/index.js';
 
@@ -11,8 +11,10 @@ export async function main(argv: string[]): Promise<number> {
   installPrivacy();
   const program = new Command('cdp')
     .description('A warehouse-native customer data platform')
+    .option('--log-format <format>', 'log lines as readable text (default) or json (one object per line, for log collectors); env LOG_FORMAT')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  program.hook('preAction', () => setLogFormat(chosenLogFormat(program.opts<{ logFormat?: string }>().logFormat)));
   registerCommands(program);
   try {
     await program.parseAsync(argv);
@@ -26,4 +28,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 2;
   }
+}
+
+/** `--log-format`, else LOG_FORMAT (or CDP_LOG_FORMAT), else readable text; anything else is an error. */
+function chosenLogFormat(flag: string | undefined): LogFormat {
+  const [source, value] = flag !== undefined ? ['--log-format', flag] : process.env.LOG_FORMAT ? ['LOG_FORMAT', process.env.LOG_FORMAT] : ['CDP_LOG_FORMAT', process.env.CDP_LOG_FORMAT];
+  if (value === undefined || value === '') return 'text';
+  const format = value.toLowerCase();
+  if ((LOG_FORMATS as readonly string[]).includes(format)) return format as LogFormat;
+  throw new CdpError('INVALID_INPUT', `${source} is ${JSON.stringify(value)}, which is not a log format`, { location: { path: source }, hint: `use ${LOG_FORMATS.join(' or ')}` });
 }

@@ -5,6 +5,7 @@ import { DEFAULT_PURPOSES, privacySchema } from './privacy.js';
 import { authSchema } from './auth.js';
 import { collectSchema } from './collect.js';
 import { predictionsSchema } from './predictions.js';
+import { alertsSchema } from './alerts.js';
 
 const duckdbWarehouse = z
   .object({
@@ -155,6 +156,8 @@ export const configSchema = z
     collect: collectSchema.optional(),
     /** Predictive traits (propensity, churn, ltv) trained and scored in the warehouse (see docs/predictions.md). */
     predictions: predictionsSchema.default({}),
+    /** Who is told when syncs fail, deliver too little, stop running, or audiences jump (see docs/syncs.md). */
+    alerts: alertsSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

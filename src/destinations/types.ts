@@ -60,8 +60,23 @@ export interface CheckContext {
   logger: Logger;
 }
 
+/**
+ * What a vendor says about delivered rows beyond per-row results (docs/syncs.md, "Match rates
+ * and reach"): counts it received and found invalid per request, rows it matched to its users,
+ * the audience's size. Destinations report what their vendor answers, parsed with zod.
+ */
+export interface DeliveryReport {
+  received?: number;
+  invalid?: number;
+  matched?: number;
+  /** The audience's size as the vendor reports it now (the latest report of a run wins). */
+  audienceSize?: number;
+}
+
 /** Everything a destination knows about the run it is part of. */
 export interface RunScope<C> extends CheckContext {
+  /** Records what the vendor reported (counts add up over the run's requests). */
+  report?(report: DeliveryReport): void;
   config: C;
   sync: string;
   /** This run (sync_runs.id). */

@@ -6,12 +6,15 @@ import type { Project } from '../project/index.js';
 import { validateCron } from '../scheduler/index.js';
 import { createApp, type AppOptions } from './app.js';
 import { createContext, type ServerContext } from './context.js';
+import { startStaleChecks } from './services/alert-checks.js';
 
 export interface ServeOptions extends AppOptions {
   port?: number;
   host?: string;
   /** Start the cron scheduler (default true; false: API and manual runs only). */
   startScheduler?: boolean;
+  /** Where `env`'s first-admin credentials came from, for the log (default: the environment variables). */
+  adminSource?: string;
   /** How long in-flight runs and requests may take to finish on shutdown (default 30 s). */
   shutdownTimeoutMs?: number;
 }
@@ -32,7 +35,7 @@ export interface RunningServer {
 export async function startServer(project: Project, options: ServeOptions = {}): Promise<RunningServer> {
   if (options.modelsCron) validateCron(options.modelsCron, 'models-schedule');
   const context = options.context ?? (await createContext(project, options));
-  await ensureAdminFromEnv(context.users, options.env ?? process.env, context.log);
+  await ensureAdminFromEnv(context.users, options.env ?? process.env, context.log, options.adminSource);
   const app = await createApp(project, { ...options, context });
   if (options.startScheduler !== false) await context.scheduler.start();
   // Events a previous run acknowledged but had not landed (a crash) land now.
@@ -56,6 +59,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     context.sessions.purgeExpired().catch((error: unknown) => context.log.warn({ err: error }, 'could not purge expired sessions'));
   }, 60 * 60 * 1000);
   purge.unref();
+  const stopStaleChecks = options.startScheduler !== false ? startStaleChecks(context) : () => undefined;
 
   let closing: Promise<void> | undefined;
   return {
@@ -67,6 +71,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
       closing ??= (async () => {
         const timeoutMs = options.shutdownTimeoutMs ?? 30_000;
         clearInterval(purge);
+        stopStaleChecks();
         context.log.info('shutting down: no new runs; waiting for running work');
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -32,6 +32,7 @@ export {
   type RunStatus,
   type RunTrigger,
   type RunCounts,
+  type RunReach,
   type RowError,
   type RowLogEntry,
   type SyncRunRecord,

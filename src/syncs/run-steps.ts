@@ -9,6 +9,7 @@ import { executePlan } from './executor.js';
 import { SyncHistory, type RowError, type RunCounts, type RunStatus } from '../state/repositories/sync-runs.js';
 import { buildPlan, type PlanCounts } from './planner.js';
 import type { PreparedRun } from './run-prepare.js';
+import { ReachTally } from './reach.js';
 import { EMPTY_PLAN_COUNTS, type RunSyncOptions, type SyncRunResult } from './run-types.js';
 import { compactPlan, pruneLog, readProgress, type Progress } from './state.js';
 
@@ -36,6 +37,8 @@ export class SyncRun {
   complete = true;
   /** Why the run stopped early. */
   error: unknown;
+  /** What the vendor reported about the rows (match rates, audience size). */
+  private readonly reach = new ReachTally();
 
   private constructor(
     private readonly prepared: PreparedRun,
@@ -93,6 +96,7 @@ export class SyncRun {
       keyColumn: p.keyColumn,
       fields: p.fields,
       signal: this.signal,
+      report: (report) => this.reach.add(report),
       ...session.context,
       logger: logger.child({ sync: this.name, run: this.runId }),
     };
@@ -170,8 +174,9 @@ export class SyncRun {
     const { counts, firstErrors, error, signal } = this;
     const status: RunStatus =
       error !== undefined ? 'failed' : !this.complete || signal.aborted ? 'interrupted' : counts.rejected + counts.retryable > 0 ? 'partial' : 'success';
-    const message = error === undefined ? null : isCdpError(error) ? error.oneLine() : error instanceof Error ? error.message : String(error);
-    await this.history.update(this.runId, { status, counts, firstErrors, error: message, finishedAt: new Date() });
+    const message = error === undefined ? null : errorText(error);
+    const reach = this.reach.summary(counts);
+    await this.history.update(this.runId, { status, counts, firstErrors, error: message, reach, finishedAt: new Date() });
     this.options.onProgress?.({ phase: 'done', status });
     logger.info({ sync: this.name, run: this.runId, status, ...counts }, 'sync run finished');
     const audienceSnapshot = status === 'success' || status === 'partial' ? await snapshotAfterSync(this.prepared.project, this.prepared.sync.definition.from, this.name) : undefined;
@@ -183,6 +188,7 @@ export class SyncRun {
       counts,
       firstErrors,
       error: message,
+      reach,
       resumedPlan: this.unfinished?.planId ?? null,
       planMs: this.planMs,
       sendMs: this.sendMs,
@@ -191,6 +197,11 @@ export class SyncRun {
       ...(audienceSnapshot ? { audienceSnapshot } : {}),
     };
   }
+}
+
+/** An error as one line for the run history. */
+export function errorText(error: unknown): string {
+  return isCdpError(error) ? error.oneLine() : error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { RetryPolicy } from '../destinations/index.js';
 import type { PlanFilter } from './filters.js';
 import type { RowError, RunCounts, RunStatus, RunTrigger, SyncHistory } from '../state/repositories/sync-runs.js';
 import type { PlanCounts } from './planner.js';
+import type { RunReach } from './reach.js';
 import type { SecretResolver } from './secrets.js';
 
 /** What a sync run takes and gives back. */
@@ -60,6 +61,8 @@ export interface SyncRunResult {
   counts: RunCounts;
   firstErrors: RowError[];
   error: string | null;
+  /** What the vendor made of the rows (absent for dry runs). */
+  reach?: RunReach;
   /** The earlier run whose unfinished plan this run completed first. */
   resumedPlan: string | null;
   planMs: number | null;

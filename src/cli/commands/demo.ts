@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { logger } from '../../logger.js';
 import { audienceLine, predictionLine } from './run.js';
-import { serveUntilStopped } from './serve.js';
+import { defaultPort, positiveInt, serveUntilStopped } from './serve.js';
 import { generateDemo, MAX_PEOPLE, type DemoResult } from '../../demo/index.js';
 import { DEMO_SOURCE, sendDemoEvents } from '../../demo/collect.js';
 import { backfillIdentityHistory } from '../../demo/history.js';
@@ -107,14 +107,17 @@ const DEMO_ADMIN = { email: 'admin@example.com', password: 'admin-password' };
 
 async function serveAfterDemo(project: Project): Promise<void> {
   const env = { ...process.env };
+  let adminSource: string | undefined;
   if (!env.CDP_ADMIN_EMAIL && !env.CDP_ADMIN_PASSWORD) {
+    // Not the user's environment: the log must not say CDP_ADMIN_EMAIL was used.
+    adminSource = "the demo's default login";
     env.CDP_ADMIN_EMAIL = DEMO_ADMIN.email;
     env.CDP_ADMIN_PASSWORD = DEMO_ADMIN.password;
     say(`log in as ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password} (set CDP_ADMIN_EMAIL and CDP_ADMIN_PASSWORD to choose your own)`);
   }
   if (!process.env.CDP_LOG_LEVEL) logger.level = 'info';
-  const port = Number(process.env.CDP_PORT ?? 3000);
-  await serveUntilStopped(project, { port, host: process.env.CDP_HOST ?? '127.0.0.1', env }, (running) => {
+  const port = positiveInt(defaultPort(), process.env.CDP_PORT ? 'CDP_PORT' : process.env.PORT ? 'PORT' : '--port');
+  await serveUntilStopped(project, { port, host: process.env.CDP_HOST ?? '127.0.0.1', env, adminSource }, (running) => {
     // Part of the website's events arrive the way a site sends them: the Segment client, through /v1.
     void project
       .warehouse()

@@ -15,10 +15,15 @@ interface ServeFlags {
   shutdownTimeout: string;
 }
 
-function positiveInt(value: string, flag: string): number {
+export function positiveInt(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CdpError('INVALID_INPUT', `${flag} must be a whole number`, { location: { path: flag } });
   return n;
+}
+
+/** The port the service listens on unless told otherwise: CDP_PORT, else PORT (what hosting platforms set), else 3000. */
+export function defaultPort(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CDP_PORT || env.PORT || '3000';
 }
 
 export function register(program: Command): void {
@@ -26,7 +31,7 @@ export function register(program: Command): void {
     program
       .command('serve')
       .description('run the service: REST API, web UI, and the scheduler for model builds and syncs')
-      .option('-p, --port <port>', 'port to listen on', process.env.CDP_PORT ?? '3000')
+      .option('-p, --port <port>', 'port to listen on (default: CDP_PORT, else PORT, else 3000)', defaultPort())
       .option('--host <host>', 'address to bind (0.0.0.0 for all interfaces)', process.env.CDP_HOST ?? '127.0.0.1')
       .option('--models-schedule <cron>', 'rebuild models + identity on this cron schedule (before syncs due at the same time)', process.env.CDP_MODELS_SCHEDULE)
       .option('--no-scheduler', 'serve the API only; no scheduled runs (manual runs still work)')

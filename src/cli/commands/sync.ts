@@ -10,6 +10,8 @@ import {
   type PlanCounts,
   type SyncRunResult,
 } from '../../syncs/index.js';
+import { groupRowErrors } from '../../syncs/error-groups.js';
+import { reachLine } from '../../syncs/reach.js';
 import { inProject, say, withProject } from '../context.js';
 import { formatCount, formatTable } from '../table.js';
 
@@ -36,7 +38,7 @@ function when(date: Date | null): string {
 
 function runLine(run: SyncRunRecord): string[] {
   const c = run.counts;
-  return [when(run.startedAt), run.status, run.trigger, n(c.planned), n(c.sent), n(c.ok), n(c.rejected), n(c.retryable), run.id];
+  return [when(run.startedAt), run.status, run.trigger, n(c.planned), n(c.sent), n(c.ok), n(c.rejected), n(c.retryable), reachLine(run.reach), run.id];
 }
 
 function printResult(result: SyncRunResult): void {
@@ -44,11 +46,14 @@ function printResult(result: SyncRunResult): void {
   if (result.resumedPlan) say(`resumed the unfinished plan of run ${result.resumedPlan}`);
   say(`plan: ${planLine(result.plan)}${result.planMs !== null ? ` (planned in ${(result.planMs / 1000).toFixed(2)}s)` : ''}`);
   say(`${result.status}: sent ${n(c.sent)}, ok ${n(c.ok)}, rejected ${n(c.rejected)}, retryable ${n(c.retryable)} in ${result.seconds.toFixed(2)}s (run ${result.runId})`);
+  if (result.reach && result.counts.sent > 0) say(`reach: ${reachLine(result.reach)}${result.reach.source === 'vendor' && result.reach.received !== null ? ` (vendor received ${n(result.reach.received)}, invalid ${n(result.reach.invalid ?? 0)})` : ''}`);
   const snapshot = result.audienceSnapshot;
   if (snapshot) say(`audience ${snapshot.audience}: snapshot of ${n(snapshot.size)} members (+${n(snapshot.entered)} entered, -${n(snapshot.left)} left)`);
   if (result.firstErrors.length) {
-    say('first errors:');
-    for (const e of result.firstErrors.slice(0, 10)) say(`  ${e.key}  ${e.op}  ${e.status}: ${e.error}`);
+    say('first errors, by reason:');
+    for (const g of groupRowErrors(result.firstErrors).slice(0, 10)) {
+      say(`  ${n(g.rows)} ${g.rows === 1 ? 'row' : 'rows'} ${g.status}: ${g.error} (${g.rows > g.keys.length ? 'e.g. ' : ''}${g.keys.join(', ')})`);
+    }
   }
 }
 
@@ -136,7 +141,7 @@ export function register(program: Command): void {
         }
         if (status.recentRuns.length) {
           say('');
-          say(table(['started', 'status', 'trigger', 'planned', 'sent', 'ok', 'rejected', 'retryable', 'run'], status.recentRuns.map(runLine)));
+          say(table(['started', 'status', 'trigger', 'planned', 'sent', 'ok', 'rejected', 'retryable', 'match rate / reach', 'run'], status.recentRuns.map(runLine)));
           const last = status.recentRuns[0]!;
           const held = Object.entries(last.heldBack ?? {}).filter(([, v]) => v > 0);
           if (held.length) say(`last run held back: ${held.map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);

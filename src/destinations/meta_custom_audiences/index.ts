@@ -106,6 +106,10 @@ async function users(method: 'POST' | 'DELETE', rows: Row[], ctx: SendContext<Me
     return index.map((i) => (i === null ? rejected(NO_IDENTIFIER) : failure));
   }
   const body = parseJsonResponse(response, usersResponse, VENDOR);
+  // The match-rate inputs Meta gives per request: rows received and rows it found invalid
+  // (https://developers.facebook.com/docs/marketing-api/reference/custom-audience/users/, "Return Type").
+  // Removals are not deliveries: only additions count.
+  if (method === 'POST') ctx.report?.({ received: body.num_received, invalid: body.num_invalid_entries });
   // Meta reports invalid rows only as counts plus a few samples keyed by the value sent.
   const invalid = new Map<string, string>();
   const samples = body.invalid_entry_samples;

@@ -69,3 +69,14 @@ export function multipart(fields: Record<string, string>, file: { field: string;
 export function md5Hex(content: string): string {
   return createHash('md5').update(content, 'utf8').digest('hex');
 }
+
+/**
+ * `data.list[].audience_details` of /dmp/custom_audience/get/ (TikTok API for Business v1.3,
+ * "Get audience details"): `cover_num` is the number of TikTok users the audience covers, the
+ * audience size TikTok shows in Ads Manager.
+ */
+export const audienceDetails = z
+  .object({
+    list: z.array(z.object({ audience_details: z.object({ audience_id: z.union([z.string(), z.number()]), cover_num: z.number().int().nonnegative().optional() }).passthrough() }).passthrough()),
+  })
+  .passthrough();

@@ -5,9 +5,10 @@ import { describeResponse, parseJsonResponse, type HttpClient, type HttpResponse
 import { tiktokHashed } from '../identifiers/index.js';
 import { ok, rejected, retryable } from '../results.js';
 import { defineDestination } from '../template.js';
-import type { CheckContext, Row, RowResult, SendContext } from '../types.js';
+import type { CheckContext, Row, RowResult, RunScope, SendContext } from '../types.js';
 import {
   ACCOUNT_CODES,
+  audienceDetails,
   CALCULATE_TYPES,
   PATHS,
   RATE_LIMIT_CODE,
@@ -203,4 +204,27 @@ export const tiktokAudiences = defineDestination<TikTokConfig>({
   },
   upsert: (rows, ctx) => send('APPEND', rows, ctx),
   remove: (rows, ctx) => send('REMOVE', rows, ctx),
+  async finish(scope, outcome) {
+    if (outcome.complete) await reportAudienceSize(scope);
+  },
 });
+
+/** The audience's size after the run (TikTok's `cover_num`), for the run's reach; never fails the run. */
+async function reportAudienceSize(scope: RunScope<TikTokConfig>): Promise<void> {
+  const { config } = scope;
+  try {
+    const response = await client(scope).request({
+      method: 'GET',
+      path: PATHS.get,
+      query: { advertiser_id: config.advertiser_id, custom_audience_ids: JSON.stringify([config.audience_id]) },
+      retry: tiktokRetryVerdict,
+    });
+    const answer = read(response, 'reading the audience');
+    if ('failed' in answer) return;
+    const details = audienceDetails.safeParse(answer.body.data);
+    const size = details.success ? details.data.list.find((item) => String(item.audience_details.audience_id) === config.audience_id)?.audience_details.cover_num : undefined;
+    if (size !== undefined) scope.report?.({ audienceSize: size });
+  } catch (error) {
+    scope.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'TikTok audience size not read');
+  }
+}

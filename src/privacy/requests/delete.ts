@@ -9,7 +9,7 @@ import { forgetInSync, identifierMasker, type DestinationErasure } from './forge
 import { PrivacyRequestRepository } from '../../state/index.js';
 import { countSourceRecords, type SourceRecordCount } from './sources.js';
 import { addSuppressions, countSuppressed, suppressionsRelation } from './suppressions.js';
-import { countByType, resolveSubject, type SubjectInput } from './subject.js';
+import { countByType, requireValidValue, resolveSubject, type SubjectInput } from './subject.js';
 import { listSyncTargets, type UiSyncLister } from './sync-targets.js';
 import { eraseFromWarehouse, type TableErasure } from './warehouse.js';
 
@@ -61,6 +61,7 @@ const actorName = (actor: Actor): string | null => actor.email ?? (actor.id ? `$
 export async function deleteSubject(project: Project, input: SubjectInput, options: DeleteOptions): Promise<DeletionReport> {
   const dryRun = options.dryRun ?? false;
   const subject = await resolveSubject(project, input);
+  requireValidValue(subject);
   const started = new Date();
   const requestId = randomUUID();
   const store = await project.state();

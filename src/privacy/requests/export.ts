@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { AuditLog, type Actor } from '../../audit/index.js';
-import { CdpError } from '../../errors.js';
 import { IdentityTables } from '../../identity/index.js';
 import type { Project } from '../../project/index.js';
 import type { Row } from '../../warehouse/index.js';
@@ -11,7 +10,7 @@ import { audienceMemberships, type AudienceMembership } from './memberships.js';
 import { PrivacyRequestRepository } from '../../state/index.js';
 import { readSourceRecords, type SourceRecords } from './sources.js';
 import { consentTable, planConsent, resolvedDecisionsSelect } from '../../identity/consent/index.js';
-import { identityPlanOf, resolveSubject, type Subject, type SubjectInput } from './subject.js';
+import { identityPlanOf, requireValidValue, resolveSubject, type Subject, type SubjectInput } from './subject.js';
 import { listSyncTargets, type UiSyncLister } from './sync-targets.js';
 
 export interface ExportOptions {
@@ -151,13 +150,7 @@ export function jsonSafe<T>(value: T): T {
  */
 export async function exportSubject(project: Project, input: SubjectInput, options: ExportOptions): Promise<SubjectExport> {
   const subject = await resolveSubject(project, input);
-  if (subject.normalized === null) {
-    // Nothing can be held under a value the identity build rejects: an empty export would read as "we hold nothing".
-    throw new CdpError('INVALID_INPUT', `the value is not a valid ${subject.idType}, so no profile can hold it`, {
-      location: { path: 'value' },
-      hint: `check the value (it is normalised like identity resolution does, e.g. emails need an @ and a domain), or look the person up by another identifier`,
-    });
-  }
+  requireValidValue(subject);
   const requestId = randomUUID();
   const started = new Date();
   const store = await project.state();

@@ -79,6 +79,18 @@ const uniqueIdentifiers = (list: SubjectIdentifier[]): SubjectIdentifier[] => {
 };
 
 /**
+ * Refuses a value the identity build would drop (like profile search does): nothing can be held
+ * under it, and an empty export or a deletion of nothing would read as "we hold nothing".
+ */
+export function requireValidValue(subject: Pick<Subject, 'idType' | 'normalized'>): void {
+  if (subject.normalized !== null) return;
+  throw new CdpError('INVALID_INPUT', `the value is not a valid ${subject.idType}, so no profile can hold it`, {
+    location: { path: 'value' },
+    hint: 'check the value (it is normalised like identity resolution does, e.g. emails need an @ and a domain), or look the person up by another identifier',
+  });
+}
+
+/**
  * Finds the person: normalises the value with the identity build's own SQL and looks up its
  * profile (identity explain), then reads every identifier and state-table node of that profile.
  * Works before any build too (no profile, only the requested identifier).

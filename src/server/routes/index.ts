@@ -1,5 +1,6 @@
 import type { ServerContext } from '../context.js';
 import type { AnyRouteSpec } from '../routing.js';
+import { alertRoutes } from './alerts.js';
 import { audienceRoutes } from './audiences.js';
 import { auditRoutes } from './audit.js';
 import { collectRoutes } from './collect.js';
@@ -35,6 +36,7 @@ export function allRoutes(ctx: ServerContext, version: string): AnyRouteSpec[] {
     ...secretRoutes(ctx),
     ...syncRoutes(ctx),
     ...historyRoutes(ctx),
+    ...alertRoutes(ctx),
     ...scheduleRoutes(ctx),
     ...userRoutes(ctx),
     ...tokenRoutes(ctx),

@@ -37,6 +37,8 @@ export const JobStatusSchema = z.object({
   lastStatus: z.enum(["success", "error", "skipped", "running"]).nullable(),
   lastError: z.string().nullable(),
   lastTrigger: z.enum(["schedule", "catch_up", "manual"]).nullable(),
+  lastRunStatus: z.enum(["success", "running", "failed", "partial", "interrupted"]).nullable().optional().describe("Syncs: how the last recorded run ended (a run that delivered none of its rows is `partial`, though the job did not fail)."),
+  lastRunId: z.string().nullable().optional().describe("Syncs: the id of the last recorded run."),
   key: z.string().describe("`models` or `sync:<name>`."),
   kind: z.enum(["models", "sync"]),
   name: z.string().describe("The sync's name; `models` for the build."),

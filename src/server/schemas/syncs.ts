@@ -18,6 +18,15 @@ export const RowErrorSchema = z.object({
   error: z.string(),
 }).meta({ id: 'RowError' });
 
+export const RunReachSchema = z.object({
+  source: z.enum(["vendor", "rows"]).describe("vendor: the vendor's own counts (Meta num_received/num_invalid_entries, an audience size); rows: the per-row results stand in."),
+  received: z.number().nullable().describe("Rows the vendor said it received."),
+  invalid: z.number().nullable().describe("Of those, rows the vendor found invalid."),
+  matched: z.number().nullable().describe("Rows the vendor matched to its users, where it says."),
+  audienceSize: z.number().nullable().describe("The audience's size as the vendor reported it at the end of the run."),
+  matchRate: z.number().nullable().describe("0..1: matched (or accepted) share of received rows; for per-row vendors the share of rows that ended ok. Null when nothing was sent."),
+}).meta({ id: 'RunReach' });
+
 export const SyncRunRecordSchema = z.object({
   id: z.string(),
   sync: z.string(),
@@ -34,6 +43,7 @@ export const SyncRunRecordSchema = z.object({
   planMs: z.number().nullable(),
   firstErrors: z.array(RowErrorSchema),
   error: z.string().nullable(),
+  reach: RunReachSchema.nullable().describe("What the vendor made of the rows: match rate, invalid entries, audience size (null until the run finished)."),
 }).meta({ id: 'SyncRunRecord' });
 
 export const SyncViewSchema = z.object({
@@ -113,6 +123,7 @@ export const SyncRunResultSchema = z.object({
   counts: RunCountsSchema,
   firstErrors: z.array(RowErrorSchema),
   error: z.string().nullable(),
+  reach: RunReachSchema.optional(),
   resumedPlan: z.string().nullable().describe("The earlier run whose unfinished plan this run completed first."),
   planMs: z.number().nullable(),
   sendMs: z.number().describe("Time spent sending batches and committing their results (resumed plan included)."),

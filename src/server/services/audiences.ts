@@ -112,7 +112,7 @@ export class AudienceService {
     }
     const name = definition.name;
     if (await this.exists(name)) {
-      throw new CdpError('CONFLICT', `an audience named ${name} already exists`, { location: { path: 'body.name' }, hint: 'choose another name, or PUT to change it' });
+      throw new CdpError('CONFLICT', `an audience named ${name} already exists`, { location: { path: 'body.name' }, hint: 'choose another name, or open that audience to change it' });
     }
     await atPath('body', () => saveAudience(this.ctx.project, definition, { createdBy: actor.email }));
     await this.ctx.audit.record({ actor, action: 'audience.create', resourceType: 'audience', resourceId: name });

@@ -441,7 +441,7 @@ export class DestinationService {
     if (owner === undefined || owner === null || owner !== actor.email) {
       throw new CdpError('INVALID_INPUT', `config.${ref.field} names stored secret "${ref.secret}", which ${owner === undefined ? 'does not exist or belongs to another destination' : 'was set by someone else'}`, {
         location: { path: `body.config.${ref.field}` },
-        hint: `send the value in secrets["${ref.field}"], or set the secret yourself first (PUT /api/secrets/${ref.secret.startsWith('destination:') ? '<name>' : ref.secret})`,
+        hint: `enter the value for ${ref.field}, or store a secret named ${ref.secret.startsWith('destination:') ? '<name>' : ref.secret} under Secrets first`,
       });
     }
   }

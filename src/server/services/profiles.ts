@@ -70,7 +70,7 @@ export class ProfileService {
       [idType, normalized],
     );
     if (!rows.length) {
-      throw new CdpError('NOT_FOUND', `no profile has that ${idType}`, { location: { path: 'query.value' }, hint: 'check the spelling, or try another identifier' });
+      throw new CdpError('NOT_FOUND', `no profile found with that ${idType}`, { location: { path: 'query.value' }, hint: 'check the spelling, or try another identifier' });
     }
     // The value searched for is the caller's own: searching works for everyone, the answer is masked.
     return this.masked(await this.view(warehouse, String(rows[0]!.profile_id), null, eventLimit), pii);

@@ -11,6 +11,8 @@ import { migration as uiSyncs } from './0107_ui_syncs.js';
 import { migration as audiences } from './0200_audiences.js';
 import { migration as syncRuns } from './0300_sync_runs.js';
 import { migration as privacyRequests } from './0400_privacy_requests.js';
+import { migration as alerts } from './0500_alerts.js';
+import { migration as syncRunReach } from './0501_sync_run_reach.js';
 
 /** Every migration, oldest first. Add one line per new migration file, at the end. */
 export const migrations: Migration[] = [
@@ -26,4 +28,6 @@ export const migrations: Migration[] = [
   audiences,
   syncRuns,
   privacyRequests,
+  alerts,
+  syncRunReach,
 ];

@@ -3,6 +3,23 @@ import { z } from 'zod';
 import { scrubSecretText } from '../../util/secret-scrub.js';
 import { dateColumn, intColumn, jsonColumn } from '../time.js';
 
+
+/**
+ * What the vendor made of a run's rows. `matchRate` is the share of received rows the vendor
+ * matched (when it says) or accepted (received less invalid); for vendors that answer per row
+ * (Mailchimp, Klaviyo, HubSpot...) it is the share of sent rows that ended ok.
+ */
+export interface RunReach {
+  /** Where the numbers come from: the vendor's own counts, or the per-row results. */
+  source: 'vendor' | 'rows';
+  received: number | null;
+  invalid: number | null;
+  matched: number | null;
+  audienceSize: number | null;
+  /** 0..1; null when nothing was sent. */
+  matchRate: number | null;
+}
+
 /** Run history and the delivery journal in the state store (tables of migration 0300_sync_runs). */
 
 export const RUN_STATUSES = ['running', 'success', 'partial', 'failed', 'interrupted'] as const;
@@ -49,6 +66,8 @@ export interface SyncRunRecord {
   planMs: number | null;
   firstErrors: RowError[];
   error: string | null;
+  /** What the vendor made of the rows (match rate, audience size); null before the run finished. */
+  reach: RunReach | null;
 }
 
 /** A row that did not end ok, as the state store keeps it. */
@@ -87,6 +106,7 @@ const runRow = z.object({
   plan_ms: intColumn.nullable(),
   first_errors: jsonColumn<RowError[]>([]),
   error: z.string().nullable(),
+  reach: jsonColumn<RunReach | null>(null).optional(),
 });
 
 function toRecord(row: unknown): SyncRunRecord {
@@ -107,6 +127,7 @@ function toRecord(row: unknown): SyncRunRecord {
     planMs: r.plan_ms,
     firstErrors: r.first_errors,
     error: r.error,
+    reach: r.reach ?? null,
   };
 }
 
@@ -149,16 +170,26 @@ export class SyncHistory {
     });
   }
 
+  /**
+   * Records a run that failed before it could plan (a missing secret or column, a destination
+   * that refused the config): it shows in the sync's history with why, like any failed run.
+   */
+  async recordFailedStart(run: { id: string; sync: string; destinationType: string; trigger: RunTrigger; full: boolean; startedAt: Date; error: string }): Promise<void> {
+    await this.start({ ...run, resumedPlan: null });
+    await this.update(run.id, { status: 'failed', error: run.error, finishedAt: new Date() });
+  }
+
   /** Saves counts while the run goes on (a UI polling the run sees them move). */
   async update(
     id: string,
-    patch: Partial<Pick<SyncRunRecord, 'counts' | 'plan' | 'heldBack' | 'planMs' | 'firstErrors'>> & { status?: RunStatus; error?: string | null; finishedAt?: Date },
+    patch: Partial<Pick<SyncRunRecord, 'counts' | 'plan' | 'heldBack' | 'planMs' | 'firstErrors' | 'reach'>> & { status?: RunStatus; error?: string | null; finishedAt?: Date },
   ): Promise<void> {
     const row: Record<string, unknown> = {};
     if (patch.counts) Object.assign(row, patch.counts);
     if (patch.plan) Object.assign(row, patch.plan);
     if (patch.heldBack) row.held_back = JSON.stringify(patch.heldBack);
     if (patch.planMs !== undefined) row.plan_ms = patch.planMs;
+    if (patch.reach !== undefined) row.reach = patch.reach === null ? null : JSON.stringify(patch.reach);
     // Every stored error text passes the secret scrubber (destinations' errors already did; this
     // covers the rest, e.g. a driver error quoting a connection string).
     if (patch.firstErrors) row.first_errors = JSON.stringify(patch.firstErrors.map((e) => ({ ...e, error: scrubSecretText(e.error) })));

@@ -47,7 +47,11 @@ describe('erasure at a plain mirror destination (duckdb)', () => {
     expect(await count(`SELECT COUNT(*) AS n FROM ${rel('sync_plan_files')}`)).toBeGreaterThan(0);
   });
 
-  it('refuses an empty value, and an export of a value that is not a valid identifier', async () => {
+  it('refuses an empty value, and an export or a deletion of a value that is not a valid identifier', async () => {
+    await expect(deleteSubject(p.project, { idType: 'email', value: 'not-an-email' }, { actor, dryRun: true })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/not a valid email/),
+    });
     await expect(deleteSubject(p.project, { idType: 'email', value: '  ' }, { actor, dryRun: true })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/empty/) });
     await expect(exportSubject(p.project, { idType: 'email', value: '' }, { actor })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(exportSubject(p.project, { idType: 'email', value: 'not-an-email' }, { actor })).rejects.toMatchObject({

@@ -29,7 +29,7 @@ it('sync run --dry-run, run, list, status and log', async () => {
   const run = await cdp('sync', 'run', 'to_hook');
   expect(run.code).toBe(0);
   expect(run.out).toMatch(/partial: sent 6, ok 5, rejected 1, retryable 0 in [\d.]+s \(run [0-9a-f-]{36}\)/);
-  expect(run.out).toContain('  p000003  upsert  rejected: HTTP 400: bad row');
+  expect(run.out).toContain('  1 row rejected: HTTP 400: bad row (p000003)');
 
   const list = await cdp('sync', 'list');
   expect(list.out).toMatch(/^sync\s+from\s+destination\s+mode\s+schedule\s+last run\s+status\s+ok\s+rejected/);

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { ApiError } from '../lib/api';
+import { CodeText, fieldLabel } from './CodeText';
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -28,9 +29,15 @@ export function ErrorNote({ error, onRetry, title }: { error: unknown; onRetry?:
   return (
     <div className="error-note" role="alert">
       <strong>{title ?? headline(api)}</strong>
-      <p>{message}</p>
-      {api?.path ? <p className="muted">Field: {api.path}</p> : null}
-      {api?.hint ? <p className="hint">{api.hint}</p> : null}
+      <p>
+        <CodeText text={message} />
+      </p>
+      {api?.path && fieldLabel(api.path) ? <p className="muted">Field: {fieldLabel(api.path)}</p> : null}
+      {api?.hint ? (
+        <p className="hint">
+          <CodeText text={api.hint} />
+        </p>
+      ) : null}
       {onRetry ? (
         <button type="button" className="button small" onClick={onRetry}>
           Try again

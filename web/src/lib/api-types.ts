@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alert rules and channels (from cdp.config.ts; no secrets or addresses) and the alerts firing now */
+        get: operations["getApiAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audience-catalog": {
         parameters: {
             query?: never;
@@ -715,7 +732,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every scheduled job (model build, syncs): cron, paused, next fire, last run, running now */
+        /** Every scheduled job (model build, syncs): cron, paused, next fire, last run (builds by the CLI too; syncs with their last run's outcome), running now */
         get: operations["getApiSchedules"];
         put?: never;
         post?: never;
@@ -1408,6 +1425,39 @@ export interface components {
             /** @enum {string} */
             type: "user" | "token" | "scheduler" | "system" | "cli";
         };
+        AlertRuleView: {
+            /** @enum {string} */
+            on: "failure" | "partial" | "stale" | "audience_change";
+            /** @description `workspace` (every sync) or the sync's name */
+            scope: string;
+            /** @description partial: % of rows undelivered; stale: hours; audience_change: % size change; null for failure */
+            threshold: number | null;
+            to: string[];
+        };
+        AlertsView: {
+            baseUrl: string | null;
+            channels: {
+                name: string;
+                /** @description Email: addresses it goes to; Slack: 1. */
+                recipients: number;
+                /** @enum {string} */
+                type: "slack" | "email";
+            }[];
+            /** @description Whether cdp.config.ts has an `alerts` block. */
+            configured: boolean;
+            firing: {
+                /** @enum {string} */
+                kind: "failure" | "partial" | "stale" | "audience_change";
+                link: string | null;
+                /** @description How often this alert was sent (once per change). */
+                sends: number;
+                /** @description ISO 8601 date-time */
+                sentAt: string;
+                sync: string;
+                title: string;
+            }[];
+            rules: components["schemas"]["AlertRuleView"][];
+        };
         AnalyticsJsSettings: {
             integrations: {
                 [key: string]: unknown;
@@ -2099,6 +2149,10 @@ export interface components {
             lastError: string | null;
             lastFinishedAt: string | null;
             lastFireAt: string | null;
+            /** @description Syncs: the id of the last recorded run. */
+            lastRunId?: string | null;
+            /** @description Syncs: how the last recorded run ended (a run that delivered none of its rows is `partial`, though the job did not fail). */
+            lastRunStatus?: ("success" | "running" | "failed" | "partial" | "interrupted") | null;
             lastStartedAt: string | null;
             lastStatus: ("success" | "error" | "skipped" | "running") | null;
             lastTrigger: ("schedule" | "catch_up" | "manual") | null;
@@ -2596,6 +2650,23 @@ export interface components {
             /** @description Rows handed to the destination. */
             sent: number;
         };
+        RunReach: {
+            /** @description The audience's size as the vendor reported it at the end of the run. */
+            audienceSize: number | null;
+            /** @description Of those, rows the vendor found invalid. */
+            invalid: number | null;
+            /** @description Rows the vendor matched to its users, where it says. */
+            matched: number | null;
+            /** @description 0..1: matched (or accepted) share of received rows; for per-row vendors the share of rows that ended ok. Null when nothing was sent. */
+            matchRate: number | null;
+            /** @description Rows the vendor said it received. */
+            received: number | null;
+            /**
+             * @description vendor: the vendor's own counts (Meta num_received/num_invalid_entries, an audience size); rows: the per-row results stand in.
+             * @enum {string}
+             */
+            source: "vendor" | "rows";
+        };
         ScoreBin: {
             count: number;
             from: number;
@@ -2777,6 +2848,8 @@ export interface components {
                 removed: number;
             };
             planMs: number | null;
+            /** @description What the vendor made of the rows: match rate, invalid entries, audience size (null until the run finished). */
+            reach: components["schemas"]["RunReach"] | null;
             /** @description Id of the earlier run whose unfinished plan this run completed first. */
             resumedPlan: string | null;
             /** @description ISO 8601 date-time */
@@ -2799,6 +2872,7 @@ export interface components {
             /** @description The new plan of this run (empty counts when the run stopped before planning). */
             plan: components["schemas"]["PlanCounts"];
             planMs: number | null;
+            reach?: components["schemas"]["RunReach"];
             /** @description The earlier run whose unfinished plan this run completed first. */
             resumedPlan: string | null;
             /** @description Null for a dry run (nothing is recorded). */
@@ -2864,6 +2938,53 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getApiAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertsView"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getApiAudienceCatalog: {
         parameters: {
             query?: never;

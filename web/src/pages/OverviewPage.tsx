@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { PageHeader, usePageTitle } from '../components/Layout';
+import { CodeText } from '../components/CodeText';
 import { StatusBadge } from '../components/StatusBadge';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
 import { Tile } from '../components/Tile';
@@ -109,8 +110,10 @@ function HealthSection({ jobs, onStarted }: { jobs: JobStatus[]; onStarted(): vo
   const [error, setError] = useState<unknown>(null);
   const models = jobs.find((j) => j.kind === 'models');
   const syncs = jobs.filter((j) => j.kind === 'sync');
-  const failing = syncs.filter((j) => j.lastStatus === 'error');
-  const healthy = syncs.filter((j) => j.lastStatus === 'success');
+  // Counted by how the last run ended, not by whether the job threw: 0 of 17 delivered is partial.
+  const failing = syncs.filter((j) => j.lastRunStatus === 'failed' || j.lastRunStatus === 'interrupted' || (j.lastStatus === 'error' && j.lastRunStatus !== 'partial'));
+  const partial = syncs.filter((j) => j.lastRunStatus === 'partial');
+  const healthy = syncs.filter((j) => j.lastRunStatus === 'success');
   async function runPipeline() {
     setStarting(true);
     setError(null);
@@ -128,6 +131,7 @@ function HealthSection({ jobs, onStarted }: { jobs: JobStatus[]; onStarted(): vo
       <div className="tiles">
         <Tile label="Syncs" value={formatCount(syncs.length)} note={`${formatCount(syncs.filter((j) => j.cron && !j.paused).length)} on a schedule`} />
         <Tile label="Last run succeeded" value={formatCount(healthy.length)} />
+        <Tile label="Last run partial" value={formatCount(partial.length)} note="some rows not delivered" />
         <Tile label="Last run failed" value={formatCount(failing.length)} />
         <Tile label="Running now" value={formatCount(jobs.filter((j) => j.running).length)} />
       </div>
@@ -145,16 +149,20 @@ function HealthSection({ jobs, onStarted }: { jobs: JobStatus[]; onStarted(): vo
           <StatusBadge status={models?.running ? 'running' : (models?.lastStatus ?? null)} /> {models?.lastFinishedAt ? `finished ${formatRelative(models.lastFinishedAt)}` : 'no build recorded by the service yet'}
           {models?.cron ? <span className="muted"> · schedule {models.cron}</span> : null}
         </p>
-        {models?.lastError ? <p className="error-text">{models.lastError}</p> : null}
+        {models?.lastError ? (
+          <p className="error-text">
+            <CodeText text={models.lastError} />
+          </p>
+        ) : null}
       </div>
-      {failing.length ? (
+      {failing.length + partial.length ? (
         <div className="card">
           <h3>Syncs that need attention</h3>
           <ul className="plain-list">
-            {failing.map((job) => (
+            {[...failing, ...partial].map((job) => (
               <li key={job.key}>
-                <Link to={`/syncs/${encodeURIComponent(job.name)}`}>{job.name}</Link> <StatusBadge status="failed" />{' '}
-                <span className="muted">{job.lastError ?? ''}</span>
+                <Link to={`/syncs/${encodeURIComponent(job.name)}`}>{job.name}</Link> <StatusBadge status={job.lastRunStatus === 'partial' ? 'partial' : 'failed'} />{' '}
+                <span className="muted">{job.lastRunStatus === 'partial' ? 'some rows were not delivered' : (job.lastError ?? '')}</span>
               </li>
             ))}
           </ul>

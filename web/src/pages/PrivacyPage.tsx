@@ -566,7 +566,7 @@ function completeness(request: PrivacyRequest): string {
 
 function RequestList({ requests }: { requests: PrivacyRequest[] }) {
   if (requests.length === 0) {
-    return <EmptyState title="No requests yet">Deletions and exports made here, with the CLI (`cdp privacy`) or the API are listed here with their reports.</EmptyState>;
+    return <EmptyState title="No requests yet">Deletions and exports made here, with the CLI (<code>cdp privacy</code>) or the API are listed here with their reports.</EmptyState>;
   }
   return (
     <table className="table responsive" aria-label="Privacy requests" data-testid="privacy-requests">

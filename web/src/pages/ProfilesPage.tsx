@@ -35,11 +35,13 @@ async function findProfile(type: string, value: string, idTypes: string[], signa
           : await api<ProfileView>('/api/profiles', { query: { id_type: candidate, value, events: EVENTS }, signal });
       return { profile, foundBy: candidate };
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status !== 404 || error.message.includes('no identity graph')) throw error;
-      lastError = error;
+      // Guessing the type: a value that is not a valid <type> (an email tried as a phone) is simply not that type.
+      const notThisType = type === AUTO && error instanceof ApiError && error.status === 400 && candidate !== order[0];
+      if (!notThisType && (!(error instanceof ApiError) || error.status !== 404 || error.message.includes('no identity graph'))) throw error;
+      if (!notThisType) lastError = error;
     }
   }
-  throw type === AUTO ? new ApiError(404, 'NOT_FOUND', `No profile has the identifier “${value}”.`, null, 'check the spelling, or pick the identifier type') : lastError;
+  throw type === AUTO ? new ApiError(404, 'NOT_FOUND', `No profile found for “${value}”.`, null, 'check the spelling, or pick the identifier type') : lastError;
 }
 
 export function ProfilesPage() {
@@ -109,7 +111,7 @@ export function ProfilesPage() {
         </button>
       </form>
       {stats.error ? <ErrorNote error={stats.error} onRetry={stats.reload} /> : null}
-      {stats.data && !stats.data.built ? <EmptyState title="No profiles yet">Run the pipeline (`cdp run`) to build identity and profiles first.</EmptyState> : null}
+      {stats.data && !stats.data.built ? <EmptyState title="No profiles yet">Run the pipeline (<code>cdp run</code>) to build identity and profiles first.</EmptyState> : null}
       {result.loading ? <Loading label="Looking up…" /> : null}
       {result.error ? <ErrorNote error={result.error} /> : null}
       {!wantedValue && stats.data?.built ? <EmptyState title="Search for a customer">Type any identifier the customer left in any source: an email, a phone number, a user id, a device id.</EmptyState> : null}

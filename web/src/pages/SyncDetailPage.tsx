@@ -1,6 +1,8 @@
 import { Fragment, useState } from 'react';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { PageHeader, usePageTitle } from '../components/Layout';
+import { CodeText } from '../components/CodeText';
+import { ReachFacts } from '../components/Reach';
 import { StatusBadge } from '../components/StatusBadge';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
 import { api } from '../lib/api';
@@ -27,7 +29,8 @@ export function SyncDetailPage({ name }: { name: string }) {
   const [requestedAt, setRequestedAt] = useState<number | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const [expanded, setExpanded] = useState<string | null>(null);
+  // Alerts link to a run with ?run=<id>: that run opens expanded.
+  const [expanded, setExpanded] = useState<string | null>(() => new URLSearchParams(window.location.search).get('run'));
 
   const latest = runs.data?.[0];
   const since = (value: string | null | undefined) => requestedAt !== null && (toDate(value)?.getTime() ?? 0) >= requestedAt - 2000;
@@ -263,6 +266,7 @@ function RunDetails({ sync, run }: { sync: string; run: SyncRun }) {
           <dt>Retried from earlier runs</dt>
           <dd>{formatCount(run.counts.retried)}</dd>
         </div>
+        <ReachFacts reach={run.reach} />
         {run.full ? (
           <div>
             <dt>Full resend</dt>
@@ -276,7 +280,11 @@ function RunDetails({ sync, run }: { sync: string; run: SyncRun }) {
           </div>
         ))}
       </dl>
-      {run.error ? <p className="error-text">{run.error}</p> : null}
+      {run.error ? (
+        <p className="error-text">
+          <CodeText text={run.error} />
+        </p>
+      ) : null}
       {run.counts.rejected > 0 ? (
         <>
           <h4>Rejected rows</h4>
@@ -351,14 +359,21 @@ function RejectedRows({ rows, total }: { rows: RowLogEntry[]; total: number }) {
   );
 }
 
-/** The errors the run kept in its own record (no per-row log access needed). */
+/** The errors the run kept in its own record (no per-row log access needed), one line per reason. */
 function FirstErrors({ run }: { run: SyncRun }) {
   if (run.firstErrors.length === 0) return null;
+  const groups = new Map<string, { status: string; error: string; keys: string[] }>();
+  for (const e of run.firstErrors) {
+    const id = `${e.status}:${e.error}`;
+    const group = groups.get(id) ?? { status: e.status, error: e.error, keys: [] };
+    group.keys.push(e.key);
+    groups.set(id, group);
+  }
   return (
-    <ul className="plain-list">
-      {run.firstErrors.map((e) => (
-        <li key={`${e.key}-${e.op}`}>
-          <StatusBadge status={e.status} /> <code>{e.key}</code> ({e.op}): {e.error}
+    <ul className="plain-list" data-testid="first-errors">
+      {[...groups].map(([id, g]) => (
+        <li key={id}>
+          <StatusBadge status={g.status} /> {g.error} <span className="muted">({formatCount(g.keys.length)} {g.keys.length === 1 ? 'row' : 'rows'}, e.g. {g.keys.slice(0, 3).join(', ')})</span>
         </li>
       ))}
     </ul>

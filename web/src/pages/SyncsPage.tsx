@@ -1,4 +1,5 @@
 import { PageHeader, usePageTitle } from '../components/Layout';
+import { ReachSummary } from '../components/Reach';
 import { StatusBadge } from '../components/StatusBadge';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
 import { useSession } from '../lib/auth';
@@ -55,6 +56,7 @@ export function SyncsPage() {
                   <th scope="col" className="num">
                     Sent / rejected
                   </th>
+                  <th scope="col">Match rate / reach</th>
                 </tr>
               </thead>
               <tbody>
@@ -92,6 +94,9 @@ export function SyncsPage() {
                         ) : (
                           '—'
                         )}
+                      </td>
+                      <td data-label="Match rate / reach">
+                        <ReachSummary reach={run?.reach} />
                       </td>
                     </tr>
                   );

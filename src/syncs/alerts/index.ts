@@ -1,0 +1,92 @@
+import type { AlertsConfig } from '../../config/index.js';
+import { audienceSizeHistory } from '../../audiences/index.js';
+import { logger } from '../../logger.js';
+import type { Project } from '../../project/index.js';
+import { SyncHistory, type SyncRunRecord } from '../../state/index.js';
+import { envSecretResolver, type SecretResolver } from '../secrets.js';
+import { deliver, type AlertMessage } from './channels.js';
+import { AlertLedger } from './ledger.js';
+import { audienceSignals, rulesFor, runSignals, staleSignals, type AlertSignal } from './rules.js';
+
+export { AlertLedger, type AlertStateRow } from './ledger.js';
+export { slackPayload, type AlertMessage } from './channels.js';
+
+const DEFAULT_BASE_URL = 'http://localhost:3000';
+
+export interface AlertOptions {
+  /** How channel secrets are opened (default: environment variables; the service adds its stored secrets). */
+  secrets?: SecretResolver;
+  now?: Date;
+}
+
+/** Where a sync's run is shown in the service. */
+export function runLink(config: AlertsConfig, sync: string, runId?: string | null): string {
+  const base = (config.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  return `${base}/syncs/${encodeURIComponent(sync)}${runId ? `?run=${encodeURIComponent(runId)}` : ''}`;
+}
+
+/**
+ * Sends what a check found: a firing alert once until it is resolved or changes, a "resolved"
+ * notice once when one that was sent clears. Never throws (alerting must not fail a run).
+ */
+async function act(project: Project, config: AlertsConfig, signals: readonly AlertSignal[], link: string, options: AlertOptions): Promise<number> {
+  if (signals.length === 0) return 0;
+  const ledger = new AlertLedger((await project.state()).knex);
+  let sent = 0;
+  for (const signal of signals) {
+    try {
+      const message: AlertMessage = { title: signal.title, detail: signal.detail, link, resolved: signal.state === 'resolved' };
+      if (signal.state === 'firing') {
+        const claim = await ledger.claimFiring(signal.subject, signal.fingerprint, { title: signal.title, link }, options.now);
+        if (!claim.claimed) continue;
+        const took = await deliver(config.channels, signal.rule.to, message, { secrets: options.secrets ?? envSecretResolver });
+        if (took === 0) await claim.release();
+        sent += took > 0 ? 1 : 0;
+      } else if ((await ledger.resolve(signal.subject, options.now)) && !signal.quiet) {
+        sent += (await deliver(config.channels, signal.rule.to, message, { secrets: options.secrets ?? envSecretResolver })) > 0 ? 1 : 0;
+      }
+    } catch (error) {
+      logger.warn({ alert: signal.subject, err: error instanceof Error ? error.message : String(error) }, 'alert check failed');
+    }
+  }
+  return sent;
+}
+
+/**
+ * Alerts after a sync run: failure, partial above the threshold, stale resolved, and (for audience
+ * syncs) a jump in the audience's size. Returns how many alerts or notices went out.
+ */
+export async function alertAfterRun(project: Project, run: SyncRunRecord, from: { audience: string } | { model: string }, options: AlertOptions = {}): Promise<number> {
+  const config = project.config.alerts;
+  if (!config) return 0;
+  const rules = rulesFor(config, run.sync);
+  if (rules.length === 0) return 0;
+  const signals = runSignals(rules, run);
+  if ('audience' in from && rules.some((rule) => rule.on === 'audience_change')) {
+    try {
+      signals.push(...audienceSignals(rules, run.sync, from.audience, await audienceSizeHistory(project, from.audience, { limit: 2 })));
+    } catch (error) {
+      logger.warn({ sync: run.sync, audience: from.audience, err: error instanceof Error ? error.message : String(error) }, 'audience size not read for alerts');
+    }
+  }
+  return act(project, config, signals, runLink(config, run.sync, run.id), options);
+}
+
+/**
+ * The periodic check of `stale` rules (the service runs it every few minutes): every sync named
+ * whose last run started longer ago than its rule allows.
+ */
+export async function alertStaleSyncs(project: Project, syncs: readonly string[], options: AlertOptions = {}): Promise<number> {
+  const config = project.config.alerts;
+  if (!config) return 0;
+  const now = options.now ?? new Date();
+  const latest = await new SyncHistory((await project.state()).knex).latestRuns();
+  let sent = 0;
+  for (const sync of syncs) {
+    const rules = rulesFor(config, sync);
+    if (!rules.some((rule) => rule.on === 'stale')) continue;
+    const last = latest.get(sync) ?? null;
+    sent += await act(project, config, staleSignals(rules, sync, last, now), runLink(config, sync, last?.id), { ...options, now });
+  }
+  return sent;
+}

@@ -45,7 +45,14 @@ export const AudienceSummarySchema = audienceFields.extend({ count: z.number().n
 export const AudienceDetailSchema = audienceFields.extend({ definition: audienceDefinitionSchema }).meta({ id: 'AudienceDetail' });
 
 export const AudienceCatalogSchema = z.object({
-  traits: z.array(z.object({ name: z.string(), kind: columnKindSchema })),
+  traits: z.array(
+    z.object({
+      name: z.string(),
+      kind: columnKindSchema,
+      label: z.string().describe('What people read: `profiles.traits.<name>.label` in the config, else the name with spaces.'),
+      description: z.string().optional().describe('`profiles.traits.<name>.description` in the config.'),
+    }),
+  ),
   events: z.array(z.object({ name: z.string(), sources: z.array(z.string()), properties: z.array(z.object({ name: z.string(), kind: columnKindSchema })) })),
 }).meta({ id: 'AudienceCatalog' });
 

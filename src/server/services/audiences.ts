@@ -17,6 +17,7 @@ import {
   type AudienceSummary,
   type NamedAudienceDefinition,
 } from '../../audiences/index.js';
+import { traitWords, type TraitWords } from '../../audiences/labels.js';
 import type { Actor } from '../../audit/index.js';
 import { CdpError, isCdpError } from '../../errors.js';
 import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
@@ -180,11 +181,15 @@ export class AudienceService {
   }
 
   /** Traits (profile columns with their kinds) and event names with their properties, for the builder. */
-  async catalog(): Promise<{ traits: Array<{ name: string; kind: ColumnKind }>; events: Array<{ name: string; sources: string[]; properties: Array<{ name: string; kind: ColumnKind }> }> }> {
+  async catalog(): Promise<{
+    traits: Array<{ name: string; kind: ColumnKind } & TraitWords>;
+    events: Array<{ name: string; sources: string[]; properties: Array<{ name: string; kind: ColumnKind }> }>;
+  }> {
     const catalog = audienceCatalog(this.ctx.project);
     const [traits, events] = await Promise.all([catalog.traits(), catalog.events()]);
+    const words = traitWords(this.ctx.project);
     return {
-      traits: [...traits].map(([name, kind]) => ({ name, kind })),
+      traits: [...traits].map(([name, kind]) => ({ name, kind, ...words(name) })),
       events: [...events].map(([name, streams]) => {
         const properties = new Map<string, ColumnKind>();
         for (const stream of streams) for (const [column, kind] of stream.columns) properties.set(column, kind);

@@ -34,6 +34,8 @@ export interface EditorEnv {
   steps: ReadonlyMap<string, number>;
   /** Whether `steps` is for the current tree (false while a count is on its way). */
   stepsFresh: boolean;
+  /** The server's refusal of the current draft, shown at the condition it is about. */
+  errorAt?: { id: string; message: string; hint?: string };
 }
 
 const Env = createContext<EditorEnv | null>(null);
@@ -161,6 +163,12 @@ function Row({ kind, node, children, onRemove }: { kind: string; node: BuilderNo
           {children}
         </div>
         {problem && !env.readOnly ? <p className="condition-problem">{problem}</p> : null}
+        {!problem && env.errorAt?.id === node.id ? (
+          <p className="condition-problem" role="alert" data-testid="condition-error">
+            {env.errorAt.message}
+            {env.errorAt.hint ? <span className="muted"> ({env.errorAt.hint})</span> : null}
+          </p>
+        ) : null}
       </div>
       {env.readOnly ? null : <RemoveButton what={`${kind.toLowerCase()} condition`} onClick={onRemove} />}
     </div>
@@ -169,7 +177,8 @@ function Row({ kind, node, children, onRemove }: { kind: string; node: BuilderNo
 
 function TraitEditor({ node, onChange, onRemove }: { node: TraitNode; onChange(node: TraitNode): void; onRemove(): void }) {
   const env = useEnv();
-  const options = useMemo<ComboOption[]>(() => env.catalog.traits.map((t) => ({ value: t.name, hint: KIND_LABELS[t.kind] })), [env.catalog]);
+  const options = useMemo<ComboOption[]>(() => env.catalog.traits.map((t) => ({ value: t.name, label: t.label, description: t.description, hint: KIND_LABELS[t.kind] })), [env.catalog]);
+  const label = env.catalog.traits.find((t) => t.name === node.trait)?.label ?? node.trait;
   const kind = env.kinds.trait(node.trait);
   return (
     <Row kind="Trait" node={node} onRemove={onRemove}>
@@ -185,8 +194,22 @@ function TraitEditor({ node, onChange, onRemove }: { node: TraitNode; onChange(n
           onChange({ ...node, trait, pred: { ...node.pred, op: next ? fitOperator(node.pred.op, next) : node.pred.op } });
         }}
       />
-      {kind ? <PredicateInput pred={node.pred} kind={kind} subject={node.trait} suggestFrom={node.trait} disabled={env.readOnly} onChange={(pred) => onChange({ ...node, pred })} /> : null}
+      {kind ? <PredicateInput pred={node.pred} kind={kind} subject={label} suggestFrom={node.trait} disabled={env.readOnly} onChange={(pred) => onChange({ ...node, pred })} /> : null}
     </Row>
+  );
+}
+
+/** Events for a picker: the name, and where it comes from with how many properties it carries. */
+export function useEventOptions(): ComboOption[] {
+  const env = useEnv();
+  return useMemo(
+    () =>
+      env.catalog.events.map((e) => ({
+        value: e.name,
+        hint: 'event',
+        description: `from ${e.sources.join(', ')} · ${e.properties.length} propert${e.properties.length === 1 ? 'y' : 'ies'}`,
+      })),
+    [env.catalog],
   );
 }
 
@@ -202,7 +225,7 @@ const FREQUENCIES: Array<[Frequency, string]> = [
 function EventEditor({ node, onChange, onRemove }: { node: EventNode; onChange(node: EventNode): void; onRemove(): void }) {
   const env = useEnv();
   const ro = env.readOnly;
-  const events = useMemo<ComboOption[]>(() => env.catalog.events.map((e) => ({ value: e.name, hint: e.sources.join(', ') })), [env.catalog]);
+  const events = useEventOptions();
   const info = env.catalog.events.find((e) => e.name === node.event);
   const properties = useMemo<ComboOption[]>(() => info?.properties.map((p) => ({ value: p.name, hint: KIND_LABELS[p.kind] })) ?? [], [info]);
   const set = (patch: Partial<EventNode>) => onChange({ ...node, ...patch });

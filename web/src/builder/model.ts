@@ -111,7 +111,8 @@ export function newEvent(): EventNode {
     frequency: 'at_least_once',
     count: '1',
     count2: '5',
-    window: 'within',
+    // No time window unless the user picks one: a default the user did not choose would narrow silently.
+    window: 'ever',
     withinAmount: '30',
     withinUnit: 'days',
     from: '',
@@ -189,8 +190,28 @@ export function problemOf(node: BuilderNode, kinds: Kinds): string | null {
   }
 }
 
-const isCount = (text: string) => /^\d+$/.test(text.trim());
-const isPositive = (text: string) => /^\d+$/.test(text.trim()) && Number(text) > 0;
+const isCount = (text: string) => /^\d+$/.test(text.trim()) && Number.isSafeInteger(Number(text));
+const isPositive = (text: string) => isCount(text) && Number(text) > 0;
+
+/** Decimal numbers a double holds exactly enough to compare: 15 significant digits, below 10^21. */
+const MAX_SIGNIFICANT_DIGITS = 15;
+const MAX_MAGNITUDE = 1e21;
+
+/** Why a typed number cannot be sent as it was typed (it would become another number), or null. */
+export function numberProblem(text: string, kind: 'integer' | 'number'): string | null {
+  const trimmed = text.trim();
+  const n = Number(trimmed);
+  if (trimmed === '' || !Number.isFinite(n)) return 'Enter a number.';
+  if (kind === 'integer') {
+    if (!Number.isInteger(n)) return 'Enter a whole number.';
+    if (!Number.isSafeInteger(n)) return `Enter a whole number between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}: larger ones lose digits.`;
+    return null;
+  }
+  if (Math.abs(n) >= MAX_MAGNITUDE) return 'Enter a number below 10^21: larger ones cannot be compared exactly.';
+  const digits = trimmed.replace(/^[-+]/, '').replace(/e.*$/i, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  if (digits.length > MAX_SIGNIFICANT_DIGITS) return `Enter at most ${MAX_SIGNIFICANT_DIGITS} significant digits: more cannot be represented exactly.`;
+  return null;
+}
 
 function predicateProblem(pred: PredicateDraft, kind: ColumnKind): string | null {
   if (!pred.op) return 'Pick an operator.';
@@ -214,8 +235,7 @@ function predicateProblem(pred: PredicateDraft, kind: ColumnKind): string | null
 
 function scalarProblem(text: string, kind: ColumnKind): string | null {
   if (text.trim() === '') return isTemporal(kind) ? 'Enter a date.' : 'Enter a value.';
-  if (isNumeric(kind) && !Number.isFinite(Number(text))) return 'Enter a number.';
-  if (kind === 'integer' && !Number.isInteger(Number(text))) return 'Enter a whole number.';
+  if (isNumeric(kind)) return numberProblem(text, kind === 'integer' ? 'integer' : 'number');
   return null;
 }
 
@@ -278,19 +298,37 @@ export interface Compiled {
   incomplete: number;
   /** Ids of the root's items that made it into `where`, in order (the funnel's steps). */
   rootIds: string[];
+  /** Definition path of each condition in `where` (`where.all[1].any[0]`) → its node id. */
+  paths: ReadonlyMap<string, string>;
 }
 
 /** The tree as an audience definition `where`; incomplete conditions are left out and counted. */
 export function toDefinition(root: GroupNode, kinds: Kinds): Compiled {
   let incomplete = 0;
-  const visit = (node: BuilderNode, isRoot: boolean): Condition | null => {
+  const paths = new Map<string, string>();
+  const groupOf = (match: Match, items: Condition[]): Condition => (match === 'any' ? { any: items } : match === 'none' ? { not: { any: items } } : { all: items });
+  const itemsPath = (path: string, match: Match) => (match === 'any' ? `${path}.any` : match === 'none' ? `${path}.not.any` : `${path}.all`);
+  const visitItems = (group: GroupNode, path: string, onKept?: (id: string) => void): Condition[] => {
+    const items: Condition[] = [];
+    for (const item of group.items) {
+      const condition = visit(item, `${itemsPath(path, group.match)}[${items.length}]`);
+      if (condition) {
+        onKept?.(item.id);
+        items.push(condition);
+      }
+    }
+    return items;
+  };
+  const visit = (node: BuilderNode, path: string): Condition | null => {
+    const condition = conditionOf(node, path);
+    if (condition) paths.set(path, node.id);
+    return condition;
+  };
+  const conditionOf = (node: BuilderNode, path: string): Condition | null => {
     switch (node.kind) {
       case 'group': {
-        const items = node.items.map((item) => visit(item, false)).filter((c): c is Condition => c !== null);
-        if (!isRoot && items.length === 0) return null;
-        if (node.match === 'any') return { any: items };
-        if (node.match === 'none') return { not: { any: items } };
-        return { all: items };
+        const items = visitItems(node, path);
+        return items.length === 0 ? null : groupOf(node.match, items);
       }
       case 'raw':
         return node.condition;
@@ -299,27 +337,41 @@ export function toDefinition(root: GroupNode, kinds: Kinds): Compiled {
           incomplete++;
           return null;
         }
-    }
-    switch (node.kind) {
-      case 'trait':
-        return { trait: node.trait, ...predicateOf(node.pred, kinds.trait(node.trait)!) } as TraitCondition;
-      case 'audience':
-        return node.membership === 'not_in' ? { not: { audience: node.audience } } : { audience: node.audience };
-      case 'event':
-        return eventOf(node, kinds);
+        return leafCondition(node, kinds);
     }
   };
   const rootIds: string[] = [];
-  const items: Condition[] = [];
-  for (const item of root.items) {
-    const condition = visit(item, false);
-    if (condition) {
-      rootIds.push(item.id);
-      items.push(condition);
-    }
+  const items = visitItems(root, 'where', (id) => rootIds.push(id));
+  return { where: groupOf(root.match, items), incomplete, rootIds, paths };
+}
+
+/** A complete leaf condition as the definition writes it. */
+function leafCondition(node: TraitNode | EventNode | AudienceNode, kinds: Kinds): Condition {
+  switch (node.kind) {
+    case 'trait':
+      return { trait: node.trait, ...predicateOf(node.pred, kinds.trait(node.trait)!) } as TraitCondition;
+    case 'audience':
+      return node.membership === 'not_in' ? { not: { audience: node.audience } } : { audience: node.audience };
+    case 'event':
+      return eventOf(node, kinds);
   }
-  const where: Condition = root.match === 'any' ? { any: items } : root.match === 'none' ? { not: { any: items } } : { all: items };
-  return { where, incomplete, rootIds };
+}
+
+/**
+ * The node an error's field path points into (`body.definition.where.all[2].value` → the node at
+ * `where.all[2]`): the deepest condition whose path starts the error's.
+ */
+export function nodeAtPath(paths: ReadonlyMap<string, string>, errorPath: string | null): string | undefined {
+  if (!errorPath) return undefined;
+  const at = errorPath.indexOf('where');
+  if (at < 0) return undefined;
+  const path = errorPath.slice(at);
+  let best: string | undefined;
+  for (const key of paths.keys()) {
+    const inside = path === key || path.startsWith(`${key}.`) || path.startsWith(`${key}[`);
+    if (inside && (!best || key.length > best.length)) best = key;
+  }
+  return best === undefined ? undefined : paths.get(best);
 }
 
 // ---------------------------------------------------------------- definition -> tree

@@ -44,7 +44,8 @@ export function useLiveCount(where: Condition | null, withPreview: boolean): Liv
         (preview) => setState({ preview, forKey: key, loading: false, error: undefined }),
         (error: unknown) => {
           if (isAbort(error)) return;
-          setState((s) => ({ ...s, forKey: key, loading: false, error }));
+          // An invalid draft has no count: the last one (of another draft) must not stay on screen.
+          setState({ preview: undefined, forKey: key, loading: false, error });
         },
       );
     }, DEBOUNCE_MS);

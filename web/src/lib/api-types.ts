@@ -1319,7 +1319,11 @@ export interface components {
                 sources: string[];
             }[];
             traits: {
+                /** @description `profiles.traits.<name>.description` in the config. */
+                description?: string;
                 kind: components["schemas"]["ColumnKind"];
+                /** @description What people read: `profiles.traits.<name>.label` in the config, else the name with spaces. */
+                label: string;
                 name: string;
             }[];
         };

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ConditionEditor, type EditorEnv } from '../builder/ConditionEditor';
-import { countConditions, fromDefinition, kindsOf, toDefinition, type GroupNode } from '../builder/model';
+import { countConditions, fromDefinition, kindsOf, nodeAtPath, toDefinition, type GroupNode } from '../builder/model';
 import { SampleTable } from '../builder/SampleTable';
 import { useLiveCount } from '../builder/useLiveCount';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -172,13 +172,16 @@ function Builder({
     }
   }
 
+  const liveError = live.error && live.forKey === key ? live.error : undefined;
+  const errorNode = liveError instanceof ApiError ? nodeAtPath(compiled.paths, liveError.path) : undefined;
   const env: EditorEnv = {
     catalog,
     kinds,
     audiences: (audiences.data ?? []).map((a) => a.name).filter((n) => n !== (audience?.name ?? name)),
     readOnly,
-    steps: stepsRef.current,
+    steps: liveError ? new Map() : stepsRef.current,
     stepsFresh: fresh,
+    errorAt: errorNode && liveError instanceof ApiError ? { id: errorNode, message: liveError.message, hint: liveError.hint } : undefined,
   };
 
   const preview = live.preview;
@@ -265,7 +268,7 @@ function Builder({
           <div className="card count-card" aria-live="polite" aria-busy={!fresh}>
             <div className="count-label">Audience size</div>
             <div className={`count-value ${fresh ? '' : 'stale'}`} data-testid="live-count" data-state={fresh ? 'fresh' : 'updating'}>
-              {preview ? formatCount(preview.count) : '…'}
+              {preview ? formatCount(preview.count) : liveError ? '—' : '…'}
             </div>
             {preview && preview.total ? (
               <div className="muted">
@@ -278,7 +281,15 @@ function Builder({
                 {compiled.incomplete} incomplete condition{compiled.incomplete === 1 ? ' is' : 's are'} not counted yet.
               </p>
             ) : null}
-            {live.error && live.forKey === key ? <ErrorNote error={live.error} title="Cannot count this audience" /> : null}
+            {liveError ? (
+              errorNode ? (
+                <p className="small warn-text" role="status">
+                  Not counted: a condition is invalid (marked in the tree).
+                </p>
+              ) : (
+                <ErrorNote error={liveError} title="Cannot count this audience" />
+              )
+            ) : null}
           </div>
           <div className="card side-links">
             <button type="button" className="link-button" aria-expanded={showSql} aria-controls="sql-panel" onClick={() => setShowSql((s) => !s)}>
@@ -290,7 +301,13 @@ function Builder({
       {withPreview ? (
         <section className="section" aria-labelledby="sample-title">
           <h2 id="sample-title">Sample of members</h2>
-          {preview && live.forKey === key ? <SampleTable preview={preview} root={root} /> : <Loading label="Loading members…" />}
+          {liveError ? (
+            <p className="muted">No sample while the audience is invalid.</p>
+          ) : preview && live.forKey === key ? (
+            <SampleTable preview={preview} root={root} labelOf={(column) => catalog.traits.find((t) => t.name === column)?.label ?? column} />
+          ) : (
+            <Loading label="Loading members…" />
+          )}
         </section>
       ) : null}
       <ConfirmDialog

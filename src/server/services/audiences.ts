@@ -17,6 +17,9 @@ import {
   type AudienceSummary,
   type NamedAudienceDefinition,
 } from '../../audiences/index.js';
+import { audienceBreakdown, type AudienceBreakdown, type BreakdownOptions } from '../../audiences/breakdown.js';
+import { explainAudience, type AudienceExplanation } from '../../audiences/explain.js';
+import { audienceMembersCsv, type MembersCsv } from '../../audiences/members-csv.js';
 import { traitWords, type TraitWords } from '../../audiences/labels.js';
 import type { Actor } from '../../audit/index.js';
 import { CdpError, isCdpError } from '../../errors.js';
@@ -169,6 +172,31 @@ export class AudienceService {
 
   sql(input: AudienceInput, path: string, dialect?: z.infer<typeof dialectSchema>) {
     return atPath(path, () => compileAudience(this.ctx.project, input, dialect));
+  }
+
+  /** A saved audience broken down by one trait; a PII trait shows no values to roles without pii:read. */
+  async breakdown(name: string, trait: string, options: BreakdownOptions, pii: PiiView): Promise<AudienceBreakdown & { piiMasked: boolean }> {
+    await this.get(name);
+    const result = await atPath('query', () => audienceBreakdown(this.ctx.project, name, trait, options));
+    if (!pii.mask || !PiiTags.of(this.ctx.project.config).isPii(trait)) return { ...result, piiMasked: false };
+    return { ...result, values: [], histogram: null, other: result.members - result.missing, piiMasked: true };
+  }
+
+  /**
+   * The members of a saved audience as CSV chunks (streamed from the warehouse), PII masked for
+   * roles without pii:read; each export is in the audit log.
+   */
+  async membersCsv(name: string, traits: string[] | undefined, pii: PiiView, actor: Actor): Promise<MembersCsv> {
+    await this.get(name);
+    const tags = PiiTags.of(this.ctx.project.config);
+    const csv = await atPath('query', () => audienceMembersCsv(this.ctx.project, name, traits, pii.mask ? (row) => tags.maskRow(row) : undefined));
+    await this.ctx.audit.record({ actor, action: 'audience.export', resourceType: 'audience', resourceId: name, details: { columns: csv.columns, piiMasked: pii.mask } });
+    return csv;
+  }
+
+  /** The definition in plain words (structure and config only: no warehouse query). */
+  explain(definition: AudienceDefinition): AudienceExplanation {
+    return explainAudience(definition, traitWords(this.ctx.project));
   }
 
   overlap(inputs: AudienceInput[]) {

@@ -58,6 +58,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audiences/{name}/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members of a saved audience by one trait: top values with counts and shares, a histogram for numbers */
+        get: operations["getApiAudiencesNameBreakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audiences/{name}/count": {
         parameters: {
             query?: never;
@@ -84,6 +101,23 @@ export interface paths {
         };
         /** Size history of an audience (from membership snapshots), newest first */
         get: operations["getApiAudiencesNameHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audiences/{name}/members.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the members of a saved audience as CSV (streamed; PII masked without pii:read) */
+        get: operations["getApiAudiencesNameMembersCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -137,6 +171,23 @@ export interface paths {
         put?: never;
         /** Count the members of a draft definition (no save) */
         post: operations["postApiAudiencesCount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audiences/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A draft definition in plain words ("explain this audience"), traits by their labels */
+        post: operations["postApiAudiencesExplain"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1309,6 +1360,33 @@ export interface components {
             prefix: string;
             userId: number;
         };
+        AudienceBreakdown: {
+            /** @description Distinct values among members. */
+            distinct: number;
+            /** @description Numeric traits: equal-width bins from the smallest to the largest value; whole numbers in a narrow range get one bin per value. */
+            histogram: {
+                count: number;
+                from: number;
+                to: number;
+            }[] | null;
+            kind: components["schemas"]["ColumnKind"];
+            /** @description Members of the audience. */
+            members: number;
+            /** @description Members without a value. */
+            missing: number;
+            /** @description Members with a value not in `values`. */
+            other: number;
+            /** @description The trait is personal data and the caller may not read it: no values, no histogram. */
+            piiMasked: boolean;
+            trait: string;
+            /** @description Most frequent values, most frequent first; ties by value. */
+            values: {
+                count: number;
+                /** @description Of all members, 0..1. */
+                share: number;
+                value: string | number | boolean;
+            }[];
+        };
         AudienceCatalog: {
             events: {
                 name: string;
@@ -1350,6 +1428,15 @@ export interface components {
             origin: "file" | "state";
             /** @description ISO 8601 date-time */
             updatedAt?: string;
+        };
+        AudienceExplanation: {
+            /** @description The conditions in plain words, as an outline (depth 0: top level). */
+            lines: {
+                depth: number;
+                text: string;
+            }[];
+            /** @description One sentence: who is in it. */
+            summary: string;
         };
         AudienceMembership: {
             audience: string;
@@ -3024,6 +3111,89 @@ export interface operations {
             };
         };
     };
+    getApiAudiencesNameBreakdown: {
+        parameters: {
+            query: {
+                /** @description histogram bins for numeric traits (default 20) */
+                bins?: number;
+                /** @description how many of the most frequent values (default 10) */
+                top?: number;
+                /** @description the trait to break the members down by */
+                trait: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudienceBreakdown"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Valid JSON that the project cannot accept: an invalid definition or configuration */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getApiAudiencesNameCount: {
         parameters: {
             query?: never;
@@ -3142,6 +3312,85 @@ export interface operations {
             };
             /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiAudiencesNameMembersCsv: {
+        parameters: {
+            query?: {
+                /** @description comma-separated traits for the columns after profile_id (default: all) */
+                traits?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Valid JSON that the project cannot accept: an invalid definition or configuration */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3389,6 +3638,104 @@ export interface operations {
             };
             /** @description Valid JSON that the project cannot accept: an invalid definition or configuration */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiAudiencesExplain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "definition": {
+                 *         "name": "german_buyers",
+                 *         "description": "Germans who bought in the last 30 days",
+                 *         "where": {
+                 *           "all": [
+                 *             {
+                 *               "trait": "country",
+                 *               "op": "eq",
+                 *               "value": "DE"
+                 *             },
+                 *             {
+                 *               "event": "Order Completed",
+                 *               "within": {
+                 *                 "days": 30
+                 *               }
+                 *             }
+                 *           ]
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    definition: {
+                        description?: string;
+                        name?: string;
+                        where: components["schemas"]["Condition"];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudienceExplanation"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

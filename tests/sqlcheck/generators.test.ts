@@ -13,6 +13,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { audienceBreakdown } from '../../src/audiences/breakdown.js';
+import { audienceMembersCsv } from '../../src/audiences/members-csv.js';
 import { audienceOverlap, compileAudience, countAudience, listAudiences, previewAudience, snapshotAudience } from '../../src/audiences/index.js';
 import { compileModel, loadModels } from '../../src/models/index.js';
 import { explainIdentifier, identityStats } from '../../src/identity/index.js';
@@ -92,6 +94,12 @@ beforeAll(async () => {
     // The two-pass preview: the form BigQuery and Snowflake run (DuckDB's single pass is DuckDB-only SQL).
     ...names.map((name) => (project: Project) => previewAudience(project, name, { limit: 5, singlePass: false })),
     (project: Project) => audienceOverlap(project, names.slice(0, 3)),
+    // Insight: breakdown by a text and a numeric trait (histogram), and the members CSV stream.
+    (project: Project) => audienceBreakdown(project, names[0]!, 'country'),
+    (project: Project) => audienceBreakdown(project, names[0]!, 'lifetime_value', { bins: 5 }),
+    async (project: Project) => {
+      for await (const chunk of (await audienceMembersCsv(project, names[0]!, ['email', 'lifetime_value'])).chunks) void chunk;
+    },
     ...names.map((name) => (project: Project) => snapshotAudience(project, name, { at: new Date('2025-06-03T00:00:00Z') })),
   ];
   for (const step of steps) {

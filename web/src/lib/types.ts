@@ -54,6 +54,9 @@ export type AudienceDetail = Schemas['AudienceDetail'];
 export type AudienceCatalog = Schemas['AudienceCatalog'];
 export type AudiencePreview = Schemas['AudiencePreview'];
 export type AudienceSizePoint = Schemas['AudienceSizePoint'];
+export type AudienceExplanation = Schemas['AudienceExplanation'];
+export type AudienceBreakdown = Schemas['AudienceBreakdown'];
+export type AudienceOverlap = Schemas['AudienceOverlap'];
 
 // ---------------------------------------------------------------- identity and profiles
 

@@ -1,7 +1,10 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ConditionEditor, type EditorEnv } from '../builder/ConditionEditor';
 import { countConditions, fromDefinition, kindsOf, nodeAtPath, toDefinition, type GroupNode } from '../builder/model';
+import { ExplainPanel } from '../builder/ExplainPanel';
 import { SampleTable } from '../builder/SampleTable';
+import { BreakdownPanel } from '../insight/BreakdownPanel';
+import { OverlapMatrix } from '../insight/OverlapMatrix';
 import { useLiveCount } from '../builder/useLiveCount';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Field } from '../components/Field';
@@ -262,6 +265,7 @@ function Builder({
             <p>{audience.description}</p>
           ) : null}
           <ConditionEditor root={root} env={env} onChange={change} />
+          <ExplainPanel where={compiled.where} />
           {showSql ? <SqlPanel where={compiled.where} /> : null}
         </div>
         <aside className="builder-side" aria-label="Audience size">
@@ -308,6 +312,24 @@ function Builder({
           ) : (
             <Loading label="Loading members…" />
           )}
+        </section>
+      ) : null}
+      {!isNew ? (
+        <section className="section insight" aria-labelledby="insight-title">
+          <h2 id="insight-title">Insight</h2>
+          {dirty ? <p className="muted small">Insight shows the saved audience; save to include your changes.</p> : null}
+          {can('profiles:read') ? (
+            <p>
+              <a className="button small" href={`/api/audiences/${encodeURIComponent(audience.name)}/members.csv`} download={`${audience.name}.csv`}>
+                Download members (CSV)
+              </a>{' '}
+              {can('pii:read') ? null : <span className="muted small">personal data is masked for your role</span>}
+            </p>
+          ) : null}
+          <div className="insight-grid">
+            <BreakdownPanel audience={audience.name} catalog={catalog} />
+            <OverlapMatrix audiences={(audiences.data ?? []).map((a) => a.name)} initial={[audience.name]} />
+          </div>
         </section>
       ) : null}
       <ConfirmDialog

@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { OverlapMatrix } from '../insight/OverlapMatrix';
 import { PageHeader, usePageTitle } from '../components/Layout';
 import { Sparkline } from '../components/Sparkline';
 import { StatusBadge } from '../components/StatusBadge';
@@ -80,6 +81,7 @@ export function AudiencesPage() {
             </tbody>
           </table>
           {shown.length === 0 ? <p className="muted">No audience matches “{filter}”.</p> : null}
+          {audiences.data.length >= 2 ? <OverlapMatrix audiences={audiences.data.filter((a) => !a.error).map((a) => a.name)} /> : null}
         </>
       )}
     </>

@@ -1,3 +1,4 @@
+import { CdpError } from '../errors.js';
 import type { ColumnKind, Dialect, RelationRef } from '../warehouse/index.js';
 import type { EventStreamInfo } from './catalog.js';
 import { ago, dateBounds, predicateSql } from './operators.js';
@@ -111,6 +112,10 @@ export class AudienceQueryBuilder {
         return predicateSql(d, `${PROFILE_ALIAS}.${d.quoteIdent(node.column)}`, node.kind, node.predicate, twoValued);
       case 'event':
         return this.event(node, narrowed);
+      case 'aggregate':
+      case 'first_last':
+      case 'sequence':
+        throw new CdpError('AUDIENCE_INVALID', `${node.type} conditions are not compiled yet`, { hint: 'the engine side lands in the next commit on h/seg' });
     }
   }
 

@@ -6,6 +6,7 @@ import { AUDIENCE_LIMITS, countConditions } from './limits.js';
 import { operatorNamed, operatorsForKind } from './operator-registry.js';
 import { isTemporal } from './operators.js';
 import { locateError } from './parse.js';
+import { checkSplitTraits } from './splits.js';
 import {
   isAll,
   isAny,
@@ -118,7 +119,9 @@ const AT_LEAST_ONE: CountComparison = { op: 'gte', value: 1 };
 export async function resolveAudience(definition: AudienceDefinition, resolver: AudienceResolver): Promise<ResolvedAudience> {
   const state: ResolveState = { resolver, memo: new Map(), reached: new Set(), conditions: countConditions(definition.where) };
   try {
-    return { definition, where: await resolveCondition(definition.where, ['where'], state, definition.name ? [definition.name] : []) };
+    const where = await resolveCondition(definition.where, ['where'], state, definition.name ? [definition.name] : []);
+    checkSplitTraits(definition.splits, await resolver.catalog.traits());
+    return { definition, where };
   } catch (error) {
     throw locateError(definition, error);
   }

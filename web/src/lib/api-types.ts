@@ -1332,6 +1332,14 @@ export interface components {
             definition: {
                 description?: string;
                 name?: string;
+                splits?: {
+                    groups: {
+                        name: string;
+                        percent: number;
+                    }[];
+                    salt?: string;
+                    stratify?: string[];
+                };
                 where: components["schemas"]["Condition"];
             };
             description?: string;
@@ -1641,6 +1649,648 @@ export interface components {
             };
             event: string;
             where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | ({
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "eq";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "neq";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "gt";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "gte";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "lt";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "lte";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "between";
+            value: [
+                string | number | boolean,
+                string | number | boolean
+            ];
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "in";
+            value: (string | number | boolean)[];
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "not_in";
+            value: (string | number | boolean)[];
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "contains";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "not_contains";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "starts_with";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "ends_with";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "is_true";
+            value?: null;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "is_false";
+            value?: null;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "before";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "after";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "within_last";
+            value: {
+                days: number;
+            } | {
+                hours: number;
+            };
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "not_within_last";
+            value: {
+                days: number;
+            } | {
+                hours: number;
+            };
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "is_null";
+            value?: null;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "is_not_null";
+            value?: null;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        }) | {
+            event: string;
+            first?: {
+                /** @constant */
+                op: "eq";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "neq";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "gt";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "gte";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "lt";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "lte";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "between";
+                value: [
+                    string | number | boolean,
+                    string | number | boolean
+                ];
+            } | {
+                /** @constant */
+                op: "in";
+                value: (string | number | boolean)[];
+            } | {
+                /** @constant */
+                op: "not_in";
+                value: (string | number | boolean)[];
+            } | {
+                /** @constant */
+                op: "contains";
+                value: string;
+            } | {
+                /** @constant */
+                op: "not_contains";
+                value: string;
+            } | {
+                /** @constant */
+                op: "starts_with";
+                value: string;
+            } | {
+                /** @constant */
+                op: "ends_with";
+                value: string;
+            } | {
+                /** @constant */
+                op: "is_true";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "is_false";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "before";
+                value: string;
+            } | {
+                /** @constant */
+                op: "after";
+                value: string;
+            } | {
+                /** @constant */
+                op: "within_last";
+                value: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            } | {
+                /** @constant */
+                op: "not_within_last";
+                value: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            } | {
+                /** @constant */
+                op: "is_null";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "is_not_null";
+                value?: null;
+            };
+            last?: {
+                /** @constant */
+                op: "eq";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "neq";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "gt";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "gte";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "lt";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "lte";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "between";
+                value: [
+                    string | number | boolean,
+                    string | number | boolean
+                ];
+            } | {
+                /** @constant */
+                op: "in";
+                value: (string | number | boolean)[];
+            } | {
+                /** @constant */
+                op: "not_in";
+                value: (string | number | boolean)[];
+            } | {
+                /** @constant */
+                op: "contains";
+                value: string;
+            } | {
+                /** @constant */
+                op: "not_contains";
+                value: string;
+            } | {
+                /** @constant */
+                op: "starts_with";
+                value: string;
+            } | {
+                /** @constant */
+                op: "ends_with";
+                value: string;
+            } | {
+                /** @constant */
+                op: "is_true";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "is_false";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "before";
+                value: string;
+            } | {
+                /** @constant */
+                op: "after";
+                value: string;
+            } | {
+                /** @constant */
+                op: "within_last";
+                value: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            } | {
+                /** @constant */
+                op: "not_within_last";
+                value: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            } | {
+                /** @constant */
+                op: "is_null";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "is_not_null";
+                value?: null;
+            };
+            where?: components["schemas"]["PropertyFilter"];
+        } | {
+            completed: boolean;
+            sequence: {
+                event: string;
+                where?: components["schemas"]["PropertyFilter"];
+                within?: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            }[];
             within?: {
                 days: number;
             } | {
@@ -2400,6 +3050,7 @@ export interface components {
             file: string | null;
             from: {
                 audience: string;
+                split?: string;
             } | {
                 model: string;
             };
@@ -2495,6 +3146,7 @@ export interface components {
             file: string | null;
             from: {
                 audience: string;
+                split?: string;
             } | {
                 model: string;
             };
@@ -2674,6 +3326,14 @@ export interface operations {
                 "application/json": {
                     description?: string;
                     name?: string;
+                    splits?: {
+                        groups: {
+                            name: string;
+                            percent: number;
+                        }[];
+                        salt?: string;
+                        stratify?: string[];
+                    };
                     where: components["schemas"]["Condition"];
                 };
             };
@@ -2855,6 +3515,14 @@ export interface operations {
                 "application/json": {
                     description?: string;
                     name?: string;
+                    splits?: {
+                        groups: {
+                            name: string;
+                            percent: number;
+                        }[];
+                        salt?: string;
+                        stratify?: string[];
+                    };
                     where: components["schemas"]["Condition"];
                 };
             };
@@ -3332,6 +4000,14 @@ export interface operations {
                     definition: {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     };
                 };
@@ -3442,6 +4118,14 @@ export interface operations {
                     audiences: (string | {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     })[];
                 };
@@ -3554,6 +4238,14 @@ export interface operations {
                     definition: {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     };
                     limit?: number;
@@ -3664,6 +4356,14 @@ export interface operations {
                     definition: {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     };
                     /** @enum {string} */
@@ -6197,6 +6897,7 @@ export interface operations {
                     };
                     from: {
                         audience: string;
+                        split?: string;
                     } | {
                         model: string;
                     };
@@ -6385,6 +7086,7 @@ export interface operations {
                     };
                     from: {
                         audience: string;
+                        split?: string;
                     } | {
                         model: string;
                     };

@@ -70,3 +70,5 @@ export {
   type AudienceSizePoint,
   type MembershipTables,
 } from './snapshots.js';
+export { parsePriorityList, priorityListSql, priorityListCountsSql, priorityListCounts, previewPriorityList, SLOT_COLUMN, type PriorityListCounts } from './priority.js';
+export { SPLIT_COLUMN } from './splits.js';

@@ -1414,6 +1414,14 @@ export interface components {
             definition: {
                 description?: string;
                 name?: string;
+                splits?: {
+                    groups: {
+                        name: string;
+                        percent: number;
+                    }[];
+                    salt?: string;
+                    stratify?: string[];
+                };
                 where: components["schemas"]["Condition"];
             };
             description?: string;
@@ -1732,6 +1740,648 @@ export interface components {
             };
             event: string;
             where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | ({
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "eq";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "neq";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "gt";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "gte";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "lt";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "lte";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "between";
+            value: [
+                string | number | boolean,
+                string | number | boolean
+            ];
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "in";
+            value: (string | number | boolean)[];
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "not_in";
+            value: (string | number | boolean)[];
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "contains";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "not_contains";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "starts_with";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "ends_with";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "is_true";
+            value?: null;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "is_false";
+            value?: null;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "before";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "after";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "within_last";
+            value: {
+                days: number;
+            } | {
+                hours: number;
+            };
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "not_within_last";
+            value: {
+                days: number;
+            } | {
+                hours: number;
+            };
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "is_null";
+            value?: null;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "is_not_null";
+            value?: null;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        }) | {
+            event: string;
+            first?: {
+                /** @constant */
+                op: "eq";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "neq";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "gt";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "gte";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "lt";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "lte";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "between";
+                value: [
+                    string | number | boolean,
+                    string | number | boolean
+                ];
+            } | {
+                /** @constant */
+                op: "in";
+                value: (string | number | boolean)[];
+            } | {
+                /** @constant */
+                op: "not_in";
+                value: (string | number | boolean)[];
+            } | {
+                /** @constant */
+                op: "contains";
+                value: string;
+            } | {
+                /** @constant */
+                op: "not_contains";
+                value: string;
+            } | {
+                /** @constant */
+                op: "starts_with";
+                value: string;
+            } | {
+                /** @constant */
+                op: "ends_with";
+                value: string;
+            } | {
+                /** @constant */
+                op: "is_true";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "is_false";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "before";
+                value: string;
+            } | {
+                /** @constant */
+                op: "after";
+                value: string;
+            } | {
+                /** @constant */
+                op: "within_last";
+                value: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            } | {
+                /** @constant */
+                op: "not_within_last";
+                value: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            } | {
+                /** @constant */
+                op: "is_null";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "is_not_null";
+                value?: null;
+            };
+            last?: {
+                /** @constant */
+                op: "eq";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "neq";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "gt";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "gte";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "lt";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "lte";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "between";
+                value: [
+                    string | number | boolean,
+                    string | number | boolean
+                ];
+            } | {
+                /** @constant */
+                op: "in";
+                value: (string | number | boolean)[];
+            } | {
+                /** @constant */
+                op: "not_in";
+                value: (string | number | boolean)[];
+            } | {
+                /** @constant */
+                op: "contains";
+                value: string;
+            } | {
+                /** @constant */
+                op: "not_contains";
+                value: string;
+            } | {
+                /** @constant */
+                op: "starts_with";
+                value: string;
+            } | {
+                /** @constant */
+                op: "ends_with";
+                value: string;
+            } | {
+                /** @constant */
+                op: "is_true";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "is_false";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "before";
+                value: string;
+            } | {
+                /** @constant */
+                op: "after";
+                value: string;
+            } | {
+                /** @constant */
+                op: "within_last";
+                value: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            } | {
+                /** @constant */
+                op: "not_within_last";
+                value: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            } | {
+                /** @constant */
+                op: "is_null";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "is_not_null";
+                value?: null;
+            };
+            where?: components["schemas"]["PropertyFilter"];
+        } | {
+            completed: boolean;
+            sequence: {
+                event: string;
+                where?: components["schemas"]["PropertyFilter"];
+                within?: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            }[];
             within?: {
                 days: number;
             } | {
@@ -2491,6 +3141,7 @@ export interface components {
             file: string | null;
             from: {
                 audience: string;
+                split?: string;
             } | {
                 model: string;
             };
@@ -2586,6 +3237,7 @@ export interface components {
             file: string | null;
             from: {
                 audience: string;
+                split?: string;
             } | {
                 model: string;
             };
@@ -2765,6 +3417,14 @@ export interface operations {
                 "application/json": {
                     description?: string;
                     name?: string;
+                    splits?: {
+                        groups: {
+                            name: string;
+                            percent: number;
+                        }[];
+                        salt?: string;
+                        stratify?: string[];
+                    };
                     where: components["schemas"]["Condition"];
                 };
             };
@@ -2946,6 +3606,14 @@ export interface operations {
                 "application/json": {
                     description?: string;
                     name?: string;
+                    splits?: {
+                        groups: {
+                            name: string;
+                            percent: number;
+                        }[];
+                        salt?: string;
+                        stratify?: string[];
+                    };
                     where: components["schemas"]["Condition"];
                 };
             };
@@ -3585,6 +4253,14 @@ export interface operations {
                     definition: {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     };
                 };
@@ -3793,6 +4469,14 @@ export interface operations {
                     audiences: (string | {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     })[];
                 };
@@ -3905,6 +4589,14 @@ export interface operations {
                     definition: {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     };
                     limit?: number;
@@ -4015,6 +4707,14 @@ export interface operations {
                     definition: {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     };
                     /** @enum {string} */
@@ -6548,6 +7248,7 @@ export interface operations {
                     };
                     from: {
                         audience: string;
+                        split?: string;
                     } | {
                         model: string;
                     };
@@ -6736,6 +7437,7 @@ export interface operations {
                     };
                     from: {
                         audience: string;
+                        split?: string;
                     } | {
                         model: string;
                     };

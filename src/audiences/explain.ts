@@ -1,6 +1,18 @@
 import type { TraitWords } from './labels.js';
 import { operatorNamed } from './operator-registry.js';
-import { isAll, isAny, isAudienceReference, isNot, type AudienceDefinition, type Condition, type CountComparison, type PropertyFilter } from './schema.js';
+import {
+  isAll,
+  isAny,
+  isAudienceReference,
+  isNot,
+  type AggregateCondition,
+  type AudienceDefinition,
+  type Condition,
+  type CountComparison,
+  type FirstLastCondition,
+  type PropertyFilter,
+  type SequenceCondition,
+} from './schema.js';
 import { durationLabel, valueLabel } from './values.js';
 
 /**
@@ -93,26 +105,30 @@ function windowWords(c: EventLike): string {
   return '';
 }
 
-/** Sequences and aggregates, read structurally (their shapes are the engine's: src/audiences/schema.ts). */
-function extendedWords(c: Record<string, unknown>): string | null {
-  if (Array.isArray(c.sequence)) {
-    const steps = c.sequence as EventLike[];
-    const said = steps.map((step, i) => (i === 0 ? eventWords(step) : `then ${eventWords(step, 'did')}${step.within ? ` within ${durationLabel(step.within)}` : ''}`));
-    const first = c.within ? ` (the first step in the last ${durationLabel(c.within as { days: number })})` : '';
-    if (c.completed === false && steps.length >= 2) {
-      const last = steps[steps.length - 1]!;
-      const before = said.slice(0, -1).join(', ');
-      return `${before}${first}, and then did not do “${last.event}”${last.within ? ` within ${durationLabel(last.within)}` : ''}`;
-    }
-    return `${said.join(', ')}${first}, in that order`;
+function sequenceWords(c: SequenceCondition): string {
+  const steps = c.sequence;
+  const said = steps.map((step, i) => (i === 0 ? eventWords(step) : `then ${eventWords(step)}${step.within ? ` within ${durationLabel(step.within)}` : ''}`));
+  const first = c.within ? ` (the first in the last ${durationLabel(c.within)})` : '';
+  if (!c.completed && steps.length >= 2) {
+    const last = steps[steps.length - 1]!;
+    const lastWhere = last.where ? ` where ${filterWords(last.where)}` : '';
+    return `${said.slice(0, -1).join(', ')}${first}, and then did not do “${last.event}”${lastWhere}${last.within ? ` within ${durationLabel(last.within)}` : ''}`;
   }
-  const aggregate = c.aggregate as { fn?: string; property?: string } | undefined;
-  if (typeof c.event === 'string' && aggregate && typeof aggregate === 'object') {
-    const fn = { sum: 'total', avg: 'average', min: 'smallest', max: 'largest', count_distinct: 'number of different' }[aggregate.fn ?? ''] ?? aggregate.fn;
-    const subject = `the ${fn} ${aggregate.property ?? ''} of “${c.event}” events${windowWords(c as unknown as EventLike)}`;
-    return predicateWords(subject, String(c.op), c.value);
-  }
-  return null;
+  return `${said.join(', ')}${first}${steps.length > 1 ? ', in that order' : ''}`;
+}
+
+const AGGREGATE_WORDS: Record<AggregateCondition['aggregate']['fn'], string> = { sum: 'total', avg: 'average', min: 'smallest', max: 'largest', count_distinct: 'number of different' };
+
+function aggregateWords(c: AggregateCondition): string {
+  const where = c.where ? ` where ${filterWords(c.where)}` : '';
+  const subject = `the ${AGGREGATE_WORDS[c.aggregate.fn]} ${c.aggregate.property} of “${c.event}” events${where}${windowWords(c)}`;
+  return predicateWords(subject, c.op, c.value);
+}
+
+function firstLastWords(c: FirstLastCondition): string {
+  const [which, p] = 'first' in c ? ['first', c.first] : ['last', c.last];
+  const where = c.where ? ` (where ${filterWords(c.where)})` : '';
+  return predicateWords(`the ${which} time they did “${c.event}”${where}`, p.op, p.value);
 }
 
 function conditionLines(c: Condition, depth: number, words: Words): Line[] {
@@ -125,9 +141,10 @@ function conditionLines(c: Condition, depth: number, words: Words): Line[] {
     return [{ depth, text: 'not this:' }, ...conditionLines(inner, depth + 1, words)];
   }
   if (isAudienceReference(c)) return [{ depth, text: `is in the audience “${c.audience}”` }];
-  const extended = extendedWords(c as unknown as Record<string, unknown>);
-  if (extended) return [{ depth, text: extended }];
+  if ('sequence' in c) return [{ depth, text: sequenceWords(c) }];
   if ('trait' in c) return [{ depth, text: predicateWords(words(c.trait).label, c.op, c.value) }];
+  if ('aggregate' in c) return [{ depth, text: aggregateWords(c) }];
+  if ('first' in c || 'last' in c) return [{ depth, text: firstLastWords(c) }];
   if ('event' in c) {
     const count = c.count?.op === 'eq' && c.count.value === 0;
     const text = count ? `${eventWords(c, 'did not do')}${windowWords(c)}` : `${eventWords(c)} ${countWords(c.count)}${windowWords(c)}`;
@@ -136,11 +153,11 @@ function conditionLines(c: Condition, depth: number, words: Words): Line[] {
   return [{ depth, text: JSON.stringify(c) }];
 }
 
-function splitWords(definition: AudienceDefinition): Line[] {
-  const splits = (definition as { splits?: { groups?: Array<{ name: string; percent: number }>; stratify?: string[] } }).splits;
-  if (!splits?.groups?.length) return [];
+function splitWords(definition: AudienceDefinition, words: Words): Line[] {
+  const splits = definition.splits;
+  if (!splits?.groups.length) return [];
   const groups = splits.groups.map((g) => `“${g.name}” ${g.percent}%`).join(', ');
-  const strata = splits.stratify?.length ? `, keeping the mix of ${splits.stratify.join(', ')} in each group` : '';
+  const strata = splits.stratify?.length ? `, keeping the mix of ${splits.stratify.map((t) => words(t).label).join(', ')} in each group` : '';
   return [{ depth: 0, text: `Members are split at random into ${groups}${strata}; each member keeps its group as the audience changes.` }];
 }
 
@@ -149,7 +166,7 @@ export function explainAudience(definition: AudienceDefinition, words: Words): A
   const top = isAll<Condition>(where) ? where.all : [where];
   const matchAll = isAll<Condition>(where);
   if (matchAll && top.length === 0) {
-    return { summary: 'Everyone: there are no conditions yet.', lines: splitWords(definition) };
+    return { summary: 'Everyone: there are no conditions yet.', lines: splitWords(definition, words) };
   }
   const lines = matchAll ? top.flatMap((c) => conditionLines(c, 0, words)) : conditionLines(where, 0, words);
   const summary = matchAll
@@ -157,5 +174,5 @@ export function explainAudience(definition: AudienceDefinition, words: Words): A
       ? 'Profiles that match this condition:'
       : `Profiles that match all ${top.length} of these conditions:`
     : 'Profiles that match:';
-  return { summary, lines: [...lines, ...splitWords(definition)] };
+  return { summary, lines: [...lines, ...splitWords(definition, words)] };
 }

@@ -4368,6 +4368,14 @@ export interface operations {
                     definition: {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     };
                 };

@@ -3,6 +3,7 @@ import { ConditionEditor, type EditorEnv } from '../builder/ConditionEditor';
 import { countConditions, fromDefinition, kindsOf, nodeAtPath, toDefinition, type GroupNode } from '../builder/model';
 import { ExplainPanel } from '../builder/ExplainPanel';
 import { SampleTable } from '../builder/SampleTable';
+import { splitDraftFrom, SplitEditor, splitProblem, splitsOf, type SplitDraft } from '../builder/SplitEditor';
 import { BreakdownPanel } from '../insight/BreakdownPanel';
 import { OverlapMatrix } from '../insight/OverlapMatrix';
 import { useLiveCount } from '../builder/useLiveCount';
@@ -15,13 +16,20 @@ import { useSession } from '../lib/auth';
 import { formatCount, formatDuration, formatPercent } from '../lib/format';
 import { addNavigationGuard, Link, navigate, useLocation } from '../lib/router';
 import { syncAudience } from '../lib/syncs';
-import type { AudienceCatalog, AudienceDetail, AudienceSummary, Condition, SyncList } from '../lib/types';
+import type { AudienceCatalog, AudienceDetail, AudienceSplits, AudienceSummary, Condition, SyncList } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A draft handed to the "new audience" page by Duplicate (what the editor held, saved or not). */
-let handedDraft: { name: string; description: string; where: Condition } | null = null;
+let handedDraft: InitialAudience | null = null;
+
+interface InitialAudience {
+  name: string;
+  description: string;
+  where: Condition;
+  splits?: AudienceSplits;
+}
 
 export function AudienceBuilderPage({ name }: { name: string | null }) {
   const { can } = useSession();
@@ -51,11 +59,11 @@ export function AudienceBuilderPage({ name }: { name: string | null }) {
 
   const source = name !== null ? existing.data! : null;
   const initial = source
-    ? { name: source.name, description: source.definition.description ?? '', where: source.definition.where }
+    ? { name: source.name, description: source.definition.description ?? '', where: source.definition.where, splits: source.definition.splits }
     : draft
       ? draft
       : from && existing.data
-        ? { name: `${existing.data.name}_copy`, description: existing.data.definition.description ?? '', where: existing.data.definition.where }
+        ? { name: `${existing.data.name}_copy`, description: existing.data.definition.description ?? '', where: existing.data.definition.where, splits: existing.data.definition.splits }
         : { name: '', description: '', where: { all: [] } as Condition };
   const readOnly = !can('audiences:write') || source?.origin === 'file';
   return <Builder audience={source} initial={initial} catalog={catalog.data} readOnly={readOnly} />;
@@ -68,7 +76,7 @@ function Builder({
   readOnly,
 }: {
   audience: AudienceDetail | null;
-  initial: { name: string; description: string; where: Condition };
+  initial: InitialAudience;
   catalog: AudienceCatalog;
   readOnly: boolean;
 }) {
@@ -92,7 +100,10 @@ function Builder({
   const compiled = useMemo(() => toDefinition(root, kinds), [root, kinds]);
   const key = JSON.stringify(compiled.where);
   const withPreview = can('profiles:read');
-  const live = useLiveCount(compiled.where, withPreview);
+  const [splitDraft, setSplitDraft] = useState<SplitDraft | null>(() => splitDraftFrom(initial.splits));
+  const splitError = splitDraft ? splitProblem(splitDraft) : null;
+  const splits = splitDraft && !splitError ? splitsOf(splitDraft) : undefined;
+  const live = useLiveCount(compiled.where, withPreview, splits);
   const fresh = live.forKey === key && !live.loading;
 
   // Per-condition counts belong to the tree they were computed for; keep the last ones while recounting.
@@ -132,12 +143,16 @@ function Builder({
       setSaveError(new ApiError(400, 'INVALID_INPUT', 'The name may use letters, digits and underscores, and may not start with a digit.', 'name', 'e.g. vip_customers_de'));
       return;
     }
+    if (splitError) {
+      setSaveError(new ApiError(400, 'INVALID_INPUT', splitError, 'splits', 'fix the groups under “Split into groups”'));
+      return;
+    }
     if (compiled.incomplete > 0) {
       setSaveError(new ApiError(400, 'INVALID_INPUT', `${compiled.incomplete} condition${compiled.incomplete === 1 ? ' is' : 's are'} not complete.`, null, 'finish or remove the conditions marked in red'));
       return;
     }
     setSaving(true);
-    const body = { ...(description.trim() ? { description: description.trim() } : {}), where: compiled.where };
+    const body = { ...(description.trim() ? { description: description.trim() } : {}), where: compiled.where, ...(splits ? { splits } : {}) };
     try {
       if (isNew) await api('/api/audiences', { method: 'POST', body: { name, ...body } });
       else await api(`/api/audiences/${encodeURIComponent(audience.name)}`, { method: 'PUT', body });
@@ -153,7 +168,7 @@ function Builder({
   }
 
   function duplicate() {
-    handedDraft = { name: `${name}_copy`, description, where: compiled.where };
+    handedDraft = { name: `${name}_copy`, description, where: compiled.where, splits };
     dirtyRef.current = false; // the changes travel with the copy
     navigate(`/audiences/new?from=${encodeURIComponent(name)}`);
   }
@@ -265,7 +280,17 @@ function Builder({
             <p>{audience.description}</p>
           ) : null}
           <ConditionEditor root={root} env={env} onChange={change} />
-          <ExplainPanel where={compiled.where} />
+          <SplitEditor
+            draft={splitDraft}
+            catalog={catalog}
+            readOnly={readOnly}
+            onChange={(next) => {
+              setSplitDraft(next);
+              setDirty(true);
+              setNotice(null);
+            }}
+          />
+          <ExplainPanel where={compiled.where} splits={splits} />
           {showSql ? <SqlPanel where={compiled.where} /> : null}
         </div>
         <aside className="builder-side" aria-label="Audience size">

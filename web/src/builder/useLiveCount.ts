@@ -19,10 +19,11 @@ export const SAMPLE_SIZE = 20;
  * that a newer change made stale, and keeps showing the last count meanwhile. With profile
  * access it asks for the preview (count, per-condition funnel, sample); without, the count only.
  */
-export function useLiveCount(where: Condition | null, withPreview: boolean, splits?: AudienceSplits): LiveCount {
+export function useLiveCount(where: Condition | null, withPreview: boolean, splits?: AudienceSplits, name?: string): LiveCount {
   // The key is the `where` alone (what counts depend on); splits only add the sample's split column.
   const key = where ? JSON.stringify(where) : undefined;
-  const splitsKey = splits ? JSON.stringify(splits) : '';
+  // Without its own salt a split hashes with the audience's name: the sample shows the groups saving will give.
+  const splitsKey = splits ? JSON.stringify({ splits, ...(name && !splits.salt ? { name } : {}) }) : '';
   const [state, setState] = useState<LiveCount>({ preview: undefined, forKey: undefined, loading: false, error: undefined });
 
   useEffect(() => {
@@ -30,7 +31,7 @@ export function useLiveCount(where: Condition | null, withPreview: boolean, spli
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     const timer = window.setTimeout(() => {
-      const definition = { where: JSON.parse(key) as Condition, ...(splitsKey ? { splits: JSON.parse(splitsKey) as AudienceSplits } : {}) };
+      const definition = { where: JSON.parse(key) as Condition, ...(splitsKey ? (JSON.parse(splitsKey) as { splits: AudienceSplits; name?: string }) : {}) };
       const request: Promise<AudiencePreview> = withPreview
         ? api<AudiencePreview>('/api/audiences/preview', { method: 'POST', body: { definition, limit: SAMPLE_SIZE }, signal: controller.signal })
         : api<{ count: number; milliseconds: number }>('/api/audiences/count', { method: 'POST', body: { definition }, signal: controller.signal }).then((r) => ({

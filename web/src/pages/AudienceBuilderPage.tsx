@@ -103,7 +103,7 @@ function Builder({
   const [splitDraft, setSplitDraft] = useState<SplitDraft | null>(() => splitDraftFrom(initial.splits));
   const splitError = splitDraft ? splitProblem(splitDraft) : null;
   const splits = splitDraft && !splitError ? splitsOf(splitDraft) : undefined;
-  const live = useLiveCount(compiled.where, withPreview, splits);
+  const live = useLiveCount(compiled.where, withPreview, splits, NAME_PATTERN.test(name) ? name : undefined);
   const fresh = live.forKey === key && !live.loading;
 
   // Per-condition counts belong to the tree they were computed for; keep the last ones while recounting.

@@ -1,3 +1,4 @@
+import type { SqlLanguage } from 'sql-formatter';
 import type { ColumnKind, RelationRef } from '../types.js';
 import type { Dialect, DialectName, MergeOptions, OrderKey, SqlValue, TimeUnit } from './types.js';
 
@@ -14,6 +15,7 @@ export function wrapQuoted(text: string, quote: string): string {
  */
 export abstract class BaseDialect implements Dialect {
   abstract readonly name: DialectName;
+  abstract readonly formatterLanguage: SqlLanguage;
   protected abstract readonly types: Record<Kind, string>;
 
   quoteIdent(name: string): string {

@@ -19,6 +19,7 @@ export const BIGQUERY_HELPER_DATASET = 'cdp_functions';
  */
 export class BigQueryDialect extends BaseDialect {
   readonly name = 'bigquery' as const;
+  readonly formatterLanguage = 'bigquery' as const;
   protected readonly types = {
     string: 'STRING',
     integer: 'INT64',

@@ -3,6 +3,7 @@ import type { OrderKey } from './types.js';
 
 export class DuckDbDialect extends BaseDialect {
   readonly name = 'duckdb' as const;
+  readonly formatterLanguage = 'duckdb' as const;
   protected readonly types = {
     string: 'VARCHAR',
     integer: 'BIGINT',

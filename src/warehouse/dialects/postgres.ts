@@ -5,6 +5,7 @@ import type { OrderKey } from './types.js';
 
 export class PostgresDialect extends BaseDialect {
   readonly name = 'postgres' as const;
+  readonly formatterLanguage = 'postgresql' as const;
   readonly replacesOtherKind = true;
   protected readonly types = {
     string: 'TEXT',

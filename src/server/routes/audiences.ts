@@ -7,8 +7,9 @@ import type { ServerContext } from '../context.js';
 import { actorOf, piiViewOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { AudienceService, audienceDefinitionSchema, audienceInputSchema, dialectSchema } from '../services/audiences.js';
+import { priorityListSchema } from '../../audiences/index.js';
 import { syncsUsingAudience } from '../services/syncs.js';
-import { AudienceBreakdownSchema, AudienceCatalogSchema, AudienceCountSchema, AudienceDetailSchema, AudienceExplanationSchema, AudienceMembersCsvSchema, AudienceOverlapSchema, AudiencePreviewSchema, AudienceSizePointSchema, AudienceSqlSchema, AudienceSummarySchema } from '../schemas/audiences.js';
+import { AudienceBreakdownSchema, AudienceCatalogSchema, AudienceCountSchema, AudienceDetailSchema, AudienceExplanationSchema, AudienceMembersCsvSchema, AudienceOverlapSchema, AudiencePreviewSchema, AudienceSizePointSchema, AudienceSqlSchema, AudienceSummarySchema, PriorityListCountsSchema } from '../schemas/audiences.js';
 
 /** A definition for the examples of the API document. */
 const EXAMPLE_AUDIENCE = {
@@ -47,6 +48,7 @@ const previewBody = z
   })
   .strict();
 const sqlBody = z.object({ definition: audienceDefinitionSchema, dialect: dialectSchema.optional() }).strict();
+const priorityBody = z.object({ definition: priorityListSchema }).strict();
 const overlapBody = z.object({ audiences: z.array(audienceInputSchema).min(2).max(8) }).strict();
 
 /** Writes chunks as they come, waiting while the client reads (backpressure); stops if it leaves. */
@@ -140,6 +142,18 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
       body: sqlBody,
       example: { definition: EXAMPLE_AUDIENCE, dialect: 'bigquery' },
       handler: ({ body }) => audiences.sql(body.definition, 'body.definition', body.dialect),
+    }),
+    route({
+      method: 'post',
+      path: '/api/priority-lists/counts',
+      response: PriorityListCountsSchema,
+      access: 'read',
+      tag: 'audiences',
+      summary: 'Profiles per slot of a draft priority list: each profile counted in the first audience of the list that holds it',
+      errors: [422],
+      body: priorityBody,
+      example: { definition: { name: 'offers', priority: ['german_buyers', 'newsletter'] } },
+      handler: ({ body }) => audiences.priorityCounts(body.definition),
     }),
     route({
       method: 'post',

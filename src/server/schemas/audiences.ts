@@ -106,3 +106,8 @@ export const AudienceBreakdownSchema = z.object({
 }).meta({ id: 'AudienceBreakdown' });
 
 export const AudienceMembersCsvSchema = z.string().describe('RFC 4180 CSV, CRLF line ends: a header line, then one line per member ordered by profile_id. Text starting like a spreadsheet formula (= + - @) is prefixed with `\'`.');
+
+export const PriorityListCountsSchema = z.object({
+  total: z.number().describe('Profiles assigned to any slot (each once).'),
+  slots: z.array(z.object({ audience: z.string(), count: z.number() })).describe('Profiles assigned to each audience of the list, in list order: those held by an earlier audience are not counted again.'),
+}).meta({ id: 'PriorityListCounts' });

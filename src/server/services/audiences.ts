@@ -10,6 +10,8 @@ import {
   listAudiences,
   loadAudience,
   planAudiencePreview,
+  priorityListCounts,
+  type PriorityListDefinition,
   saveAudience,
   type AudienceDefinition,
   type AudienceInput,
@@ -192,6 +194,11 @@ export class AudienceService {
     const csv = await atPath('query', () => audienceMembersCsv(this.ctx.project, name, traits, pii.mask ? (row) => tags.maskRow(row) : undefined));
     await this.ctx.audit.record({ actor, action: 'audience.export', resourceType: 'audience', resourceId: name, details: { columns: csv.columns, piiMasked: pii.mask } });
     return csv;
+  }
+
+  /** Profiles per slot of a draft priority list (each profile in its first audience of the list). */
+  priorityCounts(list: PriorityListDefinition) {
+    return atPath('body.definition', () => priorityListCounts(this.ctx.project, list));
   }
 
   /** The definition in plain words (structure and config only: no warehouse query). */

@@ -93,6 +93,17 @@ describe('audience insight routes', () => {
     expect(unknown.body.error.hint).toContain('country');
   });
 
+  it('counts a draft priority list per slot, each profile once, in list order', async () => {
+    const saved = await request(t.app).post('/api/audiences').set('Authorization', as('admin')).send({ name: 'germans', where: { trait: 'country', op: 'eq', value: 'DE' } });
+    expect(saved.status).toBe(201);
+    const counts = (priority: string[]) => request(t.app).post('/api/priority-lists/counts').set('Authorization', as('viewer')).send({ definition: { name: 'offers', priority } });
+    expect((await counts(['germans', 'everyone'])).body).toEqual({ total: 3, slots: [{ audience: 'germans', count: 2 }, { audience: 'everyone', count: 1 }] });
+    expect((await counts(['everyone', 'germans'])).body).toEqual({ total: 3, slots: [{ audience: 'everyone', count: 3 }, { audience: 'germans', count: 0 }] });
+    const unknown = await counts(['germans', 'nobody']);
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error.path).toBe('body.definition.priority[1]');
+  });
+
   it('downloads members as CSV: role-checked, PII masked for marketers, formulas defused', async () => {
     await project.warehouse().then((w) => w.execute(`UPDATE cdp.profiles SET first_name = '=HYPERLINK("x")' WHERE profile_id = 'p3'`));
     const full = await request(t.app).get('/api/audiences/everyone/members.csv').query({ traits: 'email,first_name,country' }).set('Authorization', as('editor'));

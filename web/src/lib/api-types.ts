@@ -554,6 +554,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/priority-lists/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Profiles per slot of a draft priority list: each profile counted in the first audience of the list that holds it */
+        post: operations["postApiPriorityListsCounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/privacy/deletions": {
         parameters: {
             query?: never;
@@ -2831,6 +2848,15 @@ export interface components {
             key: string;
             op: string;
             reason: string;
+        };
+        PriorityListCounts: {
+            /** @description Profiles assigned to each audience of the list, in list order: those held by an earlier audience are not counted again. */
+            slots: {
+                audience: string;
+                count: number;
+            }[];
+            /** @description Profiles assigned to any slot (each once). */
+            total: number;
         };
         PrivacyRequestView: {
             completedAt: string | null;
@@ -6024,6 +6050,101 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OpenApiDocument"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiPriorityListsCounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "definition": {
+                 *         "name": "offers",
+                 *         "priority": [
+                 *           "german_buyers",
+                 *           "newsletter"
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    definition: {
+                        description?: string;
+                        name: string;
+                        priority: string[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriorityListCounts"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Valid JSON that the project cannot accept: an invalid definition or configuration */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Any other error (5XX: see the service log) */

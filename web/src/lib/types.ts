@@ -132,3 +132,4 @@ export interface ExportSummary {
   destinations: number;
   sourceRecords: Array<{ source: string; records: number; truncated: boolean }>;
 }
+export type PriorityListCounts = Schemas['PriorityListCounts'];

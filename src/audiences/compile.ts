@@ -1,7 +1,10 @@
-import type { ColumnKind, Dialect, RelationRef } from '../warehouse/index.js';
-import type { EventStreamInfo } from './catalog.js';
+import type { Dialect, RelationRef } from '../warehouse/index.js';
 import { ago, dateBounds, predicateSql } from './operators.js';
-import type { ResolvedCondition, ResolvedFilter } from './resolve.js';
+import type { ResolvedCondition } from './resolve.js';
+import { AGGREGATE_VALUE, aggregateOfNothing, aggregateSql, firstLastSql, sequenceSql } from './compile-events.js';
+import { filterSql, group, indent, parenthesise } from './sql-parts.js';
+
+export { indent };
 import type { CountComparison } from './schema.js';
 
 /** The tables a compiled audience reads. */
@@ -111,6 +114,19 @@ export class AudienceQueryBuilder {
         return predicateSql(d, `${PROFILE_ALIAS}.${d.quoteIdent(node.column)}`, node.kind, node.predicate, twoValued);
       case 'event':
         return this.event(node, narrowed);
+      case 'aggregate': {
+        const value = `${this.leftJoin(aggregateSql(d, this.tables, node))}.${d.quoteIdent(AGGREGATE_VALUE)}`;
+        const nothing = aggregateOfNothing(node);
+        return predicateSql(d, nothing === undefined ? value : `COALESCE(${value}, ${nothing})`, node.kind, node.predicate, twoValued);
+      }
+      case 'first_last': {
+        // Profiles that never did it have no first or last time: they match no operator, not even a negative one.
+        const alias = this.leftJoin(firstLastSql(d, this.tables, node));
+        const time = predicateSql(d, `${alias}.${d.quoteIdent(AGGREGATE_VALUE)}`, 'timestamp', node.predicate, twoValued);
+        return `(${alias}.${d.quoteIdent('profile_id')} IS NOT NULL AND ${parenthesise(time)})`;
+      }
+      case 'sequence':
+        return this.memberOf(sequenceSql(d, this.tables, node));
     }
   }
 
@@ -141,6 +157,26 @@ export class AudienceQueryBuilder {
       this.joins.push(`LEFT JOIN (\n${indent(subquery)}\n) AS ${alias} ON ${alias}.${profileId} = ${PROFILE_ALIAS}.${profileId}`);
     }
     return `${alias}.${profileId} IS ${zeroMatches ? '' : 'NOT '}NULL`;
+  }
+
+  /** Joins one row per profile (`profile_id` and values) from `subquery`, once per distinct subquery: its alias. */
+  private leftJoin(subquery: string): string {
+    const profileId = this.dialect.quoteIdent('profile_id');
+    let alias = this.joinAliases.get(subquery);
+    if (!alias) {
+      alias = `ev${this.joinAliases.size + 1}`;
+      this.joinAliases.set(subquery, alias);
+      this.joins.push(`LEFT JOIN (\n${indent(subquery)}\n) AS ${alias} ON ${alias}.${profileId} = ${PROFILE_ALIAS}.${profileId}`);
+    }
+    return alias;
+  }
+
+  /** Whether the profile is among the (never NULL, possibly repeated) `profile_id`s of `subquery`: two-valued. */
+  private memberOf(subquery: string): string {
+    const profileId = this.dialect.quoteIdent('profile_id');
+    if (this.dialect.prefersInSubquery()) return `${PROFILE_ALIAS}.${profileId} IN (\n${indent(subquery)}\n)`;
+    const unique = `SELECT m.${profileId}\nFROM (\n${indent(subquery)}\n) AS m\nGROUP BY m.${profileId}`;
+    return `${this.leftJoin(unique)}.${profileId} IS NOT NULL`;
   }
 
   /** Membership of a referenced audience: a semi join (or a LEFT JOIN tested for NULL) to its CTE. */
@@ -182,7 +218,7 @@ export class AudienceQueryBuilder {
       if (stream.constantName === undefined) filters.push(`(${nameSql}) = ${d.literal(node.event)}`);
       if (node.within) filters.push(`${column(stream.timestamp)} >= ${ago(d, node.within)}`);
       if (node.between) filters.push(dateBounds(d, column(stream.timestamp), node.between[0], node.between[1]));
-      if (node.where) filters.push(this.filter(node.where, stream, false));
+      if (node.where) filters.push(filterSql(d, node.where, stream, false));
       const key = stream.columns.get(stream.key) === 'string' ? column(stream.key) : d.cast(column(stream.key), 'string');
       const select = [several ? `${d.literal(stream.source)} AS ${q('source')}` : '', `${key} AS ${q('record_key')}`].filter(Boolean).join(', ');
       return `SELECT ${select}\nFROM ${d.relation(stream.relation)} AS s${filters.length ? `\nWHERE ${filters.join('\n  AND ')}` : ''}`;
@@ -205,27 +241,6 @@ export class AudienceQueryBuilder {
       ...(having ? [`HAVING ${having}`] : []),
     ].join('\n');
   }
-
-  private filter(node: ResolvedFilter, stream: EventStreamInfo, twoValued: boolean): string {
-    const d = this.dialect;
-    switch (node.type) {
-      case 'all':
-        return group(node.items.map((item) => this.filter(item, stream, twoValued)), 'AND', 'TRUE');
-      case 'any':
-        return group(node.items.map((item) => this.filter(item, stream, twoValued)), 'OR', 'FALSE');
-      case 'not':
-        return `NOT ${parenthesise(this.filter(node.item, stream, true))}`;
-      case 'property': {
-        // A property this stream does not have is NULL for its events.
-        const expr = stream.columns.has(node.column) ? `s.${d.quoteIdent(node.column)}` : nullOf(d, node.kind);
-        return predicateSql(d, expr, node.kind, node.predicate, twoValued);
-      }
-    }
-  }
-}
-
-function nullOf(d: Dialect, kind: ColumnKind): string {
-  return kind === 'other' ? 'NULL' : `CAST(NULL AS ${d.typeName(kind)})`;
 }
 
 function countSql(c: CountComparison): string {
@@ -267,47 +282,4 @@ function havingSql(c: CountComparison, negated: boolean): string | undefined {
   if (c.op === 'between') return `NOT (${countSql(c)})`;
   const opposite = { eq: 'neq', neq: 'eq', gt: 'lte', gte: 'lt', lt: 'gte', lte: 'gt' } as const;
   return countSql({ op: opposite[c.op], value: c.value });
-}
-
-function group(items: string[], joiner: 'AND' | 'OR', empty: string): string {
-  if (items.length === 0) return empty;
-  if (items.length === 1) return items[0]!;
-  // Continuation lines of nested items are indented under their group.
-  return `(${items.map((item) => indentContinuation(parenthesise(item), '  ')).join(`\n  ${joiner} `)})`;
-}
-
-function parenthesise(sql: string): string {
-  return /^\(.*\)$/s.test(sql) && balanced(sql.slice(1, -1)) ? sql : `(${sql})`;
-}
-
-/** True when the parentheses of `sql` (ignoring quoted text) never close below depth 0. */
-function balanced(sql: string): boolean {
-  let depth = 0;
-  let quote: string | undefined;
-  for (const ch of sql) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-    } else if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === '(') depth++;
-    else if (ch === ')' && --depth < 0) return false;
-  }
-  return depth === 0;
-}
-
-/** Indents every line of `text` (outside quoted strings and identifiers, whose newlines are content). */
-export function indent(text: string, by = '  '): string {
-  return by + indentContinuation(text, by);
-}
-
-/** Indents the lines after the first, leaving newlines inside quotes alone. */
-function indentContinuation(text: string, by: string): string {
-  let out = '';
-  let quote: string | undefined;
-  for (const ch of text) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-    } else if (ch === "'" || ch === '"') quote = ch;
-    out += ch === '\n' && !quote ? `\n${by}` : ch;
-  }
-  return out;
 }

@@ -1,5 +1,21 @@
 import { operatorNamed } from './operator-registry.js';
-import { isAll, isAny, isAudienceReference, isEvent, isNot, type Condition, type CountComparison, type Predicate, type PropertyFilter } from './schema.js';
+import {
+  isAggregate,
+  isAll,
+  isAny,
+  isAudienceReference,
+  isEvent,
+  isFirstLast,
+  isNot,
+  isSequence,
+  type Condition,
+  type CountComparison,
+  type Duration,
+  type Predicate,
+  type PropertyFilter,
+  type SequenceCondition,
+  type SequenceStep,
+} from './schema.js';
 import { durationLabel } from './values.js';
 
 /** A short human label for a condition (funnel steps in previews, the CLI). */
@@ -15,7 +31,40 @@ export function describeCondition(condition: Condition): string {
     if (condition.where) parts.push(`where ${describeFilter(condition.where)}`);
     return parts.join(' ');
   }
+  if (isAggregate(condition)) {
+    const { fn, property } = condition.aggregate;
+    const words = { sum: 'total', avg: 'average', min: 'smallest', max: 'largest', count_distinct: 'number of distinct' } as const;
+    return [predicateLabel(`${words[fn]} ${property} of ${condition.event}`, condition), ...windowWords(condition), ...filterWords(condition.where)].join(' ');
+  }
+  if (isFirstLast(condition)) {
+    const which = 'first' in condition ? 'first' : 'last';
+    const predicate = 'first' in condition ? condition.first : condition.last;
+    return [predicateLabel(`${which} ${condition.event}`, predicate), ...filterWords(condition.where)].join(' ');
+  }
+  if (isSequence(condition)) return describeSequence(condition);
   return predicateLabel(condition.trait, condition);
+}
+
+function windowWords(c: { within?: Duration; between?: [string, string] }): string[] {
+  if (c.within) return [`in the last ${durationLabel(c.within)}`];
+  if (c.between) return [`between ${c.between[0]} and ${c.between[1]}`];
+  return [];
+}
+
+function filterWords(where: PropertyFilter | undefined): string[] {
+  return where ? [`where ${describeFilter(where)}`] : [];
+}
+
+function describeSequence(c: SequenceCondition): string {
+  const step = (s: SequenceStep, i: number) => {
+    const event = [s.event, ...filterWords(s.where)].join(' ');
+    if (i === 0) return [event, ...windowWords(c)].join(' ');
+    return `then ${event}${s.within ? ` within ${durationLabel(s.within)}` : ''}`;
+  };
+  if (c.completed) return c.sequence.map(step).join(', ');
+  const last = c.sequence.at(-1)!;
+  const before = c.sequence.slice(0, -1).map(step).join(', ');
+  return `${before}, and not ${[last.event, ...filterWords(last.where)].join(' ')} within ${durationLabel(last.within!)} after`;
 }
 
 function describeFilter(filter: PropertyFilter): string {

@@ -13,6 +13,20 @@ export {
   type TraitCondition,
   type EventCondition,
   type AudienceReference,
+  type AggregateCondition,
+  type AggregateFunction,
+  type FirstLastCondition,
+  type SequenceCondition,
+  type SequenceStep,
+  type AudienceSplits,
+  type SplitGroup,
+  type PriorityListDefinition,
+  priorityListSchema,
+  splitsSchema,
+  AGGREGATE_FUNCTIONS,
+  MAX_SEQUENCE_STEPS,
+  MAX_SPLIT_GROUPS,
+  MAX_PRIORITY_AUDIENCES,
   type PropertyFilter,
   type PropertyCondition,
   type Predicate,
@@ -56,3 +70,5 @@ export {
   type AudienceSizePoint,
   type MembershipTables,
 } from './snapshots.js';
+export { parsePriorityList, priorityListSql, priorityListCountsSql, priorityListCounts, previewPriorityList, SLOT_COLUMN, type PriorityListCounts } from './priority.js';
+export { SPLIT_COLUMN } from './splits.js';

@@ -31,6 +31,7 @@ export function countConditions(where: unknown): number {
     for (const key of GROUP_KEYS) if (Array.isArray(record[key])) stack.push(...(record[key] as unknown[]));
     if ('not' in record) stack.push(record.not);
     if ('event' in record && 'where' in record) stack.push(record.where);
+    if (Array.isArray(record.sequence)) for (const step of record.sequence as unknown[]) if (isRecord(step) && 'where' in step) stack.push(step.where);
   }
   return n;
 }
@@ -71,6 +72,17 @@ export function whereLimitProblem(where: unknown, base: PathParts = []): LimitPr
     }
     if ('not' in record) stack.push({ value: record.not, path: [...path, 'not'], depth: depth + 1 });
     if ('event' in record && 'where' in record) stack.push({ value: record.where, path: [...path, 'where'], depth: depth + 1 });
+    const steps = record.sequence;
+    if (Array.isArray(steps)) {
+      for (let i = steps.length - 1; i >= 0; i--) {
+        const step: unknown = steps[i];
+        if (isRecord(step) && 'where' in step) stack.push({ value: step.where, path: [...path, 'sequence', i, 'where'], depth: depth + 1 });
+      }
+    }
   }
   return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -7,6 +7,7 @@ import { describeCondition } from './describe.js';
 import { invalid, suggestion } from './errors.js';
 import type { AudienceInput } from './library.js';
 import type { ResolvedCondition } from './resolve.js';
+import { SPLIT_COLUMN, splitSalt, splitSql } from './splits.js';
 import { audienceTables, validateAudience } from './sql.js';
 
 /** How one top-level condition narrows the audience: members left after it and every earlier one. */
@@ -24,7 +25,7 @@ export interface AudiencePreview {
   total: number;
   /** Cumulative narrowing by each top-level condition of an `all` (one step otherwise). */
   steps: AudienceStep[];
-  /** Columns of `sample`: profile_id first, then the chosen traits. */
+  /** Columns of `sample`: profile_id first, then the chosen traits (and `split`, the member's group, when the audience has splits). */
   columns: string[];
   /** Up to `limit` members, ordered by profile_id. */
   sample: Row[];
@@ -111,7 +112,9 @@ export async function planAudiencePreview(
   });
   // Where the dialect can (DuckDB), the funnel pass also keeps the first `limit` member ids, and the
   // sample is a lookup of those rows: one evaluation of the audience instead of two.
-  const smallestN = options.singlePass === false || limit <= 0 || limit > MAX_IDS_IN_FUNNEL ? undefined : d.smallestN?.bind(d);
+  // A split group may depend on the other members (stratified): read from the audience itself.
+  const { splits } = resolved.definition;
+  const smallestN = options.singlePass === false || splits || limit <= 0 || limit > MAX_IDS_IN_FUNNEL ? undefined : d.smallestN?.bind(d);
   const idsInFunnel = smallestN !== undefined;
   const member = tops.map((_, j) => `f.${flag(j)}`).join(' AND ');
   const profileId = `${PROFILE_ALIAS}.${d.quoteIdent('profile_id')}`;
@@ -127,7 +130,8 @@ export async function planAudiencePreview(
   const select = columns.map((c) => `${PROFILE_ALIAS}.${d.quoteIdent(c)}`).join(', ');
   const sampleBuilder = new AudienceQueryBuilder(d, audienceTables(project));
   const where = sampleBuilder.predicate(resolved.where);
-  const sampleSql = `${sampleBuilder.with()}SELECT ${select}\n${sampleBuilder.from()}\nWHERE ${where}\nORDER BY ${profileId}\n${d.limit(limit)}`;
+  const splitColumn = splits ? `, ${splitSql(d, splits, splitSalt(resolved.definition))} AS ${d.quoteIdent(SPLIT_COLUMN)}` : '';
+  const sampleSql = `${sampleBuilder.with()}SELECT ${select}${splitColumn}\n${sampleBuilder.from()}\nWHERE ${where}\nORDER BY ${profileId}\n${d.limit(limit)}`;
   const lookupSql = (members: SqlValue[]) =>
     `SELECT ${select}\nFROM ${d.relation(audienceTables(project).profiles)} AS ${PROFILE_ALIAS}\nWHERE ${profileId} IN (${members.map((id) => d.literal(id)).join(', ')})\nORDER BY ${profileId}`;
   // Labels come from the definition, not the SQL (two definitions may compile alike): part of the key.
@@ -161,7 +165,7 @@ export async function planAudiencePreview(
         count: stepCounts.length ? stepCounts[stepCounts.length - 1]!.count : total,
         total,
         steps: stepCounts,
-        columns,
+        columns: splits ? [...columns, SPLIT_COLUMN] : columns,
         sample,
         milliseconds: Date.now() - started,
       };

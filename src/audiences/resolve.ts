@@ -6,11 +6,19 @@ import { AUDIENCE_LIMITS, countConditions } from './limits.js';
 import { operatorNamed, operatorsForKind } from './operator-registry.js';
 import { isTemporal } from './operators.js';
 import { locateError } from './parse.js';
+import { checkSplitTraits } from './splits.js';
 import {
   isAll,
   isAny,
+  isAggregate,
   isAudienceReference,
   isEvent,
+  isFirstLast,
+  isSequence,
+  type AggregateCondition,
+  type AggregateFunction,
+  type FirstLastCondition,
+  type SequenceCondition,
   isNot,
   type AudienceDefinition,
   type Condition,
@@ -40,7 +48,51 @@ export type ResolvedCondition =
       path: PathParts;
       source: Condition;
     }
-  | { type: 'audience'; name: string; item: ResolvedCondition; path: PathParts; source: Condition };
+  | { type: 'audience'; name: string; item: ResolvedCondition; path: PathParts; source: Condition }
+  | ResolvedAggregate
+  | ResolvedFirstLast
+  | ResolvedSequence;
+
+/** The events a condition looks at: an event's streams, filtered by its properties. */
+export interface ResolvedEvents {
+  event: string;
+  streams: readonly EventStreamInfo[];
+  where?: ResolvedFilter;
+}
+
+export interface ResolvedAggregate extends ResolvedEvents {
+  type: 'aggregate';
+  fn: AggregateFunction;
+  property: { column: string; kind: ColumnKind };
+  /** The kind of the aggregate's value (what its operator is checked against). */
+  kind: ColumnKind;
+  predicate: Predicate;
+  within?: Duration;
+  between?: [string, string];
+  path: PathParts;
+  source: Condition;
+}
+
+export interface ResolvedFirstLast extends ResolvedEvents {
+  type: 'first_last';
+  which: 'first' | 'last';
+  predicate: Predicate;
+  path: PathParts;
+  source: Condition;
+}
+
+export interface ResolvedSequenceStep extends ResolvedEvents {
+  within?: Duration;
+}
+
+export interface ResolvedSequence {
+  type: 'sequence';
+  steps: ResolvedSequenceStep[];
+  within?: Duration;
+  completed: boolean;
+  path: PathParts;
+  source: Condition;
+}
 
 export type ResolvedFilter =
   | { type: 'all' | 'any'; items: ResolvedFilter[] }
@@ -67,7 +119,9 @@ const AT_LEAST_ONE: CountComparison = { op: 'gte', value: 1 };
 export async function resolveAudience(definition: AudienceDefinition, resolver: AudienceResolver): Promise<ResolvedAudience> {
   const state: ResolveState = { resolver, memo: new Map(), reached: new Set(), conditions: countConditions(definition.where) };
   try {
-    return { definition, where: await resolveCondition(definition.where, ['where'], state, definition.name ? [definition.name] : []) };
+    const where = await resolveCondition(definition.where, ['where'], state, definition.name ? [definition.name] : []);
+    checkSplitTraits(definition.splits, await resolver.catalog.traits());
+    return { definition, where };
   } catch (error) {
     throw locateError(definition, error);
   }
@@ -92,6 +146,9 @@ async function resolveCondition(condition: Condition, path: PathParts, state: Re
     return { type: 'not', item: await resolveCondition(condition.not, [...path, 'not'], state, chain), path, source: condition };
   }
   if (isEvent(condition)) return resolveEvent(condition, path, state);
+  if (isAggregate(condition)) return resolveAggregate(condition, path, state);
+  if (isFirstLast(condition)) return resolveFirstLast(condition, path, state);
+  if (isSequence(condition)) return resolveSequence(condition, path, state);
   if (isAudienceReference(condition)) return resolveReference(condition.audience, path, state, chain);
   return resolveTrait(condition, path, state);
 }
@@ -117,21 +174,79 @@ async function resolveTrait(condition: TraitCondition, path: PathParts, state: R
   return { type: 'trait', column: condition.trait, kind, predicate, path, source: condition };
 }
 
-async function resolveEvent(condition: EventCondition, path: PathParts, state: ResolveState): Promise<ResolvedCondition> {
+/** The streams of an event and its property filters, checked against the catalog. */
+async function resolveEvents(condition: { event: string; where?: PropertyFilter }, path: PathParts, state: ResolveState): Promise<ResolvedEvents> {
   const events = await state.resolver.catalog.events();
   const streams = events.get(condition.event);
   if (!streams) {
     const hint = events.size === 0 ? 'declare event streams under `events` in cdp.config.ts' : suggestion(condition.event, [...events.keys()], 'event');
     throw invalid(`unknown event \`${condition.event}\``, [...path, 'event'], hint);
   }
-  if (condition.between) {
-    condition.between.forEach((value, i) => {
-      if (!parseDateValue(value)) throw invalid(`\`${value}\` is not a date or timestamp`, [...path, 'between', i], DATE_HINT);
-    });
-    const [from, to] = condition.between.map((v) => parseDateValue(v)!);
-    if (from!.start > to!.end) throw invalid('the window ends before it starts', [...path, 'between'], 'write [from, to] with from <= to');
-  }
   const where = condition.where ? resolveFilter(condition.where, [...path, 'where'], streams, condition.event) : undefined;
+  return { event: condition.event, streams, where };
+}
+
+function checkBetween(between: [string, string] | undefined, path: PathParts): void {
+  if (!between) return;
+  between.forEach((value, i) => {
+    if (!parseDateValue(value)) throw invalid(`\`${value}\` is not a date or timestamp`, [...path, 'between', i], DATE_HINT);
+  });
+  const [from, to] = between.map((v) => parseDateValue(v)!);
+  if (from!.start > to!.end) throw invalid('the window ends before it starts', [...path, 'between'], 'write [from, to] with from <= to');
+}
+
+/** The kind of each aggregate's value, given the property's kind; undefined where the function does not fit. */
+function aggregateKind(fn: AggregateFunction, property: ColumnKind): ColumnKind | undefined {
+  const numeric = property === 'integer' || property === 'number';
+  switch (fn) {
+    case 'sum':
+      return numeric ? property : undefined;
+    case 'avg':
+      return numeric ? 'number' : undefined;
+    case 'min':
+    case 'max':
+      return ['string', 'integer', 'number', 'timestamp', 'date'].includes(property) ? property : undefined;
+    case 'count_distinct':
+      return property === 'json' || property === 'other' ? undefined : 'integer';
+  }
+}
+
+async function resolveAggregate(condition: AggregateCondition, path: PathParts, state: ResolveState): Promise<ResolvedCondition> {
+  const events = await resolveEvents(condition, path, state);
+  checkBetween(condition.between, path);
+  const { fn, property } = condition.aggregate;
+  const propertyKind = events.streams.map((s) => s.columns.get(property)).find((k) => k !== undefined);
+  if (propertyKind === undefined) {
+    const known = [...new Set(events.streams.flatMap((s) => [...s.columns.keys()]))];
+    throw invalid(`unknown property \`${property}\` of event \`${condition.event}\``, [...path, 'aggregate', 'property'], suggestion(property, known, 'property'));
+  }
+  const kind = aggregateKind(fn, propertyKind);
+  if (kind === undefined) {
+    const fits = (['sum', 'avg', 'min', 'max', 'count_distinct'] as const).filter((f) => aggregateKind(f, propertyKind) !== undefined);
+    throw invalid(`${fn} does not fit property \`${property}\` of type ${propertyKind}`, [...path, 'aggregate', 'fn'], `use one of: ${fits.join(', ')}`);
+  }
+  const predicate = predicateOf(condition);
+  checkPredicate(predicate, kind, path, `the ${fn} of \`${property}\``);
+  return { type: 'aggregate', ...events, fn, property: { column: property, kind: propertyKind }, kind, predicate, within: condition.within, between: condition.between, path, source: condition };
+}
+
+async function resolveFirstLast(condition: FirstLastCondition, path: PathParts, state: ResolveState): Promise<ResolvedCondition> {
+  const events = await resolveEvents(condition, path, state);
+  const which = 'first' in condition ? 'first' : 'last';
+  const predicate = predicateOf('first' in condition ? condition.first : condition.last);
+  checkPredicate(predicate, 'timestamp', [...path, which], `the ${which} time of \`${condition.event}\``);
+  return { type: 'first_last', ...events, which, predicate, path, source: condition };
+}
+
+async function resolveSequence(condition: SequenceCondition, path: PathParts, state: ResolveState): Promise<ResolvedCondition> {
+  const steps: ResolvedSequenceStep[] = [];
+  for (const [i, step] of condition.sequence.entries()) steps.push({ ...(await resolveEvents(step, [...path, 'sequence', i], state)), within: step.within });
+  return { type: 'sequence', steps, within: condition.within, completed: condition.completed, path, source: condition };
+}
+
+async function resolveEvent(condition: EventCondition, path: PathParts, state: ResolveState): Promise<ResolvedCondition> {
+  const { streams, where } = await resolveEvents(condition, path, state);
+  checkBetween(condition.between, path);
   return {
     type: 'event',
     event: condition.event,

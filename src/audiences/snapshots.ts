@@ -8,6 +8,7 @@ import { CdpError, isCdpError } from '../errors.js';
 import { IdentityTables } from '../identity/tables.js';
 import { listAudiences, projectResolver } from './library.js';
 import { resolveAudience, type ResolvedAudience } from './resolve.js';
+import { SPLIT_COLUMN, splitSalt, splitSql } from './splits.js';
 
 /** Where membership history lives, in the project's schema. */
 export interface MembershipTables {
@@ -17,6 +18,11 @@ export interface MembershipTables {
   events: RelationRef;
   /** One row per snapshot: (audience, at, size, entered, left). */
   sizes: RelationRef;
+  /**
+   * The split groups members were in, for measuring lift: (audience, profile_id, split,
+   * assigned_at), a row the first time a member is seen in a group.
+   */
+  splits: RelationRef;
 }
 
 export function membershipTables(project: Project): MembershipTables {
@@ -25,6 +31,7 @@ export function membershipTables(project: Project): MembershipTables {
     membership: { schema, name: 'audience_membership' },
     events: { schema, name: 'audience_events' },
     sizes: { schema, name: 'audience_sizes' },
+    splits: { schema, name: 'audience_split_members' },
   };
 }
 
@@ -70,8 +77,10 @@ function membersQuery(d: Dialect, project: Project, name: string, resolved: Reso
   const builder = new AudienceQueryBuilder(d, audienceTables(project));
   const where = builder.predicate(resolved.where);
   const profileId = d.quoteIdent('profile_id');
+  const { splits } = resolved.definition;
+  const split = splits ? splitSql(d, splits, splitSalt(resolved.definition)) : `CAST(NULL AS ${d.typeName('string')})`;
   const select =
-    `SELECT CAST(${d.literal(name)} AS ${d.typeName('string')}) AS ${d.quoteIdent('audience')}, ${PROFILE_ALIAS}.${profileId} AS ${profileId}\n` +
+    `SELECT CAST(${d.literal(name)} AS ${d.typeName('string')}) AS ${d.quoteIdent('audience')}, ${PROFILE_ALIAS}.${profileId} AS ${profileId}, ${split} AS ${d.quoteIdent(SPLIT_COLUMN)}\n` +
     `${builder.from()}\nWHERE ${where} AND ${PROFILE_ALIAS}.${profileId} IS NOT NULL`;
   // Queries are combined with UNION ALL: one with referenced audiences keeps its WITH in a subquery.
   const ctes = builder.with();
@@ -268,6 +277,14 @@ async function applySnapshot(
   await session.execute(
     `INSERT INTO ${membership} (${['audience', 'profile_id', 'entered_at'].map(q).join(', ')})\nSELECT e.${q('audience')}, e.${q('profile_id')}, ${when} FROM (${entered}) AS e`,
   );
+  // Split groups: a row the first time a member is seen in a group (stable groups add rows only for new members).
+  const splitColumns = ['audience', 'profile_id', 'split'].map(q);
+  const sameGroup = `${same('a', 'n')} AND a.${q('split')} = n.${q('split')}`;
+  await session.execute(
+    `INSERT INTO ${d.relation(tables.splits)} (${[...splitColumns, q('assigned_at')].join(', ')})\n` +
+      `SELECT ${splitColumns.map((c) => `n.${c}`).join(', ')}, ${when} FROM ${staged} AS n\n` +
+      `WHERE n.${q('split')} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${d.relation(tables.splits)} AS a WHERE ${sameGroup})`,
+  );
   const values = [...counts].map(([audience, c]) => `(${d.literal(audience)}, ${when}, ${c.size}, ${c.entered}, ${c.left})`);
   await session.execute(`INSERT INTO ${d.relation(tables.sizes)} (${['audience', 'at', 'size', 'entered', 'left'].map(q).join(', ')})\nVALUES ${values.join(',\n  ')}`);
   return counts;
@@ -284,6 +301,9 @@ async function ensureMembershipTables(
   await warehouse.execute(create(tables.membership, [column('audience', 'string'), column('profile_id', 'string'), column('entered_at', 'timestamp')]));
   await warehouse.execute(
     create(tables.events, [column('audience', 'string'), column('profile_id', 'string'), column('change', 'string'), column('at', 'timestamp')]),
+  );
+  await warehouse.execute(
+    create(tables.splits, [column('audience', 'string'), column('profile_id', 'string'), column('split', 'string'), column('assigned_at', 'timestamp')]),
   );
   await warehouse.execute(
     create(tables.sizes, [column('audience', 'string'), column('at', 'timestamp'), column('size', 'integer'), column('entered', 'integer'), column('left', 'integer')]),

@@ -3,7 +3,8 @@ import { extname, resolve } from 'node:path';
 import type { Project } from '../project/index.js';
 import { getDialect, type Dialect, type DialectName } from '../warehouse/index.js';
 import { audienceCatalog } from './catalog.js';
-import { AudienceQueryBuilder, PROFILE_ALIAS, type AudienceTables } from './compile.js';
+import { AudienceQueryBuilder, indent, PROFILE_ALIAS, type AudienceTables } from './compile.js';
+import { checkSplitName, SPLIT_COLUMN, splitSalt, splitSql } from './splits.js';
 import { AUDIENCE_FILE_EXTENSIONS, readAudienceFile } from './files.js';
 import { definitionOf, projectResolver, type AudienceInput } from './library.js';
 import { resolveAudience, type ResolvedAudience } from './resolve.js';
@@ -18,11 +19,19 @@ export function audienceTables(project: Project): AudienceTables {
   return { profiles: catalog.profiles, resolvedRecords: catalog.resolvedRecords };
 }
 
-/** `SELECT p.* FROM <schema>.profiles p ... WHERE ...` for a resolved audience. */
-export function membersSql(resolved: ResolvedAudience, dialect: Dialect, tables: AudienceTables): string {
+/**
+ * `SELECT p.* FROM <schema>.profiles p ... WHERE ...` for a resolved audience; with splits, each
+ * member's group in a `split` column, and with `split` only that group's members.
+ */
+export function membersSql(resolved: ResolvedAudience, dialect: Dialect, tables: AudienceTables, options: { split?: string } = {}): string {
   const builder = new AudienceQueryBuilder(dialect, tables);
   const where = builder.predicate(resolved.where);
-  return `${builder.with()}SELECT ${PROFILE_ALIAS}.*\n${builder.from()}\nWHERE ${where}`;
+  const { splits } = resolved.definition;
+  const group = splits ? `,\n  ${splitSql(dialect, splits, splitSalt(resolved.definition))} AS ${dialect.quoteIdent(SPLIT_COLUMN)}` : '';
+  const sql = `${builder.with()}SELECT ${PROFILE_ALIAS}.*${group}\n${builder.from()}\nWHERE ${where}`;
+  if (options.split === undefined) return sql;
+  // The group is a window expression when stratified: filtered outside the query that computes it.
+  return `SELECT m.*\nFROM (\n${indent(sql)}\n) AS m\nWHERE m.${dialect.quoteIdent(SPLIT_COLUMN)} = ${dialect.literal(options.split)}`;
 }
 
 async function dialectFor(project: Project, dialect: Dialect | DialectName | undefined): Promise<Dialect> {
@@ -39,9 +48,11 @@ export async function compileAudience(project: Project, definition: AudienceInpu
   return { sql: membersSql(resolved, await dialectFor(project, dialect), audienceTables(project)) };
 }
 
-/** The members query of a named audience, in the warehouse's dialect (what syncs read). */
-export async function audienceMembersSql(project: Project, name: string): Promise<string> {
-  return (await compileAudience(project, name)).sql;
+/** The members query of a named audience (or of one of its split groups), in the warehouse's dialect (what syncs read). */
+export async function audienceMembersSql(project: Project, name: string, options: { split?: string } = {}): Promise<string> {
+  const resolved = await validateAudience(project, name);
+  if (options.split !== undefined) checkSplitName(resolved.definition, options.split, name);
+  return membersSql(resolved, (await project.warehouse()).dialect, audienceTables(project), options);
 }
 
 /**

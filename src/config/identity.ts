@@ -148,6 +148,14 @@ export const identitySchema = z
   })
   .strict();
 
+/** How people see a trait in the builder and in explanations (the column keeps its name). */
+const traitWords = {
+  /** e.g. `Lifetime value`; default: the name with underscores as spaces, first letter capital. */
+  label: z.string().min(1).max(80).optional(),
+  /** One sentence shown under the trait in pickers, e.g. `Sum of all completed orders, in EUR`. */
+  description: z.string().max(300).optional(),
+};
+
 const traitFromColumn = z
   .object({
     source: nameSchema,
@@ -155,6 +163,7 @@ const traitFromColumn = z
     rule: z.enum(['most_recent', 'most_frequent', 'first_seen', 'source_priority']).default('most_recent'),
     /** For rule `source_priority`: sources in order of trust; `source` is the first if omitted. */
     sources: z.array(nameSchema).optional(),
+    ...traitWords,
   })
   .strict();
 
@@ -163,6 +172,7 @@ const traitFromAggregate = z
     source: nameSchema,
     /** Any aggregate over the source's rows, e.g. `sum(amount)`. */
     sql: z.string().min(1),
+    ...traitWords,
   })
   .strict();
 

@@ -142,8 +142,8 @@ export function bodyRequired(spec: AnyRouteSpec): boolean {
   return spec.body !== undefined && !spec.body.safeParse({}).success;
 }
 
-function content(schema: JsonSchema, example?: unknown): JsonSchema {
-  return { 'application/json': { schema, ...(example === undefined ? {} : { example }) } };
+function content(schema: JsonSchema, example?: unknown, mediaType = 'application/json'): JsonSchema {
+  return { [mediaType]: { schema, ...(example === undefined ? {} : { example }) } };
 }
 
 function responses(schemas: SchemaCollector, spec: AnyRouteSpec): Record<string, JsonSchema> {
@@ -154,7 +154,7 @@ function responses(schemas: SchemaCollector, spec: AnyRouteSpec): Record<string,
         ? { description: 'No content' }
         : status === '303'
           ? { description: 'See Other: the browser goes on to the `Location` header', headers: { Location: { schema: { type: 'string' } } } }
-          : { description: 'OK', content: content(spec.response ? schemas.convert(spec.response, 'output') : {}) },
+          : { description: 'OK', content: content(spec.response ? schemas.convert(spec.response, 'output') : {}, undefined, spec.mediaType) },
   };
   for (const [code, other] of Object.entries(spec.alsoAnswers ?? {})) out[code] = { description: other.description, content: content(schemas.convert(other.schema, 'output')) };
   for (const code of errorStatuses(spec)) out[String(code)] = { description: ERROR_MEANING[code], content: content({ $ref: `${COMPONENTS}Error` }) };

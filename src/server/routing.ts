@@ -51,6 +51,11 @@ export interface RouteSpec<P extends z.ZodType = Empty, Q extends z.ZodType = Em
    * with `checkResponses` (on in tests) every answer is checked against it.
    */
   response?: z.ZodType;
+  /**
+   * The success body's media type when not JSON (`text/csv`): the handler streams it itself on
+   * `res`, and `response` then describes the text (a `z.string()`).
+   */
+  mediaType?: string;
   /** Error statuses the handler itself answers with, beyond those the route table derives (400/401/403/404). */
   errors?: readonly ErrorStatus[];
   /** Other non-error answers, e.g. health's 503 with the same body. */
@@ -74,6 +79,7 @@ export interface AnyRouteSpec {
   example?: unknown;
   status?: number;
   response?: z.ZodType;
+  mediaType?: string;
   errors?: readonly ErrorStatus[];
   alsoAnswers?: Readonly<Record<number, { description: string; schema: z.ZodType }>>;
   handler(input: HandlerInput<unknown, unknown, unknown>): Promise<unknown> | unknown;

@@ -15,7 +15,7 @@ export const syncScheduleSchema = z.string().max(128).refine((expr) => cronProbl
  */
 export const syncFieldsSchema = z.object({
   name: nameSchema,
-  from: z.union([z.object({ audience: nameSchema }).strict(), z.object({ model: z.string().min(1).max(512) }).strict()]),
+  from: z.union([z.object({ audience: nameSchema, split: nameSchema.optional() }).strict(), z.object({ model: z.string().min(1).max(512) }).strict()]),
   /** Column that identifies a row; defaults to profile_id for audiences. */
   key: z.string().min(1).max(200).optional(),
   destination: z
@@ -47,7 +47,7 @@ export type SyncDefinitionInput = z.input<typeof syncDefinitionSchema>;
 /** A validated sync definition with its defaults filled in. */
 export interface SyncDefinition {
   name: string;
-  from: { audience: string } | { model: string };
+  from: { audience: string; split?: string } | { model: string };
   key: string;
   destination: { type: string; config: Record<string, unknown> };
   mode: (typeof SYNC_MODES)[number];

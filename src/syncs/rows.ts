@@ -28,14 +28,14 @@ export async function resolveSyncRows(project: Project, warehouse: Warehouse, sy
     }
     return { from: d.relation(relation), columns, label: `model ${relation.schema}.${relation.name}` };
   }
-  const sql = await audienceMembersSql(project, from.audience);
+  const sql = await audienceMembersSql(project, from.audience, { split: from.split });
   // A view gives the audience's columns through the catalog and keeps the plan SQL readable.
   await warehouse.createSchema(tables.members.schema);
   await warehouse.transaction(async (session) => {
     for (const statement of d.createOrReplaceViewAs(tables.members, sql)) await session.execute(statement);
   });
   const columns = await warehouse.listColumns(tables.members);
-  return { from: d.relation(tables.members), columns, label: `audience ${from.audience}` };
+  return { from: d.relation(tables.members), columns, label: `audience ${from.audience}${from.split ? ` (split ${from.split})` : ''}` };
 }
 
 export interface MappedColumns {

@@ -8,7 +8,7 @@ import { syncTables } from './tables.js';
 export interface SyncSummary {
   name: string;
   file: string | null;
-  from: { audience: string } | { model: string };
+  from: { audience: string; split?: string } | { model: string };
   destinationType: string;
   mode: string;
   schedule: string | null;

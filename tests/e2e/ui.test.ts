@@ -120,21 +120,24 @@ describe.skipIf(!hasChromium && !inCi)('web UI in Chromium', { timeout: 240_000 
 
     // 1. A numeric trait: at least one order.
     await page.getByRole('button', { name: '+ Trait' }).click();
-    await pick(page, page.getByRole('combobox', { name: 'Trait' }).nth(0), 'order_c', /^order_count\b/);
-    await expect.poll(() => page.getByLabel('Operator for order_count').inputValue(), POLL).toBe('gte');
-    await page.getByLabel('Value of order_count').fill('1');
+    await pick(page, page.getByRole('combobox', { name: 'Trait' }).nth(0), 'order_c', /^Order count\b/);
+    await expect.poll(() => page.getByLabel('Operator for Order count').inputValue(), POLL).toBe('gte');
+    await page.getByLabel('Value of Order count').fill('1');
     const afterOne = await freshCount(page);
 
     // 2. An event in a time window.
     await page.getByRole('button', { name: '+ Event' }).click();
     await pick(page, page.getByRole('combobox', { name: 'Event', exact: true }), 'page_v', /^page_view\b/);
+    // No window until one is chosen (the builder never narrows by a default the user did not pick).
+    expect(await page.getByLabel('When page_view').inputValue()).toBe('ever');
+    await page.getByLabel('When page_view').selectOption('within');
     await page.getByLabel('Number of days for page_view').fill('365');
     const afterTwo = await freshCount(page);
 
     // 3. A text trait that must be set.
     await page.getByRole('button', { name: '+ Trait' }).click();
-    await pick(page, page.getByRole('combobox', { name: 'Trait' }).nth(1), 'email', /^email\b/);
-    await page.getByLabel('Operator for email').selectOption({ label: 'is set' });
+    await pick(page, page.getByRole('combobox', { name: 'Trait' }).nth(1), 'email', /^Email\b/);
+    await page.getByLabel('Operator for Email').selectOption({ label: 'is set' });
     const count = await freshCount(page);
 
     expect(afterOne).toBeGreaterThan(0);

@@ -13,7 +13,21 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audienceOverlap, compileAudience, countAudience, listAudiences, previewAudience, snapshotAudience } from '../../src/audiences/index.js';
+import { audienceBreakdown } from '../../src/audiences/breakdown.js';
+import { audienceMembersCsv } from '../../src/audiences/members-csv.js';
+import {
+  audienceMembersSql,
+  audienceOverlap,
+  compileAudience,
+  countAudience,
+  listAudiences,
+  previewAudience,
+  priorityListCountsSql,
+  priorityListSql,
+  saveAudience,
+  snapshotAudience,
+  type Condition,
+} from '../../src/audiences/index.js';
 import { compileModel, loadModels } from '../../src/models/index.js';
 import { explainIdentifier, identityStats } from '../../src/identity/index.js';
 import { runProject } from '../../src/pipeline/index.js';
@@ -40,6 +54,21 @@ let builtCatalog: DemoCatalog;
 const pipeline: Record<Engine, { full: Replay; incremental: Replay }> = {} as never;
 const audiences: Record<Engine, { compiled: RecordedStatement[]; runs: Replay[] }> = { bigquery: { compiled: [], runs: [] }, snowflake: { compiled: [], runs: [] } };
 const syncs: Record<Engine, Replay[]> = { bigquery: [], snowflake: [] };
+const extraShapes: Record<Engine, RecordedStatement[]> = { bigquery: [], snowflake: [] };
+const NEW_SHAPES: Condition[] = [
+  { sequence: [{ event: 'page_view' }, { event: 'order_completed', within: { days: 30 } }], within: { days: 90 }, completed: true },
+  {
+    sequence: [{ event: 'page_view' }, { event: 'add_to_cart', within: { hours: 12 }, where: { property: 'page_url', op: 'contains', value: 'cart' } }, { event: 'order_completed' }],
+    completed: true,
+  },
+  { sequence: [{ event: 'add_to_cart' }, { event: 'order_completed', within: { days: 14 } }], completed: false },
+  { event: 'order_completed', aggregate: { fn: 'sum', property: 'amount' }, op: 'gte', value: 100, within: { days: 365 } },
+  { not: { event: 'order_completed', aggregate: { fn: 'avg', property: 'amount' }, op: 'between', value: [10, 50], between: ['2025-01-01', '2025-06-30'] } },
+  { event: 'order_completed', aggregate: { fn: 'count_distinct', property: 'amount' }, op: 'lt', value: 2 },
+  { event: 'order_completed', aggregate: { fn: 'max', property: 'amount' }, op: 'gt', value: 10 },
+  { event: 'page_view', first: { op: 'after', value: '2025-01-01' } },
+  { not: { event: 'order_completed', last: { op: 'not_within_last', value: { days: 90 } } } },
+];
 const lookups: Record<Engine, Replay[]> = { bigquery: [], snowflake: [] };
 let syncError: string | null = null;
 const DPO = { type: 'cli' as const, id: 'dpo', email: null };
@@ -86,12 +115,33 @@ beforeAll(async () => {
   for (const engine of ENGINES) {
     for (const name of names) audiences[engine].compiled.push({ sql: (await compileAudience(direct, name, engine)).sql, via: 'query' });
   }
+  // Issue #17's shapes: sequences (completed or not), aggregates, first/last times, splits (plain
+  // and stratified) and a priority list, compiled for each engine and run through the replays.
+  const extras = NEW_SHAPES.map((where, i) => ({ name: `shape_${i + 1}`, where }));
+  const split = { name: 'split_shape', where: NEW_SHAPES[0]!, splits: { groups: [{ name: 'treatment', percent: 80 }, { name: 'holdout', percent: 20 }] } };
+  const stratified = { name: 'stratified_shape', where: { trait: 'lifetime_value', op: 'gte', value: 0 }, splits: { groups: [{ name: 'a', percent: 50 }, { name: 'b', percent: 50 }], salt: 's', stratify: ['country'] } };
+  for (const definition of [split, stratified]) await saveAudience(direct, definition);
+  const priority = { name: 'offers', priority: ['vip_recent_buyers', 'split_shape', 'churn_risk'] };
+  for (const engine of ENGINES) {
+    for (const definition of [...extras, split, stratified]) extraShapes[engine].push({ sql: (await compileAudience(direct, definition, engine)).sql, via: 'query' });
+    extraShapes[engine].push({ sql: await priorityListSql(direct, priority, { dialect: engine }), via: 'query' });
+    extraShapes[engine].push({ sql: await priorityListCountsSql(direct, priority, engine), via: 'query' });
+  }
   await direct.close();
   const steps: Array<(project: Project) => Promise<unknown>> = [
+    (project: Project) => previewAudience(project, 'split_shape', { limit: 5 }),
+    (project: Project) => snapshotAudience(project, 'stratified_shape', { at: new Date('2025-06-03T00:00:00Z') }),
+    (project: Project) => audienceMembersSql(project, 'split_shape', { split: 'holdout' }).then(async (sql) => (await project.warehouse()).query(sql)),
     ...names.map((name) => (project: Project) => countAudience(project, name)),
     // The two-pass preview: the form BigQuery and Snowflake run (DuckDB's single pass is DuckDB-only SQL).
     ...names.map((name) => (project: Project) => previewAudience(project, name, { limit: 5, singlePass: false })),
     (project: Project) => audienceOverlap(project, names.slice(0, 3)),
+    // Insight: breakdown by a text and a numeric trait (histogram), and the members CSV stream.
+    (project: Project) => audienceBreakdown(project, names[0]!, 'country'),
+    (project: Project) => audienceBreakdown(project, names[0]!, 'lifetime_value', { bins: 5 }),
+    async (project: Project) => {
+      for await (const chunk of (await audienceMembersCsv(project, names[0]!, ['email', 'lifetime_value'])).chunks) void chunk;
+    },
     ...names.map((name) => (project: Project) => snapshotAudience(project, name, { at: new Date('2025-06-03T00:00:00Z') })),
   ];
   for (const step of steps) {
@@ -137,6 +187,7 @@ afterAll(async () => {
         ...pipeline[engine].full.statements,
         ...pipeline[engine].incremental.statements,
         ...audiences[engine].compiled,
+        ...extraShapes[engine],
         ...audiences[engine].runs.flatMap((r) => r.statements),
         ...syncs[engine].flatMap((r) => r.statements),
         ...lookups[engine].flatMap((r) => r.statements),
@@ -211,6 +262,11 @@ describe.each(ENGINES)('%s', (engine) => {
     for (const run of runs) expectReplayed(run);
     const statements = [...compiled, ...runs.flatMap((run) => run.statements)];
     expectOnlyKnown(engine, 'audiences', await check(engine, statements, bigQueryCatalogOf(builtCatalog)));
+  });
+
+  it('audiences: sequences, aggregates, first/last times, splits and priority lists (issue #17)', async () => {
+    expect(extraShapes[engine].length).toBe(NEW_SHAPES.length + 4);
+    expectOnlyKnown(engine, 'audience shapes', await check(engine, extraShapes[engine], bigQueryCatalogOf(builtCatalog)));
   });
 
   it('identity stats, explain, the profile API lookup, value suggestions and privacy requests', async () => {

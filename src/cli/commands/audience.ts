@@ -9,6 +9,7 @@ import {
   snapshotAudience,
   type AudienceInput,
 } from '../../audiences/index.js';
+import { csvCell, csvLine } from '../../util/csv.js';
 import { CdpError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
 import { inProject, say, withProject } from '../context.js';
@@ -133,12 +134,7 @@ function percent(part: number, total: number): string {
   return total === 0 ? '0%' : `${((100 * part) / total).toFixed(1)}%`;
 }
 
-function cell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') return JSON.stringify(value, jsonValue);
-  return String(value);
-}
+const cell = csvCell;
 
 function jsonValue(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
@@ -152,11 +148,7 @@ export function table(header: string[], rows: string[][]): string {
   );
 }
 
-/** RFC 4180: fields with commas, quotes or line breaks are quoted, quotes doubled; CRLF line ends. */
+/** RFC 4180 CSV with a header line (src/util/csv.ts). */
 export function toCsv(header: string[], rows: unknown[][]): string {
-  const field = (value: unknown) => {
-    const text = cell(value);
-    return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [header, ...rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
+  return [header, ...rows].map((r) => csvLine(r)).join('');
 }

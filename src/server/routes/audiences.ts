@@ -1,10 +1,15 @@
+import { once } from 'node:events';
+import type { Response } from 'express';
 import { z } from 'zod';
+import type { Logger } from '../../logger.js';
+import { scrubSecretText } from '../../util/secret-scrub.js';
 import type { ServerContext } from '../context.js';
 import { actorOf, piiViewOf } from '../principal.js';
 import { route, type AnyRouteSpec } from '../routing.js';
 import { AudienceService, audienceDefinitionSchema, audienceInputSchema, dialectSchema } from '../services/audiences.js';
+import { priorityListSchema } from '../../audiences/index.js';
 import { syncsUsingAudience } from '../services/syncs.js';
-import { AudienceCatalogSchema, AudienceCountSchema, AudienceDetailSchema, AudienceOverlapSchema, AudiencePreviewSchema, AudienceSizePointSchema, AudienceSqlSchema, AudienceSummarySchema } from '../schemas/audiences.js';
+import { AudienceBreakdownSchema, AudienceCatalogSchema, AudienceCountSchema, AudienceDetailSchema, AudienceExplanationSchema, AudienceMembersCsvSchema, AudienceOverlapSchema, AudiencePreviewSchema, AudienceSizePointSchema, AudienceSqlSchema, AudienceSummarySchema, PriorityListCountsSchema } from '../schemas/audiences.js';
 
 /** A definition for the examples of the API document. */
 const EXAMPLE_AUDIENCE = {
@@ -24,6 +29,14 @@ const previewQuery = z
   })
   .strict();
 const sqlQuery = z.object({ dialect: dialectSchema.optional() }).strict();
+const breakdownQuery = z
+  .object({
+    trait: z.string().min(1).max(200).describe('the trait to break the members down by'),
+    top: z.coerce.number().int().min(1).max(100).optional().describe('how many of the most frequent values (default 10)'),
+    bins: z.coerce.number().int().min(1).max(100).optional().describe('histogram bins for numeric traits (default 20)'),
+  })
+  .strict();
+const csvQuery = z.object({ traits: z.string().max(2000).optional().describe('comma-separated traits for the columns after profile_id (default: all)') }).strict();
 const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
 
 const draftBody = z.object({ definition: audienceDefinitionSchema }).strict();
@@ -35,7 +48,27 @@ const previewBody = z
   })
   .strict();
 const sqlBody = z.object({ definition: audienceDefinitionSchema, dialect: dialectSchema.optional() }).strict();
+const priorityBody = z.object({ definition: priorityListSchema }).strict();
 const overlapBody = z.object({ audiences: z.array(audienceInputSchema).min(2).max(8) }).strict();
+
+/** Writes chunks as they come, waiting while the client reads (backpressure); stops if it leaves. */
+async function streamCsv(res: Response, filename: string, chunks: AsyncIterable<string>, log: Logger): Promise<void> {
+  res.status(200);
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"`);
+  res.setHeader('Cache-Control', 'no-store');
+  try {
+    for await (const chunk of chunks) {
+      if (res.destroyed) break; // the generator's return closes the warehouse stream
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+    res.end();
+  } catch (error) {
+    // Headers are sent: the only honest signal left is a broken response (no silent truncation).
+    log.error({ err: scrubSecretText(error instanceof Error ? error.message : String(error)), file: filename }, 'members CSV broke off');
+    res.destroy(error instanceof Error ? error : new Error(String(error)));
+  }
+}
 
 const traitsList = (text: string | undefined): string[] | undefined => text?.split(',').map((t) => t.trim()).filter(Boolean);
 
@@ -109,6 +142,29 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
       body: sqlBody,
       example: { definition: EXAMPLE_AUDIENCE, dialect: 'bigquery' },
       handler: ({ body }) => audiences.sql(body.definition, 'body.definition', body.dialect),
+    }),
+    route({
+      method: 'post',
+      path: '/api/priority-lists/counts',
+      response: PriorityListCountsSchema,
+      access: 'read',
+      tag: 'audiences',
+      summary: 'Profiles per slot of a draft priority list: each profile counted in the first audience of the list that holds it',
+      errors: [422],
+      body: priorityBody,
+      example: { definition: { name: 'offers', priority: ['german_buyers', 'newsletter'] } },
+      handler: ({ body }) => audiences.priorityCounts(body.definition),
+    }),
+    route({
+      method: 'post',
+      path: '/api/audiences/explain',
+      response: AudienceExplanationSchema,
+      access: 'read',
+      tag: 'audiences',
+      summary: 'A draft definition in plain words ("explain this audience"), traits by their labels',
+      body: draftBody,
+      example: { definition: EXAMPLE_AUDIENCE },
+      handler: ({ body }) => audiences.explain(body.definition),
     }),
     route({
       method: 'post',
@@ -191,6 +247,34 @@ export function audienceRoutes(ctx: ServerContext): AnyRouteSpec[] {
       params: nameParams,
       query: sqlQuery,
       handler: ({ params, query }) => audiences.sql(params.name, 'params.name', query.dialect),
+    }),
+    route({
+      method: 'get',
+      path: '/api/audiences/:name/breakdown',
+      response: AudienceBreakdownSchema,
+      access: 'read',
+      tag: 'audiences',
+      summary: 'Members of a saved audience by one trait: top values with counts and shares, a histogram for numbers',
+      errors: [422],
+      params: nameParams,
+      query: breakdownQuery,
+      handler: ({ params, query, principal }) => audiences.breakdown(params.name, query.trait, { top: query.top, bins: query.bins }, piiViewOf(principal)),
+    }),
+    route({
+      method: 'get',
+      path: '/api/audiences/:name/members.csv',
+      response: AudienceMembersCsvSchema,
+      mediaType: 'text/csv',
+      access: 'profiles:read',
+      tag: 'audiences',
+      summary: 'Download the members of a saved audience as CSV (streamed; PII masked without pii:read)',
+      errors: [422],
+      params: nameParams,
+      query: csvQuery,
+      async handler({ params, query, principal, res }) {
+        const csv = await audiences.membersCsv(params.name, traitsList(query.traits), piiViewOf(principal), actorOf(principal!));
+        await streamCsv(res, `${params.name}.csv`, csv.chunks, ctx.log);
+      },
     }),
     route({
       method: 'get',

@@ -45,11 +45,15 @@ export const AudienceSummarySchema = audienceFields.extend({ count: z.number().n
 export const AudienceDetailSchema = audienceFields.extend({ definition: audienceDefinitionSchema }).meta({ id: 'AudienceDetail' });
 
 export const AudienceCatalogSchema = z.object({
-  traits: z.array(z.object({
-    name: z.string(),
-    kind: columnKindSchema,
-    prediction: z.object({ name: z.string(), role: z.enum(['score', 'percentile']), meaning: z.string() }).optional().describe('Set on the columns a prediction writes: its score, or its percentile (0-100) among profiles.'),
-  })),
+  traits: z.array(
+    z.object({
+      name: z.string(),
+      kind: columnKindSchema,
+      label: z.string().describe('What people read: `profiles.traits.<name>.label` in the config, else the name with spaces.'),
+      description: z.string().optional().describe('`profiles.traits.<name>.description` in the config.'),
+      prediction: z.object({ name: z.string(), role: z.enum(['score', 'percentile']), meaning: z.string() }).optional().describe('Set on the columns a prediction writes: its score, or its percentile (0-100) among profiles.'),
+    }),
+  ),
   events: z.array(z.object({ name: z.string(), sources: z.array(z.string()), properties: z.array(z.object({ name: z.string(), kind: columnKindSchema })) })),
 }).meta({ id: 'AudienceCatalog' });
 
@@ -84,3 +88,27 @@ const valueCounts = z.object({
 export const TraitValuesSchema = valueCounts.extend({ trait: z.string() }).meta({ id: 'TraitValues' });
 
 export const EventPropertyValuesSchema = valueCounts.extend({ event: z.string(), property: z.string() }).meta({ id: 'EventPropertyValues' });
+
+export const AudienceExplanationSchema = z.object({
+  summary: z.string().describe('One sentence: who is in it.'),
+  lines: z.array(z.object({ depth: z.number().int().min(0), text: z.string() })).describe('The conditions in plain words, as an outline (depth 0: top level).'),
+}).meta({ id: 'AudienceExplanation' });
+
+export const AudienceBreakdownSchema = z.object({
+  trait: z.string(),
+  kind: columnKindSchema,
+  members: z.number().describe('Members of the audience.'),
+  missing: z.number().describe('Members without a value.'),
+  distinct: z.number().describe('Distinct values among members.'),
+  values: z.array(z.object({ value: z.union([z.string(), z.number(), z.boolean()]), count: z.number(), share: z.number().describe('Of all members, 0..1.') })).describe('Most frequent values, most frequent first; ties by value.'),
+  other: z.number().describe('Members with a value not in `values`.'),
+  histogram: z.array(z.object({ from: z.number(), to: z.number(), count: z.number() })).nullable().describe('Numeric traits: equal-width bins from the smallest to the largest value; whole numbers in a narrow range get one bin per value.'),
+  piiMasked: z.boolean().describe('The trait is personal data and the caller may not read it: no values, no histogram.'),
+}).meta({ id: 'AudienceBreakdown' });
+
+export const AudienceMembersCsvSchema = z.string().describe('RFC 4180 CSV, CRLF line ends: a header line, then one line per member ordered by profile_id. Text starting like a spreadsheet formula (= + - @) is prefixed with `\'`.');
+
+export const PriorityListCountsSchema = z.object({
+  total: z.number().describe('Profiles assigned to any slot (each once).'),
+  slots: z.array(z.object({ audience: z.string(), count: z.number() })).describe('Profiles assigned to each audience of the list, in list order: those held by an earlier audience are not counted again.'),
+}).meta({ id: 'PriorityListCounts' });

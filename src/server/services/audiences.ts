@@ -10,6 +10,8 @@ import {
   listAudiences,
   loadAudience,
   planAudiencePreview,
+  priorityListCounts,
+  type PriorityListDefinition,
   saveAudience,
   type AudienceDefinition,
   type AudienceInput,
@@ -17,6 +19,10 @@ import {
   type AudienceSummary,
   type NamedAudienceDefinition,
 } from '../../audiences/index.js';
+import { audienceBreakdown, type AudienceBreakdown, type BreakdownOptions } from '../../audiences/breakdown.js';
+import { explainAudience, type AudienceExplanation } from '../../audiences/explain.js';
+import { audienceMembersCsv, type MembersCsv } from '../../audiences/members-csv.js';
+import { traitWords, type TraitWords } from '../../audiences/labels.js';
 import type { Actor } from '../../audit/index.js';
 import { CdpError, isCdpError } from '../../errors.js';
 import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
@@ -171,6 +177,36 @@ export class AudienceService {
     return atPath(path, () => compileAudience(this.ctx.project, input, dialect));
   }
 
+  /** A saved audience broken down by one trait; a PII trait shows no values to roles without pii:read. */
+  async breakdown(name: string, trait: string, options: BreakdownOptions, pii: PiiView): Promise<AudienceBreakdown & { piiMasked: boolean }> {
+    await this.get(name);
+    const result = await atPath('query', () => audienceBreakdown(this.ctx.project, name, trait, options));
+    if (!pii.mask || !PiiTags.of(this.ctx.project.config).isPii(trait)) return { ...result, piiMasked: false };
+    return { ...result, values: [], histogram: null, other: result.members - result.missing, piiMasked: true };
+  }
+
+  /**
+   * The members of a saved audience as CSV chunks (streamed from the warehouse), PII masked for
+   * roles without pii:read; each export is in the audit log.
+   */
+  async membersCsv(name: string, traits: string[] | undefined, pii: PiiView, actor: Actor): Promise<MembersCsv> {
+    await this.get(name);
+    const tags = PiiTags.of(this.ctx.project.config);
+    const csv = await atPath('query', () => audienceMembersCsv(this.ctx.project, name, traits, pii.mask ? (row) => tags.maskRow(row) : undefined));
+    await this.ctx.audit.record({ actor, action: 'audience.export', resourceType: 'audience', resourceId: name, details: { columns: csv.columns, piiMasked: pii.mask } });
+    return csv;
+  }
+
+  /** Profiles per slot of a draft priority list (each profile in its first audience of the list). */
+  priorityCounts(list: PriorityListDefinition) {
+    return atPath('body.definition', () => priorityListCounts(this.ctx.project, list));
+  }
+
+  /** The definition in plain words (structure and config only: no warehouse query). */
+  explain(definition: AudienceDefinition): AudienceExplanation {
+    return explainAudience(definition, traitWords(this.ctx.project));
+  }
+
   overlap(inputs: AudienceInput[]) {
     return atPath('body.audiences', () => audienceOverlap(this.ctx.project, inputs));
   }
@@ -181,12 +217,16 @@ export class AudienceService {
   }
 
   /** Traits (profile columns with their kinds) and event names with their properties, for the builder. */
-  async catalog(): Promise<{ traits: Array<{ name: string; kind: ColumnKind; prediction?: PredictionColumn }>; events: Array<{ name: string; sources: string[]; properties: Array<{ name: string; kind: ColumnKind }> }> }> {
+  async catalog(): Promise<{
+    traits: Array<{ name: string; kind: ColumnKind; prediction?: PredictionColumn } & TraitWords>;
+    events: Array<{ name: string; sources: string[]; properties: Array<{ name: string; kind: ColumnKind }> }>;
+  }> {
     const catalog = audienceCatalog(this.ctx.project);
     const [traits, events] = await Promise.all([catalog.traits(), catalog.events()]);
+    const words = traitWords(this.ctx.project);
     const predictions = predictionColumns(this.ctx.project);
     return {
-      traits: [...traits].map(([name, kind]) => (predictions.has(name) ? { name, kind, prediction: predictions.get(name)! } : { name, kind })),
+      traits: [...traits].map(([name, kind]) => ({ name, kind, ...words(name), ...(predictions.has(name) ? { prediction: predictions.get(name)! } : {}) })),
       events: [...events].map(([name, streams]) => {
         const properties = new Map<string, ColumnKind>();
         for (const stream of streams) for (const [column, kind] of stream.columns) properties.set(column, kind);

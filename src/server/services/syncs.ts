@@ -49,7 +49,7 @@ export interface SyncView {
   /** git: a file in syncs/ (read-only here); ui: made through the API. */
   origin: 'git' | 'ui';
   file: string | null;
-  from: { audience: string } | { model: string };
+  from: { audience: string; split?: string } | { model: string };
   key: string;
   destination: { type: string; name: string | null };
   mode: SyncMode;

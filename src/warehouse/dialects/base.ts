@@ -1,3 +1,4 @@
+import type { SqlLanguage } from 'sql-formatter';
 import type { ColumnDef, ColumnKind, RelationRef } from '../types.js';
 import type { DbtMacros, Dialect, DialectName, MergeOptions, OrderKey, SqlValue, TimeUnit } from './types.js';
 
@@ -15,6 +16,7 @@ export function wrapQuoted(text: string, quote: string): string {
 export abstract class BaseDialect implements Dialect {
   abstract readonly name: DialectName;
   abstract readonly dbt: DbtMacros;
+  abstract readonly formatterLanguage: SqlLanguage;
   protected abstract readonly types: Record<Kind, string>;
 
   quoteIdent(name: string): string {

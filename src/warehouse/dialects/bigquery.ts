@@ -21,6 +21,7 @@ export const BIGQUERY_HELPER_DATASET = 'cdp_functions';
 export class BigQueryDialect extends BaseDialect {
   readonly name = 'bigquery' as const;
   readonly dbt = new BigQueryDbtMacros('bigquery');
+  readonly formatterLanguage = 'bigquery' as const;
   protected readonly types = {
     string: 'STRING',
     integer: 'INT64',

@@ -5,6 +5,7 @@ import { BaseDbtMacros } from './dbt-macros.js';
 export class DuckDbDialect extends BaseDialect {
   readonly name = 'duckdb' as const;
   readonly dbt = new BaseDbtMacros('duckdb');
+  readonly formatterLanguage = 'duckdb' as const;
   protected readonly types = {
     string: 'VARCHAR',
     integer: 'BIGINT',

@@ -7,6 +7,7 @@ import { PostgresDbtMacros } from './dbt-macros.js';
 export class PostgresDialect extends BaseDialect {
   readonly name = 'postgres' as const;
   readonly dbt = new PostgresDbtMacros('postgres');
+  readonly formatterLanguage = 'postgresql' as const;
   readonly replacesOtherKind = true;
   protected readonly types = {
     string: 'TEXT',

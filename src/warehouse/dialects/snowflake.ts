@@ -42,6 +42,7 @@ export function unfoldSnowflakeName(stored: string): string {
 export class SnowflakeDialect extends BaseDialect {
   readonly name = 'snowflake' as const;
   readonly dbt = new SnowflakeDbtMacros('snowflake');
+  readonly formatterLanguage = 'snowflake' as const;
   protected readonly types = {
     string: 'VARCHAR',
     integer: 'NUMBER(38,0)',

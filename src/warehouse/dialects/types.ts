@@ -1,3 +1,4 @@
+import type { SqlLanguage } from 'sql-formatter';
 import type { EngineName } from '../engines.js';
 import type { ColumnDef, ColumnKind, RelationRef } from '../types.js';
 
@@ -16,6 +17,8 @@ export type TimeUnit = 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' |
  */
 export interface Dialect {
   readonly name: DialectName;
+  /** sql-formatter's name for this dialect: how SQL shown to people is laid out (src/util/readable-sql.ts). */
+  readonly formatterLanguage: SqlLanguage;
 
   // ---- names and values ----
   /** Quotes one identifier (column, table or schema name). */

@@ -1,43 +1,29 @@
-import { createContext, useContext, useEffect, useMemo, useRef, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { Combobox, type ComboOption } from '../components/Combobox';
 import { formatCount } from '../lib/format';
-import type { AudienceCatalog } from '../lib/types';
+import { Env, useEnv, useEventOptions, type EditorEnv } from './env';
+import { AggregateEditor, SequenceEditor } from './FunnelEditors';
 import {
   fitOperator,
+  newAggregate,
   newAudienceRef,
   newEvent,
   newGroup,
-  newProperty,
+  newSequence,
   newTrait,
-  problemOf,
   type AudienceNode,
   type BuilderNode,
   type EventNode,
   type Frequency,
   type GroupNode,
-  type Kinds,
   type Match,
-  type PropertyNode,
   type TraitNode,
 } from './model';
 import { KIND_LABELS } from './operators';
+import { PropertyFilters, RemoveButton, Row } from './Row';
 import { DurationInput, PredicateInput } from './ValueInput';
 
-/** What every row of the editor needs; passed once through context instead of through each level. */
-export interface EditorEnv {
-  catalog: AudienceCatalog;
-  kinds: Kinds;
-  /** Audiences a condition may refer to (this one excluded). */
-  audiences: string[];
-  readOnly: boolean;
-  /** Members left after each condition of the root (by node id), when the root matches all. */
-  steps: ReadonlyMap<string, number>;
-  /** Whether `steps` is for the current tree (false while a count is on its way). */
-  stepsFresh: boolean;
-}
-
-const Env = createContext<EditorEnv | null>(null);
-const useEnv = (): EditorEnv => useContext(Env)!;
+export type { EditorEnv };
 
 export function ConditionEditor({ root, env, onChange }: { root: GroupNode; env: EditorEnv; onChange(root: GroupNode): void }) {
   return (
@@ -111,6 +97,12 @@ function GroupEditor({ group, depth, onChange, onRemove }: { group: GroupNode; d
           <button type="button" className="button small" onClick={() => add(newEvent())}>
             + Event
           </button>
+          <button type="button" className="button small" onClick={() => add(newSequence())}>
+            + Sequence
+          </button>
+          <button type="button" className="button small" onClick={() => add(newAggregate())}>
+            + Aggregate
+          </button>
           <button type="button" className="button small" onClick={() => add(newAudienceRef())}>
             + Audience
           </button>
@@ -137,14 +129,6 @@ function StepCount({ id }: { id: string }) {
   );
 }
 
-function RemoveButton({ what, onClick }: { what: string; onClick(): void }) {
-  return (
-    <button type="button" className="icon-button" aria-label={`Remove ${what}`} title={`Remove ${what}`} onClick={onClick}>
-      ×
-    </button>
-  );
-}
-
 function NodeEditor({ node, depth, onChange, onRemove }: { node: BuilderNode; depth: number; onChange(node: BuilderNode): void; onRemove(): void }) {
   switch (node.kind) {
     case 'group':
@@ -155,6 +139,10 @@ function NodeEditor({ node, depth, onChange, onRemove }: { node: BuilderNode; de
       return <EventEditor node={node} onChange={onChange} onRemove={onRemove} />;
     case 'audience':
       return <AudienceRefEditor node={node} onChange={onChange} onRemove={onRemove} />;
+    case 'sequence':
+      return <SequenceEditor node={node} onChange={onChange} onRemove={onRemove} />;
+    case 'aggregate':
+      return <AggregateEditor node={node} onChange={onChange} onRemove={onRemove} />;
     case 'raw':
       return (
         <Row kind="Condition" node={node} onRemove={onRemove}>
@@ -165,27 +153,13 @@ function NodeEditor({ node, depth, onChange, onRemove }: { node: BuilderNode; de
   }
 }
 
-/** One condition: its kind, its inputs, its problem (if incomplete) and a remove button. */
-function Row({ kind, node, children, onRemove }: { kind: string; node: BuilderNode; children: ReactNode; onRemove(): void }) {
-  const env = useEnv();
-  const problem = problemOf(node, env.kinds);
-  return (
-    <div className={`condition ${problem ? 'incomplete' : ''}`} data-kind={node.kind}>
-      <div className="condition-body">
-        <div className="condition-line">
-          <span className="condition-kind">{kind}</span>
-          {children}
-        </div>
-        {problem && !env.readOnly ? <p className="condition-problem">{problem}</p> : null}
-      </div>
-      {env.readOnly ? null : <RemoveButton what={`${kind.toLowerCase()} condition`} onClick={onRemove} />}
-    </div>
-  );
-}
-
 function TraitEditor({ node, onChange, onRemove }: { node: TraitNode; onChange(node: TraitNode): void; onRemove(): void }) {
   const env = useEnv();
-  const options = useMemo<ComboOption[]>(() => env.catalog.traits.map((t) => ({ value: t.name, hint: t.prediction ? `prediction: ${t.prediction.role === 'percentile' ? 'percentile 0–100' : 'score'}` : KIND_LABELS[t.kind] })), [env.catalog]);
+  const options = useMemo<ComboOption[]>(
+    () => env.catalog.traits.map((t) => ({ value: t.name, label: t.label, description: t.description, hint: t.prediction ? `prediction: ${t.prediction.role === 'percentile' ? 'percentile 0–100' : 'score'}` : KIND_LABELS[t.kind] })),
+    [env.catalog],
+  );
+  const label = env.catalog.traits.find((t) => t.name === node.trait)?.label ?? node.trait;
   const kind = env.kinds.trait(node.trait);
   return (
     <Row kind="Trait" node={node} onRemove={onRemove}>
@@ -205,7 +179,7 @@ function TraitEditor({ node, onChange, onRemove }: { node: TraitNode; onChange(n
         <PredicateInput
           pred={node.pred}
           kind={kind}
-          subject={node.trait}
+          subject={label}
           suggestFrom={node.trait}
           range={env.catalog.traits.find((t) => t.name === node.trait)?.prediction?.role === 'percentile' ? [0, 100] : undefined}
           disabled={env.readOnly}
@@ -228,12 +202,8 @@ const FREQUENCIES: Array<[Frequency, string]> = [
 function EventEditor({ node, onChange, onRemove }: { node: EventNode; onChange(node: EventNode): void; onRemove(): void }) {
   const env = useEnv();
   const ro = env.readOnly;
-  const events = useMemo<ComboOption[]>(() => env.catalog.events.map((e) => ({ value: e.name, hint: e.sources.join(', ') })), [env.catalog]);
-  const info = env.catalog.events.find((e) => e.name === node.event);
-  const properties = useMemo<ComboOption[]>(() => info?.properties.map((p) => ({ value: p.name, hint: KIND_LABELS[p.kind] })) ?? [], [info]);
+  const events = useEventOptions();
   const set = (patch: Partial<EventNode>) => onChange({ ...node, ...patch });
-  const setFilter = (index: number, filter: PropertyNode | null) =>
-    set({ filters: filter ? node.filters.map((f, i) => (i === index ? filter : f)) : node.filters.filter((_, i) => i !== index) });
   const subject = node.event || 'event';
   return (
     <Row kind="Event" node={node} onRemove={onRemove}>
@@ -277,57 +247,7 @@ function EventEditor({ node, onChange, onRemove }: { node: EventNode; onChange(n
           </span>
         ) : null}
       </span>
-      {node.event && (node.filters.length > 0 || !ro) ? (
-        <div className="filters">
-          {node.filters.length > 1 ? (
-            <span className="muted">
-              where{' '}
-              <select aria-label="How property filters combine" value={node.filterMatch} disabled={ro} onChange={(event) => set({ filterMatch: event.target.value as 'all' | 'any' })}>
-                <option value="all">all</option>
-                <option value="any">any</option>
-              </select>{' '}
-              of:
-            </span>
-          ) : node.filters.length === 1 ? (
-            <span className="muted">where</span>
-          ) : null}
-          {node.filters.map((filter, index) => {
-            const kind = env.kinds.property(node.event, filter.property);
-            return (
-              <div key={filter.id} className="filter-line">
-                <Combobox
-                  label="Event property"
-                  placeholder="property…"
-                  autoFocus={!filter.property && !ro}
-                  value={filter.property}
-                  options={properties}
-                  disabled={ro}
-                  onChange={(property) => {
-                    const next = env.kinds.property(node.event, property);
-                    setFilter(index, { ...filter, property, pred: { ...filter.pred, op: next ? fitOperator(filter.pred.op, next) : filter.pred.op } });
-                  }}
-                />
-                {kind ? (
-                  <PredicateInput
-                    pred={filter.pred}
-                    kind={kind}
-                    subject={filter.property}
-                    suggestFrom={{ event: node.event, property: filter.property }}
-                    disabled={ro}
-                    onChange={(pred) => setFilter(index, { ...filter, pred })}
-                  />
-                ) : null}
-                {ro ? null : <RemoveButton what="property filter" onClick={() => setFilter(index, null)} />}
-              </div>
-            );
-          })}
-          {ro ? null : (
-            <button type="button" className="link-button" onClick={() => set({ filters: [...node.filters, newProperty()] })}>
-              + Property filter
-            </button>
-          )}
-        </div>
-      ) : null}
+      {node.event ? <PropertyFilters event={node.event} filters={node.filters} match={node.filterMatch} onChange={(filters, filterMatch) => set({ filters, filterMatch })} /> : null}
     </Row>
   );
 }

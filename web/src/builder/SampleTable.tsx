@@ -15,7 +15,7 @@ function usedTraits(node: BuilderNode): string[] {
 }
 
 /** Some members of the draft audience: who they are and the traits the conditions look at. */
-export function SampleTable({ preview, root }: { preview: AudiencePreview; root: GroupNode }) {
+export function SampleTable({ preview, root, labelOf = (c) => c }: { preview: AudiencePreview; root: GroupNode; labelOf?(column: string): string }) {
   const [all, setAll] = useState(false);
   const columns = useMemo(() => {
     if (all) return preview.columns;
@@ -36,8 +36,8 @@ export function SampleTable({ preview, root }: { preview: AudiencePreview; root:
           <thead>
             <tr>
               {columns.map((c) => (
-                <th key={c} scope="col">
-                  {c}
+                <th key={c} scope="col" title={c}>
+                  {labelOf(c)}
                 </th>
               ))}
             </tr>

@@ -1,4 +1,6 @@
 import type {
+  AggregateCondition,
+  AggregateFunction,
   AudienceCatalog,
   ColumnKind,
   Condition,
@@ -10,6 +12,8 @@ import type {
   PropertyCondition,
   PropertyFilter,
   ScalarValue,
+  SequenceCondition,
+  SequenceStep,
   TraitCondition,
 } from '../lib/types';
 import { defaultOperator, isNumeric, isTemporal, operatorsFor, valueShape } from './operators';
@@ -88,7 +92,44 @@ export interface RawNode {
   condition: Condition;
 }
 
-export type BuilderNode = GroupNode | TraitNode | EventNode | AudienceNode | RawNode;
+/** One step of a sequence: an event, its property filters, and how soon after the previous step. */
+export interface StepNode {
+  id: string;
+  event: string;
+  filterMatch: 'all' | 'any';
+  filters: PropertyNode[];
+  /** Steps after the first: `within` bounds the time since the previous step; `any` is any time later. */
+  gap: 'any' | 'within';
+  withinAmount: string;
+  withinUnit: 'days' | 'hours';
+}
+
+/** A funnel: steps in order (`completed`), or the steps but not the last within its window. */
+export interface SequenceNode {
+  id: string;
+  kind: 'sequence';
+  steps: StepNode[];
+  completed: boolean;
+  /** When the first step happened: any time, or in the last N days/hours. */
+  window: 'ever' | 'within';
+  withinAmount: string;
+  withinUnit: 'days' | 'hours';
+}
+
+/** A comparison on sum/avg/min/max/count-distinct of an event property. */
+export interface AggregateNode {
+  id: string;
+  kind: 'aggregate';
+  event: string;
+  fn: AggregateFunction;
+  property: string;
+  pred: PredicateDraft;
+  window: 'ever' | 'within';
+  withinAmount: string;
+  withinUnit: 'days' | 'hours';
+}
+
+export type BuilderNode = GroupNode | TraitNode | EventNode | AudienceNode | SequenceNode | AggregateNode | RawNode;
 
 let counter = 0;
 export const newId = (): string => `n${++counter}`;
@@ -111,7 +152,8 @@ export function newEvent(): EventNode {
     frequency: 'at_least_once',
     count: '1',
     count2: '5',
-    window: 'within',
+    // No time window unless the user picks one: a default the user did not choose would narrow silently.
+    window: 'ever',
     withinAmount: '30',
     withinUnit: 'days',
     from: '',
@@ -119,6 +161,18 @@ export function newEvent(): EventNode {
     filterMatch: 'all',
     filters: [],
   };
+}
+
+export function newStep(first: boolean): StepNode {
+  return { id: newId(), event: '', filterMatch: 'all', filters: [], gap: first ? 'any' : 'within', withinAmount: '30', withinUnit: 'days' };
+}
+
+export function newSequence(): SequenceNode {
+  return { id: newId(), kind: 'sequence', steps: [newStep(true), newStep(false)], completed: true, window: 'ever', withinAmount: '30', withinUnit: 'days' };
+}
+
+export function newAggregate(): AggregateNode {
+  return { id: newId(), kind: 'aggregate', event: '', fn: 'sum', property: '', pred: { op: 'gte', value: emptyValue() }, window: 'ever', withinAmount: '30', withinUnit: 'days' };
 }
 
 export function newProperty(): PropertyNode {
@@ -168,6 +222,14 @@ export function problemOf(node: BuilderNode, kinds: Kinds): string | null {
     }
     case 'audience':
       return node.audience ? null : 'Pick an audience.';
+    case 'sequence':
+      return sequenceProblem(node, kinds);
+    case 'aggregate': {
+      if (!node.event) return 'Pick an event.';
+      if (!node.property) return 'Pick the property to add up.';
+      if (node.window === 'within' && !isPositive(node.withinAmount)) return 'Enter a number of days or hours.';
+      return predicateProblem(node.pred, aggregateKind(node, kinds));
+    }
     case 'event': {
       if (!node.event) return 'Pick an event.';
       if (node.frequency !== 'at_least_once' && node.frequency !== 'never') {
@@ -178,19 +240,67 @@ export function problemOf(node: BuilderNode, kinds: Kinds): string | null {
       }
       if (node.window === 'within' && !isPositive(node.withinAmount)) return 'Enter a number of days or hours.';
       if (node.window === 'between' && (!node.from || !node.to)) return 'Enter both dates.';
-      for (const filter of node.filters) {
-        if (!filter.property) return 'Pick a property for each filter.';
-        const kind = kinds.property(node.event, filter.property) ?? 'string';
-        const problem = predicateProblem(filter.pred, kind);
-        if (problem) return `${filter.property}: ${problem}`;
-      }
-      return null;
+      return filtersProblem(node.event, node.filters, kinds);
     }
   }
 }
 
-const isCount = (text: string) => /^\d+$/.test(text.trim());
-const isPositive = (text: string) => /^\d+$/.test(text.trim()) && Number(text) > 0;
+function filtersProblem(event: string, filters: PropertyNode[], kinds: Kinds): string | null {
+  for (const filter of filters) {
+    if (!filter.property) return 'Pick a property for each filter.';
+    const kind = kinds.property(event, filter.property) ?? 'string';
+    const problem = predicateProblem(filter.pred, kind);
+    if (problem) return `${filter.property}: ${problem}`;
+  }
+  return null;
+}
+
+function sequenceProblem(node: SequenceNode, kinds: Kinds): string | null {
+  if (node.steps.length === 0) return 'Add a step.';
+  for (const [i, step] of node.steps.entries()) {
+    if (!step.event) return `Step ${i + 1}: pick an event.`;
+    if (i > 0 && step.gap === 'within' && !isPositive(step.withinAmount)) return `Step ${i + 1}: enter a number of days or hours.`;
+    const problem = filtersProblem(step.event, step.filters, kinds);
+    if (problem) return `Step ${i + 1}: ${problem}`;
+  }
+  if (!node.completed) {
+    if (node.steps.length < 2) return 'A step that did not happen needs a step before it.';
+    if (node.steps[node.steps.length - 1]!.gap !== 'within') return 'Say within how long the last step did not happen.';
+  }
+  if (node.window === 'within' && !isPositive(node.withinAmount)) return 'Enter a number of days or hours.';
+  return null;
+}
+
+/** The type an aggregate's value compares as: a count of distinct values is a whole number; sums and averages are numbers. */
+export function aggregateKind(node: AggregateNode, kinds: Kinds): ColumnKind {
+  if (node.fn === 'count_distinct') return 'integer';
+  const kind = kinds.property(node.event, node.property);
+  if (node.fn === 'avg' || node.fn === 'sum') return kind === 'integer' && node.fn === 'sum' ? 'integer' : 'number';
+  return kind ?? 'number';
+}
+
+const isCount = (text: string) => /^\d+$/.test(text.trim()) && Number.isSafeInteger(Number(text));
+const isPositive = (text: string) => isCount(text) && Number(text) > 0;
+
+/** Decimal numbers a double holds exactly enough to compare: 15 significant digits, below 10^21. */
+const MAX_SIGNIFICANT_DIGITS = 15;
+const MAX_MAGNITUDE = 1e21;
+
+/** Why a typed number cannot be sent as it was typed (it would become another number), or null. */
+export function numberProblem(text: string, kind: 'integer' | 'number'): string | null {
+  const trimmed = text.trim();
+  const n = Number(trimmed);
+  if (trimmed === '' || !Number.isFinite(n)) return 'Enter a number.';
+  if (kind === 'integer') {
+    if (!Number.isInteger(n)) return 'Enter a whole number.';
+    if (!Number.isSafeInteger(n)) return `Enter a whole number between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}: larger ones lose digits.`;
+    return null;
+  }
+  if (Math.abs(n) >= MAX_MAGNITUDE) return 'Enter a number below 10^21: larger ones cannot be compared exactly.';
+  const digits = trimmed.replace(/^[-+]/, '').replace(/e.*$/i, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  if (digits.length > MAX_SIGNIFICANT_DIGITS) return `Enter at most ${MAX_SIGNIFICANT_DIGITS} significant digits: more cannot be represented exactly.`;
+  return null;
+}
 
 function predicateProblem(pred: PredicateDraft, kind: ColumnKind): string | null {
   if (!pred.op) return 'Pick an operator.';
@@ -214,8 +324,7 @@ function predicateProblem(pred: PredicateDraft, kind: ColumnKind): string | null
 
 function scalarProblem(text: string, kind: ColumnKind): string | null {
   if (text.trim() === '') return isTemporal(kind) ? 'Enter a date.' : 'Enter a value.';
-  if (isNumeric(kind) && !Number.isFinite(Number(text))) return 'Enter a number.';
-  if (kind === 'integer' && !Number.isInteger(Number(text))) return 'Enter a whole number.';
+  if (isNumeric(kind)) return numberProblem(text, kind === 'integer' ? 'integer' : 'number');
   return null;
 }
 
@@ -258,6 +367,32 @@ function countOf(node: EventNode): CountComparison | undefined {
   }
 }
 
+const durationOf = (amount: string, unit: 'days' | 'hours'): Duration => (unit === 'hours' ? { hours: Number(amount) } : { days: Number(amount) });
+
+function whereOf(event: string, filters: PropertyNode[], match: 'all' | 'any', kinds: Kinds): PropertyFilter | undefined {
+  const items: PropertyFilter[] = filters.map((f) => ({ property: f.property, ...predicateOf(f.pred, kinds.property(event, f.property) ?? 'string') }) as PropertyCondition);
+  if (items.length === 0) return undefined;
+  if (items.length === 1) return items[0];
+  return match === 'any' ? { any: items } : { all: items };
+}
+
+function sequenceOf(node: SequenceNode, kinds: Kinds): SequenceCondition {
+  const sequence = node.steps.map((step, i): SequenceStep => {
+    const where = whereOf(step.event, step.filters, step.filterMatch, kinds);
+    return { event: step.event, ...(where ? { where } : {}), ...(i > 0 && step.gap === 'within' ? { within: durationOf(step.withinAmount, step.withinUnit) } : {}) };
+  });
+  return { sequence, completed: node.completed, ...(node.window === 'within' ? { within: durationOf(node.withinAmount, node.withinUnit) } : {}) };
+}
+
+function aggregateOf(node: AggregateNode, kinds: Kinds): AggregateCondition {
+  return {
+    event: node.event,
+    aggregate: { fn: node.fn, property: node.property },
+    ...predicateOf(node.pred, aggregateKind(node, kinds)),
+    ...(node.window === 'within' ? { within: durationOf(node.withinAmount, node.withinUnit) } : {}),
+  } as AggregateCondition;
+}
+
 function eventOf(node: EventNode, kinds: Kinds): EventCondition {
   const out: EventCondition = { event: node.event };
   const count = countOf(node);
@@ -278,19 +413,37 @@ export interface Compiled {
   incomplete: number;
   /** Ids of the root's items that made it into `where`, in order (the funnel's steps). */
   rootIds: string[];
+  /** Definition path of each condition in `where` (`where.all[1].any[0]`) → its node id. */
+  paths: ReadonlyMap<string, string>;
 }
 
 /** The tree as an audience definition `where`; incomplete conditions are left out and counted. */
 export function toDefinition(root: GroupNode, kinds: Kinds): Compiled {
   let incomplete = 0;
-  const visit = (node: BuilderNode, isRoot: boolean): Condition | null => {
+  const paths = new Map<string, string>();
+  const groupOf = (match: Match, items: Condition[]): Condition => (match === 'any' ? { any: items } : match === 'none' ? { not: { any: items } } : { all: items });
+  const itemsPath = (path: string, match: Match) => (match === 'any' ? `${path}.any` : match === 'none' ? `${path}.not.any` : `${path}.all`);
+  const visitItems = (group: GroupNode, path: string, onKept?: (id: string) => void): Condition[] => {
+    const items: Condition[] = [];
+    for (const item of group.items) {
+      const condition = visit(item, `${itemsPath(path, group.match)}[${items.length}]`);
+      if (condition) {
+        onKept?.(item.id);
+        items.push(condition);
+      }
+    }
+    return items;
+  };
+  const visit = (node: BuilderNode, path: string): Condition | null => {
+    const condition = conditionOf(node, path);
+    if (condition) paths.set(path, node.id);
+    return condition;
+  };
+  const conditionOf = (node: BuilderNode, path: string): Condition | null => {
     switch (node.kind) {
       case 'group': {
-        const items = node.items.map((item) => visit(item, false)).filter((c): c is Condition => c !== null);
-        if (!isRoot && items.length === 0) return null;
-        if (node.match === 'any') return { any: items };
-        if (node.match === 'none') return { not: { any: items } };
-        return { all: items };
+        const items = visitItems(node, path);
+        return items.length === 0 ? null : groupOf(node.match, items);
       }
       case 'raw':
         return node.condition;
@@ -299,27 +452,45 @@ export function toDefinition(root: GroupNode, kinds: Kinds): Compiled {
           incomplete++;
           return null;
         }
-    }
-    switch (node.kind) {
-      case 'trait':
-        return { trait: node.trait, ...predicateOf(node.pred, kinds.trait(node.trait)!) } as TraitCondition;
-      case 'audience':
-        return node.membership === 'not_in' ? { not: { audience: node.audience } } : { audience: node.audience };
-      case 'event':
-        return eventOf(node, kinds);
+        return leafCondition(node, kinds);
     }
   };
   const rootIds: string[] = [];
-  const items: Condition[] = [];
-  for (const item of root.items) {
-    const condition = visit(item, false);
-    if (condition) {
-      rootIds.push(item.id);
-      items.push(condition);
-    }
+  const items = visitItems(root, 'where', (id) => rootIds.push(id));
+  return { where: groupOf(root.match, items), incomplete, rootIds, paths };
+}
+
+/** A complete leaf condition as the definition writes it. */
+function leafCondition(node: TraitNode | EventNode | AudienceNode | SequenceNode | AggregateNode, kinds: Kinds): Condition {
+  switch (node.kind) {
+    case 'sequence':
+      return sequenceOf(node, kinds);
+    case 'aggregate':
+      return aggregateOf(node, kinds);
+    case 'trait':
+      return { trait: node.trait, ...predicateOf(node.pred, kinds.trait(node.trait)!) } as TraitCondition;
+    case 'audience':
+      return node.membership === 'not_in' ? { not: { audience: node.audience } } : { audience: node.audience };
+    case 'event':
+      return eventOf(node, kinds);
   }
-  const where: Condition = root.match === 'any' ? { any: items } : root.match === 'none' ? { not: { any: items } } : { all: items };
-  return { where, incomplete, rootIds };
+}
+
+/**
+ * The node an error's field path points into (`body.definition.where.all[2].value` → the node at
+ * `where.all[2]`): the deepest condition whose path starts the error's.
+ */
+export function nodeAtPath(paths: ReadonlyMap<string, string>, errorPath: string | null): string | undefined {
+  if (!errorPath) return undefined;
+  const at = errorPath.indexOf('where');
+  if (at < 0) return undefined;
+  const path = errorPath.slice(at);
+  let best: string | undefined;
+  for (const key of paths.keys()) {
+    const inside = path === key || path.startsWith(`${key}.`) || path.startsWith(`${key}[`);
+    if (inside && (!best || key.length > best.length)) best = key;
+  }
+  return best === undefined ? undefined : paths.get(best);
 }
 
 // ---------------------------------------------------------------- definition -> tree
@@ -406,6 +577,39 @@ function eventFrom(c: EventCondition): EventNode | null {
   return node;
 }
 
+function windowFrom(within: Duration | undefined): Pick<SequenceNode, 'window' | 'withinAmount' | 'withinUnit'> {
+  if (!within) return { window: 'ever', withinAmount: '30', withinUnit: 'days' };
+  return 'hours' in within ? { window: 'within', withinAmount: String(within.hours), withinUnit: 'hours' } : { window: 'within', withinAmount: String(within.days), withinUnit: 'days' };
+}
+
+/** Property filters the builder can edit (flat all/any of property conditions), or null. */
+function filtersFrom(where: PropertyFilter | undefined): Pick<StepNode, 'filters' | 'filterMatch'> | null {
+  if (!where) return { filters: [], filterMatch: 'all' };
+  const flat = (items: PropertyFilter[]) => (items.every((f) => 'property' in f) ? items.map((f) => ({ id: newId(), property: (f as { property: string }).property, pred: draftOf(f as Predicate) })) : null);
+  if ('property' in where) return { filters: flat([where])!, filterMatch: 'all' };
+  if ('all' in where || 'any' in where) {
+    const filters = flat('all' in where ? where.all : where.any);
+    return filters ? { filters, filterMatch: 'all' in where ? 'all' : 'any' } : null;
+  }
+  return null;
+}
+
+function sequenceFrom(c: SequenceCondition): SequenceNode | null {
+  const steps: StepNode[] = [];
+  for (const [i, step] of c.sequence.entries()) {
+    const filters = filtersFrom(step.where);
+    if (!filters) return null;
+    const gap = windowFrom(step.within);
+    steps.push({ id: newId(), event: step.event, ...filters, gap: i > 0 && gap.window === 'within' ? 'within' : 'any', withinAmount: gap.withinAmount, withinUnit: gap.withinUnit });
+  }
+  return { id: newId(), kind: 'sequence', steps, completed: c.completed, ...windowFrom(c.within) };
+}
+
+function aggregateFrom(c: AggregateCondition): AggregateNode | null {
+  if (c.where || c.between) return null;
+  return { id: newId(), kind: 'aggregate', event: c.event, fn: c.aggregate.fn, property: c.aggregate.property, pred: draftOf(c as Predicate), ...windowFrom(c.within) };
+}
+
 function nodeFrom(c: Condition): BuilderNode {
   if ('all' in c) return newGroup('all', c.all.map(nodeFrom));
   if ('any' in c) return newGroup('any', c.any.map(nodeFrom));
@@ -416,6 +620,9 @@ function nodeFrom(c: Condition): BuilderNode {
     return newGroup('none', [nodeFrom(inner)]);
   }
   if ('audience' in c) return { id: newId(), kind: 'audience', audience: c.audience, membership: 'in' };
+  if ('sequence' in c) return sequenceFrom(c) ?? { id: newId(), kind: 'raw', condition: c };
+  if ('aggregate' in c) return aggregateFrom(c) ?? { id: newId(), kind: 'raw', condition: c };
+  if ('first' in c || 'last' in c) return { id: newId(), kind: 'raw', condition: c };
   if ('event' in c) return eventFrom(c) ?? { id: newId(), kind: 'raw', condition: c };
   if ('trait' in c) return { id: newId(), kind: 'trait', trait: c.trait, pred: draftOf(c) };
   return { id: newId(), kind: 'raw', condition: c };

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, isAbort } from '../lib/api';
-import type { AudiencePreview, Condition } from '../lib/types';
+import type { AudiencePreview, AudienceSplits, Condition } from '../lib/types';
 
 export interface LiveCount {
   /** The latest answer (kept while a newer one is on its way). */
@@ -19,8 +19,11 @@ export const SAMPLE_SIZE = 20;
  * that a newer change made stale, and keeps showing the last count meanwhile. With profile
  * access it asks for the preview (count, per-condition funnel, sample); without, the count only.
  */
-export function useLiveCount(where: Condition | null, withPreview: boolean): LiveCount {
+export function useLiveCount(where: Condition | null, withPreview: boolean, splits?: AudienceSplits, name?: string): LiveCount {
+  // The key is the `where` alone (what counts depend on); splits only add the sample's split column.
   const key = where ? JSON.stringify(where) : undefined;
+  // Without its own salt a split hashes with the audience's name: the sample shows the groups saving will give.
+  const splitsKey = splits ? JSON.stringify({ splits, ...(name && !splits.salt ? { name } : {}) }) : '';
   const [state, setState] = useState<LiveCount>({ preview: undefined, forKey: undefined, loading: false, error: undefined });
 
   useEffect(() => {
@@ -28,7 +31,7 @@ export function useLiveCount(where: Condition | null, withPreview: boolean): Liv
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     const timer = window.setTimeout(() => {
-      const definition = { where: JSON.parse(key) as Condition };
+      const definition = { where: JSON.parse(key) as Condition, ...(splitsKey ? (JSON.parse(splitsKey) as { splits: AudienceSplits; name?: string }) : {}) };
       const request: Promise<AudiencePreview> = withPreview
         ? api<AudiencePreview>('/api/audiences/preview', { method: 'POST', body: { definition, limit: SAMPLE_SIZE }, signal: controller.signal })
         : api<{ count: number; milliseconds: number }>('/api/audiences/count', { method: 'POST', body: { definition }, signal: controller.signal }).then((r) => ({
@@ -44,7 +47,8 @@ export function useLiveCount(where: Condition | null, withPreview: boolean): Liv
         (preview) => setState({ preview, forKey: key, loading: false, error: undefined }),
         (error: unknown) => {
           if (isAbort(error)) return;
-          setState((s) => ({ ...s, forKey: key, loading: false, error }));
+          // An invalid draft has no count: the last one (of another draft) must not stay on screen.
+          setState({ preview: undefined, forKey: key, loading: false, error });
         },
       );
     }, DEBOUNCE_MS);
@@ -52,7 +56,7 @@ export function useLiveCount(where: Condition | null, withPreview: boolean): Liv
       window.clearTimeout(timer);
       controller.abort();
     };
-  }, [key, withPreview]);
+  }, [key, splitsKey, withPreview]);
 
   return state;
 }

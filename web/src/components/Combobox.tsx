@@ -1,11 +1,7 @@
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { rankOptions, type ComboOption } from './rank-options';
 
-export interface ComboOption {
-  value: string;
-  label?: string;
-  /** Shown dimmed at the right (a column's type, a count). */
-  hint?: string;
-}
+export type { ComboOption };
 
 interface ComboboxProps {
   value: string;
@@ -25,7 +21,6 @@ interface ComboboxProps {
   autoFocus?: boolean;
 }
 
-const MAX_SHOWN = 60;
 
 /**
  * A searchable picker (WAI-ARIA combobox with a listbox popup): type to filter, arrows to move,
@@ -43,21 +38,10 @@ export function Combobox({ value, options, onChange, onPick, label, placeholder,
   const selected = options.find((o) => o.value === value);
   const shownText = freeText ? value : open ? query : (selected?.label ?? selected?.value ?? value);
 
-  const filtered = useMemo(() => {
-    const needle = (freeText ? value : query).trim().toLowerCase();
-    if (!needle) return options.slice(0, MAX_SHOWN);
-    // Exact match first, then names that start with the text, then names that contain it.
-    const rank = (o: ComboOption): number => {
-      const text = (o.label ?? o.value).toLowerCase();
-      return text === needle ? 0 : text.startsWith(needle) ? 1 : text.includes(needle) ? 2 : 3;
-    };
-    return options
-      .map((o, i) => ({ o, i, r: rank(o) }))
-      .filter((x) => x.r < 3)
-      .sort((a, b) => a.r - b.r || a.i - b.i)
-      .map((x) => x.o)
-      .slice(0, MAX_SHOWN);
-  }, [options, query, value, freeText]);
+  const typed = freeText ? value : query;
+  const { shown: filtered } = useMemo(() => rankOptions(options, typed), [options, typed]);
+  /** Enter was pressed while several options matched and none was highlighted. */
+  const [ambiguous, setAmbiguous] = useState(false);
 
   function pick(option: ComboOption | undefined): void {
     if (option) (onPick ?? onChange)(option.value);
@@ -66,26 +50,33 @@ export function Combobox({ value, options, onChange, onPick, label, placeholder,
   }
 
   function openList(): void {
-    if (disabled) return;
+    if (disabled || open) return;
     setOpen(true);
-    setActive(Math.max(0, filtered.findIndex((o) => o.value === value)));
+    // The current value is highlighted; with none, nothing is (Enter then picks nothing).
+    setActive(filtered.findIndex((o) => o.value === value));
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLInputElement>): void {
     switch (event.key) {
       case 'ArrowDown':
         event.preventDefault();
+        setAmbiguous(false);
         if (!open) openList();
         else setActive((i) => Math.min(filtered.length - 1, i + 1));
         break;
       case 'ArrowUp':
         event.preventDefault();
+        setAmbiguous(false);
         setActive((i) => Math.max(0, i - 1));
         break;
       case 'Enter':
+        // Only the highlighted option is ever picked; free text keeps what was typed.
         if (open && filtered[active]) {
           event.preventDefault();
           pick(filtered[active]);
+        } else if (open && !freeText && filtered.length > 0) {
+          event.preventDefault();
+          setAmbiguous(true);
         }
         break;
       case 'Escape':
@@ -129,18 +120,23 @@ export function Combobox({ value, options, onChange, onPick, label, placeholder,
         autoFocus={autoFocus}
         onFocus={() => {
           if (!freeText) setQuery('');
+          // Pickers list what they hold on focus (typing is not needed to see the choices).
+          if (!freeText) openList();
         }}
         onClick={openList}
         onChange={(event) => {
-          if (freeText) onChange(event.target.value);
-          else setQuery(event.target.value);
+          const text = event.target.value;
+          if (freeText) onChange(text);
+          else setQuery(text);
           setOpen(true);
-          setActive(0);
+          setAmbiguous(false);
+          setActive(freeText ? -1 : rankOptions(options, text).sure);
         }}
         onKeyDown={onKeyDown}
         onBlur={() => {
           setOpen(false);
           setQuery('');
+          setAmbiguous(false);
         }}
       />
       {listShown ? (
@@ -159,7 +155,11 @@ export function Combobox({ value, options, onChange, onPick, label, placeholder,
               }}
               onMouseEnter={() => setActive(i)}
             >
-              <span>{option.label ?? option.value}</span>
+              <span className="combo-text">
+                <span>{option.label ?? option.value}</span>
+                {option.label && option.label !== option.value ? <span className="combo-name">{option.value}</span> : null}
+                {option.description ? <span className="combo-description">{option.description}</span> : null}
+              </span>
               {option.hint ? (
                 <span className="combo-hint">
                   <span className="visually-hidden">, </span>
@@ -169,6 +169,11 @@ export function Combobox({ value, options, onChange, onPick, label, placeholder,
             </li>
           ))}
         </ul>
+      ) : null}
+      {open && ambiguous && active < 0 ? (
+        <div className="combo-ambiguous" role="alert">
+          {filtered.length} options match “{query}”: use ↓ and ↑ to highlight one, then Enter.
+        </div>
       ) : null}
       {open && filtered.length === 0 && !freeText ? (
         <div className="combo-list combo-none" role="status">

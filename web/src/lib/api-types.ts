@@ -75,6 +75,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audiences/{name}/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members of a saved audience by one trait: top values with counts and shares, a histogram for numbers */
+        get: operations["getApiAudiencesNameBreakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audiences/{name}/count": {
         parameters: {
             query?: never;
@@ -101,6 +118,23 @@ export interface paths {
         };
         /** Size history of an audience (from membership snapshots), newest first */
         get: operations["getApiAudiencesNameHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audiences/{name}/members.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the members of a saved audience as CSV (streamed; PII masked without pii:read) */
+        get: operations["getApiAudiencesNameMembersCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -154,6 +188,23 @@ export interface paths {
         put?: never;
         /** Count the members of a draft definition (no save) */
         post: operations["postApiAudiencesCount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audiences/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A draft definition in plain words ("explain this audience"), traits by their labels */
+        post: operations["postApiAudiencesExplain"];
         delete?: never;
         options?: never;
         head?: never;
@@ -599,6 +650,23 @@ export interface paths {
         get: operations["getApiPredictionsName"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/priority-lists/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Profiles per slot of a draft priority list: each profile counted in the first audience of the list that holds it */
+        post: operations["postApiPriorityListsCounts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1478,6 +1546,33 @@ export interface components {
             prefix: string;
             userId: number;
         };
+        AudienceBreakdown: {
+            /** @description Distinct values among members. */
+            distinct: number;
+            /** @description Numeric traits: equal-width bins from the smallest to the largest value; whole numbers in a narrow range get one bin per value. */
+            histogram: {
+                count: number;
+                from: number;
+                to: number;
+            }[] | null;
+            kind: components["schemas"]["ColumnKind"];
+            /** @description Members of the audience. */
+            members: number;
+            /** @description Members without a value. */
+            missing: number;
+            /** @description Members with a value not in `values`. */
+            other: number;
+            /** @description The trait is personal data and the caller may not read it: no values, no histogram. */
+            piiMasked: boolean;
+            trait: string;
+            /** @description Most frequent values, most frequent first; ties by value. */
+            values: {
+                count: number;
+                /** @description Of all members, 0..1. */
+                share: number;
+                value: string | number | boolean;
+            }[];
+        };
         AudienceCatalog: {
             events: {
                 name: string;
@@ -1488,7 +1583,11 @@ export interface components {
                 sources: string[];
             }[];
             traits: {
+                /** @description `profiles.traits.<name>.description` in the config. */
+                description?: string;
                 kind: components["schemas"]["ColumnKind"];
+                /** @description What people read: `profiles.traits.<name>.label` in the config, else the name with spaces. */
+                label: string;
                 name: string;
                 /** @description Set on the columns a prediction writes: its score, or its percentile (0-100) among profiles. */
                 prediction?: {
@@ -1508,6 +1607,14 @@ export interface components {
             definition: {
                 description?: string;
                 name?: string;
+                splits?: {
+                    groups: {
+                        name: string;
+                        percent: number;
+                    }[];
+                    salt?: string;
+                    stratify?: string[];
+                };
                 where: components["schemas"]["Condition"];
             };
             description?: string;
@@ -1522,6 +1629,15 @@ export interface components {
             origin: "file" | "state";
             /** @description ISO 8601 date-time */
             updatedAt?: string;
+        };
+        AudienceExplanation: {
+            /** @description The conditions in plain words, as an outline (depth 0: top level). */
+            lines: {
+                depth: number;
+                text: string;
+            }[];
+            /** @description One sentence: who is in it. */
+            summary: string;
         };
         AudienceMembership: {
             audience: string;
@@ -1834,6 +1950,648 @@ export interface components {
             };
             event: string;
             where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | ({
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "eq";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "neq";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "gt";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "gte";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "lt";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "lte";
+            value: string | number | boolean;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "between";
+            value: [
+                string | number | boolean,
+                string | number | boolean
+            ];
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "in";
+            value: (string | number | boolean)[];
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "not_in";
+            value: (string | number | boolean)[];
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "contains";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "not_contains";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "starts_with";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "ends_with";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "is_true";
+            value?: null;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "is_false";
+            value?: null;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "before";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "after";
+            value: string;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "within_last";
+            value: {
+                days: number;
+            } | {
+                hours: number;
+            };
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "not_within_last";
+            value: {
+                days: number;
+            } | {
+                hours: number;
+            };
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "is_null";
+            value?: null;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        } | {
+            aggregate: {
+                /** @enum {string} */
+                fn: "sum" | "avg" | "min" | "max" | "count_distinct";
+                property: string;
+            };
+            between?: [
+                string,
+                string
+            ];
+            event: string;
+            /** @constant */
+            op: "is_not_null";
+            value?: null;
+            where?: components["schemas"]["PropertyFilter"];
+            within?: {
+                days: number;
+            } | {
+                hours: number;
+            };
+        }) | {
+            event: string;
+            first?: {
+                /** @constant */
+                op: "eq";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "neq";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "gt";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "gte";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "lt";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "lte";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "between";
+                value: [
+                    string | number | boolean,
+                    string | number | boolean
+                ];
+            } | {
+                /** @constant */
+                op: "in";
+                value: (string | number | boolean)[];
+            } | {
+                /** @constant */
+                op: "not_in";
+                value: (string | number | boolean)[];
+            } | {
+                /** @constant */
+                op: "contains";
+                value: string;
+            } | {
+                /** @constant */
+                op: "not_contains";
+                value: string;
+            } | {
+                /** @constant */
+                op: "starts_with";
+                value: string;
+            } | {
+                /** @constant */
+                op: "ends_with";
+                value: string;
+            } | {
+                /** @constant */
+                op: "is_true";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "is_false";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "before";
+                value: string;
+            } | {
+                /** @constant */
+                op: "after";
+                value: string;
+            } | {
+                /** @constant */
+                op: "within_last";
+                value: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            } | {
+                /** @constant */
+                op: "not_within_last";
+                value: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            } | {
+                /** @constant */
+                op: "is_null";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "is_not_null";
+                value?: null;
+            };
+            last?: {
+                /** @constant */
+                op: "eq";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "neq";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "gt";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "gte";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "lt";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "lte";
+                value: string | number | boolean;
+            } | {
+                /** @constant */
+                op: "between";
+                value: [
+                    string | number | boolean,
+                    string | number | boolean
+                ];
+            } | {
+                /** @constant */
+                op: "in";
+                value: (string | number | boolean)[];
+            } | {
+                /** @constant */
+                op: "not_in";
+                value: (string | number | boolean)[];
+            } | {
+                /** @constant */
+                op: "contains";
+                value: string;
+            } | {
+                /** @constant */
+                op: "not_contains";
+                value: string;
+            } | {
+                /** @constant */
+                op: "starts_with";
+                value: string;
+            } | {
+                /** @constant */
+                op: "ends_with";
+                value: string;
+            } | {
+                /** @constant */
+                op: "is_true";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "is_false";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "before";
+                value: string;
+            } | {
+                /** @constant */
+                op: "after";
+                value: string;
+            } | {
+                /** @constant */
+                op: "within_last";
+                value: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            } | {
+                /** @constant */
+                op: "not_within_last";
+                value: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            } | {
+                /** @constant */
+                op: "is_null";
+                value?: null;
+            } | {
+                /** @constant */
+                op: "is_not_null";
+                value?: null;
+            };
+            where?: components["schemas"]["PropertyFilter"];
+        } | {
+            completed: boolean;
+            sequence: {
+                event: string;
+                where?: components["schemas"]["PropertyFilter"];
+                within?: {
+                    days: number;
+                } | {
+                    hours: number;
+                };
+            }[];
             within?: {
                 days: number;
             } | {
@@ -2408,6 +3166,15 @@ export interface components {
             value: string | null;
             windowDays: number;
         };
+        PriorityListCounts: {
+            /** @description Profiles assigned to each audience of the list, in list order: those held by an earlier audience are not counted again. */
+            slots: {
+                audience: string;
+                count: number;
+            }[];
+            /** @description Profiles assigned to any slot (each once). */
+            total: number;
+        };
         PrivacyRequestView: {
             completedAt: string | null;
             createdAt: string;
@@ -2800,6 +3567,7 @@ export interface components {
             file: string | null;
             from: {
                 audience: string;
+                split?: string;
             } | {
                 model: string;
             };
@@ -2898,6 +3666,7 @@ export interface components {
             file: string | null;
             from: {
                 audience: string;
+                split?: string;
             } | {
                 model: string;
             };
@@ -3124,6 +3893,14 @@ export interface operations {
                 "application/json": {
                     description?: string;
                     name?: string;
+                    splits?: {
+                        groups: {
+                            name: string;
+                            percent: number;
+                        }[];
+                        salt?: string;
+                        stratify?: string[];
+                    };
                     where: components["schemas"]["Condition"];
                 };
             };
@@ -3305,6 +4082,14 @@ export interface operations {
                 "application/json": {
                     description?: string;
                     name?: string;
+                    splits?: {
+                        groups: {
+                            name: string;
+                            percent: number;
+                        }[];
+                        salt?: string;
+                        stratify?: string[];
+                    };
                     where: components["schemas"]["Condition"];
                 };
             };
@@ -3470,6 +4255,89 @@ export interface operations {
             };
         };
     };
+    getApiAudiencesNameBreakdown: {
+        parameters: {
+            query: {
+                /** @description histogram bins for numeric traits (default 20) */
+                bins?: number;
+                /** @description how many of the most frequent values (default 10) */
+                top?: number;
+                /** @description the trait to break the members down by */
+                trait: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudienceBreakdown"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Valid JSON that the project cannot accept: an invalid definition or configuration */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getApiAudiencesNameCount: {
         parameters: {
             query?: never;
@@ -3588,6 +4456,85 @@ export interface operations {
             };
             /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiAudiencesNameMembersCsv: {
+        parameters: {
+            query?: {
+                /** @description comma-separated traits for the columns after profile_id (default: all) */
+                traits?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Valid JSON that the project cannot accept: an invalid definition or configuration */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3782,6 +4729,14 @@ export interface operations {
                     definition: {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     };
                 };
@@ -3853,6 +4808,112 @@ export interface operations {
             };
         };
     };
+    postApiAudiencesExplain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "definition": {
+                 *         "name": "german_buyers",
+                 *         "description": "Germans who bought in the last 30 days",
+                 *         "where": {
+                 *           "all": [
+                 *             {
+                 *               "trait": "country",
+                 *               "op": "eq",
+                 *               "value": "DE"
+                 *             },
+                 *             {
+                 *               "event": "Order Completed",
+                 *               "within": {
+                 *                 "days": 30
+                 *               }
+                 *             }
+                 *           ]
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    definition: {
+                        description?: string;
+                        name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
+                        where: components["schemas"]["Condition"];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudienceExplanation"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postApiAudiencesOverlap: {
         parameters: {
             query?: never;
@@ -3892,6 +4953,14 @@ export interface operations {
                     audiences: (string | {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     })[];
                 };
@@ -4004,6 +5073,14 @@ export interface operations {
                     definition: {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     };
                     limit?: number;
@@ -4114,6 +5191,14 @@ export interface operations {
                     definition: {
                         description?: string;
                         name?: string;
+                        splits?: {
+                            groups: {
+                                name: string;
+                                percent: number;
+                            }[];
+                            salt?: string;
+                            stratify?: string[];
+                        };
                         where: components["schemas"]["Condition"];
                     };
                     /** @enum {string} */
@@ -5717,6 +6802,101 @@ export interface operations {
             };
         };
     };
+    postApiPriorityListsCounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "definition": {
+                 *         "name": "offers",
+                 *         "priority": [
+                 *           "german_buyers",
+                 *           "newsletter"
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    definition: {
+                        description?: string;
+                        name: string;
+                        priority: string[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriorityListCounts"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Valid JSON that the project cannot accept: an invalid definition or configuration */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postApiPrivacyDeletions: {
         parameters: {
             query?: never;
@@ -6936,6 +8116,7 @@ export interface operations {
                     };
                     from: {
                         audience: string;
+                        split?: string;
                     } | {
                         model: string;
                     };
@@ -7124,6 +8305,7 @@ export interface operations {
                     };
                     from: {
                         audience: string;
+                        split?: string;
                     } | {
                         model: string;
                     };

@@ -32,7 +32,14 @@ export type ColumnKind = Schemas['ColumnKind'];
 export type Condition = Schemas['Condition'];
 export type PropertyFilter = Schemas['PropertyFilter'];
 export type TraitCondition = Extract<Condition, { trait: string }>;
-export type EventCondition = Extract<Condition, { event: string }>;
+type EventLike = Extract<Condition, { event: string }>;
+export type AggregateCondition = Extract<EventLike, { aggregate: unknown }>;
+export type SequenceCondition = Extract<Condition, { sequence: unknown }>;
+export type SequenceStep = SequenceCondition['sequence'][number];
+/** "Did X" with how often and when: the event conditions that are neither aggregates nor first/last times. */
+export type EventCondition = Extract<Exclude<EventLike, AggregateCondition>, { count?: unknown }>;
+export type AggregateFunction = AggregateCondition['aggregate']['fn'];
+export type AudienceSplits = NonNullable<AudienceDetail['definition']['splits']>;
 export type PropertyCondition = Extract<PropertyFilter, { property: string }>;
 export type Operator = TraitCondition['op'];
 export type ScalarValue = Extract<TraitCondition, { value: string | number | boolean }>['value'];
@@ -54,6 +61,9 @@ export type AudienceDetail = Schemas['AudienceDetail'];
 export type AudienceCatalog = Schemas['AudienceCatalog'];
 export type AudiencePreview = Schemas['AudiencePreview'];
 export type AudienceSizePoint = Schemas['AudienceSizePoint'];
+export type AudienceExplanation = Schemas['AudienceExplanation'];
+export type AudienceBreakdown = Schemas['AudienceBreakdown'];
+export type AudienceOverlap = Schemas['AudienceOverlap'];
 
 // ---------------------------------------------------------------- identity and profiles
 
@@ -127,3 +137,4 @@ export type PredictionView = Schemas['PredictionView'];
 export type PredictionDetail = Schemas['PredictionDetail'];
 export type ClassifierQuality = Schemas['ClassifierQuality'];
 export type RegressionQuality = Schemas['RegressionQuality'];
+export type PriorityListCounts = Schemas['PriorityListCounts'];

@@ -1,7 +1,11 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ConditionEditor, type EditorEnv } from '../builder/ConditionEditor';
-import { countConditions, fromDefinition, kindsOf, toDefinition, type GroupNode } from '../builder/model';
+import { countConditions, fromDefinition, kindsOf, nodeAtPath, toDefinition, type GroupNode } from '../builder/model';
+import { ExplainPanel } from '../builder/ExplainPanel';
 import { SampleTable } from '../builder/SampleTable';
+import { splitDraftFrom, SplitEditor, splitProblem, splitsOf, type SplitDraft } from '../builder/SplitEditor';
+import { BreakdownPanel } from '../insight/BreakdownPanel';
+import { OverlapMatrix } from '../insight/OverlapMatrix';
 import { useLiveCount } from '../builder/useLiveCount';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Field } from '../components/Field';
@@ -12,14 +16,21 @@ import { useSession } from '../lib/auth';
 import { formatCount, formatDuration, formatPercent } from '../lib/format';
 import { addNavigationGuard, Link, navigate, useLocation } from '../lib/router';
 import { syncAudience } from '../lib/syncs';
-import type { AudienceCatalog, AudienceDetail, AudienceSummary, Condition, SyncList } from '../lib/types';
+import type { AudienceCatalog, AudienceDetail, AudienceSplits, AudienceSummary, Condition, SyncList } from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { AudienceSizeChart } from '../components/HistoryCharts';
 
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A draft handed to the "new audience" page by Duplicate (what the editor held, saved or not). */
-let handedDraft: { name: string; description: string; where: Condition } | null = null;
+let handedDraft: InitialAudience | null = null;
+
+interface InitialAudience {
+  name: string;
+  description: string;
+  where: Condition;
+  splits?: AudienceSplits;
+}
 
 export function AudienceBuilderPage({ name }: { name: string | null }) {
   const { can } = useSession();
@@ -49,11 +60,11 @@ export function AudienceBuilderPage({ name }: { name: string | null }) {
 
   const source = name !== null ? existing.data! : null;
   const initial = source
-    ? { name: source.name, description: source.definition.description ?? '', where: source.definition.where }
+    ? { name: source.name, description: source.definition.description ?? '', where: source.definition.where, splits: source.definition.splits }
     : draft
       ? draft
       : from && existing.data
-        ? { name: `${existing.data.name}_copy`, description: existing.data.definition.description ?? '', where: existing.data.definition.where }
+        ? { name: `${existing.data.name}_copy`, description: existing.data.definition.description ?? '', where: existing.data.definition.where, splits: existing.data.definition.splits }
         : { name: '', description: '', where: { all: [] } as Condition };
   const readOnly = !can('audiences:write') || source?.origin === 'file';
   return <Builder audience={source} initial={initial} catalog={catalog.data} readOnly={readOnly} />;
@@ -66,7 +77,7 @@ function Builder({
   readOnly,
 }: {
   audience: AudienceDetail | null;
-  initial: { name: string; description: string; where: Condition };
+  initial: InitialAudience;
   catalog: AudienceCatalog;
   readOnly: boolean;
 }) {
@@ -99,7 +110,10 @@ function Builder({
   const compiled = useMemo(() => toDefinition(root, kinds), [root, kinds]);
   const key = JSON.stringify(compiled.where);
   const withPreview = can('profiles:read');
-  const live = useLiveCount(compiled.where, withPreview);
+  const [splitDraft, setSplitDraft] = useState<SplitDraft | null>(() => splitDraftFrom(initial.splits));
+  const splitError = splitDraft ? splitProblem(splitDraft) : null;
+  const splits = splitDraft && !splitError ? splitsOf(splitDraft) : undefined;
+  const live = useLiveCount(compiled.where, withPreview, splits, NAME_PATTERN.test(name) ? name : undefined);
   const fresh = live.forKey === key && !live.loading;
 
   // Per-condition counts belong to the tree they were computed for; keep the last ones while recounting.
@@ -139,12 +153,16 @@ function Builder({
       setSaveError(new ApiError(400, 'INVALID_INPUT', 'The name may use letters, digits and underscores, and may not start with a digit.', 'name', 'e.g. vip_customers_de'));
       return;
     }
+    if (splitError) {
+      setSaveError(new ApiError(400, 'INVALID_INPUT', splitError, 'splits', 'fix the groups under “Split into groups”'));
+      return;
+    }
     if (compiled.incomplete > 0) {
       setSaveError(new ApiError(400, 'INVALID_INPUT', `${compiled.incomplete} condition${compiled.incomplete === 1 ? ' is' : 's are'} not complete.`, null, 'finish or remove the conditions marked in red'));
       return;
     }
     setSaving(true);
-    const body = { ...(description.trim() ? { description: description.trim() } : {}), where: compiled.where };
+    const body = { ...(description.trim() ? { description: description.trim() } : {}), where: compiled.where, ...(splits ? { splits } : {}) };
     try {
       if (isNew) await api('/api/audiences', { method: 'POST', body: { name, ...body } });
       else await api(`/api/audiences/${encodeURIComponent(audience.name)}`, { method: 'PUT', body });
@@ -160,7 +178,7 @@ function Builder({
   }
 
   function duplicate() {
-    handedDraft = { name: `${name}_copy`, description, where: compiled.where };
+    handedDraft = { name: `${name}_copy`, description, where: compiled.where, splits };
     dirtyRef.current = false; // the changes travel with the copy
     navigate(`/audiences/new?from=${encodeURIComponent(name)}`);
   }
@@ -182,13 +200,16 @@ function Builder({
     }
   }
 
+  const liveError = live.error && live.forKey === key ? live.error : undefined;
+  const errorNode = liveError instanceof ApiError ? nodeAtPath(compiled.paths, liveError.path) : undefined;
   const env: EditorEnv = {
     catalog,
     kinds,
     audiences: (audiences.data ?? []).map((a) => a.name).filter((n) => n !== (audience?.name ?? name)),
     readOnly,
-    steps: stepsRef.current,
+    steps: liveError ? new Map() : stepsRef.current,
     stepsFresh: fresh,
+    errorAt: errorNode && liveError instanceof ApiError ? { id: errorNode, message: liveError.message, hint: liveError.hint } : undefined,
   };
 
   const preview = live.preview;
@@ -276,13 +297,24 @@ function Builder({
             <p>{audience.description}</p>
           ) : null}
           <ConditionEditor root={root} env={env} onChange={change} />
+          <SplitEditor
+            draft={splitDraft}
+            catalog={catalog}
+            readOnly={readOnly}
+            onChange={(next) => {
+              setSplitDraft(next);
+              setDirty(true);
+              setNotice(null);
+            }}
+          />
+          <ExplainPanel where={compiled.where} splits={splits} />
           {showSql ? <SqlPanel where={compiled.where} /> : null}
         </div>
         <aside className="builder-side" aria-label="Audience size">
           <div className="card count-card" aria-live="polite" aria-busy={!fresh}>
             <div className="count-label">Audience size</div>
             <div className={`count-value ${fresh ? '' : 'stale'}`} data-testid="live-count" data-state={fresh ? 'fresh' : 'updating'}>
-              {preview ? formatCount(preview.count) : '…'}
+              {preview ? formatCount(preview.count) : liveError ? '—' : '…'}
             </div>
             {preview && preview.total ? (
               <div className="muted">
@@ -295,7 +327,15 @@ function Builder({
                 {compiled.incomplete} incomplete condition{compiled.incomplete === 1 ? ' is' : 's are'} not counted yet.
               </p>
             ) : null}
-            {live.error && live.forKey === key ? <ErrorNote error={live.error} title="Cannot count this audience" /> : null}
+            {liveError ? (
+              errorNode ? (
+                <p className="small warn-text" role="status">
+                  Not counted: a condition is invalid (marked in the tree).
+                </p>
+              ) : (
+                <ErrorNote error={liveError} title="Cannot count this audience" />
+              )
+            ) : null}
           </div>
           <div className="card side-links">
             <button type="button" className="link-button" aria-expanded={showSql} aria-controls={showSql ? 'sql-panel' : undefined} onClick={() => setShowSql((s) => !s)}>
@@ -307,7 +347,31 @@ function Builder({
       {withPreview ? (
         <section className="section" aria-labelledby="sample-title">
           <h2 id="sample-title">Sample of members</h2>
-          {preview && live.forKey === key ? <SampleTable preview={preview} root={root} /> : <Loading label="Loading members…" />}
+          {liveError ? (
+            <p className="muted">No sample while the audience is invalid.</p>
+          ) : preview && live.forKey === key ? (
+            <SampleTable preview={preview} root={root} labelOf={(column) => catalog.traits.find((t) => t.name === column)?.label ?? column} />
+          ) : (
+            <Loading label="Loading members…" />
+          )}
+        </section>
+      ) : null}
+      {!isNew ? (
+        <section className="section insight" aria-labelledby="insight-title">
+          <h2 id="insight-title">Insight</h2>
+          {dirty ? <p className="muted small">Insight shows the saved audience; save to include your changes.</p> : null}
+          {can('profiles:read') ? (
+            <p>
+              <a className="button small" href={`/api/audiences/${encodeURIComponent(audience.name)}/members.csv`} download={`${audience.name}.csv`}>
+                Download members (CSV)
+              </a>{' '}
+              {can('pii:read') ? null : <span className="muted small">personal data is masked for your role</span>}
+            </p>
+          ) : null}
+          <div className="insight-grid">
+            <BreakdownPanel audience={audience.name} catalog={catalog} />
+            <OverlapMatrix audiences={(audiences.data ?? []).map((a) => a.name)} initial={[audience.name]} />
+          </div>
         </section>
       ) : null}
       {!isNew ? (

@@ -1,4 +1,6 @@
 import { useMemo, useState } from 'react';
+import { OverlapMatrix } from '../insight/OverlapMatrix';
+import { PriorityListPanel } from '../insight/PriorityListPanel';
 import { PageHeader, usePageTitle } from '../components/Layout';
 import { Sparkline } from '../components/Sparkline';
 import { StatusBadge } from '../components/StatusBadge';
@@ -80,6 +82,12 @@ export function AudiencesPage() {
             </tbody>
           </table>
           {shown.length === 0 ? <p className="muted">No audience matches “{filter}”.</p> : null}
+          {audiences.data.length >= 2 ? (
+            <div className="insight-grid">
+              <OverlapMatrix audiences={audiences.data.filter((a) => !a.error).map((a) => a.name)} />
+              <PriorityListPanel audiences={audiences.data.filter((a) => !a.error).map((a) => a.name)} />
+            </div>
+          ) : null}
         </>
       )}
     </>

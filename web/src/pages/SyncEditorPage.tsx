@@ -7,7 +7,7 @@ import { api, ApiError } from '../lib/api';
 import { useSession } from '../lib/auth';
 import { Link, navigate, useLocation } from '../lib/router';
 import { knownFields, MODE_HELP, SCHEDULE_PRESETS, suggestMapping } from '../lib/syncs';
-import type { AudienceCatalog, AudienceSummary, DestinationType, DestinationView, SyncDetail, SyncInput, SyncMode } from '../lib/types';
+import type { AudienceCatalog, AudienceDetail, AudienceSummary, DestinationType, DestinationView, SyncDetail, SyncInput, SyncMode } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -104,6 +104,10 @@ function SyncForm({
   columns: string[];
 }) {
   const [audience, setAudience] = useState(existing && 'audience' in existing.from ? existing.from.audience : initialAudience);
+  const [split, setSplit] = useState(existing && 'audience' in existing.from ? (existing.from.split ?? '') : '');
+  // The chosen audience's split groups, when it has any: a sync may send one group (e.g. not the holdout).
+  const chosen = useApi<AudienceDetail>(audience ? `/api/audiences/${encodeURIComponent(audience)}` : null);
+  const groups = chosen.data?.name === audience ? (chosen.data.definition.splits?.groups ?? []) : [];
   const [destination, setDestination] = useState(existing?.destination.name ?? destinations[0]!.name);
   const typeOf = (dest: string) => destinations.find((d) => d.name === dest)?.type ?? '';
   const typeInfo = types.find((t) => t.type === typeOf(destination));
@@ -160,7 +164,7 @@ function SyncForm({
       setError(new ApiError(400, 'INVALID_INPUT', problem));
       return;
     }
-    const body: SyncInput = { name, from: { audience }, destination, mode, fields: Object.fromEntries(rows.map((r) => [r.field, r.column])), schedule };
+    const body: SyncInput = { name, from: { audience, ...(split ? { split } : {}) }, destination, mode, fields: Object.fromEntries(rows.map((r) => [r.field, r.column])), schedule };
     setBusy(true);
     try {
       if (existing) {
@@ -191,7 +195,17 @@ function SyncForm({
         <div className="form-grid">
           <Field label="Audience">
             {(props) => (
-              <select {...props} name="audience" value={audience} required disabled={!!existing} onChange={(e) => setAudience(e.target.value)}>
+              <select
+                {...props}
+                name="audience"
+                value={audience}
+                required
+                disabled={!!existing}
+                onChange={(e) => {
+                  setAudience(e.target.value);
+                  setSplit('');
+                }}
+              >
                 <option value="">choose…</option>
                 {audiences.map((a) => (
                   <option key={a} value={a}>
@@ -201,6 +215,20 @@ function SyncForm({
               </select>
             )}
           </Field>
+          {groups.length > 0 ? (
+            <Field label="Members to send" hint="The audience is split into groups: send all members, or one group (e.g. everyone but the holdout).">
+              {(props) => (
+                <select {...props} name="split" value={split} disabled={!!existing} onChange={(e) => setSplit(e.target.value)}>
+                  <option value="">all members</option>
+                  {groups.map((g) => (
+                    <option key={g.name} value={g.name}>
+                      group {g.name} ({g.percent}%)
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          ) : null}
           <Field label="Destination">
             {(props) => (
               <select {...props} name="destination" value={destination} onChange={(e) => changeDestination(e.target.value)}>

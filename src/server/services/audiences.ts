@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { readableSql } from '../../util/readable-sql.js';
+import { getDialect } from '../../warehouse/index.js';
 import {
   audienceDefinitionSchema,
   audienceCatalog,
@@ -166,8 +168,13 @@ export class AudienceService {
     return { ...preview, sample: preview.sample.map((row) => tags.maskRow(row)), milliseconds, piiMasked: true };
   }
 
+  /** The audience's SQL laid out for reading (`sql`), and the exact text that runs (`executed`). */
   sql(input: AudienceInput, path: string, dialect?: z.infer<typeof dialectSchema>) {
-    return atPath(path, () => compileAudience(this.ctx.project, input, dialect));
+    return atPath(path, async () => {
+      const { sql } = await compileAudience(this.ctx.project, input, dialect);
+      const shownIn = dialect ? getDialect(dialect) : (await this.ctx.project.warehouse()).dialect;
+      return { sql: readableSql(sql, shownIn), executed: sql };
+    });
   }
 
   overlap(inputs: AudienceInput[]) {

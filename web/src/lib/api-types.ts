@@ -1413,6 +1413,9 @@ export interface components {
             size: number;
         };
         AudienceSql: {
+            /** @description The exact text that runs (and that the BigQuery/Snowflake checks parse). */
+            executed: string;
+            /** @description The SQL laid out for reading (sql-formatter, in the dialect asked for). */
             sql: string;
         };
         AudienceStep: {

@@ -32,7 +32,13 @@ export type ColumnKind = Schemas['ColumnKind'];
 export type Condition = Schemas['Condition'];
 export type PropertyFilter = Schemas['PropertyFilter'];
 export type TraitCondition = Extract<Condition, { trait: string }>;
-export type EventCondition = Extract<Condition, { event: string }>;
+/** A count of events (aggregates and first/last times also carry `event`: issue #17's shapes, edited elsewhere). */
+export type EventCondition = WithKey<Extract<Condition, { event: string }>, 'count'>;
+/** The members of union `T` that declare `key` (optional or not). */
+type WithKey<T, K extends string> = T extends unknown ? (K extends keyof T ? T : never) : never;
+export type AggregateCondition = Extract<Condition, { aggregate: unknown }>;
+export type FirstLastCondition = Extract<Condition, { first: unknown } | { last: unknown }>;
+export type SequenceCondition = Extract<Condition, { sequence: unknown }>;
 export type PropertyCondition = Extract<PropertyFilter, { property: string }>;
 export type Operator = TraitCondition['op'];
 export type ScalarValue = Extract<TraitCondition, { value: string | number | boolean }>['value'];

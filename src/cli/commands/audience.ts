@@ -15,7 +15,7 @@ import {
 import { CdpError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
 import { inProject, say, withProject } from '../context.js';
-import { readableSql } from '../../util/readable-sql.js';
+import { readableSql } from '../../warehouse/index.js';
 
 type Format = 'table' | 'csv' | 'json';
 

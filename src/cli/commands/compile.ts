@@ -3,8 +3,7 @@ import { CdpError } from '../../errors.js';
 import { extname } from 'node:path';
 import { AUDIENCE_FILE_EXTENSIONS, compileAudienceForCli, listAudiences } from '../../audiences/index.js';
 import { closestName, compileModel, loadModels } from '../../models/index.js';
-import { DIALECT_NAMES, getDialect, type DialectName } from '../../warehouse/index.js';
-import { readableSql } from '../../util/readable-sql.js';
+import { DIALECT_NAMES, getDialect, readableSql, type DialectName } from '../../warehouse/index.js';
 import type { Project } from '../../project/index.js';
 import { inProject, withProject } from '../context.js';
 

@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { readableSql } from '../../util/readable-sql.js';
-import { getDialect } from '../../warehouse/index.js';
 import {
   audienceDefinitionSchema,
   audienceCatalog,
@@ -22,7 +20,7 @@ import {
 import type { Actor } from '../../audit/index.js';
 import { CdpError, isCdpError } from '../../errors.js';
 import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
-import { DIALECT_NAMES, type ColumnKind } from '../../warehouse/index.js';
+import { DIALECT_NAMES, getDialect, readableSql, type ColumnKind } from '../../warehouse/index.js';
 import type { ServerContext } from '../context.js';
 import { AudienceResultCache, BuildMarker, type AudienceResultCacheOptions } from './audience-results.js';
 

@@ -46,3 +46,4 @@ export async function openWarehouse(config: WarehouseConfig, projectDir: string)
     }
   }
 }
+export { readableSql } from './readable-sql.js';

@@ -4,7 +4,10 @@ import {
   audienceOverlap,
   countAudience,
   listAudiences,
+  parsePriorityList,
   previewAudience,
+  priorityListCounts,
+  priorityListSql,
   readAudienceFile,
   snapshotAudience,
   type AudienceInput,
@@ -14,6 +17,7 @@ import { CdpError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
 import { inProject, say, withProject } from '../context.js';
 import { formatTable } from '../table.js';
+import { readableSql } from '../../warehouse/index.js';
 
 type Format = 'table' | 'csv' | 'json';
 
@@ -97,6 +101,21 @@ export function register(program: Command): void {
           ...overlap.intersections.map((i) => [i.audiences.join(' ∩ '), String(i.count), percent(i.count, overlap.total)]),
         ];
         say(table(['audiences', 'profiles', 'of all'], rows));
+      });
+    });
+
+  withProject(audience.command('priority <audiences...>').description('a priority list: each profile counted once, in the first audience (in order given) that holds it'))
+    .option('--name <name>', 'the list\'s name (for messages)', 'priority_list')
+    .option('--slot <audience>', 'print the SQL of one slot\'s members instead of the counts')
+    .option('--format <format>', 'table or json', 'table')
+    .action(async (audiences: string[], options: { project?: string; name: string; slot?: string; format: string }) => {
+      const format = parseFormat(options.format, ['table', 'json']);
+      const list = parsePriorityList({ name: options.name, priority: audiences });
+      await inProject(options, async (project) => {
+        if (options.slot !== undefined) return say(readableSql(await priorityListSql(project, list, { slot: options.slot }), (await project.warehouse()).dialect));
+        const counts = await priorityListCounts(project, list);
+        if (format === 'json') return say(JSON.stringify(counts, null, 2));
+        say(table(['audience', 'profiles', 'of all'], counts.slots.map((s) => [s.audience, String(s.count), percent(s.count, counts.total)])));
       });
     });
 

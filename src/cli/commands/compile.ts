@@ -3,13 +3,14 @@ import { CdpError } from '../../errors.js';
 import { extname } from 'node:path';
 import { AUDIENCE_FILE_EXTENSIONS, compileAudienceForCli, listAudiences } from '../../audiences/index.js';
 import { closestName, compileModel, loadModels } from '../../models/index.js';
-import { DIALECT_NAMES, type DialectName } from '../../warehouse/index.js';
+import { DIALECT_NAMES, getDialect, readableSql, type DialectName } from '../../warehouse/index.js';
 import type { Project } from '../../project/index.js';
 import { inProject, withProject } from '../context.js';
 
 interface CompileFlags {
   project?: string;
   dialect?: string;
+  raw?: boolean;
 }
 
 /**
@@ -52,13 +53,17 @@ export function register(program: Command): void {
     program
       .command('compile <name>')
       .description('print the SQL a model (or audience) runs, rendered for a dialect')
-      .option('--dialect <dialect>', `${DIALECT_NAMES.join(' | ')} (default: the project warehouse)`),
+      .option('--dialect <dialect>', `${DIALECT_NAMES.join(' | ')} (default: the project warehouse)`)
+      .option('--raw', 'print the exact text that runs, not laid out for reading'),
   ).action(async (name: string, flags: CompileFlags) => {
     await inProject(flags, async (project) => {
       for (const compiler of compilers) {
         const sql = await compiler.compile(project, name, flags.dialect);
         if (sql !== undefined) {
-          process.stdout.write(sql.endsWith('\n') ? sql : `${sql}\n`);
+          // Laid out for reading in the target dialect; --raw gives the bytes the warehouse runs.
+          const dialect = flags.dialect === undefined ? (await project.warehouse()).dialect : getDialect(dialectName(flags.dialect));
+          const shown = flags.raw ? sql : readableSql(sql, dialect);
+          process.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
           return;
         }
       }

@@ -73,7 +73,8 @@ export const AudiencePreviewSchema = z.object({
 }).meta({ id: 'AudiencePreview' });
 
 export const AudienceSqlSchema = z.object({
-  sql: z.string(),
+  sql: z.string().describe('The SQL laid out for reading (sql-formatter, in the dialect asked for).'),
+  executed: z.string().describe('The exact text that runs (and that the BigQuery/Snowflake checks parse).'),
 }).meta({ id: 'AudienceSql' });
 
 /** Value suggestions for the builder: the most frequent values of a column (src/server/services/value-suggestions.ts). */

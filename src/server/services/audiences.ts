@@ -26,7 +26,7 @@ import { traitWords, type TraitWords } from '../../audiences/labels.js';
 import type { Actor } from '../../audit/index.js';
 import { CdpError, isCdpError } from '../../errors.js';
 import { PiiTags, UNMASKED, type PiiView } from '../../privacy/pii.js';
-import { DIALECT_NAMES, type ColumnKind } from '../../warehouse/index.js';
+import { DIALECT_NAMES, getDialect, readableSql, type ColumnKind } from '../../warehouse/index.js';
 import type { ServerContext } from '../context.js';
 import { AudienceResultCache, BuildMarker, type AudienceResultCacheOptions } from './audience-results.js';
 import { predictionColumns, type PredictionColumn } from '../../predictions/index.js';
@@ -173,8 +173,13 @@ export class AudienceService {
     return { ...preview, sample: preview.sample.map((row) => tags.maskRow(row)), milliseconds, piiMasked: true };
   }
 
+  /** The audience's SQL laid out for reading (`sql`), and the exact text that runs (`executed`). */
   sql(input: AudienceInput, path: string, dialect?: z.infer<typeof dialectSchema>) {
-    return atPath(path, () => compileAudience(this.ctx.project, input, dialect));
+    return atPath(path, async () => {
+      const { sql } = await compileAudience(this.ctx.project, input, dialect);
+      const shownIn = dialect ? getDialect(dialect) : (await this.ctx.project.warehouse()).dialect;
+      return { sql: readableSql(sql, shownIn), executed: sql };
+    });
   }
 
   /** A saved audience broken down by one trait; a PII trait shows no values to roles without pii:read. */

@@ -17,7 +17,7 @@ export type TimeUnit = 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' |
  */
 export interface Dialect {
   readonly name: DialectName;
-  /** sql-formatter's name for this dialect: how SQL shown to people is laid out (src/util/readable-sql.ts). */
+  /** sql-formatter's name for this dialect: how SQL shown to people is laid out (src/warehouse/readable-sql.ts). */
   readonly formatterLanguage: SqlLanguage;
 
   // ---- names and values ----

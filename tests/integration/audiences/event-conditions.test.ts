@@ -5,7 +5,7 @@
  * (self-joins and NOT EXISTS instead of the compiler's window functions).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileAudience, countAudience, type AudienceDefinition, type Condition, type PropertyFilter } from '../../../src/audiences/index.js';
+import { compileAudience, countAudience, describeCondition, type AudienceDefinition, type Condition, type PropertyFilter } from '../../../src/audiences/index.js';
 import type { Warehouse } from '../../../src/warehouse/index.js';
 import { createFixture, ENGINES, type Fixture } from './fixture.js';
 
@@ -165,6 +165,29 @@ describe.each(ENGINES)('event conditions on %s', (engine) => {
       );
       expect(await members({ not: viewThenBuy(14, false) })).toEqual(complement(ids));
     });
+  });
+
+  it('members enter and leave as events arrive (a later purchase, a bigger basket)', async () => {
+    const s = f.schema;
+    const notBought = viewThenBuy(14, false);
+    const bought = viewThenBuy(14);
+    const spent = { event: 'order_completed', aggregate: { fn: 'sum', property: 'amount' }, op: 'gte', value: 100 } as Condition;
+    expect(await members(notBought)).toContain('s7');
+    expect(await members(bought)).not.toContain('s7');
+    expect(await members(spent)).not.toContain('s7');
+    // s7 buys 14 days after its view (the edge), for 150.
+    await f.warehouse.execute(`INSERT INTO "${s}".orders (order_id, customer, amount, channel, ordered_at) VALUES (99, 's7', 150, 'web', ${f.warehouse.dialect.literal(at(14 * DAY))})`);
+    await f.warehouse.execute(`INSERT INTO "${s}".resolved_records (source, record_key, profile_id) VALUES ('orders', '99', 's7')`);
+    try {
+      expect(await members(notBought)).not.toContain('s7');
+      expect(await members(bought)).toContain('s7');
+      expect(await members(spent)).toContain('s7');
+    } finally {
+      await f.warehouse.execute(`DELETE FROM "${s}".orders WHERE order_id = 99`);
+      await f.warehouse.execute(`DELETE FROM "${s}".resolved_records WHERE source = 'orders' AND record_key = '99'`);
+    }
+    expect(describeCondition(notBought)).toBe('page_view, and not order_completed within 14 days after');
+    expect(describeCondition(spent)).toBe('total amount of order_completed ≥ 100');
   });
 
   describe('aggregates', () => {

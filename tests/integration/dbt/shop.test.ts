@@ -148,7 +148,7 @@ describe.each<EngineName>(['duckdb', 'postgres'])('the shop dbt project on %s', 
   });
 
   it('cdp compile prints the SQL with the ephemeral model inlined and dbt.* macros rendered for the engine', async () => {
-    const compiled = await fx.cdp('compile', 'order_payments');
+    const compiled = await fx.cdp('compile', 'order_payments', '--raw');
     expect(compiled.code).toBe(0);
     expect(compiled.out).toMatch(/^\s*with __dbt__cte__stg_payments as \(/);
     expect(compiled.out).toContain(`from "${fx.schema}_raw"."raw_payments"`);

@@ -79,7 +79,7 @@ describe('cdp init / run / test / compile', () => {
     expect(test.stdout).toContain('PASS  relationships orders.customer_id');
     expect(test.stdout).toContain('8 test(s): 8 passed, 0 failed, 0 warned, 0 errored');
 
-    const compile = await cdp('compile', 'customer_orders', '--project', dir, '--dialect', 'postgres');
+    const compile = await cdp('compile', 'customer_orders', '--project', dir, '--dialect', 'postgres', '--raw');
     expect(compile.code).toBe(0);
     expect(compile.stdout).toContain('from "cdp"."customers" as c\nleft join "cdp"."orders" as o');
 

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { audienceMembersSql } from '../../../src/audiences/index.js';
 import { runSync } from '../../../src/syncs/index.js';
 import { startWebhook, type FakeWebhook } from '../../fixtures/vendors/webhook.js';
 import { makeProject, type TestProject } from './helpers.js';
@@ -58,4 +59,25 @@ it('syncs the members of an audience, keyed by profile_id; leavers are removed i
   expect(hook.rowsSent('remove')).toEqual([{ profile_id: 'c', email: 'c@example.com', ltv: 500 }]);
   expect([...hook.state.keys()].sort()).toEqual(['a', 'b']);
   expect(hook.violations).toEqual([]);
+});
+
+it('sends one split group (`from: {audience, split}`): every member of that group, no one else', async () => {
+  const ids = Array.from({ length: 200 }, (_, i) => `s${i}`);
+  await loadProfiles(ids.map((id, i) => [id, `${id}@example.com`, i]));
+  writeFileSync(
+    join(t.dir, 'audiences', 'promo.yaml'),
+    'name: promo\nwhere: { trait: lifetime_value, op: gte, value: 0 }\nsplits: { groups: [{ name: treatment, percent: 80 }, { name: holdout, percent: 20 }], salt: promo }\n',
+  );
+  t.writeSync('promo_hook', `name: promo_hook\nfrom: { audience: promo, split: treatment }\ndestination: { type: webhook, config: { url: "${hook.url}/promo" } }\nmode: upsert\nfields: { email: email, group: split }\n`);
+  const w = await t.project.warehouse();
+  const groups = await w.query<{ profile_id: string; split: string }>(`SELECT profile_id, split FROM (${await audienceMembersSql(t.project, 'promo')}) m`);
+  const treatment = groups.filter((g) => g.split === 'treatment').map((g) => g.profile_id).sort();
+  expect(treatment.length).toBeGreaterThan(120);
+  expect(treatment.length).toBeLessThan(190);
+  hook.batches.length = 0;
+  const run = await runSync(t.project, 'promo_hook');
+  expect(run.plan).toMatchObject({ current: treatment.length, added: treatment.length });
+  const sent = hook.rowsSent('upsert');
+  expect(sent.map((r) => r.profile_id).sort()).toEqual(treatment);
+  expect(new Set(sent.map((r) => r.group))).toEqual(new Set(['treatment']));
 });

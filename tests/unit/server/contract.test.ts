@@ -203,7 +203,7 @@ describe('answers conform to their schemas on a built warehouse', () => {
     expect(await send('get', `/api/users/${String(user.id)}`)).toMatchObject({ email: 'sam@example.com', role: 'marketer' });
     expect(await send('put', '/api/secrets/crm-key', { value: 'sk_test' })).toEqual({ name: 'crm-key', set: true });
     await send('post', '/api/audiences', { name: 'germans', where: { all: [{ trait: 'country', op: 'eq', value: 'DE' }, { event: 'order_completed', where: { property: 'amount', op: 'gt', value: 10 } }] } });
-    expect(await send('get', '/api/audiences/germans/sql?dialect=snowflake')).toEqual({ sql: expect.stringContaining('SELECT') });
+    expect(await send('get', '/api/audiences/germans/sql?dialect=snowflake')).toEqual({ sql: expect.stringContaining('SELECT'), executed: expect.stringContaining('SELECT') });
     await send('post', '/api/destinations', { name: 'hook', type: 'webhook', config: { url: 'https://hooks.example/hook' } });
     await send('post', '/api/syncs', { name: 'germans_hook', from: { audience: 'germans' }, destination: 'hook', fields: { email: 'email' } });
     expect(await send('put', '/api/syncs/germans_hook', { from: { audience: 'germans' }, destination: 'hook', mode: 'mirror', fields: { email: 'email' }, schedule: null })).toMatchObject({ mode: 'mirror' });

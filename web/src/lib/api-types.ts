@@ -1697,6 +1697,9 @@ export interface components {
             size: number;
         };
         AudienceSql: {
+            /** @description The exact text that runs (and that the BigQuery/Snowflake checks parse). */
+            executed: string;
+            /** @description The SQL laid out for reading (sql-formatter, in the dialect asked for). */
             sql: string;
         };
         AudienceStep: {

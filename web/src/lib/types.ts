@@ -40,6 +40,7 @@ export type SequenceStep = SequenceCondition['sequence'][number];
 export type EventCondition = Extract<Exclude<EventLike, AggregateCondition>, { count?: unknown }>;
 export type AggregateFunction = AggregateCondition['aggregate']['fn'];
 export type AudienceSplits = NonNullable<AudienceDetail['definition']['splits']>;
+export type FirstLastCondition = Extract<Condition, { first: unknown } | { last: unknown }>;
 export type PropertyCondition = Extract<PropertyFilter, { property: string }>;
 export type Operator = TraitCondition['op'];
 export type ScalarValue = Extract<TraitCondition, { value: string | number | boolean }>['value'];

@@ -1,5 +1,5 @@
 import { format } from 'sql-formatter';
-import type { Dialect } from '../warehouse/index.js';
+import type { Dialect } from './dialects/index.js';
 
 /**
  * SQL for a person to read ("Show SQL", `cdp compile`, plans): laid out by sql-formatter in the

@@ -29,6 +29,11 @@ export interface Batch {
   rows?: Row[];
 }
 
+/** The key a batch carries on every send: its plan and first seq (a plan's batches never change). */
+export function idempotencyKey(planId: string, firstSeq: number): string {
+  return `${planId}:${firstSeq}`;
+}
+
 /** The keys of a batch's rows in order; read back from the plan when only its JSON was fetched. */
 export async function keysOf(input: BatchSource, batch: Batch): Promise<string[]> {
   if (batch.rows) return batch.rows.map((r) => r.key);

@@ -1,5 +1,5 @@
 import { DestinationError, type AnyDestination, type RowResult, type RunScope } from '../../destinations/index.js';
-import type { Batch, PlanLayout } from '../batches.js';
+import { idempotencyKey, type Batch, type PlanLayout } from '../batches.js';
 import type { RunCounts } from '../history.js';
 import type { Progress } from '../state.js';
 import type { CommitQueue } from './commit-queue.js';
@@ -17,12 +17,15 @@ export interface BatchSenderInput {
   maxConsecutiveFailures: number;
   counts: RunCounts;
   commits: CommitQueue;
+  /** Send nothing while a finished batch's result is not committed yet (insert and add modes). */
+  commitBeforeNext?: boolean;
   wakeup: Wakeup;
 }
 
 /**
  * Sends batches to the destination, up to `concurrency` at a time, and hands each answer to the
- * commit queue. Sending pauses while the commit queue's backlog is full, and upserts wait for
+ * commit queue. Sending pauses while the commit queue's backlog is full (with `commitBeforeNext`,
+ * while any answered batch is not committed yet), and upserts wait for
  * removals in flight (removals land before re-adds). The send stops at the first error
  * (unexpected, or `maxConsecutiveFailures` batches in a row all retryable), at a commit error, or
  * when the run is aborted; batches in flight still finish.
@@ -69,7 +72,8 @@ export class BatchSender {
 
   private async roomFor(batch: Batch): Promise<void> {
     const { concurrency, backlog, commits, wakeup } = this.input;
-    while (!this.stopped() && (this.inFlight >= concurrency || commits.waiting + this.inFlight >= concurrency + backlog)) await wakeup.wait();
+    const uncommitted = () => (this.input.commitBeforeNext ? commits.waiting > 0 : false);
+    while (!this.stopped() && (this.inFlight >= concurrency || commits.waiting + this.inFlight >= concurrency + backlog || uncommitted())) await wakeup.wait();
     if (batch.op === 'upsert') while (!this.stopped() && this.removesInFlight > 0) await wakeup.wait(); // removals land before re-adds
   }
 
@@ -94,6 +98,7 @@ export class BatchSender {
         index: batch.index,
         count: batch.op === 'remove' ? layout.removeBatches : layout.upsertBatches,
         rows: batch.op === 'remove' ? progress.removes : progress.upserts,
+        idempotencyKey: idempotencyKey(progress.planId, batch.firstSeq),
       },
     };
     return batch.json !== undefined && destination.sendRowsJson

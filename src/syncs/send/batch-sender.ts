@@ -80,7 +80,7 @@ export class BatchSender {
   private started(batch: Batch): void {
     this.inFlight++;
     if (batch.op === 'remove') this.removesInFlight++;
-    this.input.counts.sent += batch.count;
+    this.input.counts.sent += batch.count - (batch.rejected?.length ?? 0);
   }
 
   private ended(batch: Batch): void {
@@ -88,7 +88,25 @@ export class BatchSender {
     if (batch.op === 'remove') this.removesInFlight--;
   }
 
-  private deliver(batch: Batch): Promise<RowResult[]> {
+  /** The batch's results: rows the planner rejected are answered here, the others by the destination. */
+  private async deliver(batch: Batch): Promise<RowResult[]> {
+    const rejected = batch.rejected ?? [];
+    if (rejected.length === 0) return this.deliverRows(batch, batch.count);
+    const skip = new Map(rejected.map((r) => [r.position, r.reason]));
+    const toSend = batch.count - rejected.length;
+    const rows = batch.rows?.filter((_, i) => !skip.has(i));
+    const answers = toSend === 0 ? [] : await this.deliverRows({ ...batch, rows }, toSend);
+    if (answers.length !== toSend) return answers; // answered() reports the mismatch
+    const results: RowResult[] = [];
+    let next = 0;
+    for (let i = 0; i < batch.count; i++) {
+      const reason = skip.get(i);
+      results.push(reason === undefined ? answers[next++]! : { status: 'rejected', reason });
+    }
+    return results;
+  }
+
+  private deliverRows(batch: Batch, count: number): Promise<RowResult[]> {
     const { destination, scope, progress, layout } = this.input;
     const context = {
       ...scope,
@@ -102,7 +120,7 @@ export class BatchSender {
       },
     };
     return batch.json !== undefined && destination.sendRowsJson
-      ? destination.sendRowsJson('upsert', batch.json, batch.count, context)
+      ? destination.sendRowsJson('upsert', batch.json, count, context)
       : destination.send(batch.op, batch.rows ?? [], context);
   }
 

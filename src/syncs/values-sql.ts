@@ -43,6 +43,9 @@ export interface ValueShaping {
   };
 }
 
+/** A column that keeps a subquery from being inlined into the query around it (window functions are never pulled up). */
+const BARRIER = 'ROW_NUMBER() OVER () AS barrier';
+
 const NO_BLOCKLIST: BlocklistSql = { exactNormalized: [], exactRaw: [], regexes: [] };
 /** Digits kept after the point for floating-point columns, which have no scale of their own. */
 const FLOAT_DECIMALS = 6;
@@ -91,13 +94,15 @@ export function shapedRowsSql(d: Dialect, base: string, columns: readonly ValueC
     const kind = identifierKind(shaping, c.field)!;
     const type = idType(kind, region);
     const normalized = normalizeQuery(d, type, `SELECT w.*, ${d.cast(`w.${q(c.name)}`, 'string')} AS raw FROM (${sql}) w`);
-    const why = dropReasonSql(d, type, 'z.raw', 'z.norm', rules?.blocklist[kind] ?? NO_BLOCKLIST, rules?.useDefaults ?? true);
+    const drop = dropReasonSql(d, type, 'n.raw', 'n.norm', rules?.blocklist[kind] ?? NO_BLOCKLIST, rules?.useDefaults ?? true);
+    // Computed once per row behind a barrier: engines that inline subqueries (Postgres) would
+    // otherwise copy the normalisation into every reference, and the copies multiply per field.
+    const checked = `SELECT ${[...names, 'why', 'raw', 'norm'].map((n) => `n.${q(n)}`).join(', ')}, ${drop} AS dropped, ${BARRIER} FROM (${normalized}) n`;
     const reason =
-      `CASE (${why}) WHEN 'junk' THEN ${d.literal(`${c.field}: ${REASONS[kind].junk}`)} ` +
+      `CASE z.dropped WHEN 'junk' THEN ${d.literal(`${c.field}: ${REASONS[kind].junk}`)} ` +
       `WHEN 'blocklist' THEN ${d.literal(`${c.field}: on the identity blocklist, not sent`)} ELSE ${d.literal(`${c.field}: ${REASONS[kind].invalid}`)} END`;
-    const dropped = `(${why}) IS NOT NULL`;
-    const cols = names.map((n) => (n === c.name ? `CASE WHEN z.raw IS NULL OR ${dropped} THEN NULL ELSE z.norm END AS ${q(n)}` : `z.${q(n)}`));
-    sql = `SELECT ${cols.join(', ')}, COALESCE(z.why, CASE WHEN z.raw IS NOT NULL AND ${dropped} THEN ${reason} END) AS why FROM (${normalized}) z`;
+    const cols = names.map((n) => (n === c.name ? `CASE WHEN z.dropped IS NULL THEN z.norm END AS ${q(n)}` : `z.${q(n)}`));
+    sql = `SELECT ${cols.join(', ')}, COALESCE(z.why, CASE WHEN z.raw IS NOT NULL AND z.dropped IS NOT NULL THEN ${reason} END) AS why FROM (${checked}) z`;
   }
   // Rejected: a value was dropped and no identifier field is left to match the person by.
   const allIdentifiers = columns.filter((c) => catalogField(shaping, c.field)?.identifier);

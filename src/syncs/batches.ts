@@ -14,6 +14,15 @@ export interface BatchSource {
   tables: SyncTables;
   progress: Progress;
   destination: AnyDestination;
+  /** The plan has rows the planner rejected (read with their reasons); false skips that work. */
+  hasRejects?: boolean;
+}
+
+/** Whether the plan holds rows rejected while planning (one query per send, not per batch). */
+export async function planHasRejects(input: Pick<BatchSource, 'warehouse' | 'tables'>): Promise<boolean> {
+  const d = input.warehouse.dialect;
+  const rows = await input.warehouse.query(`SELECT 1 AS one FROM ${d.relation(input.tables.plan)} WHERE reject_reason IS NOT NULL ${d.limit(1)}`);
+  return rows.length > 0;
 }
 
 export interface Batch {
@@ -88,15 +97,17 @@ export async function readBatches(input: BatchSource, layout: PlanLayout, first:
   // The plan holds each row's values as JSON (with the key for destinations that take it).
   const asJson = head.op === 'upsert' && destination.sendRowsJson !== undefined;
   // JSON rows leave rejected rows out (they are never sent); parsed rows keep them, for their keys.
-  const rowExpr = asJson ? `CASE WHEN reject_reason IS NULL THEN COALESCE(values_json, '{}') END` : `COALESCE(values_json, '{}')`;
+  const rejects = input.hasRejects === true;
+  const rowExpr = asJson && rejects ? `CASE WHEN reject_reason IS NULL THEN COALESCE(values_json, '{}') END` : `COALESCE(values_json, '{}')`;
   // Keys travel separately only when rows are parsed here; JSON rows carry theirs.
   const keys = asJson ? '' : `, ${d.stringAgg('key_json', ',', 'seq')} AS keys_json`;
-  const rejectJson = `CASE WHEN reject_reason IS NOT NULL THEN ${d.jsonObjectText([['s', 'seq'], ['r', 'reject_reason']])} END`;
+  const rejectJson = rejects ? `, CASE WHEN reject_reason IS NOT NULL THEN ${d.jsonObjectText([['s', 'seq'], ['r', 'reject_reason']])} END AS reject_json` : '';
+  const rejectsAgg = rejects ? `, ${d.stringAgg('reject_json', ',', 'seq')} AS rejects_json` : '';
   const opStart = head.firstSeq - (head.index - 1) * progress.batchSize;
-  const rows = await warehouse.query<{ b: number; n: number; keys_json?: string; rows_json: string | null; rejects_json: string | null }>(
+  const rows = await warehouse.query<{ b: number; n: number; keys_json?: string; rows_json: string | null; rejects_json?: string | null }>(
     `SELECT CAST(FLOOR((seq - ${opStart}) / ${progress.batchSize}.0) AS ${d.typeName('integer')}) AS b, COUNT(*) AS n, ` +
-      `${d.stringAgg('row_json', ',', 'seq')} AS rows_json, ${d.stringAgg('reject_json', ',', 'seq')} AS rejects_json${keys} ` +
-      `FROM (SELECT seq, ${rowExpr} AS row_json, ${rejectJson} AS reject_json${asJson ? '' : `, ${d.jsonObjectText([['k', 'sync_key']])} AS key_json`} ` +
+      `${d.stringAgg('row_json', ',', 'seq')} AS rows_json${rejectsAgg}${keys} ` +
+      `FROM (SELECT seq, ${rowExpr} AS row_json${rejectJson}${asJson ? '' : `, ${d.jsonObjectText([['k', 'sync_key']])} AS key_json`} ` +
       `FROM ${d.relation(tables.plan)} WHERE seq >= ${head.firstSeq} AND seq <= ${tail.lastSeq}) x GROUP BY 1 ORDER BY 1`,
   );
   return rows.map((r) => {

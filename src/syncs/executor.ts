@@ -1,7 +1,7 @@
 import { isDestinationError, modePolicy, type AnyDestination, type RunScope } from '../destinations/index.js';
 import { logger } from '../logger.js';
 import type { Warehouse } from '../warehouse/index.js';
-import { PlanLayout } from './batches.js';
+import { PlanLayout, planHasRejects } from './batches.js';
 import type { RowError, RunCounts, SyncHistory } from './history.js';
 import { BatchSender } from './send/batch-sender.js';
 import { ChunkReader } from './send/chunk-reader.js';
@@ -56,11 +56,12 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
   const chunkBatches = Math.max(1, Math.floor((input.chunkRows ?? 20_000) / progress.batchSize));
   const firstBatch = layout.numberOf(progress.committedSeq + 1);
   const wakeup = new Wakeup();
+  const source = { ...input, hasRejects: await planHasRejects(input) };
   // Receivers that cannot tell a resend from a new send: each result is committed before more is sent.
   const oneAtATime = modePolicy(scope.mode).resendDuplicates;
-  const commits = new CommitQueue({ ...input, layout, firstBatch, backlog, wakeup, immediate: oneAtATime });
+  const commits = new CommitQueue({ ...source, layout, firstBatch, backlog, wakeup, immediate: oneAtATime });
   const sender = new BatchSender({ ...input, layout, backlog, commits, wakeup, commitBeforeNext: oneAtATime });
-  const reader = new ChunkReader(input, layout, firstBatch, chunkBatches);
+  const reader = new ChunkReader(source, layout, firstBatch, chunkBatches);
   try {
     while (!sender.stopped()) {
       const batches = await reader.next();

@@ -72,7 +72,7 @@ export class BatchSender {
 
   private async roomFor(batch: Batch): Promise<void> {
     const { concurrency, backlog, commits, wakeup } = this.input;
-    const uncommitted = () => (this.input.commitBeforeNext ? commits.waiting > 0 : false);
+    const uncommitted = () => (this.input.commitBeforeNext ? commits.uncommitted > 0 : false);
     while (!this.stopped() && (this.inFlight >= concurrency || commits.waiting + this.inFlight >= concurrency + backlog || uncommitted())) await wakeup.wait();
     if (batch.op === 'upsert') while (!this.stopped() && this.removesInFlight > 0) await wakeup.wait(); // removals land before re-adds
   }

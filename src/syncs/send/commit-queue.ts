@@ -75,8 +75,13 @@ export class CommitQueue {
     }
   }
 
-  /** Finished batches whose commit is not written yet. */
+  /** Finished batches waiting for a commit to start (the backlog). */
   get waiting(): number {
+    return this.finished.size;
+  }
+
+  /** Finished batches whose commit is not written yet (waiting, or being written). */
+  get uncommitted(): number {
     return this.finished.size + this.committing;
   }
 

@@ -124,7 +124,7 @@ describe('kill -9 of an insert-mode sync', () => {
     ['right after acknowledgements', { delayMs: 10, at: 22, kill: { afterAnswerMs: 120 } }],
     ['mid-batch (a request in flight)', { delayMs: 60, at: 12, kill: 'on-arrival' }],
     ['during the commit of an answer', { delayMs: 25, at: 15, kill: { afterAnswerMs: 1 } }],
-    ['during the commit, later in the plan', { delayMs: 5, at: 21, kill: { afterAnswerMs: 3 } }],
+    ['during the commit, later in the plan', { delayMs: 15, at: 21, kill: { afterAnswerMs: 3 } }],
   ];
 
   for (const [i, [moment, s]] of moments.entries()) {

@@ -15,14 +15,19 @@ export interface ModePolicy {
   sendsRemovals: boolean;
   /** The destination may create records it does not have. */
   creates: boolean;
+  /**
+   * A resend can duplicate at the receiver (rows are appended, not upserted by key). The executor
+   * then commits each batch's result before sending the next (see docs/syncs.md "Delivery guarantee").
+   */
+  resendDuplicates: boolean;
 }
 
 const POLICIES: Record<SyncMode, ModePolicy> = {
-  upsert: { sendsChanges: true, sendsRemovals: false, creates: true },
-  update: { sendsChanges: true, sendsRemovals: false, creates: false },
-  insert: { sendsChanges: false, sendsRemovals: false, creates: true },
-  mirror: { sendsChanges: true, sendsRemovals: true, creates: true },
-  add: { sendsChanges: true, sendsRemovals: false, creates: true },
+  upsert: { sendsChanges: true, sendsRemovals: false, creates: true, resendDuplicates: false },
+  update: { sendsChanges: true, sendsRemovals: false, creates: false, resendDuplicates: false },
+  insert: { sendsChanges: false, sendsRemovals: false, creates: true, resendDuplicates: true },
+  mirror: { sendsChanges: true, sendsRemovals: true, creates: true, resendDuplicates: false },
+  add: { sendsChanges: true, sendsRemovals: false, creates: true, resendDuplicates: true },
 };
 
 export function modePolicy(mode: SyncMode): ModePolicy {

@@ -101,6 +101,13 @@ export interface SendContext<C> extends RunScope<C> {
     count: number;
     /** How many rows of `op` the plan has. */
     rows: number;
+    /**
+     * `<plan id>:<first seq of the batch>`: the same on every send of this batch (a resend after a
+     * crash or a retryable answer carries the key of its first send), different for any other
+     * batch. Sent where the vendor takes one (webhook: `X-CDP-Idempotency-Key`), so receivers can
+     * tell a resend from a new send.
+     */
+    idempotencyKey: string;
   };
 }
 

@@ -14,6 +14,15 @@ export interface BatchSource {
   tables: SyncTables;
   progress: Progress;
   destination: AnyDestination;
+  /** The plan has rows the planner rejected (read with their reasons); false skips that work. */
+  hasRejects?: boolean;
+}
+
+/** Whether the plan holds rows rejected while planning (one query per send, not per batch). */
+export async function planHasRejects(input: Pick<BatchSource, 'warehouse' | 'tables'>): Promise<boolean> {
+  const d = input.warehouse.dialect;
+  const rows = await input.warehouse.query(`SELECT 1 AS one FROM ${d.relation(input.tables.plan)} WHERE reject_reason IS NOT NULL ${d.limit(1)}`);
+  return rows.length > 0;
 }
 
 export interface Batch {
@@ -24,9 +33,17 @@ export interface Batch {
   firstSeq: number;
   lastSeq: number;
   count: number;
-  /** Upserts to a destination with sendRowsJson: the rows as JSON objects, never parsed here. */
+  /** Upserts to a destination with sendRowsJson: the rows to send as JSON objects, never parsed here (rejected rows left out). */
   json?: string;
+  /** Every row of the batch, rejected ones included. */
   rows?: Row[];
+  /** Rows the planner rejected (positions in the batch, 0-based, ascending): never sent, committed as rejected. */
+  rejected?: Array<{ position: number; reason: string }>;
+}
+
+/** The key a batch carries on every send: its plan and first seq (a plan's batches never change). */
+export function idempotencyKey(planId: string, firstSeq: number): string {
+  return `${planId}:${firstSeq}`;
 }
 
 /** The keys of a batch's rows in order; read back from the plan when only its JSON was fetched. */
@@ -79,14 +96,18 @@ export async function readBatches(input: BatchSource, layout: PlanLayout, first:
   const tail = layout.batch(last);
   // The plan holds each row's values as JSON (with the key for destinations that take it).
   const asJson = head.op === 'upsert' && destination.sendRowsJson !== undefined;
-  const rowExpr = `COALESCE(values_json, '{}')`;
+  // JSON rows leave rejected rows out (they are never sent); parsed rows keep them, for their keys.
+  const rejects = input.hasRejects === true;
+  const rowExpr = asJson && rejects ? `CASE WHEN reject_reason IS NULL THEN COALESCE(values_json, '{}') END` : `COALESCE(values_json, '{}')`;
   // Keys travel separately only when rows are parsed here; JSON rows carry theirs.
   const keys = asJson ? '' : `, ${d.stringAgg('key_json', ',', 'seq')} AS keys_json`;
+  const rejectJson = rejects ? `, CASE WHEN reject_reason IS NOT NULL THEN ${d.jsonObjectText([['s', 'seq'], ['r', 'reject_reason']])} END AS reject_json` : '';
+  const rejectsAgg = rejects ? `, ${d.stringAgg('reject_json', ',', 'seq')} AS rejects_json` : '';
   const opStart = head.firstSeq - (head.index - 1) * progress.batchSize;
-  const rows = await warehouse.query<{ b: number; n: number; keys_json?: string; rows_json: string }>(
+  const rows = await warehouse.query<{ b: number; n: number; keys_json?: string; rows_json: string | null; rejects_json?: string | null }>(
     `SELECT CAST(FLOOR((seq - ${opStart}) / ${progress.batchSize}.0) AS ${d.typeName('integer')}) AS b, COUNT(*) AS n, ` +
-      `${d.stringAgg('row_json', ',', 'seq')} AS rows_json${keys} ` +
-      `FROM (SELECT seq, ${rowExpr} AS row_json${asJson ? '' : `, ${d.jsonObjectText([['k', 'sync_key']])} AS key_json`} ` +
+      `${d.stringAgg('row_json', ',', 'seq')} AS rows_json${rejectsAgg}${keys} ` +
+      `FROM (SELECT seq, ${rowExpr} AS row_json${rejectJson}${asJson ? '' : `, ${d.jsonObjectText([['k', 'sync_key']])} AS key_json`} ` +
       `FROM ${d.relation(tables.plan)} WHERE seq >= ${head.firstSeq} AND seq <= ${tail.lastSeq}) x GROUP BY 1 ORDER BY 1`,
   );
   return rows.map((r) => {
@@ -95,10 +116,14 @@ export async function readBatches(input: BatchSource, layout: PlanLayout, first:
     const count = where.lastSeq - where.firstSeq + 1;
     if (Number(r.n) !== count) throw new Error(`plan ${progress.planId}: batch ${number} has ${String(r.n)} rows, expected ${count}`);
     const batch: Batch = { number, ...where, count };
-    if (asJson) batch.json = `[${r.rows_json}]`;
+    if (r.rejects_json) {
+      const rejects = JSON.parse(`[${r.rejects_json}]`) as Array<{ s: number; r: string }>;
+      batch.rejected = rejects.map((x) => ({ position: Number(x.s) - where.firstSeq, reason: x.r }));
+    }
+    if (asJson) batch.json = `[${r.rows_json ?? ''}]`;
     else {
       const keyList = JSON.parse(`[${r.keys_json ?? ''}]`) as Array<{ k: string }>;
-      const fields = JSON.parse(`[${r.rows_json}]`) as Array<Record<string, unknown> | null>;
+      const fields = JSON.parse(`[${r.rows_json ?? ''}]`) as Array<Record<string, unknown> | null>;
       batch.rows = keyList.map((key, i) => ({ key: key.k, fields: fields[i] ?? {} }));
     }
     return batch;

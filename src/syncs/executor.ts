@@ -1,7 +1,7 @@
-import { isDestinationError, type AnyDestination, type RunScope } from '../destinations/index.js';
+import { isDestinationError, modePolicy, type AnyDestination, type RunScope } from '../destinations/index.js';
 import { logger } from '../logger.js';
 import type { Warehouse } from '../warehouse/index.js';
-import { PlanLayout } from './batches.js';
+import { PlanLayout, planHasRejects } from './batches.js';
 import type { RowError, RunCounts, SyncHistory } from '../state/repositories/sync-runs.js';
 import { BatchSender } from './send/batch-sender.js';
 import { ChunkReader } from './send/chunk-reader.js';
@@ -14,8 +14,8 @@ import type { SyncTables } from './tables.js';
  * Sends a plan, in three parts (src/syncs/send/): a chunk reader (the warehouse cuts the plan into
  * destination-sized batches and serialises each batch's rows as one JSON text, so Node handles a
  * string per batch, not values per row), a batch sender (up to `concurrency` batches in flight)
- * and a commit queue (results committed in seq order to the state store: a seq range and its
- * failed rows, the checkpoint a rerun resumes from). Memory holds only the chunks read ahead, the
+ * and a commit queue (results committed to the state store as they come, in or out of order: seq
+ * ranges and their failed rows, which a rerun skips). Memory holds only the chunks read ahead, the
  * batches in flight and those awaiting commit.
  */
 
@@ -56,14 +56,18 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteOutcome> 
   const chunkBatches = Math.max(1, Math.floor((input.chunkRows ?? 20_000) / progress.batchSize));
   const firstBatch = layout.numberOf(progress.committedSeq + 1);
   const wakeup = new Wakeup();
-  const commits = new CommitQueue({ ...input, firstBatch, backlog, wakeup });
-  const sender = new BatchSender({ ...input, layout, backlog, commits, wakeup });
-  const reader = new ChunkReader(input, layout, firstBatch, chunkBatches);
+  const source = { ...input, hasRejects: await planHasRejects(input) };
+  // Receivers that cannot tell a resend from a new send: each result is committed before more is sent.
+  const oneAtATime = modePolicy(scope.mode).resendDuplicates;
+  const commits = new CommitQueue({ ...source, layout, firstBatch, backlog, wakeup, immediate: oneAtATime });
+  const sender = new BatchSender({ ...input, layout, backlog, commits, wakeup, commitBeforeNext: oneAtATime });
+  const reader = new ChunkReader(source, layout, firstBatch, chunkBatches);
   try {
     while (!sender.stopped()) {
       const batches = await reader.next();
       if (!batches) break;
       for (const batch of batches) {
+        if (commits.isCommitted(batch.number)) continue; // committed out of order by an earlier run
         await sender.send(batch);
         if (sender.stopped()) break;
       }

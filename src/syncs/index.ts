@@ -23,6 +23,7 @@ export {
   type PlanSampleRow,
 } from './run.js';
 export type { PlanCounts } from './planner.js';
+export { idempotencyKey } from './batches.js';
 export { registerPlanFilterProvider, type PlanFilter, type PlanFilterProvider } from './filters.js';
 export { envSecretResolver, type SecretResolver } from './secrets.js';
 export {

@@ -6,6 +6,7 @@ import { fieldsHashSql } from './hash-sql.js';
 import type { PreparedSync } from './load.js';
 import type { MappedColumns, SyncRows } from './rows.js';
 import { REMOVED_HASH, writeProgress } from './state.js';
+import { shapedRowsSql, type ValueShaping } from './values-sql.js';
 import type { SyncTables } from './tables.js';
 
 /**
@@ -67,6 +68,8 @@ export interface PlanInput {
   batchSize: number;
   /** Build into the scratch table and touch neither state nor progress. */
   dryRun?: boolean;
+  /** How values are shaped for the destination (identifier normalisation, ISO timestamps...). */
+  shaping?: ValueShaping;
 }
 
 const valueColumn = (i: number): string => `f_${i}`;
@@ -121,7 +124,7 @@ export function planSelectSql(input: PlanInput, d: Dialect): string {
   const fieldCols = columns.fields.map((f, i) => ({
     name: valueColumn(i),
     field: f.field,
-    kind: valueKind(f.column.kind),
+    column: f.column,
     expr: valueKind(f.column.kind) === f.column.kind ? `s.${q(f.column.name)}` : d.cast(`s.${q(f.column.name)}`, 'string'),
   }));
   const where = [`${key} IS NOT NULL`, ...filters.map((f) => `(${f.predicate('s', d)})`)].join(' AND ');
@@ -172,18 +175,17 @@ export function planSelectSql(input: PlanInput, d: Dialect): string {
     removals.push(`SELECT sync_key, prev_sent AS sent_values, 'replaced' AS reason FROM ups WHERE prev_sent IS NOT NULL AND prev_identity <> identity_hash`);
   }
   const removeOps = removals.length
-    ? `SELECT 0 AS op_order, 'remove' AS op, r.reason, r.sync_key, ${d.literal(REMOVED_HASH)} AS fields_hash, ${d.cast('NULL', 'string')} AS identity_hash, r.sent_values AS values_json
+    ? `SELECT 0 AS op_order, 'remove' AS op, r.reason, r.sync_key, ${d.literal(REMOVED_HASH)} AS fields_hash, ${d.cast('NULL', 'string')} AS identity_hash, r.sent_values AS values_json, ${d.cast('NULL', 'string')} AS reject_reason
        FROM (${removals.join(' UNION ALL ')}) r
        UNION ALL `
     : '';
-  return `WITH src AS (
-      SELECT ${d.cast(key, 'string')} AS sync_key${fieldCols.map((f) => `, ${f.expr} AS ${q(f.name)}`).join('')}
-      FROM ${source.from} s WHERE ${where}
-    ),
+  const rows = `SELECT ${d.cast(key, 'string')} AS sync_key${fieldCols.map((f) => `, ${f.expr} AS ${q(f.name)}`).join('')} FROM ${source.from} s WHERE ${where}`;
+  const shaping = input.shaping ?? { catalog: undefined };
+  return `WITH src AS (${shapedRowsSql(d, rows, fieldCols, shaping)}),
     cur AS (SELECT src.*, ${hash} AS fields_hash, ${identity} AS identity_hash FROM src),
     st AS (SELECT sync_key, fields_hash, identity_hash, status, sent_values FROM ${d.relation(tables.state)}),
     ups AS (
-      SELECT c.sync_key, c.fields_hash, c.identity_hash, ${valuesJson} AS values_json,
+      SELECT c.sync_key, c.fields_hash, c.identity_hash, ${valuesJson} AS values_json, c.reject_reason,
              CASE WHEN s.sync_key IS NULL THEN 'added' WHEN c.fields_hash <> s.fields_hash THEN 'changed'
                   WHEN ${pendingLike} THEN 'retry' ELSE 'full' END AS reason,
              s.sent_values AS prev_sent, s.identity_hash AS prev_identity
@@ -191,12 +193,12 @@ export function planSelectSql(input: PlanInput, d: Dialect): string {
       WHERE ${gate}
     ),
     ops AS (
-      ${removeOps}SELECT 1 AS op_order, 'upsert' AS op, reason, sync_key, fields_hash, identity_hash, values_json
+      ${removeOps}SELECT 1 AS op_order, 'upsert' AS op, reason, sync_key, fields_hash, identity_hash, values_json, reject_reason
       FROM ups
     )
     SELECT * FROM (
       SELECT ${d.literal(planId)} AS plan_id, ROW_NUMBER() OVER (ORDER BY op_order, sync_key) AS seq, op, reason, sync_key,
-             fields_hash, identity_hash, values_json
+             fields_hash, identity_hash, values_json, reject_reason
       FROM ops
     ) numbered
     ORDER BY seq`; // stored in seq order: the executor and the compaction read it by seq ranges

@@ -7,6 +7,8 @@ import type { RunSyncOptions, SyncRunResult } from './run-types.js';
 import { openDestination, type DestinationSession } from './session.js';
 import { mapColumns, resolveSyncRows } from './rows.js';
 import { ensureStateTables } from './state.js';
+import type { ValueShaping } from './values-sql.js';
+import { parseBlocklistEntry } from '../identity/junk.js';
 import { syncTables, type SyncTables } from './tables.js';
 
 /** Everything a run needs before it touches the run history: checked, nothing sent yet. */
@@ -45,6 +47,7 @@ export async function prepareRun(project: Project, sync: string | PreparedSync, 
     identityFields: destination.identityFields?.(prepared.config, Object.keys(definition.fields)) ?? [],
     keyInValues: destination.sendRowsJson ? definition.key : undefined,
     batchSize: session.batchSize,
+    shaping: { catalog: destination.fields, identity: identityRules(project, prepared.config) },
   };
   const stats = await inspectSource(planInput);
   return { project, sync: prepared, session, warehouse, tables, planInput, stats };
@@ -77,4 +80,31 @@ export async function dryRun(run: PreparedRun, options: RunSyncOptions, started:
   } finally {
     await warehouse.execute(warehouse.dialect.dropRelation(plan.table, 'table'));
   }
+}
+
+/**
+ * The identity rules identifier fields are cleaned by (undefined when the project has no
+ * identity): its blocklist and junk defaults per kind, and the region national phone numbers
+ * are read in (the destination's `default_phone_region`, else identity's phone id type's).
+ */
+function identityRules(project: Project, config: unknown): ValueShaping['identity'] {
+  const identity = project.config.identity;
+  if (!identity) return undefined;
+  const types = Object.entries(identity.idTypes);
+  const blocklist: NonNullable<ValueShaping['identity']>['blocklist'] = {};
+  for (const kind of ['email', 'phone'] as const) {
+    const entries = types.filter(([, t]) => t.normalize === kind).flatMap(([name]) => identity.blocklist[name] ?? []);
+    const parsed = entries.map(parseBlocklistEntry);
+    const exact = parsed.flatMap((p) => ('exact' in p ? [p.exact] : []));
+    // An email normalises to its trimmed lower case; phones are matched as typed and by regex.
+    blocklist[kind] = {
+      exactRaw: exact,
+      exactNormalized: kind === 'email' ? exact.map((e) => e.trim().toLowerCase()) : [],
+      regexes: parsed.flatMap((p) => ('regex' in p ? [p.regex] : [])),
+    };
+  }
+  const own = (config as { default_phone_region?: unknown } | null)?.default_phone_region;
+  const phoneType = types.find(([, t]) => t.normalize === 'phone' && t.defaultRegion)?.[1];
+  const defaultPhoneRegion = typeof own === 'string' ? own.toUpperCase() : (phoneType?.defaultRegion?.toUpperCase() ?? null);
+  return { defaultPhoneRegion, blocklist, useDefaults: !identity.replaceDefaultBlocklist };
 }

@@ -106,7 +106,8 @@ export class SyncRun {
   async resume(): Promise<void> {
     const unfinished = this.unfinished;
     if (!unfinished) return;
-    const remaining = unfinished.planned - unfinished.committedSeq;
+    const ahead = unfinished.committedAhead.reduce((n, [from, to]) => n + to - from, 0);
+    const remaining = unfinished.planned - unfinished.committedSeq - ahead;
     this.options.onProgress?.({ phase: 'resume', planId: unfinished.planId, remaining });
     this.counts.planned += remaining;
     this.counts.retried += remaining;

@@ -53,8 +53,10 @@ export interface Progress {
   removes: number;
   upserts: number;
   batchSize: number;
-  /** Results up to this seq are committed (state store). */
+  /** Results up to this seq are committed (state store), without a gap. */
   committedSeq: number;
+  /** Seq ranges (from, to] committed beyond committedSeq (batches that finished out of order). */
+  committedAhead: Array<[number, number]>;
   /** Every row has a committed result. */
   done: boolean;
   /** Results up to this seq are folded into the state (warehouse). */
@@ -65,7 +67,7 @@ export interface Progress {
   fields: string[];
 }
 
-export type PlanRecord = Omit<Progress, 'committedSeq' | 'done'>;
+export type PlanRecord = Omit<Progress, 'committedSeq' | 'committedAhead' | 'done'>;
 
 export async function readProgress(warehouse: Warehouse, tables: SyncTables, history: SyncHistory, sync: string): Promise<Progress | undefined> {
   if (!(await warehouse.relationExists(tables.progress))) return undefined;
@@ -74,7 +76,7 @@ export async function readProgress(warehouse: Warehouse, tables: SyncTables, his
   if (!r) return undefined;
   const planId = String(r.plan_id);
   const planned = Number(r.planned);
-  const committedSeq = (await history.lastCommit(sync, planId)).seq;
+  const { seq: committedSeq, ahead: committedAhead } = await history.lastCommit(sync, planId);
   return {
     planId,
     planned,
@@ -82,6 +84,7 @@ export async function readProgress(warehouse: Warehouse, tables: SyncTables, his
     upserts: Number(r.upserts),
     batchSize: Number(r.batch_size),
     committedSeq,
+    committedAhead,
     done: committedSeq >= planned,
     compactedSeq: Number(r.compacted_seq),
     createdAt: r.created_at instanceof Date ? r.created_at : new Date(String(r.created_at)),

@@ -30,11 +30,23 @@ function name(value: unknown): string | null {
   return s === '' ? null : s;
 }
 
-/** Postal code: US codes as their 5 digits; others trimmed, upper-cased, inner whitespace as one space. */
+/**
+ * Countries whose postal codes are exactly five digits: a US-style `-1234` extension on one of
+ * them is not part of the code (Google would not match it), so it is dropped.
+ */
+const FIVE_DIGIT_POSTAL = new Set(['de', 'fr', 'es', 'it', 'mx', 'fi', 'tr', 'ua', 'my', 'th', 'id', 'kr', 'sa', 'hr', 'ee', 'dz', 'ma']);
+
+/**
+ * Postal code per country: US codes as their 5 digits (no ZIP+4 extension); five-digit countries
+ * as their five digits; others (GB, CA, JP's 3-4, PT's 4-3...) trimmed, upper-cased, inner
+ * whitespace as one space. Without a country, a code shaped like a US ZIP is taken as one.
+ */
 function postalCode(value: unknown, country?: string | null): string | null {
   if (value === null || value === undefined) return null;
-  if (country ? normalizeCountry(country) === 'us' : /^\s*\d{5}(-\d{4})?\s*$/.test(String(value))) return normalizeZip(value, 'us');
+  const code = country ? normalizeCountry(country) : null;
+  if (code ? code === 'us' : /^\s*\d{5}(-\d{4})?\s*$/.test(String(value))) return normalizeZip(value, 'us');
   const s = String(value).normalize('NFC').replace(/\s+/g, ' ').trim().toUpperCase();
+  if (code && FIVE_DIGIT_POSTAL.has(code)) return /^(\d{5})(-\d{4})?$/.exec(s)?.[1] ?? null;
   return s === '' ? null : s;
 }
 

@@ -3,7 +3,7 @@ import type { SecretRef } from '../../config/index.js';
 import { baseUrlSchema, headersSchema, rateLimitSchema, secretSchema } from '../config.js';
 import { resultForStatus, sameForAll } from '../results.js';
 import { defineDestination } from '../template.js';
-import type { Row, RowResult, RunScope, SecretReader } from '../types.js';
+import type { Row, RowResult, SecretReader, SendContext } from '../types.js';
 import { SIGNATURE_HEADER, signBody } from './sign.js';
 import { DestinationError } from '../errors.js';
 import { describeResponse, type HttpClient } from '../http/client.js';
@@ -47,8 +47,12 @@ function headersOf(config: WebhookConfig, secret: SecretReader): Record<string, 
   return out;
 }
 
-async function post(http: HttpClient, config: WebhookConfig, secret: SecretReader, body: string | Buffer, timeoutMs?: number) {
+/** The batch's idempotency key: the same on every resend of a batch, so receivers can drop repeats. */
+export const IDEMPOTENCY_HEADER = 'X-CDP-Idempotency-Key';
+
+async function post(http: HttpClient, config: WebhookConfig, secret: SecretReader, body: string | Buffer, timeoutMs?: number, idempotencyKey?: string) {
   const headers: Record<string, string> = { ...headersOf(config, secret), 'content-type': 'application/json' };
+  if (idempotencyKey !== undefined) headers[IDEMPOTENCY_HEADER] = idempotencyKey;
   if (config.secret) headers[SIGNATURE_HEADER] = signBody(body, secret(config.secret));
   return http.request({ method: 'POST', path: targetUrl(config), headers, body, timeoutMs });
 }
@@ -65,9 +69,9 @@ export function webhookBody(sync: string, op: 'upsert' | 'remove', keyColumn: st
   }
 }
 
-async function deliver(op: 'upsert' | 'remove', rows: Row[], ctx: RunScope<WebhookConfig>) {
+async function deliver(op: 'upsert' | 'remove', rows: Row[], ctx: SendContext<WebhookConfig>) {
   const body = webhookBody(ctx.sync, op, ctx.keyColumn, rows);
-  const response = await post(ctx.http, ctx.config, ctx.secret, body, ctx.config.timeout_ms);
+  const response = await post(ctx.http, ctx.config, ctx.secret, body, ctx.config.timeout_ms, ctx.batch.idempotencyKey);
   return sameForAll(rows, resultForStatus(response));
 }
 
@@ -76,9 +80,9 @@ async function deliver(op: 'upsert' | 'remove', rows: Row[], ctx: RunScope<Webho
  * encoded to bytes once, and those bytes are both signed and sent (a string would be encoded for
  * the signature and again for the socket).
  */
-async function deliverJson(json: string, count: number, ctx: RunScope<WebhookConfig>) {
+async function deliverJson(json: string, count: number, ctx: SendContext<WebhookConfig>) {
   const body = Buffer.from(`{"sync":${JSON.stringify(ctx.sync)},"op":"upsert","rows":${json}}`);
-  const response = await post(ctx.http, ctx.config, ctx.secret, body, ctx.config.timeout_ms);
+  const response = await post(ctx.http, ctx.config, ctx.secret, body, ctx.config.timeout_ms, ctx.batch.idempotencyKey);
   return new Array<RowResult>(count).fill(resultForStatus(response));
 }
 

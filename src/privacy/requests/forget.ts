@@ -4,7 +4,7 @@ import { isCdpError } from '../../errors.js';
 import { logger } from '../../logger.js';
 import type { Project } from '../../project/index.js';
 import { LeaseStore, syncJobKey } from '../../scheduler/index.js';
-import { openDestination, syncTables, type SecretResolver, type SyncTables } from '../../syncs/index.js';
+import { idempotencyKey, openDestination, syncTables, type SecretResolver, type SyncTables } from '../../syncs/index.js';
 import { candidateKeys, keyMatchSql } from './keys.js';
 import type { Subject } from './subject.js';
 import { deleteKeys, discardPlanHolding, purgePlans } from './sync-cleanup.js';
@@ -107,7 +107,10 @@ async function callDestination(
   try {
     for (let index = 0; index < count; index++) {
       const batch = rows.slice(index * size, (index + 1) * size);
-      const ctx: SendContext<unknown> = { ...scope, batch: { op: 'remove', planId: options.requestId, index: index + 1, count, rows: rows.length } };
+      const ctx: SendContext<unknown> = {
+        ...scope,
+        batch: { op: 'remove', planId: options.requestId, index: index + 1, count, rows: rows.length, idempotencyKey: idempotencyKey(options.requestId, index * size + 1) },
+      };
       const answer = action === 'deleted' ? await destination.forget!(batch, ctx) : await destination.send('remove', batch, ctx);
       if (answer.length !== batch.length) throw new Error(`${destination.type} returned ${answer.length} results for ${batch.length} rows`);
       results.push(...answer);

@@ -208,7 +208,8 @@ export class SyncHistory {
 
   /**
    * Commits a group of batch results: the seq range (from, to] of the plan is done, ok except the
-   * failed rows given. Atomic; the next run resumes after the highest committed seq.
+   * failed rows given. Atomic; ranges may be committed out of order (see lastCommit), and the
+   * next run sends only the seqs no range covers.
    */
   async commit(entry: { sync: string; planId: string; runId: string; from: number; to: number; at: Date; failures: readonly RowLogEntry[] }): Promise<void> {
     const range = { sync: entry.sync, plan_id: entry.planId, run_id: entry.runId, from_seq: entry.from, to_seq: entry.to, at: entry.at.getTime() };
@@ -238,13 +239,31 @@ export class SyncHistory {
     });
   }
 
-  /** The last commit of a plan: its highest committed seq (0 when none), by which run and when. */
-  async lastCommit(sync: string, planId: string): Promise<{ seq: number; runId: string | null; at: Date | null }> {
-    const row = (await this.knex('sync_commits').where({ sync, plan_id: planId }).orderBy('to_seq', 'desc').first('to_seq', 'run_id', 'at')) as
-      | { to_seq: unknown; run_id: string; at: unknown }
-      | undefined;
-    if (!row) return { seq: 0, runId: null, at: null };
-    return { seq: intColumn.parse(row.to_seq), runId: row.run_id, at: dateColumn.parse(row.at) };
+  /**
+   * How far a plan is committed: `seq`, the end of the committed seqs that run without a gap
+   * from the start (everything up to it has a result), by which run and when; and `ahead`, the
+   * ranges (from, to] committed beyond a gap (batches that finished before one sent earlier),
+   * which a rerun skips.
+   */
+  async lastCommit(sync: string, planId: string): Promise<{ seq: number; runId: string | null; at: Date | null; ahead: Array<[number, number]> }> {
+    const rows = (await this.knex('sync_commits').where({ sync, plan_id: planId }).orderBy('from_seq').select('from_seq', 'to_seq', 'run_id', 'at')) as Array<{
+      from_seq: unknown;
+      to_seq: unknown;
+      run_id: string;
+      at: unknown;
+    }>;
+    let seq = 0;
+    let last: (typeof rows)[number] | undefined;
+    const ahead: Array<[number, number]> = [];
+    for (const row of rows) {
+      const from = intColumn.parse(row.from_seq);
+      const to = intColumn.parse(row.to_seq);
+      if (ahead.length === 0 && from <= seq) {
+        if (to > seq) [seq, last] = [to, row];
+      } else ahead.push([from, to]);
+    }
+    if (!last) return { seq: 0, runId: null, at: null, ahead };
+    return { seq, runId: last.run_id, at: dateColumn.parse(last.at), ahead: ahead.filter(([, to]) => to > seq) };
   }
 
   /** Failed rows of a plan with seq in (from, to]. */

@@ -1,5 +1,5 @@
 import { DestinationError, type AnyDestination, type RowResult, type RunScope } from '../../destinations/index.js';
-import type { Batch, PlanLayout } from '../batches.js';
+import { idempotencyKey, type Batch, type PlanLayout } from '../batches.js';
 import type { RunCounts } from '../../state/repositories/sync-runs.js';
 import type { Progress } from '../state.js';
 import type { CommitQueue } from './commit-queue.js';
@@ -17,12 +17,15 @@ export interface BatchSenderInput {
   maxConsecutiveFailures: number;
   counts: RunCounts;
   commits: CommitQueue;
+  /** Send nothing while a finished batch's result is not committed yet (insert and add modes). */
+  commitBeforeNext?: boolean;
   wakeup: Wakeup;
 }
 
 /**
  * Sends batches to the destination, up to `concurrency` at a time, and hands each answer to the
- * commit queue. Sending pauses while the commit queue's backlog is full, and upserts wait for
+ * commit queue. Sending pauses while the commit queue's backlog is full (with `commitBeforeNext`,
+ * while any answered batch is not committed yet), and upserts wait for
  * removals in flight (removals land before re-adds). The send stops at the first error
  * (unexpected, or `maxConsecutiveFailures` batches in a row all retryable), at a commit error, or
  * when the run is aborted; batches in flight still finish.
@@ -69,14 +72,15 @@ export class BatchSender {
 
   private async roomFor(batch: Batch): Promise<void> {
     const { concurrency, backlog, commits, wakeup } = this.input;
-    while (!this.stopped() && (this.inFlight >= concurrency || commits.waiting + this.inFlight >= concurrency + backlog)) await wakeup.wait();
+    const uncommitted = () => (this.input.commitBeforeNext ? commits.uncommitted > 0 : false);
+    while (!this.stopped() && (this.inFlight >= concurrency || commits.waiting + this.inFlight >= concurrency + backlog || uncommitted())) await wakeup.wait();
     if (batch.op === 'upsert') while (!this.stopped() && this.removesInFlight > 0) await wakeup.wait(); // removals land before re-adds
   }
 
   private started(batch: Batch): void {
     this.inFlight++;
     if (batch.op === 'remove') this.removesInFlight++;
-    this.input.counts.sent += batch.count;
+    this.input.counts.sent += batch.count - (batch.rejected?.length ?? 0);
   }
 
   private ended(batch: Batch): void {
@@ -84,7 +88,25 @@ export class BatchSender {
     if (batch.op === 'remove') this.removesInFlight--;
   }
 
-  private deliver(batch: Batch): Promise<RowResult[]> {
+  /** The batch's results: rows the planner rejected are answered here, the others by the destination. */
+  private async deliver(batch: Batch): Promise<RowResult[]> {
+    const rejected = batch.rejected ?? [];
+    if (rejected.length === 0) return this.deliverRows(batch, batch.count);
+    const skip = new Map(rejected.map((r) => [r.position, r.reason]));
+    const toSend = batch.count - rejected.length;
+    const rows = batch.rows?.filter((_, i) => !skip.has(i));
+    const answers = toSend === 0 ? [] : await this.deliverRows({ ...batch, rows }, toSend);
+    if (answers.length !== toSend) return answers; // answered() reports the mismatch
+    const results: RowResult[] = [];
+    let next = 0;
+    for (let i = 0; i < batch.count; i++) {
+      const reason = skip.get(i);
+      results.push(reason === undefined ? answers[next++]! : { status: 'rejected', reason });
+    }
+    return results;
+  }
+
+  private deliverRows(batch: Batch, count: number): Promise<RowResult[]> {
     const { destination, scope, progress, layout } = this.input;
     const context = {
       ...scope,
@@ -94,10 +116,11 @@ export class BatchSender {
         index: batch.index,
         count: batch.op === 'remove' ? layout.removeBatches : layout.upsertBatches,
         rows: batch.op === 'remove' ? progress.removes : progress.upserts,
+        idempotencyKey: idempotencyKey(progress.planId, batch.firstSeq),
       },
     };
     return batch.json !== undefined && destination.sendRowsJson
-      ? destination.sendRowsJson('upsert', batch.json, batch.count, context)
+      ? destination.sendRowsJson('upsert', batch.json, count, context)
       : destination.send(batch.op, batch.rows ?? [], context);
   }
 

@@ -1,6 +1,6 @@
 import type { RowResult, RunScope } from '../../destinations/index.js';
 import { logger } from '../../logger.js';
-import { keysOf, type Batch, type BatchSource } from '../batches.js';
+import { keysOf, type Batch, type BatchSource, type PlanLayout } from '../batches.js';
 import type { RowError, RowLogEntry, RunCounts, SyncHistory } from '../../state/repositories/sync-runs.js';
 import type { Wakeup } from './wakeup.js';
 
@@ -18,8 +18,15 @@ export interface CommitQueueInput extends BatchSource {
   history: SyncHistory;
   counts: RunCounts;
   firstErrors: RowError[];
-  /** The first batch of this send: commits start right before it. */
+  layout: PlanLayout;
+  /** The first batch of this send: every batch before it is committed. */
   firstBatch: number;
+  /**
+   * Commit each finished batch at once, not grouped over COMMIT_INTERVAL_MS (insert and add
+   * modes, whose receivers cannot tell a resend from a new send: the sender also waits for these
+   * commits before sending more, so a crash re-sends at most the batches in flight).
+   */
+  immediate?: boolean;
   /** Finished batches allowed to wait; at half of it a commit is made at once. */
   backlog: number;
   /** Rung after each commit (room for more batches) and on a commit error. */
@@ -32,19 +39,26 @@ const COMMIT_INTERVAL_MS = 200;
 const COUNTS_INTERVAL_MS = 1_000;
 
 /**
- * Commits finished batches to the state store in seq order (a seq range and its failed rows: the
- * checkpoint a rerun resumes from). Commits are grouped: at most one every COMMIT_INTERVAL_MS
- * unless the backlog is half full or the send is over, so a fast destination costs a few
- * state-store writes a second, not one a batch. Each commit adds to the run's counts, which are
- * saved to the run record about once a second (a UI polling the run sees them move).
+ * Commits finished batches to the state store (a seq range and its failed rows: what a rerun
+ * skips). Batches that finish out of order are committed as they come, not held back until the
+ * ones before them finish, so a crash loses no acknowledged batch that waited behind a slow one.
+ * Commits are grouped: at most one every COMMIT_INTERVAL_MS unless the backlog is half full, the
+ * send is over or `immediate` is set, so a fast destination costs a few state-store writes a
+ * second, not one a batch. Each commit adds to the run's counts, which are saved to the run
+ * record about once a second (a UI polling the run sees them move).
  */
 export class CommitQueue {
-  /** Seq of the last committed row. */
+  /** Seq of the last row of the committed batches that run without a gap from the plan's start. */
   committedSeq: number;
   /** Why committing stopped (the state store or the warehouse failed); nothing is committed after it. */
   error: unknown;
   private readonly finished = new Map<number, FinishedBatch>();
-  private nextToCommit: number;
+  /** Batches committed beyond the first batch not committed (out of order, or by an earlier run). */
+  private readonly committedAhead = new Set<number>();
+  /** The first batch without a committed result. */
+  private nextUncommitted: number;
+  /** Batches taken out of `finished` whose commit is being written. */
+  private committing = 0;
   private chain: Promise<void> = Promise.resolve();
   private queued = false;
   private flushing = false;
@@ -53,13 +67,27 @@ export class CommitQueue {
   private countsSavedAt = Date.now();
 
   constructor(private readonly input: CommitQueueInput) {
-    this.committedSeq = input.progress.committedSeq;
-    this.nextToCommit = input.firstBatch;
+    const { layout, progress } = input;
+    this.committedSeq = progress.committedSeq;
+    this.nextUncommitted = input.firstBatch;
+    for (const [from, to] of progress.committedAhead) {
+      for (let b = layout.numberOf(from + 1); b <= layout.numberOf(to); b++) this.committedAhead.add(b);
+    }
   }
 
-  /** Finished batches not committed yet. */
+  /** Finished batches waiting for a commit to start (the backlog). */
   get waiting(): number {
     return this.finished.size;
+  }
+
+  /** Finished batches whose commit is not written yet (waiting, or being written). */
+  get uncommitted(): number {
+    return this.finished.size + this.committing;
+  }
+
+  /** The batch has a committed result (an earlier run's, committed out of order): never send it again. */
+  isCommitted(batchNumber: number): boolean {
+    return batchNumber < this.nextUncommitted || this.committedAhead.has(batchNumber);
   }
 
   add(finished: FinishedBatch): void {
@@ -81,13 +109,13 @@ export class CommitQueue {
 
   private schedule(): void {
     if (this.queued) {
-      if (this.flushing || this.backlogHalfFull()) this.commitNow?.();
+      if (this.flushing || this.backlogHalfFull() || this.input.immediate) this.commitNow?.();
       return;
     }
     this.queued = true;
     this.chain = this.chain.then(async () => {
       const wait = this.lastCommitAt + COMMIT_INTERVAL_MS - Date.now();
-      if (wait > 0 && !this.flushing && !this.backlogHalfFull()) await this.pause(wait);
+      if (wait > 0 && !this.flushing && !this.backlogHalfFull() && !this.input.immediate) await this.pause(wait);
       this.queued = false;
       this.lastCommitAt = Date.now();
       await this.commitReady();
@@ -106,19 +134,20 @@ export class CommitQueue {
     this.commitNow = undefined;
   }
 
-  /** Commits the run of finished batches that continues the committed seqs, group by group. */
+  /** Commits every finished batch, one commit per run of consecutive batches. */
   private async commitReady(): Promise<void> {
-    while (this.finished.has(this.nextToCommit) && this.error === undefined) {
-      const group: FinishedBatch[] = [];
-      while (this.finished.has(this.nextToCommit)) {
-        group.push(this.finished.get(this.nextToCommit)!);
-        this.finished.delete(this.nextToCommit);
-        this.nextToCommit++;
-      }
+    while (this.finished.size > 0 && this.error === undefined) {
+      const groups = consecutiveRuns([...this.finished.values()]);
+      this.finished.clear();
+      for (const group of groups) this.committing += group.length;
       try {
-        await this.commit(group);
+        for (const group of groups) {
+          await this.commit(group);
+          this.committing -= group.length;
+        }
       } catch (error) {
         this.error = error;
+        this.committing = 0;
         this.input.wakeup.ring();
         return;
       }
@@ -128,13 +157,21 @@ export class CommitQueue {
     }
   }
 
+  /** Moves the gap-free checkpoint over the batches committed right after it. */
+  private advance(): void {
+    while (this.committedAhead.delete(this.nextUncommitted)) this.nextUncommitted++;
+    const { layout, progress } = this.input;
+    this.committedSeq = this.nextUncommitted >= layout.total ? progress.planned : layout.batch(this.nextUncommitted).firstSeq - 1;
+  }
+
   private async commit(group: FinishedBatch[]): Promise<void> {
     const { history, scope, progress } = this.input;
     const failures = await this.failedRows(group);
     const last = group[group.length - 1]!;
-    const to = last.batch.lastSeq;
-    await history.commit({ sync: scope.sync, planId: progress.planId, runId: scope.runId, from: this.committedSeq, to, at: last.at, failures });
-    this.committedSeq = to;
+    const from = group[0]!.batch.firstSeq - 1;
+    await history.commit({ sync: scope.sync, planId: progress.planId, runId: scope.runId, from, to: last.batch.lastSeq, at: last.at, failures });
+    for (const { batch } of group) this.committedAhead.add(batch.number);
+    this.advance();
     this.tally(group, failures);
   }
 
@@ -184,4 +221,15 @@ export class CommitQueue {
       logger.warn({ sync: scope.sync, err: (error as Error).message }, 'could not update the run record');
     }
   }
+}
+
+/** Finished batches sorted by number and cut into runs of consecutive numbers. */
+function consecutiveRuns(finished: FinishedBatch[]): FinishedBatch[][] {
+  const runs: FinishedBatch[][] = [];
+  for (const f of finished.sort((a, b) => a.batch.number - b.batch.number)) {
+    const run = runs[runs.length - 1];
+    if (run && run[run.length - 1]!.batch.number === f.batch.number - 1) run.push(f);
+    else runs.push([f]);
+  }
+  return runs;
 }

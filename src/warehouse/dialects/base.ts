@@ -193,4 +193,14 @@ export abstract class BaseDialect implements Dialect {
     // DuckDB, Postgres and Snowflake return hex text; engines returning bytes override this.
     return `MD5(${expr})`;
   }
+
+  isoUtcText(expr: string, engineType: string): string {
+    const utc = /TIME ZONE|TZ/.test(engineType.toUpperCase()) ? `(${expr} AT TIME ZONE 'UTC')` : expr;
+    return `TO_CHAR(${utc}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  }
+
+  roundFloat(expr: string, digits: number): string {
+    // Postgres rounds to a number of places only as NUMERIC.
+    return `CAST(ROUND(CAST(${expr} AS NUMERIC), ${digits}) AS DOUBLE PRECISION)`;
+  }
 }

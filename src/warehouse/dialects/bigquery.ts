@@ -109,6 +109,17 @@ export class BigQueryDialect extends BaseDialect {
     return `TO_HEX(SHA256(${expr}))`;
   }
 
+  override roundFloat(expr: string, digits: number): string {
+    return `ROUND(${expr}, ${digits})`;
+  }
+
+  override isoUtcText(expr: string, engineType: string): string {
+    // TIMESTAMP is an absolute instant; DATETIME has no zone and holds UTC here.
+    return engineType.toUpperCase().startsWith('DATETIME')
+      ? `FORMAT_DATETIME('%Y-%m-%dT%H:%M:%E3SZ', ${expr})`
+      : `FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E3SZ', ${expr}, 'UTC')`;
+  }
+
   override md5Hex(expr: string): string {
     // BigQuery's MD5 returns BYTES.
     return `TO_HEX(MD5(${expr}))`;

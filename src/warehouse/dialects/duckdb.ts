@@ -79,4 +79,13 @@ export class DuckDbDialect extends BaseDialect {
     const parts = entries.map(([key, expr, kind]) => `${this.literal(key)}, ${kind === 'json' ? `CAST(${expr} AS JSON)` : expr}`);
     return `CAST(JSON_OBJECT(${parts.join(', ')}) AS VARCHAR)`;
   }
+
+  override roundFloat(expr: string, digits: number): string {
+    return `ROUND(${expr}, ${digits})`;
+  }
+
+  override isoUtcText(expr: string, engineType: string): string {
+    const utc = /TIME ZONE|TZ/.test(engineType.toUpperCase()) ? `(${expr} AT TIME ZONE 'UTC')` : expr;
+    return `STRFTIME(${utc}, '%Y-%m-%dT%H:%M:%S.%gZ')`;
+  }
 }

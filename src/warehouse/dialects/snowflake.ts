@@ -178,4 +178,13 @@ export class SnowflakeDialect extends BaseDialect {
     const parts = entries.map(([key, expr, kind]) => `${this.literal(key)}, ${kind === 'json' ? `PARSE_JSON(${expr})` : expr}`);
     return `TO_JSON(OBJECT_CONSTRUCT_KEEP_NULL(${parts.join(', ')}))`;
   }
+
+  override roundFloat(expr: string, digits: number): string {
+    return `ROUND(${expr}, ${digits})`;
+  }
+
+  override isoUtcText(expr: string, engineType: string): string {
+    const utc = /_TZ|_LTZ|TIME ZONE/.test(engineType.toUpperCase()) ? `CONVERT_TIMEZONE('UTC', ${expr})` : expr;
+    return `TO_VARCHAR(${utc}, 'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"')`;
+  }
 }

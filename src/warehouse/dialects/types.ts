@@ -137,6 +137,14 @@ export interface Dialect {
    * times faster than sha256Hex on DuckDB); never for anything security-related.
    */
   md5Hex(expr: string): string;
+  /**
+   * A timestamp column as ISO 8601 text in UTC with milliseconds (`2026-06-15T03:19:44.000Z`), what
+   * vendors' datetime fields take. `engineType` is the column's own type: zone-aware types are
+   * converted to UTC first; plain ones already hold UTC (how this project stores time).
+   */
+  isoUtcText(expr: string, engineType: string): string;
+  /** A floating-point value rounded to `digits` decimal places, still floating-point (its JSON drops float noise). */
+  roundFloat(expr: string, digits: number): string;
 
   // ---- dbt models ----
   /** dbt's cross-database macros (`dbt.dateadd`, `dbt.type_string`, ...) as dbt's adapter for this engine renders them. */

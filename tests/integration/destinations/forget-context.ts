@@ -32,7 +32,7 @@ export async function forget<C>(
     keyColumn: 'id',
     fields: options.fields,
     signal: new AbortController().signal,
-    batch: { op: 'remove', planId: 'run-forget', index: 1, count: 1, rows: rows.length },
+    batch: { op: 'remove', planId: 'run-forget', index: 1, count: 1, rows: rows.length, idempotencyKey: 'run-forget:1' },
   };
   return destination.forget(rows, ctx);
 }

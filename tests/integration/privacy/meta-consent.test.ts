@@ -172,3 +172,36 @@ it('removes a revoked profile in add mode too, where nothing else is ever remove
     await second.close();
   }
 });
+
+it('require_granted holds back a profile whose consent is unknown; allow_unknown lets the same profile through', async () => {
+  const fresh = await startMeta({ audienceId: AUDIENCE, token: TOKEN });
+  const name = 'everyone_to_meta_unknown';
+  try {
+    writeFileSync(join(dir, 'syncs', `${name}.yaml`), SYNC_YAML(fresh.url).replace('everyone_to_meta', name));
+    const w = await project.warehouse();
+    // cat never decided about advertising (she only granted email marketing).
+    const [cat] = await w.query<{ consent_advertising: string }>(`SELECT consent_advertising FROM cdp.profiles WHERE email = 'cat@shop.co'`);
+    expect(cat!.consent_advertising).toBe('unknown');
+
+    // advertising is require_granted by default: unknown is held back, nothing about cat leaves.
+    const held = await runSync(project, name, fast);
+    expect(held.status).toBe('success');
+    expect(held.plan).toMatchObject({ current: 0, total: 0, heldBack: { 'consent:advertising': 3 } });
+    expect(fresh.uploads.flatMap((u) => u.data)).toEqual([]);
+    expect([...fresh.members]).toEqual([]);
+
+    // The same profile, the same data, the purpose declared allow_unknown: cat goes out, the two
+    // who revoked stay held back.
+    await project.close();
+    writeFileSync(join(dir, 'cdp.config.ts'), CONFIG.replace("timestamp: 'ts' }] },", "timestamp: 'ts' }], purposes: { advertising: { policy: 'allow_unknown' } } },"));
+    project = await Project.load(dir);
+    const allowed = await runSync(project, name, fast);
+    expect(allowed.plan).toMatchObject({ current: 1, added: 1, heldBack: { 'consent:advertising': 2 } });
+    expect([...fresh.members]).toEqual([member('cat@shop.co', 'cat')]);
+  } finally {
+    await project.close();
+    writeFileSync(join(dir, 'cdp.config.ts'), CONFIG);
+    project = await Project.load(dir);
+    await fresh.close();
+  }
+});

@@ -140,6 +140,20 @@ describe.each(engines)('planner on $name', ({ name, config }) => {
     expect([...s.values()].every((r) => r.status === 'ok')).toBe(true);
   });
 
+  it('mirror: a row rejected and never delivered is not sent as a removal when it leaves', async () => {
+    await setup(people(12));
+    dest.answer = (_op, row) => (row.key === 'p000004' ? { status: 'rejected', reason: 'invalid email' } : undefined);
+    expect((await run()).counts).toMatchObject({ ok: 11, rejected: 1 });
+    expect((await state()).get('p000004')).toMatchObject({ status: 'rejected', sent_values: null });
+    // p000004 (never delivered) and p000005 (delivered) leave the model.
+    await loadPeople(t.project, people(12).filter((p) => p.id !== 'p000004' && p.id !== 'p000005'));
+    dest.reset();
+    const next = await run();
+    expect(next.plan).toMatchObject({ removed: 1, total: 1 });
+    expect(sentKeys('remove')).toEqual(['p000005']); // the destination never had p000004
+    expect(sentKeys('upsert')).toEqual([]);
+  });
+
   it('--full resends everything; --dry-run plans without sending or touching state', async () => {
     await setup(people(8));
     await run();

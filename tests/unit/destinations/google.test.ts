@@ -55,6 +55,13 @@ describe("Google's identifier rules (Data Manager formatting guide, user_data.pr
     expect(normalizeForGoogle('region_code', 'gb')).toBe('GB');
     expect(normalizeForGoogle('postal_code', '94043-1234', { country: 'US' })).toBe('94043');
     expect(normalizeForGoogle('postal_code', ' sw1a  1aa ', { country: 'GB' })).toBe('SW1A 1AA');
+    // Postal codes per country: no US-style extension where codes are five digits; other shapes kept.
+    expect(normalizeForGoogle('postal_code', '10115-1234', { country: 'DE' })).toBe('10115');
+    expect(normalizeForGoogle('postal_code', '75008', { country: 'FR' })).toBe('75008');
+    expect(normalizeForGoogle('postal_code', '7500', { country: 'FR' })).toBeNull();
+    expect(normalizeForGoogle('postal_code', '100-0001', { country: 'JP' })).toBe('100-0001');
+    expect(normalizeForGoogle('postal_code', '1000-001', { country: 'PT' })).toBe('1000-001');
+    expect(normalizeForGoogle('postal_code', 'k1a 0b1', { country: 'CA' })).toBe('K1A 0B1');
   });
 
   it('values already hashed in the warehouse are sent as they are', () => {

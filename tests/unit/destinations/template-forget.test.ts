@@ -39,7 +39,7 @@ const ctx = {
   keyColumn: 'id',
   fields: ['email'],
   signal: new AbortController().signal,
-  batch: { op: 'remove', planId: 'r', index: 1, count: 1, rows: 2 },
+  batch: { op: 'remove', planId: 'r', index: 1, count: 1, rows: 2, idempotencyKey: 'r:1' },
 } satisfies SendContext<Record<string, never>>;
 const rows: Row[] = [
   { key: 'a', fields: { email: 'a@example.com' } },

@@ -21,6 +21,9 @@ export interface BatchSource {
 /** Whether the plan holds rows rejected while planning (one query per send, not per batch). */
 export async function planHasRejects(input: Pick<BatchSource, 'warehouse' | 'tables'>): Promise<boolean> {
   const d = input.warehouse.dialect;
+  // A plan written before rows could be rejected while planning has no reject_reason column: none.
+  const columns = await input.warehouse.listColumns(input.tables.plan);
+  if (!columns.some((c) => c.name === 'reject_reason')) return false;
   const rows = await input.warehouse.query(`SELECT 1 AS one FROM ${d.relation(input.tables.plan)} WHERE reject_reason IS NOT NULL ${d.limit(1)}`);
   return rows.length > 0;
 }

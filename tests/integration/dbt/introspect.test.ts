@@ -61,7 +61,7 @@ describe.each<EngineName>(['duckdb', 'postgres'])('templates that ask the wareho
     expect(num(pivot[0]!.wallet_amount)).toBe(99);
     const summary = await fx.rows(`SELECT * FROM ${fx.schema}.payments_summary`);
     expect(summary.map((r) => ({ largest: num(r.largest_payment), build: r.build }))).toEqual([{ largest: 99, build: 'rebuilt' }]);
-    const compiled = await fx.cdp('compile', 'payments_by_method');
+    const compiled = await fx.cdp('compile', 'payments_by_method', '--raw');
     expect(compiled.code).toBe(0);
     expect(compiled.out).toContain(`sum(case when method = 'wallet' then amount else 0 end) as wallet_amount`);
   });

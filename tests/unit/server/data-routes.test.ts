@@ -128,7 +128,7 @@ describe('identity, profiles and audiences routes on a built warehouse', () => {
   it('catalog of traits and events for the builder', async () => {
     const res = await request(t.app).get('/api/audience-catalog').set('Authorization', marketer);
     expect(res.status).toBe(200);
-    expect(res.body.traits).toContainEqual({ name: 'country', kind: 'string' });
+    expect(res.body.traits).toContainEqual({ name: 'country', kind: 'string', label: 'Country' });
     expect(res.body.events.map((e: { name: string }) => e.name).sort()).toEqual(['order_completed', 'page_view', 'signup']);
   });
 });

@@ -18,7 +18,9 @@ class TimedClient extends FetchHTTPClient {
   }
 }
 
-const analytics = new Analytics({ writeKey: writeKey!, host: url!, httpClient: new TimedClient(), maxRetries: 0 });
+// flushAt: events per request (analytics-node's default is 15; busy servers raise it, up to its 500 KB batch limit).
+const flushAt = Number(process.env.CDP_BENCH_FLUSH_AT ?? 15);
+const analytics = new Analytics({ writeKey: writeKey!, host: url!, httpClient: new TimedClient(), maxRetries: 0, flushAt });
 analytics.on('error', () => errors++);
 const started = performance.now();
 // Bursts with a yield between them, as a busy service emits events while serving.

@@ -95,7 +95,7 @@ export async function run(): Promise<void> {
     const plainResult = await client(plainUrl, 'plain');
     const cdpResult = await client(cdp.url, 'cdp');
     const load = loadavg().map((n) => n.toFixed(2)).join(' ');
-    console.log(`events: ${EVENTS.toLocaleString('en')} per run from ${CLIENTS} client process(es), @segment/analytics-node defaults (batches of 15)`);
+    console.log(`events: ${EVENTS.toLocaleString('en')} per run from ${CLIENTS} client process(es), @segment/analytics-node, batches of ${process.env.CDP_BENCH_FLUSH_AT ?? 15} (CDP_BENCH_FLUSH_AT)`);
     console.log(`(b) plain node:http parse + append: ${fmt(plainResult)}`);
     console.log(`(a) cdp serve /v1/batch:            ${fmt(cdpResult)}`);
     console.log(`ratio cdp / plain: ${(cdpResult.eventsPerSecond / plainResult.eventsPerSecond).toFixed(2)} (aim ≥ 0.7; ≥ 5,000 events/s)`);

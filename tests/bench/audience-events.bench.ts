@@ -12,9 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { audienceCountSql, countAudience, type AudienceDefinition } from '../../src/audiences/index.js';
-import { parseConfig } from '../../src/config/index.js';
-import { Project } from '../../src/project/index.js';
-import { generate } from './audiences.bench.js';
+import { benchProject, generate } from './audiences.bench.js';
 
 const PROFILES = Number(process.env.CDP_BENCH_AUDIENCE_PROFILES ?? 1_000_000);
 const ROUNDS = Number(process.env.CDP_BENCH_ROUNDS ?? 5);
@@ -51,23 +49,7 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cdp-bench-audience-events-'));
-  const config = parseConfig({
-    warehouse: { type: 'duckdb', path: ':memory:' },
-    schema: 'cdp',
-    identity: {
-      sources: [
-        { name: 'web_events', relation: 'cdp.web_events', key: 'event_id', timestamp: 'ts', ids: { anonymous_id: 'visitor' } },
-        { name: 'orders', relation: 'cdp.orders', key: 'order_id', timestamp: 'ordered_at', ids: { user_id: 'customer' } },
-      ],
-      idTypes: { anonymous_id: { priority: 2 }, user_id: { priority: 1 } },
-    },
-    events: [
-      { source: 'web_events', name: 'event' },
-      { source: 'orders', name: "'order_completed'" },
-    ],
-    state: { client: 'better-sqlite3', filename: join(dir, 'state.sqlite') },
-  });
-  const project = new Project(dir, join(dir, 'cdp.config.ts'), config);
+  const project = benchProject(dir, ':memory:');
   try {
     const warehouse = await project.warehouse();
     const [, generateMs] = await timed(() => generate(warehouse, PROFILES));

@@ -167,10 +167,10 @@ export async function generate(warehouse: Warehouse, profiles: number): Promise<
     UNION ALL SELECT 'web_events', event_id, visitor FROM cdp.web_events`);
 }
 
-export async function run(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'cdp-bench-audiences-'));
+/** The project over `generate`'s tables: web events and orders, stitched by identity. */
+export function benchProject(dir: string, warehousePath: string): Project {
   const config = parseConfig({
-    warehouse: { type: 'duckdb', path: process.env.CDP_BENCH_AUDIENCE_FILE === '1' ? join(dir, 'warehouse.duckdb') : ':memory:' },
+    warehouse: { type: 'duckdb', path: warehousePath },
     schema: 'cdp',
     identity: {
       sources: [
@@ -185,7 +185,12 @@ export async function run(): Promise<void> {
     ],
     state: { client: 'better-sqlite3', filename: join(dir, 'state.sqlite') },
   });
-  const project = new Project(dir, join(dir, 'cdp.config.ts'), config);
+  return new Project(dir, join(dir, 'cdp.config.ts'), config);
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cdp-bench-audiences-'));
+  const project = benchProject(dir, process.env.CDP_BENCH_AUDIENCE_FILE === '1' ? join(dir, 'warehouse.duckdb') : ':memory:');
   try {
     const warehouse = await project.warehouse();
     const [, generateMs] = await timed(() => generate(warehouse, PROFILES));

@@ -340,7 +340,8 @@ export class SyncService {
   /** Names of the syncs (git and UI) that read an audience. */
   async usingAudience(audience: string): Promise<string[]> {
     const { syncs } = await this.list();
-    return syncs.filter((s) => 'audience' in s.from && s.from.audience === audience).map((s) => s.name);
+    // Audiences and priority lists share one name space: a name is one or the other.
+    return syncs.filter((s) => ('audience' in s.from && s.from.audience === audience) || ('priority_list' in s.from && s.from.priority_list === audience)).map((s) => s.name);
   }
 
   /** Every valid sync with its schedule, for the scheduler. */

@@ -1,0 +1,69 @@
+/**
+ * The audiences page's priority list panel in Debian's Chromium: draft a list, save it by name,
+ * and read the saved list's profiles per slot (the same numbers the API counts).
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureWebBuilt } from './build.js';
+import { ADMIN, startDemoService, type DemoService } from './fixture.js';
+
+const CHROMIUM = process.env.CDP_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const POLL = { timeout: 20_000 };
+const hasChromium = existsSync(CHROMIUM);
+const inCi = !!process.env.CI;
+
+describe.skipIf(!hasChromium && !inCi)('priority lists in Chromium: save a drafted list, see its slots', { timeout: 240_000 }, () => {
+  let service: DemoService;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!hasChromium) throw new Error(`${CHROMIUM} is missing: CI must install it (apt-get install -y chromium)`);
+    await ensureWebBuilt();
+    [service, browser] = await Promise.all([startDemoService(300), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: service.url });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    await page.goto('/');
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+  });
+
+  it('saves the list by name; the saved list shows the API’s counts per slot', async () => {
+    await page.goto('/audiences');
+    const panel = page.locator('section', { has: page.getByRole('heading', { name: 'Priority list' }) });
+    const picker = panel.getByRole('combobox', { name: 'Add an audience to the priority list' });
+    for (const audience of ['vip_recent_buyers', 'newsletter_engaged']) {
+      await picker.focus();
+      await page.keyboard.type(audience);
+      await page.getByRole('option', { name: new RegExp(`^${audience}`) }).click();
+    }
+    await expect.poll(() => panel.getByTestId('slot-count').allTextContents(), POLL).not.toContain('…');
+    const drafted = await panel.getByTestId('slot-count').allTextContents();
+    await panel.getByLabel('Name').fill('offers_e2e');
+    await panel.getByRole('button', { name: 'Save priority list' }).click();
+    await panel.getByRole('status').filter({ hasText: 'Saved “offers_e2e”' }).waitFor();
+
+    const saved = panel.getByTestId('saved-priority-list').filter({ hasText: 'offers_e2e' });
+    await expect.poll(() => saved.getByTestId('saved-slot-count').allTextContents(), POLL).toEqual(drafted);
+    const counts = (await (await page.request.get('/api/priority-lists/offers_e2e/counts')).json()) as { slots: Array<{ audience: string; count: number }> };
+    expect(counts.slots.map((s) => s.audience)).toEqual(['vip_recent_buyers', 'newsletter_engaged']);
+    expect(counts.slots.every((s) => s.count > 0)).toBe(true);
+    expect(drafted.map((text) => Number(text.replace(/\D/g, '')))).toEqual(counts.slots.map((s) => s.count));
+
+    // The name is taken now: saving again says so and keeps the draft.
+    await panel.getByLabel('Name').fill('offers_e2e');
+    await panel.getByRole('button', { name: 'Save priority list' }).click();
+    await panel.getByText(/already exists/).waitFor();
+    expect(await panel.getByTestId('slot-count').count()).toBe(2);
+  });
+});

@@ -2,17 +2,19 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { CdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
-import { parseAudienceFile } from './parse.js';
-import type { NamedAudienceDefinition } from './schema.js';
+import { parseAudienceFolderFile } from './parse.js';
+import type { NamedAudienceDefinition, PriorityListDefinition } from './schema.js';
 
 export const AUDIENCE_FILE_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
-/** One file of the project's audiences folder: its definition, or why it could not be read. */
+/** One file of the project's audiences folder: its audience or priority list, or why it could not be read. */
 export interface AudienceFile {
   name: string;
   /** Relative to the project directory. */
   file: string;
   definition?: NamedAudienceDefinition;
+  /** Set instead of `definition` when the file holds a priority list (it has `priority:`). */
+  priorityList?: PriorityListDefinition;
   error?: CdpError;
 }
 
@@ -41,10 +43,21 @@ export async function readAudienceFile(path: string, projectDir: string): Promis
     return { name: stem, file, error: new CdpError('NOT_FOUND', `cannot read ${file}: ${(error as Error).message}`, { location: { file } }) };
   }
   try {
-    const definition = parseAudienceFile(text, file);
-    return { name: definition.name, file, definition };
+    const content = parseAudienceFolderFile(text, file);
+    if (content.kind === 'priority_list') return { name: content.list.name, file, priorityList: content.list };
+    return { name: content.definition.name, file, definition: content.definition };
   } catch (error) {
     if (error instanceof CdpError) return { name: stem, file, error };
     throw error;
   }
+}
+
+/** The audience of a file given by path (`--file`, `cdp compile <file>`): its error, or a clear refusal for a priority list. */
+export function audienceOfFile(file: AudienceFile): NamedAudienceDefinition {
+  if (file.error) throw file.error;
+  if (file.definition) return file.definition;
+  throw new CdpError('AUDIENCE_INVALID', `${file.file} is a priority list, not an audience`, {
+    location: { file: file.file, path: 'priority' },
+    hint: `use \`cdp audience priority ${file.name}\` to count its slots`,
+  });
 }

@@ -51,8 +51,10 @@ export {
   type AudienceOrigin,
   type AudienceSummary,
   type StoredAudience,
+  type StoredPriorityList,
 } from './library.js';
-export { AUDIENCE_FILE_EXTENSIONS, readAudienceFile, readAudienceFiles, type AudienceFile } from './files.js';
+export { listPriorityLists, loadPriorityList, isSavedPriorityList, savePriorityList, deletePriorityList, type PriorityListSummary } from './priority-lists.js';
+export { AUDIENCE_FILE_EXTENSIONS, audienceOfFile, readAudienceFile, readAudienceFiles, type AudienceFile } from './files.js';
 export { validateAudience, compileAudience, audienceMembersSql, compileAudienceForCli } from './sql.js';
 export type { ResolvedAudience, ResolvedCondition } from './resolve.js';
 export { countAudience, audienceCountSql, previewAudience, planAudiencePreview, DEFAULT_SAMPLE_SIZE, type AudiencePreview, type AudiencePreviewPlan, type PreviewOptions, type AudienceStep } from './preview.js';

@@ -4,9 +4,9 @@ import type { Project } from '../project/index.js';
 import { audienceCatalog } from './catalog.js';
 import { invalid, suggestion } from './errors.js';
 import { readAudienceFiles, type AudienceFile } from './files.js';
-import { parseAudienceDefinition } from './parse.js';
+import { isPriorityListShape, parseAudienceDefinition, parsePriorityList } from './parse.js';
 import { resolveAudience, type AudienceResolver } from './resolve.js';
-import { isAll, isAny, isAudienceReference, isNot, type AudienceDefinition, type Condition, type NamedAudienceDefinition } from './schema.js';
+import { isAll, isAny, isAudienceReference, isNot, type AudienceDefinition, type Condition, type NamedAudienceDefinition, type PriorityListDefinition } from './schema.js';
 
 export type AudienceOrigin = 'file' | 'state';
 
@@ -25,15 +25,22 @@ export interface AudienceSummary {
   error?: string;
 }
 
-interface Sources {
+export interface Sources {
+  /** Audience and priority list files. */
   files: AudienceFile[];
   stored: StoredAudience[];
+  /** Priority lists saved over the API (same table as audiences: one name space). */
+  lists: StoredPriorityList[];
   /** Stored rows that cannot be read: listed with their error, refused when used. */
   broken: BrokenStoredAudience[];
 }
 
 /** An audience kept in the state store. */
 export type StoredAudience = StoredAudienceOf<AudienceDefinition>;
+/** A priority list kept in the state store. */
+export type StoredPriorityList = StoredAudienceOf<PriorityListDefinition>;
+/** What a row of the audiences table holds: a definition with `priority` is a priority list. */
+type StoredDefinition = AudienceDefinition | PriorityListDefinition;
 
 /**
  * Parsed definitions by their stored JSON text: every count of a saved audience lists the stored
@@ -41,33 +48,41 @@ export type StoredAudience = StoredAudienceOf<AudienceDefinition>;
  * Parsing is pure, so the same text always gives the same definition (shared: treat as read-only).
  */
 const PARSED_MAX = 2_000;
-const parsed = new Map<string, AudienceDefinition>();
+const parsed = new Map<string, StoredDefinition>();
 
-function parseStored(json: string): AudienceDefinition {
+function parseStored(json: string): StoredDefinition {
   let definition = parsed.get(json);
   if (definition === undefined) {
-    definition = parseAudienceDefinition(JSON.parse(json));
+    const value: unknown = JSON.parse(json);
+    definition = isPriorityListShape(value) ? parsePriorityList(value) : parseAudienceDefinition(value);
     if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
     parsed.set(json, definition);
   }
   return definition;
 }
 
-async function repository(project: Project): Promise<AudienceRepository<AudienceDefinition>> {
+/** The state store's audiences table; it holds audiences and priority lists. */
+export async function repository(project: Project): Promise<AudienceRepository<StoredDefinition>> {
   const state = await project.state();
   return new AudienceRepository(state.knex, parseStored);
 }
 
-async function readSources(project: Project): Promise<Sources> {
-  const [files, { audiences: stored, broken }] = await Promise.all([readAudienceFiles(project), repository(project).then((r) => r.list())]);
-  return { files, stored, broken };
+function isStoredList(row: StoredAudienceOf<StoredDefinition>): row is StoredPriorityList {
+  return 'priority' in row.definition;
+}
+
+export async function readSources(project: Project): Promise<Sources> {
+  const [files, { audiences: rows, broken }] = await Promise.all([readAudienceFiles(project), repository(project).then((r) => r.list())]);
+  const lists = rows.filter(isStoredList);
+  const stored = rows.filter((row): row is StoredAudience => !isStoredList(row));
+  return { files, stored, lists, broken };
 }
 
 /** Every audience: YAML files in the project, then those saved in the state store; sorted by name. */
 export async function listAudiences(project: Project): Promise<AudienceSummary[]> {
   const { files, stored, broken } = await readSources(project);
   const summaries: AudienceSummary[] = [
-    ...files.map((f) => ({
+    ...files.filter((f) => !f.priorityList).map((f) => ({
       name: f.name,
       origin: 'file' as const,
       file: f.file,
@@ -92,27 +107,51 @@ export async function loadAudience(project: Project, name: string): Promise<Name
   return findIn(await readSources(project), name);
 }
 
-function findIn({ files, stored, broken }: Sources, name: string): NamedAudienceDefinition {
+/** Where a name is defined, among audiences and priority lists of both origins. */
+export interface NamedEntry {
+  place: string;
+  file?: AudienceFile;
+  audience?: NamedAudienceDefinition;
+  list?: PriorityListDefinition;
+  stored?: StoredAudience | StoredPriorityList;
+}
+
+/** The one definition of `name` (audience or priority list), undefined when there is none; two or more are refused. */
+export function entryOf({ files, stored, lists, broken }: Sources, name: string): NamedEntry | undefined {
   const inFiles = files.filter((f) => f.name === name);
   const brokenRow = broken.find((b) => b.name === name);
   if (brokenRow && inFiles.length === 0) throw brokenRow.error;
-  const inState = stored.filter((s) => s.name === name);
-  const places = [...inFiles.map((f) => f.file), ...inState.map(() => 'the state store (made in the UI)')];
-  if (places.length > 1) {
-    throw new CdpError('CONFLICT', `audience \`${name}\` is defined ${places.length} times: ${places.join(' and ')}`, {
+  const entries: NamedEntry[] = [
+    ...inFiles.map((f) => ({ place: f.file, file: f, audience: f.definition, list: f.priorityList })),
+    ...stored.filter((s) => s.name === name).map((s) => ({ place: 'the state store (made in the UI)', audience: s.definition, stored: s })),
+    ...lists.filter((l) => l.name === name).map((l) => ({ place: 'the state store (made in the UI)', list: l.definition, stored: l })),
+  ];
+  if (entries.length > 1) {
+    const what = entries.some((e) => e.list) ? 'name' : 'audience';
+    throw new CdpError('CONFLICT', `${what} \`${name}\` is defined ${entries.length} times: ${entries.map((e) => e.place).join(' and ')}`, {
       location: { file: inFiles[0]?.file },
-      hint: 'give each audience a unique name: rename or delete one of them',
+      hint: 'give each audience and priority list a unique name: rename or delete one of them',
     });
   }
-  const file = inFiles[0];
-  if (file) {
-    if (file.error) throw file.error;
-    return file.definition!;
+  if (entries[0]?.file?.error) throw entries[0].file.error;
+  return entries[0];
+}
+
+/** Every name of an audience or a priority list. */
+export function knownNames({ files, stored, lists, broken }: Sources): string[] {
+  return [...new Set([...files, ...stored, ...lists, ...broken].map((a) => a.name))];
+}
+
+function findIn(sources: Sources, name: string): NamedAudienceDefinition {
+  const entry = entryOf(sources, name);
+  if (entry?.audience) return entry.audience;
+  if (entry?.list) {
+    throw new CdpError('AUDIENCE_INVALID', `\`${name}\` is a priority list, not an audience`, {
+      location: { file: entry.file?.file },
+      hint: 'refer to an audience; a sync reads one slot of a list with from: { priority_list, slot }',
+    });
   }
-  const saved = inState[0];
-  if (saved) return saved.definition;
-  const known = [...files.map((f) => f.name), ...stored.map((s) => s.name)];
-  throw new CdpError('AUDIENCE_NOT_FOUND', `no audience named \`${name}\``, { hint: suggestion(name, known, 'audience') });
+  throw new CdpError('AUDIENCE_NOT_FOUND', `no audience named \`${name}\``, { hint: suggestion(name, knownNames(sources), 'audience') });
 }
 
 /** What definitions refer to, for one operation (sources are read once). */
@@ -123,12 +162,10 @@ export function projectResolver(project: Project): AudienceResolver {
     catalog: audienceCatalog(project),
     async find(name) {
       const all = await read();
-      const exists = [...all.files, ...all.stored, ...all.broken].some((a) => a.name === name);
-      return exists ? findIn(all, name) : undefined;
+      return knownNames(all).includes(name) ? findIn(all, name) : undefined;
     },
     async names() {
-      const all = await read();
-      return [...new Set([...all.files, ...all.stored, ...all.broken].map((a) => a.name))];
+      return knownNames(await read());
     },
   };
 }
@@ -141,15 +178,29 @@ export async function saveAudience(project: Project, definition: unknown, option
   const parsed = parseAudienceDefinition(definition);
   if (!parsed.name) throw invalid('an audience needs a name to be saved', ['name'], 'add `name`: letters, digits and underscores');
   const named: NamedAudienceDefinition = { ...parsed, name: parsed.name };
-  const file = (await readAudienceFiles(project)).find((f) => f.name === named.name);
+  await refuseNameTaken(project, named.name, 'audience');
+  await resolveAudience(named, projectResolver(project));
+  const row = await (await repository(project)).save(named, options.createdBy ?? null);
+  return { ...row, definition: named };
+}
+
+/**
+ * Saving over the API may replace a stored definition of the same kind, never a file's nor one of
+ * the other kind (audiences and priority lists share one name space).
+ */
+export async function refuseNameTaken(project: Project, name: string, kind: 'audience' | 'priority list'): Promise<void> {
+  const { files, stored, lists } = await readSources(project);
+  const file = files.find((f) => f.name === name);
   if (file) {
-    throw new CdpError('CONFLICT', `audience \`${named.name}\` is defined in ${file.file}`, {
-      location: { file: file.file },
-      hint: 'edit that file in git, or choose another name',
+    throw new CdpError('CONFLICT', `\`${name}\` is defined in ${file.file}`, { location: { file: file.file }, hint: 'edit that file in git, or choose another name' });
+  }
+  const other = kind === 'audience' ? lists.some((l) => l.name === name) : stored.some((s) => s.name === name);
+  if (other) {
+    throw new CdpError('CONFLICT', `\`${name}\` is already the name of ${kind === 'audience' ? 'a priority list' : 'an audience'}`, {
+      location: { path: 'body.name' },
+      hint: 'audiences and priority lists share names: choose another name',
     });
   }
-  await resolveAudience(named, projectResolver(project));
-  return (await repository(project)).save(named, options.createdBy ?? null);
 }
 
 /** Deletes an audience saved in the state store; refuses while other audiences refer to it. */
@@ -168,12 +219,18 @@ export async function deleteAudience(project: Project, name: string): Promise<vo
   const users = [...sources.files.flatMap((f) => (f.definition ? [f.definition] : [])), ...sources.stored.map((s) => s.definition)]
     .filter((d) => d.name !== definition.name && references(d.where).includes(name))
     .map((d) => d.name);
+  users.push(...priorityListsOf(sources).filter((l) => l.priority.includes(name)).map((l) => l.name));
   if (users.length > 0) {
     throw new CdpError('CONFLICT', `audience \`${name}\` is used by ${users.map((u) => `\`${u}\``).join(', ')}`, {
       hint: 'remove those references first',
     });
   }
   await (await repository(project)).delete(name);
+}
+
+/** Every readable priority list, from files and the state store. */
+export function priorityListsOf({ files, lists }: Sources): PriorityListDefinition[] {
+  return [...files.flatMap((f) => (f.priorityList ? [f.priorityList] : [])), ...lists.map((l) => l.definition)];
 }
 
 /** Names of the audiences a condition refers to directly. */

@@ -2,8 +2,8 @@ import { basename, extname } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import { formatPath } from '../errors.js';
-import { AudienceError, type PathParts } from './errors.js';
-import { audienceDefinitionSchema, type AudienceDefinition, type NamedAudienceDefinition } from './schema.js';
+import { AudienceError, invalid, type PathParts } from './errors.js';
+import { audienceDefinitionSchema, priorityListSchema, type AudienceDefinition, type NamedAudienceDefinition, type PriorityListDefinition } from './schema.js';
 
 /** Where a definition came from, so later (semantic) errors can name the file and line. */
 interface Provenance {
@@ -22,11 +22,30 @@ export function parseAudienceDefinition(value: unknown): AudienceDefinition {
   return parsed.data;
 }
 
+/** Checks a priority list's shape (not its audiences); errors point at `priority[i]`. */
+export function parsePriorityList(value: unknown): PriorityListDefinition {
+  const parsed = priorityListSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  throw invalid(`invalid priority list: ${issue.message}`, path, 'a priority list is { name, priority: [audience, ...] }');
+}
+
+/** What one file of the audiences folder holds: an audience, or (with `priority:`) a priority list. */
+export type AudienceFileContent = { kind: 'audience'; definition: NamedAudienceDefinition } | { kind: 'priority_list'; list: PriorityListDefinition };
+
 /**
  * Parses a YAML (or JSON) audience file. The name defaults to the file name without extension.
  * Errors carry the file, the line and the field path.
  */
 export function parseAudienceFile(text: string, file: string): NamedAudienceDefinition {
+  const content = parseAudienceFolderFile(text, file);
+  if (content.kind === 'audience') return content.definition;
+  throw new AudienceError('AUDIENCE_INVALID', `${file} is a priority list, not an audience`, ['priority'], { file, line: 1, hint: 'use `cdp audience priority <name>` for priority lists' });
+}
+
+/** Parses a file of the audiences folder: a mapping with `priority:` is a priority list, any other an audience. */
+export function parseAudienceFolderFile(text: string, file: string): AudienceFileContent {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
   if (document.errors.length > 0) {
@@ -46,16 +65,23 @@ export function parseAudienceFile(text: string, file: string): NamedAudienceDefi
     }
     return undefined;
   };
-  let definition: AudienceDefinition;
+  const value: unknown = document.toJS();
+  const stem = basename(file, extname(file));
   try {
-    definition = parseAudienceDefinition(document.toJS());
+    if (isPriorityListShape(value)) return { kind: 'priority_list', list: parsePriorityList({ ...value, name: value.name ?? stem }) };
+    const definition = parseAudienceDefinition(value);
+    const named: NamedAudienceDefinition = { ...definition, name: definition.name ?? stem };
+    provenance.set(named, { file, lineOf });
+    return { kind: 'audience', definition: named };
   } catch (error) {
     if (error instanceof AudienceError) throw error.inFile(file, lineOf(error.pathParts));
     throw error;
   }
-  const named: NamedAudienceDefinition = { ...definition, name: definition.name ?? basename(file, extname(file)) };
-  provenance.set(named, { file, lineOf });
-  return named;
+}
+
+/** A stored or written definition with a `priority` key is a priority list. */
+export function isPriorityListShape(value: unknown): value is Record<string, unknown> & { name?: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'priority' in value;
 }
 
 /** Adds the file and line of the definition's source to an error raised while resolving it. */

@@ -5,7 +5,8 @@ import { AudienceQueryBuilder, indent, PROFILE_ALIAS } from './compile.js';
 import { AudienceError, invalid } from './errors.js';
 import { projectResolver } from './library.js';
 import { resolveAudience, type ResolvedCondition } from './resolve.js';
-import { priorityListSchema, type PriorityListDefinition } from './schema.js';
+import type { PriorityListDefinition } from './schema.js';
+export { parsePriorityList } from './parse.js';
 import { audienceTables } from './sql.js';
 
 /**
@@ -23,15 +24,6 @@ export interface PriorityListCounts {
   total: number;
   /** Profiles assigned to each audience of the list, in list order (each profile counted once). */
   slots: Array<{ audience: string; count: number }>;
-}
-
-/** Checks the list's shape and each of its audiences; errors point at `priority[i]`. */
-export function parsePriorityList(value: unknown): PriorityListDefinition {
-  const parsed = priorityListSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-  throw invalid(`invalid priority list: ${issue.message}`, path, 'a priority list is { name, priority: [audience, ...] }');
 }
 
 /** `CASE WHEN <in first> THEN 'first' ... END` and the builder holding its joins and CTEs. */

@@ -5,7 +5,7 @@ import { getDialect, type Dialect, type DialectName } from '../warehouse/index.j
 import { audienceCatalog } from './catalog.js';
 import { AudienceQueryBuilder, indent, PROFILE_ALIAS, type AudienceTables } from './compile.js';
 import { checkSplitName, SPLIT_COLUMN, splitSalt, splitSql } from './splits.js';
-import { AUDIENCE_FILE_EXTENSIONS, readAudienceFile } from './files.js';
+import { AUDIENCE_FILE_EXTENSIONS, audienceOfFile, readAudienceFile } from './files.js';
 import { definitionOf, projectResolver, type AudienceInput } from './library.js';
 import { resolveAudience, type ResolvedAudience } from './resolve.js';
 
@@ -66,8 +66,7 @@ export async function compileAudienceForCli(project: Project, name: string, dial
     const path = [resolve(name), project.path(name)].find((candidate) => existsSync(candidate));
     if (path) {
       const file = await readAudienceFile(path, project.dir);
-      if (file.error) throw file.error;
-      input = file.definition!;
+      input = audienceOfFile(file);
     }
   }
   return (await compileAudience(project, input, dialectName)).sql;

@@ -11,11 +11,16 @@ export const syncScheduleSchema = z.string().max(128).refine((expr) => cronProbl
 /**
  * The fields of a sync, one schema for every way a sync is written: `syncs/<name>.yaml` (below)
  * and the API (src/server/services/syncs.ts, whose `destination` names a stored destination):
- *   name, from {audience}|{model}, key, destination {type, config}, mode, fields, schedule.
+ *   name, from {audience}|{model}|{priority_list, slot}, key, destination {type, config}, mode, fields, schedule.
  */
 export const syncFieldsSchema = z.object({
   name: nameSchema,
-  from: z.union([z.object({ audience: nameSchema, split: nameSchema.optional() }).strict(), z.object({ model: z.string().min(1).max(512) }).strict()]),
+  from: z.union([
+    z.object({ audience: nameSchema, split: nameSchema.optional() }).strict(),
+    z.object({ model: z.string().min(1).max(512) }).strict(),
+    /** One slot of a saved priority list: the profiles whose first audience in the list is `slot`. */
+    z.object({ priority_list: nameSchema, slot: nameSchema }).strict(),
+  ]),
   /** Column that identifies a row; defaults to profile_id for audiences. */
   key: z.string().min(1).max(200).optional(),
   destination: z
@@ -33,7 +38,7 @@ export const syncFieldsSchema = z.object({
 });
 
 /** The rule across fields: a model has no profile_id to fall back on. */
-export function modelNeedsKey(sync: { from: { audience: string } | { model: string }; key?: string | undefined }, ctx: z.RefinementCtx): void {
+export function modelNeedsKey(sync: { from: SyncFrom; key?: string | undefined }, ctx: z.RefinementCtx): void {
   if ('model' in sync.from && !sync.key) {
     ctx.addIssue({ code: 'custom', path: ['key'], message: 'a sync from a model needs key: <its primary key column>' });
   }
@@ -44,10 +49,20 @@ export const syncDefinitionSchema = syncFieldsSchema.strict().superRefine(modelN
 
 export type SyncDefinitionInput = z.input<typeof syncDefinitionSchema>;
 
+/** What a sync reads: an audience (or one split group of it), a model, or one slot of a priority list. */
+export type SyncFrom = { audience: string; split?: string } | { model: string } | { priority_list: string; slot: string };
+
+/** "audience vip (split treatment)", "model cdp.x", "priority list offers (slot vip)": for messages and listings. */
+export function describeSyncFrom(from: SyncFrom): string {
+  if ('model' in from) return `model ${from.model}`;
+  if ('priority_list' in from) return `priority list ${from.priority_list} (slot ${from.slot})`;
+  return `audience ${from.audience}${from.split ? ` (split ${from.split})` : ''}`;
+}
+
 /** A validated sync definition with its defaults filled in. */
 export interface SyncDefinition {
   name: string;
-  from: { audience: string; split?: string } | { model: string };
+  from: SyncFrom;
   key: string;
   destination: { type: string; config: Record<string, unknown> };
   mode: (typeof SYNC_MODES)[number];

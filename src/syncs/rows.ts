@@ -1,7 +1,8 @@
-import { audienceMembersSql } from '../audiences/index.js';
+import { audienceMembersSql, loadPriorityList, priorityListSql } from '../audiences/index.js';
 import { CdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
 import type { ColumnInfo, Warehouse } from '../warehouse/index.js';
+import { describeSyncFrom, type SyncFrom } from './definition.js';
 import type { PreparedSync } from './load.js';
 import type { SyncTables } from './tables.js';
 
@@ -28,14 +29,31 @@ export async function resolveSyncRows(project: Project, warehouse: Warehouse, sy
     }
     return { from: d.relation(relation), columns, label: `model ${relation.schema}.${relation.name}` };
   }
-  const sql = await audienceMembersSql(project, from.audience, { split: from.split });
+  const sql = await membersSql(project, sync, from);
   // A view gives the audience's columns through the catalog and keeps the plan SQL readable.
   await warehouse.createSchema(tables.members.schema);
   await warehouse.transaction(async (session) => {
     for (const statement of d.createOrReplaceViewAs(tables.members, sql)) await session.execute(statement);
   });
   const columns = await warehouse.listColumns(tables.members);
-  return { from: d.relation(tables.members), columns, label: `audience ${from.audience}${from.split ? ` (split ${from.split})` : ''}` };
+  return { from: d.relation(tables.members), columns, label: describeSyncFrom(from) };
+}
+
+/** The members of an audience (or split group), or of one slot of a priority list (with its `audience` column). */
+async function membersSql(project: Project, sync: PreparedSync, from: Exclude<SyncFrom, { model: string }>): Promise<string> {
+  if ('audience' in from) return audienceMembersSql(project, from.audience, { split: from.split });
+  try {
+    return await priorityListSql(project, await loadPriorityList(project, from.priority_list), { slot: from.slot });
+  } catch (error) {
+    if (!(error instanceof CdpError) || error.location.file) throw error;
+    // An unknown list or slot is the sync's mistake: point at its line.
+    const path = error.location.path === 'slot' ? ['from', 'slot'] : ['from', 'priority_list'];
+    throw new CdpError('SYNC_INVALID', error.message, {
+      location: { file: sync.file ?? undefined, line: sync.location.lineOf?.(path), path: path.join('.') },
+      hint: error.hint,
+      cause: error,
+    });
+  }
 }
 
 export interface MappedColumns {

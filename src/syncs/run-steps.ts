@@ -1,3 +1,4 @@
+import type { SyncFrom } from './definition.js';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { snapshotAudienceIfStale, type AudienceSnapshot } from '../audiences/index.js';
@@ -209,7 +210,7 @@ export function errorText(error: unknown): string {
  * The audience's membership as it was synced, unless a snapshot since the last profiles build
  * already holds it (the run step of `cdp run` usually took one). Never fails the sync run.
  */
-async function snapshotAfterSync(project: Project, from: { audience: string } | { model: string }, sync: string): Promise<AudienceSnapshot | undefined> {
+async function snapshotAfterSync(project: Project, from: SyncFrom, sync: string): Promise<AudienceSnapshot | undefined> {
   if (!('audience' in from)) return undefined;
   try {
     return (await snapshotAudienceIfStale(project, from.audience)) ?? undefined;

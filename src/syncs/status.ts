@@ -1,6 +1,7 @@
 import type { Project } from '../project/index.js';
 import { SyncHistory, type SyncRunRecord } from '../state/repositories/sync-runs.js';
 import { loadSync, readSyncFiles, type PreparedSync } from './load.js';
+import type { SyncFrom } from './definition.js';
 import { readLog, readProgress, stateCounts, type LogEntry, type StateStatus } from './state.js';
 import { syncTables } from './tables.js';
 
@@ -8,7 +9,7 @@ import { syncTables } from './tables.js';
 export interface SyncSummary {
   name: string;
   file: string | null;
-  from: { audience: string; split?: string } | { model: string };
+  from: SyncFrom;
   destinationType: string;
   mode: string;
   schedule: string | null;

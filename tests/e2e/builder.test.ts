@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuilt } from './build.js';
-import { ADMIN, startDemoService, startWebhookReceiver, type DemoService, type WebhookReceiver } from './fixture.js';
+import { signedInAsAdmin, startDemoService, startWebhookReceiver, type DemoService, type WebhookReceiver } from './fixture.js';
 
 const CHROMIUM = process.env.CDP_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -45,14 +45,7 @@ describe.skipIf(!hasChromium && !inCi)('audience builder in Chromium: sequence, 
     if (!hasChromium) throw new Error(`${CHROMIUM} is missing: CI must install it (apt-get install -y chromium)`);
     await ensureWebBuilt();
     [service, webhook, browser] = await Promise.all([startDemoService(300), startWebhookReceiver(), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: service.url });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    await page.goto('/');
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    page = await signedInAsAdmin(browser, service.url);
   });
 
   afterAll(async () => {

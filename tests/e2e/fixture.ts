@@ -14,6 +14,7 @@ import { runProject } from '../../src/pipeline/index.js';
 import { Project } from '../../src/project/index.js';
 import { parseSecretKey } from '../../src/secrets/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
+import type { Browser, Page } from 'playwright-core';
 import { WEB_DIST } from './build.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -108,4 +109,17 @@ export async function startDemoService(people: number): Promise<DemoService> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A page of a new browser context on `baseURL`, signed in as the admin, on the overview. */
+export async function signedInAsAdmin(browser: Browser, baseURL: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  return page;
 }

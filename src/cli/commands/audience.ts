@@ -3,12 +3,16 @@ import type { Command } from 'commander';
 import {
   audienceOverlap,
   countAudience,
+  isSavedPriorityList,
   listAudiences,
+  listPriorityLists,
+  loadPriorityList,
   parsePriorityList,
   previewAudience,
   priorityListCounts,
   priorityListSql,
   readAudienceFile,
+  audienceOfFile,
   snapshotAudience,
   type AudienceInput,
 } from '../../audiences/index.js';
@@ -35,7 +39,7 @@ export function register(program: Command): void {
     .action(async (options: { project?: string; format: string }) => {
       const format = parseFormat(options.format, ['table', 'json']);
       await inProject(options, async (project) => {
-        const audiences = await listAudiences(project);
+        const [audiences, lists] = await Promise.all([listAudiences(project), listPriorityLists(project)]);
         if (format === 'json') return say(JSON.stringify(audiences, null, 2));
         if (audiences.length === 0) return say(`no audiences yet: add YAML files to ${project.config.audiences.path}/ or save one in the UI`);
         say(
@@ -44,6 +48,9 @@ export function register(program: Command): void {
             audiences.map((a) => [a.name, a.origin, a.file ?? 'state store', a.error ? `INVALID: ${a.error}` : (a.description ?? '')]),
           ),
         );
+        if (lists.length === 0) return;
+        say('');
+        say(table(['priority list', 'origin', 'where', 'audiences (first holding a profile wins)'], lists.map((l) => [l.name, l.origin, l.file ?? 'state store', l.priority.join(' > ')])));
       });
     });
 
@@ -104,14 +111,19 @@ export function register(program: Command): void {
       });
     });
 
-  withProject(audience.command('priority <audiences...>').description('a priority list: each profile counted once, in the first audience (in order given) that holds it'))
-    .option('--name <name>', 'the list\'s name (for messages)', 'priority_list')
+  withProject(
+    audience
+      .command('priority <names...>')
+      .description('a priority list (a saved list\'s name, or audiences in order): each profile counted once, in the first audience that holds it'),
+  )
+    .option('--name <name>', 'the list\'s name (for messages; a list of audiences only)', 'priority_list')
     .option('--slot <audience>', 'print the SQL of one slot\'s members instead of the counts')
     .option('--format <format>', 'table or json', 'table')
     .action(async (audiences: string[], options: { project?: string; name: string; slot?: string; format: string }) => {
       const format = parseFormat(options.format, ['table', 'json']);
-      const list = parsePriorityList({ name: options.name, priority: audiences });
       await inProject(options, async (project) => {
+        const saved = audiences.length === 1 && (await isSavedPriorityList(project, audiences[0]!));
+        const list = saved ? await loadPriorityList(project, audiences[0]!) : parsePriorityList({ name: options.name, priority: audiences });
         if (options.slot !== undefined) return say(readableSql(await priorityListSql(project, list, { slot: options.slot }), (await project.warehouse()).dialect));
         const counts = await priorityListCounts(project, list);
         if (format === 'json') return say(JSON.stringify(counts, null, 2));
@@ -135,8 +147,7 @@ async function inputOf(project: Project, name: string | undefined, options: Inpu
   if (options.file) {
     if (name) throw new CdpError('INVALID_INPUT', 'give an audience name or --file, not both');
     const file = await readAudienceFile(resolve(options.file), project.dir);
-    if (file.error) throw file.error;
-    return file.definition!;
+    return audienceOfFile(file);
   }
   if (!name) throw new CdpError('INVALID_INPUT', 'which audience?', { hint: 'give its name (see `cdp audience list`) or --file <definition.yaml>' });
   return name;

@@ -3,6 +3,7 @@ import { CdpError } from '../../errors.js';
 import { RUN_TRIGGERS, type RunTrigger, type SyncRunRecord } from '../../state/index.js';
 import {
   checkSyncDestination,
+  describeSyncFrom,
   getSyncStatus,
   listSyncSummaries,
   runSync,
@@ -114,7 +115,7 @@ export function register(program: Command): void {
           ['sync', 'from', 'destination', 'mode', 'schedule', 'last run', 'status', 'ok', 'rejected'],
           listing.syncs.map((s) => [
             s.name,
-            'audience' in s.from ? `audience ${s.from.audience}` : `model ${s.from.model}`,
+            describeSyncFrom(s.from),
             s.destinationType,
             s.mode,
             s.schedule ?? '-',
@@ -133,7 +134,7 @@ export function register(program: Command): void {
     async (name: string, flags: Flags) => {
       await inProject(flags, async (project) => {
         const status = await getSyncStatus(project, name);
-        say(`${status.name}: ${'audience' in status.from ? `audience ${status.from.audience}` : `model ${status.from.model}`} -> ${status.destinationType} (${status.mode})${status.schedule ? `, schedule "${status.schedule}"` : ''}`);
+        say(`${status.name}: ${describeSyncFrom(status.from)} -> ${status.destinationType} (${status.mode})${status.schedule ? `, schedule "${status.schedule}"` : ''}`);
         say(`rows: ${n(status.state.ok)} ok, ${n(status.state.rejected)} rejected, ${n(status.state.retryable)} retryable, ${n(status.state.pending)} pending`);
         if (status.unfinishedPlan) {
           const p = status.unfinishedPlan;

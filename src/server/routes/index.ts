@@ -12,6 +12,7 @@ import { identityRoutes } from './identity.js';
 import { modelRoutes } from './models.js';
 import { oidcRoutes } from './oidc.js';
 import { predictionRoutes } from './predictions.js';
+import { priorityListRoutes } from './priority-lists.js';
 import { privacyRoutes } from './privacy.js';
 import { scheduleRoutes } from './schedules.js';
 import { secretRoutes } from './secrets.js';
@@ -30,6 +31,7 @@ export function allRoutes(ctx: ServerContext, version: string): AnyRouteSpec[] {
     ...modelRoutes(ctx),
     ...identityRoutes(ctx),
     ...audienceRoutes(ctx),
+    ...priorityListRoutes(ctx),
     ...predictionRoutes(ctx),
     ...valueRoutes(ctx),
     ...destinationRoutes(ctx),

@@ -113,3 +113,14 @@ export const PriorityListCountsSchema = z.object({
   total: z.number().describe('Profiles assigned to any slot (each once).'),
   slots: z.array(z.object({ audience: z.string(), count: z.number() })).describe('Profiles assigned to each audience of the list, in list order: those held by an earlier audience are not counted again.'),
 }).meta({ id: 'PriorityListCounts' });
+
+export const PriorityListSummarySchema = z.object({
+  name: z.string(),
+  origin: z.enum(['file', 'state']).describe('`file`: a YAML file with `priority:` in the audiences folder (edited in git); `state`: saved over the API.'),
+  description: z.string().optional(),
+  priority: z.array(z.string()).describe('Audiences in order: each profile goes to the first that holds it.'),
+  file: z.string().optional().describe('For file lists: the file, relative to the project.'),
+  id: z.string().optional(),
+  createdBy: z.string().nullable().optional(),
+  updatedAt: dateSchema.optional(),
+}).meta({ id: 'PriorityListSummary' });

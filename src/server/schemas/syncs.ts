@@ -50,7 +50,7 @@ export const SyncViewSchema = z.object({
   name: z.string(),
   origin: z.enum(["git", "ui"]).describe("git: a file in syncs/ (read-only here); ui: made through the API."),
   file: z.string().nullable(),
-  from: z.union([z.object({ audience: z.string(), split: z.string().optional() }), z.object({ model: z.string() })]),
+  from: z.union([z.object({ audience: z.string(), split: z.string().optional() }), z.object({ model: z.string() }), z.object({ priority_list: z.string(), slot: z.string() })]),
   key: z.string(),
   destination: z.object({ type: z.string(), name: z.string().nullable() }),
   mode: z.enum(SYNC_MODES),

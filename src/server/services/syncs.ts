@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { loadAudience } from '../../audiences/index.js';
+import { loadAudience, loadPriorityList, priorityListSql } from '../../audiences/index.js';
 import type { Actor, AuditLog } from '../../audit/index.js';
 import { isoOrNull, SyncHistory, type SecretStore, type SyncRunRecord } from '../../state/index.js';
 import { nameSchema } from '../../config/index.js';
@@ -25,6 +25,7 @@ import {
   type LogEntry,
   type PlanSampleRow,
   type SyncRunResult,
+  type SyncFrom,
 } from '../../syncs/index.js';
 import type { ServerContext } from '../context.js';
 import { destinationNameSchema, type DestinationService } from './destinations.js';
@@ -49,7 +50,7 @@ export interface SyncView {
   /** git: a file in syncs/ (read-only here); ui: made through the API. */
   origin: 'git' | 'ui';
   file: string | null;
-  from: { audience: string; split?: string } | { model: string };
+  from: SyncFrom;
   key: string;
   destination: { type: string; name: string | null };
   mode: SyncMode;
@@ -178,16 +179,24 @@ export class SyncService {
   private async validate(name: string, body: UiSyncBody): Promise<void> {
     if (body.schedule) validateCron(body.schedule, 'body.schedule');
     await this.prepareUi(name, body);
-    if ('audience' in body.from) {
-      try {
-        await loadAudience(this.project, body.from.audience);
-      } catch (error) {
-        if (isCdpError(error) && error.code === 'AUDIENCE_NOT_FOUND') {
-          throw new CdpError('SYNC_INVALID', error.message, { location: { path: 'body.from.audience' }, hint: error.hint });
-        }
-        throw error;
+    const { from } = body;
+    if ('model' in from) return;
+    const field = 'audience' in from ? 'audience' : 'priority_list';
+    try {
+      if ('audience' in from) await loadAudience(this.project, from.audience);
+      else await this.checkSlot(from);
+    } catch (error) {
+      if (isCdpError(error) && (error.code === 'AUDIENCE_NOT_FOUND' || error.code === 'NOT_FOUND' || error.code === 'AUDIENCE_INVALID')) {
+        const path = error.location.path === 'slot' ? 'body.from.slot' : `body.from.${field}`;
+        throw new CdpError('SYNC_INVALID', error.message, { location: { path }, hint: error.hint });
       }
+      throw error;
     }
+  }
+
+  /** The list exists and has this slot (the slot check is the SQL builder's). */
+  private async checkSlot(from: { priority_list: string; slot: string }): Promise<void> {
+    await priorityListSql(this.project, await loadPriorityList(this.project, from.priority_list), { slot: from.slot });
   }
 
   async list(pii: PiiView = UNMASKED): Promise<{ syncs: SyncView[]; invalid: Array<{ file: string; error: string }>; piiMasked: boolean }> {
@@ -331,7 +340,8 @@ export class SyncService {
   /** Names of the syncs (git and UI) that read an audience. */
   async usingAudience(audience: string): Promise<string[]> {
     const { syncs } = await this.list();
-    return syncs.filter((s) => 'audience' in s.from && s.from.audience === audience).map((s) => s.name);
+    // Audiences and priority lists share one name space: a name is one or the other.
+    return syncs.filter((s) => ('audience' in s.from && s.from.audience === audience) || ('priority_list' in s.from && s.from.priority_list === audience)).map((s) => s.name);
   }
 
   /** Every valid sync with its schedule, for the scheduler. */

@@ -1,3 +1,4 @@
+import type { SyncFrom } from '../definition.js';
 import type { AlertsConfig } from '../../config/index.js';
 import { audienceSizeHistory } from '../../audiences/index.js';
 import { logger } from '../../logger.js';
@@ -56,7 +57,7 @@ async function act(project: Project, config: AlertsConfig, signals: readonly Ale
  * Alerts after a sync run: failure, partial above the threshold, stale resolved, and (for audience
  * syncs) a jump in the audience's size. Returns how many alerts or notices went out.
  */
-export async function alertAfterRun(project: Project, run: SyncRunRecord, from: { audience: string } | { model: string }, options: AlertOptions = {}): Promise<number> {
+export async function alertAfterRun(project: Project, run: SyncRunRecord, from: SyncFrom, options: AlertOptions = {}): Promise<number> {
   const config = project.config.alerts;
   if (!config) return 0;
   const rules = rulesFor(config, run.sync);

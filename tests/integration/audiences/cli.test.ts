@@ -129,4 +129,22 @@ describe('cdp audience', () => {
       await project.close();
     }
   });
+
+  it('reads a saved priority list file by name; audience list shows it apart from the audiences', async () => {
+    writeFileSync(join(dir, 'audiences', 'valuable.yaml'), 'where: { trait: lifetime_value, op: gte, value: 450 }\n');
+    writeFileSync(join(dir, 'audiences', 'offers.yaml'), 'description: one offer each\npriority: [us, valuable]\n');
+    const counts = await cdp('audience', 'priority', 'offers', '--format', 'json', '--project', dir);
+    expect(counts.code).toBe(0);
+    expect(JSON.parse(counts.out)).toEqual({ total: 8, slots: [{ audience: 'us', count: 3 }, { audience: 'valuable', count: 2 }] });
+    const list = await cdp('audience', 'list', '--project', dir);
+    const [audiences, lists] = list.out.split('\n\n');
+    expect(audiences).not.toContain('offers');
+    expect(lists).toMatch(/^priority list\s+origin/);
+    expect(lists).toMatch(/^offers\s+file\s+audiences\/offers\.yaml\s+us > valuable$/m);
+    const slot = await cdp('audience', 'priority', 'offers', '--slot', 'valuable', '--project', dir);
+    expect(slot.out).toContain("'valuable'");
+    const asAudience = await cdp('audience', 'count', 'offers', '--project', dir);
+    expect(asAudience.code).not.toBe(0);
+    expect(asAudience.err).toContain('is a priority list, not an audience');
+  });
 });

@@ -2,8 +2,22 @@
  * Priority lists (issue #17) on DuckDB and Postgres: each profile is assigned once, to the first
  * audience of the list that holds it; counts per slot agree with the members.
  */
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePriorityList, previewPriorityList, priorityListCounts, priorityListSql, saveAudience } from '../../../src/audiences/index.js';
+import {
+  deleteAudience,
+  deletePriorityList,
+  listAudiences,
+  listPriorityLists,
+  loadAudience,
+  loadPriorityList,
+  parsePriorityList,
+  previewPriorityList,
+  priorityListCounts,
+  priorityListSql,
+  saveAudience,
+  savePriorityList,
+} from '../../../src/audiences/index.js';
 import { createFixture, ENGINES, type Fixture } from './fixture.js';
 
 describe.each(ENGINES)('priority lists on %s', (engine) => {
@@ -67,5 +81,39 @@ describe.each(ENGINES)('priority lists on %s', (engine) => {
     await expect(priorityListSql(f.project, parsePriorityList({ name: 'x', priority: ['us', 'vip'] }))).rejects.toMatchObject({ message: expect.stringContaining('unknown audience `vip`'), location: { path: 'priority[1]' } });
     expect(() => parsePriorityList({ name: 'x', priority: ['us', 'us'] })).toThrow(/listed twice/);
     await expect(priorityListSql(f.project, list, { slot: 'nobody' })).rejects.toThrow(/no audience `nobody`/);
+  });
+
+  it('saves lists in files and in the state store, sharing names with audiences', async () => {
+    f.writeAudienceFile('file_offers', 'description: offers by file\npriority: [valuable, us]\n');
+    await savePriorityList(f.project, { name: 'saved_offers', priority: ['subscribed', 'us'] }, { createdBy: 'tester' });
+    expect((await listPriorityLists(f.project)).map((l) => [l.name, l.origin, l.priority])).toEqual([
+      ['file_offers', 'file', ['valuable', 'us']],
+      ['saved_offers', 'state', ['subscribed', 'us']],
+    ]);
+    // Lists are not audiences: not listed as such, and not usable as one.
+    expect((await listAudiences(f.project)).map((a) => a.name)).not.toContain('saved_offers');
+    await expect(loadAudience(f.project, 'file_offers')).rejects.toThrow(/is a priority list, not an audience/);
+    await expect(saveAudience(f.project, { name: 'x', where: { audience: 'saved_offers' } })).rejects.toThrow(/is a priority list, not an audience/);
+    expect((await priorityListCounts(f.project, await loadPriorityList(f.project, 'file_offers'))).slots).toEqual([
+      { audience: 'valuable', count: 4 },
+      { audience: 'us', count: 1 },
+    ]);
+    // One name space for both kinds, both ways.
+    await expect(savePriorityList(f.project, { name: 'us', priority: ['valuable'] })).rejects.toThrow(/already the name of an audience/);
+    await expect(saveAudience(f.project, { name: 'saved_offers', where: { trait: 'country', op: 'eq', value: 'US' } })).rejects.toThrow(/already the name of a priority list/);
+    await expect(savePriorityList(f.project, { name: 'file_offers', priority: ['us'] })).rejects.toThrow(/defined in audiences\/file_offers.yaml/);
+    await expect(savePriorityList(f.project, { name: 'bad', priority: ['us', 'nobody'] })).rejects.toMatchObject({ location: { path: 'priority[1]' } });
+    // An audience a list uses cannot be deleted; the list can.
+    await expect(deleteAudience(f.project, 'subscribed')).rejects.toThrow(/used by `saved_offers`/);
+    await deletePriorityList(f.project, 'saved_offers');
+    await expect(loadPriorityList(f.project, 'saved_offers')).rejects.toThrow(/no priority list named/);
+  });
+
+  it('names the file and field of a bad list file', async () => {
+    f.writeAudienceFile('broken_list', 'name: broken_list\npriority:\n  - us\n  - us\n');
+    const lists = await listPriorityLists(f.project);
+    expect(lists.map((l) => l.name)).not.toContain('broken_list');
+    await expect(loadPriorityList(f.project, 'broken_list')).rejects.toMatchObject({ message: expect.stringContaining('listed twice'), location: { file: 'audiences/broken_list.yaml', line: 4, path: 'priority[1]' } });
+    rmSync(`${f.dir}/audiences/broken_list.yaml`);
   });
 });

@@ -81,3 +81,42 @@ it('sends one split group (`from: {audience, split}`): every member of that grou
   expect(sent.map((r) => r.profile_id).sort()).toEqual(treatment);
   expect(new Set(sent.map((r) => r.group))).toEqual(new Set(['treatment']));
 });
+
+it('sends one slot of a priority list (`from: {priority_list, slot}`): the profiles whose first audience is that slot', async () => {
+  await loadProfiles([
+    ['p1', 'p1@example.com', 900], // big and mid: first in big
+    ['p2', 'p2@example.com', 300], // mid only
+    ['p3', 'p3@example.com', 120], // mid only
+    ['p4', 'p4@example.com', 50], // neither
+  ]);
+  writeFileSync(join(t.dir, 'audiences', 'big.yaml'), 'name: big\nwhere: { trait: lifetime_value, op: gte, value: 500 }\n');
+  writeFileSync(join(t.dir, 'audiences', 'mid.yaml'), 'name: mid\nwhere: { trait: lifetime_value, op: gte, value: 100 }\n');
+  writeFileSync(join(t.dir, 'audiences', 'tiers.yaml'), 'name: tiers\npriority: [big, mid]\n');
+  t.writeSync('mid_hook', `name: mid_hook\nfrom: { priority_list: tiers, slot: mid }\ndestination: { type: webhook, config: { url: "${hook.url}/mid" } }\nmode: mirror\nfields: { email: email, slot: audience }\n`);
+  hook.batches.length = 0;
+  const first = await runSync(t.project, 'mid_hook');
+  expect(first.plan).toMatchObject({ current: 2, added: 2 });
+  expect(hook.rowsSent('upsert')).toEqual([
+    { profile_id: 'p2', email: 'p2@example.com', slot: 'mid' },
+    { profile_id: 'p3', email: 'p3@example.com', slot: 'mid' },
+  ]);
+  // p2 rises into `big`: it leaves the `mid` slot (a profile is in one slot only); p4 enters it.
+  await loadProfiles([
+    ['p1', 'p1@example.com', 900],
+    ['p2', 'p2@example.com', 800],
+    ['p3', 'p3@example.com', 120],
+    ['p4', 'p4@example.com', 200],
+  ]);
+  hook.batches.length = 0;
+  const second = await runSync(t.project, 'mid_hook');
+  expect(second.plan).toMatchObject({ added: 1, removed: 1 });
+  expect(hook.rowsSent('remove').map((r) => r.profile_id)).toEqual(['p2']);
+  expect(hook.rowsSent('upsert').map((r) => r.profile_id)).toEqual(['p4']);
+});
+
+it('points at the sync line of an unknown slot or list', async () => {
+  t.writeSync('bad_slot', `name: bad_slot\nfrom:\n  priority_list: tiers\n  slot: vip\ndestination: { type: webhook, config: { url: "${hook.url}/x" } }\nfields: { email: email }\n`);
+  await expect(runSync(t.project, 'bad_slot')).rejects.toMatchObject({ code: 'SYNC_INVALID', message: expect.stringContaining('no audience `vip`'), location: { path: 'from.slot', line: 4 } });
+  t.writeSync('bad_list', `name: bad_list\nfrom: { priority_list: tier, slot: mid }\ndestination: { type: webhook, config: { url: "${hook.url}/x" } }\nfields: { email: email }\n`);
+  await expect(runSync(t.project, 'bad_list')).rejects.toMatchObject({ code: 'SYNC_INVALID', message: expect.stringContaining('no priority list named `tier`'), location: { path: 'from.priority_list' } });
+});

@@ -118,11 +118,15 @@ describe('syncs through the API, to a real webhook receiver', () => {
   });
 
   it('bad sync input → 4xx with the field path; git syncs are read-only; nothing written', async () => {
+    writeFileSync(project.path('audiences', 'tiers.yaml'), 'priority: [everyone]\n');
     const before = JSON.stringify(await t.ctx.knex('ui_syncs').select('*'));
     const base = { name: 'x_sync', from: { audience: 'germans' }, destination: 'hook', fields: { email: 'email' } };
     const cases: Array<[object, number, string]> = [
       [{ ...base, destination: 'nope' }, 422, 'body.destination'],
       [{ ...base, from: { audience: 'nobody' } }, 422, 'body.from.audience'],
+      [{ ...base, from: { audience: 'tiers' } }, 422, 'body.from.audience'],
+      [{ ...base, from: { priority_list: 'nolist', slot: 'everyone' } }, 422, 'body.from.priority_list'],
+      [{ ...base, from: { priority_list: 'tiers', slot: 'germans' } }, 422, 'body.from.slot'],
       [{ ...base, schedule: 'every day' }, 400, 'body.schedule'],
       [{ ...base, mode: 'teleport' }, 400, 'body.mode'],
       [{ ...base, name: 'Bad-Name' }, 400, 'body.name'],
@@ -138,6 +142,19 @@ describe('syncs through the API, to a real webhook receiver', () => {
     expect((await request(t.app).delete('/api/syncs/git_sync').set('Authorization', marketer)).status).toBe(409);
     expect((await request(t.app).post('/api/syncs/nope/run').set('Authorization', marketer).send({})).status).toBe(404);
     expect(JSON.stringify(await t.ctx.knex('ui_syncs').select('*'))).toBe(before);
+  });
+
+  it('a sync from one slot of a saved priority list is stored, listed, and keeps its list from being deleted', async () => {
+    await request(t.app).post('/api/priority-lists').set('Authorization', marketer).send({ name: 'ui_tiers', priority: ['germans', 'everyone'] }).expect(201);
+    const from = { priority_list: 'ui_tiers', slot: 'everyone' };
+    await request(t.app).post('/api/syncs').set('Authorization', marketer).send({ name: 'slot_sync', from, destination: 'hook', fields: { email: 'email', offer: 'audience' } }).expect(201);
+    const listed = await request(t.app).get('/api/syncs').set('Authorization', marketer);
+    expect(listed.body.syncs.find((s: { name: string }) => s.name === 'slot_sync').from).toEqual(from);
+    const refused = await request(t.app).delete('/api/priority-lists/ui_tiers').set('Authorization', marketer);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain('slot_sync');
+    await request(t.app).delete('/api/syncs/slot_sync').set('Authorization', marketer).expect(204);
+    await request(t.app).delete('/api/priority-lists/ui_tiers').set('Authorization', marketer).expect(204);
   });
 
   it('what a sync uses cannot vanish under it', async () => {

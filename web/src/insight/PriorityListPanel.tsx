@@ -3,15 +3,21 @@ import { Combobox, type ComboOption } from '../components/Combobox';
 import { ErrorNote } from '../components/States';
 import { api, isAbort } from '../lib/api';
 import { formatCount } from '../lib/format';
-import type { PriorityListCounts } from '../lib/types';
+import type { PriorityListCounts, PriorityListSummary } from '../lib/types';
+import { useApi } from '../lib/useApi';
+import { SavedPriorityLists } from './SavedPriorityLists';
 
 const MAX = 20;
 
 /**
  * A priority list drafted in the UI: audiences in order, each profile counted in the first one
  * that holds it (POST /api/priority-lists/counts), so the counts per slot show who each offer reaches.
+ * Saved by name (POST /api/priority-lists), a sync can read one slot of it; saved lists are shown below.
  */
-export function PriorityListPanel({ audiences }: { audiences: string[] }) {
+export function PriorityListPanel({ audiences, canSave }: { audiences: string[]; canSave: boolean }) {
+  const saved = useApi<PriorityListSummary[]>('/api/priority-lists');
+  const [name, setName] = useState('');
+  const [saving, setSaving] = useState<{ busy?: boolean; error?: unknown; done?: string }>({});
   const [list, setList] = useState<string[]>([]);
   const [draft, setDraft] = useState('');
   const [state, setState] = useState<{ counts?: PriorityListCounts; forKey?: string; error?: unknown }>({});
@@ -35,6 +41,17 @@ export function PriorityListPanel({ audiences }: { audiences: string[] }) {
     const [item] = next.splice(from, 1);
     next.splice(to, 0, item!);
     setList(next);
+  };
+  const save = () => {
+    setSaving({ busy: true });
+    api<PriorityListSummary>('/api/priority-lists', { method: 'POST', body: { name: name.trim(), priority: list } }).then(
+      (created) => {
+        setSaving({ done: created.name });
+        setName('');
+        saved.reload();
+      },
+      (error: unknown) => setSaving({ error }),
+    );
   };
   const fresh = state.forKey === key;
   const count = (audience: string) => (fresh ? state.counts?.slots.find((s) => s.audience === audience)?.count : undefined);
@@ -77,6 +94,27 @@ export function PriorityListPanel({ audiences }: { audiences: string[] }) {
       ) : null}
       {fresh && state.counts ? <p className="muted small">{formatCount(state.counts.total)} profiles in one of them.</p> : null}
       {fresh && state.error ? <ErrorNote error={state.error} /> : null}
+      {canSave && list.length > 0 ? (
+        <form
+          className="priority-save"
+          onSubmit={(event) => {
+            event.preventDefault();
+            save();
+          }}
+        >
+          <label>
+            Name <input value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. offers" pattern="[A-Za-z_][A-Za-z0-9_]*" required />
+          </label>
+          <button type="submit" className="button" disabled={saving.busy || name.trim() === ''}>
+            Save priority list
+          </button>
+        </form>
+      ) : null}
+      {saving.error ? <ErrorNote error={saving.error} /> : null}
+      {saving.done ? <p className="muted small" role="status">Saved “{saving.done}”: a sync can now read one of its slots.</p> : null}
+      <h3 className="small">Saved priority lists</h3>
+      {saved.error ? <ErrorNote error={saved.error} onRetry={saved.reload} /> : null}
+      {saved.data ? <SavedPriorityLists lists={saved.data} /> : null}
     </section>
   );
 }

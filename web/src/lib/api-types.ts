@@ -656,6 +656,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/priority-lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List saved priority lists (files in git and saved in the UI) */
+        get: operations["getApiPriorityLists"];
+        put?: never;
+        /** Save a new priority list (its audiences must exist); 409 if the name is taken by a list or an audience */
+        post: operations["postApiPriorityLists"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/priority-lists/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One saved priority list */
+        get: operations["getApiPriorityListsName"];
+        /** Replace a priority list saved in the UI (file lists are edited in git) */
+        put: operations["putApiPriorityListsName"];
+        post?: never;
+        /** Delete a priority list saved in the UI; 409 while syncs read a slot of it unless ?force=true */
+        delete: operations["deleteApiPriorityListsName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/priority-lists/{name}/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Profiles per slot of a saved priority list (each profile in the first audience of the list that holds it) */
+        get: operations["getApiPriorityListsNameCounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/priority-lists/counts": {
         parameters: {
             query?: never;
@@ -3178,6 +3232,23 @@ export interface components {
             /** @description Profiles assigned to any slot (each once). */
             total: number;
         };
+        PriorityListSummary: {
+            createdBy?: string | null;
+            description?: string;
+            /** @description For file lists: the file, relative to the project. */
+            file?: string;
+            id?: string;
+            name: string;
+            /**
+             * @description `file`: a YAML file with `priority:` in the audiences folder (edited in git); `state`: saved over the API.
+             * @enum {string}
+             */
+            origin: "file" | "state";
+            /** @description Audiences in order: each profile goes to the first that holds it. */
+            priority: string[];
+            /** @description ISO 8601 date-time */
+            updatedAt?: string;
+        };
         PrivacyRequestView: {
             completedAt: string | null;
             createdAt: string;
@@ -3573,6 +3644,9 @@ export interface components {
                 split?: string;
             } | {
                 model: string;
+            } | {
+                priority_list: string;
+                slot: string;
             };
             key: string;
             lastRun: components["schemas"]["SyncRunRecord"] | null;
@@ -3672,6 +3746,9 @@ export interface components {
                 split?: string;
             } | {
                 model: string;
+            } | {
+                priority_list: string;
+                slot: string;
             };
             key: string;
             lastRun: components["schemas"]["SyncRunRecord"] | null;
@@ -6805,6 +6882,479 @@ export interface operations {
             };
         };
     };
+    getApiPriorityLists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriorityListSummary"][];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiPriorityLists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "offers",
+                 *       "description": "VIPs get the VIP offer, not also the win-back one",
+                 *       "priority": [
+                 *         "vip",
+                 *         "win_back",
+                 *         "newsletter"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    description?: string;
+                    name?: string;
+                    priority: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriorityListSummary"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state: the name exists, it is in use, it is defined in git, or it is running (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Valid JSON that the project cannot accept: an invalid definition or configuration */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiPriorityListsName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriorityListSummary"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putApiPriorityListsName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "offers",
+                 *       "description": "VIPs get the VIP offer, not also the win-back one",
+                 *       "priority": [
+                 *         "vip",
+                 *         "win_back",
+                 *         "newsletter"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    description?: string;
+                    name?: string;
+                    priority: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriorityListSummary"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state: the name exists, it is in use, it is defined in git, or it is running (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Valid JSON that the project cannot accept: an invalid definition or configuration */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteApiPriorityListsName: {
+        parameters: {
+            query?: {
+                /** @description delete even when syncs read a slot of it */
+                force?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state: the name exists, it is in use, it is defined in git, or it is running (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiPriorityListsNameCounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriorityListCounts"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postApiPriorityListsCounts: {
         parameters: {
             query?: never;
@@ -8122,6 +8672,9 @@ export interface operations {
                         split?: string;
                     } | {
                         model: string;
+                    } | {
+                        priority_list: string;
+                        slot: string;
                     };
                     key?: string;
                     /**
@@ -8311,6 +8864,9 @@ export interface operations {
                         split?: string;
                     } | {
                         model: string;
+                    } | {
+                        priority_list: string;
+                        slot: string;
                     };
                     key?: string;
                     /**

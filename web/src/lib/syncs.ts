@@ -5,6 +5,11 @@ export function syncAudience(sync: SyncView): string | null {
   return 'audience' in sync.from ? sync.from.audience : null;
 }
 
+/** What a sync reads when it is not an audience: "model cdp.x", "priority list offers, slot vip". */
+export function syncSourceText(from: Exclude<SyncView['from'], { audience: string }>): string {
+  return 'model' in from ? `model ${from.model}` : `priority list ${from.priority_list}, slot ${from.slot}`;
+}
+
 /** The destination's display name: a configured destination's name, or the type (git syncs). */
 export function syncDestinationLabel(sync: SyncView): string {
   return sync.destination.name ?? sync.destination.type;

@@ -139,3 +139,4 @@ export type PredictionDetail = Schemas['PredictionDetail'];
 export type ClassifierQuality = Schemas['ClassifierQuality'];
 export type RegressionQuality = Schemas['RegressionQuality'];
 export type PriorityListCounts = Schemas['PriorityListCounts'];
+export type PriorityListSummary = Schemas['PriorityListSummary'];

@@ -85,7 +85,7 @@ export function AudiencesPage() {
           {audiences.data.length >= 2 ? (
             <div className="insight-grid">
               <OverlapMatrix audiences={audiences.data.filter((a) => !a.error).map((a) => a.name)} />
-              <PriorityListPanel audiences={audiences.data.filter((a) => !a.error).map((a) => a.name)} />
+              <PriorityListPanel audiences={audiences.data.filter((a) => !a.error).map((a) => a.name)} canSave={can('audiences:write')} />
             </div>
           ) : null}
         </>

@@ -9,7 +9,7 @@ import { api } from '../lib/api';
 import { useSession } from '../lib/auth';
 import { formatCount, formatDateTime, formatDuration, formatRelative, toDate } from '../lib/format';
 import { Link, navigate } from '../lib/router';
-import { describeSchedule, syncDestinationLabel } from '../lib/syncs';
+import { describeSchedule, syncDestinationLabel, syncSourceText } from '../lib/syncs';
 import type { JobStatus, RowLogEntry, SyncDetail, SyncRun } from '../lib/types';
 import { useApi, useInterval } from '../lib/useApi';
 import { SyncDaysCharts } from '../components/HistoryCharts';
@@ -108,7 +108,7 @@ export function SyncDetailPage({ name }: { name: string }) {
                 Audience <Link to={`/audiences/${encodeURIComponent(s.from.audience)}`}>{s.from.audience}</Link>
               </>
             ) : (
-              <>Model {s.from.model}</>
+              <>From {syncSourceText(s.from)}</>
             )}{' '}
             → {s.destination.name ? <Link to={`/destinations/${encodeURIComponent(s.destination.name)}`}>{syncDestinationLabel(s)}</Link> : syncDestinationLabel(s)} ({s.destination.type}) · mode <strong>{s.mode}</strong> · {describeSchedule(s.schedule)}
             {job?.paused ? ' (paused)' : ''}

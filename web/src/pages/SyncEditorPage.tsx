@@ -7,7 +7,7 @@ import { api, ApiError } from '../lib/api';
 import { useSession } from '../lib/auth';
 import { Link, navigate, useLocation } from '../lib/router';
 import { knownFields, MODE_HELP, SCHEDULE_PRESETS, suggestMapping } from '../lib/syncs';
-import type { AudienceCatalog, AudienceDetail, AudienceSummary, DestinationType, DestinationView, SyncDetail, SyncInput, SyncMode } from '../lib/types';
+import type { AudienceCatalog, AudienceDetail, AudienceSummary, DestinationType, DestinationView, PriorityListSummary, SyncDetail, SyncInput, SyncMode } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -19,11 +19,12 @@ export function SyncEditorPage({ name }: { name: string | null }) {
   const { query } = useLocation();
   const existing = useApi<SyncDetail>(name ? `/api/syncs/${encodeURIComponent(name)}` : null);
   const audiences = useApi<AudienceSummary[]>('/api/audiences');
+  const lists = useApi<PriorityListSummary[]>('/api/priority-lists');
   const destinations = useApi<DestinationView[]>('/api/destinations');
   const types = useApi<DestinationType[]>('/api/destination-types');
   const catalog = useApi<AudienceCatalog>('/api/audience-catalog');
   const back = name ? { to: `/syncs/${encodeURIComponent(name)}`, label: name } : { to: '/syncs', label: 'Syncs' };
-  const failed = existing.error ?? audiences.error ?? destinations.error ?? types.error ?? catalog.error;
+  const failed = existing.error ?? audiences.error ?? lists.error ?? destinations.error ?? types.error ?? catalog.error;
   if (!can('syncs:write')) {
     return (
       <>
@@ -40,7 +41,7 @@ export function SyncEditorPage({ name }: { name: string | null }) {
       </>
     );
   }
-  if ((name && !existing.data) || !audiences.data || !destinations.data || !types.data || !catalog.data) return <Loading />;
+  if ((name && !existing.data) || !audiences.data || !lists.data || !destinations.data || !types.data || !catalog.data) return <Loading />;
   if (existing.data?.origin === 'git') {
     return (
       <>
@@ -73,6 +74,7 @@ export function SyncEditorPage({ name }: { name: string | null }) {
       existing={existing.data ?? null}
       initialAudience={query.get('audience') ?? ''}
       audiences={audiences.data.filter((a) => !a.error).map((a) => a.name)}
+      lists={lists.data}
       destinations={destinations.data}
       types={types.data}
       columns={catalog.data.traits.map((t) => t.name)}
@@ -88,10 +90,25 @@ interface MappingRow {
 
 let rowIds = 0;
 
+const SLOT_PREFIX = 'slot:';
+
+/** The source select's value for what a sync reads (models are not chosen here). */
+function sourceValue(from: SyncInput['from']): string {
+  if ('priority_list' in from) return `${SLOT_PREFIX}${from.priority_list}/${from.slot}`;
+  return 'audience' in from ? from.audience : '';
+}
+
+function parseSlot(value: string): { priority_list: string; slot: string } | null {
+  if (!value.startsWith(SLOT_PREFIX)) return null;
+  const [list, slot] = value.slice(SLOT_PREFIX.length).split('/');
+  return list && slot ? { priority_list: list, slot } : null;
+}
+
 function SyncForm({
   existing,
   initialAudience,
   audiences,
+  lists,
   destinations,
   types,
   columns,
@@ -99,14 +116,17 @@ function SyncForm({
   existing: SyncDetail | null;
   initialAudience: string;
   audiences: string[];
+  lists: PriorityListSummary[];
   destinations: DestinationView[];
   types: DestinationType[];
   columns: string[];
 }) {
-  const [audience, setAudience] = useState(existing && 'audience' in existing.from ? existing.from.audience : initialAudience);
+  // An audience's name, or SLOT_PREFIX + "list/slot" for one slot of a saved priority list.
+  const [audience, setAudience] = useState(existing ? sourceValue(existing.from) : initialAudience);
+  const slot = parseSlot(audience);
   const [split, setSplit] = useState(existing && 'audience' in existing.from ? (existing.from.split ?? '') : '');
   // The chosen audience's split groups, when it has any: a sync may send one group (e.g. not the holdout).
-  const chosen = useApi<AudienceDetail>(audience ? `/api/audiences/${encodeURIComponent(audience)}` : null);
+  const chosen = useApi<AudienceDetail>(audience && !slot ? `/api/audiences/${encodeURIComponent(audience)}` : null);
   const groups = chosen.data?.name === audience ? (chosen.data.definition.splits?.groups ?? []) : [];
   const [destination, setDestination] = useState(existing?.destination.name ?? destinations[0]!.name);
   const typeOf = (dest: string) => destinations.find((d) => d.name === dest)?.type ?? '';
@@ -125,7 +145,8 @@ function SyncForm({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
-  const name = customName ?? (audience ? `${audience}_to_${destination.replace(/[^A-Za-z0-9_]/g, '_')}` : '');
+  const sourceName = slot ? `${slot.priority_list}_${slot.slot}` : audience;
+  const name = customName ?? (audience ? `${sourceName}_to_${destination.replace(/[^A-Za-z0-9_]/g, '_')}` : '');
   const columnOptions = useMemo<ComboOption[]>(() => columns.map((c) => ({ value: c })), [columns]);
   const fieldOptions = useMemo<ComboOption[]>(() => [...knownFields(typeOf(destination)), ...(typeInfo?.fields?.map((f) => f.name) ?? [])].map((f) => ({ value: f })), [destination, typeInfo]);
   const schedule = schedulePreset === 'custom' ? customCron.trim() || null : schedulePreset === 'null' ? null : schedulePreset;
@@ -164,7 +185,7 @@ function SyncForm({
       setError(new ApiError(400, 'INVALID_INPUT', problem));
       return;
     }
-    const body: SyncInput = { name, from: { audience, ...(split ? { split } : {}) }, destination, mode, fields: Object.fromEntries(rows.map((r) => [r.field, r.column])), schedule };
+    const body: SyncInput = { name, from: slot ?? { audience, ...(split ? { split } : {}) }, destination, mode, fields: Object.fromEntries(rows.map((r) => [r.field, r.column])), schedule };
     setBusy(true);
     try {
       if (existing) {
@@ -211,6 +232,15 @@ function SyncForm({
                   <option key={a} value={a}>
                     {a}
                   </option>
+                ))}
+                {lists.map((list) => (
+                  <optgroup key={list.name} label={`Priority list ${list.name} (one slot: the profiles whose first audience it is)`}>
+                    {list.priority.map((a) => (
+                      <option key={a} value={sourceValue({ priority_list: list.name, slot: a })}>
+                        {list.name}: slot {a}
+                      </option>
+                    ))}
+                  </optgroup>
                 ))}
               </select>
             )}

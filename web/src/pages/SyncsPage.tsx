@@ -5,7 +5,7 @@ import { EmptyState, ErrorNote, Loading } from '../components/States';
 import { useSession } from '../lib/auth';
 import { formatCount, formatRelative } from '../lib/format';
 import { Link } from '../lib/router';
-import { describeSchedule, syncDestinationLabel } from '../lib/syncs';
+import { describeSchedule, syncDestinationLabel, syncSourceText } from '../lib/syncs';
 import type { JobStatus, SyncList } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
@@ -76,7 +76,7 @@ export function SyncsPage() {
                         ) : null}
                       </td>
                       <td data-label="From → to">
-                        {'audience' in sync.from ? <Link to={`/audiences/${encodeURIComponent(sync.from.audience)}`}>{sync.from.audience}</Link> : <span>model {sync.from.model}</span>} →{' '}
+                        {'audience' in sync.from ? <Link to={`/audiences/${encodeURIComponent(sync.from.audience)}`}>{sync.from.audience}</Link> : <span>{syncSourceText(sync.from)}</span>} →{' '}
                         {syncDestinationLabel(sync)} <span className="muted small">({sync.mode})</span>
                       </td>
                       <td data-label="Schedule">

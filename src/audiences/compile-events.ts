@@ -96,10 +96,10 @@ function later(d: Dialect, time: string, duration: Duration): string {
  * The profile ids (possibly repeated) that match a sequence.
  *
  * Reachable events, step by step: a step's event is reachable when a reachable event of the step
- * before happened strictly earlier and at most the step's `within` earlier. The latest reachable
- * earlier event is the best witness, so one running MAX over the profile's events of both steps in
- * time order finds it (at equal times the current step's events sort first, so an event is never
- * "after" one at the same instant). A sequence not completed keeps the profiles with a reachable
+ * before happened strictly earlier and at most the step's `within` earlier: a range join when the
+ * step has a `within`; otherwise the latest reachable earlier event is the best witness, so one
+ * running MAX over the profile's events of both steps in time order finds it (at equal times the
+ * current step's events sort first, so an event is never "after" one at the same instant). A sequence not completed keeps the profiles with a reachable
  * event of the step before the last that is at least the last step's `within` old and whose next
  * last-step event (a running MIN over the following rows) is missing or later than `within` after.
  */
@@ -133,10 +133,23 @@ function tagged(d: Dialect, previous: string, current: string): string {
   return `SELECT ${columns}, 1 AS ${q('step_tag')}\nFROM (\n${indent(previous)}\n) AS a\nUNION ALL\nSELECT ${columns}, 0 AS ${q('step_tag')}\nFROM (\n${indent(current)}\n) AS b`;
 }
 
-/** `profile_id, event_ts` of the current step's events that a reachable previous event precedes (within `within`). */
+/**
+ * `profile_id, event_ts` of the current step's events that a reachable previous event precedes (within `within`).
+ * With a `within`, a range join (each event meets only the previous step's events of one window,
+ * which engines run as a band/IE join); without one, the running MAX over both steps in time order,
+ * which stays linear however many events a profile has.
+ */
 function nextReachable(d: Dialect, previous: string, current: string, within: Duration | undefined): string {
   const q = (name: string) => d.quoteIdent(name);
   const ts = q(EVENT_TS);
+  if (within) {
+    return [
+      `SELECT DISTINCT c.${q('profile_id')}, c.${ts}`,
+      `FROM (\n${indent(current)}\n) AS c`,
+      `JOIN (\n${indent(previous)}\n) AS p`,
+      `  ON p.${q('profile_id')} = c.${q('profile_id')} AND c.${ts} > p.${ts} AND c.${ts} <= ${later(d, `p.${ts}`, within)}`,
+    ].join('\n');
+  }
   const prior = `MAX(CASE WHEN z.${q('step_tag')} = 1 THEN z.${ts} END) OVER (PARTITION BY z.${q('profile_id')} ORDER BY z.${ts}, z.${q('step_tag')} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
   const ordered = `SELECT z.${q('profile_id')}, z.${ts}, z.${q('step_tag')}, ${prior} AS ${q('previous_ts')}\nFROM (\n${indent(tagged(d, previous, current))}\n) AS z`;
   return [

@@ -2,12 +2,13 @@ import { useEffect, useMemo, useRef } from 'react';
 import { Combobox, type ComboOption } from '../components/Combobox';
 import { formatCount } from '../lib/format';
 import { Env, useEnv, useEventOptions, type EditorEnv } from './env';
-import { AggregateEditor, SequenceEditor } from './FunnelEditors';
+import { AggregateEditor, FirstLastEditor, SequenceEditor } from './FunnelEditors';
 import {
   fitOperator,
   newAggregate,
   newAudienceRef,
   newEvent,
+  newFirstLast,
   newGroup,
   newSequence,
   newTrait,
@@ -103,6 +104,9 @@ function GroupEditor({ group, depth, onChange, onRemove }: { group: GroupNode; d
           <button type="button" className="button small" onClick={() => add(newAggregate())}>
             + Aggregate
           </button>
+          <button type="button" className="button small" onClick={() => add(newFirstLast())}>
+            + First/last time
+          </button>
           <button type="button" className="button small" onClick={() => add(newAudienceRef())}>
             + Audience
           </button>
@@ -143,6 +147,8 @@ function NodeEditor({ node, depth, onChange, onRemove }: { node: BuilderNode; de
       return <SequenceEditor node={node} onChange={onChange} onRemove={onRemove} />;
     case 'aggregate':
       return <AggregateEditor node={node} onChange={onChange} onRemove={onRemove} />;
+    case 'firstlast':
+      return <FirstLastEditor node={node} onChange={onChange} onRemove={onRemove} />;
     case 'raw':
       return (
         <Row kind="Condition" node={node} onRemove={onRemove}>

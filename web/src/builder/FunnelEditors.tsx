@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { Combobox, type ComboOption } from '../components/Combobox';
 import type { AggregateFunction } from '../lib/types';
 import { useEnv, useEventOptions } from './env';
-import { aggregateKind, fitOperator, newStep, type AggregateNode, type SequenceNode, type StepNode } from './model';
+import { aggregateKind, fitOperator, newStep, type AggregateNode, type FirstLastNode, type SequenceNode, type StepNode } from './model';
 import { isNumeric, KIND_LABELS } from './operators';
 import { PropertyFilters, RemoveButton, Row } from './Row';
 import { DurationInput, PredicateInput } from './ValueInput';
@@ -129,6 +129,27 @@ export function AggregateEditor({ node, onChange, onRemove }: { node: AggregateN
         </select>
         {node.window === 'within' ? <DurationInput amount={node.withinAmount} unit={node.withinUnit} subject="the aggregate" disabled={ro} onChange={(withinAmount, withinUnit) => set({ withinAmount, withinUnit })} /> : null}
       </span>
+    </Row>
+  );
+}
+
+/** "The last time they did order_completed was more than 90 days ago": a date & time comparison on the first or last such event. */
+export function FirstLastEditor({ node, onChange, onRemove }: { node: FirstLastNode; onChange(node: FirstLastNode): void; onRemove(): void }) {
+  const env = useEnv();
+  const ro = env.readOnly;
+  const events = useEventOptions();
+  const set = (patch: Partial<FirstLastNode>) => onChange({ ...node, ...patch });
+  return (
+    <Row kind="First/last time" node={node} onRemove={onRemove}>
+      <span className="muted">the</span>
+      <select aria-label="First or last time" value={node.which} disabled={ro} onChange={(e) => set({ which: e.target.value as FirstLastNode['which'] })}>
+        <option value="first">first</option>
+        <option value="last">last</option>
+      </select>
+      <span className="muted">time they did</span>
+      <Combobox label="Event of first/last time" placeholder="search events…" autoFocus={!node.event && !ro} value={node.event} options={events} disabled={ro} onChange={(event) => set({ event, filters: [] })} />
+      {node.event ? <PredicateInput pred={node.pred} kind="timestamp" subject={`the ${node.which} time`} disabled={ro} onChange={(pred) => set({ pred })} /> : null}
+      {node.event ? <PropertyFilters event={node.event} filters={node.filters} match={node.filterMatch} onChange={(filters, filterMatch) => set({ filters, filterMatch })} /> : null}
     </Row>
   );
 }

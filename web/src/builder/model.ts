@@ -7,6 +7,7 @@ import type {
   CountComparison,
   Duration,
   EventCondition,
+  FirstLastCondition,
   Operator,
   Predicate,
   PropertyCondition,
@@ -129,7 +130,18 @@ export interface AggregateNode {
   withinUnit: 'days' | 'hours';
 }
 
-export type BuilderNode = GroupNode | TraitNode | EventNode | AudienceNode | SequenceNode | AggregateNode | RawNode;
+/** "The first (or last) time they did X was before/after/within…": a timestamp comparison on that event's time. */
+export interface FirstLastNode {
+  id: string;
+  kind: 'firstlast';
+  event: string;
+  which: 'first' | 'last';
+  pred: PredicateDraft;
+  filterMatch: 'all' | 'any';
+  filters: PropertyNode[];
+}
+
+export type BuilderNode = GroupNode | TraitNode | EventNode | AudienceNode | SequenceNode | AggregateNode | FirstLastNode | RawNode;
 
 let counter = 0;
 export const newId = (): string => `n${++counter}`;
@@ -173,6 +185,10 @@ export function newSequence(): SequenceNode {
 
 export function newAggregate(): AggregateNode {
   return { id: newId(), kind: 'aggregate', event: '', fn: 'sum', property: '', pred: { op: 'gte', value: emptyValue() }, window: 'ever', withinAmount: '30', withinUnit: 'days' };
+}
+
+export function newFirstLast(): FirstLastNode {
+  return { id: newId(), kind: 'firstlast', event: '', which: 'last', pred: { op: defaultOperator('timestamp'), value: emptyValue() }, filterMatch: 'all', filters: [] };
 }
 
 export function newProperty(): PropertyNode {
@@ -230,6 +246,9 @@ export function problemOf(node: BuilderNode, kinds: Kinds): string | null {
       if (node.window === 'within' && !isPositive(node.withinAmount)) return 'Enter a number of days or hours.';
       return predicateProblem(node.pred, aggregateKind(node, kinds));
     }
+    case 'firstlast':
+      if (!node.event) return 'Pick an event.';
+      return predicateProblem(node.pred, 'timestamp') ?? filtersProblem(node.event, node.filters, kinds);
     case 'event': {
       if (!node.event) return 'Pick an event.';
       if (node.frequency !== 'at_least_once' && node.frequency !== 'never') {
@@ -393,6 +412,11 @@ function aggregateOf(node: AggregateNode, kinds: Kinds): AggregateCondition {
   } as AggregateCondition;
 }
 
+function firstLastOf(node: FirstLastNode, kinds: Kinds): FirstLastCondition {
+  const where = whereOf(node.event, node.filters, node.filterMatch, kinds);
+  return { event: node.event, ...(where ? { where } : {}), [node.which]: predicateOf(node.pred, 'timestamp') } as FirstLastCondition;
+}
+
 function eventOf(node: EventNode, kinds: Kinds): EventCondition {
   const out: EventCondition = { event: node.event };
   const count = countOf(node);
@@ -461,8 +485,10 @@ export function toDefinition(root: GroupNode, kinds: Kinds): Compiled {
 }
 
 /** A complete leaf condition as the definition writes it. */
-function leafCondition(node: TraitNode | EventNode | AudienceNode | SequenceNode | AggregateNode, kinds: Kinds): Condition {
+function leafCondition(node: TraitNode | EventNode | AudienceNode | SequenceNode | AggregateNode | FirstLastNode, kinds: Kinds): Condition {
   switch (node.kind) {
+    case 'firstlast':
+      return firstLastOf(node, kinds);
     case 'sequence':
       return sequenceOf(node, kinds);
     case 'aggregate':
@@ -610,6 +636,15 @@ function aggregateFrom(c: AggregateCondition): AggregateNode | null {
   return { id: newId(), kind: 'aggregate', event: c.event, fn: c.aggregate.fn, property: c.aggregate.property, pred: draftOf(c as Predicate), ...windowFrom(c.within) };
 }
 
+function firstLastFrom(c: FirstLastCondition): FirstLastNode | null {
+  const filters = filtersFrom(c.where);
+  if (!filters) return null;
+  const which = c.first ? 'first' : 'last';
+  const pred = c.first ?? c.last;
+  if (!pred || !operatorsFor('timestamp').some(([op]) => op === pred.op)) return null;
+  return { id: newId(), kind: 'firstlast', event: c.event, which, pred: draftOf(pred as Predicate), ...filters };
+}
+
 function nodeFrom(c: Condition): BuilderNode {
   if ('all' in c) return newGroup('all', c.all.map(nodeFrom));
   if ('any' in c) return newGroup('any', c.any.map(nodeFrom));
@@ -622,7 +657,7 @@ function nodeFrom(c: Condition): BuilderNode {
   if ('audience' in c) return { id: newId(), kind: 'audience', audience: c.audience, membership: 'in' };
   if ('sequence' in c) return sequenceFrom(c) ?? { id: newId(), kind: 'raw', condition: c };
   if ('aggregate' in c) return aggregateFrom(c) ?? { id: newId(), kind: 'raw', condition: c };
-  if ('first' in c || 'last' in c) return { id: newId(), kind: 'raw', condition: c };
+  if ('first' in c || 'last' in c) return firstLastFrom(c as FirstLastCondition) ?? { id: newId(), kind: 'raw', condition: c };
   if ('event' in c) return eventFrom(c) ?? { id: newId(), kind: 'raw', condition: c };
   if ('trait' in c) return { id: newId(), kind: 'trait', trait: c.trait, pred: draftOf(c) };
   return { id: newId(), kind: 'raw', condition: c };

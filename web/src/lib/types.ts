@@ -40,7 +40,9 @@ export type SequenceStep = SequenceCondition['sequence'][number];
 export type EventCondition = Extract<Exclude<EventLike, AggregateCondition>, { count?: unknown }>;
 export type AggregateFunction = AggregateCondition['aggregate']['fn'];
 export type AudienceSplits = NonNullable<AudienceDetail['definition']['splits']>;
-export type FirstLastCondition = Extract<Condition, { first: unknown } | { last: unknown }>;
+/** The members of a union that declare key K (optional or not: the generated types mark first/last optional). */
+type Declaring<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T : never) : never;
+export type FirstLastCondition = Declaring<Condition, 'first'>;
 export type PropertyCondition = Extract<PropertyFilter, { property: string }>;
 export type Operator = TraitCondition['op'];
 export type ScalarValue = Extract<TraitCondition, { value: string | number | boolean }>['value'];

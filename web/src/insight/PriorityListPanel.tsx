@@ -17,6 +17,8 @@ const MAX = 20;
 export function PriorityListPanel({ audiences, canSave }: { audiences: string[]; canSave: boolean }) {
   const saved = useApi<PriorityListSummary[]>('/api/priority-lists');
   const [name, setName] = useState('');
+  /** The saved list being edited (saved with PUT under its name), or null for a new one. */
+  const [editing, setEditing] = useState<string | null>(null);
   const [saving, setSaving] = useState<{ busy?: boolean; error?: unknown; done?: string }>({});
   const [list, setList] = useState<string[]>([]);
   const [draft, setDraft] = useState('');
@@ -44,14 +46,32 @@ export function PriorityListPanel({ audiences, canSave }: { audiences: string[];
   };
   const save = () => {
     setSaving({ busy: true });
-    api<PriorityListSummary>('/api/priority-lists', { method: 'POST', body: { name: name.trim(), priority: list } }).then(
-      (created) => {
-        setSaving({ done: created.name });
+    const request = editing
+      ? api<PriorityListSummary>(`/api/priority-lists/${encodeURIComponent(editing)}`, { method: 'PUT', body: { name: editing, priority: list } })
+      : api<PriorityListSummary>('/api/priority-lists', { method: 'POST', body: { name: name.trim(), priority: list } });
+    request.then(
+      (stored) => {
+        setSaving({ done: stored.name });
         setName('');
+        setEditing(null);
         saved.reload();
       },
       (error: unknown) => setSaving({ error }),
     );
+  };
+  const edit = (target: PriorityListSummary) => {
+    setEditing(target.name);
+    setName(target.name);
+    setList(target.priority);
+    setSaving({});
+  };
+  const deleted = (gone: string) => {
+    if (editing === gone) {
+      setEditing(null);
+      setName('');
+    }
+    setSaving({});
+    saved.reload();
   };
   const fresh = state.forKey === key;
   const count = (audience: string) => (fresh ? state.counts?.slots.find((s) => s.audience === audience)?.count : undefined);
@@ -103,18 +123,31 @@ export function PriorityListPanel({ audiences, canSave }: { audiences: string[];
           }}
         >
           <label>
-            Name <input value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. offers" pattern="[A-Za-z_][A-Za-z0-9_]*" required />
+            Name <input value={name} readOnly={editing !== null} onChange={(e) => setName(e.target.value)} placeholder="e.g. offers" pattern="[A-Za-z_][A-Za-z0-9_]*" required />
           </label>
           <button type="submit" className="button" disabled={saving.busy || name.trim() === ''}>
-            Save priority list
+            {editing ? `Save changes to ${editing}` : 'Save priority list'}
           </button>
+          {editing ? (
+            <button
+              type="button"
+              className="button secondary"
+              onClick={() => {
+                setEditing(null);
+                setName('');
+                setList([]);
+              }}
+            >
+              Cancel editing
+            </button>
+          ) : null}
         </form>
       ) : null}
       {saving.error ? <ErrorNote error={saving.error} /> : null}
       {saving.done ? <p className="muted small" role="status">Saved “{saving.done}”: a sync can now read one of its slots.</p> : null}
       <h3 className="small">Saved priority lists</h3>
       {saved.error ? <ErrorNote error={saved.error} onRetry={saved.reload} /> : null}
-      {saved.data ? <SavedPriorityLists lists={saved.data} /> : null}
+      {saved.data ? <SavedPriorityLists lists={saved.data} canEdit={canSave} onEdit={edit} onDeleted={deleted} /> : null}
     </section>
   );
 }

@@ -88,4 +88,25 @@ describe.skipIf(!hasChromium && !inCi)('priority lists in Chromium: save a draft
     const sent = webhook.batches.filter((b) => b.sync === name && b.op === 'upsert').flatMap((b) => b.rows.map((row) => String(row.profile_id)));
     expect(sent.sort()).toEqual(slot);
   });
+
+  it('edits a saved list (PUT keeps its name) and deletes it: a sync reading a slot makes the API answer 409 first', async () => {
+    await page.goto('/audiences');
+    const panel = page.locator('section', { has: page.getByRole('heading', { name: 'Priority list' }) });
+    const saved = panel.getByTestId('saved-priority-list').filter({ hasText: 'offers_e2e' });
+    await saved.getByRole('button', { name: 'Edit' }).click();
+    await panel.getByRole('button', { name: 'Move newsletter_engaged up' }).click();
+    await panel.getByRole('button', { name: 'Save changes to offers_e2e' }).click();
+    await panel.getByRole('status').filter({ hasText: 'Saved “offers_e2e”' }).waitFor();
+    const stored = (await (await page.request.get('/api/priority-lists/offers_e2e')).json()) as { priority: string[] };
+    expect(stored.priority).toEqual(['newsletter_engaged', 'vip_recent_buyers']);
+
+    await saved.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Delete priority list' }).click();
+    await dialog.getByText(/offers_e2e_newsletter_engaged_to_slot_hook/).waitFor();
+    expect((await page.request.get('/api/priority-lists/offers_e2e')).status()).toBe(200);
+    await dialog.getByRole('button', { name: 'Delete anyway' }).click();
+    await expect.poll(() => saved.count(), POLL).toBe(0);
+    expect((await page.request.get('/api/priority-lists/offers_e2e')).status()).toBe(404);
+  });
 });

@@ -158,4 +158,21 @@ describe.skipIf(!hasChromium && !inCi)('audience builder in Chromium: sequence, 
     const sent = webhook.batches.filter((b) => b.sync === SYNC && b.op === 'upsert').flatMap((b) => b.rows.map((row) => String(row.profile_id)));
     expect(sent.sort()).toEqual(treatment);
   });
+
+  it('counts a "last time they did" condition as the API does, and shows it again after saving', async () => {
+    await page.goto('/audiences/new');
+    await page.getByLabel('Name', { exact: true }).fill('last_order_e2e');
+    await page.getByRole('button', { name: '+ First/last time' }).click();
+    await pickByKeyboard(page.getByRole('combobox', { name: 'Event of first/last time' }), 'order_c', 'order_completed');
+    expect(await page.getByLabel('First or last time').inputValue()).toBe('last');
+    const definition = { where: { all: [{ event: 'order_completed', last: { op: 'within_last', value: { days: 30 } } }] } };
+    const api = (await (await page.request.post('/api/audiences/count', { data: { definition } })).json()) as { count: number };
+    expect(await freshCount()).toBe(api.count);
+    await page.getByRole('button', { name: 'Save audience' }).click();
+    await page.waitForURL('**/audiences/last_order_e2e');
+    const saved = (await (await page.request.get('/api/audiences/last_order_e2e')).json()) as { definition: unknown };
+    expect(saved.definition).toMatchObject(definition);
+    await page.reload();
+    expect(await page.getByRole('combobox', { name: 'Event of first/last time' }).inputValue()).toBe('order_completed');
+  });
 });

@@ -5,7 +5,14 @@ import { z } from 'zod';
 export type ScalarValue = string | number | boolean;
 export type Duration = { days: number } | { hours: number };
 
-export const scalarSchema = z.union([z.string(), z.number().finite(), z.boolean()]);
+/** Beyond 10^21 a double prints in exponent form and no longer compares exactly; the builder refuses it too. */
+const MAX_MAGNITUDE = 1e21;
+const numberSchema = z
+  .number()
+  .finite()
+  .refine((n) => Math.abs(n) < MAX_MAGNITUDE, 'a number below 10^21 (larger ones cannot be compared exactly)');
+
+export const scalarSchema = z.union([z.string(), numberSchema, z.boolean()]);
 const positive = z.number().int('a whole number').positive('a positive number');
 
 export const durationSchema: z.ZodType<Duration> = z.union([

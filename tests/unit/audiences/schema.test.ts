@@ -62,6 +62,8 @@ describe('audience definition schema', () => {
     [{ where: { event: 'e', within: { days: 0 } } }, 'where.within.days'],
     [{ where: { event: 'e', where: { trait: 'x', op: 'is_null' } } }, 'where.where'],
     [{ where: { any: [{ trait: 'a', event: 'b', op: 'is_null' }] } }, 'where.any[0]'],
+    [{ where: { trait: 'a', op: 'gt', value: 1e29 } }, 'where.value'],
+    [{ where: { trait: 'a', op: 'in', value: [1, -1e21] } }, 'where.value[1]'],
     [{ where: { foo: 1 } }, 'where'],
     [{ where: { all: {} } }, 'where.all'],
     [{ name: 'has space', where: { all: [] } }, 'name'],

@@ -99,3 +99,30 @@ export async function nearThresholdPairs(sql: SqlRunner, schema: string, config:
     })),
   };
 }
+
+/**
+ * The stored probabilistic pairs (at or above the threshold: linked or refused) with a record in
+ * profile `profileId`, best first, at most `limit`, and how many there are.
+ */
+export async function profileLinkPairs(sql: SqlRunner, schema: string, resolved: RelationRef, profileId: string, limit: number): Promise<{ total: number; rows: ReviewPairRow[] }> {
+  const links = { schema, name: LINKS_TABLE };
+  if (!(await sql.exists(links))) return { total: 0, rows: [] };
+  const d = sql.d;
+  const mine = `SELECT source, record_key FROM ${sql.rel(resolved)} WHERE profile_id = ${d.literal(profileId)}`;
+  const side = (x: 'l' | 'r') => `EXISTS (SELECT 1 FROM (${mine}) m WHERE m.source = k.source_${x} AND m.record_key = k.record_key_${x})`;
+  const pairs = `SELECT k.* FROM ${sql.rel(links)} k WHERE ${side('l')} OR ${side('r')}`;
+  const [count] = await sql.query<{ n: number | bigint }>(`SELECT COUNT(*) AS n FROM (${pairs}) x`);
+  const rows = await sql.query(`${pairs} ORDER BY k.linked DESC, k.match_weight DESC, k.source_l, k.record_key_l, k.source_r, k.record_key_r ${d.limit(limit)}`);
+  return {
+    total: Number(count?.n ?? 0),
+    rows: rows.map((r) => ({
+      sourceL: String(r.source_l),
+      recordKeyL: String(r.record_key_l),
+      sourceR: String(r.source_r),
+      recordKeyR: String(r.record_key_r),
+      matchWeight: Number(r.match_weight),
+      matchProbability: Number(r.match_probability),
+      linked: Number(r.linked) === 1,
+    })),
+  };
+}

@@ -13,7 +13,8 @@ import { buildIdentity, IdentityTables, planIdentity, SqlRunner } from '../../..
 import { explainRecordPair } from '../../../src/identity/probabilistic/explain.js';
 import { readModel } from '../../../src/identity/probabilistic/read.js';
 import { nearThresholdPairs, thresholdProbability } from '../../../src/identity/probabilistic/review.js';
-import { MatchReviewStore, openStateStore, type StateConfig, type StateStore } from '../../../src/state/index.js';
+import type { StateConfig } from '../../../src/config/index.js';
+import { MatchReviewStore, openStateStore, type StateStore } from '../../../src/state/index.js';
 import type { Warehouse } from '../../../src/warehouse/index.js';
 import { columns, dataset, probabilisticFixtureConfig } from './probabilistic-fixture.js';
 import { dropSchemas, loadTables, openDuckDb, openPostgres, POSTGRES_URL, TestProject, uniqueSchema } from './helpers.js';

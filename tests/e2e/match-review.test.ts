@@ -150,6 +150,8 @@ describe.skipIf(!hasChromium && !inCi)('probabilistic explain and review in Chro
     // The open queue no longer offers it; the page moved on to another pair.
     expect((await queue(page, 'band=0.25&limit=100')).items.some((i) => i.review)).toBe(false);
     await expect.poll(() => current.getByRole('heading', { level: 2 }).textContent(), POLL).not.toBe(title);
+    // Focus went on to the next pair's heading (not lost to the page), for the next answer.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id), POLL).toBe('current-pair-title');
     const audit = (await (await page.request.get('/api/audit?action=identity.review')).json()) as { entries: Array<{ action: string; details: { answer: string } }> };
     expect(audit.entries.map((e) => [e.action, e.details.answer])).toEqual([['identity.review', 'match']]);
     await page.screenshot({ path: join(repo, 'tests/e2e/screenshots/review-queue.png'), fullPage: true });

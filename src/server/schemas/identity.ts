@@ -124,6 +124,7 @@ export const ReviewQueueSchema = z.object({
   offset: z.number(),
   hasMore: z.boolean(),
   items: z.array(z.object({
+    rank: z.number().describe('Position in the queue as listed (1 = closest to the threshold): tells items apart when keys are masked.'),
     left: RecordRefSchema,
     right: RecordRefSchema,
     matchProbability: z.number(),

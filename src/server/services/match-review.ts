@@ -17,6 +17,8 @@ export interface PairView {
 }
 
 export interface ReviewItem {
+  /** Position in the queue as listed (1 = closest to the threshold): tells items apart when keys are masked. */
+  rank: number;
   left: RecordRef;
   right: RecordRef;
   matchProbability: number;
@@ -114,9 +116,10 @@ export class MatchReviewService {
       answers: counts,
       offset: options.offset,
       hasMore: open.length > options.limit,
-      items: page.map((r): ReviewItem => {
+      items: page.map((r, i): ReviewItem => {
         const review = reviews.get(keyOf(r));
         return {
+          rank: options.offset + i + 1,
           left: maskRef(side(r, 'l'), view),
           right: maskRef(side(r, 'r'), view),
           matchProbability: r.matchProbability,

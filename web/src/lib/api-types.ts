@@ -3583,6 +3583,8 @@ export interface components {
                 linked: boolean;
                 matchProbability: number;
                 matchWeight: number;
+                /** @description Position in the queue as listed (1 = closest to the threshold): tells items apart when keys are masked. */
+                rank: number;
                 review: {
                     /** @enum {string} */
                     answer: "match" | "non_match" | "skip";

@@ -14,7 +14,9 @@ const BANDS = [0.05, 0.1, 0.2, 0.25];
 const ANSWER_TEXT: Record<ReviewAnswer, string> = { match: 'match', non_match: 'not a match', skip: 'skipped' };
 const ANSWER_TONE: Record<ReviewAnswer, string> = { match: 'ok', non_match: 'bad', skip: 'idle' };
 
+// Rank too: without profile access every record key reads the same (masked).
 const sameItem = (a: ReviewItem, b: ReviewItem) =>
+  a.rank === b.rank &&
   a.left.source === b.left.source && a.left.recordKey === b.left.recordKey && a.right.source === b.right.source && a.right.recordKey === b.right.recordKey;
 
 /**
@@ -91,7 +93,7 @@ export function ReviewPage() {
             <>
               {current ? (
                 <CurrentPair
-                  key={JSON.stringify(current)}
+                  key={`${current.rank}:${JSON.stringify([current.left, current.right])}`}
                   item={current}
                   threshold={queue.data.threshold}
                   canAnswer={can('models:run')}
@@ -202,7 +204,7 @@ function PairTable({ items, current, onPick }: { items: ReviewItem[]; current: R
         {items.map((item) => {
           const isCurrent = current !== null && sameItem(item, current);
           return (
-            <tr key={JSON.stringify([item.left, item.right])} aria-current={isCurrent ? 'true' : undefined}>
+            <tr key={item.rank} aria-current={isCurrent ? 'true' : undefined}>
               <td data-label="Left record">
                 {item.left.source} <code>{item.left.recordKey}</code>
               </td>

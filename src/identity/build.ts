@@ -9,6 +9,7 @@ import { finalizeComponents } from './finalize.js';
 import { planIdentity, type IdentityPlan } from './plan.js';
 import { touchedProfilesSelect } from './profiles.js';
 import { linkProbabilistic, loadStoredParams, scoreIncremental, validateProbabilistic } from './probabilistic/index.js';
+import { writeReviewedPairs, type ReviewedLabel } from './probabilistic/labels.js';
 import { prepareFullRegion, prepareIncrementalRegion } from './region.js';
 import { resolveComponents } from './resolve.js';
 import { applySuppressions, suppressionFingerprint } from './suppress.js';
@@ -20,6 +21,11 @@ export interface IdentityBuildOptions {
   /** Rebuild from all source rows instead of only the rows since the last build. */
   full?: boolean;
   onProgress?: (line: string) => void;
+  /**
+   * The review queue's answers (the state store's, in pages), labels for a full build's training
+   * (docs/probabilistic.md, "Review"); `cdp run` passes them. Incremental builds do not train.
+   */
+  reviewLabels?: () => AsyncIterable<ReviewedLabel[]>;
 }
 
 export interface IdentityBuildResult {
@@ -121,7 +127,8 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     await sql.create(t.tmp('graph_nodes'), `SELECT node, tier FROM ${sql.rel(t.tmp('dict'))} WHERE NOT quarantined`);
     const resolved = await resolveComponents(sql, plan, t);
     // Probabilistic (Fellegi-Sunter) links join deterministic components under the same limits.
-    const probabilistic = config.probabilistic ? await linkProbabilistic(sql, plan, t, config.probabilistic, { say, model: storedModel ?? undefined }) : null;
+    const reviewed = config.probabilistic && mode === 'full' && options.reviewLabels ? await writeReviewedPairs(sql, t.tmp('prob_reviewed'), options.reviewLabels()) : null;
+    const probabilistic = config.probabilistic ? await linkProbabilistic(sql, plan, t, config.probabilistic, { say, model: storedModel ?? undefined, reviewed }) : null;
     const { rawRounds } = await finalizeComponents(sql, plan, t);
     const merges = await computeMerges(sql, t, mode, previous !== null);
     if (mode === 'incremental') await sql.create(t.tmp('touched'), touchedProfilesSelect(sql, t));

@@ -5,6 +5,7 @@ import { logger } from '../logger.js';
 import { buildModels, type BuildModelsOptions, type ModelBuildResult } from '../models/index.js';
 import type { Project } from '../project/index.js';
 import type { ModelBuildRecord } from '../state/index.js';
+import type { ReviewedLabel } from '../identity/probabilistic/labels.js';
 import { runPredictions, type PredictionRun } from '../predictions/index.js';
 
 export interface RunOptions {
@@ -63,6 +64,23 @@ async function buildRecorder(project: Project): Promise<(record: ModelBuildRecor
 }
 
 /**
+ * The probabilistic review queue's answers from the state store, as training labels for the
+ * identity build; none (logged) when the store cannot be opened, as for build records.
+ */
+async function reviewLabelSource(project: Project): Promise<(() => AsyncIterable<ReviewedLabel[]>) | undefined> {
+  if (!project.config.identity?.probabilistic) return undefined;
+  try {
+    const store = await project.state();
+    const { MatchReviewStore } = await import('../state/index.js');
+    const reviews = new MatchReviewStore(store.knex);
+    return () => reviews.labels();
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, 'state store unavailable; review answers are not used as labels');
+    return undefined;
+  }
+}
+
+/**
  * `cdp run`: builds the selected models in DAG order, records each build in the state store, then
  * (when identity is configured and nothing was selected) rebuilds the identity graph and profiles.
  * Throws the first model failure (naming its file and line) after recording every model's outcome;
@@ -103,7 +121,7 @@ async function build(project: Project, options: RunOptions): Promise<RunSummary>
   const selected = [...(options.select ?? []), ...(options.exclude ?? [])].some((selector) => selector.trim() !== '');
   if (project.config.identity && !selected) {
     options.onProgress?.('identity: building the identity graph and profiles');
-    const identityOptions = { full: options.fullRefresh, onProgress: options.onProgress };
+    const identityOptions = { full: options.fullRefresh, onProgress: options.onProgress, reviewLabels: await reviewLabelSource(project) };
     summary.identity = await buildIdentity(project, identityOptions);
     if (Object.keys(project.config.predictions).length > 0) await predictionStep(project, summary, options.onProgress);
     if (options.snapshots !== false) await snapshotStep(project, summary, options.onProgress);

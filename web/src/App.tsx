@@ -16,6 +16,7 @@ import { OverviewPage } from './pages/OverviewPage';
 import { PredictionsPage } from './pages/PredictionsPage';
 import { PrivacyPage, PrivacyRequestPage } from './pages/PrivacyPage';
 import { ProfilesPage } from './pages/ProfilesPage';
+import { ReviewPage } from './pages/ReviewPage';
 import { SourcesPage } from './pages/SourcesPage';
 import { SyncDetailPage } from './pages/SyncDetailPage';
 import { SyncEditorPage } from './pages/SyncEditorPage';
@@ -87,6 +88,7 @@ function Routes() {
   let m = match('/audiences/:name', path);
   if (m) return <AudienceBuilderPage key={m.name} name={m.name!} />;
   if (path === '/profiles') return <ProfilesPage />;
+  if (path === '/review') return <ReviewPage />;
   if (path === '/predictions') return <PredictionsPage />;
   if (path === '/syncs') return <SyncsPage />;
   if (path === '/syncs/new') return <SyncEditorPage key="new" name={null} />;

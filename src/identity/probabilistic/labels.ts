@@ -8,6 +8,60 @@ import { linkFilter } from './pairs.js';
 
 export type LabelsConfig = NonNullable<ProbabilisticConfig['train']['labels']>;
 
+/** One answered pair of the review queue (docs/probabilistic.md, "Review"). */
+export interface ReviewedLabel {
+  left: { source: string; recordKey: string };
+  right: { source: string; recordKey: string };
+  isMatch: boolean;
+}
+
+/** Review answers written to the warehouse for one training: the relation and what it holds. */
+export interface ReviewedPairs {
+  relation: RelationRef;
+  matches: number;
+  nonMatches: number;
+}
+
+/**
+ * Writes the review queue's answers (match / non-match, in batches as the state store pages them)
+ * to `target(source_l, record_key_l, source_r, record_key_r, is_match)` in the warehouse, where
+ * training joins them to the records. Null (and no table) when there is no answer.
+ */
+export async function writeReviewedPairs(sql: SqlRunner, target: RelationRef, batches: AsyncIterable<ReviewedLabel[]>): Promise<ReviewedPairs | null> {
+  const d = sql.d;
+  const str = d.typeName('string');
+  let created = false;
+  let matches = 0;
+  let nonMatches = 0;
+  for await (const batch of batches) {
+    if (!batch.length) continue;
+    if (!created) {
+      await sql.drop(target);
+      await sql.exec(`CREATE TABLE ${sql.rel(target)} (source_l ${str}, record_key_l ${str}, source_r ${str}, record_key_r ${str}, is_match ${d.typeName('integer')})`);
+      created = true;
+    }
+    await sql.exec(
+      `INSERT INTO ${sql.rel(target)} (source_l, record_key_l, source_r, record_key_r, is_match) ` +
+        batch.map((x) => `SELECT ${d.literal(x.left.source)}, ${d.literal(x.left.recordKey)}, ${d.literal(x.right.source)}, ${d.literal(x.right.recordKey)}, ${x.isMatch ? 1 : 0}`).join(' UNION ALL '),
+    );
+    for (const x of batch) if (x.isMatch) matches++;
+    else nonMatches++;
+  }
+  return created ? { relation: target, matches, nonMatches } : null;
+}
+
+/**
+ * The labels training uses: the configured ones (`train.labels`), and the review answers. Without
+ * configured labels the answers alone are the labels (a pairs relation) once at least one says
+ * "match" (m needs matching pairs); with configured labels both are used and an answer wins over
+ * the configured label of the same pair (createLabelledPairs).
+ */
+export function effectiveLabels(config: ProbabilisticConfig, reviewed: ReviewedPairs | null | undefined): LabelsConfig | undefined {
+  if (config.train.labels) return config.train.labels;
+  if (!reviewed || reviewed.matches === 0) return undefined;
+  return { pairs: `${reviewed.relation.schema}.${reviewed.relation.name}` };
+}
+
 /** `schema.table` of a labelled-pairs relation. */
 export function labelPairsRelation(labels: { pairs: string }): RelationRef {
   const dot = labels.pairs.lastIndexOf('.');
@@ -25,8 +79,33 @@ export function labelPairsRelation(labels: { pairs: string }): RelationRef {
  * With a label field, every two records with the same label are a match (records with different
  * labels are non-matches, not listed: the curve tells them from the label field directly).
  * With a pairs relation, its rows, matched to the records by (source, record_key).
+ * `reviewed` (review answers next to configured labels) overrides the labels of the pairs it answers.
  */
-export async function createLabelledPairs(sql: SqlRunner, records: RelationRef, config: ProbabilisticConfig, labels: LabelsConfig, target: RelationRef): Promise<number> {
+export async function createLabelledPairs(
+  sql: SqlRunner,
+  records: RelationRef,
+  config: ProbabilisticConfig,
+  labels: LabelsConfig,
+  target: RelationRef,
+  reviewed?: ReviewedPairs | null,
+): Promise<number> {
+  if (!reviewed) return createLabelledFrom(sql, records, config, labels, target);
+  // Configured labels and review answers: an answer replaces the configured label of its pair.
+  const base = { schema: target.schema, name: `${target.name}_base` };
+  const answers = { schema: target.schema, name: `${target.name}_answers` };
+  await createLabelledFrom(sql, records, config, labels, base);
+  await createLabelledFrom(sql, records, config, { pairs: `${reviewed.relation.schema}.${reviewed.relation.name}` }, answers);
+  await sql.create(
+    target,
+    `SELECT b.rid_l, b.rid_r, b.is_match FROM ${sql.rel(base)} b WHERE NOT EXISTS (SELECT 1 FROM ${sql.rel(answers)} a WHERE a.rid_l = b.rid_l AND a.rid_r = b.rid_r)
+     UNION ALL SELECT rid_l, rid_r, is_match FROM ${sql.rel(answers)}`,
+  );
+  await sql.drop(base);
+  await sql.drop(answers);
+  return sql.count(target, 'is_match = 1');
+}
+
+async function createLabelledFrom(sql: SqlRunner, records: RelationRef, config: ProbabilisticConfig, labels: LabelsConfig, target: RelationRef): Promise<number> {
   const d = sql.d;
   const recs = sql.rel(records);
   if ('field' in labels) {

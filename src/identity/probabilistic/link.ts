@@ -8,6 +8,8 @@ import { incrementalPairsSql, INCREMENTAL_SCRATCH, keptLinksSql } from './increm
 import { planFields, recordFields, type ModelParams } from './model.js';
 import { participatingSelect } from './records.js';
 import { runFellegiSunter } from './run.js';
+import type { ReviewedPairs } from './labels.js';
+import { storeNearPairs } from './review.js';
 import { storeModel, storeLinks, LINKS_TABLE } from './store.js';
 import { thresholdWeight } from './score.js';
 
@@ -88,6 +90,8 @@ export async function linkProbabilistic(
      * has written scratch `prob_all` and `prob_new_scored` before the region was prepared.
      */
     model?: ModelParams & { trainedAt?: Date };
+    /** Full build: review-queue answers written to the warehouse, labels for training (labels.ts). */
+    reviewed?: ReviewedPairs | null;
   } = {},
 ): Promise<ProbabilisticLinkResult> {
   const started = performance.now();
@@ -133,7 +137,7 @@ export async function linkProbabilistic(
     const detRows = await sql.query<{ n: number | null }>(
       `SELECT SUM(CAST(n AS ${d.typeName('number')}) * (n - 1) / 2) AS n FROM (SELECT COUNT(*) AS n FROM ${sql.rel(recs)} GROUP BY comp) x`,
     );
-    const fs = await runFellegiSunter(sql, { records: recs, config, scratch, deterministicPairs: Number(detRows[0]?.n ?? 0) });
+    const fs = await runFellegiSunter(sql, { records: recs, config, scratch, deterministicPairs: Number(detRows[0]?.n ?? 0), reviewed: options.reviewed });
     params = fs.params;
     scored = fs.scored;
     pairs = await sql.count(fs.scored);
@@ -164,6 +168,7 @@ export async function linkProbabilistic(
   const { linked, refused } = candidates > 0 ? await mergeUnderLimits(sql, plan, t, config, cand, recs) : { linked: 0, refused: 0 };
   if (linked === 0) await sql.drop(t.tmp('det_comp'));
   await storeLinks(sql, plan.schema, { scored, records: recs, fields: fieldNames, minWeight, accepted: scratch('accepted'), keep: kept });
+  await storeNearPairs(sql, t, config, { scored, records: recs, incremental: Boolean(reused) });
   for (const name of ['cand', 'accepted', 'records', 'scored', 'kept']) await sql.drop(scratch(name));
   const seconds = (performance.now() - started) / 1000;
   const how = reused ? `incremental, model of ${reused.trainedAt?.toISOString() ?? 'the last full build'} reused: ` : `${trainingSummary(params)}; `;
@@ -174,7 +179,10 @@ export async function linkProbabilistic(
 /** How the model was trained, for the progress line: where m came from, convergence, the prior. */
 export function trainingSummary(params: ModelParams): string {
   const prior = `prior (${params.priorSource}) ${params.prior.toExponential(2)}`;
-  if (params.mSource === 'labels') return `m from ${params.knownMatches} labelled matching pair(s), ${prior}`;
+  if (params.mSource === 'labels') {
+    const answers = params.reviewed ? ` (review answers: ${params.reviewed.matches} match, ${params.reviewed.nonMatches} non-match)` : '';
+    return `m from ${params.knownMatches} labelled matching pair(s)${answers}, ${prior}`;
+  }
   const sessions = params.sessions.filter((x) => x.estimated.length > 0);
   const stuck = sessions.filter((x) => !x.converged).map((x) => `[${x.rule.join(', ') || 'all blocked pairs'}]`);
   const converged = stuck.length ? `NOT converged: ${stuck.join(' ')} (raise emIterations)` : 'all converged';

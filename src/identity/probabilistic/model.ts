@@ -5,7 +5,7 @@ import { CdpError } from '../../errors.js';
 import { crossFields, NULL_LEVEL, planField, type FieldPlan } from './comparisons.js';
 import type { ThresholdCurve } from './curve.js';
 import { EPS, levelKey, runEm, type LevelValues } from './em.js';
-import { createLabelledPairs, mFromLabels } from './labels.js';
+import { createLabelledPairs, effectiveLabels, mFromLabels, type ReviewedPairs } from './labels.js';
 import { createBlockedPairs, createRandomPairs, linkFilter } from './pairs.js';
 import { trainByRules, type TrainingSession } from './train-rules.js';
 
@@ -34,6 +34,8 @@ export interface ModelParams {
   fallbackFields: string[];
   /** Known matching pairs among the records (labels), 0 without labels. */
   knownMatches: number;
+  /** Review-queue answers among the labels (match / non-match), when training used them. */
+  reviewed?: { matches: number; nonMatches: number };
   /** Precision/recall curves and suggested thresholds (model; labels when given), filled after scoring. */
   curves: ThresholdCurve[];
   /** Share of blocked pairs that match, as estimated with the trained m and u. */
@@ -55,6 +57,8 @@ export interface TrainOptions {
   scratch: (name: string) => RelationRef;
   /** Number of deterministic matching pairs among the records (for `prior: 'deterministic'`). */
   deterministicPairs?: number;
+  /** Answers of the review queue, written to the warehouse for this training (labels.ts, effectiveLabels). */
+  reviewed?: ReviewedPairs | null;
 }
 
 /** Every record field the model reads: compared, blocked on, trained on, or a label. */
@@ -100,9 +104,18 @@ export async function trainModel(sql: SqlRunner, options: TrainOptions): Promise
   let knownMatches = 0;
   let labelled: RelationRef | undefined;
   const tolerance = config.train.tolerance;
-  if (config.train.labels) {
+  let labels = effectiveLabels(config, options.reviewed);
+  if (labels) {
     labelled = scratch('labelled');
-    knownMatches = await createLabelledPairs(sql, records, config, config.train.labels, labelled);
+    knownMatches = await createLabelledPairs(sql, records, config, labels, labelled, config.train.labels ? options.reviewed : null);
+    // Review answers alone whose records no longer take part: nothing to learn m from, train by EM.
+    if (knownMatches === 0 && !config.train.labels) {
+      await sql.drop(labelled);
+      labelled = undefined;
+      labels = undefined;
+    }
+  }
+  if (labels && labelled) {
     if (knownMatches === 0) {
       throw new CdpError('IDENTITY_INVALID', 'the labels name no matching pair of participating records', {
         location: { path: 'identity.probabilistic.train.labels' },
@@ -157,7 +170,8 @@ export async function trainModel(sql: SqlRunner, options: TrainOptions): Promise
     params: {
       prior,
       priorSource,
-      mSource: config.train.labels ? 'labels' : 'em',
+      mSource: labels ? 'labels' : 'em',
+      reviewed: labels && options.reviewed ? { matches: options.reviewed.matches, nonMatches: options.reviewed.nonMatches } : undefined,
       sessions,
       fallbackFields,
       knownMatches,

@@ -2,6 +2,7 @@ import type { ProbabilisticConfig } from '../../config/index.js';
 import type { RelationRef } from '../../warehouse/index.js';
 import type { SqlRunner } from '../runner.js';
 import { labelCurve, modelCurve } from './curve.js';
+import { effectiveLabels, type ReviewedPairs } from './labels.js';
 import { trainModel, type ModelParams } from './model.js';
 import { scorePairs } from './score.js';
 
@@ -20,7 +21,7 @@ export interface FellegiSunterResult {
  */
 export async function runFellegiSunter(
   sql: SqlRunner,
-  options: { records: RelationRef; config: ProbabilisticConfig; scratch: (name: string) => RelationRef; deterministicPairs?: number },
+  options: { records: RelationRef; config: ProbabilisticConfig; scratch: (name: string) => RelationRef; deterministicPairs?: number; reviewed?: ReviewedPairs | null },
 ): Promise<FellegiSunterResult> {
   const started = performance.now();
   const { params, pairs, labelled } = await trainModel(sql, options);
@@ -28,8 +29,9 @@ export async function runFellegiSunter(
   await scorePairs(sql, { records: options.records, pairs, config: options.config, params, target: scored, scratch: options.scratch });
   await sql.drop(pairs);
   params.curves.push(await modelCurve(sql, scored));
-  if (labelled && options.config.train.labels) {
-    params.curves.push(await labelCurve(sql, { scored, records: options.records, labelled, labels: options.config.train.labels, knownMatches: params.knownMatches }));
+  const labels = effectiveLabels(options.config, options.reviewed);
+  if (labelled && labels) {
+    params.curves.push(await labelCurve(sql, { scored, records: options.records, labelled, labels, knownMatches: params.knownMatches }));
     await sql.drop(labelled);
   }
   return { params, scored, seconds: (performance.now() - started) / 1000 };

@@ -9,6 +9,7 @@ import { destinationRoutes } from './destinations.js';
 import { healthRoutes } from './health.js';
 import { historyRoutes } from './history.js';
 import { identityRoutes } from './identity.js';
+import { identityReviewRoutes } from './identity-review.js';
 import { modelRoutes } from './models.js';
 import { oidcRoutes } from './oidc.js';
 import { predictionRoutes } from './predictions.js';
@@ -30,6 +31,7 @@ export function allRoutes(ctx: ServerContext, version: string): AnyRouteSpec[] {
     ...oidcRoutes(ctx),
     ...modelRoutes(ctx),
     ...identityRoutes(ctx),
+    ...identityReviewRoutes(ctx),
     ...audienceRoutes(ctx),
     ...priorityListRoutes(ctx),
     ...predictionRoutes(ctx),

@@ -37,13 +37,18 @@ export const ExplainedIdentifierSchema = z.object({
 export const PairFieldSchema = z.object({
   field: z.string(),
   level: z.string().describe("The comparison level the pair reached (`null`: a side is missing, `else`: no listed level)."),
-  weight: z.number().describe("The level's match weight, log2(m / u)."),
+  m: z.number().nullable().describe("The level's m-probability (share of matching pairs at this level) in the stored model; null for the null level."),
+  u: z.number().nullable().describe("The level's u-probability (share of random pairs at this level); null for the null level."),
+  weight: z.number().describe("The level's match weight, log2(m / u) (the log2 Bayes factor; 0 on the null level)."),
   tfAdjustment: z.number().nullable().describe("Term-frequency adjustment added on an exact agreement (log2(u_exact / tf(value))), null when none applies."),
+  left: z.string().nullable().describe("The left record's value of the field as compared (trimmed, lower-cased; null: missing); masked without pii:read."),
+  right: z.string().nullable(),
 }).meta({ id: 'PairField' });
 
 export const PairExplanationSchema = z.object({
   left: z.object({ source: z.string(), recordKey: z.string() }),
   right: z.object({ source: z.string(), recordKey: z.string() }),
+  prior: z.number().describe("The stored model's prior: the probability that two random records match."),
   priorWeight: z.number().describe("log2(prior / (1 - prior))."),
   fields: z.array(PairFieldSchema),
   weight: z.number().describe("priorWeight + Σ (field weight + tf adjustment): the pair's match weight."),
@@ -92,3 +97,49 @@ export const IdentityExplanationSchema = z.object({
   seenWith: z.array(z.string()).describe("Other profiles holding records that carry this value (when its links were dropped)."),
   piiMasked: z.boolean(),
 }).meta({ id: 'IdentityExplanation' });
+
+export const RecordRefSchema = z.object({ source: z.string(), recordKey: z.string().describe('masked for roles without profiles:read') }).meta({ id: 'RecordRef' });
+
+export const PairExplainSchema = PairExplanationSchema.extend({
+  threshold: z.number().describe('The configured threshold as a match probability.'),
+}).meta({ id: 'PairExplain' });
+
+export const ProfileMatchesSchema = z.object({
+  threshold: z.number().describe('The configured threshold as a match probability.'),
+  total: z.number().describe("Stored probabilistic pairs (at or above the threshold) with a record in the profile."),
+  pairs: z.array(z.object({
+    linked: z.boolean().describe('Whether the build linked the pair (false: refused by the guard rails, or the records were already together).'),
+    storedProbability: z.number().describe('The match probability the build stored for the pair.'),
+    explanation: PairExplanationSchema.nullable().describe('The pair re-scored field by field with the stored model (null: a record no longer takes part).'),
+  })),
+}).meta({ id: 'ProfileMatches' });
+
+export const ReviewAnswerSchema = z.enum(['match', 'non_match', 'skip']);
+
+export const ReviewQueueSchema = z.object({
+  threshold: z.number(),
+  band: z.number().describe('Pairs whose match probability is within this distance of the threshold.'),
+  total: z.number().describe('Pairs in the band, answered or not.'),
+  answers: z.object({ match: z.number(), non_match: z.number(), skip: z.number() }).describe('Answered pairs by answer (all pairs, not only this band).'),
+  offset: z.number(),
+  hasMore: z.boolean(),
+  items: z.array(z.object({
+    rank: z.number().describe('Position in the queue as listed (1 = closest to the threshold): tells items apart when keys are masked.'),
+    left: RecordRefSchema,
+    right: RecordRefSchema,
+    matchProbability: z.number(),
+    matchWeight: z.number(),
+    distance: z.number().describe('|match probability - threshold|'),
+    linked: z.boolean(),
+    review: z.object({ answer: ReviewAnswerSchema, by: z.string().nullable(), at: dateSchema }).nullable(),
+  })),
+}).meta({ id: 'ReviewQueue' });
+
+export const ReviewAnswerResultSchema = z.object({
+  left: RecordRefSchema,
+  right: RecordRefSchema,
+  answer: ReviewAnswerSchema,
+  matchProbability: z.number().nullable(),
+  answeredBy: z.object({ id: z.string().nullable(), email: z.string().nullable() }),
+  answeredAt: dateSchema,
+}).meta({ id: 'ReviewAnswerResult' });

@@ -1,3 +1,4 @@
+import { maskPair } from './match-review.js';
 import { CdpError } from '../../errors.js';
 import { normalizeLiteralsQuery } from '../../identity/index.js';
 import type { IdentityExplanation } from '../../identity/index.js';
@@ -182,7 +183,13 @@ export function maskExplanation(project: { config: { privacy?: { pii?: readonly 
     normalized: explanation.normalized === null ? null : tags.maskIdentifier(explanation.idType, explanation.normalized),
     anchor: explanation.anchor ? id(explanation.anchor) : null,
     identifiers: explanation.identifiers.map(id),
-    chain: explanation.chain.map((link) => ({ ...link, from: id(link.from), to: id(link.to) })),
+    // A probabilistic hop's compared values are personal data (maskPair); record keys stay, as profiles:read sees them.
+    chain: explanation.chain.map((link) => ({
+      ...link,
+      from: id(link.from),
+      to: id(link.to),
+      ...(link.match ? { match: { ...link.match, pair: link.match.pair ? maskPair(link.match.pair, { keys: true, values: false }) : null } } : {}),
+    })),
     piiMasked: true,
   };
 }

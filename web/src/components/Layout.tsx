@@ -8,6 +8,7 @@ const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: '/dashboards', label: 'Dashboards' },
   { to: '/audiences', label: 'Audiences' },
   { to: '/profiles', label: 'Profiles', permission: 'profiles:read' },
+  { to: '/review', label: 'Review matches' },
   { to: '/predictions', label: 'Predictions' },
   { to: '/syncs', label: 'Syncs' },
   { to: '/destinations', label: 'Destinations' },

@@ -554,6 +554,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity/pairs/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Match weights of two records: prior, each comparison level with m, u and log2 Bayes factor (+ term frequency), probability */
+        get: operations["getApiIdentityPairsExplain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Record pairs near the match threshold, closest first, with their answers */
+        get: operations["getApiIdentityReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/review/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a pair of the review queue: match / non_match (labels for the next full build) or skip */
+        post: operations["postApiIdentityReviewAnswers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/stats": {
         parameters: {
             query?: never;
@@ -821,6 +872,23 @@ export interface paths {
         };
         /** A profile by id (a merged-away id resolves to its new profile) */
         get: operations["getApiProfilesId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/profiles/{id}/matches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A profile's probabilistic links, each with its match weights */
+        get: operations["getApiProfilesIdMatches"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3073,12 +3141,35 @@ export interface components {
                 [key: string]: string[];
             }[];
         };
+        PairExplain: {
+            fields: components["schemas"]["PairField"][];
+            left: {
+                recordKey: string;
+                source: string;
+            };
+            /** @description The stored model's prior: the probability that two random records match. */
+            prior: number;
+            /** @description log2(prior / (1 - prior)). */
+            priorWeight: number;
+            /** @description 1 / (1 + 2^-weight). */
+            probability: number;
+            right: {
+                recordKey: string;
+                source: string;
+            };
+            /** @description The configured threshold as a match probability. */
+            threshold: number;
+            /** @description priorWeight + Σ (field weight + tf adjustment): the pair's match weight. */
+            weight: number;
+        };
         PairExplanation: {
             fields: components["schemas"]["PairField"][];
             left: {
                 recordKey: string;
                 source: string;
             };
+            /** @description The stored model's prior: the probability that two random records match. */
+            prior: number;
             /** @description log2(prior / (1 - prior)). */
             priorWeight: number;
             /** @description 1 / (1 + 2^-weight). */
@@ -3092,11 +3183,18 @@ export interface components {
         };
         PairField: {
             field: string;
+            /** @description The left record's value of the field as compared (trimmed, lower-cased; null: missing); masked without pii:read. */
+            left: string | null;
             /** @description The comparison level the pair reached (`null`: a side is missing, `else`: no listed level). */
             level: string;
+            /** @description The level's m-probability (share of matching pairs at this level) in the stored model; null for the null level. */
+            m: number | null;
+            right: string | null;
             /** @description Term-frequency adjustment added on an exact agreement (log2(u_exact / tf(value))), null when none applies. */
             tfAdjustment: number | null;
-            /** @description The level's match weight, log2(m / u). */
+            /** @description The level's u-probability (share of random pairs at this level); null for the null level. */
+            u: number | null;
+            /** @description The level's match weight, log2(m / u) (the log2 Bayes factor; 0 on the null level). */
             weight: number;
         };
         PlanCounts: {
@@ -3273,6 +3371,20 @@ export interface components {
             };
             source: string;
         };
+        ProfileMatches: {
+            pairs: {
+                /** @description The pair re-scored field by field with the stored model (null: a record no longer takes part). */
+                explanation: components["schemas"]["PairExplanation"] | null;
+                /** @description Whether the build linked the pair (false: refused by the guard rails, or the records were already together). */
+                linked: boolean;
+                /** @description The match probability the build stored for the pair. */
+                storedProbability: number;
+            }[];
+            /** @description The configured threshold as a match probability. */
+            threshold: number;
+            /** @description Stored probabilistic pairs (at or above the threshold) with a record in the profile. */
+            total: number;
+        };
         ProfileView: {
             events: components["schemas"]["ProfileEvent"][];
             identifiers: {
@@ -3420,6 +3532,11 @@ export interface components {
             property: string;
             value?: null;
         });
+        RecordRef: {
+            /** @description masked for roles without profiles:read */
+            recordKey: string;
+            source: string;
+        };
         RegressionQuality: {
             actualMean: number | null;
             mae: number | null;
@@ -3435,6 +3552,52 @@ export interface components {
             /** @enum {string} */
             reason: "unauthorized" | "malformed_json" | "invalid_event" | "event_too_large" | "batch_too_large" | "unsupported_encoding" | "spool_full" | "shutting_down";
             status: number;
+        };
+        ReviewAnswerResult: {
+            /** @enum {string} */
+            answer: "match" | "non_match" | "skip";
+            /** @description ISO 8601 date-time */
+            answeredAt: string;
+            answeredBy: {
+                email: string | null;
+                id: string | null;
+            };
+            left: components["schemas"]["RecordRef"];
+            matchProbability: number | null;
+            right: components["schemas"]["RecordRef"];
+        };
+        ReviewQueue: {
+            /** @description Answered pairs by answer (all pairs, not only this band). */
+            answers: {
+                match: number;
+                non_match: number;
+                skip: number;
+            };
+            /** @description Pairs whose match probability is within this distance of the threshold. */
+            band: number;
+            hasMore: boolean;
+            items: {
+                /** @description |match probability - threshold| */
+                distance: number;
+                left: components["schemas"]["RecordRef"];
+                linked: boolean;
+                matchProbability: number;
+                matchWeight: number;
+                /** @description Position in the queue as listed (1 = closest to the threshold): tells items apart when keys are masked. */
+                rank: number;
+                review: {
+                    /** @enum {string} */
+                    answer: "match" | "non_match" | "skip";
+                    /** @description ISO 8601 date-time */
+                    at: string;
+                    by: string | null;
+                } | null;
+                right: components["schemas"]["RecordRef"];
+            }[];
+            offset: number;
+            threshold: number;
+            /** @description Pairs in the band, answered or not. */
+            total: number;
         };
         Row: {
             [key: string]: unknown;
@@ -6576,6 +6739,250 @@ export interface operations {
             };
         };
     };
+    getApiIdentityPairsExplain: {
+        parameters: {
+            query: {
+                left_key: string;
+                left_source: string;
+                right_key: string;
+                right_source: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairExplain"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiIdentityReview: {
+        parameters: {
+            query?: {
+                /** @description match probability distance from the threshold (at most 0.25) */
+                band?: number;
+                limit?: number;
+                offset?: number;
+                /** @description open: pairs nobody answered yet */
+                status?: "open" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewQueue"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiIdentityReviewAnswers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "left": {
+                 *         "source": "crm_contacts",
+                 *         "recordKey": "17"
+                 *       },
+                 *       "right": {
+                 *         "source": "crm_contacts",
+                 *         "recordKey": "342"
+                 *       },
+                 *       "answer": "match"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    answer: "match" | "non_match" | "skip";
+                    left: {
+                        recordKey: string;
+                        source: string;
+                    };
+                    right: {
+                        recordKey: string;
+                        source: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewAnswerResult"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getApiIdentityStats: {
         parameters: {
             query?: never;
@@ -7847,6 +8254,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProfileView"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiProfilesIdMatches: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileMatches"];
                 };
             };
             /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */

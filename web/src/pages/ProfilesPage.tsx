@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Field } from '../components/Field';
 import { PageHeader, usePageTitle } from '../components/Layout';
+import { ProfileMatches } from '../components/ProfileMatches';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
 import { api, ApiError, isAbort } from '../lib/api';
 import { formatCount, formatDate, formatTime, formatValue, toDate } from '../lib/format';
@@ -196,6 +197,7 @@ function Profile({ profile, foundBy }: { profile: ProfileView; foundBy: string }
           <Memberships profileId={profile.profileId} />
         </section>
       </div>
+      <ProfileMatches profileId={profile.profileId} />
       <section className="card" aria-labelledby="events-title">
         <h3 id="events-title">Recent events</h3>
         <Timeline events={profile.events} />

@@ -6,12 +6,12 @@ import { isCdpError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
 import type { SecretResolver } from '../../syncs/index.js';
 import { forgetInSync, identifierMasker, type DestinationErasure } from './forget.js';
-import { PrivacyRequestRepository } from '../../state/index.js';
+import { MatchReviewStore, PrivacyRequestRepository } from '../../state/index.js';
 import { countSourceRecords, type SourceRecordCount } from './sources.js';
 import { addSuppressions, countSuppressed, suppressionsRelation } from './suppressions.js';
 import { countByType, requireValidValue, resolveSubject, type SubjectInput } from './subject.js';
 import { listSyncTargets, type UiSyncLister } from './sync-targets.js';
-import { eraseFromWarehouse, type TableErasure } from './warehouse.js';
+import { eraseFromWarehouse, personRecordKeys, type TableErasure } from './warehouse.js';
 
 export interface DeleteOptions {
   actor: Actor;
@@ -103,6 +103,9 @@ export async function deleteSubject(project: Project, input: SubjectInput, optio
       const done = await forgetInSync(project, subject, target, { dryRun, requestId, knex: store.knex, secrets: options.secrets, http: options.http });
       if (done) report.destinations.push(done);
     }
+    // Review answers name the person's records (keys, no values): forgotten before the records are.
+    const reviews = await new MatchReviewStore(store.knex).forgetRecords(await personRecordKeys(project, subject), { dryRun });
+    if (reviews > 0) report.notes.push(`${dryRun ? 'would forget' : 'forgot'} ${reviews} match review answer(s) about the person's records`);
     report.warehouse = await eraseFromWarehouse(project, subject, { dryRun });
     // Cached audience counts and samples may hold the person: they are recomputed from now on.
     if (!dryRun) refreshAudienceCatalog(project);

@@ -1,5 +1,7 @@
 import { membershipTables } from '../../audiences/index.js';
 import { IdentityTables } from '../../identity/index.js';
+import { LINKS_TABLE } from '../../identity/probabilistic/index.js';
+import { NEAR_TABLE } from '../../identity/probabilistic/review.js';
 import type { Project } from '../../project/index.js';
 import type { RelationRef, Warehouse, WarehouseSession } from '../../warehouse/index.js';
 import type { Subject } from './subject.js';
@@ -34,13 +36,19 @@ function targets(project: Project, warehouse: Warehouse, subject: Subject): Targ
   const byProfile = (ref: RelationRef, column = 'profile_id'): Target => ({ ref, where: ids && `${d.quoteIdent(column)} IN (${ids})` });
   const self = (ref: RelationRef, column: string) => `${d.quoteIdent(ref.name)}.${d.quoteIdent(column)}`;
   // Records of the person: those whose most trusted identifier is one of theirs.
-  const personRecords = (ref: RelationRef) =>
-    `EXISTS (SELECT 1 FROM ${d.relation(t.state('records'))} k WHERE k.center IN (${nodes}) AND k.source = ${self(ref, 'source')} AND k.record_key = ${self(ref, 'record_key')})`;
+  const personRecords = (ref: RelationRef, source = 'source', recordKey = 'record_key') =>
+    `EXISTS (SELECT 1 FROM ${d.relation(t.state('records'))} k WHERE k.center IN (${nodes}) AND k.source = ${self(ref, source)} AND k.record_key = ${self(ref, recordKey)})`;
   const values = [...subject.identifiers.map((i) => [i.idType, i.value] as const), [subject.idType, subject.input.trim()] as const];
   const dropped = values.map(([type, value]) => `(id_type = ${d.literal(type)} AND id_value = ${d.literal(value)})`).join(' OR ');
   const audiences = membershipTables(project);
+  const pairs = (name: string): Target => {
+    const ref = { schema: project.schema, name };
+    return { ref, where: nodes && `${personRecords(ref, 'source_l', 'record_key_l')} OR ${personRecords(ref, 'source_r', 'record_key_r')}` };
+  };
   return [
-    // State first: later conditions read _identity_records.
+    // State first: later conditions read _identity_records. Probabilistic pairs (linked and near the threshold) hold record keys only.
+    pairs(LINKS_TABLE),
+    pairs(NEAR_TABLE),
     { ref: t.state('occurrences'), where: nodes && `node IN (${nodes}) OR ${personRecords(t.state('occurrences'))}` },
     { ref: t.state('rejected'), where: nodes && personRecords(t.state('rejected')) },
     { ref: t.state('records'), where: nodes && `center IN (${nodes})` },
@@ -69,6 +77,19 @@ async function tableKinds(warehouse: Warehouse, schema: string): Promise<Map<str
  * the engine has them. Views (e.g. resolved_records on engines that keep it as one) are skipped:
  * they show what their tables hold.
  */
+/** The person's records (source, key): those whose most trusted identifier is one of theirs. One person's records, a bounded list. */
+export async function personRecordKeys(project: Project, subject: Subject): Promise<Array<{ source: string; recordKey: string }>> {
+  if (!subject.nodes.length) return [];
+  const warehouse = await project.warehouse();
+  const d = warehouse.dialect;
+  const records = new IdentityTables(project.schema).state('records');
+  if (!(await warehouse.relationExists(records))) return [];
+  const rows = await warehouse.query<{ source: unknown; record_key: unknown }>(
+    `SELECT DISTINCT source, record_key FROM ${d.relation(records)} WHERE center IN (${subject.nodes.map((n) => d.literal(n)).join(', ')})`,
+  );
+  return rows.map((r) => ({ source: String(r.source), recordKey: String(r.record_key) }));
+}
+
 export async function eraseFromWarehouse(project: Project, subject: Subject, options: { dryRun: boolean }): Promise<TableErasure[]> {
   const warehouse = await project.warehouse();
   const d = warehouse.dialect;

@@ -102,6 +102,29 @@ export class MatchReviewStore {
     }
   }
 
+  /**
+   * Forgets every answer about a pair with one of these records on either side (right to erasure):
+   * deletes them, or in a dry run counts them. Returns how many pairs that is.
+   */
+  async forgetRecords(records: RecordSide[], options: { dryRun: boolean }): Promise<number> {
+    const forgotten = new Set<string>();
+    for (let i = 0; i < records.length; i += 200) {
+      const chunk = records.slice(i, i + 200);
+      const touching = (qb: Knex.QueryBuilder) => {
+        for (const r of chunk) {
+          qb.orWhere({ source_l: r.source, record_key_l: r.recordKey });
+          qb.orWhere({ source_r: r.source, record_key_r: r.recordKey });
+        }
+      };
+      const rows: Array<{ source_l: string; record_key_l: string; source_r: string; record_key_r: string }> = await this.knex(TABLE)
+        .where(touching)
+        .select('source_l', 'record_key_l', 'source_r', 'record_key_r');
+      for (const r of rows) forgotten.add(pairKey({ source: r.source_l, recordKey: r.record_key_l }, { source: r.source_r, recordKey: r.record_key_r }));
+      if (!options.dryRun) await this.knex(TABLE).where(touching).delete();
+    }
+    return forgotten.size;
+  }
+
   /** How many pairs have each answer. */
   async counts(): Promise<Record<ReviewAnswer, number>> {
     const rows: Array<{ answer: string; n: unknown }> = await this.knex(TABLE).select('answer').count({ n: '*' }).groupBy('answer');

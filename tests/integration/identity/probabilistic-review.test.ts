@@ -14,6 +14,7 @@ import { explainRecordPair } from '../../../src/identity/probabilistic/explain.j
 import { readModel } from '../../../src/identity/probabilistic/read.js';
 import { nearThresholdPairs, thresholdProbability } from '../../../src/identity/probabilistic/review.js';
 import type { StateConfig } from '../../../src/config/index.js';
+import { deleteSubject } from '../../../src/privacy/requests/index.js';
 import { MatchReviewStore, openStateStore, type StateStore } from '../../../src/state/index.js';
 import type { Warehouse } from '../../../src/warehouse/index.js';
 import { columns, dataset, probabilisticFixtureConfig } from './probabilistic-fixture.js';
@@ -128,5 +129,29 @@ describe.each([
       return old && Math.abs(old.m - l.m) > 0.01;
     });
     expect(moved.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('erasing a person forgets the review answers and the scored pairs that name their records', async () => {
+    const [link] = await warehouse.query(`SELECT * FROM ${out}._identity_prob_links WHERE source_l = 'crm' ORDER BY record_key_l, source_r, record_key_r LIMIT 1`);
+    const side = { source: 'crm', recordKey: String(link!.record_key_l) };
+    const [row] = await warehouse.query(`SELECT email FROM ${raw}.crm WHERE k = '${side.recordKey}'`);
+    const reviews = new MatchReviewStore(state.knex);
+    await reviews.answer(side, { source: String(link!.source_r), recordKey: String(link!.record_key_r) }, 'match', { id: '1', email: 'reviewer@example.com' }, 0.5);
+    const answersBefore = (await reviews.counts()).match;
+    const pairsOf = async (table: string) =>
+      Number((await warehouse.query(`SELECT COUNT(*) AS n FROM ${out}.${table} WHERE (source_l = 'crm' AND record_key_l = '${side.recordKey}') OR (source_r = 'crm' AND record_key_r = '${side.recordKey}')`))[0]!.n);
+    expect(await pairsOf('_identity_prob_links')).toBeGreaterThan(0);
+    project.state = () => Promise.resolve(state);
+    const actor = { type: 'cli' as const, id: 'dpo', email: null };
+    const dry = await deleteSubject(project, { idType: 'email', value: String(row!.email) }, { actor, dryRun: true });
+    expect(dry.notes.join('\n')).toMatch(/would forget [1-9]\d* match review answer/);
+    expect((await reviews.counts()).match).toBe(answersBefore);
+    const report = await deleteSubject(project, { idType: 'email', value: String(row!.email) }, { actor });
+    expect(report.notes.join('\n')).toMatch(/forgot [1-9]\d* match review answer/);
+    expect(report.warehouse.find((t) => t.table === '_identity_prob_links')!.rows).toBeGreaterThan(0);
+    expect(await pairsOf('_identity_prob_links')).toBe(0);
+    expect(await pairsOf('_identity_prob_near')).toBe(0);
+    const left = [...(await reviews.answeredKeys())].filter((k) => k.includes(JSON.stringify(side.recordKey)));
+    expect(left).toEqual([]);
   }, 120_000);
 });

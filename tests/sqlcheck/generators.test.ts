@@ -290,9 +290,9 @@ describe.each(ENGINES)('%s', (engine) => {
     expectOnlyKnown(engine, 'identity tools and profile lookups', await check(engine, lookups[engine].flatMap((run) => run.statements), bigQueryCatalogOf(builtCatalog)));
   });
 
-  it('syncs: planning (dry run), sending and the next run’s diff, from an audience and from a model', async () => {
+  it('syncs: planning (dry run), sending and the next run’s diff, from an audience, a model and with identifier and date-format fields', async () => {
     expect(syncError).toBeNull();
-    expect(syncs[engine].length).toBe(6);
+    expect(syncs[engine].length).toBe(9);
     for (const run of syncs[engine]) expectReplayed(run);
     const statements = syncs[engine].flatMap((run) => run.statements);
     expectOnlyKnown(engine, 'syncs', await check(engine, statements, bigQueryCatalogOf(builtCatalog)));

@@ -52,11 +52,18 @@ const columnName = z.string().min(1).max(200);
  * - `{ identifier: <id type>, prefer: most_recent | most_frequent | { sources: [...] } }`: the
  *   profile's preferred identifier of that type from the identity graph (normalised, junk-free).
  */
-export const fieldMappingSchema = z.union([
-  columnName,
-  z.object({ column: columnName, as: z.enum(VALUE_FORMATS) }).strict(),
-  z.object({ identifier: z.string().min(1).max(64), prefer: identifierPreferSchema.default('most_recent') }).strict(),
-]);
+export const fieldMappingSchema = z.union(
+  [
+    columnName,
+    z.object({ column: columnName, as: z.enum(VALUE_FORMATS) }).strict(),
+    z.object({ identifier: z.string().min(1).max(64), prefer: identifierPreferSchema.default('most_recent') }).strict(),
+  ],
+  {
+    error:
+      'write a column name, { column: <column>, as: date | datetime | month_day }, or ' +
+      '{ identifier: <id type>, prefer: most_recent | most_frequent | { sources: [<source>, ...] } }',
+  },
+);
 
 /** What a field carries besides its column. */
 export type FieldRule = { as: ValueFormat } | { identifier: string; prefer: IdentifierPrefer };

@@ -73,6 +73,20 @@ export function identifierColumn(field: string): string {
   return `cdp_identifier__${field}`;
 }
 
+/**
+ * What each field reads, for listings: the column, or for `{ identifier }` fields where it comes
+ * from ("identity graph: email, most_recent") rather than the internal column name.
+ */
+export function fieldSources(definition: Pick<SyncDefinition, 'fields' | 'fieldRules'>): Record<string, string> {
+  const out = { ...definition.fields };
+  for (const [field, rule] of Object.entries(definition.fieldRules ?? {})) {
+    if (!('identifier' in rule)) continue;
+    const prefer = typeof rule.prefer === 'string' ? rule.prefer : `sources ${rule.prefer.sources.join(' > ')}`;
+    out[field] = `identity graph: ${rule.identifier}, ${prefer}`;
+  }
+  return out;
+}
+
 /** The rule across fields: a model has no profile_id to fall back on. */
 export function modelNeedsKey(sync: { from: SyncFrom; key?: string | undefined }, ctx: z.RefinementCtx): void {
   if ('model' in sync.from && !sync.key) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CdpError } from '../../../src/errors.js';
-import { parseSyncDefinition, parseSyncYaml, prepareSync, readSyncYaml } from '../../../src/syncs/index.js';
+import { fieldSources, parseSyncDefinition, parseSyncYaml, prepareSync, readSyncYaml } from '../../../src/syncs/index.js';
 
 const VALID = `name: vip_to_mailchimp
 from: { audience: vip_recent_buyers }
@@ -114,6 +114,11 @@ describe('field mappings beyond a column (issue 19)', () => {
       PHONE: { identifier: 'phone', prefer: { sources: ['crm_contacts'] } },
       BIRTHDAY: { as: 'month_day' },
     });
+  });
+
+  it('lists identifier fields by where they come from, not their internal column', () => {
+    const sync = parseSyncYaml(withFields('{ email_address: { identifier: email, prefer: { sources: [crm, orders] } }, FNAME: first_name }'), 'syncs/vip_to_mailchimp.yaml', 'vip_to_mailchimp');
+    expect(fieldSources(sync)).toEqual({ email_address: 'identity graph: email, sources crm > orders', FNAME: 'first_name' });
   });
 
   it('has no rules for plain column mappings', () => {

@@ -32,7 +32,7 @@ export function identifierFields(sync: PreparedSync): IdentifierField[] {
 }
 
 /** ORDER BY of one profile's candidates, best first (aliases: dc dictionary, o source ranks). */
-function preferenceOrder(d: Dialect, prefer: IdentifierPrefer): string {
+function preferenceOrder(prefer: IdentifierPrefer): string {
   const recent = `dc.last_seen DESC, dc.id_value`;
   if (prefer === 'most_recent') return recent;
   if (prefer === 'most_frequent') return `dc.records DESC, ${recent}`;
@@ -47,11 +47,12 @@ export function preferredIdentifierSql(d: Dialect, tables: IdentityTables, tier:
   if (typeof prefer === 'object') {
     // A source's place in the list; sources not listed come after all listed ones.
     const rank = `CASE oc.source ${prefer.sources.map((s, i) => `WHEN ${d.literal(s)} THEN ${i}`).join(' ')} ELSE ${prefer.sources.length} END`;
-    ranks = ` JOIN (SELECT oc.node, MIN(${rank}) AS source_rank FROM ${d.relation(tables.state('occurrences'))} oc GROUP BY oc.node) o ON o.node = n.node`;
+    const occurrences = d.relation(tables.state('occurrences'));
+    ranks = ` JOIN (SELECT oc.node, MIN(${rank}) AS source_rank FROM ${occurrences} oc WHERE oc.tier = ${tier} GROUP BY oc.node) o ON o.node = n.node`;
   }
   return (
     `SELECT c.profile_id, c.id_value FROM (` +
-    `SELECT n.profile_id, dc.id_value, ROW_NUMBER() OVER (PARTITION BY n.profile_id ORDER BY ${preferenceOrder(d, prefer)}) AS pick ` +
+    `SELECT n.profile_id, dc.id_value, ROW_NUMBER() OVER (PARTITION BY n.profile_id ORDER BY ${preferenceOrder(prefer)}) AS pick ` +
     `FROM ${nodes} n JOIN ${dictionary} dc ON dc.node = n.node${ranks} ` +
     `WHERE n.tier = ${tier} AND n.profile_id IS NOT NULL) c WHERE c.pick = 1`
   );

@@ -4,8 +4,8 @@
  * semantics, the HTTP client with rate limits, retries and the network policy, the secret-scrubbing
  * wrapper, and identifier normalisation/hashing for ad platforms.
  */
-export type { AnyDestination, DeliveryReport, DestinationField, FieldCatalog, CheckContext, Destination, Row, RowResult, RunScope, SecretReader, SendContext, SendOp, SyncMode } from './types.js';
-export { SYNC_MODES } from './types.js';
+export type { AnyDestination, DeliveryReport, DestinationField, FieldCatalog, ValueFormat, CheckContext, Destination, Row, RowResult, RunScope, SecretReader, SendContext, SendOp, SyncMode } from './types.js';
+export { SYNC_MODES, VALUE_FORMATS } from './types.js';
 export { modePolicy, type ModePolicy } from './modes.js';
 export { registerDestination, getDestination, findDestination, listDestinations, docsOf, isSecretField } from './registry.js';
 export { defineDestination, type DestinationVerbs } from './template.js';

@@ -8,9 +8,21 @@ export const SYNC_MODES = ['upsert', 'update', 'insert', 'mirror', 'add'] as con
 export type SyncMode = (typeof SYNC_MODES)[number];
 
 /** A destination field a sync may map to, as the vendor names it. */
+/**
+ * How a date or timestamp value is written: `date` YYYY-MM-DD (the UTC day of a timestamp),
+ * `datetime` ISO 8601 UTC with milliseconds (a date at midnight UTC), `month_day` MM/DD.
+ */
+export const VALUE_FORMATS = ['date', 'datetime', 'month_day'] as const;
+export type ValueFormat = (typeof VALUE_FORMATS)[number];
+
 export interface DestinationField {
   name: string;
   type: 'string' | 'email' | 'phone' | 'number' | 'boolean' | 'date' | 'json';
+  /**
+   * How the vendor wants a date/timestamp value in this field (cite its docs beside the entry);
+   * default: `date` for `type: 'date'`, else timestamps as `datetime` and dates as they are.
+   */
+  format?: ValueFormat;
   /** Identifies the record at the vendor (matching, hashing, "identity changed"). */
   identifier?: boolean;
   /** Every sync must map it (alone; "one of" rules are in `rule`). */

@@ -2,7 +2,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { z } from 'zod';
 import { nameSchema, secretRefSchema } from '../config/index.js';
 import { cronProblem } from '../scheduler/cron.js';
-import { SYNC_MODES } from '../destinations/index.js';
+import { SYNC_MODES, VALUE_FORMATS, type ValueFormat } from '../destinations/index.js';
 import { CdpError, formatPath } from '../errors.js';
 
 /** A cron expression of five fields (the scheduler's check). */
@@ -37,6 +37,56 @@ export const syncFieldsSchema = z.object({
   schedule: syncScheduleSchema.nullish(),
 });
 
+/** Which of a profile's identifiers of one type a field sends (identifier-sql.ts). */
+export const identifierPreferSchema = z.union([
+  z.enum(['most_recent', 'most_frequent']),
+  z.object({ sources: z.array(nameSchema).min(1).max(50) }).strict(),
+]);
+export type IdentifierPrefer = z.infer<typeof identifierPreferSchema>;
+
+const columnName = z.string().min(1).max(200);
+
+/**
+ * One destination field in a sync file: a column name, or
+ * - `{ column, as: date | datetime | month_day }`: the column written the way the vendor's field wants it;
+ * - `{ identifier: <id type>, prefer: most_recent | most_frequent | { sources: [...] } }`: the
+ *   profile's preferred identifier of that type from the identity graph (normalised, junk-free).
+ */
+export const fieldMappingSchema = z.union(
+  [
+    columnName,
+    z.object({ column: columnName, as: z.enum(VALUE_FORMATS) }).strict(),
+    z.object({ identifier: z.string().min(1).max(64), prefer: identifierPreferSchema.default('most_recent') }).strict(),
+  ],
+  {
+    error:
+      'write a column name, { column: <column>, as: date | datetime | month_day }, or ' +
+      '{ identifier: <id type>, prefer: most_recent | most_frequent | { sources: [<source>, ...] } }',
+  },
+);
+
+/** What a field carries besides its column. */
+export type FieldRule = { as: ValueFormat } | { identifier: string; prefer: IdentifierPrefer };
+
+/** The column an `{ identifier }` field reads: added to the sync's rows by identifier-sql.ts. */
+export function identifierColumn(field: string): string {
+  return `cdp_identifier__${field}`;
+}
+
+/**
+ * What each field reads, for listings: the column, or for `{ identifier }` fields where it comes
+ * from ("identity graph: email, most_recent") rather than the internal column name.
+ */
+export function fieldSources(definition: Pick<SyncDefinition, 'fields' | 'fieldRules'>): Record<string, string> {
+  const out = { ...definition.fields };
+  for (const [field, rule] of Object.entries(definition.fieldRules ?? {})) {
+    if (!('identifier' in rule)) continue;
+    const prefer = typeof rule.prefer === 'string' ? rule.prefer : `sources ${rule.prefer.sources.join(' > ')}`;
+    out[field] = `identity graph: ${rule.identifier}, ${prefer}`;
+  }
+  return out;
+}
+
 /** The rule across fields: a model has no profile_id to fall back on. */
 export function modelNeedsKey(sync: { from: SyncFrom; key?: string | undefined }, ctx: z.RefinementCtx): void {
   if ('model' in sync.from && !sync.key) {
@@ -44,8 +94,15 @@ export function modelNeedsKey(sync: { from: SyncFrom; key?: string | undefined }
   }
 }
 
-/** A sync as written in `syncs/<name>.yaml`. */
-export const syncDefinitionSchema = syncFieldsSchema.strict().superRefine(modelNeedsKey);
+/** A sync as written in `syncs/<name>.yaml`: fields may also be `{ column, as }` or `{ identifier, prefer }`. */
+export const syncDefinitionSchema = syncFieldsSchema
+  .extend({
+    fields: z
+      .record(z.string().min(1).max(200), fieldMappingSchema)
+      .refine((fields) => Object.keys(fields).length > 0, 'map at least one field (destination field: column)'),
+  })
+  .strict()
+  .superRefine(modelNeedsKey);
 
 export type SyncDefinitionInput = z.input<typeof syncDefinitionSchema>;
 
@@ -66,7 +123,10 @@ export interface SyncDefinition {
   key: string;
   destination: { type: string; config: Record<string, unknown> };
   mode: (typeof SYNC_MODES)[number];
+  /** Destination field -> the column it reads (for `{ identifier }` fields, identifierColumn(field)). */
   fields: Record<string, string>;
+  /** Fields written as `{ column, as }` or `{ identifier, prefer }` (sync files only). */
+  fieldRules?: Record<string, FieldRule>;
   schedule: string | null;
 }
 
@@ -117,13 +177,26 @@ export function parseSyncDefinition(value: unknown, location: DefinitionLocation
     throw invalid(`invalid sync: ${issue.message}${more}`, issue.path, location, 'see docs/syncs.md for the shape of a sync');
   }
   const d = parsed.data;
+  const fields: Record<string, string> = {};
+  const fieldRules: Record<string, FieldRule> = {};
+  for (const [field, mapping] of Object.entries(d.fields)) {
+    if (typeof mapping === 'string') fields[field] = mapping;
+    else if ('column' in mapping) {
+      fields[field] = mapping.column;
+      fieldRules[field] = { as: mapping.as };
+    } else {
+      fields[field] = identifierColumn(field);
+      fieldRules[field] = { identifier: mapping.identifier, prefer: mapping.prefer };
+    }
+  }
   return {
     name: d.name,
     from: d.from,
     key: d.key ?? 'profile_id',
     destination: { type: d.destination.type, config: d.destination.config },
     mode: d.mode,
-    fields: d.fields,
+    fields,
+    ...(Object.keys(fieldRules).length ? { fieldRules } : {}),
     schedule: d.schedule ?? null,
   };
 }

@@ -2,7 +2,7 @@
  * The sync engine: sync definitions (YAML in `syncs/`), the planner (a diff in the warehouse),
  * the executor (batches, rate limits, retries, checkpoints) and the run history.
  */
-export { syncDefinitionSchema, syncFieldsSchema, syncScheduleSchema, modelNeedsKey, describeSyncFrom, parseSyncDefinition, parseSyncYaml, readSyncYaml, type SyncDefinition, type SyncFrom, type SyncDefinitionInput, type DefinitionLocation } from './definition.js';
+export { fieldSources, syncDefinitionSchema, syncFieldsSchema, syncScheduleSchema, modelNeedsKey, describeSyncFrom, parseSyncDefinition, parseSyncYaml, readSyncYaml, type SyncDefinition, type SyncFrom, type SyncDefinitionInput, type DefinitionLocation } from './definition.js';
 export { prepareSync, prepareSyncObject, loadSync, listSyncs, readSyncFiles, type PreparedSync, type SyncFile, type Trust } from './load.js';
 export {
   checkDestination,

@@ -3,6 +3,7 @@ import { CdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
 import type { ColumnInfo, Warehouse } from '../warehouse/index.js';
 import { describeSyncFrom, type SyncFrom } from './definition.js';
+import { withPreferredIdentifiers } from './identifier-sql.js';
 import type { PreparedSync } from './load.js';
 import type { SyncTables } from './tables.js';
 
@@ -15,7 +16,12 @@ export interface SyncRows {
   label: string;
 }
 
+/** The rows a sync sends, with the preferred identifiers its `{ identifier }` fields ask for (identifier-sql.ts). */
 export async function resolveSyncRows(project: Project, warehouse: Warehouse, sync: PreparedSync, tables: SyncTables): Promise<SyncRows> {
+  return withPreferredIdentifiers(project, warehouse, sync, await sourceRows(project, warehouse, sync, tables));
+}
+
+async function sourceRows(project: Project, warehouse: Warehouse, sync: PreparedSync, tables: SyncTables): Promise<SyncRows> {
   const d = warehouse.dialect;
   const { from } = sync.definition;
   if ('model' in from) {

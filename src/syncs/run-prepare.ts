@@ -47,7 +47,7 @@ export async function prepareRun(project: Project, sync: string | PreparedSync, 
     identityFields: destination.identityFields?.(prepared.config, Object.keys(definition.fields)) ?? [],
     keyInValues: destination.sendRowsJson ? definition.key : undefined,
     batchSize: session.batchSize,
-    shaping: { catalog: destination.fields, identity: identityRules(project, prepared.config) },
+    shaping: { catalog: destination.fields, formats: askedFormats(definition.fieldRules), identity: identityRules(project, prepared.config) },
   };
   const stats = await inspectSource(planInput);
   return { project, sync: prepared, session, warehouse, tables, planInput, stats };
@@ -80,6 +80,13 @@ export async function dryRun(run: PreparedRun, options: RunSyncOptions, started:
   } finally {
     await warehouse.execute(warehouse.dialect.dropRelation(plan.table, 'table'));
   }
+}
+
+/** The formats a sync file asks for (`{ column, as }` fields). */
+function askedFormats(rules: PreparedSync['definition']['fieldRules']): ValueShaping['formats'] {
+  const out: NonNullable<ValueShaping['formats']> = {};
+  for (const [field, rule] of Object.entries(rules ?? {})) if ('as' in rule) out[field] = rule.as;
+  return out;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { DestinationField, FieldCatalog } from '../destinations/index.js';
+import type { DestinationField, FieldCatalog, ValueFormat } from '../destinations/index.js';
+import { CdpError } from '../errors.js';
 import { dropReasonSql, type BlocklistSql } from '../identity/junk.js';
 import { normalizeQuery } from '../identity/normalize.js';
 import { PHONE_REGIONS } from '../identity/phone.js';
@@ -13,6 +14,9 @@ import type { ColumnInfo, Dialect } from '../warehouse/index.js';
  *   empty, and a row left with none of its identifier fields is rejected with the reason, stored
  *   as a row error and never sent;
  * - timestamps become ISO 8601 text in UTC (`2026-06-15T03:19:44.000Z`);
+ * - dates and timestamps go in the format the field wants (`date` YYYY-MM-DD, `datetime`,
+ *   `month_day` MM/DD): the sync's `{ column, as }`, else the catalogue field's `format`, else
+ *   `date` for catalogue fields typed date;
  * - floating-point numbers are rounded to 6 decimal places (450.09000000000003 -> 450.09);
  *   decimals go as they are (exact, at their column's scale); booleans and dates stay typed.
  */
@@ -29,6 +33,8 @@ export interface ValueColumn {
 /** What shapes a sync's values: the destination's field catalogue and the project's identity rules. */
 export interface ValueShaping {
   catalog: FieldCatalog | undefined;
+  /** Formats the sync asks for per destination field (`{ column, as }` in its file). */
+  formats?: Record<string, ValueFormat>;
   /**
    * The identity rules identifier fields are cleaned by; without identity in the project,
    * identifiers go as the model has them (the destination applies its own checks).
@@ -61,8 +67,23 @@ function identifierKind(shaping: ValueShaping, field: string): 'email' | 'phone'
   return type === 'email' || type === 'phone' ? type : undefined;
 }
 
+/** The format a field's date/timestamp values are written in, if it has one. */
+export function fieldFormat(shaping: ValueShaping, field: string): ValueFormat | undefined {
+  const known = catalogField(shaping, field);
+  return shaping.formats?.[field] ?? known?.format ?? (known?.type === 'date' ? 'date' : undefined);
+}
+
+/** `text` (ISO 8601: YYYY-MM-DD...) as the format wants it; SUBSTR and || mean the same on every engine. */
+function formattedSql(text: string, format: ValueFormat, isDate: boolean): string {
+  if (format === 'date') return isDate ? text : `SUBSTR(${text}, 1, 10)`;
+  if (format === 'month_day') return `SUBSTR(${text}, 6, 2) || '/' || SUBSTR(${text}, 9, 2)`;
+  return isDate ? `${text} || 'T00:00:00.000Z'` : text;
+}
+
 /** The expression a plain (non-identifier) value column is sent as. */
-export function shapedValueSql(d: Dialect, expr: string, column: ColumnInfo): string {
+export function shapedValueSql(d: Dialect, expr: string, column: ColumnInfo, format?: ValueFormat): string {
+  if (format && column.kind === 'timestamp') return formattedSql(d.isoUtcText(expr, column.type), format, false);
+  if (format && column.kind === 'date') return formattedSql(d.cast(expr, 'string'), format, true);
   if (column.kind === 'timestamp') return d.isoUtcText(expr, column.type);
   // Decimals are exact at their column's scale already; floating-point columns have no scale.
   if (column.kind !== 'number' || /^(DECIMAL|NUMERIC|NUMBER|BIGNUMERIC|BIGDECIMAL)/.test(column.type.toUpperCase())) return expr;
@@ -107,6 +128,19 @@ export function shapedRowsSql(d: Dialect, base: string, columns: readonly ValueC
   // Rejected: a value was dropped and no identifier field is left to match the person by.
   const allIdentifiers = columns.filter((c) => catalogField(shaping, c.field)?.identifier);
   const noneLeft = allIdentifiers.length ? allIdentifiers.map((c) => `s.${q(c.name)} IS NULL`).join(' AND ') : 'FALSE';
-  const values = columns.map((c) => `${identifierKind(shaping, c.field) ? `s.${q(c.name)}` : shapedValueSql(d, `s.${q(c.name)}`, c.column)} AS ${q(c.name)}`);
+  for (const c of columns) checkFormat(shaping, c);
+  const values = columns.map(
+    (c) => `${identifierKind(shaping, c.field) ? `s.${q(c.name)}` : shapedValueSql(d, `s.${q(c.name)}`, c.column, fieldFormat(shaping, c.field))} AS ${q(c.name)}`,
+  );
   return `SELECT s.sync_key, ${values.join(', ')}, CASE WHEN s.why IS NOT NULL AND ${noneLeft} THEN s.why END AS reject_reason FROM (${sql}) s`;
+}
+
+/** A format the sync asked for on a column that is neither a date nor a timestamp cannot be honoured: say so. */
+function checkFormat(shaping: ValueShaping, c: ValueColumn): void {
+  const asked = shaping.formats?.[c.field];
+  if (!asked || c.column.kind === 'date' || c.column.kind === 'timestamp') return;
+  throw new CdpError('SYNC_INVALID', `field ${c.field}: "as: ${asked}" needs a date or timestamp column, and ${c.column.name} is ${c.column.type}`, {
+    location: { path: `fields.${c.field}` },
+    hint: `cast ${c.column.name} to a date or timestamp in the model, or map the column without "as"`,
+  });
 }

@@ -155,6 +155,21 @@ beforeAll(async () => {
   const definitions = [
     { name: 'vip_file', from: { audience: 'vip_recent_buyers' }, destination: { type: 'file', config: { path: out } }, mode: 'mirror', fields: { email: 'email', first_name: 'first_name', ltv: 'lifetime_value' } },
     { name: 'contacts_file', from: { model: 'stg_crm_contacts' }, key: 'contact_id', destination: { type: 'file', config: { path: out, format: 'csv' } }, mode: 'upsert', fields: { email: 'email', city: 'city' } },
+    // Issue 19: preferred identifiers from the identity graph (each rule) and dates as vendors want them.
+    {
+      name: 'vip_identifiers_file',
+      from: { audience: 'vip_recent_buyers' },
+      destination: { type: 'file', config: { path: out } },
+      mode: 'mirror',
+      fields: {
+        email: { identifier: 'email' },
+        work_email: { identifier: 'email', prefer: 'most_frequent' },
+        phone: { identifier: 'phone', prefer: { sources: ['crm_contacts', 'orders'] } },
+        first_order_day: { column: 'first_order_at', as: 'date' },
+        last_order_md: { column: 'last_order_at', as: 'month_day' },
+        last_order_at: 'last_order_at',
+      },
+    },
   ];
   try {
     for (const definition of definitions) {
@@ -275,9 +290,9 @@ describe.each(ENGINES)('%s', (engine) => {
     expectOnlyKnown(engine, 'identity tools and profile lookups', await check(engine, lookups[engine].flatMap((run) => run.statements), bigQueryCatalogOf(builtCatalog)));
   });
 
-  it('syncs: planning (dry run), sending and the next run’s diff, from an audience and from a model', async () => {
+  it('syncs: planning (dry run), sending and the next run’s diff, from an audience, a model and with identifier and date-format fields', async () => {
     expect(syncError).toBeNull();
-    expect(syncs[engine].length).toBe(6);
+    expect(syncs[engine].length).toBe(9);
     for (const run of syncs[engine]) expectReplayed(run);
     const statements = syncs[engine].flatMap((run) => run.statements);
     expectOnlyKnown(engine, 'syncs', await check(engine, statements, bigQueryCatalogOf(builtCatalog)));

@@ -125,7 +125,10 @@ export const braze = defineDestination<BrazeConfig>({
       { name: 'first_name', type: 'string' },
       { name: 'last_name', type: 'string' },
       { name: 'country', type: 'string' },
-      { name: 'dob', type: 'date' },
+      // Braze standard attributes: dob is a String "in YYYY-MM-DD format (e.g. 1988-02-14)"
+      // (braze.com/docs/user_guide/data/activation/attributes/standard_attributes); custom
+      // attribute times go as ISO 8601, which timestamps are by default.
+      { name: 'dob', type: 'date', format: 'date' },
     ],
     open: true,
     rule: 'map the configured identifier (external_id, email or phone); any other name is a custom attribute',

@@ -134,6 +134,19 @@ function resultFor(outcome: RequestOutcome, logger: Logger, op: SendOp, rows: nu
   }
 }
 
+/**
+ * The run's reach from a processed ingest request: its members as `received`, the records its
+ * request status counts in `errorInfo.errorCounts` as `invalid` (Google names no members). A
+ * request still processing, or failed inside Google (sent again), reports nothing: its rows
+ * count by their per-row results.
+ */
+function reportOutcome(ctx: SendContext<GoogleConfig>, outcome: RequestOutcome, result: RowResult, members: number): void {
+  if (outcome.status === 'PROCESSING' || outcome.status === 'REQUEST_STATUS_UNKNOWN' || result.status === 'retryable') return;
+  const counted = outcome.errors.reduce((sum, e) => sum + e.records, 0);
+  const invalid = outcome.status === 'FAILED' && counted === 0 ? members : Math.min(members, counted);
+  ctx.report?.({ received: members, invalid });
+}
+
 async function upload(op: SendOp, rows: Row[], ctx: SendContext<GoogleConfig>): Promise<RowResult[]> {
   const { config } = ctx;
   const results: Array<RowResult | undefined> = rows.map(() => undefined);
@@ -162,6 +175,7 @@ async function upload(op: SendOp, rows: Row[], ctx: SendContext<GoogleConfig>): 
           ? await awaitRequestStatus(http, requestId, config.status_wait_seconds, { signal: ctx.signal })
           : { requestId, status: 'PROCESSING', errors: [], warnings: [] };
       const result = resultFor(outcome, ctx.logger, op, pending.length);
+      if (op === 'upsert') reportOutcome(ctx, outcome, result, pending.length);
       for (const p of pending) results[p.row] = result;
       break;
     }

@@ -131,6 +131,9 @@ export const hubspot = defineDestination<HubSpotConfig>({
       { name: 'city', type: 'string' },
       { name: 'country', type: 'string' },
     ],
+    // Custom properties: HubSpot date (date picker) properties "must be set to midnight UTC" and
+    // refuse any other time (developers.hubspot.com/docs/faq/how-should-timestamps-be-formatted-for-hubspots-apis);
+    // YYYY-MM-DD is accepted too. Which properties are dates only the sync knows: { column, as: date }.
     open: true,
     rule: 'map the id property (id_property, email by default); any other name is a contact property (internal name)',
   },

@@ -120,6 +120,9 @@ export const klaviyo = defineDestination<KlaviyoConfig>({
       { name: 'title', type: 'string' },
       { name: 'locale', type: 'string' },
     ],
+    // Custom properties: Klaviyo recognises dates as ISO 8601 (YYYY-MM-DD, or with a time and zone
+    // such as 2018-12-27T12:30:00.710Z) and reads a bare date as midnight UTC
+    // (developers.klaviyo.com, "Acceptable date and timestamp formats for profile and event properties").
     open: true,
     rule: 'map at least one of email, phone_number or external_id; other names are profile attributes or custom properties',
   },

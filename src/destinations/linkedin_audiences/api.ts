@@ -39,7 +39,16 @@ export const segmentsResponse = z
           .object({
             id: z.union([z.number(), z.string()]),
             name: z.string().optional(),
-            destinations: z.array(z.object({ destination: z.string().optional(), status: z.string().optional() }).passthrough()).optional(),
+            // DMP Segment Destinations (learn.microsoft.com/linkedin/marketing/matched-audiences/create-and-manage-segment-destinations):
+            // "matchedCount only returns matches for the last seven days. audienceSize should be
+            // used for available audience for targeting."
+            destinations: z
+              .array(
+                z
+                  .object({ destination: z.string().optional(), status: z.string().optional(), audienceSize: z.number().optional(), matchedCount: z.number().optional() })
+                  .passthrough(),
+              )
+              .optional(),
           })
           .passthrough(),
       )

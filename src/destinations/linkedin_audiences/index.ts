@@ -5,7 +5,7 @@ import { describeResponse, parseJsonResponse, type HttpClient, type HttpResponse
 import { linkedinHashedEmail } from '../identifiers/index.js';
 import { ok, rejected, retryable } from '../results.js';
 import { defineDestination } from '../template.js';
-import type { CheckContext, Row, RowResult, SendContext } from '../types.js';
+import type { CheckContext, Row, RowResult, RunScope, SendContext } from '../types.js';
 import { RESTLI_HEADERS, batchCreateResponse, readLinkedInError, segmentsResponse, type SegmentAction, type UserElement } from './api.js';
 
 /**
@@ -153,32 +153,54 @@ export const linkedinAudiences = defineDestination<LinkedInConfig>({
     return problems;
   },
   async check(config, ctx) {
-    const http = client({ config, http: ctx.http, secret: ctx.secret });
-    const count = 100;
-    // Pages through the account's segments (the finder NOTES.md documents) until ours shows up.
-    for (let start = 0; start < 50 * count; start += count) {
-      const response = await http.request({
-        method: 'GET',
-        path: 'dmpSegments',
-        query: { q: 'account', account: `urn:li:sponsoredAccount:${config.ad_account_id}`, start, count },
+    const segment = await findSegment(client({ config, http: ctx.http, secret: ctx.secret }), config);
+    if (!segment) {
+      throw new DestinationError(`${VENDOR}: segment ${config.segment_id} is not among the segments of ad account ${config.ad_account_id}`, {
+        hint: 'check segment_id and ad_account_id',
       });
-      if (response.status !== 200) {
-        const result = failure(response, 'listing the ad account segments');
-        throw new DestinationError(`${VENDOR}: ${result.status === 'ok' ? 'failed' : result.reason}`, { hint: 'try again later' });
-      }
-      const page = parseJsonResponse(response, segmentsResponse, VENDOR);
-      const segment = page.elements.find((s) => String(s.id) === config.segment_id);
-      if (segment) {
-        const failed = segment.destinations?.find((d) => d.status === 'FAILED' || d.status === 'EXPIRED');
-        if (failed) throw new DestinationError(`${VENDOR}: segment ${config.segment_id} is ${failed.status}`, { hint: 'recreate the segment in Campaign Manager' });
-        return;
-      }
-      if (page.elements.length < count) break;
     }
-    throw new DestinationError(`${VENDOR}: segment ${config.segment_id} is not among the segments of ad account ${config.ad_account_id}`, {
-      hint: 'check segment_id and ad_account_id',
-    });
+    const failed = segment.destinations?.find((d) => d.status === 'FAILED' || d.status === 'EXPIRED');
+    if (failed) throw new DestinationError(`${VENDOR}: segment ${config.segment_id} is ${failed.status}`, { hint: 'recreate the segment in Campaign Manager' });
+  },
+  async finish(scope, outcome) {
+    if (outcome.complete) await reportAudienceSize(scope);
   },
   upsert: (rows, ctx) => send('ADD', rows, ctx),
   remove: (rows, ctx) => send('REMOVE', rows, ctx),
 });
+
+type Segment = z.output<typeof segmentsResponse>['elements'][number];
+
+/** The sync's segment among the ad account's, paging through the finder NOTES.md documents. */
+async function findSegment(http: HttpClient, config: LinkedInConfig): Promise<Segment | undefined> {
+  const count = 100;
+  for (let start = 0; start < 50 * count; start += count) {
+    const response = await http.request({
+      method: 'GET',
+      path: 'dmpSegments',
+      query: { q: 'account', account: `urn:li:sponsoredAccount:${config.ad_account_id}`, start, count },
+    });
+    if (response.status !== 200) {
+      const result = failure(response, 'listing the ad account segments');
+      throw new DestinationError(`${VENDOR}: ${result.status === 'ok' ? 'failed' : result.reason}`, { hint: 'try again later' });
+    }
+    const page = parseJsonResponse(response, segmentsResponse, VENDOR);
+    const segment = page.elements.find((s) => String(s.id) === config.segment_id);
+    if (segment || page.elements.length < count) return segment;
+  }
+  return undefined;
+}
+
+/**
+ * The segment's size on LinkedIn after a complete run (`audienceSize` of its LINKEDIN destination;
+ * not `matchedCount`, a seven-day window), for the run's reach; never fails the run.
+ */
+async function reportAudienceSize(scope: RunScope<LinkedInConfig>): Promise<void> {
+  try {
+    const segment = await findSegment(client(scope), scope.config);
+    const size = segment?.destinations?.find((d) => d.destination === 'LINKEDIN')?.audienceSize;
+    if (size !== undefined) scope.report?.({ audienceSize: size });
+  } catch (error) {
+    scope.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'LinkedIn audience size not read');
+  }
+}

@@ -194,9 +194,12 @@ export const mailchimp = defineDestination<MailchimpConfig>({
       { name: 'language', type: 'string' },
       { name: 'vip', type: 'boolean' },
       { name: 'ip_signup', type: 'string' },
-      { name: 'timestamp_signup', type: 'date' },
+      // Members API: timestamp_signup / timestamp_opt are "the date and time ... in ISO 8601 format".
+      // Merge fields of type birthday take MM/DD (a YYYY-MM-DD value is refused: "Please enter a
+      // month (01-12) and a day (01-31)"): map them as { column, as: month_day }.
+      { name: 'timestamp_signup', type: 'date', format: 'datetime' },
       { name: 'ip_opt', type: 'string' },
-      { name: 'timestamp_opt', type: 'date' },
+      { name: 'timestamp_opt', type: 'date', format: 'datetime' },
     ],
     open: true,
     rule: 'member fields, or merge tags of the audience (upper-case, at most 10 characters)',

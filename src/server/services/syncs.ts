@@ -12,6 +12,7 @@ import type { Project } from '../../project/index.js';
 import { syncJobKey, validateCron, type RunContext } from '../../scheduler/index.js';
 import { secretResolver } from '../../secrets/index.js';
 import {
+  fieldSources,
   modelNeedsKey,
   syncFieldsSchema,
   getSyncRun,
@@ -205,7 +206,7 @@ export class SyncService {
       .filter((f) => f.sync)
       .map((f) => {
         const d = f.sync!.definition;
-        return { name: d.name, origin: 'git', file: f.file, from: d.from, key: d.key, destination: { type: d.destination.type, name: null }, mode: d.mode, fields: d.fields, schedule: d.schedule, lastRun: latest.get(d.name) ?? null };
+        return { name: d.name, origin: 'git', file: f.file, from: d.from, key: d.key, destination: { type: d.destination.type, name: null }, mode: d.mode, fields: fieldSources(d), schedule: d.schedule, lastRun: latest.get(d.name) ?? null };
       });
     const ui: SyncView[] = [];
     // One unreadable stored row is listed as invalid, not a failure of the whole list.

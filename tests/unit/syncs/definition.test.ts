@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CdpError } from '../../../src/errors.js';
-import { parseSyncDefinition, parseSyncYaml, prepareSync, readSyncYaml } from '../../../src/syncs/index.js';
+import { fieldSources, parseSyncDefinition, parseSyncYaml, prepareSync, readSyncYaml } from '../../../src/syncs/index.js';
 
 const VALID = `name: vip_to_mailchimp
 from: { audience: vip_recent_buyers }
@@ -96,5 +96,41 @@ describe('secret references in sync files', () => {
     expect(parseSyncDefinition(withSecret).destination.config).toEqual(withSecret.destination.config);
     const literal = { ...base, destination: { type: 'webhook', config: { url: 'http://127.0.0.1/x', secret: 'plain' } } };
     expect(() => parseSyncDefinition(literal)).toThrow(/literal secret/);
+  });
+});
+
+describe('field mappings beyond a column (issue 19)', () => {
+  const withFields = (fields: string) => VALID.replace('fields: { email_address: email, FNAME: first_name }', `fields: ${fields}`);
+
+  it('reads { column, as } and { identifier, prefer } into the column each field reads and its rule', () => {
+    const sync = parseSyncYaml(
+      withFields('{ email_address: { identifier: email }, PHONE: { identifier: phone, prefer: { sources: [crm_contacts] } }, BIRTHDAY: { column: birthday, as: month_day }, FNAME: first_name }'),
+      'syncs/vip_to_mailchimp.yaml',
+      'vip_to_mailchimp',
+    );
+    expect(sync.fields).toEqual({ email_address: 'cdp_identifier__email_address', PHONE: 'cdp_identifier__PHONE', BIRTHDAY: 'birthday', FNAME: 'first_name' });
+    expect(sync.fieldRules).toEqual({
+      email_address: { identifier: 'email', prefer: 'most_recent' },
+      PHONE: { identifier: 'phone', prefer: { sources: ['crm_contacts'] } },
+      BIRTHDAY: { as: 'month_day' },
+    });
+  });
+
+  it('lists identifier fields by where they come from, not their internal column', () => {
+    const sync = parseSyncYaml(withFields('{ email_address: { identifier: email, prefer: { sources: [crm, orders] } }, FNAME: first_name }'), 'syncs/vip_to_mailchimp.yaml', 'vip_to_mailchimp');
+    expect(fieldSources(sync)).toEqual({ email_address: 'identity graph: email, sources crm > orders', FNAME: 'first_name' });
+  });
+
+  it('has no rules for plain column mappings', () => {
+    expect(parseSyncYaml(VALID, 'syncs/vip_to_mailchimp.yaml', 'vip_to_mailchimp').fieldRules).toBeUndefined();
+  });
+
+  it('refuses an unknown format or preference, pointing at the field', () => {
+    const badFormat = errorOf(() => parseSyncYaml(withFields('{ email_address: email, BIRTHDAY: { column: birthday, as: week } }'), 'syncs/vip_to_mailchimp.yaml', 'vip_to_mailchimp'));
+    expect(badFormat.location.path).toContain('fields.BIRTHDAY');
+    expect(badFormat.location.line).toBe(7);
+    expect(badFormat.message).toContain('{ column: <column>, as: date | datetime | month_day }');
+    const badPrefer = errorOf(() => parseSyncYaml(withFields('{ email_address: { identifier: email, prefer: oldest } }'), 'syncs/vip_to_mailchimp.yaml', 'vip_to_mailchimp'));
+    expect(badPrefer.location.path).toContain('fields.email_address');
   });
 });

@@ -91,18 +91,18 @@ function coreEdgesSelect(sql: SqlRunner, edges: RelationRef, nodes: RelationRef)
  */
 async function hookAndJump(sql: SqlRunner, scratch: Scratch, working: RelationRef, selfHooked: string | null, round: number): Promise<string> {
   const r = (ref: RelationRef) => sql.rel(ref);
-  const hooks = scratch.table('cc_hooks');
   const w = r(working);
-  const self = selfHooked ? ` UNION ALL SELECT u, u AS v FROM (${selfHooked}) s` : '';
-  await sql.create(hooks, `SELECT u, LEAST(u, MIN(v)) AS p FROM (SELECT a AS u, b AS v FROM ${w} UNION ALL SELECT b AS u, a AS v FROM ${w}${self}) x GROUP BY u`);
+  // A node only hooks to a smaller neighbour, so one orientation of each edge is enough; every
+  // node also points to itself, which keeps the ones with no smaller neighbour (the roots).
+  const self = selfHooked ?? `SELECT LEAST(a, b) AS u FROM ${w}`;
+  const hooks = `SELECT u, MIN(v) AS p FROM (SELECT GREATEST(a, b) AS u, LEAST(a, b) AS v FROM ${w} UNION ALL SELECT u, u AS v FROM (${self}) s) x GROUP BY u`;
   // Two steps up at once; `at_root` says whether that lands on a root (most trees are that shallow).
   const jumped = scratch.table(`cc_roots${round}`);
   await sql.create(
     jumped,
-    `SELECT x.u, y.p AS root, CASE WHEN z.p = y.p THEN 1 ELSE 0 END AS at_root
-     FROM ${r(hooks)} x JOIN ${r(hooks)} y ON y.u = x.p JOIN ${r(hooks)} z ON z.u = y.p`,
+    `WITH h AS (${hooks})
+     SELECT x.u, y.p AS root, CASE WHEN z.p = y.p THEN 1 ELSE 0 END AS at_root FROM h x JOIN h y ON y.u = x.p JOIN h z ON z.u = y.p`,
   );
-  await scratch.drop(hooks);
   const settledInRound = `SELECT u, root FROM ${r(jumped)} WHERE at_root = 1`;
   if ((await sql.count(jumped, 'at_root = 0')) === 0) return `(SELECT u, root FROM ${r(jumped)})`;
 
@@ -152,15 +152,20 @@ async function composeRoots(sql: SqlRunner, scratch: Scratch, roots: string[]): 
 }
 
 /**
- * Every node with its root: a non-leaf looks itself up in the rounds' roots, a leaf looks up its
- * one neighbour; a leaf whose neighbour has no root is one of an isolated pair (the smaller is the root).
+ * Every node with its root: a non-leaf finds it in the rounds' roots (the first round covers
+ * them all), a leaf takes its one neighbour's; a leaf whose neighbour has none is one of an
+ * isolated pair (the smaller is the root).
  */
 function labelsSelect(sql: SqlRunner, nodes: RelationRef, roots: { first: string | null; later: string | null }): string {
+  const leaves = `FROM ${sql.rel(nodes)} n`;
   const pair = `LEAST(n.u, n.mn)`;
-  if (!roots.first) return `SELECT n.u AS node, ${pair} AS root FROM ${sql.rel(nodes)} n`;
-  const first = `LEFT JOIN ${roots.first} f ON f.u = CASE WHEN n.deg > 1 THEN n.u ELSE n.mn END`;
-  if (!roots.later) return `SELECT n.u AS node, COALESCE(f.root, ${pair}) AS root FROM ${sql.rel(nodes)} n ${first}`;
-  return `SELECT n.u AS node, COALESCE(l.root, f.root, ${pair}) AS root FROM ${sql.rel(nodes)} n ${first} LEFT JOIN ${roots.later} l ON l.u = f.root`;
+  if (!roots.first) return `SELECT n.u AS node, ${pair} AS root ${leaves}`;
+  const later = (from: string) => (roots.later ? { root: `COALESCE(l.root, ${from}.root)`, join: `LEFT JOIN ${roots.later} l ON l.u = ${from}.root` } : { root: `${from}.root`, join: '' });
+  const core = later('f');
+  const leaf = later('g');
+  return `SELECT f.u AS node, ${core.root} AS root FROM ${roots.first} f ${core.join}
+    UNION ALL
+    SELECT n.u AS node, COALESCE(${leaf.root}, ${pair}) AS root ${leaves} LEFT JOIN ${roots.first} g ON g.u = n.mn ${leaf.join} WHERE n.deg = 1`;
 }
 
 function notConverged(options: ComponentsOptions): CdpError {

@@ -191,15 +191,19 @@ export async function chainOnGraph(people: number): Promise<void> {
     await generateEdges(warehouse, people);
     const sql = new SqlRunner(warehouse);
     let start = performance.now();
+    let startCpu = process.cpuUsage();
     const alone = await connectedComponents(sql, { edges: scratch('edges'), output: scratch('labels'), scratch, maxRounds: 50 });
     const aloneSeconds = seconds(start);
+    const aloneCpu = cpuSeconds(startCpu);
     await warehouse.execute(`INSERT INTO bench.edges SELECT (hash(i, 'chain') >> 4)::BIGINT, (hash(i + 1, 'chain') >> 4)::BIGINT FROM range(1999) r(i)`);
     start = performance.now();
+    startCpu = process.cpuUsage();
     const withChain = await connectedComponents(sql, { edges: scratch('edges'), output: scratch('labels'), scratch, maxRounds: 50 });
     const chainSeconds = seconds(start);
+    const chainCpu = cpuSeconds(startCpu);
     console.log(
       `2,000-node chain added to ${people.toLocaleString('en-US')} people's graph: ${alone.rounds} -> ${withChain.rounds} rounds, ` +
-        `${f(aloneSeconds)}s -> ${f(chainSeconds)}s (x${f(chainSeconds / aloneSeconds)})`,
+        `${f(aloneSeconds)}s -> ${f(chainSeconds)}s (x${f(chainSeconds / aloneSeconds)}), ${f(aloneCpu)} -> ${f(chainCpu)} CPU s; load ${loadavg()[0]!.toFixed(2)}`,
     );
   } finally {
     await warehouse.close();

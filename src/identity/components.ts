@@ -96,12 +96,13 @@ async function hookAndJump(sql: SqlRunner, scratch: Scratch, working: RelationRe
   // node also points to itself, which keeps the ones with no smaller neighbour (the roots).
   const self = selfHooked ?? `SELECT LEAST(a, b) AS u FROM ${w}`;
   const hooks = `SELECT u, MIN(v) AS p FROM (SELECT GREATEST(a, b) AS u, LEAST(a, b) AS v FROM ${w} UNION ALL SELECT u, u AS v FROM (${self}) s) x GROUP BY u`;
-  // Two steps up at once; `at_root` says whether that lands on a root (most trees are that shallow).
+  // One step up; `at_root` says whether the node's pointer is a root already (then the root is
+  // known); the others point two steps up and keep jumping.
   const jumped = scratch.table(`cc_roots${round}`);
   await sql.create(
     jumped,
     `WITH h AS (${hooks})
-     SELECT x.u, y.p AS root, CASE WHEN z.p = y.p THEN 1 ELSE 0 END AS at_root FROM h x JOIN h y ON y.u = x.p JOIN h z ON z.u = y.p`,
+     SELECT x.u, y.p AS root, CASE WHEN y.p = x.p THEN 1 ELSE 0 END AS at_root FROM h x JOIN h y ON y.u = x.p`,
   );
   const settledInRound = `SELECT u, root FROM ${r(jumped)} WHERE at_root = 1`;
   if ((await sql.count(jumped, 'at_root = 0')) === 0) return `(SELECT u, root FROM ${r(jumped)})`;

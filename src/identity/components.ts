@@ -26,8 +26,8 @@ export interface ComponentsResult {
  *
  * 1. One pass over both orientations of the edges gives every node its degree and smallest
  *    neighbour. Nodes with one neighbour (leaves: most cookies in practice) take that neighbour's
- *    root at the end, so only the core, edges between two non-leaves, and isolated pairs, edges
- *    between two leaves, go through the rounds.
+ *    root at the end (two leaves linked to each other are an isolated pair: the smaller is the
+ *    root), so only the core, edges between two non-leaves, goes through the rounds.
  * 2. A round hooks every node of the working graph to its smallest neighbour (or itself, when it is
  *    smaller), follows those pointers to their roots (pointer jumping: a pointer doubles its reach
  *    each step, so a deep tree takes log(depth) steps, and only pointers not yet at a root are
@@ -116,7 +116,12 @@ async function hookAndJump(sql: SqlRunner, scratch: Scratch, working: RelationRe
   await sql.create(pending, `SELECT u, root AS p FROM ${r(jumped)} WHERE at_root = 0`);
   const known = `(${settledInRound} UNION ALL SELECT u, root FROM ${r(resolved)})`;
   for (let jumps = 0; (await sql.count(pending)) > 0; jumps++) {
-    if (jumps > 64) throw new CdpError('IDENTITY_NOT_CONVERGED', 'connected components: pointer jumping did not reach the roots (the hook pointers form a cycle)');
+    // Cannot happen (a pointer only goes down to a smaller node); a guard against an endless loop.
+    if (jumps > 64) {
+      throw new CdpError('IDENTITY_NOT_CONVERGED', 'connected components: pointer jumping did not reach the roots', {
+        hint: 'a bug in src/identity/components.ts: please report it with the edges table that caused it',
+      });
+    }
     await sql.create(
       step,
       `SELECT x.u, COALESCE(k.root, w.p) AS p, CASE WHEN k.u IS NULL THEN 0 ELSE 1 END AS at_root

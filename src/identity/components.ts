@@ -15,117 +15,194 @@ export interface ComponentsOptions {
 }
 
 export interface ComponentsResult {
-  /** Large-star + small-star rounds run on the graph's core. */
+  /** Contraction rounds run on the graph's core (0 when it has none). */
   rounds: number;
   nodes: number;
 }
 
 /**
- * Connected components by alternating large-star and small-star (Kiveris et al., "Connected
- * Components in MapReduce and Beyond", SoCC 2014): only JOIN, GROUP BY, LEAST and UNION, so the
- * same SQL runs on every warehouse, and the number of rounds grows with log(n), not with the
- * graph's diameter (a 2,000-node chain converges in about ten rounds instead of 2,000).
+ * Connected components by hooking and contraction, in set-based SQL (only JOIN, GROUP BY, LEAST,
+ * GREATEST and UNION ALL: the same statements run on every warehouse).
  *
- * Edges are kept oriented (a > b). With m(u) = the smallest of u and its smaller neighbours:
- * - large-star replaces every edge (a, b) by (a, m(b)): larger neighbours hop to the local minimum;
- * - small-star replaces the edges of u by (u, m(u)) and (v, m(u)) for its smaller neighbours v.
- * Both keep connectivity; the fixed point is one star per component around its smallest node.
+ * 1. One pass over both orientations of the edges gives every node its degree and smallest
+ *    neighbour. Nodes with one neighbour (leaves: most cookies in practice) take that neighbour's
+ *    root at the end (two leaves linked to each other are an isolated pair: the smaller is the
+ *    root), so only the core, edges between two non-leaves, goes through the rounds.
+ * 2. A round hooks every node of the working graph to its smallest neighbour (or itself, when it is
+ *    smaller), follows those pointers to their roots (pointer jumping: a pointer doubles its reach
+ *    each step, so a deep tree takes log(depth) steps, and only pointers not yet at a root are
+ *    worked on), then contracts: every edge is replaced by the edge between its ends' roots, and
+ *    edges inside one root vanish. A component that is down to one node has no edge left, so it
+ *    leaves the working graph by itself: the round's own output is the convergence check, and a
+ *    chain added to a large graph costs rounds over the chain only.
+ * 3. Each round's roots map its nodes to the next round's nodes; composed from the last round
+ *    back, they give every core node its root, and every leaf takes its neighbour's.
  *
- * Leaves (nodes with one neighbour), which are most identifiers in practice (a cookie seen with one
- * user id), are set aside in the pass that finds the core and take their neighbour's root at the
- * end: the rounds run on the much smaller core.
- *
- * Settled stars leave the working set: after each round, a component that is a star (every edge
- * (x, r) into its root r, each x with that one edge) can change no more, so its edges move to the
- * finished set and later rounds only touch components still changing (a chain added to a large
- * graph costs rounds over the chain, not over the graph). The round ends when nothing is left to
- * work on: the convergence check is the round's own flagging, not a rescan.
+ * Every component with an edge loses at least its largest node per round, and the working graph
+ * usually shrinks by a large factor (a chain of n randomly numbered nodes to about a third, stars
+ * to nothing); a chain numbered in order is one tree after one hook, resolved by jumping.
  */
 export async function connectedComponents(sql: SqlRunner, options: ComponentsOptions): Promise<ComponentsResult> {
-  const { edges, output, scratch } = options;
-  const r = (ref: RelationRef) => sql.rel(ref);
-  const degree = scratch('cc_degree');
-  const annotated = scratch('cc_annotated');
-  const done = scratch('cc_done');
-  const next = scratch('cc_next');
-  const mins = scratch('cc_min');
-  const flagged = scratch('cc_flagged');
-  const all = [degree, annotated, done, next, mins, flagged];
-
-  // Duplicates need no DISTINCT pass: they can only raise a degree, which keeps a node in the core.
-  const input = `(SELECT a, b FROM ${r(edges)} WHERE a <> b)`;
-  await sql.create(degree, `SELECT u, COUNT(*) AS deg FROM (SELECT a AS u FROM ${input} x UNION ALL SELECT b AS u FROM ${input} y) z GROUP BY u`);
-  // Each edge with the degrees of its ends: the core is what remains without leaves.
-  await sql.create(
-    annotated,
-    `SELECT e.a, e.b, da.deg AS da, db.deg AS db FROM ${input} e JOIN ${r(degree)} da ON da.u = e.a JOIN ${r(degree)} db ON db.u = e.b`,
-  );
-  await sql.create(done, `SELECT a, b FROM ${r(annotated)} WHERE 1 = 0`);
-
-  let rounds = 0;
-  let current = `(SELECT GREATEST(a, b) AS a, LEAST(a, b) AS b FROM ${r(annotated)} WHERE da > 1 AND db > 1)`;
-  let working = await sql.count(current);
-  while (working > 0) {
-    if (rounds >= options.maxRounds) {
-      await dropAll(sql, all);
-      throw new CdpError('IDENTITY_NOT_CONVERGED', `connected components${options.label ? ` of ${options.label}` : ''} did not converge in ${options.maxRounds} rounds`, {
-        location: { path: 'identity.maxRounds' },
-        hint: 'raise identity.maxRounds; a graph that needs many more than log2(nodes) rounds usually has a junk identifier linking everything (add it to identity.blocklist)',
-      });
+  const scratch = new Scratch(sql, options.scratch);
+  try {
+    const nodes = scratch.table('cc_nodes');
+    await sql.create(nodes, nodesSelect(sql, options.edges));
+    let working = scratch.table('cc_edges0');
+    await sql.create(working, coreEdgesSelect(sql, options.edges, nodes));
+    const roots: string[] = [];
+    // The first round also hooks every non-leaf without a core edge to itself: then every
+    // non-leaf gets a root, and a leaf whose neighbour has none is one of an isolated pair.
+    let selfHooked: string | null = `SELECT u FROM ${sql.rel(nodes)} WHERE deg > 1`;
+    let more = (await sql.count(nodes, 'deg > 1')) > 0;
+    while (more) {
+      if (roots.length >= options.maxRounds) throw notConverged(options);
+      const round = roots.length;
+      roots.push(await hookAndJump(sql, scratch, working, selfHooked, round));
+      selfHooked = null;
+      const contracted = scratch.table(`cc_edges${round + 1}`);
+      await sql.create(contracted, contractSelect(sql, working, roots[round]!));
+      await scratch.drop(working);
+      working = contracted;
+      more = (await sql.count(working)) > 0;
     }
-    rounds++;
-    // Large-star: (a, b) -> (a, m(b)), with m(u) u's smallest smaller neighbour (edges are oriented a > b).
-    await sql.create(
-      next,
-      `SELECT DISTINCT e.a, COALESCE(m.m, e.b) AS b FROM ${current} e LEFT JOIN (SELECT a AS u, MIN(b) AS m FROM ${current} c GROUP BY a) m ON m.u = e.b`,
-    );
-    await sql.create(mins, `SELECT a AS u, MIN(b) AS m FROM ${r(next)} GROUP BY a`);
-    // Small-star: u -> m(u), and each smaller neighbour v of u -> m(u); then each edge flagged
-    // with whether its component is a settled star.
-    const stars =
-      `SELECT DISTINCT a, b FROM (SELECT e.b AS a, m.m AS b FROM ${r(next)} e JOIN ${r(mins)} m ON m.u = e.a WHERE e.b <> m.m ` +
-      `UNION ALL SELECT u AS a, m AS b FROM ${r(mins)}) s`;
-    await sql.create(flagged, settledSelect(stars));
-    await sql.exec(`INSERT INTO ${r(done)} (a, b) SELECT a, b FROM ${r(flagged)} WHERE settled = 1`);
-    current = `(SELECT a, b FROM ${r(flagged)} WHERE settled = 0)`;
-    working = await sql.count(flagged, 'settled = 0');
+    await sql.create(options.output, labelsSelect(sql, nodes, await composeRoots(sql, scratch, roots)));
+    return { rounds: roots.length, nodes: await sql.count(nodes) };
+  } finally {
+    await scratch.dropAll();
   }
+}
 
-  // Roots of the core (settled stars: nodes pointing to a root, and the roots); every other node
-  // takes the root of its neighbour, or the smaller of an isolated pair.
-  const coreRoot = `(SELECT a AS node, b AS root FROM ${r(done)} UNION ALL SELECT DISTINCT b AS node, b AS root FROM ${r(done)})`;
-  await sql.create(
-    output,
-    `WITH core_root AS ${coreRoot}
-     SELECT d.u AS node, COALESCE(c.root, d.u) AS root FROM ${r(degree)} d LEFT JOIN core_root c ON c.node = d.u WHERE d.deg > 1
-     UNION ALL
-     SELECT x.a AS node, CASE WHEN x.db = 1 THEN LEAST(x.a, x.b) ELSE COALESCE(c.root, x.b) END AS root
-     FROM ${r(annotated)} x LEFT JOIN core_root c ON c.node = x.b WHERE x.da = 1
-     UNION ALL
-     SELECT x.b AS node, CASE WHEN x.da = 1 THEN LEAST(x.a, x.b) ELSE COALESCE(c.root, x.a) END AS root
-     FROM ${r(annotated)} x LEFT JOIN core_root c ON c.node = x.a WHERE x.db = 1`,
-  );
-  const nodes = await sql.count(degree);
-  await dropAll(sql, all);
-  return { rounds, nodes };
+/** Every node of the input with its degree and its smallest neighbour (loops ignored; duplicates only raise a degree, which keeps the node in the core). */
+function nodesSelect(sql: SqlRunner, edges: RelationRef): string {
+  const e = sql.rel(edges);
+  return `SELECT u, COUNT(*) AS deg, MIN(v) AS mn FROM (SELECT a AS u, b AS v FROM ${e} WHERE a <> b UNION ALL SELECT b AS u, a AS v FROM ${e} WHERE a <> b) x GROUP BY u`;
+}
+
+/** Edges between two non-leaves: what the rounds work on. */
+function coreEdgesSelect(sql: SqlRunner, edges: RelationRef, nodes: RelationRef): string {
+  return `SELECT e.a, e.b FROM ${sql.rel(edges)} e JOIN ${sql.rel(nodes)} x ON x.u = e.a JOIN ${sql.rel(nodes)} y ON y.u = e.b
+    WHERE e.a <> e.b AND x.deg > 1 AND y.deg > 1`;
 }
 
 /**
- * The edges of `stars` (oriented a > b, distinct) with `settled` = 1 when their component is a
- * finished star: its root r has no edge to a smaller node, and every edge (x, r) comes from an x
- * with that one edge and no edge from a larger node. A component that is not a star always has
- * an edge into one of its roots that breaks this, so flagging by root is flagging by component.
+ * One round's roots for the nodes of `working`: returns a SELECT of (u, root). Each node points
+ * to the smallest of itself and its neighbours; those pointers form trees (a pointer never goes
+ * up, and only a root points to itself), and pointer jumping takes each node to its tree's root.
  */
-function settledSelect(stars: string): string {
-  return `WITH st AS (${stars}),
-     deg AS (SELECT u, SUM(o) AS outdeg, SUM(i) AS indeg FROM (SELECT a AS u, 1 AS o, 0 AS i FROM st UNION ALL SELECT b AS u, 0 AS o, 1 AS i FROM st) x GROUP BY u),
-     open_roots AS (
-       SELECT DISTINCT e.b AS r FROM st e JOIN deg da ON da.u = e.a JOIN deg db ON db.u = e.b
-       WHERE da.outdeg <> 1 OR da.indeg <> 0 OR db.outdeg <> 0
-     )
-     SELECT e.a, e.b, CASE WHEN o.r IS NULL THEN 1 ELSE 0 END AS settled FROM st e LEFT JOIN open_roots o ON o.r = e.b`;
+async function hookAndJump(sql: SqlRunner, scratch: Scratch, working: RelationRef, selfHooked: string | null, round: number): Promise<string> {
+  const r = (ref: RelationRef) => sql.rel(ref);
+  const w = r(working);
+  // A node only hooks to a smaller neighbour, so one orientation of each edge is enough; every
+  // node also points to itself, which keeps the ones with no smaller neighbour (the roots).
+  const self = selfHooked ?? `SELECT LEAST(a, b) AS u FROM ${w}`;
+  const hooks = `SELECT u, MIN(v) AS p FROM (SELECT GREATEST(a, b) AS u, LEAST(a, b) AS v FROM ${w} UNION ALL SELECT u, u AS v FROM (${self}) s) x GROUP BY u`;
+  // One step up; `at_root` says whether the node's pointer is a root already (then the root is
+  // known); the others point two steps up and keep jumping.
+  const jumped = scratch.table(`cc_roots${round}`);
+  await sql.create(
+    jumped,
+    `WITH h AS (${hooks})
+     SELECT x.u, y.p AS root, CASE WHEN y.p = x.p THEN 1 ELSE 0 END AS at_root FROM h x JOIN h y ON y.u = x.p`,
+  );
+  const settledInRound = `SELECT u, root FROM ${r(jumped)} WHERE at_root = 1`;
+  if ((await sql.count(jumped, 'at_root = 0')) === 0) return `(SELECT u, root FROM ${r(jumped)})`;
+
+  // Deeper trees: only the pointers not yet at a root keep jumping, each step to their target's
+  // pointer (doubling the distance covered), until they land on a node whose root is known.
+  const resolved = scratch.table(`cc_resolved${round}`);
+  const pending = scratch.table('cc_pending');
+  const step = scratch.table('cc_step');
+  await sql.create(resolved, `SELECT u, root FROM ${r(jumped)} WHERE 1 = 0`);
+  await sql.create(pending, `SELECT u, root AS p FROM ${r(jumped)} WHERE at_root = 0`);
+  const known = `(${settledInRound} UNION ALL SELECT u, root FROM ${r(resolved)})`;
+  for (let jumps = 0; (await sql.count(pending)) > 0; jumps++) {
+    // Cannot happen (a pointer only goes down to a smaller node); a guard against an endless loop.
+    if (jumps > 64) {
+      throw new CdpError('IDENTITY_NOT_CONVERGED', 'connected components: pointer jumping did not reach the roots', {
+        hint: 'a bug in src/identity/components.ts: please report it with the edges table that caused it',
+      });
+    }
+    await sql.create(
+      step,
+      `SELECT x.u, COALESCE(k.root, w.p) AS p, CASE WHEN k.u IS NULL THEN 0 ELSE 1 END AS at_root
+       FROM ${r(pending)} x LEFT JOIN ${known} k ON k.u = x.p LEFT JOIN ${r(pending)} w ON w.u = x.p`,
+    );
+    await sql.exec(`INSERT INTO ${r(resolved)} (u, root) SELECT u, p FROM ${r(step)} WHERE at_root = 1`);
+    await sql.create(pending, `SELECT u, p FROM ${r(step)} WHERE at_root = 0`);
+  }
+  await scratch.drop(pending);
+  await scratch.drop(step);
+  return known;
 }
 
-async function dropAll(sql: SqlRunner, tables: RelationRef[]): Promise<void> {
-  for (const t of tables) await sql.drop(t);
+/** The next round's graph: each edge between the roots of its ends, inside-root edges dropped, oriented and distinct. */
+function contractSelect(sql: SqlRunner, working: RelationRef, roots: string): string {
+  return `SELECT DISTINCT GREATEST(x.root, y.root) AS a, LEAST(x.root, y.root) AS b
+    FROM ${sql.rel(working)} e JOIN ${roots} x ON x.u = e.a JOIN ${roots} y ON y.u = e.b WHERE x.root <> y.root`;
+}
+
+/**
+ * Final roots of the first round's nodes' roots, composed from the last round back: a SELECT of
+ * (u, root) over the second round's nodes, or null after at most one round. Each step only
+ * touches the nodes of the rounds after the first, which are few.
+ */
+async function composeRoots(sql: SqlRunner, scratch: Scratch, roots: string[]): Promise<{ first: string | null; later: string | null }> {
+  if (roots.length <= 1) return { first: roots[0] ?? null, later: null };
+  let later = roots[roots.length - 1]!;
+  for (let round = roots.length - 2; round >= 1; round--) {
+    const composed = scratch.table(`cc_final${round}`);
+    await sql.create(composed, `SELECT x.u, COALESCE(l.root, x.root) AS root FROM ${roots[round]!} x LEFT JOIN ${later} l ON l.u = x.root`);
+    later = `(SELECT u, root FROM ${sql.rel(composed)})`;
+  }
+  return { first: roots[0]!, later };
+}
+
+/**
+ * Every node with its root: a non-leaf finds it in the rounds' roots (the first round covers
+ * them all), a leaf takes its one neighbour's; a leaf whose neighbour has none is one of an
+ * isolated pair (the smaller is the root).
+ */
+function labelsSelect(sql: SqlRunner, nodes: RelationRef, roots: { first: string | null; later: string | null }): string {
+  const leaves = `FROM ${sql.rel(nodes)} n`;
+  const pair = `LEAST(n.u, n.mn)`;
+  if (!roots.first) return `SELECT n.u AS node, ${pair} AS root ${leaves}`;
+  const later = (from: string) => (roots.later ? { root: `COALESCE(l.root, ${from}.root)`, join: `LEFT JOIN ${roots.later} l ON l.u = ${from}.root` } : { root: `${from}.root`, join: '' });
+  const core = later('f');
+  const leaf = later('g');
+  return `SELECT f.u AS node, ${core.root} AS root FROM ${roots.first} f ${core.join}
+    UNION ALL
+    SELECT n.u AS node, COALESCE(${leaf.root}, ${pair}) AS root ${leaves} LEFT JOIN ${roots.first} g ON g.u = n.mn ${leaf.join} WHERE n.deg = 1`;
+}
+
+function notConverged(options: ComponentsOptions): CdpError {
+  return new CdpError('IDENTITY_NOT_CONVERGED', `connected components${options.label ? ` of ${options.label}` : ''} did not converge in ${options.maxRounds} rounds`, {
+    location: { path: 'identity.maxRounds' },
+    hint: 'raise identity.maxRounds; a graph that needs many more than log2(nodes) rounds usually has a junk identifier linking everything (add it to identity.blocklist)',
+  });
+}
+
+/** The scratch tables of one run, dropped as soon as they are consumed and all of them at the end (also on failure). */
+class Scratch {
+  private readonly live = new Map<string, RelationRef>();
+
+  constructor(
+    private readonly sql: SqlRunner,
+    private readonly name: (name: string) => RelationRef,
+  ) {}
+
+  table(name: string): RelationRef {
+    const ref = this.name(name);
+    this.live.set(name, ref);
+    return ref;
+  }
+
+  async drop(ref: RelationRef): Promise<void> {
+    await this.sql.drop(ref);
+    for (const [name, r] of this.live) if (r === ref) this.live.delete(name);
+  }
+
+  async dropAll(): Promise<void> {
+    for (const ref of this.live.values()) await this.sql.drop(ref);
+    this.live.clear();
+  }
 }

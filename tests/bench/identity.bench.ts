@@ -34,6 +34,11 @@ async function withPeakMemory<T>(work: () => Promise<T>): Promise<{ value: T; pe
 }
 
 const seconds = (start: number) => (performance.now() - start) / 1000;
+/** CPU seconds of the whole process (Node and DuckDB's threads) since `start` (a process.cpuUsage()). */
+const cpuSeconds = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
 const f = (n: number, digits = 2) => n.toFixed(digits);
 
 /**
@@ -98,18 +103,23 @@ function unionFind(a: Int32Array, b: Int32Array, nodes: number): Int32Array {
  * the coded edges read column by column from DuckDB's result chunks into typed arrays, then a
  * union-find on those arrays. Timed apart: the coding, and the read + union-find.
  */
-async function unionFindPipeline(people: number): Promise<{ codeSeconds: number; readUfSeconds: number; components: number; nodes: number }> {
+async function unionFindPipeline(
+  people: number,
+): Promise<{ codeSeconds: number; codeCpu: number; readUfSeconds: number; readUfCpu: number; components: number; nodes: number }> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
     await connection.run(edgesSql(people));
     const started = performance.now();
+    const startedCpu = process.cpuUsage();
     await connection.run(`CREATE TABLE bench.ids AS SELECT u, (ROW_NUMBER() OVER () - 1)::INTEGER AS k FROM (SELECT a AS u FROM bench.edges UNION SELECT b FROM bench.edges) x`);
     await connection.run(`CREATE TABLE bench.dense AS SELECT ia.k AS a, ib.k AS b FROM bench.edges e JOIN bench.ids ia ON ia.u = e.a JOIN bench.ids ib ON ib.u = e.b`);
     const counts = await connection.runAndReadAll(`SELECT (SELECT COUNT(*) FROM bench.ids) AS nodes, (SELECT COUNT(*) FROM bench.dense) AS edges`);
     const [nodes, edges] = (counts.getRows()[0] as bigint[]).map(Number) as [number, number];
     const codeSeconds = (performance.now() - started) / 1000;
+    const codeCpu = cpuSeconds(startedCpu);
     const reading = performance.now();
+    const readingCpu = process.cpuUsage();
     const a = new Int32Array(edges);
     const b = new Int32Array(edges);
     const result = await connection.stream(`SELECT a, b FROM bench.dense`);
@@ -124,9 +134,10 @@ async function unionFindPipeline(people: number): Promise<{ codeSeconds: number;
     }
     const roots = unionFind(a, b, nodes);
     const readUfSeconds = (performance.now() - reading) / 1000;
+    const readUfCpu = cpuSeconds(readingCpu);
     let components = 0;
     for (let i = 0; i < nodes; i++) if (roots[i] === i) components++;
-    return { codeSeconds, readUfSeconds, components, nodes };
+    return { codeSeconds, codeCpu, readUfSeconds, readUfCpu, components, nodes };
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -141,8 +152,9 @@ export async function stitching(people: number): Promise<void> {
     const sql = new SqlRunner(warehouse);
     const cc = await withPeakMemory(async () => {
       const start = performance.now();
+      const startCpu = process.cpuUsage();
       const result = await connectedComponents(sql, { edges: scratch('edges'), output: scratch('labels'), scratch, maxRounds: 50 });
-      return { ...result, seconds: seconds(start) };
+      return { ...result, seconds: seconds(start), cpu: cpuSeconds(startCpu) };
     });
     sqlSeconds = cc.value.seconds;
     const [components] = await warehouse.query<{ n: number }>(`SELECT COUNT(DISTINCT root) AS n FROM bench.labels`);
@@ -151,12 +163,18 @@ export async function stitching(people: number): Promise<void> {
       `stitching ${people.toLocaleString('en-US')} people: ${uf.nodes.toLocaleString('en-US')} identifiers, ${edges.toLocaleString('en-US')} edges, ` +
         `${Number(components!.n).toLocaleString('en-US')} components (union-find: ${uf.components.toLocaleString('en-US')}); load ${loadavg()[0]!.toFixed(2)}`,
     );
-    console.log(`  SQL connected components in DuckDB: ${f(sqlSeconds)}s, ${cc.value.rounds} round(s) on the core, peak RSS ${cc.peakMb} MB`);
+    console.log(
+      `  SQL connected components in DuckDB: ${f(sqlSeconds)}s (${f(cc.value.cpu)} CPU s), ${cc.value.rounds} round(s) on the core, peak RSS ${cc.peakMb} MB`,
+    );
     const baseline = uf.codeSeconds + uf.readUfSeconds;
     console.log(
-      `  baseline: integer-coding in SQL ${f(uf.codeSeconds)}s + columnar read and typed-array union-find ${f(uf.readUfSeconds)}s = ${f(baseline)}s`,
+      `  baseline: integer-coding in SQL ${f(uf.codeSeconds)}s (${f(uf.codeCpu)} CPU s) + columnar read and typed-array union-find ` +
+        `${f(uf.readUfSeconds)}s (${f(uf.readUfCpu)} CPU s) = ${f(baseline)}s`,
     );
-    console.log(`  ratio SQL / baseline: ${f(sqlSeconds / baseline)}x the whole baseline, ${f(sqlSeconds / uf.readUfSeconds, 1)}x its read + union-find alone (target <= 3x)`);
+    console.log(
+      `  ratio SQL / baseline: ${f(sqlSeconds / baseline)}x the whole baseline, ${f(sqlSeconds / uf.readUfSeconds, 1)}x its read + union-find alone ` +
+        `(target <= 3x); in CPU s: ${f(cc.value.cpu / (uf.codeCpu + uf.readUfCpu))}x and ${f(cc.value.cpu / uf.readUfCpu, 1)}x; load ${loadavg()[0]!.toFixed(2)}`,
+    );
     if (uf.components !== Number(components!.n)) throw new Error('SQL and union-find disagree on the number of components');
   } finally {
     await warehouse.close();
@@ -173,15 +191,19 @@ export async function chainOnGraph(people: number): Promise<void> {
     await generateEdges(warehouse, people);
     const sql = new SqlRunner(warehouse);
     let start = performance.now();
+    let startCpu = process.cpuUsage();
     const alone = await connectedComponents(sql, { edges: scratch('edges'), output: scratch('labels'), scratch, maxRounds: 50 });
     const aloneSeconds = seconds(start);
+    const aloneCpu = cpuSeconds(startCpu);
     await warehouse.execute(`INSERT INTO bench.edges SELECT (hash(i, 'chain') >> 4)::BIGINT, (hash(i + 1, 'chain') >> 4)::BIGINT FROM range(1999) r(i)`);
     start = performance.now();
+    startCpu = process.cpuUsage();
     const withChain = await connectedComponents(sql, { edges: scratch('edges'), output: scratch('labels'), scratch, maxRounds: 50 });
     const chainSeconds = seconds(start);
+    const chainCpu = cpuSeconds(startCpu);
     console.log(
       `2,000-node chain added to ${people.toLocaleString('en-US')} people's graph: ${alone.rounds} -> ${withChain.rounds} rounds, ` +
-        `${f(aloneSeconds)}s -> ${f(chainSeconds)}s (x${f(chainSeconds / aloneSeconds)})`,
+        `${f(aloneSeconds)}s -> ${f(chainSeconds)}s (x${f(chainSeconds / aloneSeconds)}), ${f(aloneCpu)} -> ${f(chainCpu)} CPU s; load ${loadavg()[0]!.toFixed(2)}`,
     );
   } finally {
     await warehouse.close();

@@ -60,6 +60,29 @@ const GRAPHS: Record<string, () => Array<[number, number]>> = {
     edges.push(...ids.slice(1).map((id, i): [number, number] => [ids[i]!, id]));
     return edges;
   },
+  // Numbered in order, every node hooks to the one before: one deep tree, resolved by pointer jumping.
+  'a 3,000-node chain numbered in order': () => Array.from({ length: 2999 }, (_, i): [number, number] => [i + 2, i + 1]),
+  // Lows alternate with highs: the lows become a chain numbered in order after one round.
+  'a path alternating small and large ids': () => Array.from({ length: 999 }, (_, i): [number, number] => (i % 2 === 0 ? [i / 2, 10_000 - i / 2] : [10_000 - (i - 1) / 2, (i + 1) / 2])),
+  'cycles, a clique, a grid and a binary tree': () => {
+    const edges: Array<[number, number]> = [];
+    for (let i = 0; i < 500; i++) edges.push([100_000 + i, 100_000 + ((i + 1) % 500)]);
+    for (let i = 0; i < 7; i++) edges.push([200_000 + i * 37, 200_000 + ((i + 1) % 7) * 37]);
+    for (let i = 0; i < 30; i++) for (let j = i + 1; j < 30; j++) edges.push([300_000 + j, 300_000 + i]);
+    for (let x = 0; x < 40; x++) for (let y = 0; y < 40; y++) {
+      if (x < 39) edges.push([400_000 + x * 40 + y, 400_000 + (x + 1) * 40 + y]);
+      if (y < 39) edges.push([400_000 + x * 40 + y + 1, 400_000 + x * 40 + y]);
+    }
+    for (let i = 2; i < 1024; i++) edges.push([500_000 + 1024 - i, 500_000 + 1024 - Math.floor(i / 2)]);
+    return edges;
+  },
+  // Leaves smaller and larger than their hub, hubs whose neighbours are all leaves, isolated pairs in both orientations.
+  'leaf-only stars around the largest and the smallest node, and isolated pairs': () => {
+    const edges: Array<[number, number]> = [];
+    for (let hub = 0; hub < 40; hub++) for (let leaf = 1; leaf <= 5; leaf++) edges.push([hub * 100 + (hub % 2 ? 0 : 50), hub * 100 + leaf * 7]);
+    for (let i = 0; i < 40; i++) edges.push(i % 2 ? [90_000 + i, 80_000 + i] : [80_000 + i, 90_000 + i]);
+    return edges;
+  },
   'stars, loops, duplicates and isolated pairs': () => {
     const edges: Array<[number, number]> = [];
     for (let hub = 0; hub < 50; hub++) for (let leaf = 1; leaf <= 20; leaf++) edges.push([hub * 1000, hub * 1000 + leaf]);

@@ -18,7 +18,7 @@ export async function boundedClusters(
   const { links, output, scratch } = options;
   const d = sql.d;
   const r = (ref: RelationRef) => sql.rel(ref);
-  const [cand, best, mutual, next] = [scratch('bc_cand'), scratch('bc_best'), scratch('bc_mutual'), scratch('bc_next')];
+  const [cand, mutual, next] = [scratch('bc_cand'), scratch('bc_mutual'), scratch('bc_next')];
   await sql.create(output, `SELECT node, node AS cluster FROM ${r(options.nodes)}`);
   const lo = (x: string, y: string) => `CASE WHEN ${x} < ${y} THEN ${x} ELSE ${y} END`;
   const hi = (x: string, y: string) => `CASE WHEN ${x} < ${y} THEN ${y} ELSE ${x} END`;
@@ -36,30 +36,27 @@ export async function boundedClusters(
        JOIN (SELECT cluster, COUNT(*) AS n FROM ${r(output)} GROUP BY cluster) sb ON sb.cluster = c.cb
        WHERE CAST(c.links AS ${d.typeName('number')}) >= ${d.literal(options.minLinkShare)} * sa.n * sb.n`,
     );
-    await sql.create(best, bestPartnerSql(sql, cand));
-    await sql.create(
-      mutual,
-      `SELECT c.ca, c.cb FROM ${r(cand)} c
-       JOIN ${r(best)} a ON a.x = c.ca AND a.ca = c.ca AND a.cb = c.cb
-       JOIN ${r(best)} b ON b.x = c.cb AND b.ca = c.ca AND b.cb = c.cb`,
-    );
+    await sql.create(mutual, mutualBestSql(sql, cand));
     if ((await sql.count(mutual)) === 0) break;
     await sql.create(next, `SELECT o.node, COALESCE(m.ca, o.cluster) AS cluster FROM ${r(output)} o LEFT JOIN ${r(mutual)} m ON m.cb = o.cluster`);
     await sql.drop(output);
     await sql.exec(d.renameTable(next, output.name));
   }
-  for (const ref of [cand, best, mutual, next]) await sql.drop(ref);
+  for (const ref of [cand, mutual, next]) await sql.drop(ref);
   return { rounds };
 }
 
 /**
- * Each cluster's best partner among candidate pairs `(ca, cb, w)`: rows `(x, ca, cb)`, one per
- * cluster x. Materialised before the mutual-best join: as a subquery joined twice, Postgres
- * re-ran the window for every candidate (minutes on 50,000 records).
+ * Pairs of candidate clusters `(ca, cb, w, <carry>...)` that are each other's best partner
+ * (highest w, ties by ids): each cluster's best pair is ranked once, and a pair is mutual when
+ * both its clusters ranked it first (it appears twice). No self-join: Postgres estimated such a
+ * join on correlated keys at one row and nested-looped it (minutes on 50,000 records).
  */
-export function bestPartnerSql(sql: SqlRunner, cand: RelationRef): string {
-  return `SELECT x, ca, cb FROM (
-     SELECT x, ca, cb, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
-     FROM (SELECT ca AS x, ca, cb, w FROM ${sql.rel(cand)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${sql.rel(cand)}) e) ranked
-   WHERE rk = 1`;
+export function mutualBestSql(sql: SqlRunner, cand: RelationRef, carry: string[] = []): string {
+  const c = sql.rel(cand);
+  const cols = ['ca', 'cb', 'w', ...carry];
+  return `SELECT ca, cb, ${['w', ...carry].map((x) => `MAX(${x}) AS ${x}`).join(', ')} FROM (
+     SELECT ${cols.join(', ')}, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
+     FROM (SELECT ca AS x, ${cols.join(', ')} FROM ${c} UNION ALL SELECT cb AS x, ${cols.join(', ')} FROM ${c}) e) ranked
+   WHERE rk = 1 GROUP BY ca, cb HAVING COUNT(*) = 2`;
 }

@@ -4,7 +4,7 @@ import type { RelationRef } from '../../warehouse/index.js';
 import { keyTypes, type IdentityPlan } from '../plan.js';
 import type { SqlRunner } from '../runner.js';
 import type { IdentityTables } from '../tables.js';
-import { bestPartnerSql } from './cluster.js';
+import { mutualBestSql } from './cluster.js';
 import { incrementalPairsSql, INCREMENTAL_SCRATCH, keptLinksSql } from './incremental.js';
 import { planFields, recordFields, type ModelParams } from './model.js';
 import { participatingSelect } from './records.js';
@@ -237,13 +237,7 @@ async function mergeUnderLimits(
            WHERE CAST(c.links AS ${d.typeName('number')}) >= ${d.literal(config.minLinkShare)} * sa.n * sb.n`
         : `SELECT * FROM ${r(cand)}`,
     );
-    await sql.create(s('best'), bestPartnerSql(sql, eligible));
-    await sql.create(
-      s('mutual'),
-      `SELECT c.ca, c.cb, c.w, c.src, c.dst FROM ${r(eligible)} c
-       JOIN ${r(s('best'))} a ON a.x = c.ca AND a.ca = c.ca AND a.cb = c.cb
-       JOIN ${r(s('best'))} b ON b.x = c.cb AND b.ca = c.ca AND b.cb = c.cb`,
-    );
+    await sql.create(s('mutual'), mutualBestSql(sql, eligible, ['src', 'dst']));
     if ((await sql.count(s('mutual'))) === 0) {
       // What is left links clusters too loosely: refused.
       refused += await sql.count(cand);
@@ -290,7 +284,7 @@ async function mergeUnderLimits(
     await sql.drop(cand);
     await sql.exec(d.renameTable(s('cand_next'), cand.name));
   }
-  for (const name of ['mutual', 'best', 'bad', 'ok', 'eligible']) await sql.drop(s(name));
+  for (const name of ['mutual', 'bad', 'ok', 'eligible']) await sql.drop(s(name));
   const linked = await sql.count(accepted);
   // The accepted links join the edges stage (stored in _identity_edges, read by explain and raw components).
   await sql.exec(

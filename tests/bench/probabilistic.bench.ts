@@ -90,7 +90,7 @@ async function one(wh: Warehouse, label: string, schema: string, config: Probabi
 /**
  * Profile-like records at scale (CDP_PROB_SCALE_ROWS): people drawn from name, birth date and city
  * lists in SQL; every fifth person has a second record with a swapped pair of letters in the
- * surname and another email. Plain SQL that DuckDB and Postgres read alike (a multiplicative hash
+ * surname and another email. Plain SQL that DuckDB and Postgres read alike (the Dialect's hash64
  * picks list entries), so both engines get the same records and must give the same accuracy.
  */
 async function loadSynthetic(wh: Warehouse, schema: string, rows: number): Promise<void> {
@@ -99,7 +99,8 @@ async function loadSynthetic(wh: Warehouse, schema: string, rows: number): Promi
   const people = Math.ceil((rows * 5) / 6);
   const list = (name: string, values: string[]) =>
     `(VALUES ${values.map((v, i) => `(${i}, '${v}')`).join(', ')}) AS ${name}(i, v)`;
-  const pick = (salt: number, n: number) => `MOD(MOD(p * 2654435761 + ${salt * 40503}, 1000003), ${n})`;
+  // The Dialect's hash64 (the same number on every engine), salted per field: fields independent.
+  const pick = (salt: number, n: number) => `MOD(${d.hash64(d.concat(d.cast('t.p', 'string'), d.literal(`:${salt}`)))}, ${n})`;
   const first = ['james', 'mary', 'robert', 'patricia', 'john', 'jennifer', 'michael', 'linda', 'david', 'elizabeth', 'william', 'barbara', 'richard', 'susan', 'joseph', 'jessica', 'thomas', 'sarah', 'charles', 'karen', 'olivia', 'liam', 'emma', 'noah'];
   const last = ['smith', 'johnson', 'williams', 'brown', 'jones', 'garcia', 'miller', 'davis', 'rodriguez', 'martinez', 'hernandez', 'lopez', 'gonzalez', 'wilson', 'anderson', 'taylor', 'moore', 'jackson', 'martin', 'lee', 'thompson', 'white', 'harris', 'clark', 'lewis', 'walker', 'young', 'allen', 'king', 'wright'];
   const city = ['springfield', 'riverside', 'franklin', 'greenville', 'bristol', 'clinton', 'fairview', 'salem', 'madison', 'georgetown'];

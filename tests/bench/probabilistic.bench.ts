@@ -158,14 +158,14 @@ export async function run(): Promise<void> {
       await loadFake1000(duck, 'fake1000');
       await one(duck, 'fake_1000', 'fake1000', fake1000Config());
     }
-    const pgMeter = pg ? await postgresMeter(pg) : null;
     for (const rows of scaleRows()) {
       const label = `synth ${rows / 1000}k`;
       await loadSynthetic(duck, 'scale', rows);
       const onDuck = await one(duck, label, 'scale', syntheticConfig());
-      if (!pg || !pgMeter) continue;
+      if (!pg) continue;
       await loadSynthetic(pg, pgSchema, rows);
-      const onPg = await one(pg, label, pgSchema, syntheticConfig(), pgMeter);
+      // Right before the run: the pool replaces a connection left idle (during the DuckDB run).
+      const onPg = await one(pg, label, pgSchema, syntheticConfig(), await postgresMeter(pg));
       console.log(`           Postgres / DuckDB pairs scored per second: ${(onPg.pairsPerSecond / onDuck.pairsPerSecond).toFixed(2)}`);
     }
   } finally {

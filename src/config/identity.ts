@@ -49,6 +49,11 @@ export const comparisonLevelSchema = z.union([
   z.object({ nickname: z.literal(true) }).strict(),
   /** One side is a single letter, the other's initial (j ~ john). */
   z.object({ initial: z.literal(true) }).strict(),
+  /**
+   * The two values share at least this share of their words (Jaccard of the word sets: words in
+   * common / words in either, order and repeats ignored): addresses, company names.
+   */
+  z.object({ wordOverlap: z.number().gt(0).lte(1) }).strict(),
   /** This field equals the other record's `swappedWith` field and the other way round (first and last name swapped). */
   z.object({ swappedWith: nameSchema }).strict(),
 ]);
@@ -57,8 +62,13 @@ export const comparisonSchema = z
   .object({
     /** Ordered levels (most similar first). A null on either side is its own level; anything else falls to "else". */
     levels: z.array(comparisonLevelSchema).min(1),
-    /** Term-frequency adjustment of the `exact` level: agreeing on a rare value weighs more than on a common one. */
+    /** Term-frequency adjustment: agreeing on a rare value weighs more than on a common one (exact level; others per `fuzzyTermFrequency`). */
     termFrequency: z.boolean().default(false),
+    /**
+     * With `termFrequency`: how much of the adjustment the non-exact levels get (0: none, 1: all),
+     * from the more common of the two values (Splink's tf_adjustment_weight on fuzzy levels).
+     */
+    fuzzyTermFrequency: z.number().min(0).max(1).default(0),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 /**
- * The training statements (every comparison level kind, u sample, EM per training blocking rule, λ with m and u fixed,
+ * The training statements (every comparison level kind (word overlap included), term frequencies on exact and fuzzy levels, u sample, EM per training blocking rule, λ with m and u fixed,
  * deterministic-rule prior, labels from a field and from a pairs relation, scoring and the
  * precision/recall curves, storing the model with its sessions and curve) pass the BigQuery (ZetaSQL) and Snowflake checks. The warehouse
  * records statements; counts answer 1,000 so that every branch runs.
@@ -15,7 +15,7 @@ import type { RecordedStatement } from './recording-warehouse.js';
 import { ZetaSqlServer } from './zetasql.js';
 
 const SCHEMA = 'cdp';
-const FIELDS = ['first_name', 'surname', 'dob', 'city', 'cluster'];
+const FIELDS = ['first_name', 'surname', 'dob', 'city', 'address', 'cluster'];
 
 function config(labels: Record<string, string> | undefined): ProbabilisticConfig {
   return probabilisticSchema.parse({
@@ -23,7 +23,8 @@ function config(labels: Record<string, string> | undefined): ProbabilisticConfig
     blocking: [['surname', 'dob'], ['city']],
     comparisons: {
       first_name: { levels: [{ exact: true }, { nickname: true }, { swappedWith: 'surname' }, { jaroWinkler: 0.9 }, { initial: true }], termFrequency: true },
-      surname: { levels: [{ exact: true }, { levenshtein: 2 }] },
+      surname: { levels: [{ exact: true }, { levenshtein: 2 }], termFrequency: true, fuzzyTermFrequency: 0.5 },
+      address: { levels: [{ exact: true }, { wordOverlap: 0.7 }, { wordOverlap: 0.5 }], termFrequency: true, fuzzyTermFrequency: 1 },
       dob: { levels: [{ exact: true }, { numericWithin: 2 }, { withinDays: 31 }] },
       city: { levels: [{ exact: true }, { prefix: 3 }] },
     },
@@ -70,13 +71,18 @@ describe('training SQL', () => {
       // EM per training rule ran once per rule (without labels); the curves were queried.
       expect(all.filter((x) => /t_rule_patterns/.test(x.sql) && /^CREATE/.test(x.sql))).toHaveLength(labels ? 0 : 2);
       expect(all.some((x) => /FLOOR\(match_weight/.test(x.sql))).toBe(true);
+      // Word overlap (token sets) and fuzzy-level term frequencies are among the checked statements.
+      expect(all.some((x) => /ARRAY_CONCAT\(SPLIT/.test(x.sql))).toBe(true);
+      expect(all.some((x) => /GREATEST\(`tfl_surname`\.tf/.test(x.sql))).toBe(true);
       const report = await checkBigQuery(zeta, catalog, all);
       expect(report.checked).toBeGreaterThanOrEqual(15);
       expect(describeFailures(report)).toEqual([]);
     });
 
     it(`Snowflake: every statement parses and calls only Snowflake functions (${name})`, async () => {
-      const report = await checkSnowflakeAll(await statements(getDialect('snowflake'), labels));
+      const all = await statements(getDialect('snowflake'), labels);
+      expect(all.some((x) => /ARRAY_INTERSECTION\(ARRAY_DISTINCT\(SPLIT/.test(x.sql))).toBe(true);
+      const report = await checkSnowflakeAll(all);
       expect(report.checked).toBeGreaterThanOrEqual(15);
       expect(describeFailures(report)).toEqual([]);
     });

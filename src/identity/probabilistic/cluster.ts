@@ -22,9 +22,6 @@ export async function boundedClusters(
   await sql.create(output, `SELECT node, node AS cluster FROM ${r(options.nodes)}`);
   const lo = (x: string, y: string) => `CASE WHEN ${x} < ${y} THEN ${x} ELSE ${y} END`;
   const hi = (x: string, y: string) => `CASE WHEN ${x} < ${y} THEN ${y} ELSE ${x} END`;
-  // Each cluster's eligible partners, best first.
-  const ranked = `SELECT x, ca, cb, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
-     FROM (SELECT ca AS x, ca, cb, w FROM ${r(cand)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(cand)}) e`;
   let rounds = 0;
   for (; rounds < options.maxRounds; rounds++) {
     // Eligible cluster pairs: enough of their record pairs are links.
@@ -39,12 +36,7 @@ export async function boundedClusters(
        JOIN (SELECT cluster, COUNT(*) AS n FROM ${r(output)} GROUP BY cluster) sb ON sb.cluster = c.cb
        WHERE CAST(c.links AS ${d.typeName('number')}) >= ${d.literal(options.minLinkShare)} * sa.n * sb.n`,
     );
-    await sql.create(
-      mutual,
-      `SELECT c.ca, c.cb FROM ${r(cand)} c
-       JOIN (${ranked}) a ON a.x = c.ca AND a.ca = c.ca AND a.cb = c.cb AND a.rk = 1
-       JOIN (${ranked}) b ON b.x = c.cb AND b.ca = c.ca AND b.cb = c.cb AND b.rk = 1`,
-    );
+    await sql.create(mutual, mutualBestSql(sql, cand));
     if ((await sql.count(mutual)) === 0) break;
     await sql.create(next, `SELECT o.node, COALESCE(m.ca, o.cluster) AS cluster FROM ${r(output)} o LEFT JOIN ${r(mutual)} m ON m.cb = o.cluster`);
     await sql.drop(output);
@@ -52,4 +44,19 @@ export async function boundedClusters(
   }
   for (const ref of [cand, mutual, next]) await sql.drop(ref);
   return { rounds };
+}
+
+/**
+ * Pairs of candidate clusters `(ca, cb, w, <carry>...)` that are each other's best partner
+ * (highest w, ties by ids): each cluster's best pair is ranked once, and a pair is mutual when
+ * both its clusters ranked it first (it appears twice). No self-join: Postgres estimated such a
+ * join on correlated keys at one row and nested-looped it (minutes on 50,000 records).
+ */
+export function mutualBestSql(sql: SqlRunner, cand: RelationRef, carry: string[] = []): string {
+  const c = sql.rel(cand);
+  const cols = ['ca', 'cb', 'w', ...carry];
+  return `SELECT ca, cb, ${['w', ...carry].map((x) => `MAX(${x}) AS ${x}`).join(', ')} FROM (
+     SELECT ${cols.join(', ')}, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
+     FROM (SELECT ca AS x, ${cols.join(', ')} FROM ${c} UNION ALL SELECT cb AS x, ${cols.join(', ')} FROM ${c}) e) ranked
+   WHERE rk = 1 GROUP BY ca, cb HAVING COUNT(*) = 2`;
 }

@@ -20,15 +20,19 @@ export interface FieldPlan {
   gammaColumn: string;
   levels: LevelPlan[];
   termFrequency: boolean;
+  /** Share of the term-frequency adjustment the non-exact levels get (0 unless `termFrequency`). */
+  fuzzyTermFrequency: number;
   config: ComparisonConfig;
 }
 
-export function planField(name: string, config: ComparisonConfig): FieldPlan {
+export function planField(name: string, input: Omit<ComparisonConfig, 'fuzzyTermFrequency'> & { fuzzyTermFrequency?: number }): FieldPlan {
+  const config: ComparisonConfig = { ...input, fuzzyTermFrequency: input.fuzzyTermFrequency ?? 0 };
   const n = config.levels.length;
   const levels: LevelPlan[] = [{ gamma: NULL_LEVEL, label: 'null', exact: false }];
   config.levels.forEach((level, i) => levels.push({ gamma: n - i, label: levelLabel(level), exact: 'exact' in level }));
   levels.push({ gamma: ELSE_LEVEL, label: 'else', exact: false });
-  return { name, gammaColumn: `g_${name}`, levels, termFrequency: config.termFrequency, config };
+  const fuzzyTermFrequency = config.termFrequency ? config.fuzzyTermFrequency : 0;
+  return { name, gammaColumn: `g_${name}`, levels, termFrequency: config.termFrequency, fuzzyTermFrequency, config };
 }
 
 export function levelLabel(level: ComparisonLevelConfig): string {
@@ -40,6 +44,7 @@ export function levelLabel(level: ComparisonLevelConfig): string {
   if ('nickname' in level) return 'nickname';
   if ('initial' in level) return 'initial';
   if ('swappedWith' in level) return `swapped with ${level.swappedWith}`;
+  if ('wordOverlap' in level) return `word overlap >= ${level.wordOverlap}`;
   return `within ${level.withinDays} day(s)`;
 }
 
@@ -63,6 +68,7 @@ function levelCondition(d: Dialect, level: ComparisonLevelConfig, name: string, 
     const other = d.quoteIdent(level.swappedWith);
     return `(${l} = ${ra}.${other} AND ${r} = ${la}.${other})`;
   }
+  if ('wordOverlap' in level) return `${d.tokenJaccard(l, r)} >= ${d.literal(level.wordOverlap)}`;
   const diff = d.dateDiff('day', d.tryCast(l, 'timestamp'), d.tryCast(r, 'timestamp'));
   return `ABS(${diff}) <= ${level.withinDays}`;
 }

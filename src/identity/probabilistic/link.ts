@@ -4,6 +4,7 @@ import type { RelationRef } from '../../warehouse/index.js';
 import { keyTypes, type IdentityPlan } from '../plan.js';
 import type { SqlRunner } from '../runner.js';
 import type { IdentityTables } from '../tables.js';
+import { mutualBestSql } from './cluster.js';
 import { incrementalPairsSql, INCREMENTAL_SCRATCH, keptLinksSql } from './incremental.js';
 import { planFields, recordFields, type ModelParams } from './model.js';
 import { participatingSelect } from './records.js';
@@ -244,16 +245,7 @@ async function mergeUnderLimits(
            WHERE CAST(c.links AS ${d.typeName('number')}) >= ${d.literal(config.minLinkShare)} * sa.n * sb.n`
         : `SELECT * FROM ${r(cand)}`,
     );
-    await sql.create(
-      s('mutual'),
-      `SELECT c.ca, c.cb, c.w, c.src, c.dst FROM ${r(eligible)} c
-       JOIN (SELECT x, ca, cb, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
-             FROM (SELECT ca AS x, ca, cb, w FROM ${r(eligible)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(eligible)}) e) a
-         ON a.x = c.ca AND a.ca = c.ca AND a.cb = c.cb AND a.rk = 1
-       JOIN (SELECT x, ca, cb, ROW_NUMBER() OVER (PARTITION BY x ORDER BY w DESC, ca, cb) AS rk
-             FROM (SELECT ca AS x, ca, cb, w FROM ${r(eligible)} UNION ALL SELECT cb AS x, ca, cb, w FROM ${r(eligible)}) e) b
-         ON b.x = c.cb AND b.ca = c.ca AND b.cb = c.cb AND b.rk = 1`,
-    );
+    await sql.create(s('mutual'), mutualBestSql(sql, eligible, ['src', 'dst']));
     if ((await sql.count(s('mutual'))) === 0) {
       // What is left links clusters too loosely: refused.
       refused += await sql.count(cand);

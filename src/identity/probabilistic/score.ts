@@ -1,7 +1,7 @@
 import type { ProbabilisticConfig } from '../../config/index.js';
 import type { RelationRef } from '../../warehouse/index.js';
 import type { SqlRunner } from '../runner.js';
-import { NULL_LEVEL, num, type FieldPlan } from './comparisons.js';
+import { ELSE_LEVEL, NULL_LEVEL, num, type FieldPlan } from './comparisons.js';
 import type { ModelParams } from './model.js';
 import { planFields } from './model.js';
 
@@ -21,9 +21,12 @@ export function probabilityOf(weight: number): number {
  * (+ term-frequency adjustments), match probability = 1 / (1 + 2^-weight). Writes `target`
  * (rid_l, rid_r, g_<field>..., tf_<field>... , match_weight, match_probability).
  *
- * Term frequency: for a field with `termFrequency`, an exact agreement on value v uses
- * u = tf(v) (the share of records holding v) instead of the level's average u: the
- * adjustment log2(u_exact / tf(v)) is added (positive for rare values, negative for common ones).
+ * Term frequency (`termFrequency`), as Splink does it: an exact agreement on value v uses
+ * u = tf(v) (the share of records holding v) instead of the level's average u, i.e. adds
+ * log2(u_exact / tf(v)) (positive for rare values, negative for common ones). A non-exact level
+ * (jaro-winkler, nickname, word overlap, ...) adds `fuzzyTermFrequency` × log2(u_exact /
+ * max(tf(left), tf(right))): "smith" ~ "smyth" counts less than "kowalski" ~ "kowalsky", judged by
+ * the more common of the two values. Null and else levels get none.
  */
 export async function scorePairs(
   sql: SqlRunner,
@@ -37,6 +40,7 @@ export async function scorePairs(
   const tfTerms: string[] = [];
   const tfCols: string[] = [];
   const tfTables: RelationRef[] = [];
+  let rightNeeded = false;
   for (const f of fields.filter((x) => x.termFrequency)) {
     const exact = f.levels.find((l) => l.exact);
     if (!exact) continue;
@@ -47,10 +51,18 @@ export async function scorePairs(
       `SELECT ${q(f.name)} AS v, CAST(COUNT(*) AS ${d.typeName('number')}) / ${Math.max(params.records, 1)} AS tf FROM ${sql.rel(records)} WHERE ${q(f.name)} IS NOT NULL GROUP BY ${q(f.name)}`,
     );
     const uExact = params.levels.find((l) => l.field === f.name && l.gamma === exact.gamma)!.u;
-    const alias = `tf_${f.name}`;
-    joins.push(`LEFT JOIN ${sql.rel(tf)} ${q(alias)} ON p.${q(f.gammaColumn)} = ${exact.gamma} AND ${q(alias)}.v = l.${q(f.name)}`);
-    const adj = `CASE WHEN ${q(alias)}.tf IS NULL THEN 0 ELSE (LN(${num(d, uExact)}) - LN(${q(alias)}.tf)) / LN(2) END`;
-    tfTerms.push(adj);
+    const [tl, tr] = [`tfl_${f.name}`, `tfr_${f.name}`].map(q);
+    joins.push(`LEFT JOIN ${sql.rel(tf)} ${tl} ON ${tl}.v = l.${q(f.name)}`);
+    const g = `p.${q(f.gammaColumn)}`;
+    const log2Of = (x: string) => `(LN(${num(d, uExact)}) - LN(${x})) / LN(2)`;
+    let fuzzy = '';
+    if (f.fuzzyTermFrequency > 0) {
+      joins.push(`LEFT JOIN ${sql.rel(tf)} ${tr} ON ${tr}.v = r.${q(f.name)}`);
+      rightNeeded = true;
+      fuzzy = ` WHEN ${g} > ${ELSE_LEVEL} AND ${tl}.tf IS NOT NULL AND ${tr}.tf IS NOT NULL THEN ${num(d, f.fuzzyTermFrequency)} * ${log2Of(`GREATEST(${tl}.tf, ${tr}.tf)`)}`;
+    }
+    const adj = `CASE WHEN ${g} = ${exact.gamma} AND ${tl}.tf IS NOT NULL THEN ${log2Of(`${tl}.tf`)}${fuzzy} ELSE 0 END`;
+    tfTerms.push(`(${adj})`);
     tfCols.push(`${adj} AS ${q(`tf_${f.name}`)}`);
   }
   const weight = [num(d, log2(params.prior / (1 - params.prior))), ...fields.map((f) => weightCase(sql, f, params)), ...tfTerms].join(' + ');
@@ -59,7 +71,7 @@ export async function scorePairs(
     target,
     `SELECT s.*, 1 / (1 + POWER(2, -s.match_weight)) AS match_probability
      FROM (SELECT p.rid_l, p.rid_r, ${gcols}${tfCols.length ? `, ${tfCols.join(', ')}` : ''}, ${weight} AS match_weight
-           FROM ${sql.rel(pairs)} p JOIN ${sql.rel(records)} l ON l.rid = p.rid_l ${joins.join(' ')}) s`,
+           FROM ${sql.rel(pairs)} p JOIN ${sql.rel(records)} l ON l.rid = p.rid_l${rightNeeded ? ` JOIN ${sql.rel(records)} r ON r.rid = p.rid_r` : ''} ${joins.join(' ')}) s`,
   );
   for (const tf of tfTables) await sql.drop(tf);
 }

@@ -17,7 +17,7 @@ export const HELPER_SCHEMA = 'cdp_functions';
  * Bump when any definition below changes: the installer re-creates everything when the installed
  * version is older (never when newer, so an older cdp does not undo a newer one's definitions).
  */
-export const HELPERS_VERSION = 2; // 2: cdp_replace_relation (postgres-replace.ts)
+export const HELPERS_VERSION = 3; // 2: cdp_replace_relation (postgres-replace.ts); 3: try casts PARALLEL UNSAFE
 
 /** The schema comment recording the installed version. */
 export function helpersMarker(version: number = HELPERS_VERSION): string {
@@ -63,10 +63,11 @@ const tryCastBodies: Record<CastKind, { returns: string; body: string; volatilit
 
 function tryCastFunction(kind: CastKind): string {
   const { returns, body, volatility } = tryCastBodies[kind];
-  // Exception blocks open subtransactions, which parallel workers cannot: PARALLEL RESTRICTED
-  // keeps parallel plans possible (the function runs in the leader).
+  // Exception blocks open subtransactions, which no process in parallel mode can, the leader
+  // included ("cannot start subtransactions during a parallel operation" as soon as a plan has a
+  // Gather, e.g. a CREATE TABLE AS over 500,000 rows): PARALLEL UNSAFE keeps such plans serial.
   return `CREATE OR REPLACE FUNCTION ${s}.cdp_try_cast_${kind}(v text) RETURNS ${returns}
-LANGUAGE plpgsql ${volatility} STRICT PARALLEL RESTRICTED AS $fn$ BEGIN ${body} END $fn$`;
+LANGUAGE plpgsql ${volatility} STRICT PARALLEL UNSAFE AS $fn$ BEGIN ${body} END $fn$`;
 }
 
 /**

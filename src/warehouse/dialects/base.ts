@@ -13,6 +13,9 @@ export function wrapQuoted(text: string, quote: string): string {
  * What most engines share. Each dialect overrides what its engine does differently; nothing
  * here is specific to one engine.
  */
+/** What separates words for `tokenJaccard`: whitespace and ASCII punctuation (POSIX classes, read alike by RE2, Postgres and Snowflake). */
+export const WORD_SEPARATORS = '[[:space:][:punct:]]+';
+
 export abstract class BaseDialect implements Dialect {
   abstract readonly name: DialectName;
   abstract readonly dbt: DbtMacros;
@@ -98,6 +101,12 @@ export abstract class BaseDialect implements Dialect {
   abstract regexReplaceAll(expr: string, pattern: string, replacement: string): string;
   abstract jaroWinkler(a: string, b: string): string;
   abstract levenshtein(a: string, b: string): string;
+  abstract tokenJaccard(a: string, b: string): string;
+
+  /** A string's words as `split(..., ' ')` expects them: separators folded to one space, trimmed, NULL when none is left. */
+  protected wordString(expr: string): string {
+    return `NULLIF(TRIM(${this.regexReplaceAll(expr, WORD_SEPARATORS, ' ')}), '')`;
+  }
 
   concat(...exprs: string[]): string {
     return `(${exprs.join(' || ')})`;

@@ -148,6 +148,16 @@ export class BigQueryDialect extends BaseDialect {
     return `EDIT_DISTANCE(CAST(${a} AS BYTES), CAST(${b} AS BYTES))`;
   }
 
+  tokenJaccard(a: string, b: string): string {
+    const wa = `SPLIT(${this.wordString(a)}, ' ')`;
+    const wb = `SPLIT(${this.wordString(b)}, ' ')`;
+    // UNNEST of a NULL array is empty: both counts 0, SAFE_DIVIDE gives NULL.
+    return (
+      `SAFE_DIVIDE((SELECT COUNT(DISTINCT w) FROM UNNEST(${wa}) AS w WHERE w IN UNNEST(${wb})), ` +
+      `(SELECT COUNT(DISTINCT w) FROM UNNEST(ARRAY_CONCAT(${wa}, ${wb})) AS w))`
+    );
+  }
+
   /** CONCAT is NULL when any argument is, like `||`, and (unlike `||`) takes NULL literals. */
   override concat(...exprs: string[]): string {
     return `CONCAT(${exprs.join(', ')})`;

@@ -55,6 +55,12 @@ export class DuckDbDialect extends BaseDialect {
     return `LEVENSHTEIN(${a}, ${b})`;
   }
 
+  tokenJaccard(a: string, b: string): string {
+    const wa = `LIST_DISTINCT(STRING_SPLIT(${this.wordString(a)}, ' '))`;
+    const wb = `LIST_DISTINCT(STRING_SPLIT(${this.wordString(b)}, ' '))`;
+    return `(CAST(LEN(LIST_INTERSECT(${wa}, ${wb})) AS DOUBLE) / LEN(LIST_DISTINCT(LIST_CONCAT(${wa}, ${wb}))))`;
+  }
+
   override currentTimestampUtc(): string {
     return `(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')`;
   }

@@ -58,6 +58,17 @@ export class PostgresDialect extends BaseDialect {
     return `cdp_functions.cdp_levenshtein(${a}, ${b})`;
   }
 
+  tokenJaccard(a: string, b: string): string {
+    const wa = `STRING_TO_ARRAY(${this.wordString(a)}, ' ')`;
+    const wb = `STRING_TO_ARRAY(${this.wordString(b)}, ' ')`;
+    // Set operations over the two arrays' elements (INTERSECT / UNION are distinct).
+    return (
+      `(CASE WHEN ${wa} IS NULL OR ${wb} IS NULL THEN NULL ELSE ` +
+      `CAST((SELECT COUNT(*) FROM (SELECT UNNEST(${wa}) INTERSECT SELECT UNNEST(${wb})) i) AS DOUBLE PRECISION) / ` +
+      `(SELECT COUNT(*) FROM (SELECT UNNEST(${wa}) UNION SELECT UNNEST(${wb})) u) END)`
+    );
+  }
+
   override currentTimestampUtc(): string {
     return `(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')`;
   }

@@ -150,6 +150,12 @@ export class SnowflakeDialect extends BaseDialect {
     return `EDITDISTANCE(${a}, ${b})`;
   }
 
+  tokenJaccard(a: string, b: string): string {
+    const wa = `ARRAY_DISTINCT(SPLIT(${this.wordString(a)}, ' '))`;
+    const wb = `ARRAY_DISTINCT(SPLIT(${this.wordString(b)}, ' '))`;
+    return `(ARRAY_SIZE(ARRAY_INTERSECTION(${wa}, ${wb})) / NULLIF(ARRAY_SIZE(ARRAY_DISTINCT(ARRAY_CAT(${wa}, ${wb}))), 0))`;
+  }
+
   override stringAgg(expr: string, separator: string, orderBy?: string): string {
     return `LISTAGG(${expr}, ${this.literal(separator)})${orderBy ? ` WITHIN GROUP (ORDER BY ${orderBy})` : ''}`;
   }

@@ -68,6 +68,12 @@ export interface Dialect {
   jaroWinkler(a: string, b: string): string;
   /** Levenshtein edit distance. */
   levenshtein(a: string, b: string): string;
+  /**
+   * Jaccard similarity of the two strings' word sets in [0, 1]: distinct words in common / distinct
+   * words in either (order and repeats ignored). Words are split at runs of whitespace and ASCII
+   * punctuation (`WORD_SEPARATORS`); NULL when either side is NULL or has no word.
+   */
+  tokenJaccard(a: string, b: string): string;
   /** Aggregate: values joined by `separator`, ordered by `orderBy` when given. */
   stringAgg(expr: string, separator: string, orderBy?: string): string;
 

@@ -38,32 +38,32 @@ if (!available) {
 }
 
 describe.skipIf(!available)('probabilistic matching accuracy (DuckDB)', () => {
-  it('FEBRL3 (dedupe, 5,000 records): F1 >= 0.995 at precision >= 0.999', async () => {
+  it('FEBRL3 (dedupe, 5,000 records): F1 >= 0.998 at precision >= 0.999', async () => {
     await loadFebrl(wh, 'febrl3', [['dataset3.csv', 'a']]);
     const { result, accuracy } = await measure('febrl3', febrlConfig('link_and_dedupe'));
     expect(result.params.records).toBe(5000);
     expect(accuracy.truePairs).toBe(6538);
     expect(accuracy.precision).toBeGreaterThanOrEqual(0.999);
-    expect(accuracy.f1).toBeGreaterThanOrEqual(0.995);
+    expect(accuracy.f1).toBeGreaterThanOrEqual(0.998);
   }, 120_000);
 
-  it('FEBRL4 (linkage of 4a and 4b): F1 >= 0.995 at precision >= 0.999', async () => {
+  it('FEBRL4 (linkage of 4a and 4b): F1 >= 0.998 at precision >= 0.999', async () => {
     await loadFebrl(wh, 'febrl4', [['dataset4a.csv', 'a'], ['dataset4b.csv', 'b']]);
     const { accuracy } = await measure('febrl4', febrlConfig('link_only'));
     expect(accuracy.truePairs).toBe(5000);
     expect(accuracy.precision).toBeGreaterThanOrEqual(0.999);
-    expect(accuracy.f1).toBeGreaterThanOrEqual(0.995);
+    expect(accuracy.f1).toBeGreaterThanOrEqual(0.998);
   }, 120_000);
 
-  it('splink fake_1000: F1 >= 0.89 at precision >= 0.99 (threshold 0.9), F1 >= 0.915 at the threshold the model suggests', async () => {
+  it('splink fake_1000: F1 >= 0.915 at precision >= 0.99 (threshold 0.9), F1 >= 0.93 at the threshold the model suggests', async () => {
     await loadFake1000(wh, 'fake1000');
     const { result, accuracy } = await measure('fake1000', fake1000Config());
     expect(accuracy.precision).toBeGreaterThanOrEqual(0.99);
-    expect(accuracy.f1).toBeGreaterThanOrEqual(0.89);
+    expect(accuracy.f1).toBeGreaterThanOrEqual(0.915);
     const suggested = result.params.curves.find((c) => c.source === 'model')!.suggested!;
     const sql = new SqlRunner(wh);
     const scratch = (name: string) => ({ schema: 'fake1000', name: `t_${name}` });
     const atSuggested = await clusterAccuracy(sql, { scored: result.scored, truth: { schema: 'fake1000', name: 'truth' }, minWeight: suggested.weight, scratch });
-    expect(atSuggested.f1).toBeGreaterThanOrEqual(0.915);
+    expect(atSuggested.f1).toBeGreaterThanOrEqual(0.93);
   }, 120_000);
 });

@@ -45,7 +45,8 @@ export async function loadFake1000(wh: Warehouse, schema: string): Promise<void>
   await wh.execute(`CREATE OR REPLACE TABLE ${schema}.truth AS SELECT CAST(unique_id AS BIGINT) AS rid, CAST(cluster AS BIGINT) AS entity FROM ${schema}.raw`);
 }
 
-const name = { levels: [{ exact: true }, { jaroWinkler: 0.9 }, { jaroWinkler: 0.8 }], termFrequency: true };
+// Term frequencies on every level: a near match of a common name counts less, half as much as an exact one's adjustment.
+const name = { levels: [{ exact: true }, { jaroWinkler: 0.9 }, { jaroWinkler: 0.8 }], termFrequency: true, fuzzyTermFrequency: 0.5 };
 const code = (k: number) => ({ levels: [{ exact: true }, ...Array.from({ length: k }, (_, i) => ({ levenshtein: i + 1 }))] });
 
 export function febrlConfig(linkType: 'link_only' | 'link_and_dedupe'): ProbabilisticConfig {

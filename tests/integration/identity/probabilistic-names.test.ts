@@ -102,6 +102,7 @@ describe('names with swaps, nicknames, initials and typos; households (DuckDB)',
     console.log(`names: model P ${model.precision.toFixed(4)} R ${model.recall.toFixed(4)} F1 ${model.f1.toFixed(4)}; exact names P ${exact.precision.toFixed(4)} R ${exact.recall.toFixed(4)} F1 ${exact.f1.toFixed(4)}`);
     expect(model.precision).toBeGreaterThanOrEqual(0.99);
     expect(model.f1).toBeGreaterThan(exact.f1 + 0.2);
+    expect(model.f1).toBeGreaterThanOrEqual(0.92); // measured 0.930 (docs/probabilistic.md)
     // Household members (same surname, address and city; another first name and birth date) link to
     // no one of their household, except where the other record gives only an initial that fits
     // ("d. lopez" at Deborah Lopez's address): ambiguous by the data, and the only such links.

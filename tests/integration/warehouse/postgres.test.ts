@@ -120,7 +120,16 @@ describe('helper functions', () => {
         ]);
       }
       const [marker] = await opened[0]!.query(`SELECT obj_description(oid, 'pg_namespace') AS v FROM pg_namespace WHERE nspname = 'cdp_functions'`);
-      expect(marker).toEqual({ v: 'cdp helpers v2' });
+      expect(marker).toEqual({ v: 'cdp helpers v3' });
+      // Try casts run under a parallel plan (their exception blocks need a serial one: PARALLEL UNSAFE).
+      const w = opened[0]!;
+      await w.execute('CREATE TABLE parallel_casts AS SELECT CAST(g AS TEXT) AS v FROM GENERATE_SERIES(1, 20000) g');
+      await w.execute('ANALYZE parallel_casts');
+      const [count] = await w.transaction(async (session) => {
+        for (const setting of ['parallel_setup_cost = 0', 'parallel_tuple_cost = 0', 'min_parallel_table_scan_size = 0']) await session.execute(`SET LOCAL ${setting}`);
+        return session.query(`SELECT COUNT(${w.dialect.tryCast('v', 'timestamp')}) AS n, COUNT(*) AS rows FROM parallel_casts`);
+      });
+      expect(count).toEqual({ n: 0, rows: 20000 });
       const functions = await opened[0]!.query<{ name: string }>(
         `SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
          WHERE n.nspname = 'cdp_functions' AND p.proname LIKE 'cdp\\_%' ORDER BY 1`,

@@ -38,6 +38,10 @@ export const RowAttemptSchema = z.object({
   status: z.enum(['ok', 'rejected', 'retryable']),
   error: z.string().nullable().describe("The destination's answer when it refused the row."),
   at: dateSchema,
+  payload: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('The fields this run sent for the row (a removal: the values removed), masked without pii:read; null when not kept (older than the last privacy.syncPayloadRuns runs).'),
 }).meta({ id: 'RowAttempt' });
 
 export const RowDebugSchema = z.object({

@@ -3446,6 +3446,10 @@ export interface components {
             error: string | null;
             /** @enum {string} */
             op: "upsert" | "remove";
+            /** @description The fields this run sent for the row (a removal: the values removed), masked without pii:read; null when not kept (older than the last privacy.syncPayloadRuns runs). */
+            payload: {
+                [key: string]: unknown;
+            } | null;
             runId: string;
             /** @description null: the run is older than the history kept */
             runStatus: ("success" | "running" | "failed" | "partial" | "interrupted") | null;

@@ -25,8 +25,11 @@ export function payloadRuns(project: Project): number {
 /** Adds the payload column to a log created before payloads were kept (one catalog lookup). */
 export async function ensurePayloadColumn(warehouse: Warehouse, log: RelationRef): Promise<void> {
   if (await hasPayloadColumn(warehouse, log)) return;
-  const d = warehouse.dialect;
-  await warehouse.execute(`ALTER TABLE ${d.relation(log)} ADD COLUMN ${d.quoteIdent(PAYLOAD_COLUMN)} ${d.typeName('string')}`);
+  await warehouse.execute(payloadColumnSql(warehouse.dialect, log));
+}
+
+export function payloadColumnSql(d: Dialect, log: RelationRef): string {
+  return `ALTER TABLE ${d.relation(log)} ADD COLUMN ${d.quoteIdent(PAYLOAD_COLUMN)} ${d.typeName('string')}`;
 }
 
 export async function hasPayloadColumn(warehouse: Warehouse, log: RelationRef): Promise<boolean> {

@@ -8,6 +8,10 @@ export const IdentityBuildPointSchema = z.object({
   profiles: z.number(),
   identifiers: z.number(),
   merges: z.number().describe('Profile ids that disappeared into another profile during the build.'),
+  splits: z
+    .number()
+    .nullable()
+    .describe('Previous profiles whose identifiers the build spread over two profiles or more (null: not counted: builds before splits were recorded, backfilled builds).'),
   seconds: z.number(),
 }).meta({ id: 'IdentityBuildPoint' });
 

@@ -12,6 +12,8 @@ export interface IdentityBuildPoint {
   identifiers: number;
   /** Profile ids that disappeared into another profile during this build (profile_merges). */
   merges: number;
+  /** Previous profiles whose identifiers this build spread over two profiles or more (null: not counted, e.g. backfilled builds). */
+  splits: number | null;
   seconds: number;
 }
 
@@ -65,8 +67,10 @@ export class HistoryService {
     const warehouse = await this.project.warehouse();
     const t = new IdentityTables(this.project.schema);
     if (!(await warehouse.relationExists(t.state('runs')))) return [];
-    const withMerges = await warehouse.relationExists(t.output('merges'));
-    const rows = await warehouse.query(identityBuildsSql(warehouse.dialect, t, withMerges, limit));
+    const merges = await warehouse.relationExists(t.output('merges'));
+    // Builds before splits were counted have no such column.
+    const splits = (await warehouse.listColumns(t.state('runs'))).some((c) => c.name.toLowerCase() === 'splits');
+    const rows = await warehouse.query(identityBuildsSql(warehouse.dialect, t, { merges, splits }, limit));
     return rows
       .map((r) => ({
         startedAt: iso(r.started_at),
@@ -75,6 +79,7 @@ export class HistoryService {
         profiles: Number(r.profiles),
         identifiers: Number(r.identifiers),
         merges: Number(r.merges),
+        splits: r.splits === null || r.splits === undefined ? null : Number(r.splits),
         seconds: Math.round(Number(r.seconds) * 1000) / 1000,
       }))
       .reverse();
@@ -129,13 +134,14 @@ export class HistoryService {
   }
 }
 
-/** The last `limit` identity builds, newest first, each with the merges written while it ran. */
-export function identityBuildsSql(d: Dialect, t: IdentityTables, withMerges: boolean, limit: number): string {
-  const merges = withMerges
+/** The last `limit` identity builds, newest first, each with the merges written while it ran and the splits it counted. */
+export function identityBuildsSql(d: Dialect, t: IdentityTables, has: { merges: boolean; splits: boolean }, limit: number): string {
+  const merges = has.merges
     ? `(SELECT COUNT(*) FROM ${d.relation(t.output('merges'))} m WHERE m.merged_at >= r.started_at AND m.merged_at <= r.finished_at)`
     : '0';
+  const splits = has.splits ? 'r.splits' : d.cast('NULL', 'integer');
   return (
-    `SELECT r.started_at, r.finished_at, r.mode, r.profiles, r.identifiers, r.seconds, ${merges} AS merges ` +
+    `SELECT r.started_at, r.finished_at, r.mode, r.profiles, r.identifiers, r.seconds, ${merges} AS merges, ${splits} AS splits ` +
     `FROM ${d.relation(t.state('runs'))} r ORDER BY r.finished_at DESC ${d.limit(limit)}`
   );
 }

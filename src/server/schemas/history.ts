@@ -32,12 +32,14 @@ export const SyncDayPointSchema = z.object({
   ok: z.number(),
   rejected: z.number(),
   avgMs: z.number().nullable().describe('Mean duration of the finished runs (null: none finished).'),
+  matchRate: z.number().nullable().describe('Share of the rows sent that the vendors matched or accepted, 0..1, weighted by rows sent (null: no run reported one).'),
+  simulated: z.number().describe('Runs simulated by `cdp demo` (trigger backfill), included in the counts.'),
 }).meta({ id: 'SyncDayPoint' });
 
 export const RowAttemptSchema = z.object({
   runId: z.string(),
   runStatus: z.enum(['success', 'running', 'failed', 'partial', 'interrupted']).nullable().describe('null: the run is older than the history kept'),
-  trigger: z.enum(['cli', 'schedule', 'catch_up', 'manual', 'api']).nullable(),
+  trigger: z.enum(['cli', 'schedule', 'catch_up', 'manual', 'api', 'backfill']).nullable(),
   op: z.enum(['upsert', 'remove']),
   status: z.enum(['ok', 'rejected', 'retryable']),
   error: z.string().nullable().describe("The destination's answer when it refused the row."),

@@ -14,6 +14,7 @@ type AudienceSizePoint = Schemas['AudienceSizePoint'];
 const GREEN = '#15803d';
 const AMBER = '#b45309';
 const RED = '#b91c1c';
+const BLUE = '#1d4ed8';
 
 /** Unix seconds of an ISO time or a `YYYY-MM-DD` UTC day. */
 function seconds(value: string): number {
@@ -73,7 +74,7 @@ function Loaded<T>({ state, children }: { state: { data: T | undefined; error: E
   return <>{children(state.data)}</>;
 }
 
-/** Profiles and identifiers after each identity build; merges per build. */
+/** Profiles and identifiers after each identity build; merges and splits per build. */
 export function IdentityCharts() {
   const builds = useApi<IdentityBuildPoint[]>('/api/history/identity', { limit: 90 });
   return <Loaded state={builds}>{(data) => <IdentityChartsOf builds={data} />}</Loaded>;
@@ -88,13 +89,20 @@ function IdentityChartsOf({ builds }: { builds: IdentityBuildPoint[] }) {
     ],
     [builds],
   );
-  const merges = useMemo<ChartSeries[]>(() => [{ label: 'Merges', values: builds.map((b) => b.merges), bars: true, color: AMBER }], [builds]);
+  // Splits drawn below zero, like an audience's leavers: a build that merges and splits shows both.
+  const merges = useMemo<ChartSeries[]>(
+    () => [
+      { label: 'Merges', values: builds.map((b) => b.merges), bars: true, color: AMBER },
+      { label: 'Splits', values: builds.map((b) => (b.splits === null ? null : -b.splits)), bars: true, color: BLUE },
+    ],
+    [builds],
+  );
   // `backfill` builds were reconstructed by `cdp demo` from the graph (src/demo/history.ts).
   const table = (
     <DataTable
       label="Identity builds"
-      head={['Build finished', 'Mode', 'Profiles', 'Identifiers', 'Merges']}
-      rows={builds.map((b) => [formatDateTime(b.finishedAt), b.mode === 'backfill' ? 'reconstructed (demo)' : b.mode, b.profiles, b.identifiers, b.merges])}
+      head={['Build finished', 'Mode', 'Profiles', 'Identifiers', 'Merges', 'Splits']}
+      rows={builds.map((b) => [formatDateTime(b.finishedAt), b.mode === 'backfill' ? 'reconstructed (demo)' : b.mode, b.profiles, b.identifiers, b.merges, b.splits ?? 'not counted'])}
     />
   );
   const last = builds[builds.length - 1];
@@ -108,9 +116,15 @@ function IdentityChartsOf({ builds }: { builds: IdentityBuildPoint[] }) {
       />
       <ChartCard
         id="identity-merges"
-        title="Merges per build"
-        note="Profiles that became part of another profile in that build."
-        chart={<Chart x={x} series={merges} label={`Merges per identity build: ${formatCount(builds.reduce((n, b) => n + b.merges, 0))} in ${builds.length} builds`} />}
+        title="Merges and splits per build"
+        note="Merges (above the line): profiles that became part of another profile in that build. Splits (below it): profiles whose records the build spread over two profiles or more."
+        chart={
+          <Chart
+            x={x}
+            series={merges}
+            label={`Merges and splits per identity build: ${formatCount(builds.reduce((n, b) => n + b.merges, 0))} merges and ${formatCount(builds.reduce((n, b) => n + (b.splits ?? 0), 0))} splits in ${builds.length} builds`}
+          />
+        }
         table={table}
       />
     </div>

@@ -1,7 +1,7 @@
 import { useId, useMemo, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { api } from '../lib/api';
 import type { components } from '../lib/api-types';
-import { formatCount, formatDateTime, formatRelative, formatValue } from '../lib/format';
+import { formatCount, formatDateTime, formatRelative, formatTrigger, formatValue } from '../lib/format';
 import type { IdentityStats } from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { ErrorNote, Loading } from './States';
@@ -123,7 +123,7 @@ function RowReport({ row, heading }: { row: RowDebug; heading: RefObject<HTMLHea
                 <tr key={`${a.runId}-${i}`} data-status={a.status}>
                   <td title={formatDateTime(a.at)}>{formatRelative(a.at)}</td>
                   <td>
-                    {a.runStatus ? <StatusBadge status={a.runStatus} /> : <span className="muted small">pruned</span>} <span className="muted small">{a.trigger ?? ''}</span>
+                    {a.runStatus ? <StatusBadge status={a.runStatus} /> : <span className="muted small">pruned</span>} <span className="muted small">{formatTrigger(a.trigger)}</span>
                   </td>
                   <td>{a.op}</td>
                   <td>

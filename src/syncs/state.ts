@@ -14,7 +14,8 @@ import type { SyncTables } from './tables.js';
  * Progress (`sync_progress_<sync>`), one row: the current plan and how far its results are folded
  *   into the state (`compacted_seq`).
  * Log (`sync_log_<sync>`): one row per row sent (plan_id, run_id, seq, sync_key, op, status,
- *   error, attempted_at), kept N days.
+ *   error, attempted_at, values_json: the payload sent, kept for the last runs only: payloads.ts),
+ *   kept N days.
  *
  * While sending, each group of batch results is committed to the state store (a seq range and
  * its failed rows): a small write that costs the same at 100M rows as at 1,000 and does not
@@ -43,7 +44,7 @@ export async function ensureStateTables(warehouse: Warehouse, tables: SyncTables
       `batch_size ${int}, compacted_seq ${int}, created_at ${ts}, mode ${s}, key_column ${s}, fields_json ${s})`,
   );
   await warehouse.execute(
-    `CREATE TABLE IF NOT EXISTS ${d.relation(tables.log)} (plan_id ${s}, run_id ${s}, seq ${int}, sync_key ${s}, op ${s}, status ${s}, error ${s}, attempted_at ${ts})`,
+    `CREATE TABLE IF NOT EXISTS ${d.relation(tables.log)} (plan_id ${s}, run_id ${s}, seq ${int}, sync_key ${s}, op ${s}, status ${s}, error ${s}, attempted_at ${ts}, ${PAYLOAD_COLUMN} ${s})`,
   );
 }
 

@@ -184,6 +184,18 @@ describe.each(engines)('row debugger payloads on $name', (engine) => {
     expect(none).toHaveLength(3);
     expect(none.every((a) => a.payload === null)).toBe(true);
   });
+
+  it('a log written before payloads were kept gets the column at the next fold', async () => {
+    const warehouse = await project.warehouse();
+    const { log } = syncTables(project.schema, SYNC);
+    await warehouse.execute(`ALTER TABLE ${warehouse.dialect.relation(log)} DROP COLUMN values_json`);
+    expect(((await debug('admin')).body.attempts as Attempt[]).every((a) => a.payload === null)).toBe(true);
+    await warehouse.loadTable({ schema: `${schema}_raw`, name: 'contacts' }, CONTACTS, [[['c1', 'ann@acme.io', 'Ana', new Date('2024-01-09T00:00:00Z')], contacts(0)[1]!]]);
+    await runProject(project);
+    await runSync(project, SYNC, { trigger: 'cli' });
+    const attempts = (await debug('admin')).body.attempts as Attempt[];
+    expect(attempts.map((a) => a.payload?.first_name ?? null)).toEqual(['Ana', null, null, null]);
+  });
 });
 
 describe('DuckDB and Postgres', () => {

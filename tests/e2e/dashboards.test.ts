@@ -139,6 +139,9 @@ describe.skipIf(!hasChromium && !inCi)('dashboards, row debugger, keyboard and z
     expect(history.length).toBeGreaterThan(1);
     expect(await page.getByRole('table', { name: `Size history of ${AUDIENCE}` }).locator('tbody tr').count()).toBe(history.length);
     await shot(page, 'dash-02-audience-size');
+    // The audience list's sparklines draw the demo's simulated sizes dashed and say so.
+    await page.goto('/audiences');
+    await page.getByRole('img', { name: new RegExp(`the first ${HISTORY_DAYS} points are simulated by the demo`) }).first().waitFor();
   });
 
   it('row debugger: a person by email, every run that planned them, the answer; errors by reason; masked for a marketer', async () => {

@@ -4,7 +4,7 @@ import type { Project } from '../project/index.js';
 import { SyncHistory, SIMULATED_TRIGGER, type RunCounts, type RunStatus } from '../state/index.js';
 import { readSyncFiles, type PreparedSync } from '../syncs/index.js';
 import { ReachTally } from '../syncs/reach.js';
-import type { Warehouse } from '../warehouse/index.js';
+import type { RelationRef, Warehouse } from '../warehouse/index.js';
 import { labelCode, Rng } from './random.js';
 
 /**
@@ -62,7 +62,7 @@ export function simulateAudienceDays(audience: string, current: number, ends: re
   return out.reverse();
 }
 
-/** Writes simulated daily snapshots of every audience already snapshotted; returns how many. */
+/** Writes simulated daily sizes of every audience already snapshotted (replacing an earlier demo's); returns them per audience. */
 export async function backfillAudienceHistory(project: Project, options: ActivityOptions): Promise<Map<string, SimulatedDay[]>> {
   const warehouse = await project.warehouse();
   const { sizes } = membershipTables(project);
@@ -92,7 +92,7 @@ export async function backfillAudienceHistory(project: Project, options: Activit
   return out;
 }
 
-async function ensureSimulatedColumn(warehouse: Warehouse, sizes: ReturnType<typeof membershipTables>['sizes']): Promise<void> {
+async function ensureSimulatedColumn(warehouse: Warehouse, sizes: RelationRef): Promise<void> {
   const columns = await warehouse.listColumns(sizes);
   if (columns.some((c) => c.name.toLowerCase() === 'simulated')) return;
   const d = warehouse.dialect;

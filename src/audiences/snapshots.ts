@@ -49,6 +49,8 @@ export interface AudienceSizePoint {
   size: number;
   entered: number;
   left: number;
+  /** Made up by `cdp demo` for the dashboards (src/demo/activity.ts), not a snapshot. */
+  simulated: boolean;
 }
 
 /** An audience a multi-audience snapshot could not record, and why. */
@@ -317,10 +319,12 @@ export async function audienceSizeHistory(project: Project, name: string, option
   const { sizes } = membershipTables(project);
   if (!(await warehouse.relationExists(sizes))) return [];
   const q = (c: string) => d.quoteIdent(c);
-  const rows = await warehouse.query<{ at: Date; size: number; entered: number; left: number }>(
-    `SELECT ${['at', 'size', 'entered', 'left'].map(q).join(', ')} FROM ${d.relation(sizes)} WHERE ${q('audience')} = ${d.literal(name)} ORDER BY ${q('at')} DESC ${d.limit(options.limit ?? 100)}`,
+  // The demo adds a `simulated` column when it backfills sizes; real snapshots leave it NULL.
+  const simulated = (await warehouse.listColumns(sizes)).some((c) => c.name.toLowerCase() === 'simulated') ? q('simulated') : 'FALSE';
+  const rows = await warehouse.query<{ at: Date; size: number; entered: number; left: number; simulated: boolean | null }>(
+    `SELECT ${['at', 'size', 'entered', 'left'].map(q).join(', ')}, ${simulated} AS ${q('simulated')} FROM ${d.relation(sizes)} WHERE ${q('audience')} = ${d.literal(name)} ORDER BY ${q('at')} DESC ${d.limit(options.limit ?? 100)}`,
   );
-  return rows.map((r) => ({ at: new Date(r.at), size: Number(r.size), entered: Number(r.entered), left: Number(r.left) }));
+  return rows.map((r) => ({ at: new Date(r.at), size: Number(r.size), entered: Number(r.entered), left: Number(r.left), simulated: r.simulated === true }));
 }
 
 /** Recent entries and exits of an audience, newest first (profile ids only). */

@@ -60,6 +60,8 @@ export const privacySchema = z
     pii: z.array(z.string().min(1)).default([]),
     /** Per-row sync logs and run details older than this many days are deleted. */
     retentionDays: z.number().int().positive().default(30),
+    /** The payload sent per row is kept in the row log for this many of a sync's last runs (default 10; 0 keeps none). */
+    syncPayloadRuns: z.number().int().min(0).max(1000).optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { IdentityTables } from '../identity/tables.js';
 import type { Project } from '../project/index.js';
+import { backfillAudienceHistory, backfillSyncHistory } from './activity.js';
 import type { Dialect } from '../warehouse/index.js';
 
 const DAY_MS = 86_400_000;
@@ -48,4 +49,26 @@ export function backfillSql(d: Dialect, t: IdentityTables, dayEnds: readonly Dat
        (SELECT COUNT(*) FROM ${graph} g WHERE g.first_seen <= days.day_end),
        0, 0
      FROM days`;
+}
+
+export interface DemoHistory {
+  identityBuilds: number;
+  audienceSnapshots: number;
+  syncRuns: number;
+}
+
+/**
+ * The demo's history for the dashboards: identity builds reconstructed from the data for the
+ * `days` days before `before` (above: the data's own time, `--as-of`), audience sizes and sync
+ * runs simulated and marked so for the `days` days before `now` (activity.ts: they are operations,
+ * which happen in real time next to the real snapshot and runs), the sync runs following the
+ * simulated audience changes.
+ */
+export async function backfillDemoHistory(project: Project, options: { days: number; before: Date; seed: number; now?: Date }): Promise<DemoHistory> {
+  const identityBuilds = await backfillIdentityHistory(project, options);
+  const activity = { days: options.days, before: options.now ?? new Date(), seed: options.seed };
+  const audiences = await backfillAudienceHistory(project, activity);
+  const syncRuns = await backfillSyncHistory(project, audiences, activity);
+  const audienceSnapshots = [...audiences.values()].reduce((n, days) => n + days.length, 0);
+  return { identityBuilds, audienceSnapshots, syncRuns };
 }

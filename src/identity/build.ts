@@ -3,6 +3,7 @@ import { logger } from '../logger.js';
 import { planConsent, validateConsent } from './consent/index.js';
 import type { Project } from '../project/index.js';
 import { commitBuild, computeMerges, type SourceWatermark } from './commit.js';
+import { computeSplits } from './splits.js';
 import { buildEdges } from './edges.js';
 import { stageSources } from './extract.js';
 import { finalizeComponents } from './finalize.js';
@@ -131,6 +132,7 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     const probabilistic = config.probabilistic ? await linkProbabilistic(sql, plan, t, config.probabilistic, { say, model: storedModel ?? undefined, reviewed }) : null;
     const { rawRounds } = await finalizeComponents(sql, plan, t);
     const merges = await computeMerges(sql, t, mode, previous !== null);
+    const splits = await computeSplits(sql, t, mode, previous !== null);
     if (mode === 'incremental') await sql.create(t.tmp('touched'), touchedProfilesSelect(sql, t));
     const rounds = Math.max(resolved.rounds, rawRounds);
 
@@ -142,7 +144,7 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
         return await commitBuild(runner, plan, t, project.config.profiles.traits, {
           mode,
           watermarks: newWatermarks,
-          run: { startedAt, configHash: buildHash, mode, rounds, seconds: (performance.now() - started) / 1000 },
+          run: { startedAt, configHash: buildHash, mode, rounds, splits, seconds: (performance.now() - started) / 1000 },
           consent,
         });
       } finally {

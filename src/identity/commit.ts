@@ -22,6 +22,8 @@ export interface IdentityBuildRecord {
   profiles: number;
   identifiers: number;
   rounds: number;
+  /** Previous profiles whose identifiers now belong to two or more profiles (splits.ts). */
+  splits: number;
   seconds: number;
 }
 
@@ -218,11 +220,11 @@ async function writeBookkeeping(sql: SqlRunner, t: IdentityTables, watermarks: S
   await sql.create(t.state('sources'), rows.join(' UNION ALL '));
   await sql.exec(
     `CREATE TABLE IF NOT EXISTS ${sql.rel(t.state('runs'))} (started_at ${ts}, finished_at ${ts}, mode ${str}, config_hash ${str}, ` +
-      `profiles ${int}, identifiers ${int}, rounds ${int}, seconds ${d.typeName('number')})`,
+      `profiles ${int}, identifiers ${int}, rounds ${int}, seconds ${d.typeName('number')}, splits ${int})`,
   );
   await sql.exec(
-    `INSERT INTO ${sql.rel(t.state('runs'))} (started_at, finished_at, mode, config_hash, profiles, identifiers, rounds, seconds) VALUES (` +
-      [d.literal(run.startedAt), d.currentTimestampUtc(), d.literal(run.mode), d.literal(run.configHash), run.profiles, run.identifiers, run.rounds, run.seconds].join(', ') +
+    `INSERT INTO ${sql.rel(t.state('runs'))} (started_at, finished_at, mode, config_hash, profiles, identifiers, rounds, seconds, splits) VALUES (` +
+      [d.literal(run.startedAt), d.currentTimestampUtc(), d.literal(run.mode), d.literal(run.configHash), run.profiles, run.identifiers, run.rounds, run.seconds, run.splits].join(', ') +
       ')',
   );
 }

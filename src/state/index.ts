@@ -29,6 +29,7 @@ export {
   SyncHistory,
   RUN_STATUSES,
   RUN_TRIGGERS,
+  SIMULATED_TRIGGER,
   type RunStatus,
   type RunTrigger,
   type RunCounts,

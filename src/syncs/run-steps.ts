@@ -12,6 +12,7 @@ import { buildPlan, type PlanCounts } from './planner.js';
 import type { PreparedRun } from './run-prepare.js';
 import { ReachTally } from './reach.js';
 import { EMPTY_PLAN_COUNTS, type RunSyncOptions, type SyncRunResult } from './run-types.js';
+import { prunePayloads, payloadRuns } from './payloads.js';
 import { compactPlan, pruneLog, readProgress, type Progress } from './state.js';
 
 /** How long raw run logs are kept: the run's option, else CDP_SYNC_LOG_RETENTION_DAYS, else the project's `privacy.retentionDays`. */
@@ -161,6 +162,7 @@ export class SyncRun {
     const folding = Date.now();
     try {
       await compactPlan(warehouse, tables, this.history, this.name);
+      await prunePayloads(warehouse, tables, payloadRuns(this.prepared.project));
     } finally {
       this.foldMs += Date.now() - folding;
     }

@@ -1,5 +1,6 @@
 import type { ColumnDef, Warehouse, WarehouseSession } from '../warehouse/index.js';
 import type { SyncHistory } from '../state/repositories/sync-runs.js';
+import { ensurePayloadColumn, hasPayloadColumn, PAYLOAD_COLUMN } from './payloads.js';
 import type { SyncTables } from './tables.js';
 
 /**
@@ -13,7 +14,8 @@ import type { SyncTables } from './tables.js';
  * Progress (`sync_progress_<sync>`), one row: the current plan and how far its results are folded
  *   into the state (`compacted_seq`).
  * Log (`sync_log_<sync>`): one row per row sent (plan_id, run_id, seq, sync_key, op, status,
- *   error, attempted_at), kept N days.
+ *   error, attempted_at, values_json: the payload sent, kept for the last runs only: payloads.ts),
+ *   kept N days.
  *
  * While sending, each group of batch results is committed to the state store (a seq range and
  * its failed rows): a small write that costs the same at 100M rows as at 1,000 and does not
@@ -42,7 +44,7 @@ export async function ensureStateTables(warehouse: Warehouse, tables: SyncTables
       `batch_size ${int}, compacted_seq ${int}, created_at ${ts}, mode ${s}, key_column ${s}, fields_json ${s})`,
   );
   await warehouse.execute(
-    `CREATE TABLE IF NOT EXISTS ${d.relation(tables.log)} (plan_id ${s}, run_id ${s}, seq ${int}, sync_key ${s}, op ${s}, status ${s}, error ${s}, attempted_at ${ts})`,
+    `CREATE TABLE IF NOT EXISTS ${d.relation(tables.log)} (plan_id ${s}, run_id ${s}, seq ${int}, sync_key ${s}, op ${s}, status ${s}, error ${s}, attempted_at ${ts}, ${PAYLOAD_COLUMN} ${s})`,
   );
 }
 
@@ -125,6 +127,8 @@ export async function compactPlan(warehouse: Warehouse, tables: SyncTables, hist
   const d = warehouse.dialect;
   const plan = d.relation(tables.plan);
   const state = d.relation(tables.state);
+  // Each row's payload goes into the log with its outcome (the row debugger; see payloads.ts).
+  await ensurePayloadColumn(warehouse, tables.log);
   const last = await history.lastCommit(sync, progress.planId);
   const failed = await history.failures(sync, progress.planId, progress.compactedSeq, progress.committedSeq);
   let failures = `(SELECT ${d.cast('NULL', 'integer')} AS seq, ${d.cast('NULL', 'string')} AS status, ${d.cast('NULL', 'string')} AS error FROM (SELECT 1 AS one) AS z WHERE 1 = 0)`;
@@ -155,8 +159,8 @@ export async function compactPlan(warehouse: Warehouse, tables: SyncTables, hist
       WHERE r.rn = 1`;
   await warehouse.transaction(async (session) => {
     await session.execute(
-      `INSERT INTO ${d.relation(tables.log)} (plan_id, run_id, seq, sync_key, op, status, error, attempted_at) ` +
-        `SELECT ${planId}, ${runId}, p.seq, p.sync_key, p.op, COALESCE(f.status, 'ok'), f.error, ${at} ` +
+      `INSERT INTO ${d.relation(tables.log)} (plan_id, run_id, seq, sync_key, op, status, error, attempted_at, ${PAYLOAD_COLUMN}) ` +
+        `SELECT ${planId}, ${runId}, p.seq, p.sync_key, p.op, COALESCE(f.status, 'ok'), f.error, ${at}, p.values_json ` +
         `FROM ${plan} p LEFT JOIN ${failures} f ON f.seq = p.seq WHERE ${window}`,
     );
     if (progress.removes > 0 && progress.compactedSeq < progress.removes) {
@@ -197,13 +201,15 @@ export interface LogEntry {
   status: 'ok' | 'rejected' | 'retryable';
   error: string | null;
   at: Date;
+  /** The fields this run sent for the row (JSON text), when asked for and still kept (payloads.ts). */
+  payload?: string | null;
 }
 
-/** What happened to rows of a sync, newest first. */
+/** What happened to rows of a sync, newest first; `payloads` adds what each run sent. */
 export async function readLog(
   warehouse: Warehouse,
   tables: SyncTables,
-  filter: { key?: string; runId?: string; status?: LogEntry['status']; limit?: number },
+  filter: { key?: string; runId?: string; status?: LogEntry['status']; limit?: number; payloads?: boolean },
 ): Promise<LogEntry[]> {
   if (!(await warehouse.relationExists(tables.log))) return [];
   const d = warehouse.dialect;
@@ -217,8 +223,9 @@ export async function readLog(
   add('sync_key', filter.key);
   add('run_id', filter.runId);
   add('status', filter.status);
+  const payloads = filter.payloads === true && (await hasPayloadColumn(warehouse, tables.log));
   const rows = await warehouse.query(
-    `SELECT run_id, plan_id, sync_key, op, status, error, attempted_at FROM ${d.relation(tables.log)}` +
+    `SELECT run_id, plan_id, sync_key, op, status, error, attempted_at${payloads ? `, ${PAYLOAD_COLUMN}` : ''} FROM ${d.relation(tables.log)}` +
       `${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY attempted_at DESC, seq DESC ${d.limit(filter.limit ?? 100)}`,
     params,
   );
@@ -230,5 +237,6 @@ export async function readLog(
     status: r.status as LogEntry['status'],
     error: r.error === null || r.error === undefined ? null : String(r.error),
     at: r.attempted_at instanceof Date ? r.attempted_at : new Date(String(r.attempted_at)),
+    ...(payloads ? { payload: r[PAYLOAD_COLUMN] === null || r[PAYLOAD_COLUMN] === undefined ? null : String(r[PAYLOAD_COLUMN]) } : {}),
   }));
 }

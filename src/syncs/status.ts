@@ -81,7 +81,7 @@ export async function getSyncRun(project: Project, runId: string, options: { his
 export async function syncRowLog(
   project: Project,
   name: string,
-  options: { key?: string; runId?: string; status?: LogEntry['status']; limit?: number } = {},
+  options: { key?: string; runId?: string; status?: LogEntry['status']; limit?: number; payloads?: boolean } = {},
 ): Promise<LogEntry[]> {
   const warehouse = await project.warehouse();
   return readLog(warehouse, syncTables(project.schema, name), options);

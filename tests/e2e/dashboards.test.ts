@@ -1,7 +1,8 @@
 /**
  * Dashboards, the row debugger and keyboard/zoom behaviour in Debian's Chromium, over the demo
- * project: two identity builds, audience snapshots, a sync that delivers and one whose receiver
- * refuses every row. axe-core checks every page (WCAG 2.1 A/AA). Screenshots go to
+ * project with the history `cdp demo` gives itself (30 days of reconstructed identity builds,
+ * simulated audience sizes and sync runs), two real identity builds, audience snapshots, a sync
+ * that delivers and one whose receiver refuses every row. axe-core checks every page (WCAG 2.1 A/AA). Screenshots go to
  * tests/e2e/screenshots/ (gitignored) as dash-*.png.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotAudience } from '../../src/audiences/index.js';
+import { backfillDemoHistory } from '../../src/demo/history.js';
 import { runProject } from '../../src/pipeline/index.js';
 import { ensureWebBuilt } from './build.js';
 import { ACTIVE_OPTION_IN_VIEW, AXE_WCAG21, DANGLING_ARIA, FOCUS_IN_FIRST_CONDITION, FOCUS_RING_CONTRAST, FOCUS_STOP, FOCUSED_NAME, FOCUSED_TEXT, focusedInside, type FocusStop } from './browser-scripts.js';
@@ -24,6 +26,8 @@ const POLL = { timeout: 20_000 };
 const AUDIENCE = 'cart_abandoners';
 const OK_SYNC = 'dash_ok';
 const STRICT_SYNC = 'dash_strict';
+/** Days of history the demo backfills, as `cdp demo` does. */
+const HISTORY_DAYS = 30;
 
 const hasChromium = existsSync(CHROMIUM);
 
@@ -50,7 +54,8 @@ describe.skipIf(!hasChromium && !inCi)('dashboards, row debugger, keyboard and z
     mkdirSync(SCREENSHOTS, { recursive: true });
     await ensureWebBuilt();
     [service, webhook, browser] = await Promise.all([startDemoService(300), startWebhookReceiver(), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
-    // A second build and two more snapshots, so the charts have more than one point.
+    // The demo's history (as `cdp demo` writes it), a second build and two more snapshots.
+    await backfillDemoHistory(service.project, { days: HISTORY_DAYS, before: new Date(), seed: 7 });
     await runProject(service.project);
     await snapshotAudience(service.project, AUDIENCE);
     admin = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: service.url });
@@ -96,21 +101,31 @@ describe.skipIf(!hasChromium && !inCi)('dashboards, row debugger, keyboard and z
   /** The canvas a uPlot chart draws into, inside one chart card. */
   const canvasOf = (target: Page, id: string) => target.getByTestId(`chart-${id}`).locator('canvas').first();
 
-  it('dashboards: identity builds, records per source, sync runs per day, audience size', async () => {
+  it('dashboards: identity builds, records per source, sync runs per day, audience size, over a month of history', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboards' }).click();
     await page.getByRole('heading', { level: 1, name: 'Dashboards' }).waitFor();
-    for (const id of ['identity-size', 'identity-merges', 'source-records', 'sync-outcomes', 'sync-rows', 'sync-duration', `audience-${AUDIENCE}`]) await canvasOf(page, id).waitFor();
-    // The figures behind the charts, as their tables show them.
+    for (const id of ['identity-size', 'identity-merges', 'source-records', 'sync-outcomes', 'sync-rows', 'sync-duration', 'sync-match-rate', `audience-${AUDIENCE}`]) await canvasOf(page, id).waitFor();
+    // The figures behind the charts, as their tables show them: the reconstructed days, then the two real builds.
     const builds = page.getByRole('table', { name: 'Identity builds' }).first();
     await page.getByTestId('chart-identity-size').getByText('Show as table').click();
-    expect(await builds.locator('tbody tr').count()).toBe(2);
+    expect(await builds.locator('tbody tr').count()).toBe(HISTORY_DAYS + 2);
+    expect(await builds.locator('tbody tr').filter({ hasText: 'reconstructed (demo)' }).count()).toBe(HISTORY_DAYS);
     const stats = (await (await page.request.get('/api/identity/stats')).json()) as { profiles: number };
     await builds.locator('tbody tr').last().getByText(new Intl.NumberFormat('en-US').format(stats.profiles), { exact: true }).waitFor();
+    // Splits are counted for the real builds (none in a rebuild of the same data), not for reconstructed ones.
+    expect((await builds.locator('tbody tr').last().locator('td').allTextContents()).at(-1)).toBe('0');
+    expect((await builds.locator('tbody tr').first().locator('td').allTextContents()).at(-1)).toBe('not counted');
     await page.getByTestId('chart-sync-outcomes').getByText('Show as table').click();
     const day = page.getByRole('table', { name: 'Sync runs per day' }).first().locator('tbody tr');
-    expect(await day.count()).toBe(1);
-    // Two runs today: one succeeded, one partial.
-    expect((await day.first().locator('td').allTextContents()).slice(1, 5)).toEqual(['2', '1', '1', '0']);
+    // The simulated days of the demo's syncs still in the 30-day window (it includes today), then
+    // today: two real runs, one succeeded, one partial, none simulated.
+    expect(await day.count()).toBe(HISTORY_DAYS);
+    const today = await day.last().locator('td').allTextContents();
+    expect(today.slice(1, 5)).toEqual(['2', '1', '1', '0']);
+    expect(today.at(-1)).toBe('0');
+    expect(Number((await day.first().locator('td').allTextContents()).at(-1))).toBeGreaterThan(0);
+    await page.getByTestId('chart-sync-outcomes').getByText(/runs were simulated by the demo/).waitFor();
+    await page.getByTestId(`chart-audience-${AUDIENCE}`).getByText(`The first ${HISTORY_DAYS} points are simulated by the demo`, { exact: false }).waitFor();
     const sources = (await (await page.request.get('/api/history/sources', { params: { days: 90 } })).json()) as Array<{ day: string }>;
     expect(new Set(sources.map((p) => p.day)).size).toBeGreaterThan(30);
     await shot(page, 'dash-01-dashboards');
@@ -124,6 +139,10 @@ describe.skipIf(!hasChromium && !inCi)('dashboards, row debugger, keyboard and z
     expect(history.length).toBeGreaterThan(1);
     expect(await page.getByRole('table', { name: `Size history of ${AUDIENCE}` }).locator('tbody tr').count()).toBe(history.length);
     await shot(page, 'dash-02-audience-size');
+    // The audience list's sparklines draw the demo's simulated sizes dashed and say so.
+    await page.goto('/audiences');
+    // (the list reads the last 30 points: the newest simulated days, then the real snapshots).
+    await page.getByRole('img', { name: /the first \d+ points are simulated by the demo/ }).first().waitFor();
   });
 
   it('row debugger: a person by email, every run that planned them, the answer; errors by reason; masked for a marketer', async () => {
@@ -138,6 +157,8 @@ describe.skipIf(!hasChromium && !inCi)('dashboards, row debugger, keyboard and z
     await attempts.waitFor();
     expect(await attempts.locator('tbody tr[data-status="rejected"]').count()).toBe(1);
     await expect.poll(() => attempts.textContent(), POLL).toContain('email domain not accepted');
+    // The payload that run sent (refused, so nothing is delivered), unmasked for an admin.
+    expect(await attempts.getByTestId('attempt-payload').first().textContent()).toContain(email);
     // Focus moved to the answer.
     expect(await page.evaluate<string | null>(FOCUSED_TEXT)).toContain(String(delivered.profile_id));
     const groups = page.getByTestId('error-groups');
@@ -149,7 +170,8 @@ describe.skipIf(!hasChromium && !inCi)('dashboards, row debugger, keyboard and z
     await page.goto(`/syncs/${OK_SYNC}`);
     await page.getByTestId('row-debugger').getByLabel('Value to look up').fill(String(delivered.profile_id));
     await page.getByTestId('row-debugger').getByRole('button', { name: 'Look up' }).click();
-    await page.getByTestId('row-report').getByText(email, { exact: true }).waitFor();
+    await page.getByTestId('row-report').getByLabel('Values last delivered').getByText(email, { exact: true }).waitFor();
+    expect(await page.getByTestId('row-attempts').getByTestId('attempt-payload').first().textContent()).toContain(email);
     const marketer = await (await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: service.url })).newPage();
     await signIn(marketer, MARKETER);
     await marketer.goto(`/syncs/${OK_SYNC}`);

@@ -4,7 +4,7 @@ import { audienceLine, predictionLine } from './run.js';
 import { defaultPort, positiveInt, serveUntilStopped } from './serve.js';
 import { generateDemo, MAX_PEOPLE, type DemoResult } from '../../demo/index.js';
 import { DEMO_SOURCE, sendDemoEvents } from '../../demo/collect.js';
-import { backfillIdentityHistory } from '../../demo/history.js';
+import { backfillDemoHistory } from '../../demo/history.js';
 import { CdpError } from '../../errors.js';
 import { runProject, type RunSummary } from '../../pipeline/index.js';
 import type { Project } from '../../project/index.js';
@@ -19,7 +19,7 @@ interface DemoFlags {
   serve?: boolean;
 }
 
-/** Days of identity builds the demo reconstructs before its own build (src/demo/history.ts). */
+/** Days of history (identity builds, audience sizes, sync runs) the demo gives itself before its own build (src/demo/history.ts). */
 const HISTORY_DAYS = 30;
 
 /** The identity outputs worth a row count in the summary (built by `runProject`; `consent` when consent sources are declared). */
@@ -44,10 +44,13 @@ export function register(program: Command): void {
       say('building models, identity and profiles');
       // The one integration point with the rest of the platform: the same build as `cdp run`.
       const run = await runProject(project, { onProgress: (line) => say(`  ${line}`) });
-      // Thirty earlier days of identity builds, so the dashboards show a trend from the start.
-      const backfilled = await backfillIdentityHistory(project, { days: HISTORY_DAYS, before: referenceDate ?? new Date() });
+      // Thirty earlier days of history, so the dashboards show a trend from the start.
+      const history = await backfillDemoHistory(project, { days: HISTORY_DAYS, before: referenceDate ?? new Date(), seed });
       await printSummary(project, demo, run);
-      if (backfilled) say(`identity history: ${backfilled} earlier daily builds reconstructed for the dashboards (mode backfill)`);
+      if (history.identityBuilds) say(`identity history: ${history.identityBuilds} earlier daily builds reconstructed for the dashboards (mode backfill)`);
+      if (history.audienceSnapshots || history.syncRuns) {
+        say(`simulated history for the dashboards: ${count(history.audienceSnapshots)} daily audience sizes, ${count(history.syncRuns)} sync runs (marked simulated, trigger backfill)`);
+      }
       if (options.serve) await serveAfterDemo(project);
     });
   });

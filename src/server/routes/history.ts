@@ -36,7 +36,7 @@ export function historyRoutes(ctx: ServerContext): AnyRouteSpec[] {
       response: z.array(IdentityBuildPointSchema),
       access: 'read',
       tag: 'history',
-      summary: 'The last identity builds, oldest first: profiles, identifiers and merges per build',
+      summary: 'The last identity builds, oldest first: profiles, identifiers, merges and splits per build',
       query: buildsQuery,
       handler: ({ query }) => history.identityBuilds(query.limit),
     }),

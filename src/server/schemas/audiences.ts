@@ -21,6 +21,7 @@ export const AudienceSizePointSchema = z.object({
   size: z.number(),
   entered: z.number(),
   left: z.number(),
+  simulated: z.boolean().describe('Made up by `cdp demo` so the charts show a trend (not a snapshot).'),
 }).meta({ id: 'AudienceSizePoint' });
 
 export const ValueCountSchema = z.object({

@@ -31,7 +31,7 @@ export const SyncRunRecordSchema = z.object({
   id: z.string(),
   sync: z.string(),
   destinationType: z.string(),
-  trigger: z.enum(["cli", "schedule", "catch_up", "manual", "api"]),
+  trigger: z.enum(["cli", "schedule", "catch_up", "manual", "api", "backfill"]),
   status: z.enum(["success", "running", "failed", "partial", "interrupted"]),
   full: z.boolean(),
   startedAt: dateSchema,

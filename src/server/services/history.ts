@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { SIMULATED_TRIGGER } from '../../state/index.js';
 import { IdentityTables } from '../../identity/tables.js';
 import type { Project } from '../../project/index.js';
 import type { Dialect, RelationRef, Warehouse } from '../../warehouse/index.js';
@@ -12,6 +13,8 @@ export interface IdentityBuildPoint {
   identifiers: number;
   /** Profile ids that disappeared into another profile during this build (profile_merges). */
   merges: number;
+  /** Previous profiles whose identifiers this build spread over two profiles or more (null: not counted, e.g. backfilled builds). */
+  splits: number | null;
   seconds: number;
 }
 
@@ -36,6 +39,10 @@ export interface SyncDayPoint {
   rejected: number;
   /** Mean duration of the finished runs, milliseconds (null: none finished). */
   avgMs: number | null;
+  /** What the vendors matched or accepted of the rows sent, 0..1, weighted by rows sent (null: no run reported one). */
+  matchRate: number | null;
+  /** Runs `cdp demo` simulated (trigger `backfill`), included in the counts above. */
+  simulated: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -65,8 +72,10 @@ export class HistoryService {
     const warehouse = await this.project.warehouse();
     const t = new IdentityTables(this.project.schema);
     if (!(await warehouse.relationExists(t.state('runs')))) return [];
-    const withMerges = await warehouse.relationExists(t.output('merges'));
-    const rows = await warehouse.query(identityBuildsSql(warehouse.dialect, t, withMerges, limit));
+    const merges = await warehouse.relationExists(t.output('merges'));
+    // Builds before splits were counted have no such column.
+    const splits = (await warehouse.listColumns(t.state('runs'))).some((c) => c.name.toLowerCase() === 'splits');
+    const rows = await warehouse.query(identityBuildsSql(warehouse.dialect, t, { merges, splits }, limit));
     return rows
       .map((r) => ({
         startedAt: iso(r.started_at),
@@ -75,6 +84,7 @@ export class HistoryService {
         profiles: Number(r.profiles),
         identifiers: Number(r.identifiers),
         merges: Number(r.merges),
+        splits: r.splits === null || r.splits === undefined ? null : Number(r.splits),
         seconds: Math.round(Number(r.seconds) * 1000) / 1000,
       }))
       .reverse();
@@ -104,12 +114,13 @@ export class HistoryService {
         this.knex.raw('SUM(ok) AS ok'),
         this.knex.raw('SUM(rejected) AS rejected'),
         this.knex.raw('AVG(finished_at - started_at) AS avg_ms'),
+        this.knex.raw(`SUM(CASE WHEN ?? = ? THEN 1 ELSE 0 END) AS simulated`, ['trigger', SIMULATED_TRIGGER]),
       )
       .where('started_at', '>=', since)
       .groupByRaw(`started_at / ${DAY_MS}`)
       .orderBy('day');
     if (sync !== null) void query.andWhere('sync', sync);
-    const rows = (await query) as Array<Record<string, unknown>>;
+    const [rows, matchRates] = await Promise.all([query as Promise<Array<Record<string, unknown>>>, this.matchRates(since, sync)]);
     return rows.map((r) => {
       const runs = Number(r.runs);
       const [success, partial, failed] = [Number(r.success), Number(r.partial), Number(r.failed)];
@@ -124,18 +135,46 @@ export class HistoryService {
         ok: Number(r.ok ?? 0),
         rejected: Number(r.rejected ?? 0),
         avgMs: r.avg_ms === null || r.avg_ms === undefined ? null : Math.round(Number(r.avg_ms)),
+        matchRate: matchRates.get(Number(r.day)) ?? null,
+        simulated: Number(r.simulated ?? 0),
       };
     });
   }
+
+  /**
+   * Match rate per day, weighted by rows sent. The reach is JSON text in the state store (SQLite
+   * or Postgres read it differently), so its two numbers are read here: one query over the
+   * window's reporting runs, a few hundred rows a month per sync.
+   */
+  private async matchRates(since: number, sync: string | null): Promise<Map<number, number>> {
+    const query = this.knex('sync_runs')
+      .select(this.knex.raw(`started_at / ${DAY_MS} AS day`), 'sent', 'reach')
+      .where('started_at', '>=', since)
+      .whereNotNull('reach');
+    if (sync !== null) void query.andWhere('sync', sync);
+    const sums = new Map<number, { weighted: number; sent: number }>();
+    for (const row of (await query) as Array<{ day: unknown; sent: unknown; reach: string }>) {
+      const rate = (JSON.parse(row.reach) as { matchRate?: number | null }).matchRate;
+      const sent = Number(row.sent ?? 0);
+      if (typeof rate !== 'number' || sent <= 0) continue;
+      const day = Math.floor(Number(row.day));
+      const sum = sums.get(day) ?? { weighted: 0, sent: 0 };
+      sum.weighted += rate * sent;
+      sum.sent += sent;
+      sums.set(day, sum);
+    }
+    return new Map([...sums].map(([day, s]) => [day, Math.round((s.weighted / s.sent) * 1000) / 1000]));
+  }
 }
 
-/** The last `limit` identity builds, newest first, each with the merges written while it ran. */
-export function identityBuildsSql(d: Dialect, t: IdentityTables, withMerges: boolean, limit: number): string {
-  const merges = withMerges
+/** The last `limit` identity builds, newest first, each with the merges written while it ran and the splits it counted. */
+export function identityBuildsSql(d: Dialect, t: IdentityTables, has: { merges: boolean; splits: boolean }, limit: number): string {
+  const merges = has.merges
     ? `(SELECT COUNT(*) FROM ${d.relation(t.output('merges'))} m WHERE m.merged_at >= r.started_at AND m.merged_at <= r.finished_at)`
     : '0';
+  const splits = has.splits ? 'r.splits' : d.cast('NULL', 'integer');
   return (
-    `SELECT r.started_at, r.finished_at, r.mode, r.profiles, r.identifiers, r.seconds, ${merges} AS merges ` +
+    `SELECT r.started_at, r.finished_at, r.mode, r.profiles, r.identifiers, r.seconds, ${merges} AS merges, ${splits} AS splits ` +
     `FROM ${d.relation(t.state('runs'))} r ORDER BY r.finished_at DESC ${d.limit(limit)}`
   );
 }

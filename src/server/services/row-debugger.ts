@@ -20,6 +20,11 @@ export interface RowAttempt {
   /** The destination's answer when it refused the row (null: accepted). */
   error: string | null;
   at: string;
+  /**
+   * The fields this run sent for the row (a removal: the values it removed), masked like the
+   * delivered values; null when not kept (older than the sync's last `privacy.syncPayloadRuns` runs).
+   */
+  payload: Record<string, unknown> | null;
 }
 
 /** What the destination holds for the row: the values last delivered and the last outcome. */
@@ -84,7 +89,7 @@ export class RowDebugger {
       key = profileId;
     }
     const [entries, runs, delivered] = await Promise.all([
-      syncRowLog(this.ctx.project, name, { key, limit: ATTEMPT_LIMIT }),
+      syncRowLog(this.ctx.project, name, { key, limit: ATTEMPT_LIMIT, payloads: true }),
       new SyncHistory(this.ctx.knex).runs(name, { limit: RUN_LOOKBACK }),
       this.delivered(name, key),
     ]);
@@ -101,8 +106,9 @@ export class RowDebugger {
         status: e.status,
         error: mask.text(e.error),
         at: e.at.toISOString(),
+        payload: mask.payload(parseValues(e.payload)),
       })),
-      delivered: delivered && { ...delivered, error: mask.text(delivered.error), values: delivered.values && mask.values(delivered.values) },
+      delivered: delivered && { ...delivered, error: mask.text(delivered.error), values: mask.payload(delivered.values) },
       piiMasked: pii.mask,
     };
   }
@@ -175,8 +181,9 @@ class RowMask {
     return text === null || !this.pii.mask ? text : scrubText(text);
   }
 
-  values(values: Record<string, unknown>): Record<string, unknown> {
-    if (!this.pii.mask) return values;
+  /** Payload fields, each masked when the field or the column it is mapped from is PII. */
+  payload(values: Record<string, unknown> | null): Record<string, unknown> | null {
+    if (values === null || !this.pii.mask) return values;
     const out: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(values)) {
       const column = this.fields[field] ?? field;

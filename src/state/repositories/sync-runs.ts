@@ -24,8 +24,15 @@ export interface RunReach {
 
 export const RUN_STATUSES = ['running', 'success', 'partial', 'failed', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+/** What may start a run. */
 export const RUN_TRIGGERS = ['cli', 'manual', 'schedule', 'catch_up', 'api'] as const;
-export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+/**
+ * Runs no one started: history `cdp demo` simulates for the dashboards (src/demo/activity.ts).
+ * Shown as simulated, counted in the history charts, never a sync's last run or status.
+ */
+export const SIMULATED_TRIGGER = 'backfill';
+export const RECORDED_TRIGGERS = [...RUN_TRIGGERS, SIMULATED_TRIGGER] as const;
+export type RunTrigger = (typeof RECORDED_TRIGGERS)[number];
 
 export interface RunCounts {
   /** Rows in the plan(s) this run executed (a resumed plan's remaining rows included). */
@@ -87,7 +94,7 @@ const runRow = z.object({
   id: z.string(),
   sync: z.string(),
   destination_type: z.string(),
-  trigger: z.enum(RUN_TRIGGERS),
+  trigger: z.enum(RECORDED_TRIGGERS),
   status: z.enum(RUN_STATUSES),
   full: z.union([z.boolean(), z.number()]).transform(Boolean),
   started_at: dateColumn,
@@ -295,12 +302,19 @@ export class SyncHistory {
   }
 
   /** The newest run of each sync. */
+  /** Deletes the simulated runs (an earlier `cdp demo`'s), before a demo writes its own. */
+  async forgetSimulated(): Promise<number> {
+    return this.knex('sync_runs').where('trigger', SIMULATED_TRIGGER).delete();
+  }
+
+  /** Each sync's last real run (simulated runs never stand for a sync's status). */
   async latestRuns(): Promise<Map<string, SyncRunRecord>> {
-    const latest = this.knex('sync_runs').select('sync').max({ started_at: 'started_at' }).groupBy('sync').as('l');
+    const latest = this.knex('sync_runs').whereNot('trigger', SIMULATED_TRIGGER).select('sync').max({ started_at: 'started_at' }).groupBy('sync').as('l');
     const rows: unknown[] = await this.knex('sync_runs as r')
       .join(latest, function on() {
         this.on('r.sync', '=', 'l.sync').andOn('r.started_at', '=', 'l.started_at');
       })
+      .whereNot('r.trigger', SIMULATED_TRIGGER)
       .select('r.*');
     const out = new Map<string, SyncRunRecord>();
     for (const row of rows.map(toRecord)) out.set(row.sync, row);

@@ -111,9 +111,9 @@ describe.each(ENGINES)('audience preview, overlap and snapshots on %s', (engine)
       { profileId: 'p7', change: 'entered', at: new Date('2024-05-01T00:00:00Z') },
     ]);
     expect(await audienceSizeHistory(f.project, 'us')).toEqual([
-      { at: new Date('2024-05-03T00:00:00Z'), size: 2, entered: 1, left: 2 },
-      { at: new Date('2024-05-02T00:00:00Z'), size: 3, entered: 0, left: 0 },
-      { at: new Date('2024-05-01T00:00:00Z'), size: 3, entered: 3, left: 0 },
+      { at: new Date('2024-05-03T00:00:00Z'), size: 2, entered: 1, left: 2, simulated: false },
+      { at: new Date('2024-05-02T00:00:00Z'), size: 3, entered: 0, left: 0, simulated: false },
+      { at: new Date('2024-05-01T00:00:00Z'), size: 3, entered: 3, left: 0, simulated: false },
     ]);
     // No staging tables are left behind.
     const leftovers = (await f.warehouse.listRelations(f.schema)).filter((r) => r.name.startsWith('audience_snapshot__'));

@@ -25,6 +25,9 @@ describe('cdp demo (end to end on the embedded DuckDB)', () => {
       expect(demo.out).toMatch(new RegExp(`^${table.replace('.', '\\.')}\\s+\\S+.*\\s[\\d,]+`, 'm'));
     }
     expect(demo.out).toMatch(/identity: [\d,]+ profiles from [\d,]+ identifiers/);
+    // A month of history for the dashboards: identity builds reconstructed, audience sizes simulated (this copy has no syncs/).
+    expect(demo.out).toContain('identity history: 30 earlier daily builds reconstructed for the dashboards (mode backfill)');
+    expect(demo.out).toMatch(/simulated history for the dashboards: 150 daily audience sizes, 0 sync runs \(marked simulated, trigger backfill\)/);
   });
 
   it('builds staging tables with the raw row counts and one profile per resolved person', async () => {

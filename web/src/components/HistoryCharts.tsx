@@ -14,6 +14,8 @@ type AudienceSizePoint = Schemas['AudienceSizePoint'];
 const GREEN = '#15803d';
 const AMBER = '#b45309';
 const RED = '#b91c1c';
+const BLUE = '#1d4ed8';
+const GREY = '#6b7280';
 
 /** Unix seconds of an ISO time or a `YYYY-MM-DD` UTC day. */
 function seconds(value: string): number {
@@ -73,7 +75,7 @@ function Loaded<T>({ state, children }: { state: { data: T | undefined; error: E
   return <>{children(state.data)}</>;
 }
 
-/** Profiles and identifiers after each identity build; merges per build. */
+/** Profiles and identifiers after each identity build; merges and splits per build. */
 export function IdentityCharts() {
   const builds = useApi<IdentityBuildPoint[]>('/api/history/identity', { limit: 90 });
   return <Loaded state={builds}>{(data) => <IdentityChartsOf builds={data} />}</Loaded>;
@@ -88,13 +90,20 @@ function IdentityChartsOf({ builds }: { builds: IdentityBuildPoint[] }) {
     ],
     [builds],
   );
-  const merges = useMemo<ChartSeries[]>(() => [{ label: 'Merges', values: builds.map((b) => b.merges), bars: true, color: AMBER }], [builds]);
+  // Splits drawn below zero, like an audience's leavers: a build that merges and splits shows both.
+  const merges = useMemo<ChartSeries[]>(
+    () => [
+      { label: 'Merges', values: builds.map((b) => b.merges), bars: true, color: AMBER },
+      { label: 'Splits', values: builds.map((b) => (b.splits === null ? null : -b.splits)), bars: true, color: BLUE },
+    ],
+    [builds],
+  );
   // `backfill` builds were reconstructed by `cdp demo` from the graph (src/demo/history.ts).
   const table = (
     <DataTable
       label="Identity builds"
-      head={['Build finished', 'Mode', 'Profiles', 'Identifiers', 'Merges']}
-      rows={builds.map((b) => [formatDateTime(b.finishedAt), b.mode === 'backfill' ? 'reconstructed (demo)' : b.mode, b.profiles, b.identifiers, b.merges])}
+      head={['Build finished', 'Mode', 'Profiles', 'Identifiers', 'Merges', 'Splits']}
+      rows={builds.map((b) => [formatDateTime(b.finishedAt), b.mode === 'backfill' ? 'reconstructed (demo)' : b.mode, b.profiles, b.identifiers, b.merges, b.splits ?? 'not counted'])}
     />
   );
   const last = builds[builds.length - 1];
@@ -108,9 +117,15 @@ function IdentityChartsOf({ builds }: { builds: IdentityBuildPoint[] }) {
       />
       <ChartCard
         id="identity-merges"
-        title="Merges per build"
-        note="Profiles that became part of another profile in that build."
-        chart={<Chart x={x} series={merges} label={`Merges per identity build: ${formatCount(builds.reduce((n, b) => n + b.merges, 0))} in ${builds.length} builds`} />}
+        title="Merges and splits per build"
+        note="Merges (above the line): profiles that became part of another profile in that build. Splits (below it): profiles whose records the build spread over two profiles or more."
+        chart={
+          <Chart
+            x={x}
+            series={merges}
+            label={`Merges and splits per identity build: ${formatCount(builds.reduce((n, b) => n + b.merges, 0))} merges and ${formatCount(builds.reduce((n, b) => n + (b.splits ?? 0), 0))} splits in ${builds.length} builds`}
+          />
+        }
         table={table}
       />
     </div>
@@ -157,7 +172,7 @@ function everyDay(points: SyncDayPoint[], days: number, now = Date.now()): SyncD
   const today = Math.floor(now / DAY_MS);
   return Array.from({ length: days }, (_, i) => {
     const day = new Date((today - days + 1 + i) * DAY_MS).toISOString().slice(0, 10);
-    return byDay.get(day) ?? { day, runs: 0, success: 0, partial: 0, failed: 0, other: 0, sent: 0, ok: 0, rejected: 0, avgMs: null };
+    return byDay.get(day) ?? { day, runs: 0, success: 0, partial: 0, failed: 0, other: 0, sent: 0, ok: 0, rejected: 0, avgMs: null, matchRate: null, simulated: 0 };
   });
 }
 
@@ -181,20 +196,31 @@ function SyncDaysChartsOf({ points: ran, days }: { points: SyncDayPoint[]; days:
     [points],
   );
   const duration = useMemo<ChartSeries[]>(() => [{ label: 'Mean run time (s)', values: points.map((p) => (p.avgMs === null ? null : p.avgMs / 1000)) }], [points]);
+  const matchRate = useMemo<ChartSeries[]>(() => [{ label: 'Match rate (%)', values: points.map((p) => (p.matchRate === null ? null : Math.round(p.matchRate * 1000) / 10)) }], [points]);
   const table = (
     <DataTable
       label="Sync runs per day"
-      head={['Day', 'Runs', 'Succeeded', 'Partial', 'Failed', 'Rows delivered', 'Rejected', 'Mean run time']}
-      rows={ran.map((p) => [p.day, p.runs, p.success, p.partial, p.failed, p.ok, p.rejected, formatDuration(p.avgMs)])}
+      head={['Day', 'Runs', 'Succeeded', 'Partial', 'Failed', 'Rows delivered', 'Rejected', 'Mean run time', 'Match rate', 'Simulated runs']}
+      rows={ran.map((p) => [p.day, p.runs, p.success, p.partial, p.failed, p.ok, p.rejected, formatDuration(p.avgMs), p.matchRate === null ? '—' : `${(p.matchRate * 100).toFixed(1)}%`, p.simulated])}
     />
   );
   const total = points.reduce((n, p) => n + p.runs, 0);
   const failed = points.reduce((n, p) => n + p.failed, 0);
+  const simulated = points.reduce((n, p) => n + p.simulated, 0);
+  // Runs `cdp demo` made up (trigger backfill) are counted like real ones and said to be simulated.
+  const windowNote = `The last ${days} days.${simulated ? ` ${formatCount(simulated)} of these ${formatCount(total)} runs were simulated by the demo (marked “simulated (demo)” in each sync's runs).` : ''}`;
   return (
     <div className="chart-grid">
-      <ChartCard id="sync-outcomes" title="Runs per day by outcome" note={`The last ${days} days.`} chart={<Chart x={x} series={outcomes} label={`${total} sync runs in the last ${days} days, ${failed} failed`} />} table={table} />
-      <ChartCard id="sync-rows" title="Rows per day" chart={<Chart x={x} series={rows} label={`Rows delivered and rejected per day over the last ${days} days`} />} table={table} />
-      <ChartCard id="sync-duration" title="Mean run time per day" chart={<Chart x={x} series={duration} label="Mean sync run time per day, seconds" yLabel="seconds" />} table={table} />
+      <ChartCard id="sync-outcomes" title="Runs per day by outcome" note={windowNote} chart={<Chart x={x} series={outcomes} label={`${total} sync runs in the last ${days} days, ${failed} failed${simulated ? `, ${simulated} simulated` : ''}`} />} table={table} />
+      <ChartCard id="sync-rows" title="Rows per day" note={simulated ? 'Includes simulated runs.' : undefined} chart={<Chart x={x} series={rows} label={`Rows delivered and rejected per day over the last ${days} days`} />} table={table} />
+      <ChartCard id="sync-duration" title="Mean run time per day" note={simulated ? 'Includes simulated runs.' : undefined} chart={<Chart x={x} series={duration} label="Mean sync run time per day, seconds" yLabel="seconds" />} table={table} />
+      <ChartCard
+        id="sync-match-rate"
+        title="Match rate per day"
+        note="What the vendors matched or accepted of the rows sent (their own counts where they report them, else the rows accepted), weighted by rows sent."
+        chart={<Chart x={x} series={matchRate} label={`Match rate per day over the last ${days} days, percent`} yLabel="%" />}
+        table={table}
+      />
     </div>
   );
 }
@@ -208,22 +234,33 @@ export function AudienceSizeChart({ name, limit = 120 }: { name: string; limit?:
 function AudienceSizeChartOf({ name, newestFirst }: { name: string; newestFirst: AudienceSizePoint[] }) {
   const points = useMemo(() => [...newestFirst].reverse(), [newestFirst]);
   const x = useMemo(() => points.map((p) => seconds(p.at)), [points]);
-  const series = useMemo<ChartSeries[]>(
-    () => [
-      { label: 'Size', values: points.map((p) => p.size) },
+  const simulated = points.filter((p) => p.simulated).length;
+  const series = useMemo<ChartSeries[]>(() => {
+    // Simulated sizes (made up by `cdp demo`) are their own grey line, joined to the first real snapshot.
+    const firstReal = points.findIndex((p) => !p.simulated);
+    const sizes: ChartSeries[] = [{ label: 'Size', values: points.map((p) => (p.simulated ? null : p.size)) }];
+    if (points.some((p) => p.simulated)) sizes.push({ label: 'Size (simulated)', values: points.map((p, i) => (p.simulated || i === firstReal ? p.size : null)), color: GREY });
+    return [
+      ...sizes,
       { label: 'Entered', values: points.map((p) => p.entered), bars: true, color: GREEN },
       { label: 'Left', values: points.map((p) => -p.left), bars: true, color: RED },
-    ],
-    [points],
-  );
+    ];
+  }, [points]);
   const last = points[points.length - 1];
+  const note = `Entered above the line, left below it.${simulated ? ` The first ${simulated} points are simulated by the demo (grey line), not snapshots.` : ''}`;
   return (
     <ChartCard
       id={`audience-${name}`}
       title={`Size of ${name} per snapshot`}
-      note="Entered above the line, left below it."
-      chart={<Chart x={x} series={series} label={last ? `${name}: ${points.length} snapshots, now ${formatCount(last.size)} members` : `${name}: no snapshots yet`} />}
-      table={<DataTable label={`Size history of ${name}`} head={['Snapshot', 'Size', 'Entered', 'Left']} rows={points.map((p) => [formatDateTime(p.at), p.size, p.entered, p.left])} />}
+      note={note}
+      chart={<Chart x={x} series={series} label={last ? `${name}: ${points.length} snapshots${simulated ? ` (${simulated} simulated)` : ''}, now ${formatCount(last.size)} members` : `${name}: no snapshots yet`} />}
+      table={
+        <DataTable
+          label={`Size history of ${name}`}
+          head={['Snapshot', 'Size', 'Entered', 'Left', 'Simulated']}
+          rows={points.map((p) => [formatDateTime(p.at), p.size, p.entered, p.left, p.simulated ? 'simulated (demo)' : ''])}
+        />
+      }
     />
   );
 }

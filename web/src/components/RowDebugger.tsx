@@ -1,7 +1,7 @@
 import { useId, useMemo, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { api } from '../lib/api';
 import type { components } from '../lib/api-types';
-import { formatCount, formatDateTime, formatRelative, formatValue } from '../lib/format';
+import { formatCount, formatDateTime, formatRelative, formatTrigger, formatValue } from '../lib/format';
 import type { IdentityStats } from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { ErrorNote, Loading } from './States';
@@ -15,7 +15,8 @@ const BY_KEY = '__key';
 /**
  * The row debugger of a sync: look a row up by its key, or a person by any identifier (when the
  * sync is keyed by profile), and see every run that planned it, the op, the destination's answer
- * and the values last delivered. PII arrives masked for roles without pii:read.
+ * with the payload it sent (kept for the sync's last runs), and the values last delivered. PII
+ * arrives masked for roles without pii:read.
  */
 export function RowDebugger({ sync, keyColumn }: { sync: string; keyColumn: string }) {
   const byPerson = keyColumn === 'profile_id';
@@ -113,6 +114,7 @@ function RowReport({ row, heading }: { row: RowDebug; heading: RefObject<HTMLHea
                 <th scope="col">When</th>
                 <th scope="col">Run</th>
                 <th scope="col">Op</th>
+                <th scope="col">Payload sent</th>
                 <th scope="col">Answer</th>
               </tr>
             </thead>
@@ -121,9 +123,12 @@ function RowReport({ row, heading }: { row: RowDebug; heading: RefObject<HTMLHea
                 <tr key={`${a.runId}-${i}`} data-status={a.status}>
                   <td title={formatDateTime(a.at)}>{formatRelative(a.at)}</td>
                   <td>
-                    {a.runStatus ? <StatusBadge status={a.runStatus} /> : <span className="muted small">pruned</span>} <span className="muted small">{a.trigger ?? ''}</span>
+                    {a.runStatus ? <StatusBadge status={a.runStatus} /> : <span className="muted small">pruned</span>} <span className="muted small">{formatTrigger(a.trigger)}</span>
                   </td>
                   <td>{a.op}</td>
+                  <td>
+                    <Payload values={a.payload} before={row.attempts[i + 1]?.payload ?? null} />
+                  </td>
                   <td>
                     <StatusBadge status={a.status} />
                     {a.error ? <span className="error-text"> {a.error}</span> : null}
@@ -137,6 +142,27 @@ function RowReport({ row, heading }: { row: RowDebug; heading: RefObject<HTMLHea
         <p className="muted small">No run in the log planned this row.</p>
       )}
     </div>
+  );
+}
+
+/** The fields one run sent; those that differ from the run before it are marked. */
+function Payload({ values, before }: { values: Record<string, unknown> | null; before: Record<string, unknown> | null }) {
+  if (!values) return <span className="muted small">not kept</span>;
+  return (
+    <dl className="payload" data-testid="attempt-payload">
+      {Object.entries(values).map(([field, v]) => {
+        const changed = before !== null && formatValue(before[field]) !== formatValue(v);
+        return (
+          <div key={field} className={changed ? 'changed' : undefined}>
+            <dt>{field}</dt>
+            <dd>
+              {formatValue(v)}
+              {changed ? <span className="muted small"> (changed)</span> : null}
+            </dd>
+          </div>
+        );
+      })}
+    </dl>
   );
 }
 

@@ -493,7 +493,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The last identity builds, oldest first: profiles, identifiers and merges per build */
+        /** The last identity builds, oldest first: profiles, identifiers, merges and splits per build */
         get: operations["getApiHistoryIdentity"];
         put?: never;
         post?: never;
@@ -1807,6 +1807,8 @@ export interface components {
             at: string;
             entered: number;
             left: number;
+            /** @description Made up by `cdp demo` so the charts show a trend (not a snapshot). */
+            simulated: boolean;
             size: number;
         };
         AudienceSnapshot: {
@@ -2956,6 +2958,8 @@ export interface components {
             mode: string;
             profiles: number;
             seconds: number;
+            /** @description Previous profiles whose identifiers the build spread over two profiles or more (null: not counted: builds before splits were recorded, backfilled builds). */
+            splits: number | null;
             /** @description ISO 8601 date-time */
             startedAt: string;
         };
@@ -3609,12 +3613,16 @@ export interface components {
             error: string | null;
             /** @enum {string} */
             op: "upsert" | "remove";
+            /** @description The fields this run sent for the row (a removal: the values removed), masked without pii:read; null when not kept (older than the last privacy.syncPayloadRuns runs). */
+            payload: {
+                [key: string]: unknown;
+            } | null;
             runId: string;
             /** @description null: the run is older than the history kept */
             runStatus: ("success" | "running" | "failed" | "partial" | "interrupted") | null;
             /** @enum {string} */
             status: "ok" | "rejected" | "retryable";
-            trigger: ("cli" | "schedule" | "catch_up" | "manual" | "api") | null;
+            trigger: ("cli" | "schedule" | "catch_up" | "manual" | "api" | "backfill") | null;
         };
         RowDebug: {
             /** @description Newest first. */
@@ -3783,6 +3791,8 @@ export interface components {
             /** @description UTC day, YYYY-MM-DD */
             day: string;
             failed: number;
+            /** @description Share of the rows sent that the vendors matched or accepted, 0..1, weighted by rows sent (null: no run reported one). */
+            matchRate: number | null;
             ok: number;
             /** @description Runs interrupted or still running. */
             other: number;
@@ -3790,6 +3800,8 @@ export interface components {
             rejected: number;
             runs: number;
             sent: number;
+            /** @description Runs simulated by `cdp demo` (trigger backfill), included in the counts. */
+            simulated: number;
             success: number;
         };
         SyncDetail: {
@@ -3866,7 +3878,7 @@ export interface components {
             status: "success" | "running" | "failed" | "partial" | "interrupted";
             sync: string;
             /** @enum {string} */
-            trigger: "cli" | "schedule" | "catch_up" | "manual" | "api";
+            trigger: "cli" | "schedule" | "catch_up" | "manual" | "api" | "backfill";
         };
         SyncRunResult: {
             /** @description Audience syncs that ended `success` or `partial`: the membership snapshot this run took because the audience had none since the last profiles build (absent otherwise). */

@@ -84,3 +84,9 @@ export function formatValue(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+/** What started a sync run, in words; `backfill` runs were simulated by `cdp demo` for the dashboards. */
+export function formatTrigger(trigger: string | null | undefined): string {
+  if (!trigger) return '';
+  return trigger === 'backfill' ? 'simulated (demo)' : trigger;
+}

@@ -7,7 +7,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
 import { api } from '../lib/api';
 import { useSession } from '../lib/auth';
-import { formatCount, formatDateTime, formatDuration, formatRelative, toDate } from '../lib/format';
+import { formatCount, formatDateTime, formatDuration, formatRelative, formatTrigger, toDate } from '../lib/format';
 import { Link, navigate } from '../lib/router';
 import { describeSchedule, syncDestinationLabel, syncSourceText } from '../lib/syncs';
 import type { JobStatus, RowLogEntry, SyncDetail, SyncRun } from '../lib/types';
@@ -199,7 +199,7 @@ export function SyncDetailPage({ name }: { name: string }) {
                   <Fragment key={run.id}>
                     <tr data-status={run.status}>
                       <td data-label="Started">
-                        <span title={formatDateTime(run.startedAt)}>{formatRelative(run.startedAt)}</span> <span className="muted small">{run.trigger}</span>
+                        <span title={formatDateTime(run.startedAt)}>{formatRelative(run.startedAt)}</span> <span className="muted small">{formatTrigger(run.trigger)}</span>
                       </td>
                       <td data-label="Status">
                         <StatusBadge status={run.status} />

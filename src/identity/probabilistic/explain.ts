@@ -2,7 +2,7 @@ import type { ProbabilisticConfig } from '../../config/index.js';
 import type { IdentityPlan } from '../plan.js';
 import type { SqlRunner } from '../runner.js';
 import type { IdentityTables } from '../tables.js';
-import { gammaSql, NULL_LEVEL } from './comparisons.js';
+import { ELSE_LEVEL, gammaSql, NULL_LEVEL } from './comparisons.js';
 import { fieldSql } from './link.js';
 import { planFields } from './model.js';
 import { linkFilter } from './pairs.js';
@@ -18,7 +18,10 @@ export interface PairField {
   u: number | null;
   /** The level's match weight, log2(m / u) (the log2 Bayes factor; 0 on the null level). */
   weight: number;
-  /** Term-frequency adjustment added on an exact agreement (log2(u_exact / tf(value))), null when none applies. */
+  /**
+   * Term-frequency adjustment, as the scorer adds it (score.ts): log2(u_exact / tf(value)) on an exact
+   * agreement, fuzzyTermFrequency × log2(u_exact / max(tf(left), tf(right))) on a non-exact one; null when none applies.
+   */
   tfAdjustment: number | null;
   /** The two records' values of the field as compared (trimmed, lower-cased; null: missing). */
   left: string | null;
@@ -112,10 +115,12 @@ async function explainBest(scope: Scope, sideWhere: string, pairWhere: string): 
      SELECT l.source AS source_l, l.record_key AS record_key_l, r.source AS source_r, r.record_key AS record_key_r,
             ${fields.map((f) => gammaSql(d, f, 'l', 'r')).join(', ')},
             ${fields.map((f) => `l.${q(f.name)} AS ${q(`vl_${f.name}`)}, r.${q(f.name)} AS ${q(`vr_${f.name}`)}`).join(', ')},
-            ${[...tfFields.map((f) => `${q(`tf_${f.name}`)}.n AS ${q(`tfn_${f.name}`)}`), 'tot.n AS total'].join(', ')}
+            ${[...tfFields.map((f) => `${q(`tfl_${f.name}`)}.n AS ${q(`tfn_${f.name}`)}, ${q(`tfr_${f.name}`)}.n AS ${q(`tfnr_${f.name}`)}`), 'tot.n AS total'].join(', ')}
      FROM side l JOIN side r ON ${pairWhere}
      CROSS JOIN tot
-     ${tfFields.map((f) => `LEFT JOIN ${q(`tf_${f.name}`)} ON ${q(`tf_${f.name}`)}.v = l.${q(f.name)}`).join(' ')}
+     ${tfFields
+       .map((f) => `LEFT JOIN ${q(`tf_${f.name}`)} ${q(`tfl_${f.name}`)} ON ${q(`tfl_${f.name}`)}.v = l.${q(f.name)} LEFT JOIN ${q(`tf_${f.name}`)} ${q(`tfr_${f.name}`)} ON ${q(`tfr_${f.name}`)}.v = r.${q(f.name)}`)
+       .join(' ')}
      ORDER BY l.source, l.record_key, r.source, r.record_key ${d.limit(1000)}`,
   );
   const priorWeight = Math.log2(model.prior / (1 - model.prior));
@@ -127,11 +132,14 @@ async function explainBest(scope: Scope, sideWhere: string, pairWhere: string): 
       const gamma = Number(row[f.gammaColumn]);
       const level = gamma === NULL_LEVEL ? undefined : model.levels.find((l) => l.field === f.name && l.gamma === gamma);
       const exact = f.levels.find((l) => l.exact);
+      const uExact = exact && model.levels.find((l) => l.field === f.name && l.gamma === exact.gamma)?.u;
+      const count = (n: unknown) => (n === null || n === undefined ? null : Number(n));
+      const nl = count(row[`tfn_${f.name}`]);
+      const nr = count(row[`tfnr_${f.name}`]);
       let tfAdjustment: number | null = null;
-      const n = row[`tfn_${f.name}`];
-      if (f.termFrequency && exact && gamma === exact.gamma && n !== null && n !== undefined && total > 0) {
-        const uExact = model.levels.find((l) => l.field === f.name && l.gamma === exact.gamma)?.u;
-        if (uExact !== undefined) tfAdjustment = Math.log2(uExact) - Math.log2(Number(n) / total);
+      if (f.termFrequency && exact && uExact !== undefined && total > 0 && nl !== null) {
+        if (gamma === exact.gamma) tfAdjustment = Math.log2(uExact) - Math.log2(nl / total);
+        else if (gamma > ELSE_LEVEL && f.fuzzyTermFrequency > 0 && nr !== null) tfAdjustment = f.fuzzyTermFrequency * (Math.log2(uExact) - Math.log2(Math.max(nl, nr) / total));
       }
       return {
         field: f.name,

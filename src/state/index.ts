@@ -37,6 +37,7 @@ export {
   type RowLogEntry,
   type SyncRunRecord,
 } from './repositories/sync-runs.js';
+export { AlertRuleRepository, EVERY_SYNC, type StoredAlertRuleOf } from './repositories/alert-rules.js';
 export { AudienceRepository, type BrokenStoredAudience, type StoredAudienceOf } from './repositories/audiences.js';
 export {
   PrivacyRequestRepository,

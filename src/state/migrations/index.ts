@@ -13,6 +13,7 @@ import { migration as syncRuns } from './0300_sync_runs.js';
 import { migration as privacyRequests } from './0400_privacy_requests.js';
 import { migration as alerts } from './0500_alerts.js';
 import { migration as syncRunReach } from './0501_sync_run_reach.js';
+import { migration as alertRules } from './0601_alert_rules.js';
 
 /** Every migration, oldest first. Add one line per new migration file, at the end. */
 export const migrations: Migration[] = [
@@ -30,4 +31,5 @@ export const migrations: Migration[] = [
   privacyRequests,
   alerts,
   syncRunReach,
+  alertRules,
 ];

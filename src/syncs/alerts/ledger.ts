@@ -7,6 +7,8 @@ import { dateColumn } from '../../state/index.js';
 export interface AlertSubject {
   kind: 'failure' | 'partial' | 'stale' | 'audience_change';
   sync: string;
+  /** A rule made over the API: its own alert, so it never silences (or is silenced by) another rule's. */
+  rule?: string;
 }
 
 export interface AlertStateRow extends AlertSubject {
@@ -32,7 +34,7 @@ const row = z.object({
   sends: z.coerce.number(),
 });
 
-export const alertKey = (subject: AlertSubject): string => `${subject.kind}:${subject.sync}`;
+export const alertKey = (subject: AlertSubject): string => `${subject.kind}:${subject.sync}${subject.rule ? `:rule:${subject.rule}` : ''}`;
 const digest = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
 /**

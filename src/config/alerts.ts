@@ -49,17 +49,17 @@ const conditions = [
   z.object({
     on: z.literal('partial'),
     /** Alert when more than this share (%) of the run's planned rows were not delivered (default 0: any). */
-    above: z.number().min(0).max(100).default(0),
+    above: z.number().min(0, 'a share from 0 to 100').max(100, 'a share from 0 to 100').default(0),
   }),
   z.object({
     on: z.literal('stale'),
     /** Alert when the sync's last run started more than this many hours ago. */
-    hours: z.number().positive(),
+    hours: z.number().positive('more than 0 hours'),
   }),
   z.object({
     on: z.literal('audience_change'),
     /** Alert when the audience's size changed by more than this share (%) between two snapshots. */
-    percent: z.number().positive(),
+    percent: z.number().positive('more than 0 percent'),
   }),
 ] as const;
 

@@ -23,10 +23,14 @@ export interface AlertOptions {
   now?: Date;
 }
 
+/** A page of the service as people open it (`/alerts`). */
+export function pageLink(config: Pick<AlertsConfig, 'baseUrl'> | undefined, path: string): string {
+  return `${(config?.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '')}${path}`;
+}
+
 /** Where a sync's run is shown in the service. */
 export function runLink(config: Pick<AlertsConfig, 'baseUrl'> | undefined, sync: string, runId?: string | null): string {
-  const base = (config?.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  return `${base}/syncs/${encodeURIComponent(sync)}${runId ? `?run=${encodeURIComponent(runId)}` : ''}`;
+  return pageLink(config, `/syncs/${encodeURIComponent(sync)}${runId ? `?run=${encodeURIComponent(runId)}` : ''}`);
 }
 
 /**

@@ -72,6 +72,12 @@ export class AlertLedger {
     return updated > 0;
   }
 
+  /** Forgets the alerts of a rule made over the API (when it is deleted). */
+  async forgetRule(rule: string): Promise<void> {
+    const keys = (await this.knex('alert_state').select<{ key: string }[]>('key')).map((r) => r.key).filter((key) => key.endsWith(`:rule:${rule}`));
+    if (keys.length) await this.knex('alert_state').whereIn('key', keys).delete();
+  }
+
   /** Alerts firing now, newest first. */
   async firing(): Promise<AlertStateRow[]> {
     const rows: unknown[] = await this.knex('alert_state').where({ firing: true }).orderBy('sent_at', 'desc');

@@ -3,7 +3,7 @@ import nodemailer from 'nodemailer';
 import type { AlertChannel } from '../../config/index.js';
 import { HttpClient, sharedRateLimiter, type NetworkPolicy } from '../../destinations/index.js';
 import { logger } from '../../logger.js';
-import { scrubSecretText } from '../../util/secret-scrub.js';
+import { rememberSecret, scrubSecretText } from '../../util/secret-scrub.js';
 import type { SecretResolver } from '../secrets.js';
 
 /** One alert as people read it. */
@@ -50,6 +50,9 @@ export function slackPayload(message: AlertMessage): { text: string; blocks: unk
 
 async function sendSlack(channel: Extract<AlertChannel, { type: 'slack' }>, path: string, message: AlertMessage, options: ChannelOptions): Promise<void> {
   const url = await options.secrets(channel.url, `${path}.url`);
+  // The token of a webhook is its path: a receiver echoing the path alone must not show it either.
+  const { pathname, search } = new URL(url);
+  if (`${pathname}${search}`.length >= 8) rememberSecret(`${pathname}${search}`);
   const http = new HttpClient({ limiter: sharedRateLimiter('alerts:slack', { requests: 1, perSeconds: 1 }), vendor: 'slack', policy: { maxAttempts: 3 }, ...(options.network ? { network: options.network } : {}) });
   const response = await http.request({ method: 'POST', path: url, json: slackPayload(message) });
   if (response.status < 200 || response.status >= 300) throw new Error(`the webhook answered ${response.status}: ${response.text.slice(0, 200)}`);

@@ -13,7 +13,7 @@ describeInChromium('alerts in Chromium: create, test, edit and delete a rule', {
     const { page, webhook } = demo;
     await page.getByRole('link', { name: 'Alerts' }).click();
     await page.getByRole('heading', { level: 1, name: 'Alerts' }).waitFor();
-    await page.getByRole('button', { name: 'New alert rule' }).click();
+    await page.getByRole('button', { name: 'New alert rule' }).first().click();
     const form = page.getByRole('form', { name: 'New alert rule' });
     await form.getByLabel('Name').fill('ops-hook');
     await form.getByLabel('When').selectOption({ label: 'A sync has not run for a while' });

@@ -14,6 +14,7 @@ import { migration as privacyRequests } from './0400_privacy_requests.js';
 import { migration as alerts } from './0500_alerts.js';
 import { migration as syncRunReach } from './0501_sync_run_reach.js';
 import { migration as alertRules } from './0601_alert_rules.js';
+import { migration as webhookOneUrl } from './0602_webhook_one_url.js';
 
 /** Every migration, oldest first. Add one line per new migration file, at the end. */
 export const migrations: Migration[] = [
@@ -32,4 +33,5 @@ export const migrations: Migration[] = [
   alerts,
   syncRunReach,
   alertRules,
+  webhookOneUrl,
 ];

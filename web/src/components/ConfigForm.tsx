@@ -41,7 +41,8 @@ const humanize = (name: string): string =>
 
 export function fieldSpecs(schema: JsonSchema, secretFields: readonly string[]): FieldSpec[] {
   const required = new Set(schema.required ?? []);
-  const specs = Object.entries(schema.properties ?? {}).map(([name, field]): FieldSpec => {
+  // Deprecated fields (kept for old configs in git) are not offered: the API refuses them.
+  const specs = Object.entries(schema.properties ?? {}).filter(([, field]) => !(field as { deprecated?: boolean }).deprecated).map(([name, field]): FieldSpec => {
     // The schema decides when it is clear: a map of headers is not one secret, even if it may hold some.
     const secret = isSecretRefSchema(field) || (secretFields.includes(name) && field.type !== 'object');
     const type = Array.isArray(field.type) ? field.type[0] : field.type;

@@ -24,7 +24,7 @@ describeInChromium('alerts in Chromium: create, test, edit and delete a rule', {
 
     // A missing threshold: said at the field, which takes focus and points at the message.
     await expect.poll(() => hours.getAttribute('aria-invalid'), POLL).toBe('true');
-    expect(await hours.evaluate('(el) => el === document.activeElement')).toBe(true);
+    expect(await hours.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     const describedBy = (await hours.getAttribute('aria-describedby'))!.split(' ');
     expect(await page.locator(`[id="${describedBy[0]}"]`).textContent()).toBe('Enter a number (hours).');
 
@@ -33,7 +33,7 @@ describeInChromium('alerts in Chromium: create, test, edit and delete a rule', {
     await form.getByRole('button', { name: 'Create rule' }).click();
     const url = form.getByLabel('Webhook URL');
     await expect.poll(() => url.getAttribute('aria-invalid'), POLL).toBe('true');
-    expect(await url.evaluate('(el) => el === document.activeElement')).toBe(true);
+    expect(await url.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     const urlError = await page.locator(`[id="${(await url.getAttribute('aria-describedby'))!.split(' ')[0]}"]`).textContent();
     expect(urlError).toMatch(/^Webhook URL: refused to connect to 10\.9\.8\.7: not a public address/);
     expect(await form.textContent()).not.toMatch(/secret-token|body\.|PUT|POST/);

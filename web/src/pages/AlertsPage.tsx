@@ -5,7 +5,7 @@ import { PageHeader, usePageTitle } from '../components/Layout';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
 import { api, ApiError } from '../lib/api';
 import { useSession } from '../lib/auth';
-import { errorAt, errorPath, useFocusOnError } from '../lib/field-errors';
+import { errorAt, useFocusOnError } from '../lib/field-errors';
 import { formatRelative } from '../lib/format';
 import type { Answer, Body, SyncList } from '../lib/types';
 import { useApi } from '../lib/useApi';
@@ -281,8 +281,9 @@ function RuleForm({ existing, syncs, onCancel, onSaved }: { existing: StoredRule
     }
   }
 
-  // Shown at the field when the API named one; otherwise above the form.
-  const unplaced = error && !errorPath(error);
+  // Shown at the field when the API named one the form has; otherwise above the form.
+  const fields = [...(existing ? [] : ['name']), 'sync', 'condition', 'channel.type', ...(draft.type === 'slack' ? ['secrets.url', 'channel.url'] : ['channel.to', 'channel.from', 'channel.smtp', 'secrets.smtp.password'])];
+  const unplaced = error && errorAt(error, ...fields) === undefined;
   return (
     <form ref={form} className="card form-card" aria-label={existing ? `Edit alert rule ${existing.name}` : 'New alert rule'} onSubmit={(e) => void save(e)} noValidate>
       <h2>{existing ? `Edit ${existing.name}` : 'New alert rule'}</h2>

@@ -75,3 +75,28 @@ describeInChromium('alerts in Chromium: create, test, edit and delete a rule', {
     expect((await page.request.get('/api/alerts/rules/ops-hook')).status()).toBe(404);
   });
 });
+
+describeInChromium('errors at the field in the destination editor', { timeout: 240_000 }, () => {
+  const demo = demoInChromium(60);
+
+  it('a refused webhook address is shown at the URL field, which takes focus', async () => {
+    const { page } = demo;
+    await page.goto('/destinations/new');
+    await page.getByLabel('Name').fill('private-hook');
+    await page.getByLabel('Type').selectOption('webhook');
+    const url = page.getByLabel(/^URL/);
+    await url.fill('http://10.0.0.5/hooks/cdp');
+    await page.getByRole('button', { name: 'Add destination' }).click();
+    await expect.poll(() => url.getAttribute('aria-invalid'), POLL).toBe('true');
+    expect(await url.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    const ids = (await url.getAttribute('aria-describedby'))!.split(' ');
+    for (const id of ids) expect(await page.locator(`[id="${id}"]`).count()).toBe(1);
+    expect(await page.locator(`[id="${ids[0]}"]`).textContent()).toMatch(/^Refused to connect to 10\.0\.0\.5: not a public address/);
+    const form = (await page.getByRole('form', { name: 'Destination' }).textContent()) ?? '';
+    expect(form).not.toMatch(/body\.|config\.url|POST|PUT/);
+    // Fixed, the field is valid again and the destination is saved.
+    await url.fill(demo.webhook.url);
+    await page.getByRole('button', { name: 'Add destination' }).click();
+    await page.waitForURL('**/destinations/private-hook');
+  });
+});

@@ -43,7 +43,7 @@ describeInChromium('alerts in Chromium: create, test, edit and delete a rule', {
     await form.getByRole('button', { name: 'Create rule' }).click();
     await page.getByTestId('alert-status').getByText('Saved ops-hook.').waitFor();
     const row = page.getByTestId('alert-rule').filter({ hasText: 'ops-hook' });
-    expect(await row.textContent()).toContain('no run for 12 hours');
+    await expect.poll(() => row.textContent(), POLL).toContain('no run for 12 hours');
     const stored = (await (await page.request.get('/api/alerts/rules/ops-hook')).json()) as { condition: unknown; channel: unknown };
     expect(stored).toMatchObject({ condition: { on: 'stale', hours: 12 }, channel: { type: 'slack', url: { set: true } } });
 
@@ -65,13 +65,13 @@ describeInChromium('alerts in Chromium: create, test, edit and delete a rule', {
     await form.getByLabel(/more than this many hours ago/).fill('30');
     await form.getByRole('button', { name: 'Save rule' }).click();
     await page.getByTestId('alert-status').getByText('Saved ops-hook.').waitFor();
-    expect(await row.textContent()).toContain('no run for 30 hours');
+    await expect.poll(() => row.textContent(), POLL).toContain('no run for 30 hours');
     expect(((await (await page.request.get('/api/alerts/rules/ops-hook')).json()) as { channel: unknown }).channel).toEqual({ type: 'slack', url: { set: true } });
 
     await row.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete rule' }).click();
     await page.getByTestId('alert-status').getByText('Deleted ops-hook.').waitFor();
-    expect(await page.getByTestId('alert-rule').filter({ hasText: 'ops-hook' }).count()).toBe(0);
+    await expect.poll(() => page.getByTestId('alert-rule').filter({ hasText: 'ops-hook' }).count(), POLL).toBe(0);
     expect((await page.request.get('/api/alerts/rules/ops-hook')).status()).toBe(404);
   });
 });
@@ -98,5 +98,20 @@ describeInChromium('errors at the field in the destination editor', { timeout: 2
     await url.fill(demo.webhook.url);
     await page.getByRole('button', { name: 'Add destination' }).click();
     await page.waitForURL('**/destinations/private-hook');
+  });
+
+  it('the sync editor shows a bad cron expression at its field', async () => {
+    const { page } = demo;
+    await page.goto('/syncs/new');
+    await page.getByLabel('Audience', { exact: true }).selectOption({ index: 1 });
+    await page.getByLabel('Destination', { exact: true }).selectOption('private-hook');
+    await page.getByRole('radio', { name: 'Custom (cron)' }).check();
+    const cron = page.getByLabel('Cron expression');
+    await cron.fill('every day');
+    await page.getByRole('button', { name: 'Create sync' }).click();
+    await expect.poll(() => cron.getAttribute('aria-invalid'), POLL).toBe('true');
+    expect(await cron.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    const [errorId] = (await cron.getAttribute('aria-describedby'))!.split(' ');
+    expect(await page.locator(`[id="${errorId}"]`).textContent()).toMatch(/^A cron expression has five fields/);
   });
 });

@@ -42,19 +42,19 @@ export const webhookConfigSchema = z
     } catch {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'a full http(s) address, like https://hooks.example.com/cdp' });
     }
-  })
-  .transform(({ base_url, ...config }) => {
-    if (base_url === undefined) return config;
-    if (!warnedBaseUrl) {
-      warnedBaseUrl = true;
-      logger.warn({ destination: 'webhook' }, BASE_URL_DEPRECATED);
-    }
-    return { ...config, url: joinedUrl(config.url, base_url) };
   });
 
 export type WebhookConfig = z.output<typeof webhookConfigSchema>;
 
-const targetUrl = (config: WebhookConfig): string => config.url;
+/** Where batches go: `url`, joined to the deprecated `base_url` of an old config (warned once). */
+function targetUrl(config: WebhookConfig): string {
+  if (config.base_url === undefined) return config.url;
+  if (!warnedBaseUrl) {
+    warnedBaseUrl = true;
+    logger.warn({ destination: 'webhook' }, BASE_URL_DEPRECATED);
+  }
+  return joinedUrl(config.url, config.base_url);
+}
 
 function headersOf(config: WebhookConfig, secret: SecretReader): Record<string, string> {
   const out: Record<string, string> = {};

@@ -21,12 +21,13 @@ export const PERMISSIONS = [
   'audit:read',
   'pii:read',
   'privacy:manage',
+  'alerts:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /**
  * The permission table: one place that says who may do what.
- * - admin: everything, including privacy requests (erasure, access exports).
+ * - admin: everything, including privacy requests (erasure, access exports) and alert rules.
  * - editor: data team — models (runs), destinations, syncs; profile lookup with PII to debug identity.
  * - marketer: audiences, syncs to existing destinations (no destination writes), profile lookup
  *   with PII columns masked (no `pii:read`).

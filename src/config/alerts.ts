@@ -43,33 +43,35 @@ export const alertChannelSchema = z.discriminatedUnion('type', [slackChannel, em
 
 const to = z.array(nameSchema).min(1).describe('names of channels under alerts.channels');
 
-/** One alert rule. `partial.above` and `audience_change.percent` are percentages. */
+/** When an alert fires, without whom it goes to. `partial.above` and `audience_change.percent` are percentages. */
+const conditions = [
+  z.object({ on: z.literal('failure') }),
+  z.object({
+    on: z.literal('partial'),
+    /** Alert when more than this share (%) of the run's planned rows were not delivered (default 0: any). */
+    above: z.number().min(0, 'a share from 0 to 100').max(100, 'a share from 0 to 100').default(0),
+  }),
+  z.object({
+    on: z.literal('stale'),
+    /** Alert when the sync's last run started more than this many hours ago. */
+    hours: z.number().positive('more than 0 hours'),
+  }),
+  z.object({
+    on: z.literal('audience_change'),
+    /** Alert when the audience's size changed by more than this share (%) between two snapshots. */
+    percent: z.number().positive('more than 0 percent'),
+  }),
+] as const;
+
+/** An alert condition alone (rules made over the API carry their own channel instead of `to`). */
+export const alertConditionSchema = z.discriminatedUnion('on', [conditions[0].strict(), conditions[1].strict(), conditions[2].strict(), conditions[3].strict()]);
+
+/** One alert rule of the config: a condition and the channels it goes to. */
 export const alertRuleSchema = z.discriminatedUnion('on', [
-  z.object({ on: z.literal('failure'), to }).strict(),
-  z
-    .object({
-      on: z.literal('partial'),
-      /** Alert when more than this share (%) of the run's planned rows were not delivered (default 0: any). */
-      above: z.number().min(0).max(100).default(0),
-      to,
-    })
-    .strict(),
-  z
-    .object({
-      on: z.literal('stale'),
-      /** Alert when the sync's last run started more than this many hours ago. */
-      hours: z.number().positive(),
-      to,
-    })
-    .strict(),
-  z
-    .object({
-      on: z.literal('audience_change'),
-      /** Alert when the audience's size changed by more than this share (%) between two snapshots. */
-      percent: z.number().positive(),
-      to,
-    })
-    .strict(),
+  conditions[0].extend({ to }).strict(),
+  conditions[1].extend({ to }).strict(),
+  conditions[2].extend({ to }).strict(),
+  conditions[3].extend({ to }).strict(),
 ]);
 
 export const alertsSchema = z
@@ -97,3 +99,4 @@ export const alertsSchema = z
 export type AlertsConfig = z.output<typeof alertsSchema>;
 export type AlertRule = z.output<typeof alertRuleSchema>;
 export type AlertChannel = z.output<typeof alertChannelSchema>;
+export type AlertCondition = z.output<typeof alertConditionSchema>;

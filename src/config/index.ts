@@ -7,4 +7,4 @@ export * from './privacy.js';
 export { authSchema, oidcSchema, isLoopbackHost, type AuthConfig, type OidcConfig, type OidcRoleRules } from './auth.js';
 export { collectSchema, sourceNameSchema, type CollectConfig, type CollectConfigInput } from './collect.js';
 export { predictionSchema, predictionsSchema, type PredictionConfig, type PredictionKind } from './predictions.js';
-export { alertsSchema, alertRuleSchema, alertChannelSchema, type AlertsConfig, type AlertRule, type AlertChannel } from './alerts.js';
+export { alertsSchema, alertRuleSchema, alertChannelSchema, alertConditionSchema, type AlertsConfig, type AlertRule, type AlertChannel, type AlertCondition } from './alerts.js';

@@ -166,6 +166,11 @@ export interface Destination<C> {
    * the type) clears the stored secrets unless the same request sends them again.
    */
   targetFields?: readonly string[];
+  /**
+   * Config fields kept only so old configs in git still work (read as an alias, with a warning):
+   * the API refuses them with this message, and forms do not show them.
+   */
+  deprecatedFields?: Readonly<Record<string, string>>;
   /** The destination fields a sync may map (its field catalogue). */
   fields?: FieldCatalog;
   /** It has a remove verb (`send('remove', ...)` takes rows out); required by mirror mode. */

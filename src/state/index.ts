@@ -38,6 +38,7 @@ export {
   type RowLogEntry,
   type SyncRunRecord,
 } from './repositories/sync-runs.js';
+export { AlertRuleRepository, EVERY_SYNC, type StoredAlertRuleOf } from './repositories/alert-rules.js';
 export { AudienceRepository, type BrokenStoredAudience, type StoredAudienceOf } from './repositories/audiences.js';
 export { MatchReviewStore, canonicalPair, pairKey, REVIEW_ANSWERS, type MatchReview, type ReviewAnswer, type RecordSide, type CanonicalPair } from './repositories/match-reviews.js';
 export {

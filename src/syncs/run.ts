@@ -66,7 +66,8 @@ async function sendAndRecord(prepared: PreparedRun, knex: Knex, options: RunSync
 
 /** Alerts about a recorded run (docs/syncs.md, "Alerts"); a problem alerting never fails the run. */
 async function alertAfter(project: Project, runId: string | null, from: PreparedSync['definition']['from'], options: RunSyncOptions): Promise<void> {
-  if (!runId || !project.config.alerts) return;
+  // Rules live in the config and in the state store (made in the UI): alertAfterRun looks in both.
+  if (!runId) return;
   try {
     const history = options.history ?? new SyncHistory((await project.state()).knex);
     const record = await history.run(runId);

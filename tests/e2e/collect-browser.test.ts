@@ -8,15 +8,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collectServer, richProperties, WRITE_KEYS, type CollectServer } from '../integration/collect/helpers.js';
+import { describeInChromium, launchChromium } from './fixture.js';
 import { ensureWebBuilt, WEB_DIST } from './build.js';
 
-const CHROMIUM = process.env.CDP_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const AJS = fileURLToPath(new URL('../../node_modules/@segment/analytics-next/dist/umd/', import.meta.url));
-const hasChromium = existsSync(CHROMIUM);
 
 /** The customer's site: a page with the analytics.js bundle, on its own origin. */
 async function startSite(cdpUrl: string, writeKey: string): Promise<Server> {
@@ -37,14 +35,14 @@ async function startSite(cdpUrl: string, writeKey: string): Promise<Server> {
   return server;
 }
 
-describe.skipIf(!hasChromium && !process.env.CI)('analytics.js in Chromium against cdp', { timeout: 120_000 }, () => {
+describeInChromium('analytics.js in Chromium against cdp', { timeout: 120_000 }, () => {
   let cdp: CollectServer;
   let site: Server;
   let browser: Browser;
   beforeAll(async () => {
     cdp = await collectServer('duckdb');
     site = await startSite(cdp.url, WRITE_KEYS.web);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -98,7 +96,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('analytics.js in Chromium again
   });
 });
 
-describe.skipIf(!hasChromium && !process.env.CI)('the Sources page in Chromium', { timeout: 240_000 }, () => {
+describeInChromium('the Sources page in Chromium', { timeout: 240_000 }, () => {
   let cdp: CollectServer;
   let browser: Browser;
   const admin = { email: 'sources-admin@example.com', password: 'sources-admin-password' };
@@ -106,7 +104,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('the Sources page in Chromium',
     await ensureWebBuilt();
     cdp = await collectServer('duckdb', {}, {}, undefined, WEB_DIST);
     await cdp.server.context.users.create({ email: admin.email, password: admin.password, role: 'admin', name: null });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

@@ -4,33 +4,28 @@
  * no violation reported; and the policy is really enforced (an injected inline script and a
  * foreign image are blocked and reported).
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src/server/app.js';
 import { ensureWebBuilt } from './build.js';
-import { ADMIN, startDemoService, type DemoService } from './fixture.js';
+import { ADMIN, type DemoService, describeInChromium, launchChromium, startDemoService } from './fixture.js';
 
-const CHROMIUM = process.env.CDP_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const hasChromium = existsSync(CHROMIUM);
-const inCi = !!process.env.CI;
 
 interface Violation {
   directive: string;
   blocked: string;
 }
 
-describe.skipIf(!hasChromium && !inCi)('Content-Security-Policy in Chromium', { timeout: 180_000 }, () => {
+describeInChromium('Content-Security-Policy in Chromium', { timeout: 180_000 }, () => {
   let service: DemoService;
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing: CI must install it (apt-get install -y chromium)`);
     await ensureWebBuilt();
-    [service, browser] = await Promise.all([startDemoService(120), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
+    [service, browser] = await Promise.all([startDemoService(120), launchChromium()]);
     const context = await browser.newContext({ baseURL: service.url });
     context.setDefaultTimeout(15_000);
     // Every violation the page reports, kept on window before any script of the page runs.

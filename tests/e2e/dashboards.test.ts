@@ -5,31 +5,27 @@
  * that delivers and one whose receiver refuses every row. axe-core checks every page (WCAG 2.1 A/AA). Screenshots go to
  * tests/e2e/screenshots/ (gitignored) as dash-*.png.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { snapshotAudience } from '../../src/audiences/index.js';
 import { backfillDemoHistory } from '../../src/demo/history.js';
 import { runProject } from '../../src/pipeline/index.js';
 import { ensureWebBuilt } from './build.js';
 import { ACTIVE_OPTION_IN_VIEW, AXE_WCAG21, DANGLING_ARIA, FOCUS_IN_FIRST_CONDITION, FOCUS_RING_CONTRAST, FOCUS_STOP, FOCUSED_NAME, FOCUSED_TEXT, focusedInside, type FocusStop } from './browser-scripts.js';
-import { ADMIN, MARKETER, startDemoService, startWebhookReceiver, type DemoService, type WebhookReceiver } from './fixture.js';
+import { ADMIN, type DemoService, describeInChromium, launchChromium, MARKETER, POLL, signIn, startDemoService, startWebhookReceiver, type WebhookReceiver } from './fixture.js';
 
-const CHROMIUM = process.env.CDP_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const POLL = { timeout: 20_000 };
 const AUDIENCE = 'cart_abandoners';
 const OK_SYNC = 'dash_ok';
 const STRICT_SYNC = 'dash_strict';
 /** Days of history the demo backfills, as `cdp demo` does. */
 const HISTORY_DAYS = 30;
 
-const hasChromium = existsSync(CHROMIUM);
 
 /** The status of a sync's latest run once it is no longer running (expect.poll works only inside tests). */
 async function waitForRun(page: Page, sync: string): Promise<string | undefined> {
@@ -40,9 +36,8 @@ async function waitForRun(page: Page, sync: string): Promise<string | undefined>
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
-const inCi = !!process.env.CI;
 
-describe.skipIf(!hasChromium && !inCi)('dashboards, row debugger, keyboard and zoom in Chromium', { timeout: 240_000 }, () => {
+describeInChromium('dashboards, row debugger, keyboard and zoom in Chromium', { timeout: 240_000 }, () => {
   let service: DemoService;
   let webhook: WebhookReceiver;
   let browser: Browser;
@@ -50,10 +45,9 @@ describe.skipIf(!hasChromium && !inCi)('dashboards, row debugger, keyboard and z
   let page: Page;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing: CI must install it (apt-get install -y chromium)`);
     mkdirSync(SCREENSHOTS, { recursive: true });
     await ensureWebBuilt();
-    [service, webhook, browser] = await Promise.all([startDemoService(300), startWebhookReceiver(), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
+    [service, webhook, browser] = await Promise.all([startDemoService(300), startWebhookReceiver(), launchChromium()]);
     // The demo's history (as `cdp demo` writes it), a second build and two more snapshots.
     await backfillDemoHistory(service.project, { days: HISTORY_DAYS, before: new Date(), seed: 7 });
     await runProject(service.project);
@@ -90,13 +84,6 @@ describe.skipIf(!hasChromium && !inCi)('dashboards, row debugger, keyboard and z
     await target.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   }
 
-  async function signIn(target: Page, user: { email: string; password: string }): Promise<void> {
-    await target.goto('/');
-    await target.getByLabel('Email').fill(user.email);
-    await target.getByLabel('Password').fill(user.password);
-    await target.getByRole('button', { name: 'Sign in' }).click();
-    await target.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-  }
 
   /** The canvas a uPlot chart draws into, inside one chart card. */
   const canvasOf = (target: Page, id: string) => target.getByTestId(`chart-${id}`).locator('canvas').first();

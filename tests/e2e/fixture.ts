@@ -14,8 +14,30 @@ import { runProject } from '../../src/pipeline/index.js';
 import { Project } from '../../src/project/index.js';
 import { parseSecretKey } from '../../src/secrets/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import type { Browser, Page } from 'playwright-core';
-import { WEB_DIST } from './build.js';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { ensureWebBuilt, WEB_DIST } from './build.js';
+
+/** Debian's Chromium (CI installs it with apt-get); CDP_CHROMIUM points elsewhere when needed. */
+export const CHROMIUM = process.env.CDP_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** expect.poll waits one second by default: the service counts in the warehouse, give it time. */
+export const POLL = { timeout: 20_000 };
+export const hasChromium = existsSync(CHROMIUM);
+const inCi = !!process.env.CI;
+if (!hasChromium && !inCi) {
+  console.warn(
+    `\n${'!'.repeat(78)}\n!! SKIPPING the browser tests (tests/e2e): ${CHROMIUM} is missing.\n!! Install it with: apt-get install -y chromium   (CI installs it and fails without it)\n${'!'.repeat(78)}\n`,
+  );
+}
+
+/** `describe` for browser tests: skipped without Chromium on a developer's machine; in CI a missing Chromium fails (launchChromium). */
+export const describeInChromium = describe.skipIf(!hasChromium && !inCi);
+
+export async function launchChromium(): Promise<Browser> {
+  if (!hasChromium) throw new Error(`${CHROMIUM} is missing: CI must install it (apt-get install -y chromium)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const PROJECT_FILES = ['cdp.config.ts', 'models', 'audiences', 'syncs'];
@@ -111,15 +133,53 @@ export async function startDemoService(people: number): Promise<DemoService> {
   };
 }
 
+/** Signs in on the login page and waits for the overview. */
+export async function signIn(page: Page, user: { email: string; password: string }): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+}
+
 /** A page of a new browser context on `baseURL`, signed in as the admin, on the overview. */
 export async function signedInAsAdmin(browser: Browser, baseURL: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
-  await page.goto('/');
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  await signIn(page, ADMIN);
   return page;
+}
+
+/** What a browser suite over the demo runs against; filled in by its beforeAll. */
+export interface DemoInChromium {
+  service: DemoService;
+  webhook: WebhookReceiver;
+  browser: Browser;
+  /** Signed in as the admin (unless `signIn: false`: a fresh page on the service). */
+  page: Page;
+}
+
+/**
+ * The usual setup of a browser suite, registered on the calling describe: the web build, the demo
+ * service with `people` people, a webhook receiver and Chromium (started together), and a page;
+ * everything closed after the suite.
+ */
+export function demoInChromium(people: number, options: { signIn?: boolean } = {}): DemoInChromium {
+  const demo = {} as DemoInChromium;
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    [demo.service, demo.webhook, demo.browser] = await Promise.all([startDemoService(people), startWebhookReceiver(), launchChromium()]);
+    if (options.signIn === false) {
+      const context = await demo.browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: demo.service.url });
+      context.setDefaultTimeout(15_000);
+      demo.page = await context.newPage();
+    } else demo.page = await signedInAsAdmin(demo.browser, demo.service.url);
+  });
+  afterAll(async () => {
+    await demo.browser?.close();
+    await demo.webhook?.close();
+    await demo.service?.close();
+  });
+  return demo;
 }

@@ -5,24 +5,21 @@
  * claim maps to; someone with no mapped role sees why they were refused. All of it under a strict
  * Content-Security-Policy (the service's own once it sends one), with no violation reported.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { Project } from '../../src/project/index.js';
 import { parseSecretKey } from '../../src/secrets/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { startIdp, type TestIdp } from '../helpers/idp.js';
+import { describeInChromium, launchChromium } from './fixture.js';
 import { ensureWebBuilt, WEB_DIST } from './build.js';
 
-const CHROMIUM = process.env.CDP_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const hasChromium = existsSync(CHROMIUM);
-const inCi = !!process.env.CI;
 
-describe.skipIf(!hasChromium && !inCi)('single sign-on in Chromium', { timeout: 180_000 }, () => {
+describeInChromium('single sign-on in Chromium', { timeout: 180_000 }, () => {
   let idp: TestIdp;
   let service: RunningServer;
   let project: Project;
@@ -30,7 +27,6 @@ describe.skipIf(!hasChromium && !inCi)('single sign-on in Chromium', { timeout: 
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing: CI must install it (apt-get install -y chromium)`);
     await ensureWebBuilt();
     idp = await startIdp({
       ada: { email: 'ada@example.com', email_verified: true, name: 'Ada Lovelace', groups: ['growth'] },
@@ -54,7 +50,7 @@ describe.skipIf(!hasChromium && !inCi)('single sign-on in Chromium', { timeout: 
     project = new Project(dir, join(dir, 'cdp.config.ts'), config);
     [service, browser] = await Promise.all([
       startServer(project, { port: 0, startScheduler: false, webDir: WEB_DIST, secretKey: parseSecretKey('f'.repeat(64)), env: { E2E_OIDC_SECRET: idp.clientSecret } }),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
+      launchChromium(),
     ]);
     idp.register([`${service.url}/api/auth/oidc/callback`]);
   });

@@ -5,36 +5,24 @@
  * edit controls and the API refuses them. Screenshots of the main pages go to
  * tests/e2e/screenshots/ (gitignored).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { snapshotAudience } from '../../src/audiences/index.js';
 import { ensureWebBuilt } from './build.js';
-import { ADMIN, MARKETER, startDemoService, startWebhookReceiver, VIEWER, type DemoService, type WebhookReceiver } from './fixture.js';
+import { ADMIN, type DemoService, describeInChromium, launchChromium, MARKETER, POLL, signIn, startDemoService, startWebhookReceiver, VIEWER, type WebhookReceiver } from './fixture.js';
 
-/** Debian's Chromium (CI installs it with apt-get); CDP_CHROMIUM points elsewhere when needed. */
-const CHROMIUM = process.env.CDP_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const PEOPLE = 300;
 const AUDIENCE = 'e2e_buyers';
 const DESTINATION = 'e2e-webhook';
 const SYNC = `${AUDIENCE}_to_e2e_webhook`;
-/** expect.poll waits one second by default: the service counts in the warehouse, give it time. */
-const POLL = { timeout: 20_000 };
 
-const hasChromium = existsSync(CHROMIUM);
-const inCi = !!process.env.CI;
-if (!hasChromium && !inCi) {
-  console.warn(
-    `\n${'!'.repeat(78)}\n!! SKIPPING the browser tests (tests/e2e): ${CHROMIUM} is missing.\n!! Install it with: apt-get install -y chromium   (CI installs it and fails without it)\n${'!'.repeat(78)}\n`,
-  );
-}
 
 // Generous: each step waits on warehouse counts, and CI runs other test files beside this one.
-describe.skipIf(!hasChromium && !inCi)('web UI in Chromium', { timeout: 240_000 }, () => {
+describeInChromium('web UI in Chromium', { timeout: 240_000 }, () => {
   let service: DemoService;
   let webhook: WebhookReceiver;
   let browser: Browser;
@@ -42,14 +30,13 @@ describe.skipIf(!hasChromium && !inCi)('web UI in Chromium', { timeout: 240_000 
   let page: Page;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing: CI must install it (apt-get install -y chromium)`);
     mkdirSync(SCREENSHOTS, { recursive: true });
     for (const old of readdirSync(SCREENSHOTS).filter((f) => f.startsWith('FAILED-'))) rmSync(join(SCREENSHOTS, old));
     await ensureWebBuilt();
     [service, webhook, browser] = await Promise.all([
       startDemoService(PEOPLE),
       startWebhookReceiver(),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
+      launchChromium(),
     ]);
     admin = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: service.url });
     admin.setDefaultTimeout(15_000);
@@ -73,13 +60,6 @@ describe.skipIf(!hasChromium && !inCi)('web UI in Chromium', { timeout: 240_000 
     await target.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   }
 
-  async function signIn(target: Page, user: { email: string; password: string }): Promise<void> {
-    await target.goto('/');
-    await target.getByLabel('Email').fill(user.email);
-    await target.getByLabel('Password').fill(user.password);
-    await target.getByRole('button', { name: 'Sign in' }).click();
-    await target.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-  }
 
   /** Picks an option of a searchable picker by typing part of its name. */
   async function pick(target: Page, combobox: ReturnType<Page['getByRole']>, text: string, option: RegExp): Promise<void> {

@@ -5,6 +5,7 @@ import { api, ApiError, onUnauthorized } from './lib/api';
 import { SessionProvider, type Session } from './lib/auth';
 import { match, navigate, useLocation } from './lib/router';
 import type { Me } from './lib/types';
+import { AlertsPage } from './pages/AlertsPage';
 import { AudienceBuilderPage } from './pages/AudienceBuilderPage';
 import { AudiencesPage } from './pages/AudiencesPage';
 import { DashboardsPage } from './pages/DashboardsPage';
@@ -98,6 +99,7 @@ function Routes() {
   if (path === '/destinations/new') return <DestinationEditorPage key="new" name={null} />;
   if ((m = match('/destinations/:name', path))) return <DestinationEditorPage key={m.name} name={m.name!} />;
   if (path === '/sources') return <SourcesPage />;
+  if (path === '/alerts') return <AlertsPage />;
   if (path === '/privacy') return <PrivacyPage />;
   if ((m = match('/privacy/requests/:id', path))) return <PrivacyRequestPage key={m.id} id={m.id!} />;
   return <NotFoundPage />;

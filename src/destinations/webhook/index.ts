@@ -7,14 +7,24 @@ import type { Row, RowResult, SecretReader, SendContext } from '../types.js';
 import { SIGNATURE_HEADER, signBody } from './sign.js';
 import { DestinationError } from '../errors.js';
 import { describeResponse, type HttpClient } from '../http/client.js';
+import { logger } from '../../logger.js';
 
 export { signBody, verifySignature, SIGNATURE_HEADER } from './sign.js';
 
+const BASE_URL_DEPRECATED = 'base_url is deprecated for webhooks: put the whole address in url (e.g. url: https://hooks.example.com/cdp)';
+let warnedBaseUrl = false;
+
+/** `url` resolved against the deprecated `base_url` (old configs said `base_url` + a path in `url`). */
+function joinedUrl(url: string, base: string | undefined): string {
+  return base ? new URL(url, base.endsWith('/') ? base : `${base}/`).toString() : url;
+}
+
 export const webhookConfigSchema = z
   .object({
-    /** Where batches are POSTed: an absolute URL, or a path under base_url. */
+    /** Where batches are POSTed: an absolute http(s) URL. */
     url: z.string().min(1),
-    base_url: baseUrlSchema.optional(),
+    /** Deprecated: read as a prefix of `url` so old sync files still work (a warning says how to change them). */
+    base_url: baseUrlSchema.optional().meta({ deprecated: true }),
     /** Signs each body: `X-CDP-Signature: sha256=<hmac hex>`. */
     secret: secretSchema.optional(),
     batch_size: z.number().int().min(1).max(50_000).default(500),
@@ -27,18 +37,23 @@ export const webhookConfigSchema = z
   .strict()
   .superRefine((config, ctx) => {
     try {
-      const url = config.base_url ? new URL(config.url, config.base_url.endsWith('/') ? config.base_url : `${config.base_url}/`) : new URL(config.url);
+      const url = new URL(joinedUrl(config.url, config.base_url));
       if (!/^https?:$/.test(url.protocol)) throw new Error('not http');
     } catch {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: 'an http(s) URL, or a path when base_url is set' });
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'a full http(s) address, like https://hooks.example.com/cdp' });
     }
   });
 
 export type WebhookConfig = z.output<typeof webhookConfigSchema>;
 
+/** Where batches go: `url`, joined to the deprecated `base_url` of an old config (warned once). */
 function targetUrl(config: WebhookConfig): string {
-  if (!config.base_url) return config.url;
-  return new URL(config.url, config.base_url.endsWith('/') ? config.base_url : `${config.base_url}/`).toString();
+  if (config.base_url === undefined) return config.url;
+  if (!warnedBaseUrl) {
+    warnedBaseUrl = true;
+    logger.warn({ destination: 'webhook' }, BASE_URL_DEPRECATED);
+  }
+  return joinedUrl(config.url, config.base_url);
 }
 
 function headersOf(config: WebhookConfig, secret: SecretReader): Record<string, string> {
@@ -92,7 +107,8 @@ export const webhook = defineDestination<WebhookConfig>({
   displayName: 'Webhook',
   docs: 'docs/destinations/webhook.md',
   secretFields: ['secret', 'headers.*'],
-  targetFields: ['url', 'base_url'],
+  targetFields: ['url'],
+  deprecatedFields: { base_url: BASE_URL_DEPRECATED },
   fields: { known: [], open: true, rule: 'any field names: each row is posted as a JSON object of the mapped fields and the key' },
   config: webhookConfigSchema,
   modes: ['upsert', 'insert', 'mirror', 'add'],

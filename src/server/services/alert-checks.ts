@@ -7,7 +7,6 @@ export const STALE_CHECK_MS = 5 * 60 * 1000;
 
 /** One check of every sync (git and UI) against its `stale` rules; never throws. */
 export async function checkStaleSyncs(ctx: ServerContext, now?: Date): Promise<number> {
-  if (!ctx.project.config.alerts) return 0;
   try {
     const syncs = (await ctx.syncs.schedules()).map((s) => s.name);
     return await alertStaleSyncs(ctx.project, syncs, { secrets: secretResolver(ctx.secrets), now });
@@ -19,7 +18,7 @@ export async function checkStaleSyncs(ctx: ServerContext, now?: Date): Promise<n
 
 /** Checks now and then every STALE_CHECK_MS until stopped. */
 export function startStaleChecks(ctx: ServerContext): () => void {
-  if (!ctx.project.config.alerts) return () => undefined;
+  // Always: rules made in the UI can appear at any time, in projects with no alerts block.
   void checkStaleSyncs(ctx);
   const timer = setInterval(() => void checkStaleSyncs(ctx), STALE_CHECK_MS);
   timer.unref();

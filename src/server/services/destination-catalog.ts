@@ -33,6 +33,13 @@ async function admitTargets(project: Project, targetFields: readonly string[], c
   }
 }
 
+/** Fields kept only for old configs in git are not taken from the API: the message says what to use. */
+function refuseDeprecated(deprecated: Readonly<Record<string, string>>, config: Record<string, unknown>): void {
+  for (const [field, message] of Object.entries(deprecated)) {
+    if (config[field] !== undefined) throw new CdpError('INVALID_INPUT', message, { location: { path: `body.config.${field}` } });
+  }
+}
+
 /** The destination types of the registry (src/destinations/registry.ts), as the service's destination catalog. */
 export function builtInDestinationCatalog(project: Project, log: Logger): DestinationCatalog {
   return {
@@ -54,7 +61,10 @@ export function builtInDestinationCatalog(project: Project, log: Logger): Destin
           targetFields: destination.targetFields,
         },
         // A type that declares no targets: every URL in its config is checked (no field is taken for a path).
-        admit: (config) => admitTargets(project, destination.targetFields ?? Object.keys(config), config, destination.targetFields !== undefined),
+        admit: async (config) => {
+          refuseDeprecated(destination.deprecatedFields ?? {}, config);
+          await admitTargets(project, destination.targetFields ?? Object.keys(config), config, destination.targetFields !== undefined);
+        },
         // The one way to open a destination, as a sync run does, with the trust of API input.
         async check(config: unknown, resolve: SecretResolver) {
           log.debug({ destination: type }, 'testing a destination');

@@ -6,6 +6,7 @@ import { CdpError, formatPath } from '../../errors.js';
 import type { SecretRef } from '../../config/index.js';
 import type { FieldCatalog } from '../../destinations/index.js';
 import { isStoredSecretRef, safeExcerpt, scrubSecrets, secretResolver, type SecretResolver } from '../../secrets/index.js';
+import { isEnvRef, isKeepMarker, requireOwnSecret } from './api-secrets.js';
 
 /** What the service needs to know about a destination type (wired from src/destinations/registry.ts). */
 export interface DestinationTypeInfo {
@@ -113,13 +114,6 @@ interface DestinationRow {
 
 export const secretName = (destination: string, field: string): string => `destination:${destination}:${field}`;
 const KEEP = { set: true } as const;
-
-const isEnvRef = (value: unknown): value is { env: string } =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { env?: unknown }).env === 'string';
-
-function isKeepMarker(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && (value as { set?: unknown }).set === true;
-}
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -429,21 +423,10 @@ export class DestinationService {
     return { config: out, cleared };
   }
 
-  /**
-   * A `{"secret": name}` in API input: a stored secret the same person set, or the one this
-   * destination already holds there. Anything else would let one user send another's credential
-   * to a place of their choosing.
-   */
+  /** A `{"secret": name}` in API input: one the same person set, or the one this destination already holds there. */
   private async requireOwnSecret(ref: { field: string; secret: string }, actor: Actor, stored: Record<string, unknown>): Promise<void> {
     const already = getPath(stored, ref.field);
-    if (isStoredSecretRef(already) && already.secret === ref.secret) return;
-    const owner = ref.secret.startsWith('destination:') ? undefined : await this.secrets.setBy(ref.secret);
-    if (owner === undefined || owner === null || owner !== actor.email) {
-      throw new CdpError('INVALID_INPUT', `config.${ref.field} names stored secret "${ref.secret}", which ${owner === undefined ? 'does not exist or belongs to another destination' : 'was set by someone else'}`, {
-        location: { path: `body.config.${ref.field}` },
-        hint: `enter the value for ${ref.field}, or store a secret named ${ref.secret.startsWith('destination:') ? '<name>' : ref.secret} under Secrets first`,
-      });
-    }
+    await requireOwnSecret(this.secrets, { field: `config.${ref.field}`, path: `body.config.${ref.field}`, secret: ref.secret }, actor, isStoredSecretRef(already) ? already.secret : undefined);
   }
 }
 

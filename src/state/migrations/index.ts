@@ -13,6 +13,8 @@ import { migration as syncRuns } from './0300_sync_runs.js';
 import { migration as privacyRequests } from './0400_privacy_requests.js';
 import { migration as alerts } from './0500_alerts.js';
 import { migration as syncRunReach } from './0501_sync_run_reach.js';
+import { migration as alertRules } from './0601_alert_rules.js';
+import { migration as webhookOneUrl } from './0602_webhook_one_url.js';
 import { migration as matchReviews } from './0621_match_reviews.js';
 
 /** Every migration, oldest first. Add one line per new migration file, at the end. */
@@ -31,5 +33,7 @@ export const migrations: Migration[] = [
   privacyRequests,
   alerts,
   syncRunReach,
+  alertRules,
+  webhookOneUrl,
   matchReviews,
 ];

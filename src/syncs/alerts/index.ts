@@ -5,12 +5,15 @@ import { logger } from '../../logger.js';
 import type { Project } from '../../project/index.js';
 import { SyncHistory, type SyncRunRecord } from '../../state/index.js';
 import { envSecretResolver, type SecretResolver } from '../secrets.js';
+import { networkPolicy } from '../session.js';
 import { deliver, type AlertMessage } from './channels.js';
 import { AlertLedger } from './ledger.js';
-import { audienceSignals, rulesFor, runSignals, staleSignals, type AlertSignal } from './rules.js';
+import { audienceSignals, runSignals, staleSignals, type AlertSignal } from './rules.js';
+import { alertSetup, type AlertSetup } from './stored.js';
 
 export { AlertLedger, type AlertStateRow } from './ledger.js';
-export { slackPayload, type AlertMessage } from './channels.js';
+export { slackPayload, sendAlert, type AlertMessage } from './channels.js';
+export { alertRuleRepository, ruleChannel, storedAlertSchema, EVERY_SYNC, type StoredAlert, type StoredAlertRule } from './stored.js';
 
 const DEFAULT_BASE_URL = 'http://localhost:3000';
 
@@ -20,19 +23,24 @@ export interface AlertOptions {
   now?: Date;
 }
 
+/** A page of the service as people open it (`/alerts`). */
+export function pageLink(config: Pick<AlertsConfig, 'baseUrl'> | undefined, path: string): string {
+  return `${(config?.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '')}${path}`;
+}
+
 /** Where a sync's run is shown in the service. */
-export function runLink(config: AlertsConfig, sync: string, runId?: string | null): string {
-  const base = (config.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  return `${base}/syncs/${encodeURIComponent(sync)}${runId ? `?run=${encodeURIComponent(runId)}` : ''}`;
+export function runLink(config: Pick<AlertsConfig, 'baseUrl'> | undefined, sync: string, runId?: string | null): string {
+  return pageLink(config, `/syncs/${encodeURIComponent(sync)}${runId ? `?run=${encodeURIComponent(runId)}` : ''}`);
 }
 
 /**
  * Sends what a check found: a firing alert once until it is resolved or changes, a "resolved"
  * notice once when one that was sent clears. Never throws (alerting must not fail a run).
  */
-async function act(project: Project, config: AlertsConfig, signals: readonly AlertSignal[], link: string, options: AlertOptions): Promise<number> {
+async function act(project: Project, setup: AlertSetup, signals: readonly AlertSignal[], link: string, options: AlertOptions): Promise<number> {
   if (signals.length === 0) return 0;
   const ledger = new AlertLedger((await project.state()).knex);
+  const delivery = { secrets: options.secrets ?? envSecretResolver, network: networkPolicy(project), policed: setup.policed };
   let sent = 0;
   for (const signal of signals) {
     try {
@@ -40,11 +48,11 @@ async function act(project: Project, config: AlertsConfig, signals: readonly Ale
       if (signal.state === 'firing') {
         const claim = await ledger.claimFiring(signal.subject, signal.fingerprint, { title: signal.title, link }, options.now);
         if (!claim.claimed) continue;
-        const took = await deliver(config.channels, signal.rule.to, message, { secrets: options.secrets ?? envSecretResolver });
+        const took = await deliver(setup.config.channels, signal.rule.to, message, delivery);
         if (took === 0) await claim.release();
         sent += took > 0 ? 1 : 0;
       } else if ((await ledger.resolve(signal.subject, options.now)) && !signal.quiet) {
-        sent += (await deliver(config.channels, signal.rule.to, message, { secrets: options.secrets ?? envSecretResolver })) > 0 ? 1 : 0;
+        sent += (await deliver(setup.config.channels, signal.rule.to, message, delivery)) > 0 ? 1 : 0;
       }
     } catch (error) {
       logger.warn({ alert: signal.subject, err: error instanceof Error ? error.message : String(error) }, 'alert check failed');
@@ -58,10 +66,9 @@ async function act(project: Project, config: AlertsConfig, signals: readonly Ale
  * syncs) a jump in the audience's size. Returns how many alerts or notices went out.
  */
 export async function alertAfterRun(project: Project, run: SyncRunRecord, from: SyncFrom, options: AlertOptions = {}): Promise<number> {
-  const config = project.config.alerts;
-  if (!config) return 0;
-  const rules = rulesFor(config, run.sync);
-  if (rules.length === 0) return 0;
+  const setup = await alertSetup(project.config.alerts, (await project.state()).knex, run.sync);
+  if (!setup) return 0;
+  const { rules } = setup;
   const signals = runSignals(rules, run);
   if ('audience' in from && rules.some((rule) => rule.on === 'audience_change')) {
     try {
@@ -70,7 +77,7 @@ export async function alertAfterRun(project: Project, run: SyncRunRecord, from: 
       logger.warn({ sync: run.sync, audience: from.audience, err: error instanceof Error ? error.message : String(error) }, 'audience size not read for alerts');
     }
   }
-  return act(project, config, signals, runLink(config, run.sync, run.id), options);
+  return act(project, setup, signals, runLink(project.config.alerts, run.sync, run.id), options);
 }
 
 /**
@@ -78,16 +85,15 @@ export async function alertAfterRun(project: Project, run: SyncRunRecord, from: 
  * whose last run started longer ago than its rule allows.
  */
 export async function alertStaleSyncs(project: Project, syncs: readonly string[], options: AlertOptions = {}): Promise<number> {
-  const config = project.config.alerts;
-  if (!config) return 0;
   const now = options.now ?? new Date();
-  const latest = await new SyncHistory((await project.state()).knex).latestRuns();
+  const { knex } = await project.state();
+  const latest = await new SyncHistory(knex).latestRuns();
   let sent = 0;
   for (const sync of syncs) {
-    const rules = rulesFor(config, sync);
-    if (!rules.some((rule) => rule.on === 'stale')) continue;
+    const setup = await alertSetup(project.config.alerts, knex, sync);
+    if (!setup?.rules.some((rule) => rule.on === 'stale')) continue;
     const last = latest.get(sync) ?? null;
-    sent += await act(project, config, staleSignals(rules, sync, last, now), runLink(config, sync, last?.id), { ...options, now });
+    sent += await act(project, setup, staleSignals(setup.rules, sync, last, now), runLink(project.config.alerts, sync, last?.id), { ...options, now });
   }
   return sent;
 }

@@ -7,6 +7,8 @@ import { dateColumn } from '../../state/index.js';
 export interface AlertSubject {
   kind: 'failure' | 'partial' | 'stale' | 'audience_change';
   sync: string;
+  /** A rule made over the API: its own alert, so it never silences (or is silenced by) another rule's. */
+  rule?: string;
 }
 
 export interface AlertStateRow extends AlertSubject {
@@ -32,7 +34,7 @@ const row = z.object({
   sends: z.coerce.number(),
 });
 
-export const alertKey = (subject: AlertSubject): string => `${subject.kind}:${subject.sync}`;
+export const alertKey = (subject: AlertSubject): string => `${subject.kind}:${subject.sync}${subject.rule ? `:rule:${subject.rule}` : ''}`;
 const digest = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
 /**
@@ -68,6 +70,12 @@ export class AlertLedger {
   async resolve(subject: AlertSubject, now = new Date()): Promise<boolean> {
     const updated = await this.knex('alert_state').where({ key: alertKey(subject), firing: true }).update({ firing: false, resolved_at: now.getTime() });
     return updated > 0;
+  }
+
+  /** Forgets the alerts of a rule made over the API (when it is deleted). */
+  async forgetRule(rule: string): Promise<void> {
+    const keys = (await this.knex('alert_state').select<{ key: string }[]>('key')).map((r) => r.key).filter((key) => key.endsWith(`:rule:${rule}`));
+    if (keys.length) await this.knex('alert_state').whereIn('key', keys).delete();
   }
 
   /** Alerts firing now, newest first. */

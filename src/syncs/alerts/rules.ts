@@ -2,10 +2,15 @@ import type { AlertRule, AlertsConfig } from '../../config/index.js';
 import type { SyncRunRecord } from '../../state/index.js';
 import type { AlertSubject } from './ledger.js';
 
+/** A rule as checks use it: from the config, or (with `id`, its name) made over the API. */
+export type ActiveRule = AlertRule & { id?: string };
+
 /** What a check found for one rule: firing (with what makes it this alert), or resolved. */
 export type AlertSignal =
-  | { subject: AlertSubject; rule: AlertRule; state: 'firing'; fingerprint: string; title: string; detail: string }
-  | { subject: AlertSubject; rule: AlertRule; state: 'resolved'; title: string; detail: string; quiet?: boolean };
+  | { subject: AlertSubject; rule: ActiveRule; state: 'firing'; fingerprint: string; title: string; detail: string }
+  | { subject: AlertSubject; rule: ActiveRule; state: 'resolved'; title: string; detail: string; quiet?: boolean };
+
+const subjectOf = <K extends AlertSubject['kind']>(kind: K, sync: string, rule: ActiveRule): AlertSubject & { kind: K } => ({ kind, sync, ...(rule.id ? { rule: rule.id } : {}) });
 
 /** The rules of one sync: the workspace's, where the sync's own rule of the same kind replaces it. */
 export function rulesFor(config: AlertsConfig, sync: string): AlertRule[] {
@@ -30,12 +35,12 @@ function topReason(run: SyncRunRecord): string {
 }
 
 /** Failure and partial rules after a run ended. */
-export function runSignals(rules: readonly AlertRule[], run: SyncRunRecord): AlertSignal[] {
+export function runSignals(rules: readonly ActiveRule[], run: SyncRunRecord): AlertSignal[] {
   const out: AlertSignal[] = [];
   const sync = run.sync;
   for (const rule of rules) {
     if (rule.on === 'failure') {
-      const subject = { kind: 'failure' as const, sync };
+      const subject = subjectOf('failure', sync, rule);
       if (run.status === 'failed') {
         const error = run.error ?? 'no reason recorded';
         out.push({ subject, rule, state: 'firing', fingerprint: error, title: `Sync ${sync} failed`, detail: error });
@@ -43,7 +48,7 @@ export function runSignals(rules: readonly AlertRule[], run: SyncRunRecord): Ale
         out.push({ subject, rule, state: 'resolved', title: `Sync ${sync} runs again`, detail: `The last run ended ${run.status}.` });
       }
     } else if (rule.on === 'partial') {
-      const subject = { kind: 'partial' as const, sync };
+      const subject = subjectOf('partial', sync, rule);
       const share = undeliveredShare(run);
       const { planned, rejected, retryable } = run.counts;
       if (run.status === 'partial' && share > rule.above) {
@@ -57,14 +62,14 @@ export function runSignals(rules: readonly AlertRule[], run: SyncRunRecord): Ale
       }
     } else if (rule.on === 'stale' && run.status !== 'running') {
       // Any run ends a "not run for N hours" alert.
-      out.push({ subject: { kind: 'stale', sync }, rule, state: 'resolved', title: `Sync ${sync} runs again`, detail: `It ran at ${run.startedAt.toISOString()}.` });
+      out.push({ subject: subjectOf('stale', sync, rule), rule, state: 'resolved', title: `Sync ${sync} runs again`, detail: `It ran at ${run.startedAt.toISOString()}.` });
     }
   }
   return out;
 }
 
 /** Stale rules: the sync's last run started more than `hours` ago. Syncs never run are not stale (nothing was expected yet). */
-export function staleSignals(rules: readonly AlertRule[], sync: string, lastRun: SyncRunRecord | null, now: Date): AlertSignal[] {
+export function staleSignals(rules: readonly ActiveRule[], sync: string, lastRun: SyncRunRecord | null, now: Date): AlertSignal[] {
   const out: AlertSignal[] = [];
   if (!lastRun) return out;
   for (const rule of rules) {
@@ -72,7 +77,7 @@ export function staleSignals(rules: readonly AlertRule[], sync: string, lastRun:
     const hours = (now.getTime() - lastRun.startedAt.getTime()) / 3_600_000;
     if (hours > rule.hours) {
       out.push({
-        subject: { kind: 'stale', sync },
+        subject: subjectOf('stale', sync, rule),
         rule,
         state: 'firing',
         fingerprint: `stale:${lastRun.id}`,
@@ -86,7 +91,7 @@ export function staleSignals(rules: readonly AlertRule[], sync: string, lastRun:
 
 /** Audience-change rules: the newest two size snapshots of the sync's audience differ by more than `percent`. */
 export function audienceSignals(
-  rules: readonly AlertRule[],
+  rules: readonly ActiveRule[],
   sync: string,
   audience: string,
   sizes: ReadonlyArray<{ at: Date; size: number }>,
@@ -97,7 +102,7 @@ export function audienceSignals(
   for (const rule of rules) {
     if (rule.on !== 'audience_change') continue;
     const change = previous.size === 0 ? (newest.size === 0 ? 0 : Infinity) : ((newest.size - previous.size) / previous.size) * 100;
-    const subject = { kind: 'audience_change' as const, sync };
+    const subject = subjectOf('audience_change', sync, rule);
     if (Math.abs(change) <= rule.percent) {
       // Back within bounds: the next jump is news again, but this is not worth a message.
       out.push({ subject, rule, state: 'resolved', title: `Audience ${audience} is steady`, detail: '', quiet: true });

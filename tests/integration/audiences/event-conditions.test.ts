@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileAudience, countAudience, describeCondition, type AudienceDefinition, type Condition, type PropertyFilter } from '../../../src/audiences/index.js';
 import type { Warehouse } from '../../../src/warehouse/index.js';
-import { createFixture, ENGINES, type Fixture } from './fixture.js';
+import { createFixture, ENGINES, loadTables, type Fixture } from './fixture.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -51,36 +51,15 @@ const orders: Order[] = [
 ];
 const PROFILES = ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 's12', 's13'];
 
+/** The audience fixture's tables with this file's rows (app events: none, with a page_url column like web's). */
 async function load(w: Warehouse, schema: string): Promise<void> {
-  await w.loadTable({ schema, name: 'profiles' }, [{ name: 'profile_id', kind: 'string' }, { name: 'country', kind: 'string' }], [PROFILES.map((p, i) => [p, i % 2 ? 'US' : 'DE'])]);
-  const eventColumns = [
-    { name: 'event_id', kind: 'string' },
-    { name: 'event', kind: 'string' },
-    { name: 'page_url', kind: 'string' },
-    { name: 'ts', kind: 'timestamp' },
-  ] as const;
-  await w.loadTable({ schema, name: 'web_events' }, [...eventColumns], [views.map(([id, , event, page, ts]) => [id, event, page, ts])]);
-  await w.loadTable({ schema, name: 'app_events' }, [...eventColumns], [[]]);
-  await w.loadTable(
-    { schema, name: 'orders' },
-    [
-      { name: 'order_id', kind: 'integer' },
-      { name: 'customer', kind: 'string' },
-      { name: 'amount', kind: 'number' },
-      { name: 'channel', kind: 'string' },
-      { name: 'ordered_at', kind: 'timestamp' },
-    ],
-    [orders.map(([id, customer, amount, channel, ts]) => [id, customer, amount, channel, ts])],
-  );
-  await w.loadTable(
-    { schema, name: 'resolved_records' },
-    [
-      { name: 'source', kind: 'string' },
-      { name: 'record_key', kind: 'string' },
-      { name: 'profile_id', kind: 'string' },
-    ],
-    [[...views.map(([id, p]) => ['web_events', id, p]), ...orders.map(([id, p]) => ['orders', String(id), p])]],
-  );
+  await loadTables(w, schema, {
+    profiles: { columns: [{ name: 'profile_id', kind: 'string' }, { name: 'country', kind: 'string' }], rows: PROFILES.map((p, i) => [p, i % 2 ? 'US' : 'DE']) },
+    web: views.map(([id, profile, event, page, ts]) => [id, profile, event, page, ts]),
+    app: [],
+    appProperty: 'page_url',
+    orders,
+  });
 }
 
 describe.each(ENGINES)('event conditions on %s', (engine) => {

@@ -91,8 +91,7 @@ export async function loadDataSet(warehouse: Warehouse, schema: string, now: num
     { name: 'last_seen_at', kind: 'timestamp' },
     { name: 'signup_date', kind: 'date' },
   ];
-  await warehouse.loadTable({ schema, name: 'profiles' }, profileColumns, [
-    [
+  const profiles = [
       ['p1', 'a@corp.io', 'US', 800, 5, true, ago(2 * DAY), day('2023-01-15')],
       ['p2', 'b@gmail.com', 'CA', 450, 2, false, ago(40 * DAY), day('2023-06-01')],
       ['p3', 'c@corp.io', 'DE', 1200, 10, true, ago(100 * DAY), day('2022-12-31')],
@@ -101,15 +100,8 @@ export async function loadDataSet(warehouse: Warehouse, schema: string, now: num
       ['p6', "o'brien@corp.io", 'GB', 99.5, 1, false, ago(10 * DAY), day('2024-01-01')],
       ['p7', 'x%_y@test.com', 'US', 500, 3, true, ago(1 * DAY), day('2023-03-03')],
       ['p8', INJECTION, 'FR', 20, 1, false, ago(400 * DAY), day('2021-05-05')],
-    ],
-  ]);
+    ];
 
-  const eventColumns: ColumnDef[] = [
-    { name: 'event_id', kind: 'string' },
-    { name: 'event', kind: 'string' },
-    { name: 'page_url', kind: 'string' },
-    { name: 'ts', kind: 'timestamp' },
-  ];
   const web: Array<[string, string, string, string, Date]> = [
     ['w1', 'p1', 'page_view', '/home', ago(1 * DAY)],
     ['w2', 'p1', 'page_view', '/pricing', ago(2 * DAY)],
@@ -117,26 +109,15 @@ export async function loadDataSet(warehouse: Warehouse, schema: string, now: num
     ['w4', 'p3', 'add_to_cart', '/cart', ago(3 * DAY)],
     ['w5', 'p6', 'page_view', '/blog', ago(3 * HOUR)],
   ];
-  await warehouse.loadTable({ schema, name: 'web_events' }, eventColumns, [web.map(([id, , event, url, ts]) => [id, event, url, ts])]);
 
   const app: Array<[string, string, string, string, Date]> = [
     ['a1', 'p2', 'page_view', 'ios', ago(1 * DAY)],
     ['a2', 'p5', 'app_open', 'android', ago(2 * HOUR)],
     ['a3', 'p7', 'page_view', 'android', ago(100 * DAY)],
   ];
-  await warehouse.loadTable(
-    { schema, name: 'app_events' },
-    [
-      { name: 'event_id', kind: 'string' },
-      { name: 'event', kind: 'string' },
-      { name: 'platform', kind: 'string' },
-      { name: 'ts', kind: 'timestamp' },
-    ],
-    [app.map(([id, , event, platform, ts]) => [id, event, platform, ts])],
-  );
 
   // order_id is an integer: resolved_records holds it as a string (CAST(key AS string)).
-  const orders: Array<[number, string, number, string, Date]> = [
+  const orders: Array<[number, string, number | null, string, Date]> = [
     [1, 'p1', 100, 'web', ago(5 * DAY)],
     [2, 'p1', 30, 'pos', ago(20 * DAY)],
     [3, 'p1', 200, 'web', ago(200 * DAY)],
@@ -148,6 +129,30 @@ export async function loadDataSet(warehouse: Warehouse, schema: string, now: num
     [9, 'p4', 80, 'web', new Date('2024-01-31T23:00:00Z')],
     [10, 'p5', 90, 'web', new Date('2024-02-01T00:00:00Z')],
   ];
+  await loadTables(warehouse, schema, { profiles: { columns: profileColumns, rows: profiles }, web, app, orders });
+}
+
+/** One data set's rows: `[id, profile, event, property, ts]` for events, `[id, profile, amount, channel, ts]` for orders. */
+export interface DataSet {
+  profiles: { columns: ColumnDef[]; rows: unknown[][] };
+  web: ReadonlyArray<[string, string, string, string, Date]>;
+  app: ReadonlyArray<[string, string, string, string, Date]>;
+  orders: ReadonlyArray<[number, string, number | null, string, Date]>;
+  /** The app events' property column (default `platform`). */
+  appProperty?: string;
+}
+
+/** Loads a data set's tables and their `resolved_records` (each record to its profile), as identity would. */
+export async function loadTables(warehouse: Warehouse, schema: string, data: DataSet): Promise<void> {
+  await warehouse.loadTable({ schema, name: 'profiles' }, data.profiles.columns, [data.profiles.rows]);
+  const eventColumns = (property: string): ColumnDef[] => [
+    { name: 'event_id', kind: 'string' },
+    { name: 'event', kind: 'string' },
+    { name: property, kind: 'string' },
+    { name: 'ts', kind: 'timestamp' },
+  ];
+  await warehouse.loadTable({ schema, name: 'web_events' }, eventColumns('page_url'), [data.web.map(([id, , event, url, ts]) => [id, event, url, ts])]);
+  await warehouse.loadTable({ schema, name: 'app_events' }, eventColumns(data.appProperty ?? 'platform'), [data.app.map(([id, , event, property, ts]) => [id, event, property, ts])]);
   await warehouse.loadTable(
     { schema, name: 'orders' },
     [
@@ -157,9 +162,8 @@ export async function loadDataSet(warehouse: Warehouse, schema: string, now: num
       { name: 'channel', kind: 'string' },
       { name: 'ordered_at', kind: 'timestamp' },
     ],
-    [orders.map(([id, customer, amount, channel, ts]) => [id, customer, amount, channel, ts])],
+    [data.orders.map(([id, customer, amount, channel, ts]) => [id, customer, amount, channel, ts])],
   );
-
   await warehouse.loadTable(
     { schema, name: 'resolved_records' },
     [
@@ -169,9 +173,9 @@ export async function loadDataSet(warehouse: Warehouse, schema: string, now: num
     ],
     [
       [
-        ...web.map(([id, profile]) => ['web_events', id, profile]),
-        ...app.map(([id, profile]) => ['app_events', id, profile]),
-        ...orders.map(([id, profile]) => ['orders', String(id), profile]),
+        ...data.web.map(([id, profile]) => ['web_events', id, profile]),
+        ...data.app.map(([id, profile]) => ['app_events', id, profile]),
+        ...data.orders.map(([id, profile]) => ['orders', String(id), profile]),
       ],
     ],
   );

@@ -1,5 +1,7 @@
 import type { ReactNode } from 'react';
+import { invalidProps } from '../lib/field-errors';
 import type { JsonSchema } from '../lib/types';
+import { FieldError } from './Field';
 
 /**
  * A form for a destination's config, drawn from the JSON schema the API publishes for its type.
@@ -41,7 +43,8 @@ const humanize = (name: string): string =>
 
 export function fieldSpecs(schema: JsonSchema, secretFields: readonly string[]): FieldSpec[] {
   const required = new Set(schema.required ?? []);
-  const specs = Object.entries(schema.properties ?? {}).map(([name, field]): FieldSpec => {
+  // Deprecated fields (kept for old configs in git) are not offered: the API refuses them.
+  const specs = Object.entries(schema.properties ?? {}).filter(([, field]) => !(field as { deprecated?: boolean }).deprecated).map(([name, field]): FieldSpec => {
     // The schema decides when it is clear: a map of headers is not one secret, even if it may hold some.
     const secret = isSecretRefSchema(field) || (secretFields.includes(name) && field.type !== 'object');
     const type = Array.isArray(field.type) ? field.type[0] : field.type;
@@ -84,7 +87,7 @@ export function draftFromConfig(config: Record<string, unknown>, specs: readonly
 }
 
 /** The body parts for POST/PUT /api/destinations: `config` and write-only `secrets`; or the first problem. */
-export function configFromDraft(draft: ConfigDraft, specs: readonly FieldSpec[]): { config: Record<string, unknown>; secrets: Record<string, string> } | { problem: string } {
+export function configFromDraft(draft: ConfigDraft, specs: readonly FieldSpec[]): { config: Record<string, unknown>; secrets: Record<string, string> } | { problem: string; field: string } {
   const config: Record<string, unknown> = {};
   const secrets: Record<string, string> = {};
   for (const spec of specs) {
@@ -93,22 +96,22 @@ export function configFromDraft(draft: ConfigDraft, specs: readonly FieldSpec[])
       if (s.mode === 'keep') config[spec.name] = { set: true };
       else if (s.mode === 'value') {
         if (s.value) secrets[spec.name] = s.value;
-        else if (spec.required) return { problem: `${spec.label}: enter the value.` };
+        else if (spec.required) return { problem: `${spec.label}: enter the value.`, field: spec.name };
       } else if (s.mode === 'named') {
-        if (!/^[a-z0-9][a-z0-9_.-]{0,99}$/.test(s.name)) return { problem: `${spec.label}: enter the name of a stored secret.` };
+        if (!/^[a-z0-9][a-z0-9_.-]{0,99}$/.test(s.name)) return { problem: `${spec.label}: enter the name of a stored secret.`, field: spec.name };
         config[spec.name] = { secret: s.name };
-      } else if (spec.required) return { problem: `${spec.label} is required.` };
+      } else if (spec.required) return { problem: `${spec.label} is required.`, field: spec.name };
       continue;
     }
     const text = (draft.fields[spec.name] ?? '').trim();
     if (text === '') {
-      if (spec.required) return { problem: `${spec.label} is required.` };
+      if (spec.required) return { problem: `${spec.label} is required.`, field: spec.name };
       continue;
     }
     switch (spec.input) {
       case 'number': {
         const n = Number(text);
-        if (!Number.isFinite(n)) return { problem: `${spec.label}: enter a number.` };
+        if (!Number.isFinite(n)) return { problem: `${spec.label}: enter a number.`, field: spec.name };
         config[spec.name] = n;
         break;
       }
@@ -122,7 +125,7 @@ export function configFromDraft(draft: ConfigDraft, specs: readonly FieldSpec[])
         try {
           config[spec.name] = JSON.parse(text);
         } catch {
-          return { problem: `${spec.label}: not valid JSON.` };
+          return { problem: `${spec.label}: not valid JSON.`, field: spec.name };
         }
         break;
       default:
@@ -132,10 +135,10 @@ export function configFromDraft(draft: ConfigDraft, specs: readonly FieldSpec[])
   return { config, secrets };
 }
 
-export function ConfigForm({ specs, draft, disabled, onChange }: { specs: readonly FieldSpec[]; draft: ConfigDraft; disabled: boolean; onChange(draft: ConfigDraft): void }) {
+export function ConfigForm({ specs, draft, disabled, onChange, errorFor }: { specs: readonly FieldSpec[]; draft: ConfigDraft; disabled: boolean; onChange(draft: ConfigDraft): void; errorFor?(field: string): string | undefined }) {
   const basic = specs.filter((s) => !s.advanced);
   const advanced = specs.filter((s) => s.advanced);
-  const render = (spec: FieldSpec) => <Field key={spec.name} spec={spec} draft={draft} disabled={disabled} onChange={onChange} />;
+  const render = (spec: FieldSpec) => <Field key={spec.name} spec={spec} draft={draft} disabled={disabled} onChange={onChange} error={errorFor?.(spec.name)} />;
   return (
     <>
       {basic.map(render)}
@@ -149,20 +152,20 @@ export function ConfigForm({ specs, draft, disabled, onChange }: { specs: readon
   );
 }
 
-function Field({ spec, draft, disabled, onChange }: { spec: FieldSpec; draft: ConfigDraft; disabled: boolean; onChange(draft: ConfigDraft): void }) {
+function Field({ spec, draft, disabled, onChange, error }: { spec: FieldSpec; draft: ConfigDraft; disabled: boolean; onChange(draft: ConfigDraft): void; error?: string }) {
   const id = `cfg-${spec.name}`;
   const text = draft.fields[spec.name] ?? '';
   const setText = (value: string) => onChange({ ...draft, fields: { ...draft.fields, [spec.name]: value } });
   const hint = [spec.schema.description, spec.schema.default !== undefined && spec.input !== 'checkbox' ? `default: ${JSON.stringify(spec.schema.default)}` : null].filter(Boolean).join(' · ');
   // Only point at a hint that is rendered: a dangling aria-describedby names nothing.
-  const described = hint ? { 'aria-describedby': `${id}-hint` } : {};
+  const described = invalidProps(id, error, hint ? `${id}-hint` : undefined);
   const label = (
     <span className={spec.required ? 'required' : undefined}>
       {spec.label}
       {spec.required ? null : <span className="muted"> (optional)</span>}
     </span>
   );
-  if (spec.secret) return <SecretField id={id} spec={spec} label={label} draft={draft} disabled={disabled} onChange={onChange} />;
+  if (spec.secret) return <SecretField id={id} spec={spec} label={label} draft={draft} disabled={disabled} onChange={onChange} error={error} />;
   if (spec.input === 'checkbox') {
     const checked = text === '' ? spec.schema.default === true : text === 'true';
     return (
@@ -173,7 +176,7 @@ function Field({ spec, draft, disabled, onChange }: { spec: FieldSpec; draft: Co
     );
   }
   return (
-    <div className="field">
+    <div className={`field ${error ? 'invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
       {spec.input === 'select' ? (
         <select id={id} {...described} name={spec.name} value={text} disabled={disabled} required={spec.required} onChange={(e) => setText(e.target.value)}>
@@ -201,6 +204,7 @@ function Field({ spec, draft, disabled, onChange }: { spec: FieldSpec; draft: Co
           onChange={(e) => setText(e.target.value)}
         />
       )}
+      {error ? <FieldError id={`${id}-error`} message={error} /> : null}
       {hint ? (
         <small id={`${id}-hint`} className="muted">
           {hint}
@@ -210,26 +214,27 @@ function Field({ spec, draft, disabled, onChange }: { spec: FieldSpec; draft: Co
   );
 }
 
-function SecretField({ id, spec, label, draft, disabled, onChange }: { id: string; spec: FieldSpec; label: ReactNode; draft: ConfigDraft; disabled: boolean; onChange(draft: ConfigDraft): void }) {
+function SecretField({ id, spec, label, draft, disabled, onChange, error }: { id: string; spec: FieldSpec; label: ReactNode; draft: ConfigDraft; disabled: boolean; onChange(draft: ConfigDraft): void; error?: string }) {
   const secret = draft.secrets[spec.name] ?? { mode: 'none' };
   const set = (next: SecretDraft) => onChange({ ...draft, secrets: { ...draft.secrets, [spec.name]: next } });
   return (
     <fieldset className="field secret">
       <legend>{label}</legend>
       <div className="inline-pair">
-        <select aria-label={`How ${spec.label} is given`} value={secret.mode} disabled={disabled} onChange={(e) => set(e.target.value === 'value' ? { mode: 'value', value: '' } : e.target.value === 'named' ? { mode: 'named', name: '' } : { mode: e.target.value as 'keep' | 'none' })}>
+        <select aria-label={`How ${spec.label} is given`} {...(secret.mode === 'keep' || secret.mode === 'none' ? invalidProps(id, error) : {})} value={secret.mode} disabled={disabled} onChange={(e) => set(e.target.value === 'value' ? { mode: 'value', value: '' } : e.target.value === 'named' ? { mode: 'named', name: '' } : { mode: e.target.value as 'keep' | 'none' })}>
           {secret.mode === 'keep' ? <option value="keep">stored (unchanged)</option> : null}
           <option value="value">{secret.mode === 'keep' ? 'replace with a new value' : 'a value (stored encrypted)'}</option>
           <option value="named">a stored secret you set (by name)</option>
           {!spec.required ? <option value="none">none</option> : null}
         </select>
         {secret.mode === 'value' ? (
-          <input id={id} type="password" autoComplete="new-password" aria-label={`${spec.label} value`} value={secret.value} disabled={disabled} onChange={(e) => set({ mode: 'value', value: e.target.value })} />
+          <input id={id} {...invalidProps(id, error)} type="password" autoComplete="new-password" aria-label={`${spec.label} value`} value={secret.value} disabled={disabled} onChange={(e) => set({ mode: 'value', value: e.target.value })} />
         ) : null}
         {secret.mode === 'named' ? (
-          <input id={id} aria-label={`${spec.label} stored secret`} placeholder="secret-name" value={secret.name} disabled={disabled} onChange={(e) => set({ mode: 'named', name: e.target.value })} />
+          <input id={id} {...invalidProps(id, error)} aria-label={`${spec.label} stored secret`} placeholder="secret-name" value={secret.name} disabled={disabled} onChange={(e) => set({ mode: 'named', name: e.target.value })} />
         ) : null}
       </div>
+      {error ? <FieldError id={`${id}-error`} message={error} /> : null}
       <small className="muted">Write-only: it is never shown again.</small>
     </fieldset>
   );

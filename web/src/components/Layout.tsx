@@ -13,6 +13,7 @@ const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: '/syncs', label: 'Syncs' },
   { to: '/destinations', label: 'Destinations' },
   { to: '/sources', label: 'Sources' },
+  { to: '/alerts', label: 'Alerts' },
   { to: '/privacy', label: 'Privacy', permission: 'privacy:manage' },
 ];
 

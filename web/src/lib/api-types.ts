@@ -11,10 +11,64 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Alert rules and channels (from cdp.config.ts; no secrets or addresses) and the alerts firing now */
+        /** Alert rules (from cdp.config.ts and made here; no secrets or addresses), channels and the alerts firing now */
         get: operations["getApiAlerts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alert rules made over the API, with their channels (secrets as {"set": true}) */
+        get: operations["getApiAlertsRules"];
+        put?: never;
+        /** Create an alert rule: a condition for one sync or every sync, and a Slack-compatible webhook or an email channel */
+        post: operations["postApiAlertsRules"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/rules/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert rule made over the API */
+        get: operations["getApiAlertsRulesName"];
+        /** Replace an alert rule; {"set": true} keeps a stored secret (not when the SMTP server changes) */
+        put: operations["putApiAlertsRulesName"];
+        post?: never;
+        /** Delete an alert rule, its stored secrets and its alert state */
+        delete: operations["deleteApiAlertsRulesName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/rules/{name}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test message through the rule’s channel (answers ok or the scrubbed reason) */
+        post: operations["postApiAlertsRulesNameTest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1615,13 +1669,87 @@ export interface components {
             /** @enum {string} */
             type: "user" | "token" | "scheduler" | "system" | "cli";
         };
+        AlertChannelInput: {
+            /** @constant */
+            type: "slack";
+            /** @description the webhook URL: send it in secrets.url */
+            url?: {
+                /** @constant */
+                set: true;
+            } | {
+                secret: string;
+            };
+        } | {
+            /** Format: email */
+            from: string;
+            smtp: {
+                host: string;
+                /** @description send it in secrets["smtp.password"] */
+                password?: {
+                    /** @constant */
+                    set: true;
+                } | {
+                    secret: string;
+                };
+                /** @default 587 */
+                port: number;
+                /** @default false */
+                secure: boolean;
+                user?: string;
+            };
+            to: string[];
+            /** @constant */
+            type: "email";
+        };
+        AlertCondition: {
+            /** @constant */
+            on: "failure";
+        } | {
+            /** @default 0 */
+            above: number;
+            /** @constant */
+            on: "partial";
+        } | {
+            hours: number;
+            /** @constant */
+            on: "stale";
+        } | {
+            /** @constant */
+            on: "audience_change";
+            percent: number;
+        };
+        AlertConditionInput: {
+            /** @constant */
+            on: "failure";
+        } | {
+            /** @default 0 */
+            above: number;
+            /** @constant */
+            on: "partial";
+        } | {
+            hours: number;
+            /** @constant */
+            on: "stale";
+        } | {
+            /** @constant */
+            on: "audience_change";
+            percent: number;
+        };
         AlertRuleView: {
+            /** @description The name of a rule made over the API (null for config rules). */
+            name: string | null;
             /** @enum {string} */
             on: "failure" | "partial" | "stale" | "audience_change";
             /** @description `workspace` (every sync) or the sync's name */
             scope: string;
+            /**
+             * @description `config`: defined in cdp.config.ts (read-only here); `api`: made in the UI or over the API
+             * @enum {string}
+             */
+            source: "config" | "api";
             /** @description partial: % of rows undelivered; stale: hours; audience_change: % size change; null for failure */
             threshold: number | null;
+            /** @description Config rules: the channels by name; API rules: their own channel (`slack` or `email`). */
             to: string[];
         };
         AlertsView: {
@@ -1647,6 +1775,10 @@ export interface components {
                 title: string;
             }[];
             rules: components["schemas"]["AlertRuleView"][];
+        };
+        AlertTestResult: {
+            message: string;
+            ok: boolean;
         };
         AnalyticsJsSettings: {
             integrations: {
@@ -3072,7 +3204,7 @@ export interface components {
             status: "ok" | "rejected" | "retryable";
         };
         Me: {
-            permissions: ("read" | "profiles:read" | "models:run" | "audiences:write" | "destinations:write" | "syncs:write" | "syncs:run" | "users:manage" | "audit:read" | "pii:read" | "privacy:manage")[];
+            permissions: ("read" | "profiles:read" | "models:run" | "audiences:write" | "destinations:write" | "syncs:write" | "syncs:run" | "users:manage" | "audit:read" | "pii:read" | "privacy:manage" | "alerts:manage")[];
             user: {
                 email: string;
                 id: number;
@@ -3747,6 +3879,44 @@ export interface components {
             /** @description False when the variable or secret is not set: that source's requests are refused */
             set: boolean;
         };
+        StoredAlertRule: {
+            channel: {
+                /** @constant */
+                type: "slack";
+                url: {
+                    /** @constant */
+                    set: true;
+                } | {
+                    secret: string;
+                };
+            } | {
+                from: string;
+                smtp: {
+                    host: string;
+                    password?: {
+                        /** @constant */
+                        set: true;
+                    } | {
+                        secret: string;
+                    };
+                    port: number;
+                    secure: boolean;
+                    user?: string;
+                };
+                to: string[];
+                /** @constant */
+                type: "email";
+            };
+            condition: components["schemas"]["AlertCondition"];
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            createdBy: string | null;
+            name: string;
+            sync: string | null;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+            updatedBy: string | null;
+        };
         SubjectEvent: {
             /** @description the source row’s timestamp column: ISO 8601 for timestamp and date columns */
             at: string | number | null;
@@ -3991,6 +4161,478 @@ export interface operations {
             };
             /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiAlertsRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description stored rules that cannot be read (delete and create them again) */
+                        broken: {
+                            error: string;
+                            name: string;
+                        }[];
+                        rules: components["schemas"]["StoredAlertRule"][];
+                    };
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiAlertsRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "crm-failures",
+                 *       "sync": null,
+                 *       "condition": {
+                 *         "on": "failure"
+                 *       },
+                 *       "channel": {
+                 *         "type": "slack"
+                 *       },
+                 *       "secrets": {
+                 *         "url": "https://hooks.slack.com/services/T000/B000/XXXX"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    channel: components["schemas"]["AlertChannelInput"];
+                    condition: components["schemas"]["AlertConditionInput"];
+                    name: string;
+                    /** @default {} */
+                    secrets?: {
+                        /** @description SMTP password (stored encrypted) */
+                        "smtp.password"?: string;
+                        /** @description Slack-compatible webhook URL (stored encrypted) */
+                        url?: string;
+                    };
+                    /**
+                     * @description the sync's name; null: every sync
+                     * @default null
+                     */
+                    sync?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredAlertRule"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state: the name exists, it is in use, it is defined in git, or it is running (CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiAlertsRulesName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredAlertRule"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putApiAlertsRulesName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "sync": null,
+                 *       "condition": {
+                 *         "on": "stale",
+                 *         "hours": 26
+                 *       },
+                 *       "channel": {
+                 *         "type": "slack",
+                 *         "url": {
+                 *           "set": true
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    channel: components["schemas"]["AlertChannelInput"];
+                    condition: components["schemas"]["AlertConditionInput"];
+                    /** @default {} */
+                    secrets?: {
+                        /** @description SMTP password (stored encrypted) */
+                        "smtp.password"?: string;
+                        /** @description Slack-compatible webhook URL (stored encrypted) */
+                        url?: string;
+                    };
+                    /**
+                     * @description the sync's name; null: every sync
+                     * @default null
+                     */
+                    sync?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredAlertRule"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteApiAlertsRulesName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (5XX: see the service log) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiAlertsRulesNameTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertTestResult"];
+                };
+            };
+            /** @description Bad input (INVALID_INPUT or MALFORMED_JSON); `error.path` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller’s role lacks the permission in `x-cdp-access`, or a cross-site request (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND or a *_NOT_FOUND code); `error.path` names the parameter */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

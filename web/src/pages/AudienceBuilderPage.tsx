@@ -17,6 +17,7 @@ import { formatCount, formatDuration, formatPercent } from '../lib/format';
 import { addNavigationGuard, Link, navigate, useLocation } from '../lib/router';
 import { syncAudience } from '../lib/syncs';
 import type { AudienceCatalog, AudienceDetail, AudienceSplits, AudienceSummary, Condition, SyncList } from '../lib/types';
+import { errorAt, useFocusOnError } from '../lib/field-errors';
 import { useApi } from '../lib/useApi';
 import { AudienceSizeChart } from '../components/HistoryCharts';
 
@@ -97,9 +98,11 @@ function Builder({
   useEffect(() => {
     if (notice) noticeRef.current?.focus();
   }, [notice]);
-  useEffect(() => {
-    if (saveError) saveErrorRef.current?.focus();
-  }, [saveError]);
+  // A refused save: focus on the field it is about (name, description), else the note above the form.
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusOnError(formRef, saveError, saveErrorRef);
+  const nameError = errorAt(saveError, 'name', 'definition.name');
+  const descriptionError = errorAt(saveError, 'description', 'definition.description');
   const [showSql, setShowSql] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleting, setDeleting] = useState(false);
@@ -150,7 +153,7 @@ function Builder({
     event?.preventDefault();
     setSaveError(null);
     if (isNew && !NAME_PATTERN.test(name)) {
-      setSaveError(new ApiError(400, 'INVALID_INPUT', 'The name may use letters, digits and underscores, and may not start with a digit.', 'name', 'e.g. vip_customers_de'));
+      setSaveError(new ApiError(400, 'INVALID_INPUT', 'The name may use letters, digits and underscores, and may not start with a digit.', 'body.name', 'e.g. vip_customers_de'));
       return;
     }
     if (splitError) {
@@ -214,7 +217,7 @@ function Builder({
 
   const preview = live.preview;
   return (
-    <form onSubmit={(event) => void save(event)} aria-label="Audience builder">
+    <form ref={formRef} onSubmit={(event) => void save(event)} aria-label="Audience builder">
       <PageHeader
         back={{ to: '/audiences', label: 'Audiences' }}
         title={isNew ? 'New audience' : audience.name}
@@ -244,7 +247,7 @@ function Builder({
           </>
         }
       />
-      {saveError ? (
+      {saveError && !((isNew && nameError) || descriptionError) ? (
         <div ref={saveErrorRef} tabIndex={-1}>
           <ErrorNote error={saveError} title="Not saved" />
         </div>
@@ -262,7 +265,7 @@ function Builder({
           {isNew || !readOnly ? (
             <div className="card meta-fields">
               {isNew ? (
-                <Field label="Name" hint="Letters, digits and underscores. Syncs refer to it by this name.">
+                <Field label="Name" hint="Letters, digits and underscores. Syncs refer to it by this name." error={nameError}>
                   {(props) => (
                     <input
                       {...props}
@@ -279,7 +282,7 @@ function Builder({
                   )}
                 </Field>
               ) : null}
-              <Field label="Description (optional)">
+              <Field label="Description (optional)" error={descriptionError}>
                 {(props) => (
                   <input {...props}
                     name="description"

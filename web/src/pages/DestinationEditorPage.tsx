@@ -8,6 +8,7 @@ import { api, ApiError } from '../lib/api';
 import { useSession } from '../lib/auth';
 import { navigate } from '../lib/router';
 import type { DestinationType, DestinationView } from '../lib/types';
+import { errorAt, useFocusOnError } from '../lib/field-errors';
 import { useApi } from '../lib/useApi';
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,99}$/;
@@ -50,13 +51,16 @@ function DestinationForm({ types, existing }: { types: DestinationType[]; existi
   const [saved, setSaved] = useState<string | null>(null);
   const savedRef = useRef<HTMLParagraphElement>(null);
   const errorRef = useRef<HTMLDivElement>(null);
-  // The Save button is disabled while saving (and loses focus): focus goes to what the save said.
+  const formRef = useRef<HTMLFormElement>(null);
+  // The Save button is disabled while saving (and loses focus): focus goes to what the save said,
+  // the first field with an error, or else the error note.
   useEffect(() => {
     if (saved) savedRef.current?.focus();
   }, [saved]);
-  useEffect(() => {
-    if (error) errorRef.current?.focus();
-  }, [error]);
+  useFocusOnError(formRef, error, errorRef);
+  const configError = (field: string) => errorAt(error, `config.${field}`, `secrets.${field}`);
+  // An error the form shows at a field; anything else goes in the note above the form.
+  const placed = errorAt(error, ...(existing ? [] : ['name']), 'type', ...specs.flatMap((s) => [`config.${s.name}`, `secrets.${s.name}`])) !== undefined;
   const [test, setTest] = useState<{ ok: boolean; message: string } | null>(null);
   const [testing, setTesting] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -73,12 +77,12 @@ function DestinationForm({ types, existing }: { types: DestinationType[]; existi
     setSaved(null);
     setTest(null);
     if (!existing && !NAME_PATTERN.test(name)) {
-      setError(new ApiError(400, 'INVALID_INPUT', 'The name may use lower-case letters, digits, “-” and “_”.', 'name', 'e.g. newsletter-webhook'));
+      setError(new ApiError(400, 'INVALID_INPUT', 'The name may use lower-case letters, digits, “-” and “_”.', 'body.name', 'e.g. newsletter-webhook'));
       return;
     }
     const body = configFromDraft(draft, specs);
     if ('problem' in body) {
-      setError(new ApiError(400, 'INVALID_INPUT', body.problem));
+      setError(new ApiError(400, 'INVALID_INPUT', body.problem, `body.config.${body.field}`));
       return;
     }
     setBusy(true);
@@ -126,7 +130,7 @@ function DestinationForm({ types, existing }: { types: DestinationType[]; existi
   }
 
   return (
-    <form onSubmit={(e) => void save(e)} aria-label="Destination">
+    <form ref={formRef} onSubmit={(e) => void save(e)} aria-label="Destination" noValidate>
       <PageHeader
         back={{ to: '/destinations', label: 'Destinations' }}
         title={existing ? existing.name : 'New destination'}
@@ -151,7 +155,7 @@ function DestinationForm({ types, existing }: { types: DestinationType[]; existi
           ) : null
         }
       />
-      {error ? (
+      {error && !placed ? (
         <div ref={errorRef} tabIndex={-1}>
           <ErrorNote error={error} title="Not saved" />
         </div>
@@ -171,11 +175,11 @@ function DestinationForm({ types, existing }: { types: DestinationType[]; existi
       ) : null}
       <div className="card form-card">
         {!existing ? (
-          <Field label="Name" hint="Lower-case letters, digits, “-” and “_”. Syncs refer to it by this name.">
+          <Field label="Name" hint="Lower-case letters, digits, “-” and “_”. Syncs refer to it by this name." error={errorAt(error, 'name')}>
             {(props) => <input {...props} name="name" required value={name} placeholder="e.g. newsletter-webhook" onChange={(e) => setName(e.target.value)} />}
           </Field>
         ) : null}
-        <Field label="Type" hint={info?.modes.length ? `Sync modes: ${info.modes.join(', ')}` : undefined}>
+        <Field label="Type" hint={info?.modes.length ? `Sync modes: ${info.modes.join(', ')}` : undefined} error={errorAt(error, 'type')}>
           {(props) => (
             <select {...props} name="type" value={type} disabled={!!existing || !editable} onChange={(e) => changeType(e.target.value)}>
               {types.map((t) => (
@@ -186,7 +190,7 @@ function DestinationForm({ types, existing }: { types: DestinationType[]; existi
             </select>
           )}
         </Field>
-        <ConfigForm specs={specs} draft={draft} disabled={!editable} onChange={setDraft} />
+        <ConfigForm specs={specs} draft={draft} disabled={!editable} onChange={setDraft} errorFor={configError} />
         {existing && editable && existing.secretFields.length > 0 ? (
           <p className="muted" data-testid="repoint-note">
             Changing {info?.targetFields?.length ? info.targetFields.join(' or ') : 'any setting'} points the destination somewhere else: its stored{' '}

@@ -1,4 +1,4 @@
-import { useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { Combobox, type ComboOption } from '../components/Combobox';
 import { Field } from '../components/Field';
 import { PageHeader, usePageTitle } from '../components/Layout';
@@ -8,6 +8,7 @@ import { useSession } from '../lib/auth';
 import { Link, navigate, useLocation } from '../lib/router';
 import { knownFields, MODE_HELP, SCHEDULE_PRESETS, suggestMapping } from '../lib/syncs';
 import type { AudienceCatalog, AudienceDetail, AudienceSummary, DestinationType, DestinationView, PriorityListSummary, SyncDetail, SyncInput, SyncMode } from '../lib/types';
+import { errorAt, useFocusOnError } from '../lib/field-errors';
 import { useApi } from '../lib/useApi';
 
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -144,6 +145,11 @@ function SyncForm({
   const [customCron, setCustomCron] = useState(presetMatch ? '' : (existing?.schedule ?? ''));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  const errorRef = useRef<HTMLDivElement>(null);
+  useFocusOnError(formRef, error, errorRef);
+  // Errors about these fields are shown at them; anything else in the note above the form.
+  const placed = errorAt(error, 'from', 'destination', ...(schedulePreset === 'custom' ? ['schedule'] : []), ...(existing ? [] : ['name'])) !== undefined;
 
   const sourceName = slot ? `${slot.priority_list}_${slot.slot}` : audience;
   const name = customName ?? (audience ? `${sourceName}_to_${destination.replace(/[^A-Za-z0-9_]/g, '_')}` : '');
@@ -168,21 +174,22 @@ function SyncForm({
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);
-    const problem = !audience
-      ? 'Pick the audience to send.'
+    // Problems found here carry the field they are about, as the API's 400s do.
+    const problem: [string, string | null] | null = !audience
+      ? ['Pick the audience to send.', 'body.from']
       : !NAME_PATTERN.test(name)
-        ? 'The name may use letters, digits and underscores, and may not start with a digit.'
+        ? ['The name may use letters, digits and underscores, and may not start with a digit.', 'body.name']
         : rows.some((r) => !r.field || !r.column)
-          ? 'Complete or remove the empty mapping rows.'
+          ? ['Complete or remove the empty mapping rows.', null]
           : rows.length === 0
-            ? 'Map at least one field.'
+            ? ['Map at least one field.', null]
             : new Set(rows.map((r) => r.field)).size !== rows.length
-              ? 'Each destination field may be mapped once.'
+              ? ['Each destination field may be mapped once.', null]
               : schedulePreset === 'custom' && !CRON_PATTERN.test(customCron.trim())
-                ? 'A cron expression has five fields, e.g. “30 5 * * *” (05:30 every day).'
+                ? ['A cron expression has five fields, e.g. “30 5 * * *” (05:30 every day).', 'body.schedule']
                 : null;
     if (problem) {
-      setError(new ApiError(400, 'INVALID_INPUT', problem));
+      setError(new ApiError(400, 'INVALID_INPUT', problem[0], problem[1]));
       return;
     }
     const body: SyncInput = { name, from: slot ?? { audience, ...(split ? { split } : {}) }, destination, mode, fields: Object.fromEntries(rows.map((r) => [r.field, r.column])), schedule };
@@ -200,7 +207,7 @@ function SyncForm({
   }
 
   return (
-    <form onSubmit={(e) => void submit(e)} aria-label="Sync">
+    <form ref={formRef} onSubmit={(e) => void submit(e)} aria-label="Sync" noValidate>
       <PageHeader
         back={existing ? { to: `/syncs/${encodeURIComponent(existing.name)}`, label: existing.name } : { to: '/syncs', label: 'Syncs' }}
         title={existing ? `Edit ${existing.name}` : 'New sync'}
@@ -210,11 +217,15 @@ function SyncForm({
           </button>
         }
       />
-      {error ? <ErrorNote error={error} title="Not saved" /> : null}
+      {error && !placed ? (
+        <div ref={errorRef} tabIndex={-1}>
+          <ErrorNote error={error} title="Not saved" />
+        </div>
+      ) : null}
       <div className="card form-card">
         <h2 className="step-title">1. What to send, and where</h2>
         <div className="form-grid">
-          <Field label="Audience">
+          <Field label="Audience" error={errorAt(error, 'from')}>
             {(props) => (
               <select
                 {...props}
@@ -259,7 +270,7 @@ function SyncForm({
               )}
             </Field>
           ) : null}
-          <Field label="Destination">
+          <Field label="Destination" error={errorAt(error, 'destination')}>
             {(props) => (
               <select {...props} name="destination" value={destination} onChange={(e) => changeDestination(e.target.value)}>
                 {destinations.map((d) => (
@@ -271,7 +282,7 @@ function SyncForm({
             )}
           </Field>
           {!existing ? (
-            <Field label="Sync name">
+            <Field label="Sync name" error={errorAt(error, 'name')}>
               {(props) => (
                 <input {...props} name="sync-name" value={name} onChange={(e) => setCustomName(e.target.value)} />
               )}
@@ -366,7 +377,7 @@ function SyncForm({
             <span>Custom (cron)</span>
           </label>
           {schedulePreset === 'custom' ? (
-            <Field className="indent" label="Cron expression" hint="minute hour day-of-month month day-of-week, in the service’s time zone.">
+            <Field className="indent" label="Cron expression" hint="minute hour day-of-month month day-of-week, in the service’s time zone." error={errorAt(error, 'schedule')}>
               {(props) => <input {...props} name="cron" placeholder="30 5 * * *" value={customCron} spellCheck={false} onChange={(e) => setCustomCron(e.target.value)} />}
             </Field>
           ) : null}

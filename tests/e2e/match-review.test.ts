@@ -5,13 +5,13 @@
  * threshold, an admin answers one with the keyboard, a viewer reads without answering (403 on the
  * API), axe finds no WCAG 2.1 A/AA violation, and the next full build trains on the answer.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateDemo } from '../../src/demo/index.js';
 import { runProject } from '../../src/pipeline/index.js';
 import { Project } from '../../src/project/index.js';
@@ -19,13 +19,8 @@ import { parseSecretKey } from '../../src/secrets/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { AXE_WCAG21, DANGLING_ARIA } from './browser-scripts.js';
 import { ensureWebBuilt, WEB_DIST } from './build.js';
-import { ADMIN, signedInAsAdmin, VIEWER } from './fixture.js';
+import { ADMIN, describeInChromium, launchChromium, POLL, signedInAsAdmin, VIEWER } from './fixture.js';
 
-const CHROMIUM = process.env.CDP_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const POLL = { timeout: 20_000 };
-const hasChromium = existsSync(CHROMIUM);
-const inCi = !!process.env.CI;
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -54,7 +49,7 @@ interface Queue {
   items: Array<{ left: { source: string; recordKey: string }; right: { source: string; recordKey: string }; matchProbability: number; review: { answer: string } | null }>;
 }
 
-describe.skipIf(!hasChromium && !inCi)('probabilistic explain and review in Chromium', { timeout: 300_000 }, () => {
+describeInChromium('probabilistic explain and review in Chromium', { timeout: 300_000 }, () => {
   let dir: string;
   let project: Project;
   let server: RunningServer;
@@ -62,7 +57,6 @@ describe.skipIf(!hasChromium && !inCi)('probabilistic explain and review in Chro
   let page: Page;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing: CI must install it (apt-get install -y chromium)`);
     await ensureWebBuilt();
     dir = mkdtempSync(join(tmpdir(), 'cdp-e2e-review-'));
     for (const name of ['cdp.config.ts', 'models', 'audiences', 'syncs']) cpSync(join(repo, name), join(dir, name), { recursive: true });
@@ -85,7 +79,7 @@ describe.skipIf(!hasChromium && !inCi)('probabilistic explain and review in Chro
       env: { CDP_ADMIN_EMAIL: ADMIN.email, CDP_ADMIN_PASSWORD: ADMIN.password },
     });
     await server.context.users.create({ email: VIEWER.email, password: VIEWER.password, role: 'viewer', name: null });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await signedInAsAdmin(browser, server.url);
   });
 

@@ -2,7 +2,7 @@ import { logger } from '../logger.js';
 import type { Project } from '../project/index.js';
 import type { RelationRef } from '../warehouse/index.js';
 import { audienceCatalog, audienceDataGeneration } from './catalog.js';
-import { AudienceQueryBuilder, baseCountable, PROFILE_ALIAS, type AudienceBaseTable, type AudienceTables } from './compile.js';
+import { AudienceQueryBuilder, PROFILE_ALIAS, type AudienceBaseTable, type AudienceTables } from './compile.js';
 import { indent } from './sql-parts.js';
 import { readSources } from './library.js';
 import type { ResolvedCondition } from './resolve.js';
@@ -18,8 +18,8 @@ import { audienceTables, validateAudience } from './sql.js';
  *
  * Kept true to `profiles`: a build drops it before identity runs and builds it after profiles and
  * predictions are written; an erasure drops it; counts use it only while it has every column of
- * `profiles`. Conditions whose window moves with the clock (`within`) or is a date range are never
- * kept in it.
+ * `profiles`. Conditions whose events move with the clock (`within`, relative times in a property
+ * filter) are never kept in it.
  */
 
 /** Event count columns kept in the base at most (the most used conditions first). */
@@ -51,7 +51,7 @@ export async function buildAudienceBase(project: Project): Promise<AudienceBaseB
   const q = (name: string) => d.quoteIdent(name);
   const profileId = q('profile_id');
   const joins = nodes.map((node, i) => `LEFT JOIN (\n${indent(builder.eventCountsSql(node))}\n) AS e${i} ON e${i}.${profileId} = ${PROFILE_ALIAS}.${profileId}`);
-  const counts = nodes.map((node, i) => `,\n  COALESCE(e${i}.${q('n')}, 0) AS ${q(builder.eventCountColumn(node))}`);
+  const counts = nodes.map((node, i) => `,\n  COALESCE(e${i}.${q('n')}, 0) AS ${q(builder.eventCountColumn(node)!)}`);
   const select = `SELECT ${PROFILE_ALIAS}.*${counts.join('')}\nFROM ${d.relation(tables.profiles)} AS ${PROFILE_ALIAS}${joins.length ? `\n${joins.join('\n')}` : ''}`;
   const base = audienceBaseRelation(project);
   for (const statement of d.createOrReplaceTableAs(base, select)) await warehouse.execute(statement);
@@ -102,6 +102,7 @@ async function commonEventConditions(project: Project): Promise<{ nodes: EventNo
     audiences++;
     for (const node of eventConditions(where)) {
       const column = builder.eventCountColumn(node);
+      if (column === undefined) continue;
       const entry = uses.get(column) ?? { node, n: 0 };
       entry.n++;
       uses.set(column, entry);
@@ -125,7 +126,7 @@ function* eventConditions(node: ResolvedCondition): Generator<EventNode> {
       yield* eventConditions(node.item);
       return;
     case 'event':
-      if (baseCountable(node)) yield node;
+      yield node;
       return;
     default:
       return;

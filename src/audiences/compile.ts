@@ -108,11 +108,16 @@ export class AudienceQueryBuilder {
 
   /**
    * The audience base's column counting the events of an event condition (its streams, name,
-   * window and property filter; the count comparison aside): `ev_` and a hash of the query of
-   * those events, so a column stands for exactly one set of events.
+   * window and property filter; the count comparison aside): `ev_` and a hash of what selects
+   * those events, the same in every dialect, so a column stands for exactly one set of events.
+   * Undefined when that set moves with the clock (`within`, relative times in a filter): a count
+   * kept at build time would go stale.
    */
-  eventCountColumn(node: Extract<ResolvedCondition, { type: 'event' }>): string {
-    return `ev_${createHash('sha256').update(this.eventSubquery(node, { grouped: true })).digest('hex').slice(0, 16)}`;
+  eventCountColumn(node: Extract<ResolvedCondition, { type: 'event' }>): string | undefined {
+    if (node.within !== undefined || CLOCK.test(this.eventSubquery(node, { grouped: true }))) return undefined;
+    const streams = node.streams.map((s) => [s.source, s.relation.schema, s.relation.name, s.key, s.timestamp, s.nameSql]);
+    const selects = JSON.stringify({ event: node.event, streams, between: node.between ?? null, where: node.where ?? null });
+    return `ev_${createHash('sha256').update(selects).digest('hex').slice(0, 16)}`;
   }
 
   /** Profile ids and how many matching events each has (`n`): what the base's event count columns hold. */
@@ -163,7 +168,7 @@ export class AudienceQueryBuilder {
     // A comparison that 0 satisfies ("did not do it", "fewer than 3") is built as its negation:
     // find the profiles that break it and keep the others, so profiles without events count.
     const zeroMatches = holds(node.count, 0);
-    const counted = this.tables.base && baseCountable(node) ? this.eventCountColumn(node) : undefined;
+    const counted = this.tables.base ? this.eventCountColumn(node) : undefined;
     if (counted !== undefined && this.tables.base!.eventColumns.has(counted)) {
       // The base has this count for every profile (0 without events): never NULL, so two-valued.
       return countComparisonSql(`${PROFILE_ALIAS}.${d.quoteIdent(counted)}`, node.count);
@@ -275,13 +280,8 @@ export class AudienceQueryBuilder {
   }
 }
 
-/**
- * Whether an event condition's count can be kept in the audience base: not when its window moves
- * with the clock (`within` the last N days) or is a date range (kept to exact subqueries).
- */
-export function baseCountable(node: Extract<ResolvedCondition, { type: 'event' }>): boolean {
-  return node.within === undefined && node.between === undefined;
-}
+/** SQL reading the clock, in any dialect (custom operators included). */
+const CLOCK = /\bCURRENT_(TIMESTAMP|DATE|TIME)\b|\b(NOW|GETDATE|SYSDATE|SYSTIMESTAMP)\s*\(/i;
 
 function countSql(c: CountComparison): string {
   return countComparisonSql('COUNT(*)', c);

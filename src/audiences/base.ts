@@ -1,6 +1,6 @@
 import { logger } from '../logger.js';
 import type { Project } from '../project/index.js';
-import type { RelationRef } from '../warehouse/index.js';
+import type { Dialect, RelationRef } from '../warehouse/index.js';
 import { audienceCatalog, audienceDataGeneration } from './catalog.js';
 import { AudienceQueryBuilder, PROFILE_ALIAS, type AudienceBaseTable, type AudienceTables } from './compile.js';
 import { indent } from './sql-parts.js';
@@ -29,7 +29,7 @@ export function audienceBaseRelation(project: Project): RelationRef {
   return { schema: project.schema, name: 'audience_base' };
 }
 
-type EventNode = Extract<ResolvedCondition, { type: 'event' }>;
+export type EventNode = Extract<ResolvedCondition, { type: 'event' }>;
 
 export interface AudienceBaseBuild {
   /** Event count columns built. */
@@ -47,12 +47,8 @@ export async function buildAudienceBase(project: Project): Promise<AudienceBaseB
   const d = warehouse.dialect;
   const tables = audienceTables(project);
   const { nodes, audiences } = await commonEventConditions(project);
-  const builder = new AudienceQueryBuilder(d, tables);
+  const select = audienceBaseSelectSql(d, tables, nodes);
   const q = (name: string) => d.quoteIdent(name);
-  const profileId = q('profile_id');
-  const joins = nodes.map((node, i) => `LEFT JOIN (\n${indent(builder.eventCountsSql(node))}\n) AS e${i} ON e${i}.${profileId} = ${PROFILE_ALIAS}.${profileId}`);
-  const counts = nodes.map((node, i) => `,\n  COALESCE(e${i}.${q('n')}, 0) AS ${q(builder.eventCountColumn(node)!)}`);
-  const select = `SELECT ${PROFILE_ALIAS}.*${counts.join('')}\nFROM ${d.relation(tables.profiles)} AS ${PROFILE_ALIAS}${joins.length ? `\n${joins.join('\n')}` : ''}`;
   const base = audienceBaseRelation(project);
   for (const statement of d.createOrReplaceTableAs(base, select)) await warehouse.execute(statement);
   const analyze = d.analyzeTable(base);
@@ -60,6 +56,16 @@ export async function buildAudienceBase(project: Project): Promise<AudienceBaseB
   known.delete(project);
   const [row] = await warehouse.query(`SELECT COUNT(*) AS ${q('n')} FROM ${d.relation(base)}`);
   return { eventColumns: nodes.length, audiences, rows: Number(row?.n ?? 0), seconds: (performance.now() - started) / 1000 };
+}
+
+/** The base's SELECT: every profile, and a count of the events of each of `nodes` (0 without). */
+export function audienceBaseSelectSql(d: Dialect, tables: AudienceTables, nodes: readonly EventNode[]): string {
+  const builder = new AudienceQueryBuilder(d, tables);
+  const q = (name: string) => d.quoteIdent(name);
+  const profileId = q('profile_id');
+  const joins = nodes.map((node, i) => `LEFT JOIN (\n${indent(builder.eventCountsSql(node))}\n) AS e${i} ON e${i}.${profileId} = ${PROFILE_ALIAS}.${profileId}`);
+  const counts = nodes.map((node, i) => `,\n  COALESCE(e${i}.${q('n')}, 0) AS ${q(builder.eventCountColumn(node)!)}`);
+  return `SELECT ${PROFILE_ALIAS}.*${counts.join('')}\nFROM ${d.relation(tables.profiles)} AS ${PROFILE_ALIAS}${joins.length ? `\n${joins.join('\n')}` : ''}`;
 }
 
 /** Drops the audience base (its profiles are about to change, or changed): counts read `profiles` until the next build. */
@@ -161,5 +167,7 @@ async function readBase(project: Project): Promise<AudienceBaseTable | undefined
   const have = new Set(columns.map((c) => c.name.toLowerCase()));
   // Profiles changed shape since the base was built (a trait added outside a build): not a stand-in.
   if ([...traits.keys()].some((trait) => !have.has(trait.toLowerCase()))) return undefined;
-  return { relation, eventColumns: new Set(columns.map((c) => c.name).filter((name) => /^ev_[0-9a-f]{16}$/.test(name))) };
+  // Engines that fold names (Snowflake: upper case) list them folded; the compiler names them `ev_<hex>`.
+  const eventColumns = columns.map((c) => c.name.toLowerCase()).filter((name) => /^ev_[0-9a-f]{16}$/.test(name));
+  return { relation, eventColumns: new Set(eventColumns) };
 }

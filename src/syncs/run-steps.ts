@@ -14,9 +14,6 @@ import { ReachTally } from './reach.js';
 import { EMPTY_PLAN_COUNTS, type RunSyncOptions, type SyncRunResult } from './run-types.js';
 import { compactPlan, pruneLog, readProgress, type Progress } from './state.js';
 
-/** Committed rows that start a fold while the plan is still being sent (large plans only; RunSyncOptions.foldEveryRows). */
-const FOLD_EVERY_ROWS = 250_000;
-
 /** How long raw run logs are kept: the run's option, else CDP_SYNC_LOG_RETENTION_DAYS, else the project's `privacy.retentionDays`. */
 function retentionDays(options: RunSyncOptions, project: Project): number {
   const fromEnv = Number(process.env.CDP_SYNC_LOG_RETENTION_DAYS);
@@ -138,32 +135,9 @@ export class SyncRun {
     return progress && !progress.done ? progress : undefined;
   }
 
-  /**
-   * Sends a plan and folds the committed results into the state (set-based, in the warehouse):
-   * while sending, each time another FOLD_EVERY_ROWS rows are committed (one fold at a time, in
-   * the background, so the warehouse works while the destination answers), and what is left once
-   * sending stops.
-   */
+  /** Sends a plan and folds the committed results into the state (set-based, in the warehouse). */
   async send(progress: Progress): Promise<void> {
     const { warehouse, tables, session } = this.prepared;
-    const fold = async () => {
-      const folding = Date.now();
-      try {
-        await compactPlan(warehouse, tables, this.history, this.name);
-      } finally {
-        this.foldMs += Date.now() - folding;
-      }
-    };
-    let folding: Promise<void> | undefined;
-    let foldedUpTo = progress.committedSeq;
-    const foldWhileSending = (committed: number) => {
-      if (folding || committed - foldedUpTo < (this.options.foldEveryRows ?? FOLD_EVERY_ROWS)) return;
-      foldedUpTo = committed;
-      // A failed fold loses nothing: the results stay committed and the next fold takes them.
-      folding = fold()
-        .catch((error: unknown) => logger.warn({ sync: this.name, err: errorText(error) }, 'folding results while sending failed; retried at the end'))
-        .finally(() => (folding = undefined));
-    };
     const sending = Date.now();
     try {
       const outcome = await executePlan({
@@ -177,18 +151,19 @@ export class SyncRun {
         counts: this.counts,
         firstErrors: this.firstErrors,
         maxConsecutiveFailures: this.options.maxConsecutiveFailures ?? 5,
-        onCommit: (committed, planned) => {
-          this.options.onProgress?.({ phase: 'sending', committed, planned });
-          foldWhileSending(committed);
-        },
+        onCommit: (committed, planned) => this.options.onProgress?.({ phase: 'sending', committed, planned }),
       });
       this.complete = outcome.complete;
       this.error = outcome.error;
     } finally {
       this.sendMs += Date.now() - sending;
-      await folding;
     }
-    await fold();
+    const folding = Date.now();
+    try {
+      await compactPlan(warehouse, tables, this.history, this.name);
+    } finally {
+      this.foldMs += Date.now() - folding;
+    }
   }
 
   /** Whether planning anew may follow what was sent so far. */

@@ -25,8 +25,6 @@ export interface RunSyncOptions {
   concurrency?: number;
   /** Give up the run after this many batches in a row came back entirely retryable (default 5). */
   maxConsecutiveFailures?: number;
-  /** While sending, fold committed results into the state every this many rows (default 250,000). */
-  foldEveryRows?: number;
   /** Extra plan filters on top of the registered providers. */
   filters?: PlanFilter[];
   /** Rows in the dry-run sample (default 10). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Dialect, RelationRef } from '../warehouse/index.js';
 import { ago, dateBounds, predicateSql } from './operators.js';
 import type { ResolvedCondition } from './resolve.js';
@@ -11,6 +12,18 @@ import type { CountComparison } from './schema.js';
 export interface AudienceTables {
   profiles: RelationRef;
   resolvedRecords: RelationRef;
+  /**
+   * The build's audience base (src/audiences/base.ts), for queries that only count: every profile
+   * with its columns and one event count per common event condition. Read instead of `profiles`,
+   * and an event condition with a column there compares it instead of joining the events.
+   */
+  base?: AudienceBaseTable;
+}
+
+export interface AudienceBaseTable {
+  relation: RelationRef;
+  /** Names of its event count columns (`ev_<hash of the condition's events query>`). */
+  eventColumns: ReadonlySet<string>;
 }
 
 export const PROFILE_ALIAS = 'p';
@@ -87,10 +100,29 @@ export class AudienceQueryBuilder {
     return this.ctes.clause();
   }
 
-  /** `profiles p` and the joins the predicates built so far need. */
+  /** `profiles p` (or the audience base) and the joins the predicates built so far need. */
   from(): string {
     const d = this.dialect;
-    return [`FROM ${d.relation(this.tables.profiles)} AS ${PROFILE_ALIAS}`, ...this.joins].join('\n');
+    return [`FROM ${d.relation(this.tables.base?.relation ?? this.tables.profiles)} AS ${PROFILE_ALIAS}`, ...this.joins].join('\n');
+  }
+
+  /**
+   * The audience base's column counting the events of an event condition (its streams, name,
+   * window and property filter; the count comparison aside): `ev_` and a hash of what selects
+   * those events, the same in every dialect, so a column stands for exactly one set of events.
+   * Undefined when that set moves with the clock (`within`, relative times in a filter): a count
+   * kept at build time would go stale.
+   */
+  eventCountColumn(node: Extract<ResolvedCondition, { type: 'event' }>): string | undefined {
+    if (node.within !== undefined || CLOCK.test(this.eventSubquery(node, { grouped: true }))) return undefined;
+    const streams = node.streams.map((s) => [s.source, s.relation.schema, s.relation.name, s.key, s.timestamp, s.nameSql]);
+    const selects = JSON.stringify({ event: node.event, streams, between: node.between ?? null, where: node.where ?? null });
+    return `ev_${createHash('sha256').update(selects).digest('hex').slice(0, 16)}`;
+  }
+
+  /** Profile ids and how many matching events each has (`n`): what the base's event count columns hold. */
+  eventCountsSql(node: Extract<ResolvedCondition, { type: 'event' }>): string {
+    return this.eventSubquery(node, { grouped: true, counted: true });
   }
 
   /**
@@ -136,6 +168,11 @@ export class AudienceQueryBuilder {
     // A comparison that 0 satisfies ("did not do it", "fewer than 3") is built as its negation:
     // find the profiles that break it and keep the others, so profiles without events count.
     const zeroMatches = holds(node.count, 0);
+    const counted = this.tables.base ? this.eventCountColumn(node) : undefined;
+    if (counted !== undefined && this.tables.base!.eventColumns.has(counted)) {
+      // The base has this count for every profile (0 without events): never NULL, so two-valued.
+      return countComparisonSql(`${PROFILE_ALIAS}.${d.quoteIdent(counted)}`, node.count);
+    }
     const having = havingSql(node.count, zeroMatches);
     if (d.prefersInSubquery()) {
       if (having === undefined && narrowed) {
@@ -204,9 +241,9 @@ export class AudienceQueryBuilder {
    */
   private eventSubquery(
     node: Extract<ResolvedCondition, { type: 'event' }>,
-    shape: { having?: string; grouped?: boolean; correlated?: boolean },
+    shape: { having?: string; grouped?: boolean; correlated?: boolean; counted?: boolean },
   ): string {
-    const { having, grouped = false, correlated = false } = shape;
+    const { having, grouped = false, correlated = false, counted = false } = shape;
     const d = this.dialect;
     const q = (name: string) => d.quoteIdent(name);
     const several = node.streams.length > 1;
@@ -233,7 +270,7 @@ export class AudienceQueryBuilder {
     const everyRow = !node.within && !node.between && !node.where && node.streams.every((s) => s.constantName !== undefined);
     const profileFilter = correlated ? `r.${q('profile_id')} = ${PROFILE_ALIAS}.${q('profile_id')}` : `r.${q('profile_id')} IS NOT NULL`;
     return [
-      correlated ? 'SELECT 1' : `SELECT r.${q('profile_id')}`,
+      correlated ? 'SELECT 1' : `SELECT r.${q('profile_id')}${counted ? `, COUNT(*) AS ${q('n')}` : ''}`,
       `FROM ${d.relation(this.tables.resolvedRecords)} AS r`,
       ...(everyRow ? [] : [`JOIN (\n${indent(events)}\n) AS e ON ${on}`]),
       `WHERE ${sourceFilter} AND ${profileFilter}`,
@@ -243,10 +280,18 @@ export class AudienceQueryBuilder {
   }
 }
 
+/** SQL reading the clock, in any dialect (custom operators included). */
+const CLOCK = /\bCURRENT_(TIMESTAMP|DATE|TIME)\b|\b(NOW|GETDATE|SYSDATE|SYSTIMESTAMP)\s*\(/i;
+
 function countSql(c: CountComparison): string {
+  return countComparisonSql('COUNT(*)', c);
+}
+
+/** `count <op> value` for a count expression. */
+function countComparisonSql(count: string, c: CountComparison): string {
   const symbol = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
-  if (c.op === 'between') return `COUNT(*) BETWEEN ${c.value[0]} AND ${c.value[1]}`;
-  return `COUNT(*) ${symbol[c.op]} ${c.value}`;
+  if (c.op === 'between') return `${count} BETWEEN ${c.value[0]} AND ${c.value[1]}`;
+  return `${count} ${symbol[c.op]} ${c.value}`;
 }
 
 /** Whether `n` events satisfy the comparison. */

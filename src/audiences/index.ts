@@ -74,3 +74,4 @@ export {
 } from './snapshots.js';
 export { parsePriorityList, priorityListSql, priorityListCountsSql, priorityListCounts, previewPriorityList, SLOT_COLUMN, type PriorityListCounts } from './priority.js';
 export { SPLIT_COLUMN } from './splits.js';
+export { buildAudienceBase, dropAudienceBase, audienceBaseStep, audienceBaseRelation, countTables, MAX_BASE_EVENT_COLUMNS, type AudienceBaseBuild } from './base.js';

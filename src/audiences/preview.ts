@@ -1,6 +1,7 @@
 import { formatPath } from '../errors.js';
 import type { Project } from '../project/index.js';
 import type { Row, SqlValue } from '../warehouse/index.js';
+import { countTables } from './base.js';
 import { audienceCatalog } from './catalog.js';
 import { AudienceQueryBuilder, indent, PROFILE_ALIAS } from './compile.js';
 import { describeCondition } from './describe.js';
@@ -45,11 +46,14 @@ export async function countAudience(project: Project, input: AudienceInput): Pro
   return Number(rows[0]?.n ?? 0);
 }
 
-/** The COUNT query `countAudience` runs (column `n`), in the warehouse's dialect. */
-export async function audienceCountSql(project: Project, input: AudienceInput): Promise<string> {
+/**
+ * The COUNT query `countAudience` runs (column `n`), in the warehouse's dialect: over the build's
+ * audience base when there is one (src/audiences/base.ts), else over `profiles`.
+ */
+export async function audienceCountSql(project: Project, input: AudienceInput, options: { base?: boolean } = {}): Promise<string> {
   const resolved = await validateAudience(project, input);
   const warehouse = await project.warehouse();
-  const builder = new AudienceQueryBuilder(warehouse.dialect, audienceTables(project));
+  const builder = new AudienceQueryBuilder(warehouse.dialect, options.base === false ? audienceTables(project) : await countTables(project));
   const where = builder.predicate(resolved.where);
   return `${builder.with()}SELECT COUNT(*) AS ${warehouse.dialect.quoteIdent('n')}\n${builder.from()}\nWHERE ${where}`;
 }

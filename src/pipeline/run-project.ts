@@ -1,4 +1,4 @@
-import { refreshAudienceCatalog, snapshotAudiences, type AudienceSnapshotRun } from '../audiences/index.js';
+import { audienceBaseStep, dropAudienceBase, refreshAudienceCatalog, snapshotAudiences, type AudienceSnapshotRun } from '../audiences/index.js';
 import { ensureLandingTable } from '../collect/landing.js';
 import { buildIdentity, type IdentityBuildResult } from '../identity/index.js';
 import { logger } from '../logger.js';
@@ -122,8 +122,10 @@ async function build(project: Project, options: RunOptions): Promise<RunSummary>
   if (project.config.identity && !selected) {
     options.onProgress?.('identity: building the identity graph and profiles');
     const identityOptions = { full: options.fullRefresh, onProgress: options.onProgress, reviewLabels: await reviewLabelSource(project) };
+    await dropAudienceBase(project); // profiles are rebuilt: counts read them until the base is rebuilt below
     summary.identity = await buildIdentity(project, identityOptions);
     if (Object.keys(project.config.predictions).length > 0) await predictionStep(project, summary, options.onProgress);
+    await audienceBaseStep(project, options.onProgress);
     if (options.snapshots !== false) await snapshotStep(project, summary, options.onProgress);
   }
   summary.seconds = (performance.now() - started) / 1000;

@@ -1,3 +1,4 @@
+import { dropAudienceBase } from '../audiences/base.js';
 import { CdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
 import type { Dialect, RelationRef, Warehouse } from '../warehouse/index.js';
@@ -77,6 +78,7 @@ export async function writeScoresToProfiles(project: Project, scored: ReadonlyAr
   ];
   const joins = scored.map((s, i) => `LEFT JOIN ${d.relation(s.table)} s${i} ON s${i}.profile_id = p.profile_id`);
   const fresh = scratch(project, 'profiles', 'scored');
+  await dropAudienceBase(project); // its copies of the scores are about to be stale
   // Built beside, then swapped in: the select reads the profiles it replaces.
   for (const statement of d.createOrReplaceTableAs(fresh, `SELECT ${columns.join(', ')} FROM ${d.relation(profiles)} p ${joins.join(' ')}`)) await warehouse.execute(statement);
   for (const statement of d.createOrReplaceTableAs(profiles, `SELECT * FROM ${d.relation(fresh)}`)) await warehouse.execute(statement);

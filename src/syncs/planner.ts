@@ -231,6 +231,8 @@ export async function buildPlan(input: PlanInput, inspected?: SourceStats): Prom
   const fields = input.columns.fields.map((f) => f.field);
   const counts = await warehouse.transaction(async (session) => {
     for (const statement of d.createOrReplaceTableAs(table, select)) await session.execute(statement);
+    // The sender and the fold read the plan by seq ranges.
+    for (const statement of d.rangeIndex(table, 'seq')) await session.execute(statement);
     const c = await countPlan(session, table);
     if (!dryRun) {
       // Keys about to be sent are pending until their result is committed.

@@ -140,23 +140,31 @@ export async function compactPlan(warehouse: Warehouse, tables: SyncTables, hist
   const runId = d.literal(last.runId ?? '');
   const at = d.literal(last.at ?? new Date());
   const window = `p.seq > ${d.literal(progress.compactedSeq)} AND p.seq <= ${d.literal(progress.committedSeq)}`;
-  const outcomes = `SELECT p.seq, p.sync_key, p.op, COALESCE(f.status, 'ok') AS status, f.error, p.fields_hash, p.identity_hash,
+  const outcomes = (reasons: string) => `SELECT p.seq, p.sync_key, p.op, COALESCE(f.status, 'ok') AS status, f.error, p.fields_hash, p.identity_hash,
         CASE WHEN p.op = 'upsert' THEN p.values_json END AS new_values
       FROM ${plan} p LEFT JOIN ${failures} f ON f.seq = p.seq
-      WHERE ${window}`;
+      WHERE ${window} AND ${reasons}`;
   // A key has two ops only when its old record was removed before the new one was sent: the
   // later op (the upsert) wins.
   const latest =
     progress.removes > 0
-      ? `SELECT o.*, ROW_NUMBER() OVER (PARTITION BY o.sync_key ORDER BY o.seq DESC) AS rn FROM (${outcomes}) o WHERE NOT (o.op = 'remove' AND o.status = 'ok')`
-      : `SELECT o.*, 1 AS rn FROM (${outcomes}) o`;
-  const source = `SELECT r.sync_key, r.fields_hash,
+      ? `SELECT o.*, ROW_NUMBER() OVER (PARTITION BY o.sync_key ORDER BY o.seq DESC) AS rn FROM (${outcomes(`p.reason <> 'added'`)}) o WHERE NOT (o.op = 'remove' AND o.status = 'ok')`
+      : `SELECT o.*, 1 AS rn FROM (${outcomes(`p.reason <> 'added'`)}) o`;
+  const columns = ['sync_key', 'fields_hash', 'identity_hash', 'status', 'last_attempt_at', 'error', 'run_id', 'sent_values'];
+  // Keys planned as `added` had no state row when planned, and only this plan's fold (once per
+  // seq, under the sync's lease) writes them: a plain INSERT, no lookup in the state. Every other
+  // key is merged into its row, a failed attempt keeping what the destination still has.
+  const added = `SELECT o.sync_key, o.fields_hash, CASE WHEN o.status = 'ok' THEN o.identity_hash END AS identity_hash,
+        o.status, ${at} AS last_attempt_at, o.error, ${runId} AS run_id, CASE WHEN o.status = 'ok' THEN o.new_values END AS sent_values
+      FROM (${outcomes(`p.reason = 'added'`)}) o`;
+  const others = `SELECT r.sync_key, r.fields_hash,
         CASE WHEN r.status = 'ok' THEN r.identity_hash ELSE st.identity_hash END AS identity_hash,
         r.status, ${at} AS last_attempt_at, r.error, ${runId} AS run_id,
         CASE WHEN r.status = 'ok' THEN r.new_values ELSE st.sent_values END AS sent_values
       FROM (${latest}) r
       LEFT JOIN ${state} st ON st.sync_key = r.sync_key
       WHERE r.rn = 1`;
+  const planned = await foldedReasons(warehouse, tables, window);
   await warehouse.transaction(async (session) => {
     await session.execute(
       `INSERT INTO ${d.relation(tables.log)} (plan_id, run_id, seq, sync_key, op, status, error, attempted_at, ${PAYLOAD_COLUMN}) ` +
@@ -169,12 +177,23 @@ export async function compactPlan(warehouse: Warehouse, tables: SyncTables, hist
           `AND NOT EXISTS (SELECT 1 FROM ${failures} f WHERE f.seq = p.seq))`,
       );
     }
-    const columns = ['sync_key', 'fields_hash', 'identity_hash', 'status', 'last_attempt_at', 'error', 'run_id', 'sent_values'];
-    for (const statement of d.merge({ target: tables.state, source, keys: ['sync_key'], insertColumns: columns, updateColumns: columns.slice(1) })) {
-      await session.execute(statement);
+    if (planned.added) await session.execute(`INSERT INTO ${state} (${columns.join(', ')}) ${added}`);
+    if (planned.others) {
+      for (const statement of d.merge({ target: tables.state, source: others, keys: ['sync_key'], insertColumns: columns, updateColumns: columns.slice(1) })) {
+        await session.execute(statement);
+      }
     }
     await session.execute(`UPDATE ${d.relation(tables.progress)} SET compacted_seq = ${d.literal(progress.committedSeq)} WHERE TRUE`);
   });
+}
+
+/** Whether the seq window holds ops planned as `added` and ops of any other reason (removals included). */
+async function foldedReasons(warehouse: Warehouse, tables: SyncTables, window: string): Promise<{ added: boolean; others: boolean }> {
+  const [row] = await warehouse.query(
+    `SELECT SUM(CASE WHEN p.reason = 'added' THEN 1 ELSE 0 END) AS added, SUM(CASE WHEN p.reason = 'added' THEN 0 ELSE 1 END) AS others ` +
+      `FROM ${warehouse.dialect.relation(tables.plan)} p WHERE ${window}`,
+  );
+  return { added: Number(row?.added ?? 0) > 0, others: Number(row?.others ?? 0) > 0 };
 }
 
 /** Deletes log rows older than `before` (retention). */

@@ -1,13 +1,15 @@
 // API load: 200 concurrent audience count/preview requests against `cdp serve` over HTTP, on a
 // demo-shaped warehouse (profiles + an order event stream). Default 100k profiles;
-// CDP_BENCH_LARGE=1 → 1M; CDP_BENCH_PROFILES=N to choose. Prints p50/p99 latency, requests/s and
-// errors, and the same requests as direct library calls side by side (the HTTP layer's overhead).
+// CDP_BENCH_LARGE=1 → 1M; CDP_BENCH_PROFILES=N to choose. First 200 distinct counts without and
+// then with the build's audience base (src/audiences/base.ts; its build time and size printed),
+// side by side; then the mixed bursts. Prints p50/p99 latency, requests/s and errors, CPU seconds,
+// the load average, and the same requests as direct library calls (the HTTP layer's overhead).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { countAudience, previewAudience, saveAudience, type AudienceDefinition } from '../../src/audiences/index.js';
+import { buildAudienceBase, countAudience, previewAudience, saveAudience, type AudienceDefinition } from '../../src/audiences/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { Project } from '../../src/project/index.js';
 import { parseSecretKey } from '../../src/secrets/index.js';
@@ -88,7 +90,20 @@ function variant(i: number): AudienceDefinition {
   const [country, ltv, event] = DRAFT.where.all;
   return { where: { all: [country, { ...ltv, value: 100 + (i % 9000) / 10 }, event] } } as AudienceDefinition;
 }
-const SAVED = Math.ceil(CONCURRENCY / 3);
+/** Saved audiences: one per saved count of a burst of counts only (every other request). */
+const SAVED = Math.ceil(CONCURRENCY / 2);
+
+/** Bytes of a DuckDB table's blocks (after a checkpoint writes them out of the WAL). */
+async function tableBytes(project: Project, table: string): Promise<number> {
+  await (await project.warehouse()).execute('CHECKPOINT');
+  const [row] = await (await project.warehouse()).query(`SELECT COUNT(DISTINCT block_id) * 262144 AS b FROM pragma_storage_info('${table}') WHERE persistent`);
+  return Number(row?.b ?? 0);
+}
+
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1e6;
+};
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cdp-bench-api-'));
@@ -129,6 +144,50 @@ export async function run(): Promise<void> {
     };
     const kinds = ['count (draft)', 'count (saved)', 'preview (draft, 20 rows)'];
     await Promise.all([0, 1, 2].map((i) => send(i, false))); // warm-up: catalog, connections
+
+    // 200 distinct counts at once (drafts, each with its own threshold, and saved audiences, every
+    // other request): before and after the audience base is built, each query asked once.
+    const countBurst = async (offset: number) => {
+      const latencies: number[] = [];
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      const counts = await Promise.all(
+        Array.from({ length: CONCURRENCY }, async (_, i) => {
+          const t0 = performance.now();
+          const res =
+            i % 2 === 0
+              ? await call(`${server.url}/api/audiences/count`, { method: 'POST', headers, body: JSON.stringify({ definition: variant(offset + i) }) })
+              : await call(`${server.url}/api/audiences/bench_${(i - 1) / 2}/count`, { headers });
+          if (res.status !== 200) throw new Error(`count: ${res.status} ${res.text.slice(0, 120)}`);
+          latencies.push(performance.now() - t0);
+          return JSON.parse(res.text) as { count: number };
+        }),
+      );
+      return { latencies, seconds: (performance.now() - started) / 1000, cpu: cpuSince(cpu), first: counts[0]!.count };
+    };
+    const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+    const without = await countBurst(0);
+    process.stdout.write(`\n${CONCURRENCY} distinct concurrent counts (drafts and saved audiences) over HTTP:\n`);
+    process.stdout.write(`  ${summary('without the audience base', without.latencies, 0, without.seconds)}  ${without.cpu.toFixed(1)} CPU s  load ${load()}\n`);
+    const baseStarted = performance.now();
+    const baseCpu = process.cpuUsage();
+    const base = await buildAudienceBase(project);
+    const baseSeconds = (performance.now() - baseStarted) / 1000;
+    const [baseBytes, profileBytes] = [await tableBytes(project, 'cdp.audience_base'), await tableBytes(project, 'cdp.profiles')];
+    process.stdout.write(
+      `  audience base: ${base.eventColumns} event count column(s) from ${base.audiences} audiences, ${base.rows.toLocaleString('en-US')} rows, built in ${baseSeconds.toFixed(1)} s ` +
+        `(${cpuSince(baseCpu).toFixed(1)} CPU s), ${(baseBytes / 1048576).toFixed(0)} MB on disk (profiles: ${(profileBytes / 1048576).toFixed(0)} MB)\n`,
+    );
+    const after = await countBurst(CONCURRENCY);
+    // The same answers: the burst before the base counted variant(0) from the event stream.
+    const again = await countAudience(project, variant(0));
+    if (again !== without.first) throw new Error(`count with the base ${again} <> ${without.first} without it`);
+    process.stdout.write(`  ${summary('with the audience base', after.latencies, 0, after.seconds)}  ${after.cpu.toFixed(1)} CPU s  load ${load()}\n`);
+    const p = (xs: number[], q: number) => percentile([...xs].sort((a, b) => a - b), q);
+    process.stdout.write(
+      `  with / without the base: throughput ${(without.seconds / after.seconds).toFixed(2)}x (aim >= 3), p50 ${(p(after.latencies, 50) / p(without.latencies, 50)).toFixed(2)}x, ` +
+        `p99 ${(p(after.latencies, 99) / p(without.latencies, 99)).toFixed(2)}x; ${availableParallelism()} cores\n`,
+    );
 
     let errors = 0;
     const reasons = new Map<string, number>();

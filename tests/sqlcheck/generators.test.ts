@@ -276,6 +276,8 @@ describe.each(ENGINES)('%s', (engine) => {
     expect(compiled.length).toBe(5);
     for (const run of runs) expectReplayed(run);
     const statements = [...compiled, ...runs.flatMap((run) => run.statements)];
+    // `cdp run` built the audience base: the counts read it (its event columns: audience-base.test.ts).
+    expect(statements.some((s) => /COUNT\(\*\)[\s\S]*audience_base/i.test(s.sql))).toBe(true);
     expectOnlyKnown(engine, 'audiences', await check(engine, statements, bigQueryCatalogOf(builtCatalog)));
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { refreshAudienceCatalog } from '../../audiences/index.js';
+import { dropAudienceBase, refreshAudienceCatalog } from '../../audiences/index.js';
 import { AuditLog, type Actor } from '../../audit/index.js';
 import type { RetryPolicy } from '../../destinations/index.js';
 import { isCdpError } from '../../errors.js';
@@ -109,6 +109,7 @@ export async function deleteSubject(project: Project, input: SubjectInput, optio
     report.warehouse = await eraseFromWarehouse(project, subject, { dryRun });
     // Cached audience counts and samples may hold the person: they are recomputed from now on.
     if (!dryRun) refreshAudienceCatalog(project);
+    if (!dryRun) await dropAudienceBase(project); // it holds the person's profile until the next build
     report.complete = report.destinations.every((d) => d.kept === 0 && d.action !== 'failed');
     if (!report.complete) report.notes.push('some destinations did not confirm: run the same deletion again to retry them');
     if (!dryRun && report.identifiers.newlySuppressed > 0) report.notes.push('the next identity build runs in full (the suppressed identifiers changed)');

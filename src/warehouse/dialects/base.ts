@@ -136,6 +136,10 @@ export abstract class BaseDialect implements Dialect {
     return `ALTER TABLE ${this.relation(from)} RENAME TO ${this.quoteIdent(toName)}`;
   }
 
+  rangeIndex(_target: RelationRef, _column: string): string[] {
+    return [];
+  }
+
   merge(options: MergeOptions): string[] {
     const { target, source, keys, insertColumns, updateColumns } = options;
     const q = (c: string) => this.quoteIdent(c);

@@ -107,6 +107,11 @@ export class PostgresDialect extends BaseDialect {
     ].join('\n');
   }
 
+  override rangeIndex(target: RelationRef, column: string): string[] {
+    // Unnamed: Postgres picks a name unique in the schema, however long the table's name is.
+    return [`CREATE INDEX ON ${this.relation(target)} (${this.quoteIdent(column)})`];
+  }
+
   override merge(options: Parameters<BaseDialect['merge']>[0]): string[] {
     if (options.keys.length === 0) throw new CdpError('WAREHOUSE', 'merge needs at least one key column');
     return super.merge(options); // MERGE exists since Postgres 15

@@ -90,6 +90,12 @@ export interface Dialect {
   /** Renames a table inside its schema. */
   renameTable(from: RelationRef, toName: string): string;
   /**
+   * Statements that make reads of `column` ranges of a freshly built `target` table cheap, where
+   * the engine needs one: a B-tree index on Postgres. None elsewhere: DuckDB prunes row groups of
+   * a table stored in that order by their min/max, BigQuery and Snowflake have no secondary indexes.
+   */
+  rangeIndex(target: RelationRef, column: string): string[];
+  /**
    * Upserts the rows of `source` (a SELECT with the same columns) into `target` by `keys`:
    * matched rows get `updateColumns`, others are inserted with `insertColumns`.
    */

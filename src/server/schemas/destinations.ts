@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VALUE_FORMATS } from '../../destinations/index.js';
 
 export const DestinationViewSchema = z.object({
   name: z.string(),
@@ -16,6 +17,7 @@ export const DestinationFieldSchema = z.object({
   type: z.enum(['string', 'email', 'phone', 'number', 'boolean', 'date', 'json']),
   identifier: z.boolean().optional().describe('Identifies the record at the vendor (matching, hashing)'),
   required: z.boolean().optional().describe('Every sync must map it'),
+  format: z.enum(VALUE_FORMATS).optional().describe('How the vendor wants a date or timestamp in this field (date, datetime, month_day)'),
   description: z.string().optional(),
 }).meta({ id: 'DestinationField' });
 

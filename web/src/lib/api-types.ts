@@ -2953,6 +2953,11 @@ export interface components {
         };
         DestinationField: {
             description?: string;
+            /**
+             * @description How the vendor wants a date or timestamp in this field (date, datetime, month_day)
+             * @enum {string}
+             */
+            format?: "date" | "datetime" | "month_day";
             /** @description Identifies the record at the vendor (matching, hashing) */
             identifier?: boolean;
             name: string;

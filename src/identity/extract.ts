@@ -29,18 +29,17 @@ export async function stageSources(
   const d = sql.d;
   const { incremental, watermarks } = options;
   const blocklists = await compileBlocklists(sql, plan);
-  const recordSelects = plan.sources.map((s) => recordsSelect(d, s, watermarks.get(s.name)));
   const stageRecords = t.tmp('stage_records');
-  const recordsSql = recordSelects.join(' UNION ALL ');
-  // Rows at exactly the watermark are read again (more may have arrived with that time); the ones
-  // already stored with that same timestamp are not new.
-  await sql.create(
-    stageRecords,
-    incremental
-      ? `SELECT n.* FROM (${recordsSql}) n LEFT JOIN ${sql.rel(t.state('records'))} o
-         ON o.source = n.source AND o.record_key = n.record_key AND o.ts = n.ts WHERE o.source IS NULL`
-      : recordsSql,
-  );
+  if (incremental) {
+    const recordsSql = plan.sources.map((s) => recordsSelect(d, s, watermarks.get(s.name))).join(' UNION ALL ');
+    // Rows at exactly the watermark are read again (more may have arrived with that time); the ones
+    // already stored with that same timestamp are not new.
+    await sql.create(
+      stageRecords,
+      `SELECT n.* FROM (${recordsSql}) n LEFT JOIN ${sql.rel(t.state('records'))} o
+       ON o.source = n.source AND o.record_key = n.record_key AND o.ts = n.ts WHERE o.source IS NULL`,
+    );
+  }
   // One id type's non-empty values as read, per (source, id column); an incremental build keeps the new or changed records only.
   const rawOf = (type: IdTypePlan): string | null => {
     const selects = plan.sources.flatMap((source) =>
@@ -67,8 +66,59 @@ export async function stageSources(
           `JOIN ${sql.rel(values)} v ON v.tier = ${type.tier} AND v.raw = r.raw WHERE v.reason IS ${usable ? '' : 'NOT '}NULL`,
       )
       .join(' UNION ALL ');
-  await sql.create(t.tmp('stage_ids'), rows(true));
+  if (incremental) {
+    await sql.create(t.tmp('stage_ids'), rows(true));
+  } else {
+    // One row per record with its usable node per id type: its center is the first non-NULL one.
+    await sql.create(stageRecords, plan.sources.map((source) => wideRecordSelect(d, plan, source, sql.rel(values))).join(' UNION ALL '));
+    await sql.create(
+      t.tmp('stage_ids'),
+      plan.types
+        .map(
+          (type) =>
+            `SELECT source, record_key, ts, ${type.tier} AS tier, ${d.quoteIdent(nodeColumn(type))} AS node, CAST(NULL AS ${d.typeName('string')}) AS reason ` +
+            `FROM ${sql.rel(stageRecords)} WHERE ${d.quoteIdent(nodeColumn(type))} IS NOT NULL`,
+        )
+        .join(' UNION ALL '),
+    );
+  }
   await sql.create(t.tmp('stage_rejected'), rows(false));
+}
+
+/**
+ * A full build stages each record as one row, `stage_records(source, record_key, ts, node_<tier>...)`:
+ * its usable node per id type (NULL when it has none). Source keys are checked unique, so a record
+ * is one source row and its center (most trusted usable identifier) is the first non-NULL column:
+ * no aggregation over its identifiers, no join back to the records.
+ */
+function nodeColumn(type: IdTypePlan): string {
+  return `node_${type.tier}`;
+}
+
+function wideRecordSelect(d: Dialect, plan: IdentityPlan, source: SourcePlan, values: string): string {
+  const joins: string[] = [];
+  const columns = plan.types.map((type) => {
+    const id = source.ids.find((x) => x.idType === type.name);
+    if (!id) return `CAST(NULL AS ${d.typeName('integer')}) AS ${d.quoteIdent(nodeColumn(type))}`;
+    const alias = `v${type.tier}`;
+    joins.push(
+      `LEFT JOIN (SELECT raw, node FROM ${values} WHERE tier = ${type.tier} AND reason IS NULL) ${alias} ON ${alias}.raw = ${d.cast(`s.${d.quoteIdent(id.column)}`, 'string')}`,
+    );
+    return `${alias}.node AS ${d.quoteIdent(nodeColumn(type))}`;
+  });
+  return (
+    `SELECT ${d.literal(source.name)} AS source, ${d.cast(`s.${d.quoteIdent(source.key)}`, 'string')} AS record_key, ` +
+    `${d.cast(`s.${d.quoteIdent(source.timestamp)}`, 'timestamp')} AS ts, ${columns.join(', ')} FROM ${d.relation(source.relation)} s ${joins.join(' ')}`
+  );
+}
+
+/** A full build's staged records (see `wideRecordSelect`): each record's center and its tier, NULL without a usable identifier. */
+export function recordCenterSql(d: Dialect, plan: IdentityPlan, alias: string): { center: string; tier: string } {
+  const column = (type: IdTypePlan) => `${alias}.${d.quoteIdent(nodeColumn(type))}`;
+  return {
+    center: plan.types.length === 1 ? column(plan.types[0]!) : `COALESCE(${plan.types.map(column).join(', ')})`,
+    tier: `CASE ${plan.types.map((type) => `WHEN ${column(type)} IS NOT NULL THEN ${type.tier}`).join(' ')} END`,
+  };
 }
 
 function watermarkFilter(d: Dialect, source: SourcePlan, since: Date | undefined): string {

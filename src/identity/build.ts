@@ -124,13 +124,13 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     if (mode === 'full') await prepareFullRegion(sql, t);
     else await prepareIncrementalRegion(sql, plan, t);
 
-    const { quarantined } = await buildEdges(sql, plan, t);
+    const { quarantined, centersFromRecords } = await buildEdges(sql, plan, t, { wideRecords: mode === 'full' });
     await sql.create(t.tmp('graph_nodes'), `SELECT node, tier FROM ${sql.rel(t.tmp('dict'))} WHERE NOT quarantined`);
     const resolved = await resolveComponents(sql, plan, t);
     // Probabilistic (Fellegi-Sunter) links join deterministic components under the same limits.
     const reviewed = config.probabilistic && mode === 'full' && options.reviewLabels ? await writeReviewedPairs(sql, t.tmp('prob_reviewed'), options.reviewLabels()) : null;
     const probabilistic = config.probabilistic ? await linkProbabilistic(sql, plan, t, config.probabilistic, { say, model: storedModel ?? undefined, reviewed }) : null;
-    const { rawRounds } = await finalizeComponents(sql, plan, t);
+    const { rawRounds } = await finalizeComponents(sql, plan, t, { centersFromRecords });
     const merges = await computeMerges(sql, t, mode, previous !== null);
     const splits = await computeSplits(sql, t, mode, previous !== null);
     if (mode === 'incremental') await sql.create(t.tmp('touched'), touchedProfilesSelect(sql, t));

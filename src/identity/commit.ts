@@ -83,8 +83,8 @@ export async function commitBuild(
 function stateSelects(sql: SqlRunner, t: IdentityTables): Record<'occurrences' | 'rejected' | 'records' | 'dictionary' | 'nodes' | 'edges' | 'limited', string> {
   const r = (name: string) => sql.rel(t.tmp(name));
   return {
-    occurrences: `SELECT source, record_key, ts, tier, node FROM ${r('stage_ids')} WHERE reason IS NULL`,
-    rejected: `SELECT source, record_key, ts, tier, COALESCE(norm, TRIM(raw)) AS id_value, reason FROM ${r('stage_ids')} WHERE reason IS NOT NULL`,
+    occurrences: `SELECT source, record_key, ts, tier, node FROM ${r('stage_ids')}`,
+    rejected: `SELECT source, record_key, ts, tier, id_value, reason FROM ${r('stage_rejected')}`,
     records: `SELECT source, record_key, ts, center FROM ${r('new_records')}`,
     dictionary:
       `SELECT d.node, d.tier, v.id_value, d.first_seen, d.last_seen, d.records, d.degree, d.quarantined ` +

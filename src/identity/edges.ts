@@ -1,3 +1,4 @@
+import { recordCenterSql } from './extract.js';
 import type { IdentityPlan } from './plan.js';
 import type { SqlRunner } from './runner.js';
 import type { IdentityTables } from './tables.js';
@@ -19,12 +20,19 @@ import type { IdentityTables } from './tables.js';
  *
  * Reads scratch `occ(source, record_key, ts, tier, node)` and `fixed(node, first_seen, last_seen,
  * records, degree, quarantined)` (identifiers whose figures were decided outside the records at
- * hand, by an incremental run); writes scratch `centers`, `edges(src, dst, tier, kind, score)`
+ * hand, by an incremental run) and, for a full build (`wideRecords`), the centers off the staged
+ * records' node columns (`reg_records`; re-centred by aggregation only if something was
+ * quarantined); writes scratch `centers`, `edges(src, dst, tier, kind, score)`
  * and `dict(node, tier, first_seen, last_seen, records, degree, quarantined)`.
  * Edges of other kinds (e.g. probabilistic matches) can be appended to `edges` before resolution
  * with their own `kind` and a `tier` after the id types' tiers.
  */
-export async function buildEdges(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables): Promise<{ quarantined: number }> {
+export async function buildEdges(
+  sql: SqlRunner,
+  plan: IdentityPlan,
+  t: IdentityTables,
+  options: { wideRecords: boolean },
+): Promise<{ quarantined: number; centersFromRecords: boolean }> {
   const occ = sql.rel(t.tmp('occ'));
   const fixed = sql.rel(t.tmp('fixed'));
   const centers = t.tmp('centers');
@@ -32,7 +40,16 @@ export async function buildEdges(sql: SqlRunner, plan: IdentityPlan, t: Identity
   const degree = t.tmp('degree');
   const max = plan.maxRecordsPerValue;
 
-  await createCenters(sql, occ, centers);
+  if (options.wideRecords) {
+    // A full build's records carry their nodes (see stageSources): the center is read off each row.
+    const { center, tier } = recordCenterSql(sql.d, plan, 'g');
+    await sql.create(
+      centers,
+      `SELECT g.source, g.record_key, ${center} AS center, ${tier} AS center_tier FROM ${sql.rel(t.tmp('reg_records'))} g WHERE ${center} IS NOT NULL`,
+    );
+  } else {
+    await createCenters(sql, occ, centers);
+  }
   await createEdges(sql, occ, sql.rel(centers), edges);
   await sql.create(
     degree,
@@ -60,7 +77,7 @@ export async function buildEdges(sql: SqlRunner, plan: IdentityPlan, t: Identity
      LEFT JOIN ${sql.rel(degree)} g ON g.node = l.node`,
   );
   await sql.drop(degree);
-  return { quarantined };
+  return { quarantined, centersFromRecords: options.wideRecords && quarantined === 0 };
 }
 
 /** (node, n): for each node and each id type it links to, how many distinct values of that type. */

@@ -7,11 +7,18 @@ import type { IdentityTables } from './tables.js';
 
 /**
  * Stage 1: read source rows (all of them, or those at or after each source's watermark) into
- * scratch tables, one row per (record, identifier value), normalised and classified in SQL:
+ * scratch tables, normalised and classified in SQL:
  * - `stage_records(source, record_key, ts)`: every row read, identifiers or not;
- * - `stage_ids(source, record_key, ts, tier, raw, norm, node, reason)`: reason NULL when it links.
- * - `stage_values(tier, raw, norm, node, reason)`: each distinct value read, once.
+ * - `stage_values(tier, raw, norm, node, reason, id_value)`: each distinct value read, once
+ *   (reason NULL when it links; id_value: what `identity_dropped` shows for a refused one);
+ * - `stage_ids(source, record_key, ts, tier, node, reason)`: one row per (record, usable
+ *   identifier); `reason` is always NULL there (kept so readers can filter on it as before);
+ * - `stage_rejected(source, record_key, ts, tier, node, id_value, reason)`: the refused ones.
  * `node` is the 64-bit surrogate hash64(id_type || ':' || norm), the same on every engine.
+ *
+ * The source rows are read straight from the sources for the values and again for the rows (a
+ * columnar scan), never copied to a table of raw strings first; the row tables carry no strings
+ * but the record key, so they are cheap to write and to read back.
  */
 export async function stageSources(
   sql: SqlRunner,
@@ -22,42 +29,96 @@ export async function stageSources(
   const d = sql.d;
   const { incremental, watermarks } = options;
   const blocklists = await compileBlocklists(sql, plan);
-  const recordSelects = plan.sources.map((s) => recordsSelect(d, s, watermarks.get(s.name)));
   const stageRecords = t.tmp('stage_records');
-  const recordsSql = recordSelects.join(' UNION ALL ');
-  // Rows at exactly the watermark are read again (more may have arrived with that time); the ones
-  // already stored with that same timestamp are not new.
-  await sql.create(
-    stageRecords,
-    incremental
-      ? `SELECT n.* FROM (${recordsSql}) n LEFT JOIN ${sql.rel(t.state('records'))} o
-         ON o.source = n.source AND o.record_key = n.record_key AND o.ts = n.ts WHERE o.source IS NULL`
-      : recordsSql,
-  );
-  const rawSelects: string[] = [];
-  for (const source of plan.sources) {
-    for (const { idType, column } of source.ids) {
-      const type = plan.types.find((x) => x.name === idType)!;
-      rawSelects.push(rawSelect(d, source, type, column, watermarks.get(source.name)));
-    }
+  if (incremental) {
+    const recordsSql = plan.sources.map((s) => recordsSelect(d, s, watermarks.get(s.name))).join(' UNION ALL ');
+    // Rows at exactly the watermark are read again (more may have arrived with that time); the ones
+    // already stored with that same timestamp are not new.
+    await sql.create(
+      stageRecords,
+      `SELECT n.* FROM (${recordsSql}) n LEFT JOIN ${sql.rel(t.state('records'))} o
+       ON o.source = n.source AND o.record_key = n.record_key AND o.ts = n.ts WHERE o.source IS NULL`,
+    );
   }
-  const raw = t.tmp('stage_raw');
-  const rawSql = rawSelects.join(' UNION ALL ');
-  await sql.create(
-    raw,
-    incremental
-      ? `SELECT x.* FROM (${rawSql}) x JOIN ${sql.rel(stageRecords)} k ON k.source = x.source AND k.record_key = x.record_key`
-      : rawSql,
-  );
+  // One id type's non-empty values as read, per (source, id column); an incremental build keeps the new or changed records only.
+  const rawOf = (type: IdTypePlan): string | null => {
+    const selects = plan.sources.flatMap((source) =>
+      source.ids.filter((id) => id.idType === type.name).map(({ column }) => rawSelect(d, source, type, column, watermarks.get(source.name))),
+    );
+    if (!selects.length) return null;
+    const all = selects.join(' UNION ALL ');
+    return incremental
+      ? `SELECT x.* FROM (${all}) x JOIN ${sql.rel(stageRecords)} k ON k.source = x.source AND k.record_key = x.record_key`
+      : all;
+  };
+  const raws = plan.types.flatMap((type) => {
+    const raw = rawOf(type);
+    return raw ? [{ type, raw }] : [];
+  });
   // Each distinct value is normalised, classified and hashed once (a cookie on 5,000 events: once).
-  const valueSelects = plan.types.map((type) => valueSelect(d, plan, type, sql.rel(raw), blocklists.get(type.name)!));
   const values = t.tmp('stage_values');
-  await sql.create(values, valueSelects.join(' UNION ALL '));
-  await sql.create(
-    t.tmp('stage_ids'),
-    `SELECT r.source, r.record_key, r.ts, r.tier, r.raw, v.norm, v.node, v.reason FROM ${sql.rel(raw)} r JOIN ${sql.rel(values)} v ON v.tier = r.tier AND v.raw = r.raw`,
+  await sql.create(values, raws.map(({ type, raw }) => valueSelect(d, plan, type, raw, blocklists.get(type.name)!)).join(' UNION ALL '));
+  const rows = (usable: boolean) =>
+    raws
+      .map(
+        ({ type, raw }) =>
+          `SELECT r.source, r.record_key, r.ts, r.tier, v.node, ${usable ? `CAST(NULL AS ${d.typeName('string')}) AS reason` : 'v.id_value, v.reason'} FROM (${raw}) r ` +
+          `JOIN ${sql.rel(values)} v ON v.tier = ${type.tier} AND v.raw = r.raw WHERE v.reason IS ${usable ? '' : 'NOT '}NULL`,
+      )
+      .join(' UNION ALL ');
+  if (incremental) {
+    await sql.create(t.tmp('stage_ids'), rows(true));
+  } else {
+    // One row per record with its usable node per id type: its center is the first non-NULL one.
+    await sql.create(stageRecords, plan.sources.map((source) => wideRecordSelect(d, plan, source, sql.rel(values))).join(' UNION ALL '));
+    await sql.create(
+      t.tmp('stage_ids'),
+      plan.types
+        .map(
+          (type) =>
+            `SELECT source, record_key, ts, ${type.tier} AS tier, ${d.quoteIdent(nodeColumn(type))} AS node, CAST(NULL AS ${d.typeName('string')}) AS reason ` +
+            `FROM ${sql.rel(stageRecords)} WHERE ${d.quoteIdent(nodeColumn(type))} IS NOT NULL`,
+        )
+        .join(' UNION ALL '),
+    );
+  }
+  await sql.create(t.tmp('stage_rejected'), rows(false));
+}
+
+/**
+ * A full build stages each record as one row, `stage_records(source, record_key, ts, node_<tier>...)`:
+ * its usable node per id type (NULL when it has none). Source keys are checked unique, so a record
+ * is one source row and its center (most trusted usable identifier) is the first non-NULL column:
+ * no aggregation over its identifiers, no join back to the records.
+ */
+function nodeColumn(type: IdTypePlan): string {
+  return `node_${type.tier}`;
+}
+
+function wideRecordSelect(d: Dialect, plan: IdentityPlan, source: SourcePlan, values: string): string {
+  const joins: string[] = [];
+  const columns = plan.types.map((type) => {
+    const id = source.ids.find((x) => x.idType === type.name);
+    if (!id) return `CAST(NULL AS ${d.typeName('integer')}) AS ${d.quoteIdent(nodeColumn(type))}`;
+    const alias = `v${type.tier}`;
+    joins.push(
+      `LEFT JOIN (SELECT raw, node FROM ${values} WHERE tier = ${type.tier} AND reason IS NULL) ${alias} ON ${alias}.raw = ${d.cast(`s.${d.quoteIdent(id.column)}`, 'string')}`,
+    );
+    return `${alias}.node AS ${d.quoteIdent(nodeColumn(type))}`;
+  });
+  return (
+    `SELECT ${d.literal(source.name)} AS source, ${d.cast(`s.${d.quoteIdent(source.key)}`, 'string')} AS record_key, ` +
+    `${d.cast(`s.${d.quoteIdent(source.timestamp)}`, 'timestamp')} AS ts, ${columns.join(', ')} FROM ${d.relation(source.relation)} s ${joins.join(' ')}`
   );
-  await sql.drop(raw);
+}
+
+/** A full build's staged records (see `wideRecordSelect`): each record's center and its tier, NULL without a usable identifier. */
+export function recordCenterSql(d: Dialect, plan: IdentityPlan, alias: string): { center: string; tier: string } {
+  const column = (type: IdTypePlan) => `${alias}.${d.quoteIdent(nodeColumn(type))}`;
+  return {
+    center: plan.types.length === 1 ? column(plan.types[0]!) : `COALESCE(${plan.types.map(column).join(', ')})`,
+    tier: `CASE ${plan.types.map((type) => `WHEN ${column(type)} IS NOT NULL THEN ${type.tier}`).join(' ')} END`,
+  };
 }
 
 function watermarkFilter(d: Dialect, source: SourcePlan, since: Date | undefined): string {
@@ -81,12 +142,15 @@ function rawSelect(d: Dialect, source: SourcePlan, type: IdTypePlan, column: str
   );
 }
 
-/** One id type: each distinct raw value with its normalised form, surrogate and drop reason. */
+/** One id type (`raw`: its values as read): each distinct value with its normalised form, surrogate, drop reason and shown value. */
 function valueSelect(d: Dialect, plan: IdentityPlan, type: IdTypePlan, raw: string, block: BlocklistSql): string {
-  const normalized = normalizeQuery(d, type, `SELECT DISTINCT tier, raw FROM ${raw} WHERE tier = ${type.tier}`);
+  const normalized = normalizeQuery(d, type, `SELECT DISTINCT ${type.tier} AS tier, raw FROM (${raw}) r`);
   // Record keys ("0" included) are never junk; an explicit blocklist still applies to them.
   const reason = dropReasonSql(d, type, 'x.raw', 'x.norm', block, !plan.replaceDefaultBlocklist && !keyTypes(plan).has(type.name));
-  return `SELECT x.tier, x.raw, x.norm, ${nodeSql(d, type.name, 'x.norm')} AS node, ${reason} AS reason FROM (${normalized}) x`;
+  return (
+    `SELECT y.tier, y.raw, y.norm, y.node, y.reason, CASE WHEN y.reason IS NOT NULL THEN COALESCE(y.norm, TRIM(y.raw)) END AS id_value ` +
+    `FROM (SELECT x.tier, x.raw, x.norm, ${nodeSql(d, type.name, 'x.norm')} AS node, ${reason} AS reason FROM (${normalized}) x) y`
+  );
 }
 
 /** The surrogate of a normalised value of `typeName`. */

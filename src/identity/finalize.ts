@@ -1,4 +1,5 @@
 import { connectedComponents } from './components.js';
+import { recordCenterSql } from './extract.js';
 import type { IdentityPlan } from './plan.js';
 import type { SqlRunner } from './runner.js';
 import type { IdentityTables } from './tables.js';
@@ -10,7 +11,8 @@ export function typeNameCase(sql: SqlRunner, plan: IdentityPlan, column: string)
 
 /**
  * Stage 5: from components to profiles. Writes scratch:
- * - `new_records(source, record_key, ts, center)`;
+ * - `new_records(source, record_key, ts, center)` (with `centersFromRecords`, the centers of a
+ *   full build's staged records as they are, else those of scratch `centers`);
  * - `new_nodes(node, tier, comp, raw, profile_id, link_kind, link_score)`: raw = the component
  *   before limits (what an incremental run recomputes as a whole); profile_id only for components
  *   that hold a record; link_kind/link_score: how the identifier joined its profile (see `linkKinds`).
@@ -20,12 +22,19 @@ export function typeNameCase(sql: SqlRunner, plan: IdentityPlan, column: string)
  * gives the same ids, every engine gives the same ids, and when two profiles merge the older
  * anchor, hence the older id, survives.
  */
-export async function finalizeComponents(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables): Promise<{ rawRounds: number }> {
+export async function finalizeComponents(
+  sql: SqlRunner,
+  plan: IdentityPlan,
+  t: IdentityTables,
+  options: { centersFromRecords: boolean },
+): Promise<{ rawRounds: number }> {
   const r = (name: string) => sql.rel(t.tmp(name));
   await sql.create(
     t.tmp('new_records'),
-    `SELECT g.source, g.record_key, g.ts, c.center FROM ${r('reg_records')} g
-     LEFT JOIN ${r('centers')} c ON c.source = g.source AND c.record_key = g.record_key`,
+    options.centersFromRecords
+      ? `SELECT g.source, g.record_key, g.ts, ${recordCenterSql(sql.d, plan, 'g').center} AS center FROM ${r('reg_records')} g`
+      : `SELECT g.source, g.record_key, g.ts, c.center FROM ${r('reg_records')} g
+         LEFT JOIN ${r('centers')} c ON c.source = g.source AND c.record_key = g.record_key`,
   );
   // Raw components: components joined again across the links limits refused.
   await sql.create(t.tmp('raw_in'), rawInputSelect(sql, t, await sql.exists(t.tmp('prob_raw'))));

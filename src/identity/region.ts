@@ -29,9 +29,9 @@ import type { IdentityTables } from './tables.js';
  * refused), so the region holds every pair the probabilistic step can link.
  */
 export async function prepareFullRegion(sql: SqlRunner, t: IdentityTables): Promise<void> {
-  const stage = sql.rel(t.tmp('stage_ids'));
-  await sql.create(t.tmp('occ'), `SELECT source, record_key, ts, tier, node FROM ${stage} WHERE reason IS NULL`);
-  // Every staged record is in the region: the staged table becomes it (renamed, not copied).
+  // Every staged record and usable identifier is in the region: the staged tables become it (renamed, not copied).
+  await sql.exec(`ALTER TABLE ${sql.rel(t.tmp('stage_ids'))} DROP COLUMN reason`);
+  await sql.exec(sql.d.renameTable(t.tmp('stage_ids'), t.tmp('occ').name));
   await sql.exec(sql.d.renameTable(t.tmp('stage_records'), t.tmp('reg_records').name));
   await sql.create(t.tmp('vals'), `SELECT node, MIN(norm) AS id_value FROM ${sql.rel(t.tmp('stage_values'))} WHERE reason IS NULL GROUP BY node`);
   await createEmptyFixed(sql, t);
@@ -43,7 +43,7 @@ async function createEmptyFixed(sql: SqlRunner, t: IdentityTables): Promise<void
   await sql.create(
     t.tmp('fixed'),
     `SELECT node, ts AS first_seen, ts AS last_seen, CAST(0 AS ${sql.d.typeName('integer')}) AS records, CAST(0 AS ${sql.d.typeName('integer')}) AS degree, TRUE AS quarantined
-     FROM ${sql.rel(t.tmp('stage_ids'))} WHERE 1 = 0`,
+     FROM ${sql.rel(t.tmp('occ'))} WHERE 1 = 0`,
   );
 }
 

@@ -101,8 +101,9 @@ class TierStep {
     if (this.limits.length === 0) {
       const cc = await this.components(`SELECT unit AS a, part AS b FROM ${r(parts)}`, labels);
       await this.applyMap(labels);
+      // The connected-components output is dropped (its pass may build it by a rename); the other
+      // scratch tables of a tier are replaced by the next tier's and dropped when the build ends.
       await sql.drop(labels);
-      await sql.drop(parts);
       return { rounds: cc, conflictRounds: 0 };
     }
 
@@ -131,9 +132,8 @@ class TierStep {
       `SELECT DISTINCT p.unit FROM ${r(parts)} p JOIN ${r(labels)} l ON l.node = p.unit JOIN ${r(badGroups)} b ON b.root = l.root`,
     );
     await this.applyMap(map);
-    for (const x of [labels, badGroups, map, bad, counts, parts]) await sql.drop(x);
+    await sql.drop(labels);
     const conflictRounds = (await sql.count(pending)) > 0 ? await this.settleConflicts(pending) : 0;
-    await sql.drop(pending);
     return { rounds, conflictRounds };
   }
 
@@ -278,7 +278,6 @@ class TierStep {
       await sql.drop(pending);
       await sql.exec(sql.d.renameTable(t.tmp('b_pending'), pending.name));
     }
-    for (const x of [parts, counts, bad, choice, accepted, map]) await sql.drop(x);
     return rounds;
   }
 }

@@ -43,7 +43,7 @@ const SUPPRESSED_STORED = 'suppressed_stored';
 
 /**
  * Removes every staged record that carries a suppressed value: its identifier rows
- * (`stage_ids`) and the record itself (`stage_records`), so that it reaches neither the graph
+ * (`stage_ids`, `stage_rejected`) and the record itself (`stage_records`), so that it reaches neither the graph
  * nor `resolved_records`, `_identity_records` or `identity_dropped`. Returns how many records.
  *
  * A record the stored graph already holds (an incremental build reading a row that was updated
@@ -53,14 +53,15 @@ const SUPPRESSED_STORED = 'suppressed_stored';
  */
 export async function applySuppressions(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables): Promise<number> {
   if (!(await suppressionsExist(sql, plan))) return 0;
-  const stage = sql.rel(t.tmp('stage_ids'));
+  const staged = [t.tmp('stage_ids'), t.tmp('stage_rejected')];
   const records = t.tmp('suppressed_records');
   const keys = ['source', 'record_key'];
   await sql.create(
     records,
-    `SELECT DISTINCT s.source, s.record_key FROM ${stage} s JOIN (${suppressedNodesSql(sql, plan)}) n ON n.node = s.node`,
+    `SELECT DISTINCT s.source, s.record_key FROM (${staged.map((x) => `SELECT source, record_key, node FROM ${sql.rel(x)}`).join(' UNION ALL ')}) s
+     JOIN (${suppressedNodesSql(sql, plan)}) n ON n.node = s.node`,
   );
-  await sql.exec(deleteMatching(sql, t.tmp('stage_ids'), sql.rel(records), keys));
+  for (const x of staged) await sql.exec(deleteMatching(sql, x, sql.rel(records), keys));
   const stored = t.state('records');
   if (await sql.exists(stored)) {
     await sql.create(

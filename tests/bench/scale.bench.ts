@@ -7,6 +7,8 @@
  *
  *   CDP_BENCH_SCALE_PEOPLE  comma-separated sizes (default 100000,300000; with CDP_BENCH_LARGE=1 also 1000000)
  *   CDP_BENCH_SCALE_STATEMENTS  people for the statement-count run (default 10000)
+ *   CDP_BENCH_SCALE_TOP  also print, per size, the N identity statements that took the most CPU
+ *                        (from the identity SQL debug log: wall and process CPU ms per statement)
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -37,16 +39,30 @@ function sizes(): number[] {
   return process.env.CDP_BENCH_LARGE === '1' ? [100_000, 300_000, 1_000_000] : [100_000, 300_000];
 }
 
-function measure(people: number): Figures {
+const TOP = Number(process.env.CDP_BENCH_SCALE_TOP ?? 0);
+
+function measure(people: number, top = 0): Figures {
   const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
     cwd: ROOT,
-    env: { ...process.env, [CHILD_FLAG]: String(people), CDP_LOG_LEVEL: 'silent' },
+    // The debug log (one line per identity statement) only when the top statements are asked for.
+    env: { ...process.env, [CHILD_FLAG]: String(people), CDP_LOG_LEVEL: top > 0 ? 'debug' : 'silent' },
     encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
+    maxBuffer: 256 * 1024 * 1024,
   });
   const line = child.stdout.split('\n').find((l) => l.startsWith('{'));
   if (child.status !== 0 || !line) throw new Error(`scale bench child for ${people} people failed:\n${child.stderr}`);
+  if (top > 0) printTopStatements(child.stdout, top);
   return JSON.parse(line) as Figures;
+}
+
+/** The identity statements that took the most CPU, from the child's debug log lines (`identity sql ms=.. cpuMs=.. sql=".."`). */
+function printTopStatements(log: string, top: number): void {
+  const statements = [...log.matchAll(/identity sql ms=(\d+) cpuMs=(\d+) sql="(.*)"$/gm)].map((m) => ({ ms: Number(m[1]), cpuMs: Number(m[2]), sql: m[3]! }));
+  const cpu = statements.reduce((sum, s) => sum + s.cpuMs, 0);
+  console.log(`  identity statements: ${statements.length}, ${(cpu / 1000).toFixed(1)} CPU s; the ${top} most CPU-heavy (CPU s, wall s):`);
+  for (const s of statements.sort((a, b) => b.cpuMs - a.cpuMs).slice(0, top)) {
+    console.log(`  ${(s.cpuMs / 1000).toFixed(1).padStart(7)} ${(s.ms / 1000).toFixed(1).padStart(7)}  ${s.sql.replace(/\\"/g, '"').slice(0, 110)}`);
+  }
 }
 
 export async function run(): Promise<void> {
@@ -57,7 +73,7 @@ export async function run(): Promise<void> {
   );
   const results: Figures[] = [];
   for (const people of sizes()) {
-    const figures = measure(people);
+    const figures = measure(people, TOP);
     results.push(figures);
     const perMillion = figures.buildSeconds / (people / 1e6);
     console.log(

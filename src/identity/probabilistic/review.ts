@@ -68,6 +68,18 @@ export interface ReviewPairRow {
   linked: boolean;
 }
 
+function toPairRow(r: Record<string, unknown>): ReviewPairRow {
+  return {
+    sourceL: String(r.source_l),
+    recordKeyL: String(r.record_key_l),
+    sourceR: String(r.source_r),
+    recordKeyR: String(r.record_key_r),
+    matchWeight: Number(r.match_weight),
+    matchProbability: Number(r.match_probability),
+    linked: Number(r.linked) === 1,
+  };
+}
+
 /**
  * The pairs whose match probability lies within `band` of the threshold, closest first (then by
  * keys, for a stable order): the links table (at or above it) and NEAR_TABLE (below).
@@ -88,15 +100,7 @@ export async function nearThresholdPairs(sql: SqlRunner, schema: string, config:
   );
   return {
     total: Number(count?.n ?? 0),
-    rows: rows.map((r) => ({
-      sourceL: String(r.source_l),
-      recordKeyL: String(r.record_key_l),
-      sourceR: String(r.source_r),
-      recordKeyR: String(r.record_key_r),
-      matchWeight: Number(r.match_weight),
-      matchProbability: Number(r.match_probability),
-      linked: Number(r.linked) === 1,
-    })),
+    rows: rows.map(toPairRow),
   };
 }
 
@@ -115,14 +119,6 @@ export async function profileLinkPairs(sql: SqlRunner, schema: string, resolved:
   const rows = await sql.query(`${pairs} ORDER BY k.linked DESC, k.match_weight DESC, k.source_l, k.record_key_l, k.source_r, k.record_key_r ${d.limit(limit)}`);
   return {
     total: Number(count?.n ?? 0),
-    rows: rows.map((r) => ({
-      sourceL: String(r.source_l),
-      recordKeyL: String(r.record_key_l),
-      sourceR: String(r.source_r),
-      recordKeyR: String(r.record_key_r),
-      matchWeight: Number(r.match_weight),
-      matchProbability: Number(r.match_probability),
-      linked: Number(r.linked) === 1,
-    })),
+    rows: rows.map(toPairRow),
   };
 }

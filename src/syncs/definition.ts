@@ -8,6 +8,37 @@ import { CdpError, formatPath } from '../errors.js';
 /** A cron expression of five fields (the scheduler's check). */
 export const syncScheduleSchema = z.string().max(128).refine((expr) => cronProblem(expr) === undefined, 'a cron expression with five fields, e.g. "0 */6 * * *"');
 
+/** Which of a profile's identifiers of one type a field sends (identifier-sql.ts). */
+export const identifierPreferSchema = z.union([
+  z.enum(['most_recent', 'most_frequent']),
+  z.object({ sources: z.array(nameSchema).min(1).max(50) }).strict(),
+]);
+export type IdentifierPrefer = z.infer<typeof identifierPreferSchema>;
+
+const columnName = z.string().min(1).max(200);
+
+/**
+ * One destination field, in a sync file and in the API's sync bodies alike: a column name, or
+ * - `{ column, as: date | datetime | month_day }`: the column written the way the vendor's field wants it;
+ * - `{ identifier: <id type>, prefer: most_recent | most_frequent | { sources: [...] } }`: the
+ *   profile's preferred identifier of that type from the identity graph (normalised, junk-free).
+ */
+export const fieldMappingSchema = z.union(
+  [
+    columnName,
+    z.object({ column: columnName, as: z.enum(VALUE_FORMATS) }).strict(),
+    z.object({ identifier: z.string().min(1).max(64), prefer: identifierPreferSchema.default('most_recent') }).strict(),
+  ],
+  {
+    error:
+      'write a column name, { column: <column>, as: date | datetime | month_day }, or ' +
+      '{ identifier: <id type>, prefer: most_recent | most_frequent | { sources: [<source>, ...] } }',
+  },
+);
+
+/** A field as written: a column name, `{ column, as }` or `{ identifier, prefer }` (prefer filled in). */
+export type FieldMapping = z.output<typeof fieldMappingSchema>;
+
 /**
  * The fields of a sync, one schema for every way a sync is written: `syncs/<name>.yaml` (below)
  * and the API (src/server/services/syncs.ts, whose `destination` names a stored destination):
@@ -30,40 +61,12 @@ export const syncFieldsSchema = z.object({
     })
     .strict(),
   mode: z.enum(SYNC_MODES).default('upsert'),
-  /** Destination field <- column of the audience/model. */
+  /** Destination field <- column of the audience/model, `{ column, as }` or `{ identifier, prefer }`. */
   fields: z
-    .record(z.string().min(1).max(200), z.string().min(1).max(200))
+    .record(z.string().min(1).max(200), fieldMappingSchema)
     .refine((fields) => Object.keys(fields).length > 0, 'map at least one field (destination field: column)'),
   schedule: syncScheduleSchema.nullish(),
 });
-
-/** Which of a profile's identifiers of one type a field sends (identifier-sql.ts). */
-export const identifierPreferSchema = z.union([
-  z.enum(['most_recent', 'most_frequent']),
-  z.object({ sources: z.array(nameSchema).min(1).max(50) }).strict(),
-]);
-export type IdentifierPrefer = z.infer<typeof identifierPreferSchema>;
-
-const columnName = z.string().min(1).max(200);
-
-/**
- * One destination field in a sync file: a column name, or
- * - `{ column, as: date | datetime | month_day }`: the column written the way the vendor's field wants it;
- * - `{ identifier: <id type>, prefer: most_recent | most_frequent | { sources: [...] } }`: the
- *   profile's preferred identifier of that type from the identity graph (normalised, junk-free).
- */
-export const fieldMappingSchema = z.union(
-  [
-    columnName,
-    z.object({ column: columnName, as: z.enum(VALUE_FORMATS) }).strict(),
-    z.object({ identifier: z.string().min(1).max(64), prefer: identifierPreferSchema.default('most_recent') }).strict(),
-  ],
-  {
-    error:
-      'write a column name, { column: <column>, as: date | datetime | month_day }, or ' +
-      '{ identifier: <id type>, prefer: most_recent | most_frequent | { sources: [<source>, ...] } }',
-  },
-);
 
 /** What a field carries besides its column. */
 export type FieldRule = { as: ValueFormat } | { identifier: string; prefer: IdentifierPrefer };
@@ -71,6 +74,33 @@ export type FieldRule = { as: ValueFormat } | { identifier: string; prefer: Iden
 /** The column an `{ identifier }` field reads: added to the sync's rows by identifier-sql.ts. */
 export function identifierColumn(field: string): string {
   return `cdp_identifier__${field}`;
+}
+
+/** Field mappings as the engine reads them: the column of every field, and the rules beyond columns. */
+export function splitFieldMappings(mappings: Record<string, FieldMapping>): Pick<SyncDefinition, 'fields' | 'fieldRules'> {
+  const fields: Record<string, string> = {};
+  const fieldRules: Record<string, FieldRule> = {};
+  for (const [field, mapping] of Object.entries(mappings)) {
+    if (typeof mapping === 'string') fields[field] = mapping;
+    else if ('column' in mapping) {
+      fields[field] = mapping.column;
+      fieldRules[field] = { as: mapping.as };
+    } else {
+      fields[field] = identifierColumn(field);
+      fieldRules[field] = { identifier: mapping.identifier, prefer: mapping.prefer };
+    }
+  }
+  return { fields, ...(Object.keys(fieldRules).length ? { fieldRules } : {}) };
+}
+
+/** The inverse of splitFieldMappings: the mappings as written (for the API, which round-trips them). */
+export function fieldMappingsOf(definition: Pick<SyncDefinition, 'fields' | 'fieldRules'>): Record<string, FieldMapping> {
+  const out: Record<string, FieldMapping> = {};
+  for (const [field, column] of Object.entries(definition.fields)) {
+    const rule = definition.fieldRules?.[field];
+    out[field] = !rule ? column : 'as' in rule ? { column, as: rule.as } : { identifier: rule.identifier, prefer: rule.prefer };
+  }
+  return out;
 }
 
 /**
@@ -94,15 +124,8 @@ export function modelNeedsKey(sync: { from: SyncFrom; key?: string | undefined }
   }
 }
 
-/** A sync as written in `syncs/<name>.yaml`: fields may also be `{ column, as }` or `{ identifier, prefer }`. */
-export const syncDefinitionSchema = syncFieldsSchema
-  .extend({
-    fields: z
-      .record(z.string().min(1).max(200), fieldMappingSchema)
-      .refine((fields) => Object.keys(fields).length > 0, 'map at least one field (destination field: column)'),
-  })
-  .strict()
-  .superRefine(modelNeedsKey);
+/** A sync as written in `syncs/<name>.yaml`. */
+export const syncDefinitionSchema = syncFieldsSchema.strict().superRefine(modelNeedsKey);
 
 export type SyncDefinitionInput = z.input<typeof syncDefinitionSchema>;
 
@@ -125,7 +148,7 @@ export interface SyncDefinition {
   mode: (typeof SYNC_MODES)[number];
   /** Destination field -> the column it reads (for `{ identifier }` fields, identifierColumn(field)). */
   fields: Record<string, string>;
-  /** Fields written as `{ column, as }` or `{ identifier, prefer }` (sync files only). */
+  /** Fields written as `{ column, as }` or `{ identifier, prefer }`. */
   fieldRules?: Record<string, FieldRule>;
   schedule: string | null;
 }
@@ -177,26 +200,13 @@ export function parseSyncDefinition(value: unknown, location: DefinitionLocation
     throw invalid(`invalid sync: ${issue.message}${more}`, issue.path, location, 'see docs/syncs.md for the shape of a sync');
   }
   const d = parsed.data;
-  const fields: Record<string, string> = {};
-  const fieldRules: Record<string, FieldRule> = {};
-  for (const [field, mapping] of Object.entries(d.fields)) {
-    if (typeof mapping === 'string') fields[field] = mapping;
-    else if ('column' in mapping) {
-      fields[field] = mapping.column;
-      fieldRules[field] = { as: mapping.as };
-    } else {
-      fields[field] = identifierColumn(field);
-      fieldRules[field] = { identifier: mapping.identifier, prefer: mapping.prefer };
-    }
-  }
   return {
     name: d.name,
     from: d.from,
     key: d.key ?? 'profile_id',
     destination: { type: d.destination.type, config: d.destination.config },
     mode: d.mode,
-    fields,
-    ...(Object.keys(fieldRules).length ? { fieldRules } : {}),
+    ...splitFieldMappings(d.fields),
     schedule: d.schedule ?? null,
   };
 }

@@ -78,32 +78,49 @@ function tierOf(sync: PreparedSync, plan: IdentityPlan, f: IdentifierField): num
 }
 
 /**
+ * Checks the sync's `{ identifier }` fields against the project's identity config, without the
+ * warehouse (a run checks them again; the API checks them on save): the project has identity,
+ * each id type and preferred source exists. Returns the identity plan and each field's tier.
+ */
+export function checkIdentifierFields(project: Project, sync: PreparedSync): { plan: IdentityPlan; tiers: number[] } | undefined {
+  const fields = identifierFields(sync);
+  if (fields.length === 0) return undefined;
+  const identity = project.config.identity;
+  if (!identity) throw invalidField(sync, fields[0]!.field, '{ identifier } reads the identity graph, and this project has no identity', 'configure identity in cdp.config.ts (docs/identity.md), or map a column');
+  const plan = planIdentity(project, identity);
+  return { plan, tiers: fields.map((f) => tierOf(sync, plan, f)) };
+}
+
+/** The columns `{ identifier }` fields add to a sync's rows (strings: identifier values). */
+export function identifierColumns(d: Dialect, sync: PreparedSync): ColumnInfo[] {
+  return identifierFields(sync).map((f) => ({ name: identifierColumn(f.field), type: d.typeName('string').toUpperCase(), kind: 'string' }));
+}
+
+/**
  * The sync's rows with one more column per `{ identifier }` field (identifierColumn(field)):
  * the profile's preferred identifier, NULL when the profile has none of that type.
  */
 export async function withPreferredIdentifiers(project: Project, warehouse: Warehouse, sync: PreparedSync, rows: SyncRows): Promise<SyncRows> {
   const fields = identifierFields(sync);
-  if (fields.length === 0) return rows;
+  const checked = checkIdentifierFields(project, sync);
+  if (!checked) return rows;
   const first = fields[0]!.field;
-  const identity = project.config.identity;
-  if (!identity) throw invalidField(sync, first, '{ identifier } reads the identity graph, and this project has no identity', 'configure identity in cdp.config.ts (docs/identity.md), or map a column');
   const profile = rows.columns.find((c) => c.name.toLowerCase() === PROFILE_COLUMN);
   if (!profile) {
     throw invalidField(sync, first, `{ identifier } joins rows to the identity graph by ${PROFILE_COLUMN}, and ${rows.label} has no such column`, `sync from an audience, or add ${PROFILE_COLUMN} to the model`);
   }
-  const plan = planIdentity(project, identity);
-  const tables = new IdentityTables(plan.schema);
+  const tables = new IdentityTables(checked.plan.schema);
   if (!(await warehouse.relationExists(tables.state('nodes')))) {
     throw invalidField(sync, first, 'the identity graph has not been built yet', 'build it with `cdp run` (or `cdp identity build`) first');
   }
   const d = warehouse.dialect;
   const q = (name: string) => d.quoteIdent(name);
   const joins = fields.map((f, i) => {
-    const pick = preferredIdentifierSql(d, tables, tierOf(sync, plan, f), f.prefer);
+    const pick = preferredIdentifierSql(d, tables, checked.tiers[i]!, f.prefer);
     return `LEFT JOIN (${pick}) id_${i} ON id_${i}.profile_id = ${d.cast(`r.${q(profile.name)}`, 'string')}`;
   });
   const added = fields.map((f, i) => `id_${i}.id_value AS ${q(identifierColumn(f.field))}`);
-  const columns: ColumnInfo[] = fields.map((f) => ({ name: identifierColumn(f.field), type: d.typeName('string').toUpperCase(), kind: 'string' }));
+  const columns = identifierColumns(d, sync);
   return {
     from: `(SELECT r.*, ${added.join(', ')} FROM ${rows.from} r ${joins.join(' ')})`,
     columns: [...rows.columns, ...columns],

@@ -2,7 +2,7 @@
  * The sync engine: sync definitions (YAML in `syncs/`), the planner (a diff in the warehouse),
  * the executor (batches, rate limits, retries, checkpoints) and the run history.
  */
-export { fieldSources, syncDefinitionSchema, syncFieldsSchema, syncScheduleSchema, modelNeedsKey, describeSyncFrom, parseSyncDefinition, parseSyncYaml, readSyncYaml, type SyncDefinition, type SyncFrom, type SyncDefinitionInput, type DefinitionLocation } from './definition.js';
+export { fieldSources, fieldMappingSchema, fieldMappingsOf, splitFieldMappings, identifierColumn, syncDefinitionSchema, syncFieldsSchema, syncScheduleSchema, modelNeedsKey, describeSyncFrom, parseSyncDefinition, parseSyncYaml, readSyncYaml, type SyncDefinition, type SyncFrom, type SyncDefinitionInput, type DefinitionLocation, type FieldMapping } from './definition.js';
 export { prepareSync, prepareSyncObject, loadSync, listSyncs, readSyncFiles, type PreparedSync, type SyncFile, type Trust } from './load.js';
 export {
   checkDestination,
@@ -37,4 +37,6 @@ export {
   type SyncStatus,
 } from './status.js';
 export { syncTables, type SyncTables } from './tables.js';
+export { checkMappedColumns } from './rows.js';
+export { checkIdentifierFields } from './identifier-sql.js';
 export { STATE_STATUSES, pruneLog, type StateStatus, type LogEntry } from './state.js';

@@ -47,7 +47,26 @@ export function prepareSync(definition: SyncDefinition, location: DefinitionLoca
     const path = first.field in definition.fields ? ['fields', first.field] : ['fields'];
     throw invalid(`${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, path, location, `see ${docsOf(destination)} for the fields it takes`);
   }
+  checkAskedFormats(definition, destination, location);
   return { definition, file: location.file ?? null, destination, config: parsed.data, location };
+}
+
+/**
+ * `{ column, as }` on a field the vendor documents must fit it: `as` is for date fields, and a date
+ * field whose format the vendor fixes (Braze `dob`, Mailchimp timestamps) takes only that format.
+ * Fields the catalogue does not know (custom properties) take any format: only the sync knows them.
+ */
+function checkAskedFormats(definition: SyncDefinition, destination: AnyDestination, location: DefinitionLocation): void {
+  for (const [field, rule] of Object.entries(definition.fieldRules ?? {})) {
+    if (!('as' in rule)) continue;
+    const known = destination.fields?.known.find((f) => f.name === field);
+    if (!known) continue;
+    const hint = `map ${field} to the column without "as", or see ${docsOf(destination)}`;
+    if (known.type !== 'date') throw invalid(`field ${field}: ${destination.type} takes ${known.type} values there, not dates ("as: ${rule.as}")`, ['fields', field], location, hint);
+    if (known.format && known.format !== rule.as) {
+      throw invalid(`field ${field}: ${destination.type} takes ${field} as ${known.format}, not ${rule.as}`, ['fields', field], location, `write as: ${known.format}, or leave "as" out (${known.format} is the default)`);
+    }
+  }
 }
 
 function syncsDir(project: Project): string {

@@ -1,9 +1,9 @@
-import { audienceMembersSql, loadPriorityList, priorityListSql } from '../audiences/index.js';
+import { audienceCatalog, audienceMembersSql, loadPriorityList, priorityListSql, SLOT_COLUMN, SPLIT_COLUMN } from '../audiences/index.js';
 import { CdpError } from '../errors.js';
 import type { Project } from '../project/index.js';
 import type { ColumnInfo, Warehouse } from '../warehouse/index.js';
 import { describeSyncFrom, type SyncFrom } from './definition.js';
-import { withPreferredIdentifiers } from './identifier-sql.js';
+import { identifierColumns, withPreferredIdentifiers } from './identifier-sql.js';
 import type { PreparedSync } from './load.js';
 import type { SyncTables } from './tables.js';
 
@@ -86,4 +86,28 @@ export function mapColumns(sync: PreparedSync, source: SyncRows): MappedColumns 
     key: find(definition.key, ['key']),
     fields: Object.entries(definition.fields).map(([field, column]) => ({ field, column: find(column, ['fields', field]) })),
   };
+}
+
+/**
+ * The columns a sync's rows will have, from the warehouse catalog and without creating anything:
+ * a model's, or `profiles`' plus the split group (audiences with splits) or the slot (priority
+ * lists). Empty when the relation is not built yet.
+ */
+async function plannedSourceColumns(project: Project, warehouse: Warehouse, from: SyncFrom, audienceHasSplits: boolean): Promise<ColumnInfo[]> {
+  if ('model' in from) return warehouse.listColumns(project.relation(from.model));
+  const profiles = await warehouse.listColumns(audienceCatalog(project).profiles);
+  if (profiles.length === 0) return [];
+  const extra = 'priority_list' in from ? SLOT_COLUMN : audienceHasSplits ? SPLIT_COLUMN : undefined;
+  return extra ? [...profiles, { name: extra, type: warehouse.dialect.typeName('string').toUpperCase(), kind: 'string' }] : profiles;
+}
+
+/**
+ * Checks, before a sync is saved, that its key and mapped columns exist (mapColumns' error: the
+ * field and the columns there are). Skipped while the source is not built: its run says so.
+ */
+export async function checkMappedColumns(project: Project, sync: PreparedSync, audienceHasSplits: boolean): Promise<void> {
+  const warehouse = await project.warehouse();
+  const columns = await plannedSourceColumns(project, warehouse, sync.definition.from, audienceHasSplits);
+  if (columns.length === 0) return;
+  mapColumns(sync, { from: '', columns: [...columns, ...identifierColumns(warehouse.dialect, sync)], label: describeSyncFrom(sync.definition.from) });
 }

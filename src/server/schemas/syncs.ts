@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SYNC_MODES } from '../../destinations/index.js';
+import { fieldMappingSchema } from '../../syncs/definition.js';
 import { dateSchema } from './common.js';
 
 export const RunCountsSchema = z.object({
@@ -54,7 +55,8 @@ export const SyncViewSchema = z.object({
   key: z.string(),
   destination: z.object({ type: z.string(), name: z.string().nullable() }),
   mode: z.enum(SYNC_MODES),
-  fields: z.record(z.string(), z.string()),
+  fields: z.record(z.string(), z.string()).describe('What each destination field reads: a column, or for `{ identifier }` fields "identity graph: <id type>, <prefer>".'),
+  mappings: z.record(z.string(), fieldMappingSchema).describe('The field mappings as written (a column, `{ column, as }` or `{ identifier, prefer }`): what the sync bodies take.'),
   schedule: z.string().nullable(),
   lastRun: SyncRunRecordSchema.nullable(),
   createdBy: z.string().nullable().optional(),

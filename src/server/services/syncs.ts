@@ -12,8 +12,12 @@ import type { Project } from '../../project/index.js';
 import { syncJobKey, validateCron, type RunContext } from '../../scheduler/index.js';
 import { secretResolver } from '../../secrets/index.js';
 import {
+  checkIdentifierFields,
+  checkMappedColumns,
+  fieldMappingsOf,
   fieldSources,
   modelNeedsKey,
+  splitFieldMappings,
   syncFieldsSchema,
   getSyncRun,
   getSyncStatus,
@@ -27,13 +31,14 @@ import {
   type PlanSampleRow,
   type SyncRunResult,
   type SyncFrom,
+  type FieldMapping,
 } from '../../syncs/index.js';
 import type { ServerContext } from '../context.js';
 import { destinationNameSchema, type DestinationService } from './destinations.js';
 
-/** A sync made through the API: like a sync file, but its destination is a stored destination, by name. */
 /**
- * A sync made over the API: the fields of a sync file (syncs/definition.ts), except that
+ * A sync made over the API: the fields of a sync file (syncs/definition.ts), field mappings
+ * (`{ column, as }`, `{ identifier, prefer }`) included, except that
  * `destination` names a destination stored under /api/destinations and `schedule` defaults to none.
  */
 const uiSyncFields = syncFieldsSchema.omit({ name: true, destination: true, schedule: true }).extend({
@@ -55,7 +60,10 @@ export interface SyncView {
   key: string;
   destination: { type: string; name: string | null };
   mode: SyncMode;
+  /** What each field reads, for listings (identifier fields: "identity graph: email, most_recent"). */
   fields: Record<string, string>;
+  /** The field mappings as written (a column, `{ column, as }`, `{ identifier, prefer }`): what an editor round-trips. */
+  mappings: Record<string, FieldMapping>;
   schedule: string | null;
   lastRun: SyncRunRecord | null;
   createdBy?: string | null;
@@ -115,11 +123,13 @@ class SyncPiiMask {
     return { ...entry, key: this.key(entry.key), error: this.error(entry.error) };
   }
 
-  sample(fields: Record<string, string>, row: PlanSampleRow): PlanSampleRow {
+  /** A field is masked when it, its column or (for `{ identifier }` fields) its id type is PII-tagged. */
+  sample(mappings: Record<string, FieldMapping>, row: PlanSampleRow): PlanSampleRow {
     const masked: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(row.fields)) {
-      const column = fields[field] ?? field;
-      masked[field] = this.tags.isPii(field) || this.tags.isPii(column) ? maskValue(value, field) : value;
+      const mapping = mappings[field] ?? field;
+      const source = typeof mapping === 'string' ? mapping : 'column' in mapping ? mapping.column : mapping.identifier;
+      masked[field] = this.tags.isPii(field) || this.tags.isPii(source) ? maskValue(value, field) : value;
     }
     return { ...row, key: this.key(row.key), fields: masked };
   }
@@ -167,7 +177,7 @@ export class SyncService {
         key: body.key ?? 'profile_id',
         destination: { type: stored.type, config: stored.config },
         mode: body.mode,
-        fields: body.fields,
+        ...splitFieldMappings(body.fields),
         schedule: body.schedule,
       });
       // API input: opened under the trust rule (no {env}, the network policy, the files root).
@@ -179,19 +189,28 @@ export class SyncService {
 
   private async validate(name: string, body: UiSyncBody): Promise<void> {
     if (body.schedule) validateCron(body.schedule, 'body.schedule');
-    await this.prepareUi(name, body);
+    const prepared = await this.prepareUi(name, body);
     const { from } = body;
-    if ('model' in from) return;
-    const field = 'audience' in from ? 'audience' : 'priority_list';
-    try {
-      if ('audience' in from) await loadAudience(this.project, from.audience);
-      else await this.checkSlot(from);
-    } catch (error) {
-      if (isCdpError(error) && (error.code === 'AUDIENCE_NOT_FOUND' || error.code === 'NOT_FOUND' || error.code === 'AUDIENCE_INVALID')) {
-        const path = error.location.path === 'slot' ? 'body.from.slot' : `body.from.${field}`;
-        throw new CdpError('SYNC_INVALID', error.message, { location: { path }, hint: error.hint });
+    let audienceHasSplits = false;
+    if (!('model' in from)) {
+      const field = 'audience' in from ? 'audience' : 'priority_list';
+      try {
+        if ('audience' in from) audienceHasSplits = !!(await loadAudience(this.project, from.audience)).splits;
+        else await this.checkSlot(from);
+      } catch (error) {
+        if (isCdpError(error) && (error.code === 'AUDIENCE_NOT_FOUND' || error.code === 'NOT_FOUND' || error.code === 'AUDIENCE_INVALID')) {
+          const path = error.location.path === 'slot' ? 'body.from.slot' : `body.from.${field}`;
+          throw new CdpError('SYNC_INVALID', error.message, { location: { path }, hint: error.hint });
+        }
+        throw error;
       }
-      throw error;
+    }
+    // What a run would stop on, checked now: id types and sources, then the columns (when built).
+    try {
+      checkIdentifierFields(this.project, prepared);
+      await checkMappedColumns(this.project, prepared, audienceHasSplits);
+    } catch (error) {
+      throw bodyError(error, body.destination);
     }
   }
 
@@ -206,7 +225,7 @@ export class SyncService {
       .filter((f) => f.sync)
       .map((f) => {
         const d = f.sync!.definition;
-        return { name: d.name, origin: 'git', file: f.file, from: d.from, key: d.key, destination: { type: d.destination.type, name: null }, mode: d.mode, fields: fieldSources(d), schedule: d.schedule, lastRun: latest.get(d.name) ?? null };
+        return { name: d.name, origin: 'git', file: f.file, from: d.from, key: d.key, destination: { type: d.destination.type, name: null }, mode: d.mode, fields: fieldSources(d), mappings: fieldMappingsOf(d), schedule: d.schedule, lastRun: latest.get(d.name) ?? null };
       });
     const ui: SyncView[] = [];
     // One unreadable stored row is listed as invalid, not a failure of the whole list.
@@ -241,7 +260,8 @@ export class SyncService {
       key: body.key ?? 'profile_id',
       destination: { type, name: body.destination },
       mode: body.mode,
-      fields: body.fields,
+      fields: fieldSources(splitFieldMappings(body.fields)),
+      mappings: body.fields,
       schedule: body.schedule,
       lastRun,
       createdBy: row.created_by,
@@ -372,7 +392,7 @@ export class SyncService {
       ...result,
       error: mask.error(result.error),
       firstErrors: result.firstErrors.map((e) => ({ ...e, key: mask.key(e.key), error: mask.error(e.error) })),
-      ...(result.sample ? { sample: result.sample.map((row) => mask.sample(view.fields, row)) } : {}),
+      ...(result.sample ? { sample: result.sample.map((row) => mask.sample(view.mappings, row)) } : {}),
       piiMasked: true,
     };
   }

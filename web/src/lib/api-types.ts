@@ -3985,6 +3985,7 @@ export interface components {
                 name: string | null;
                 type: string;
             };
+            /** @description What each destination field reads: a column, or for `{ identifier }` fields "identity graph: <id type>, <prefer>". */
             fields: {
                 [key: string]: string;
             };
@@ -4000,6 +4001,20 @@ export interface components {
             };
             key: string;
             lastRun: components["schemas"]["SyncRunRecord"] | null;
+            /** @description The field mappings as written (a column, `{ column, as }` or `{ identifier, prefer }`): what the sync bodies take. */
+            mappings: {
+                [key: string]: string | {
+                    /** @enum {string} */
+                    as: "date" | "datetime" | "month_day";
+                    column: string;
+                } | {
+                    identifier: string;
+                    /** @default most_recent */
+                    prefer: ("most_recent" | "most_frequent") | {
+                        sources: string[];
+                    };
+                };
+            };
             /** @enum {string} */
             mode: "upsert" | "update" | "insert" | "mirror" | "add";
             name: string;
@@ -4087,6 +4102,7 @@ export interface components {
                 name: string | null;
                 type: string;
             };
+            /** @description What each destination field reads: a column, or for `{ identifier }` fields "identity graph: <id type>, <prefer>". */
             fields: {
                 [key: string]: string;
             };
@@ -4102,6 +4118,20 @@ export interface components {
             };
             key: string;
             lastRun: components["schemas"]["SyncRunRecord"] | null;
+            /** @description The field mappings as written (a column, `{ column, as }` or `{ identifier, prefer }`): what the sync bodies take. */
+            mappings: {
+                [key: string]: string | {
+                    /** @enum {string} */
+                    as: "date" | "datetime" | "month_day";
+                    column: string;
+                } | {
+                    identifier: string;
+                    /** @default most_recent */
+                    prefer: ("most_recent" | "most_frequent") | {
+                        sources: string[];
+                    };
+                };
+            };
             /** @enum {string} */
             mode: "upsert" | "update" | "insert" | "mirror" | "add";
             name: string;
@@ -9800,7 +9830,17 @@ export interface operations {
                 "application/json": {
                     destination: string;
                     fields: {
-                        [key: string]: string;
+                        [key: string]: string | {
+                            /** @enum {string} */
+                            as: "date" | "datetime" | "month_day";
+                            column: string;
+                        } | {
+                            identifier: string;
+                            /** @default most_recent */
+                            prefer?: ("most_recent" | "most_frequent") | {
+                                sources: string[];
+                            };
+                        };
                     };
                     from: {
                         audience: string;
@@ -9992,7 +10032,17 @@ export interface operations {
                 "application/json": {
                     destination: string;
                     fields: {
-                        [key: string]: string;
+                        [key: string]: string | {
+                            /** @enum {string} */
+                            as: "date" | "datetime" | "month_day";
+                            column: string;
+                        } | {
+                            identifier: string;
+                            /** @default most_recent */
+                            prefer?: ("most_recent" | "most_frequent") | {
+                                sources: string[];
+                            };
+                        };
                     };
                     from: {
                         audience: string;

@@ -6,6 +6,7 @@ import { describeSyncFrom, type SyncFrom } from './definition.js';
 import { identifierColumns, withPreferredIdentifiers } from './identifier-sql.js';
 import type { PreparedSync } from './load.js';
 import type { SyncTables } from './tables.js';
+import { checkAskedFormat } from './values-sql.js';
 
 /** The rows a sync sends: a relation (a model, or a view over an audience's members) and its columns. */
 export interface SyncRows {
@@ -109,5 +110,9 @@ export async function checkMappedColumns(project: Project, sync: PreparedSync, a
   const warehouse = await project.warehouse();
   const columns = await plannedSourceColumns(project, warehouse, sync.definition.from, audienceHasSplits);
   if (columns.length === 0) return;
-  mapColumns(sync, { from: '', columns: [...columns, ...identifierColumns(warehouse.dialect, sync)], label: describeSyncFrom(sync.definition.from) });
+  const mapped = mapColumns(sync, { from: '', columns: [...columns, ...identifierColumns(warehouse.dialect, sync)], label: describeSyncFrom(sync.definition.from) });
+  for (const { field, column } of mapped.fields) {
+    const rule = sync.definition.fieldRules?.[field];
+    if (rule && 'as' in rule) checkAskedFormat(rule.as, field, column);
+  }
 }

@@ -128,7 +128,7 @@ export function shapedRowsSql(d: Dialect, base: string, columns: readonly ValueC
   // Rejected: a value was dropped and no identifier field is left to match the person by.
   const allIdentifiers = columns.filter((c) => catalogField(shaping, c.field)?.identifier);
   const noneLeft = allIdentifiers.length ? allIdentifiers.map((c) => `s.${q(c.name)} IS NULL`).join(' AND ') : 'FALSE';
-  for (const c of columns) checkFormat(shaping, c);
+  for (const c of columns) checkAskedFormat(shaping.formats?.[c.field], c.field, c.column);
   const values = columns.map(
     (c) => `${identifierKind(shaping, c.field) ? `s.${q(c.name)}` : shapedValueSql(d, `s.${q(c.name)}`, c.column, fieldFormat(shaping, c.field))} AS ${q(c.name)}`,
   );
@@ -136,11 +136,10 @@ export function shapedRowsSql(d: Dialect, base: string, columns: readonly ValueC
 }
 
 /** A format the sync asked for on a column that is neither a date nor a timestamp cannot be honoured: say so. */
-function checkFormat(shaping: ValueShaping, c: ValueColumn): void {
-  const asked = shaping.formats?.[c.field];
-  if (!asked || c.column.kind === 'date' || c.column.kind === 'timestamp') return;
-  throw new CdpError('SYNC_INVALID', `field ${c.field}: "as: ${asked}" needs a date or timestamp column, and ${c.column.name} is ${c.column.type}`, {
-    location: { path: `fields.${c.field}` },
-    hint: `cast ${c.column.name} to a date or timestamp in the model, or map the column without "as"`,
+export function checkAskedFormat(asked: ValueFormat | undefined, field: string, column: ColumnInfo): void {
+  if (!asked || column.kind === 'date' || column.kind === 'timestamp') return;
+  throw new CdpError('SYNC_INVALID', `field ${field}: "as: ${asked}" needs a date or timestamp column, and ${column.name} is ${column.type}`, {
+    location: { path: `fields.${field}` },
+    hint: `cast ${column.name} to a date or timestamp in the model, or map the column without "as"`,
   });
 }

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIdentity } from '../../../src/identity/index.js';
 import { buildFixture, fixtureConfig } from './fixture.js';
 import { captureLogger, tempProject, testApp, type TestApp } from './helpers.js';
 
@@ -157,6 +158,34 @@ describe('syncs through the API, to a real webhook receiver', () => {
     await request(t.app).delete('/api/priority-lists/ui_tiers').set('Authorization', marketer).expect(204);
   });
 
+  it('bad field mappings → 400 (shape) or 422 (what the project lacks) at the field; nothing written', async () => {
+    await request(t.app)
+      .post('/api/destinations')
+      .set('Authorization', editor)
+      .send({ name: 'braze', type: 'braze', config: { base_url: 'https://rest.fra-01.braze.eu' }, secrets: { api_key: 'braze-key-0b1c' } })
+      .expect(201);
+    const before = JSON.stringify(await t.ctx.knex('ui_syncs').select('*'));
+    const hook = (fields: object) => ({ name: 'bad_map', from: { audience: 'germans' }, destination: 'hook', fields: { email: 'email', ...fields } });
+    const braze = (fields: object) => ({ name: 'bad_map', from: { audience: 'germans' }, destination: 'braze', fields: { external_id: 'profile_id', ...fields } });
+    const cases: Array<[object, number, string, RegExp]> = [
+      [hook({ x: { identifier: 'email', prefer: 'newest' } }), 400, 'body.fields.x', /\{ identifier: <id type>, prefer: most_recent/],
+      [hook({ x: { column: 'first_name', as: 'yearly' } }), 400, 'body.fields.x', /as: date \| datetime \| month_day/],
+      [hook({ x: { identifier: 'phone' } }), 422, 'body.fields.x', /"phone" is not an id type of identity/],
+      [hook({ x: { identifier: 'email', prefer: { sources: ['shop'] } } }), 422, 'body.fields.x', /"shop", which is not an identity source/],
+      [hook({ x: 'no_such_column' }), 422, 'body.fields.x', /column "no_such_column" does not exist in audience germans/],
+      [hook({ x: { column: 'first_name', as: 'date' } }), 422, 'body.fields.x', /needs a date or timestamp column/],
+      [braze({ first_name: { column: 'first_name', as: 'date' } }), 422, 'body.fields.first_name', /braze takes string values there, not dates/],
+      [braze({ dob: { column: 'first_name', as: 'month_day' } }), 422, 'body.fields.dob', /braze takes dob as date, not month_day/],
+    ];
+    for (const [body, status, path, message] of cases) {
+      const res = await request(t.app).post('/api/syncs').set('Authorization', marketer).send(body);
+      expect([res.status, res.body.error?.path], JSON.stringify(res.body)).toEqual([status, path]);
+      expect(res.body.error.message).toMatch(message);
+    }
+    expect(JSON.stringify(await t.ctx.knex('ui_syncs').select('*'))).toBe(before);
+    await request(t.app).delete('/api/destinations/braze').set('Authorization', editor).expect(204);
+  });
+
   it('what a sync uses cannot vanish under it', async () => {
     const dest = await request(t.app).delete('/api/destinations/hook').set('Authorization', editor);
     expect(dest.status).toBe(409);
@@ -167,5 +196,84 @@ describe('syncs through the API, to a real webhook receiver', () => {
     expect((await request(t.app).delete('/api/audiences/germans').set('Authorization', marketer)).status).toBe(204);
     expect((await request(t.app).delete('/api/destinations/hook').set('Authorization', editor)).status).toBe(204);
     expect(await t.ctx.knex('secrets').select('*')).toEqual([]);
+  });
+});
+
+const PG = process.env.CDP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const engines = [
+  { name: 'duckdb', warehouse: { type: 'duckdb' as const, path: ':memory:' } },
+  { name: 'postgres', warehouse: { type: 'postgres' as const, connection: PG } },
+];
+
+// [source, key, crm id, email, ts]: Ann's CRM address is the oldest, one address is on two orders,
+// the newest on one order; Ben has one address everywhere.
+const RECORDS: Array<[string, string, string, string, string]> = [
+  ['crm', 'c1', 'c1', ' Ann@ShopMail.com ', '2024-01-01 00:00:00'],
+  ['crm', 'c2', 'c2', 'ben@shopmail.com', '2024-01-02 00:00:00'],
+  ['orders', 'o1', 'c1', 'ann.new@shopmail.com', '2024-05-01 00:00:00'],
+  ['orders', 'o2', 'c1', 'ann.new@shopmail.com', '2024-05-02 00:00:00'],
+  ['orders', 'o3', 'c1', 'ann.work@shopmail.com', '2024-06-01 00:00:00'],
+  ['orders', 'o4', 'c2', 'ben@shopmail.com', '2024-06-02 00:00:00'],
+];
+
+describe.each(engines)('rich field mappings over the API, planned from the identity graph on $name', ({ name, warehouse }) => {
+  const schema = `t_syncmap_${name}_${Math.random().toString(36).slice(2, 8)}`;
+  const source = (n: string) => ({ name: n, relation: `${schema}_raw.${n}`, key: 'id', timestamp: 'ts', ids: { crm_id: 'crm_id', email: 'email' } });
+  const { project, cleanup } = tempProject({
+    warehouse,
+    schema,
+    identity: { sources: [source('crm'), source('orders')], idTypes: { crm_id: { priority: 1, maxPerProfile: 1 }, email: { priority: 2, normalize: 'email' } } },
+  });
+  let t: TestApp;
+  let marketer: string;
+  const dryRun = async (): Promise<string[]> => {
+    const dry = await request(t.app).post('/api/syncs/rich_sync/dry-run').set('Authorization', marketer).send({});
+    expect(dry.status, JSON.stringify(dry.body)).toBe(200);
+    expect(dry.body.plan).toMatchObject({ added: 2, upserts: 2 });
+    return dry.body.sample.map((row: { fields: Record<string, string> }) => `${row.fields.crm} ${row.fields.email} ${row.fields.first_email}`).sort();
+  };
+
+  beforeAll(async () => {
+    const w = await project.warehouse();
+    const d = w.dialect;
+    await w.createSchema(`${schema}_raw`);
+    for (const table of ['crm', 'orders']) {
+      const rows = RECORDS.filter((r) => r[0] === table).map(([, id, crm, email, ts]) => `SELECT ${d.literal(id)} AS id, ${d.literal(crm)} AS crm_id, ${d.literal(email)} AS email, CAST('${ts}' AS TIMESTAMP) AS ts`);
+      await w.execute(`CREATE TABLE ${d.quoteIdent(`${schema}_raw`)}.${table} AS ${rows.join(' UNION ALL ')}`);
+    }
+    await buildIdentity(project, { full: true });
+    mkdirSync(project.path('audiences'), { recursive: true });
+    writeFileSync(project.path('audiences', 'everyone.yaml'), 'where: { trait: profile_id, op: is_not_null }\n');
+    t = await testApp(project);
+    marketer = `Bearer ${t.tokens.marketer}`;
+    await request(t.app).post('/api/destinations').set('Authorization', `Bearer ${t.tokens.editor}`).send({ name: 'files', type: 'file', config: { path: 'out/rich.jsonl' } }).expect(201);
+  });
+  afterAll(async () => {
+    await t?.ctx.scheduler.stop();
+    if (name === 'postgres') for (const s of [schema, `${schema}_raw`]) await (await project.warehouse()).execute(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+    await cleanup();
+  });
+
+  it('stored as written (prefer filled in), round-tripped by GET and PUT, planned with the preferred identifiers', async () => {
+    const fields = { crm: { identifier: 'crm_id' }, email: { identifier: 'email' }, first_email: { identifier: 'email', prefer: { sources: ['crm'] } } };
+    const created = await request(t.app).post('/api/syncs').set('Authorization', marketer).send({ name: 'rich_sync', from: { audience: 'everyone' }, destination: 'files', fields });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    // `prefer` defaults to most_recent, as in a sync file.
+    const stored = { ...fields, crm: { identifier: 'crm_id', prefer: 'most_recent' }, email: { identifier: 'email', prefer: 'most_recent' } };
+    expect(created.body.mappings).toEqual(stored);
+    expect(created.body.fields).toEqual({ crm: 'identity graph: crm_id, most_recent', email: 'identity graph: email, most_recent', first_email: 'identity graph: email, sources crm' });
+    // Normalised by identity: the CRM wrote " Ann@ShopMail.com ".
+    expect(await dryRun()).toEqual(['c1 ann.work@shopmail.com ann@shopmail.com', 'c2 ben@shopmail.com ben@shopmail.com']);
+
+    // The editor's round trip: what GET answers is what PUT takes; the changed rule changes the plan.
+    const got = await request(t.app).get('/api/syncs/rich_sync').set('Authorization', marketer);
+    expect(got.body.mappings).toEqual(stored);
+    const { from, destination, mode, schedule } = got.body;
+    const mappings = { ...got.body.mappings, email: { identifier: 'email', prefer: 'most_frequent' } };
+    const put = await request(t.app).put('/api/syncs/rich_sync').set('Authorization', marketer).send({ from, destination: destination.name, mode, schedule, fields: mappings });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body.mappings).toEqual(mappings);
+    expect((await request(t.app).get('/api/syncs').set('Authorization', marketer)).body.syncs[0].mappings).toEqual(mappings);
+    expect(await dryRun()).toEqual(['c1 ann.new@shopmail.com ann@shopmail.com', 'c2 ben@shopmail.com ben@shopmail.com']);
   });
 });

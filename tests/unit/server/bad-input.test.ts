@@ -195,7 +195,7 @@ describe('/api/health answers while the largest audience allowed compiles and co
     }
     expect(await all).toEqual([200, 200, 200, 200, 200, 200]);
     // Before, one such count blocked the event loop for 9 s on a quiet machine (far more on a loaded
-    // one). Now the longest wait is ~0.5 s quiet and 2.5 s at a load of 20 on 2 cores: the bound
+    // one). Now the longest wait is under 1.5 s quiet and 2.5 s at a load of 20 on 2 cores: the bound
     // grows with how slowly health answers here when idle, never below 5 s.
     expect(Math.max(...latencies), `health latencies ${latencies.map(Math.round).join(", ")} ms; idle ${idle.map(Math.round).join(", ")} ms`).toBeLessThan(Math.max(5_000, 20 * Math.max(...idle)));
   });

@@ -2,7 +2,7 @@ import { modePolicy, type SyncMode } from '../destinations/index.js';
 import { CdpError } from '../errors.js';
 import type { ColumnKind, Dialect, RelationRef, Row, Warehouse } from '../warehouse/index.js';
 import type { PlanFilter } from './filters.js';
-import { fieldsHashSql } from './hash-sql.js';
+import { fieldsHashSql, fingerprintDiffers } from './hash-sql.js';
 import type { PreparedSync } from './load.js';
 import type { MappedColumns, SyncRows } from './rows.js';
 import { REMOVED_HASH, writeProgress } from './state.js';
@@ -115,7 +115,12 @@ export async function inspectSource(input: Pick<PlanInput, 'warehouse' | 'source
   return { total, nullKeys, heldBack };
 }
 
-/** The CREATE TABLE ... AS SELECT of the plan. */
+/**
+ * The CREATE TABLE ... AS SELECT of the plan. The current rows are fingerprinted and joined to the
+ * state once: a FULL JOIN in mirror mode (keys only in the state are the removals), a LEFT JOIN
+ * otherwise. Only rows with an op leave the join, so a run after little churn sorts and writes
+ * little; the values are serialised as JSON only for the upserts.
+ */
 export function planSelectSql(input: PlanInput, d: Dialect): string {
   const { columns, source, tables, filters, full, identityFields, sync, planId } = input;
   const q = (name: string) => d.quoteIdent(name);
@@ -128,11 +133,10 @@ export function planSelectSql(input: PlanInput, d: Dialect): string {
     expr: valueKind(f.column.kind) === f.column.kind ? `s.${q(f.column.name)}` : d.cast(`s.${q(f.column.name)}`, 'string'),
   }));
   const where = [`${key} IS NOT NULL`, ...filters.map((f) => `(${f.predicate('s', d)})`)].join(' AND ');
-  const hash = fieldsHashSql(d, fieldCols.map((f) => ({ name: f.field, expr: `src.${q(f.name)}` })));
-  const identity = fieldsHashSql(
-    d,
-    fieldCols.filter((f) => identityFields.includes(f.field)).map((f) => ({ name: f.field, expr: `src.${q(f.name)}` })),
-  );
+  const hashed = (alias: string, only?: readonly string[]) =>
+    fieldCols.filter((f) => !only || only.includes(f.field)).map((f) => ({ name: f.field, expr: `${alias}.${q(f.name)}` }));
+  const hash = fieldsHashSql(d, hashed('src'));
+  const identity = fieldsHashSql(d, hashed('src', identityFields));
   // The values to send, as one JSON object per row, built only for the rows being sent. With a
   // key column (destinations that forward rows as JSON objects) it comes first, unless a field
   // has its name.
@@ -141,61 +145,67 @@ export function planSelectSql(input: PlanInput, d: Dialect): string {
     ...(withKey ? [[input.keyInValues!, 'c.sync_key'] as const] : []),
     ...fieldCols.map((f) => [f.field, `c.${q(f.name)}`] as const),
   ]);
+  const changed = fingerprintDiffers(d, 'c.fields_hash', 's.fields_hash', hashed('c'));
   const pendingLike = `s.status IN ('retryable', 'pending')`;
-  const base = `s.sync_key IS NULL OR c.fields_hash <> s.fields_hash OR ${pendingLike}`;
   // insert: only rows never delivered; changes to delivered rows are not sent.
   const gate = full
     ? 'TRUE'
     : policy.sendsChanges
-      ? base
-      : `s.sync_key IS NULL OR (s.sent_values IS NULL AND (c.fields_hash <> s.fields_hash OR ${pendingLike}))`;
-  const removals: string[] = [];
-  if (policy.sendsRemovals) {
-    removals.push(
-      `SELECT s.sync_key, s.sent_values, 'removed' AS reason FROM st s
-       WHERE NOT EXISTS (SELECT 1 FROM cur c WHERE c.sync_key = s.sync_key)
-         AND s.sent_values IS NOT NULL AND NOT (s.status = 'rejected' AND s.fields_hash = ${d.literal(REMOVED_HASH)})`,
-    );
-  }
+      ? `s.sync_key IS NULL OR ${changed} OR ${pendingLike}`
+      : `s.sync_key IS NULL OR (s.sent_values IS NULL AND (${changed} OR ${pendingLike}))`;
+  // Keys the destination has values of, which a removal may take out (a failed removal's row
+  // is rejected with the removed fingerprint and is not tried again).
+  const removable = `s.sent_values IS NOT NULL AND NOT (s.status = 'rejected' AND s.fields_hash = ${d.literal(REMOVED_HASH)})`;
+  const removes = policy.sendsRemovals;
+  // Replaced removals compare identity fingerprints; a stored MD5 one needs the values themselves.
+  const replacing = identityFields.length > 0 && policy.sendsChanges;
+  const replacedColumns = replacing && d.valuesHash ? fieldCols.map((f) => `, c.${q(f.name)}`).join('') : '';
+  const isRemoval = removes ? 'c.sync_key IS NULL' : 'FALSE';
+  const diff = `SELECT CASE WHEN ${isRemoval} THEN 0 ELSE 1 END AS op_order,
+        CASE WHEN ${isRemoval} THEN 'remove' ELSE 'upsert' END AS op,
+        CASE WHEN ${isRemoval} THEN 'removed' WHEN s.sync_key IS NULL THEN 'added' WHEN ${changed} THEN 'changed'
+             WHEN ${pendingLike} THEN 'retry' ELSE 'full' END AS reason,
+        ${removes ? 'COALESCE(c.sync_key, s.sync_key)' : 'c.sync_key'} AS sync_key,
+        ${removes ? `CASE WHEN ${isRemoval} THEN ${d.literal(REMOVED_HASH)} ELSE c.fields_hash END` : 'c.fields_hash'} AS fields_hash,
+        c.identity_hash,
+        ${removes ? `CASE WHEN ${isRemoval} THEN s.sent_values ELSE ${valuesJson} END` : valuesJson} AS values_json,
+        c.reject_reason,
+        s.sent_values AS prev_sent, s.identity_hash AS prev_identity${replacedColumns}
+      FROM cur c ${removes ? 'FULL' : 'LEFT'} JOIN st s ON s.sync_key = c.sync_key
+      WHERE ${removes ? `(c.sync_key IS NULL AND ${removable}) OR (c.sync_key IS NOT NULL AND (${gate}))` : gate}`;
+  const others: string[] = [];
   const revoking = filters.filter((f) => f.removeHeldBack);
   const { destination } = sync;
   const canRemove = destination.membership === true || destination.modes.includes('mirror');
-  if (!policy.sendsRemovals && canRemove && revoking.length > 0) {
+  const removal = (reason: string, from: string, where: string, sent = 'sent_values') =>
+    `SELECT 0 AS op_order, 'remove' AS op, ${d.literal(reason)} AS reason, sync_key, ${d.literal(REMOVED_HASH)} AS fields_hash, ` +
+    `${d.cast('NULL', 'string')} AS identity_hash, ${sent} AS values_json, ${d.cast('NULL', 'string')} AS reject_reason FROM ${from} WHERE ${where}`;
+  if (!removes && canRemove && revoking.length > 0) {
     // Mirror mode removes these already (they are not current); other modes remove only these.
     const heldKey = `h.${q(columns.key.name)}`;
     const allowed = revoking.map((f) => `(${f.predicate('h', d)})`).join(' AND ');
-    removals.push(
-      `SELECT s.sync_key, s.sent_values, 'revoked' AS reason FROM st s
-       WHERE s.sent_values IS NOT NULL AND NOT (s.status = 'rejected' AND s.fields_hash = ${d.literal(REMOVED_HASH)})
-         AND s.sync_key IN (SELECT ${d.cast(heldKey, 'string')} FROM ${source.from} h
+    others.push(
+      removal(
+        'revoked',
+        'st s',
+        `${removable} AND s.sync_key IN (SELECT ${d.cast(heldKey, 'string')} FROM ${source.from} h
                             WHERE ${heldKey} IS NOT NULL AND (CASE WHEN ${allowed} THEN 0 ELSE 1 END) = 1)`,
+      ),
     );
   }
-  if (identityFields.length > 0 && policy.sendsChanges) {
-    removals.push(`SELECT sync_key, prev_sent AS sent_values, 'replaced' AS reason FROM ups WHERE prev_sent IS NOT NULL AND prev_identity <> identity_hash`);
+  if (replacing) {
+    // The old record of a key whose identity fields changed goes before the new one is sent.
+    const identityChanged = fingerprintDiffers(d, 'identity_hash', 'prev_identity', hashed('diff', identityFields));
+    others.push(removal('replaced', 'diff', `op = 'upsert' AND prev_sent IS NOT NULL AND ${identityChanged}`, 'prev_sent'));
   }
-  const removeOps = removals.length
-    ? `SELECT 0 AS op_order, 'remove' AS op, r.reason, r.sync_key, ${d.literal(REMOVED_HASH)} AS fields_hash, ${d.cast('NULL', 'string')} AS identity_hash, r.sent_values AS values_json, ${d.cast('NULL', 'string')} AS reject_reason
-       FROM (${removals.join(' UNION ALL ')}) r
-       UNION ALL `
-    : '';
   const rows = `SELECT ${d.cast(key, 'string')} AS sync_key${fieldCols.map((f) => `, ${f.expr} AS ${q(f.name)}`).join('')} FROM ${source.from} s WHERE ${where}`;
   const shaping = input.shaping ?? { catalog: undefined };
+  const ops = [`SELECT op_order, op, reason, sync_key, fields_hash, identity_hash, values_json, reject_reason FROM diff`, ...others].join(' UNION ALL ');
   return `WITH src AS (${shapedRowsSql(d, rows, fieldCols, shaping)}),
     cur AS (SELECT src.*, ${hash} AS fields_hash, ${identity} AS identity_hash FROM src),
     st AS (SELECT sync_key, fields_hash, identity_hash, status, sent_values FROM ${d.relation(tables.state)}),
-    ups AS (
-      SELECT c.sync_key, c.fields_hash, c.identity_hash, ${valuesJson} AS values_json, c.reject_reason,
-             CASE WHEN s.sync_key IS NULL THEN 'added' WHEN c.fields_hash <> s.fields_hash THEN 'changed'
-                  WHEN ${pendingLike} THEN 'retry' ELSE 'full' END AS reason,
-             s.sent_values AS prev_sent, s.identity_hash AS prev_identity
-      FROM cur c LEFT JOIN st s ON s.sync_key = c.sync_key
-      WHERE ${gate}
-    ),
-    ops AS (
-      ${removeOps}SELECT 1 AS op_order, 'upsert' AS op, reason, sync_key, fields_hash, identity_hash, values_json, reject_reason
-      FROM ups
-    )
+    diff AS (${diff}),
+    ops AS (${ops})
     SELECT * FROM (
       SELECT ${d.literal(planId)} AS plan_id, ROW_NUMBER() OVER (ORDER BY op_order, sync_key) AS seq, op, reason, sync_key,
              fields_hash, identity_hash, values_json, reject_reason
@@ -235,10 +245,13 @@ export async function buildPlan(input: PlanInput, inspected?: SourceStats): Prom
     for (const statement of d.rangeIndex(table, 'seq')) await session.execute(statement);
     const c = await countPlan(session, table);
     if (!dryRun) {
-      // Keys about to be sent are pending until their result is committed.
-      await session.execute(
-        `UPDATE ${d.relation(tables.state)} SET status = 'pending' WHERE sync_key IN (SELECT sync_key FROM ${d.relation(table)} WHERE reason <> 'added')`,
-      );
+      // Keys about to be sent are pending until their result is committed. Added keys have no
+      // state row: a plan of only those (a first sync) has nothing to mark.
+      if (c.upserts + c.removes > c.added) {
+        await session.execute(
+          `UPDATE ${d.relation(tables.state)} SET status = 'pending' WHERE sync_key IN (SELECT sync_key FROM ${d.relation(table)} WHERE reason <> 'added')`,
+        );
+      }
       await writeProgress(session, tables, {
         planId: input.planId,
         planned: c.upserts + c.removes,

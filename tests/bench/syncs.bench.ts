@@ -125,9 +125,11 @@ export async function run(): Promise<void> {
     let peakHeap = 0;
     const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 50);
     const cpuBefore = process.cpuUsage();
+    let fullPlanCpu = 0;
     const full: SyncRunResult = await runSync(project, 'bench', {
       trigger: 'manual',
       onProgress: (e) => {
+        if (e.phase === 'planned') fullPlanCpu = cpuSeconds(cpuBefore);
         if (e.phase !== 'sending') return;
         while (e.committed / e.planned >= nextMark) {
           const m = process.memoryUsage();
@@ -152,7 +154,13 @@ export async function run(): Promise<void> {
     );
     const expected = Math.floor(ROWS / step) + Math.floor(ROWS / (step * 2)) + Math.floor(ROWS / (step * 2));
     const churnCpuBefore = process.cpuUsage();
-    const churn = await runSync(project, 'bench', { trigger: 'manual' });
+    let churnPlanCpu = 0;
+    const churn = await runSync(project, 'bench', {
+      trigger: 'manual',
+      onProgress: (e) => {
+        if (e.phase === 'planned') churnPlanCpu = cpuSeconds(churnCpuBefore);
+      },
+    });
     const churnCpu = cpuSeconds(churnCpuBefore);
     if (churn.status !== 'success') throw new Error(`churn sync: ${churn.status} ${churn.error}`);
     const churnSend = churn.sendMs / 1000;
@@ -164,12 +172,14 @@ export async function run(): Promise<void> {
         `first full sync: ${fmt(ROWS)} rows in ${full.seconds.toFixed(2)} s = ${fmt(Math.round(ROWS / full.seconds))} rows/s, ${fullCpu.toFixed(1)} CPU s in this process ` +
           `(planning ${((full.planMs ?? 0) / 1000).toFixed(2)} s and folding results into the state ${(full.foldMs / 1000).toFixed(2)} s in the warehouse, ` +
           `sending ${send.toFixed(2)} s = ${fmt(Math.round(ROWS / send))} rows/s)`,
+        `first sync planning: ${((full.planMs ?? 0) / 1000).toFixed(2)} s, ${fullPlanCpu.toFixed(2)} CPU s from the run's start to its plan (loading, source inspection, plan)`,
         `plain POST loop, same batches and concurrency: ${nodeHttp.toFixed(2)} s with node:http, ${baseline.toFixed(2)} s with fetch (best of one run before and one after)`,
         `ratio whole first sync / plain node:http loop: ${(full.seconds / nodeHttp).toFixed(2)} (aim <= 1.5); ` +
           `sync send time / plain node:http loop: ${(send / nodeHttp).toFixed(2)} (aim <= 1.3); sync send time / fetch loop: ${(send / baseline).toFixed(2)}`,
         `1% churn: planned ${fmt(churn.plan.total)} ops (expected ${fmt(expected)}: ${fmt(churn.plan.changed)} changed, ` +
           `${fmt(churn.plan.added)} added, ${fmt(churn.plan.removed)} removed) in ${((churn.planMs ?? 0) / 1000).toFixed(2)} s, ` +
           `sent in ${churnSend.toFixed(2)} s, folded in ${(churn.foldMs / 1000).toFixed(2)} s, total ${churn.seconds.toFixed(2)} s, ${churnCpu.toFixed(1)} CPU s`,
+        `1% churn planning: ${((churn.planMs ?? 0) / 1000).toFixed(2)} s, ${churnPlanCpu.toFixed(2)} CPU s from the run's start to its plan (loading, source inspection, plan)`,
         `1% churn planning + folding per 10,000 changed rows: ${((planFold * 10_000) / churn.plan.total).toFixed(2)} s (aim <= 0.3)`,
         `memory during the first sync: ${memory.join('; ')}; peak heap ${mb(peakHeap)}`,
         `load average (1, 5, 15 min) at the end: ${load} on ${availableParallelism()} cores`,

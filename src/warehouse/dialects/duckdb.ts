@@ -86,6 +86,11 @@ export class DuckDbDialect extends BaseDialect {
     return `CAST(JSON_OBJECT(${parts.join(', ')}) AS VARCHAR)`;
   }
 
+  valuesHash(exprs: readonly string[]): string {
+    // hash() of several arguments combines each one's hash in order; a NULL has a hash of its own.
+    return `CAST(hash(${exprs.join(', ')}) AS VARCHAR)`;
+  }
+
   override roundFloat(expr: string, digits: number): string {
     return `ROUND(${expr}, ${digits})`;
   }

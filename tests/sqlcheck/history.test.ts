@@ -11,7 +11,7 @@ import { IdentityTables } from '../../src/identity/tables.js';
 import { identityBuildsSql, sourceDaysSql } from '../../src/server/services/history.js';
 import { deliveredSql, errorGroupsSql } from '../../src/server/services/row-debugger.js';
 import { syncTables } from '../../src/syncs/index.js';
-import { payloadColumnSql, prunePayloadsSql } from '../../src/syncs/payloads.js';
+import { payloadColumnSql, payloadRunsSql, prunePayloadsSql } from '../../src/syncs/payloads.js';
 import { getDialect, type ColumnKind } from '../../src/warehouse/index.js';
 import { BigQueryCatalog, zetaType } from './bigquery-catalog.js';
 import { checkBigQuery, checkSnowflakeAll, describeFailures } from './check.js';
@@ -29,6 +29,9 @@ function statements(engine: 'bigquery' | 'snowflake'): RecordedStatement[] {
     splitsSql(d, t, 'incremental'),
     prunePayloadsSql(d, sync.log, 10),
     prunePayloadsSql(d, sync.log, 0),
+    payloadRunsSql(d, sync.log),
+    prunePayloadsSql(d, sync.log, 10, new Date('2026-01-02T03:04:05.006Z')),
+    prunePayloadsSql(d, sync.log, 0, new Date('2026-01-02T03:04:05.006Z')),
     sourceDaysSql(d, t.state('records'), 90),
     errorGroupsSql(d, sync.log, 50),
     deliveredSql(d, sync.state),

@@ -150,13 +150,12 @@ export async function compactPlan(warehouse: Warehouse, tables: SyncTables, hist
   const scratch = planned.others && fold.failures;
   if (scratch) {
     await warehouse.execute(d.dropRelation(tables.folding, 'table'));
-    await warehouse.execute(`CREATE TABLE ${d.relation(tables.folding)} AS ${fold.others(true)}`);
+    await warehouse.execute(fold.scratchCreate());
   }
-  const newRows = [...(planned.added ? [fold.added()] : []), ...(planned.others ? [scratch ? `SELECT * FROM ${d.relation(tables.folding)}` : fold.others(false)] : [])];
   await warehouse.transaction(async (session) => {
     await session.execute(fold.logInsert());
     if (planned.others) await session.execute(fold.stateDelete());
-    if (newRows.length > 0) await session.execute(`INSERT INTO ${d.relation(tables.state)} (${STATE_COLUMNS.join(', ')}) ${newRows.join(' UNION ALL ')}`);
+    if (planned.added || planned.others) await session.execute(fold.stateInsert(planned.added, planned.others));
     await session.execute(`UPDATE ${d.relation(tables.progress)} SET compacted_seq = ${d.literal(progress.committedSeq)} WHERE TRUE`);
   });
   if (scratch) await warehouse.execute(d.dropRelation(tables.folding, 'table'));
@@ -165,7 +164,7 @@ export async function compactPlan(warehouse: Warehouse, tables: SyncTables, hist
 const STATE_COLUMNS = ['sync_key', 'fields_hash', 'identity_hash', 'status', 'last_attempt_at', 'error', 'run_id', 'sent_values'];
 
 /** The statements of one fold: a seq window of the plan and its failed rows (in `tables.results` when there are any). */
-class FoldSql {
+export class FoldSql {
   readonly window: string;
   readonly failures: boolean;
   private readonly planId: string;
@@ -222,11 +221,22 @@ class FoldSql {
     return `DELETE FROM ${this.d.relation(this.tables.state)} WHERE sync_key IN (SELECT p.sync_key FROM ${this.plan} p WHERE ${this.window} AND p.reason <> 'added')`;
   }
 
+  /** The new rows of the keys not planned as `added`, with the state's old values, before the DELETE (only when something failed). */
+  scratchCreate(): string {
+    return `CREATE TABLE ${this.d.relation(this.tables.folding)} AS ${this.others(true)}`;
+  }
+
+  /** One INSERT of the new state rows: the `added` keys' and the others' (from the scratch table when something failed). */
+  stateInsert(added: boolean, others: boolean): string {
+    const rows = [...(added ? [this.added()] : []), ...(others ? [this.failures ? `SELECT * FROM ${this.d.relation(this.tables.folding)}` : this.others(false)] : [])];
+    return `INSERT INTO ${this.d.relation(this.tables.state)} (${STATE_COLUMNS.join(', ')}) ${rows.join(' UNION ALL ')}`;
+  }
+
   /**
    * Keys planned as `added` had no state row when planned, and only this plan's fold (once per
    * seq, under the sync's lease) writes them: their rows come from the plan alone.
    */
-  added(): string {
+  private added(): string {
     return `SELECT o.sync_key, o.fields_hash, CASE WHEN o.status = 'ok' THEN o.identity_hash END AS identity_hash,
         o.status, ${this.at} AS last_attempt_at, o.error, ${this.runId} AS run_id, CASE WHEN o.status = 'ok' THEN o.new_values END AS sent_values
       FROM (${this.outcomes(`p.reason = 'added'`)}) o`;
@@ -238,7 +248,7 @@ class FoldSql {
    * A key has two ops only when its old record was removed before the new one was sent: the later
    * op (the upsert) wins, and after a removal that succeeded the destination has nothing of it.
    */
-  others(withState: boolean): string {
+  private others(withState: boolean): string {
     const d = this.d;
     const latest = this.options.removals
       ? `SELECT x.* FROM (SELECT o.*, ROW_NUMBER() OVER (PARTITION BY o.sync_key ORDER BY o.seq DESC) AS rn,

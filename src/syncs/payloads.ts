@@ -7,8 +7,8 @@ import type { SyncTables } from './tables.js';
  * (`sync_log_<sync>`) keeps the plan's `values_json` beside each row's outcome, written by the
  * same INSERT ... SELECT that folds a run's results into the log (no extra statement, no row
  * through Node). Payloads are personal data and much larger than a log row, so they are kept
- * only for a sync's last `privacy.syncPayloadRuns` runs (default 10; 0 keeps none): one UPDATE
- * per run clears older ones. The log's own retention (`privacy.retentionDays`) still deletes
+ * only for a sync's last `privacy.syncPayloadRuns` runs (default 10; 0 keeps none): after a fold,
+ * one UPDATE clears the runs that left that window (prunePayloads). The log's own retention (`privacy.retentionDays`) still deletes
  * whole rows, and a privacy deletion deletes a person's log rows, payloads with them.
  */
 
@@ -37,10 +37,19 @@ export async function hasPayloadColumn(warehouse: Warehouse, log: RelationRef): 
   return (await warehouse.listColumns(log)).some((c) => c.name.toLowerCase() === PAYLOAD_COLUMN);
 }
 
-/** Clears the payloads of every run but the `keep` most recent (by their last logged row). */
-export function prunePayloadsSql(d: Dialect, log: RelationRef, keep: number): string {
+/** The runs in the log, newest first (by their last logged row): a scan of two narrow columns. */
+export function payloadRunsSql(d: Dialect, log: RelationRef): string {
+  return `SELECT run_id, MAX(attempted_at) AS last_at FROM ${d.relation(log)} GROUP BY run_id ORDER BY last_at DESC, run_id DESC`;
+}
+
+/**
+ * Clears the payloads of every run but the `keep` most recent (by their last logged row). With
+ * `before` (later than every logged row of the runs cleared), only older rows are looked at: the
+ * kept runs' payloads — what a scan of the column costs — are mostly skipped.
+ */
+export function prunePayloadsSql(d: Dialect, log: RelationRef, keep: number, before?: Date): string {
   const rel = d.relation(log);
-  const cleared = `UPDATE ${rel} SET ${PAYLOAD_COLUMN} = NULL WHERE ${PAYLOAD_COLUMN} IS NOT NULL`;
+  const cleared = `UPDATE ${rel} SET ${PAYLOAD_COLUMN} = NULL WHERE ${PAYLOAD_COLUMN} IS NOT NULL${before ? ` AND attempted_at < ${d.literal(before)}` : ''}`;
   if (keep <= 0) return cleared;
   return (
     `${cleared} AND run_id NOT IN (SELECT run_id FROM ` +
@@ -48,7 +57,18 @@ export function prunePayloadsSql(d: Dialect, log: RelationRef, keep: number): st
   );
 }
 
+/**
+ * Clears the payloads of runs that left the window of the last `keep` runs. Nothing is written
+ * while the log holds `keep` runs or fewer; otherwise only rows up to the newest run that left are
+ * looked at (the log is appended in time order, so the warehouse skips the rest), so a fold costs
+ * in proportion to what it sent, not to the payloads kept.
+ */
 export async function prunePayloads(warehouse: Warehouse, tables: Pick<SyncTables, 'log'>, keep: number): Promise<void> {
   if (!(await hasPayloadColumn(warehouse, tables.log))) return;
-  await warehouse.execute(prunePayloadsSql(warehouse.dialect, tables.log, keep));
+  const runs = await warehouse.query<{ run_id: string; last_at: unknown }>(payloadRunsSql(warehouse.dialect, tables.log));
+  const newestCleared = runs[Math.max(0, keep)];
+  if (!newestCleared) return;
+  // A millisecond past it: timestamps come back at millisecond precision.
+  const before = newestCleared.last_at instanceof Date ? new Date(newestCleared.last_at.getTime() + 1) : undefined;
+  await warehouse.execute(prunePayloadsSql(warehouse.dialect, tables.log, keep, before));
 }

@@ -8,6 +8,7 @@ import type { RelationRef } from '../warehouse/index.js';
  *   (how far it is committed is in the state store's sync_commits);
  * - log: every row of every run with its outcome, searchable by key; pruned after N days;
  * - results: scratch table the failed rows of a run are loaded into when they are folded in;
+ * - folding: scratch table of the new state rows of a fold with failed rows (dropped after it);
  * - members: a view over the audience's members (audience syncs only; named sync_source_<sync>
  *   in the warehouse, as earlier versions created it).
  */
@@ -16,6 +17,7 @@ export interface SyncTables {
   plan: RelationRef;
   progress: RelationRef;
   results: RelationRef;
+  folding: RelationRef;
   log: RelationRef;
   members: RelationRef;
   dryPlan: RelationRef;
@@ -28,6 +30,7 @@ export function syncTables(schema: string, sync: string): SyncTables {
     plan: t('sync_plan'),
     progress: t('sync_progress'),
     results: t('sync_results'),
+    folding: t('sync_fold'),
     log: t('sync_log'),
     members: t('sync_source'),
     dryPlan: t('sync_dryplan'),

@@ -1,7 +1,7 @@
 /**
  * The dashboards' warehouse queries (identity builds with merges and splits, records per source
  * per day), the identity build's split count and its column, the row debugger's (errors by reason,
- * a row's delivered values, payload pruning) and the demo's identity backfill, for BigQuery (ZetaSQL against a catalog of the tables they read) and Snowflake
+ * a row's delivered values, payload pruning), the fold of a sync's results into its state and log, and the demo's identity backfill, for BigQuery (ZetaSQL against a catalog of the tables they read) and Snowflake
  * (sqlparser-rs + function allow-list).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,8 @@ import { IdentityTables } from '../../src/identity/tables.js';
 import { identityBuildsSql, sourceDaysSql } from '../../src/server/services/history.js';
 import { deliveredSql, errorGroupsSql } from '../../src/server/services/row-debugger.js';
 import { syncTables } from '../../src/syncs/index.js';
-import { payloadColumnSql, prunePayloadsSql } from '../../src/syncs/payloads.js';
+import { payloadColumnSql, payloadRunsSql, prunePayloadsSql } from '../../src/syncs/payloads.js';
+import { FoldSql } from '../../src/syncs/state.js';
 import { getDialect, type ColumnKind } from '../../src/warehouse/index.js';
 import { BigQueryCatalog, zetaType } from './bigquery-catalog.js';
 import { checkBigQuery, checkSnowflakeAll, describeFailures } from './check.js';
@@ -21,14 +22,27 @@ import { ZetaSqlServer } from './zetasql.js';
 const t = new IdentityTables('cdp');
 const sync = syncTables('cdp', 'vip_to_hook');
 
+/** A fold of a seq range of a plan with removals, with failed rows and without. */
+function foldStatements(engine: 'bigquery' | 'snowflake'): string[] {
+  const d = getDialect(engine);
+  const fold = (failures: boolean) =>
+    new FoldSql(d, sync, { planId: 'plan-1', runId: 'run-1', at: new Date('2026-01-02T03:04:05.006Z'), window: 'p.seq > 10 AND p.seq <= 500', failures, removals: true });
+  const [failed, clean] = [fold(true), fold(false)];
+  return [failed.logInsert(), failed.stateDelete(), failed.scratchCreate(), failed.stateInsert(true, true), clean.logInsert(), clean.stateInsert(true, true)];
+}
+
 function statements(engine: 'bigquery' | 'snowflake'): RecordedStatement[] {
   const d = getDialect(engine);
   return [
+    ...foldStatements(engine),
     identityBuildsSql(d, t, { merges: true, splits: true }, 60),
     splitsSql(d, t, 'full'),
     splitsSql(d, t, 'incremental'),
     prunePayloadsSql(d, sync.log, 10),
     prunePayloadsSql(d, sync.log, 0),
+    payloadRunsSql(d, sync.log),
+    prunePayloadsSql(d, sync.log, 10, new Date('2026-01-02T03:04:05.006Z')),
+    prunePayloadsSql(d, sync.log, 0, new Date('2026-01-02T03:04:05.006Z')),
     sourceDaysSql(d, t.state('records'), 90),
     errorGroupsSql(d, sync.log, 50),
     deliveredSql(d, sync.state),
@@ -55,6 +69,9 @@ const TABLES: Array<[string, Array<[string, ColumnKind]>]> = [
   [t.output('graph').name, [['profile_id', 'string'], ['id_type', 'string'], ['id_value', 'string'], ['first_seen', 'timestamp'], ['last_seen', 'timestamp']]],
   [sync.log.name, [['plan_id', 'string'], ['run_id', 'string'], ['seq', 'integer'], ['sync_key', 'string'], ['op', 'string'], ['status', 'string'], ['error', 'string'], ['attempted_at', 'timestamp'], ['values_json', 'string']]],
   [sync.state.name, [['sync_key', 'string'], ['fields_hash', 'string'], ['identity_hash', 'string'], ['status', 'string'], ['last_attempt_at', 'timestamp'], ['error', 'string'], ['run_id', 'string'], ['sent_values', 'string']]],
+  [sync.folding.name, [['sync_key', 'string'], ['fields_hash', 'string'], ['identity_hash', 'string'], ['status', 'string'], ['last_attempt_at', 'timestamp'], ['error', 'string'], ['run_id', 'string'], ['sent_values', 'string']]],
+  [sync.plan.name, [['plan_id', 'string'], ['seq', 'integer'], ['op', 'string'], ['reason', 'string'], ['sync_key', 'string'], ['fields_hash', 'string'], ['identity_hash', 'string'], ['values_json', 'string'], ['reject_reason', 'string']]],
+  [sync.results.name, [['seq', 'integer'], ['status', 'string'], ['error', 'string']]],
 ];
 
 describe('dashboards and row debugger SQL', () => {
@@ -68,7 +85,7 @@ describe('dashboards and row debugger SQL', () => {
     const catalog = new BigQueryCatalog();
     for (const [name, columns] of TABLES) catalog.addTable('cdp', name, columns.map(([column, kind]) => ({ name: column, type: zetaType(kind) })));
     const report = await checkBigQuery(zeta, catalog, statements('bigquery'));
-    expect(report.checked).toBe(9);
+    expect(report.checked).toBe(18);
     expect(describeFailures(report)).toEqual([]);
     const older = new BigQueryCatalog();
     for (const [name, columns] of TABLES) older.addTable('cdp', name, columns.filter(([column]) => !ADDED.has(column)).map(([column, kind]) => ({ name: column, type: zetaType(kind) })));
@@ -79,7 +96,7 @@ describe('dashboards and row debugger SQL', () => {
 
   it('Snowflake: the statements parse and call only Snowflake functions', async () => {
     const report = await checkSnowflakeAll([...statements('snowflake'), ...upgrades('snowflake')]);
-    expect(report.checked).toBe(11);
+    expect(report.checked).toBe(20);
     expect(describeFailures(report)).toEqual([]);
   });
 });

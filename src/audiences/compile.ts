@@ -15,8 +15,9 @@ export interface AudienceTables {
   resolvedRecords: RelationRef;
   /**
    * The build's audience base (src/audiences/base.ts), for queries that only count: every profile
-   * with its columns and one event count per common event condition. Read instead of `profiles`,
-   * and an event condition with a column there compares it instead of joining the events.
+   * with its columns and, per common set of events, a count and/or a list of recent event times.
+   * Read instead of `profiles`, and an event condition with a column there (a count, or a list
+   * reaching back as far as its `within`) compares it instead of joining the events.
    */
   base?: AudienceBaseTable;
 }
@@ -165,7 +166,7 @@ export class AudienceQueryBuilder {
     return this.eventSubquery({ ...node, within: undefined }, { grouped: true, times: { since } });
   }
 
-  /** The base column answering this condition, and the SQL of its count there; undefined when the base has none. */
+  /** The condition's count read from the base (a count column, or a list's times in the window); undefined when the base has neither. */
   private baseCount(node: EventNode): string | undefined {
     const base = this.tables.base;
     if (!base) return undefined;
@@ -230,7 +231,8 @@ export class AudienceQueryBuilder {
     // find the profiles that break it and keep the others, so profiles without events count.
     const zeroMatches = holds(node.count, 0);
     const counted = this.baseCount(node);
-    // The base has this count for every profile (0 without events): never NULL, so two-valued.
+    // The base gives this count for every profile (0 without events, or without any in the list's
+    // window): never NULL, so two-valued.
     if (counted !== undefined) return countComparisonSql(counted, node.count);
     const having = havingSql(node.count, zeroMatches);
     if (d.prefersInSubquery()) {

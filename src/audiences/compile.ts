@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Dialect, RelationRef } from '../warehouse/index.js';
 import { ago, dateBounds, predicateSql } from './operators.js';
 import type { ResolvedCondition } from './resolve.js';
-import { AGGREGATE_VALUE, aggregateOfNothing, aggregateSql, firstLastSql, sequenceSql } from './compile-events.js';
+import { AGGREGATE_VALUE, EVENT_TS, aggregateOfNothing, aggregateSql, firstLastSql, sequenceSql } from './compile-events.js';
 import { filterSql, group, indent, parenthesise } from './sql-parts.js';
 
 export { indent };
 import type { CountComparison } from './schema.js';
+import type { Duration } from './values.js';
 
 /** The tables a compiled audience reads. */
 export interface AudienceTables {
@@ -14,16 +15,27 @@ export interface AudienceTables {
   resolvedRecords: RelationRef;
   /**
    * The build's audience base (src/audiences/base.ts), for queries that only count: every profile
-   * with its columns and one event count per common event condition. Read instead of `profiles`,
-   * and an event condition with a column there compares it instead of joining the events.
+   * with its columns and, per common set of events, a count and/or a list of recent event times.
+   * Read instead of `profiles`, and an event condition with a column there (a count, or a list
+   * reaching back as far as its `within`) compares it instead of joining the events.
    */
   base?: AudienceBaseTable;
 }
 
 export interface AudienceBaseTable {
   relation: RelationRef;
-  /** Names of its event count columns (`ev_<hash of the condition's events query>`). */
+  /**
+   * Names of its event columns: counts (`ev_<hash of the condition's events query>`) and lists of
+   * recent event times (`ev_<hash>_<hours>h`, every matching event since <hours> before the build).
+   */
   eventColumns: ReadonlySet<string>;
+}
+
+type EventNode = Extract<ResolvedCondition, { type: 'event' }>;
+
+/** A `within` window in whole hours (the unit the base's time-list columns are named in). */
+export function windowHours(within: Duration): number {
+  return 'days' in within ? within.days * 24 : within.hours;
 }
 
 export const PROFILE_ALIAS = 'p';
@@ -108,21 +120,71 @@ export class AudienceQueryBuilder {
 
   /**
    * The audience base's column counting the events of an event condition (its streams, name,
-   * window and property filter; the count comparison aside): `ev_` and a hash of what selects
-   * those events, the same in every dialect, so a column stands for exactly one set of events.
-   * Undefined when that set moves with the clock (`within`, relative times in a filter): a count
-   * kept at build time would go stale.
+   * absolute `between` window and property filter; the count comparison aside): `ev_` and a hash
+   * of what selects those events, the same in every dialect, so a column stands for exactly one
+   * set of events. Undefined when that set moves with the clock (`within`, relative times in a
+   * filter): a count kept at build time would go stale (a `within` condition reads a list of
+   * times instead, `eventTimesColumn`).
    */
-  eventCountColumn(node: Extract<ResolvedCondition, { type: 'event' }>): string | undefined {
-    if (node.within !== undefined || CLOCK.test(this.eventSubquery(node, { grouped: true }))) return undefined;
+  eventCountColumn(node: EventNode): string | undefined {
+    return node.within === undefined ? this.eventSetColumn(node) : undefined;
+  }
+
+  /**
+   * The name both base columns of the condition's events start with: `ev_` and the hash of what
+   * selects them, its `within` window aside (a window only says which of those events count).
+   * Undefined when anything else in it reads the clock (a relative time in a property filter).
+   */
+  eventSetColumn(node: EventNode): string | undefined {
+    if (CLOCK.test(this.eventSubquery({ ...node, within: undefined }, { grouped: true }))) return undefined;
     const streams = node.streams.map((s) => [s.source, s.relation.schema, s.relation.name, s.key, s.timestamp, s.nameSql]);
     const selects = JSON.stringify({ event: node.event, streams, between: node.between ?? null, where: node.where ?? null });
     return `ev_${createHash('sha256').update(selects).digest('hex').slice(0, 16)}`;
   }
 
+  /**
+   * The base column listing the times of a windowed condition's events since `horizon` before the
+   * build (`ev_<hash>_<hours>h`). A count `within` N at any later time counts events after
+   * now - N >= build - N >= build - horizon when N <= horizon: all of them are in the list.
+   */
+  eventTimesColumn(node: EventNode, horizon: Duration): string | undefined {
+    const set = this.eventSetColumn(node);
+    return set === undefined ? undefined : `${set}_${windowHours(horizon)}h`;
+  }
+
   /** Profile ids and how many matching events each has (`n`): what the base's event count columns hold. */
-  eventCountsSql(node: Extract<ResolvedCondition, { type: 'event' }>): string {
-    return this.eventSubquery(node, { grouped: true, counted: true });
+  eventCountsSql(node: EventNode): string {
+    return this.eventSubquery({ ...node, within: undefined }, { grouped: true, counted: true });
+  }
+
+  /**
+   * Profile ids and the times of their matching events since `since` (SQL for an instant,
+   * evaluated at the build) as a list `t`: what the base's time-list columns hold. Its own join of
+   * the events (the count keeps the plain count's exact query, which may skip the event streams).
+   */
+  eventTimesSql(node: EventNode, since: string): string {
+    return this.eventSubquery({ ...node, within: undefined }, { grouped: true, times: { since } });
+  }
+
+  /** The condition's count read from the base (a count column, or a list's times in the window); undefined when the base has neither. */
+  private baseCount(node: EventNode): string | undefined {
+    const base = this.tables.base;
+    if (!base) return undefined;
+    const d = this.dialect;
+    if (node.within === undefined) {
+      const counted = this.eventCountColumn(node);
+      return counted !== undefined && base.eventColumns.has(counted) ? `${PROFILE_ALIAS}.${d.quoteIdent(counted)}` : undefined;
+    }
+    const set = this.eventSetColumn(node);
+    if (set === undefined) return undefined;
+    // The narrowest list reaching back far enough: any with a horizon at least this window holds every event it counts.
+    const needed = windowHours(node.within);
+    let best: { column: string; hours: number } | undefined;
+    for (const column of base.eventColumns) {
+      const hours = column.startsWith(`${set}_`) ? Number(/^_(\d+)h$/.exec(column.slice(set.length))?.[1]) : NaN;
+      if (hours >= needed && (!best || hours < best.hours)) best = { column, hours };
+    }
+    return best && d.countTimestampsSince(`${PROFILE_ALIAS}.${d.quoteIdent(best.column)}`, ago(d, node.within));
   }
 
   /**
@@ -162,17 +224,16 @@ export class AudienceQueryBuilder {
     }
   }
 
-  private event(node: Extract<ResolvedCondition, { type: 'event' }>, narrowed: boolean): string {
+  private event(node: EventNode, narrowed: boolean): string {
     const d = this.dialect;
     const profileId = d.quoteIdent('profile_id');
     // A comparison that 0 satisfies ("did not do it", "fewer than 3") is built as its negation:
     // find the profiles that break it and keep the others, so profiles without events count.
     const zeroMatches = holds(node.count, 0);
-    const counted = this.tables.base ? this.eventCountColumn(node) : undefined;
-    if (counted !== undefined && this.tables.base!.eventColumns.has(counted)) {
-      // The base has this count for every profile (0 without events): never NULL, so two-valued.
-      return countComparisonSql(`${PROFILE_ALIAS}.${d.quoteIdent(counted)}`, node.count);
-    }
+    const counted = this.baseCount(node);
+    // The base gives this count for every profile (0 without events, or without any in the list's
+    // window): never NULL, so two-valued.
+    if (counted !== undefined) return countComparisonSql(counted, node.count);
     const having = havingSql(node.count, zeroMatches);
     if (d.prefersInSubquery()) {
       if (having === undefined && narrowed) {
@@ -240,10 +301,10 @@ export class AudienceQueryBuilder {
    * or, `correlated`, the matching events of the outer profile `p`.
    */
   private eventSubquery(
-    node: Extract<ResolvedCondition, { type: 'event' }>,
-    shape: { having?: string; grouped?: boolean; correlated?: boolean; counted?: boolean },
+    node: EventNode,
+    shape: { having?: string; grouped?: boolean; correlated?: boolean; counted?: boolean; times?: { since: string } },
   ): string {
-    const { having, grouped = false, correlated = false, counted = false } = shape;
+    const { having, grouped = false, correlated = false, counted = false, times } = shape;
     const d = this.dialect;
     const q = (name: string) => d.quoteIdent(name);
     const several = node.streams.length > 1;
@@ -256,8 +317,13 @@ export class AudienceQueryBuilder {
       if (node.within) filters.push(`${column(stream.timestamp)} >= ${ago(d, node.within)}`);
       if (node.between) filters.push(dateBounds(d, column(stream.timestamp), node.between[0], node.between[1]));
       if (node.where) filters.push(filterSql(d, node.where, stream, false));
+      // Times of several streams meet in one column: as timestamps, which is what the window compares them as.
+      const time = stream.columns.get(stream.timestamp) === 'timestamp' ? column(stream.timestamp) : d.cast(column(stream.timestamp), 'timestamp');
+      if (times) filters.push(`${time} >= ${times.since}`);
       const key = stream.columns.get(stream.key) === 'string' ? column(stream.key) : d.cast(column(stream.key), 'string');
-      const select = [several ? `${d.literal(stream.source)} AS ${q('source')}` : '', `${key} AS ${q('record_key')}`].filter(Boolean).join(', ');
+      const select = [several ? `${d.literal(stream.source)} AS ${q('source')}` : '', `${key} AS ${q('record_key')}`, times ? `${time} AS ${q(EVENT_TS)}` : '']
+        .filter(Boolean)
+        .join(', ');
       return `SELECT ${select}\nFROM ${d.relation(stream.relation)} AS s${filters.length ? `\nWHERE ${filters.join('\n  AND ')}` : ''}`;
     });
     const events = perStream.join('\nUNION ALL\n');
@@ -267,10 +333,11 @@ export class AudienceQueryBuilder {
     const on = `r.${q('record_key')} = e.${q('record_key')}${several ? ` AND r.${q('source')} = e.${q('source')}` : ''}`;
     // Every row of these streams is a match (constant name, no window, no filter): resolved_records
     // alone has one row per event, so the source relations need not be read at all.
-    const everyRow = !node.within && !node.between && !node.where && node.streams.every((s) => s.constantName !== undefined);
+    const everyRow = !node.within && !node.between && !node.where && !times && node.streams.every((s) => s.constantName !== undefined);
     const profileFilter = correlated ? `r.${q('profile_id')} = ${PROFILE_ALIAS}.${q('profile_id')}` : `r.${q('profile_id')} IS NOT NULL`;
+    const listed = times && d.timestampsAgg(`e.${q(EVENT_TS)}`);
     return [
-      correlated ? 'SELECT 1' : `SELECT r.${q('profile_id')}${counted ? `, COUNT(*) AS ${q('n')}` : ''}`,
+      correlated ? 'SELECT 1' : `SELECT r.${q('profile_id')}${counted ? `, COUNT(*) AS ${q('n')}` : ''}${listed ? `, ${listed} AS ${q('t')}` : ''}`,
       `FROM ${d.relation(this.tables.resolvedRecords)} AS r`,
       ...(everyRow ? [] : [`JOIN (\n${indent(events)}\n) AS e ON ${on}`]),
       `WHERE ${sourceFilter} AND ${profileFilter}`,

@@ -9,7 +9,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { buildAudienceBase, countAudience, previewAudience, saveAudience, type AudienceDefinition } from '../../src/audiences/index.js';
+import { audienceCountSql, buildAudienceBase, countAudience, previewAudience, saveAudience, type AudienceDefinition, type Condition } from '../../src/audiences/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { Project } from '../../src/project/index.js';
 import { parseSecretKey } from '../../src/secrets/index.js';
@@ -19,7 +19,7 @@ const PROFILES = Number(process.env.CDP_BENCH_PROFILES ?? (process.env.CDP_BENCH
 const CONCURRENCY = Number(process.env.CDP_BENCH_CONCURRENCY ?? 200);
 const ROUNDS = Number(process.env.CDP_BENCH_ROUNDS ?? 1);
 
-/** Profiles with demo-like traits, and orders (≈1.5 per profile) resolved to them: built with set-based SQL. */
+/** Profiles with demo-like traits, and orders (≈1.5 per profile, over the last two years) resolved to them: built with set-based SQL. */
 async function buildWarehouse(project: Project): Promise<void> {
   const w = await project.warehouse();
   const n = PROFILES;
@@ -40,7 +40,7 @@ async function buildWarehouse(project: Project): Promise<void> {
        SELECT 'o' || j AS order_id, 'p' || (j % ${n}) AS profile_key,
               round(((j * 104729) % 50000) / 100.0, 2) AS amount,
               (['web','pos'])[1 + (j % 2)] AS channel,
-              TIMESTAMP '2024-01-01' + INTERVAL (j % 730) DAY AS ordered_at
+              date_trunc('day', CURRENT_TIMESTAMP AT TIME ZONE 'UTC') - INTERVAL (j % 730) DAY AS ordered_at
        FROM range(${Math.round(n * 1.5)}) t(j)`,
     `CREATE TABLE cdp.resolved_records AS SELECT 'orders' AS source, order_id AS record_key, profile_key AS profile_id FROM raw.orders`,
   ];
@@ -90,6 +90,22 @@ function variant(i: number): AudienceDefinition {
   const [country, ltv, event] = DRAFT.where.all;
   return { where: { all: [country, { ...ltv, value: 100 + (i % 9000) / 10 }, event] } } as AudienceDefinition;
 }
+/** The demo's windowed event conditions (audiences/*.yaml), on the bench's one event stream: saved, so the base keeps them. */
+const WINDOWED: Record<string, Condition> = {
+  bench_ordered_7d: { event: 'order_completed', within: { days: 7 } },
+  bench_no_order_7d: { event: 'order_completed', count: { op: 'eq', value: 0 }, within: { days: 7 } },
+  bench_repeat_90d: { event: 'order_completed', count: { op: 'gte', value: 2 }, within: { days: 90 } },
+  bench_ordered_30d: { event: 'order_completed', within: { days: 30 } },
+} as Record<string, Condition>;
+
+/** A draft with a windowed event count: its own lifetime-value threshold and window per request. */
+function windowedVariant(i: number): AudienceDefinition {
+  const [country, ltv] = DRAFT.where.all;
+  const windowed = { event: 'order_completed', count: { op: 'gte', value: 1 + (i % 2) }, within: { days: [7, 30, 90][i % 3] } };
+  return { where: { all: [country, { ...ltv, value: 100 + (i % 9000) / 10 }, windowed] } } as AudienceDefinition;
+}
+const WINDOWED_COUNTS = Number(process.env.CDP_BENCH_WINDOWED_COUNTS ?? 50);
+
 /** Saved audiences: one per saved count of a burst of counts only (every other request). */
 const SAVED = Math.ceil(CONCURRENCY / 2);
 
@@ -104,6 +120,50 @@ const cpuSince = (from: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(from);
   return (used.user + used.system) / 1e6;
 };
+
+/**
+ * The demo's windowed conditions saved: the base rebuilt keeps them as lists of order times (its
+ * build time, CPU and size printed beside the base without them), and distinct windowed counts
+ * side by side, joining the orders (`base: false`) and reading the lists; the answers compared.
+ */
+async function windowedCounts(project: Project, plainBase: { bytes: number; seconds: number; cpu: number }): Promise<void> {
+  for (const [name, where] of Object.entries(WINDOWED)) await saveAudience(project, { name, where });
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const built = await buildAudienceBase(project);
+  const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = cpuSince(cpu);
+  const bytes = await tableBytes(project, 'cdp.audience_base');
+  process.stdout.write(
+    `\nwith the demo's windowed conditions saved (${Object.keys(WINDOWED).length} audiences, order_completed within 7/30/90 days):\n` +
+      `  audience base: ${built.eventColumns} count column(s) + ${built.timeColumns} list(s) of order times, ${built.rows.toLocaleString('en-US')} rows, built in ${seconds.toFixed(1)} s (${cpuSeconds.toFixed(1)} CPU s), ` +
+      `${(bytes / 1048576).toFixed(0)} MB on disk; without the windowed conditions: ${plainBase.seconds.toFixed(1)} s (${plainBase.cpu.toFixed(1)} CPU s), ${(plainBase.bytes / 1048576).toFixed(0)} MB  load ${load()}\n`,
+  );
+  const warehouse = await project.warehouse();
+  const burst = async (offset: number, base: boolean) => {
+    const latencies: number[] = [];
+    const used = process.cpuUsage();
+    const t = performance.now();
+    const counts = await Promise.all(
+      Array.from({ length: WINDOWED_COUNTS }, async (_, i) => {
+        const t0 = performance.now();
+        const sql = await audienceCountSql(project, windowedVariant(offset + i), { base });
+        if (base !== sql.includes('audience_base') || (base && sql.includes('resolved_records'))) throw new Error(`windowed count ${base ? 'not read from the lists' : 'read the base'}`);
+        const [row] = await warehouse.query(sql);
+        latencies.push(performance.now() - t0);
+        return Number(row?.n ?? 0);
+      }),
+    );
+    return { latencies, seconds: (performance.now() - t) / 1000, cpu: cpuSince(used), counts };
+  };
+  const joined = await burst(0, false);
+  process.stdout.write(`  ${summary(`${WINDOWED_COUNTS} windowed, joining orders`, joined.latencies, 0, joined.seconds)}  ${joined.cpu.toFixed(1)} CPU s  load ${load()}\n`);
+  const listed = await burst(0, true);
+  process.stdout.write(`  ${summary(`${WINDOWED_COUNTS} windowed, base lists`, listed.latencies, 0, listed.seconds)}  ${listed.cpu.toFixed(1)} CPU s  load ${load()}\n`);
+  if (listed.counts.some((n, i) => n !== joined.counts[i])) throw new Error('windowed counts differ with and without the base');
+  process.stdout.write(`  lists / join: throughput ${(joined.seconds / listed.seconds).toFixed(2)}x, CPU ${(listed.cpu / joined.cpu).toFixed(2)}x (same ${WINDOWED_COUNTS} counts, equal answers)\n`);
+}
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cdp-bench-api-'));
@@ -173,10 +233,11 @@ export async function run(): Promise<void> {
     const baseCpu = process.cpuUsage();
     const base = await buildAudienceBase(project);
     const baseSeconds = (performance.now() - baseStarted) / 1000;
+    const baseCpuSeconds = cpuSince(baseCpu);
     const [baseBytes, profileBytes] = [await tableBytes(project, 'cdp.audience_base'), await tableBytes(project, 'cdp.profiles')];
     process.stdout.write(
       `  audience base: ${base.eventColumns} event count column(s) from ${base.audiences} audiences, ${base.rows.toLocaleString('en-US')} rows, built in ${baseSeconds.toFixed(1)} s ` +
-        `(${cpuSince(baseCpu).toFixed(1)} CPU s), ${(baseBytes / 1048576).toFixed(0)} MB on disk (profiles: ${(profileBytes / 1048576).toFixed(0)} MB)\n`,
+        `(${baseCpuSeconds.toFixed(1)} CPU s), ${(baseBytes / 1048576).toFixed(0)} MB on disk (profiles: ${(profileBytes / 1048576).toFixed(0)} MB)\n`,
     );
     const after = await countBurst(CONCURRENCY);
     // The same answers: the burst before the base counted variant(0) from the event stream.
@@ -188,6 +249,8 @@ export async function run(): Promise<void> {
       `  with / without the base: throughput ${(without.seconds / after.seconds).toFixed(2)}x (aim >= 3), p50 ${(p(after.latencies, 50) / p(without.latencies, 50)).toFixed(2)}x, ` +
         `p99 ${(p(after.latencies, 99) / p(without.latencies, 99)).toFixed(2)}x; ${availableParallelism()} cores\n`,
     );
+
+    await windowedCounts(project, { bytes: baseBytes, seconds: baseSeconds, cpu: baseCpuSeconds });
 
     let errors = 0;
     const reasons = new Map<string, number>();

@@ -23,6 +23,26 @@ export function zetaType(kind: ColumnKind): string {
   return KIND_TYPES[kind];
 }
 
+/** An array type as AnalyzedColumn writes it: `TYPE_ARRAY<element>`. */
+export function zetaArrayType(element: string): string {
+  return `TYPE_ARRAY<${element}>`;
+}
+
+/**
+ * A catalog column of a DuckDB column, or none for a type ZetaSQL is not given here. Lists of
+ * timestamps (the audience base's times of recent events, `TIMESTAMP[]`) are ARRAY<TIMESTAMP>.
+ */
+export function zetaColumn(c: { name: string; kind: ColumnKind; type?: string }): AnalyzedColumn | undefined {
+  if (c.kind !== 'other') return { name: c.name, type: zetaType(c.kind) };
+  return /^TIMESTAMP\[\]$/i.test(c.type ?? '') ? { name: c.name, type: zetaArrayType('TYPE_TIMESTAMP') } : undefined;
+}
+
+/** The TypeProto of an AnalyzedColumn type. */
+function typeProto(type: string): Record<string, unknown> {
+  const array = /^TYPE_ARRAY<(.+)>$/.exec(type);
+  return array ? { typeKind: 'TYPE_ARRAY', arrayType: { elementType: typeProto(array[1]!) } } : { typeKind: type };
+}
+
 type FixedArg = { kind: 'ARG_TYPE_FIXED'; type: { typeKind: string }; numOccurrences: 1 };
 const arg = (typeKind: string): FixedArg => ({ kind: 'ARG_TYPE_FIXED', type: { typeKind }, numOccurrences: 1 });
 
@@ -55,9 +75,9 @@ export class BigQueryCatalog {
     this.datasets.get(dataset)!.set(table, columns);
   }
 
-  /** A relation as DuckDB built it (columns of kind other are left out). */
-  addCreated(relation: { schema: string; name: string; columns: Array<{ name: string; kind: ColumnKind }> }): void {
-    this.addTable(relation.schema, relation.name, relation.columns.filter((c) => c.kind !== 'other').map((c) => ({ name: c.name, type: zetaType(c.kind) })));
+  /** A relation as DuckDB built it (columns of kind other are left out, lists of timestamps aside). */
+  addCreated(relation: { schema: string; name: string; columns: Array<{ name: string; kind: ColumnKind; type?: string }> }): void {
+    this.addTable(relation.schema, relation.name, relation.columns.flatMap((c) => zetaColumn(c) ?? []));
   }
 
   hasTable(dataset: string, table: string): boolean {
@@ -110,7 +130,7 @@ export class BigQueryCatalog {
   toProto(languageOptions: Record<string, unknown>): Record<string, unknown> {
     const table = (name: string, columns: AnalyzedColumn[]) => ({
       name,
-      column: columns.map((c) => ({ name: c.name, type: { typeKind: c.type } })),
+      column: columns.map((c) => ({ name: c.name, type: typeProto(c.type) })),
     });
     const datasets = new Map(this.datasets);
     for (const udf of ADAPTER_UDFS) if (!datasets.has(udf.dataset)) datasets.set(udf.dataset, new Map());

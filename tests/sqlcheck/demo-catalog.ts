@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { Project } from '../../src/project/index.js';
 import type { ColumnInfo, RelationRef } from '../../src/warehouse/index.js';
-import { BigQueryCatalog, zetaType } from './bigquery-catalog.js';
+import { BigQueryCatalog, zetaColumn } from './bigquery-catalog.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -34,7 +34,7 @@ export function bigQueryCatalogOf(demo: DemoCatalog, schemas?: readonly string[]
   const catalog = new BigQueryCatalog();
   for (const table of demo.tables) {
     if (schemas && !schemas.includes(table.schema)) continue;
-    const columns = table.columns.filter((c) => c.kind !== 'other').map((c) => ({ name: c.name, type: zetaType(c.kind) }));
+    const columns = table.columns.flatMap((c) => zetaColumn(c) ?? []);
     catalog.addTable(table.schema, table.name, columns);
   }
   return catalog;

@@ -45,6 +45,11 @@ function statements(d: Dialect): Array<[string, string]> {
     ['dbtAggregates', `SELECT ${col('id')}, ${d.dbt.listagg(col('email'), d.literal(','), `order by ${col('ts')}`)}, ${d.dbt.anyValue(col('email'))}, ${d.dbt.boolOr(col('flag'))} ${from} GROUP BY ${col('id')}`],
     ['dbtExcept', `SELECT ${q('id')} FROM ${d.relation(t)} ${d.dbt.except()} SELECT ${q('id')} FROM ${d.relation(t)}`],
     ['dbtIntersect', `SELECT ${q('id')} FROM ${d.relation(t)} ${d.dbt.intersect()} SELECT ${q('id')} FROM ${d.relation(t)}`],
+    [
+      'timestampLists',
+      `SELECT y.${q('id')}, ${d.countTimestampsSince(`y.${q('l')}`, d.dateAdd(d.currentTimestampUtc(), -30, 'day'))} AS ${q('recent')} ` +
+        `FROM (SELECT ${col('id')}, ${d.timestampsAgg(col('ts'))} AS ${q('l')} ${from} GROUP BY ${col('id')}) AS y`,
+    ],
     ['limit', `SELECT ${col('id')} ${from} ORDER BY ${col('id')} ${d.limit(10)}`],
     ['limitOffset', `SELECT ${col('id')} ${from} ORDER BY ${col('id')} ${d.limit(10, 20)}`],
     ['inSubquery', `SELECT ${col('id')} ${from} WHERE ${col('id')} NOT IN (SELECT ${q('id')} FROM ${d.relation(t)} WHERE ${q('flag')})`],

@@ -35,6 +35,8 @@ export const SNOWFLAKE_FUNCTIONS: ReadonlySet<string> = new Set([
   // semi-structured
   'ARRAY_CAT', 'ARRAY_CONSTRUCT', 'ARRAY_DISTINCT', 'ARRAY_INTERSECTION', 'ARRAY_SIZE', 'FLATTEN', 'GET', 'GET_PATH', 'OBJECT_CONSTRUCT', 'OBJECT_CONSTRUCT_KEEP_NULL',
   'OBJECT_KEYS', 'PARSE_JSON', 'TO_JSON', 'TRY_PARSE_JSON',
+  // higher-order (https://docs.snowflake.com/en/sql-reference/functions/filter)
+  'FILTER',
   // context
   'CURRENT_DATABASE', 'CURRENT_ROLE', 'CURRENT_SCHEMA', 'CURRENT_WAREHOUSE',
 ]);

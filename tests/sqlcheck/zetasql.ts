@@ -187,10 +187,20 @@ function outputColumns(node: Record<string, unknown>): AnalyzedColumn[] {
   const list = findKey(node, 'outputColumnList');
   if (!Array.isArray(list)) return [];
   return list.map((entry) => {
-    const item = entry as { name: string; column: { type: { typeKind: number | string } } };
-    const kind = item.column.type.typeKind;
-    return { name: item.name, type: typeof kind === 'number' ? (TYPE_NAMES.get(kind) ?? 'TYPE_UNKNOWN') : kind };
+    const item = entry as { name: string; column: { type: TypeJson } };
+    return { name: item.name, type: typeName(item.column.type) };
   });
+}
+
+interface TypeJson {
+  typeKind: number | string;
+  arrayType?: { elementType: TypeJson };
+}
+
+/** A type kind's name; arrays as `TYPE_ARRAY<element>` (what the catalog turns back into an array type). */
+function typeName(type: TypeJson): string {
+  const kind = typeof type.typeKind === 'number' ? (TYPE_NAMES.get(type.typeKind) ?? 'TYPE_UNKNOWN') : type.typeKind;
+  return kind === 'TYPE_ARRAY' && type.arrayType ? `TYPE_ARRAY<${typeName(type.arrayType.elementType)}>` : kind;
 }
 
 function findKey(value: unknown, key: string): unknown {

@@ -99,6 +99,8 @@ export abstract class BaseDialect implements Dialect {
   abstract hash64(expr: string): string;
   abstract regexMatches(expr: string, pattern: string): string;
   abstract regexReplaceAll(expr: string, pattern: string, replacement: string): string;
+  abstract timestampsAgg(expr: string): string;
+  abstract countTimestampsSince(list: string, bound: string): string;
   abstract jaroWinkler(a: string, b: string): string;
   abstract levenshtein(a: string, b: string): string;
   abstract tokenJaccard(a: string, b: string): string;

@@ -181,6 +181,15 @@ export class BigQueryDialect extends BaseDialect {
     return `ARRAY_AGG(${value} IGNORE NULLS ORDER BY ${this.orderKeys(order)} LIMIT 1)[SAFE_OFFSET(0)]`;
   }
 
+  timestampsAgg(expr: string): string {
+    return `ARRAY_AGG(${expr} IGNORE NULLS)`;
+  }
+
+  countTimestampsSince(list: string, bound: string): string {
+    // A correlated UNNEST of the row's own array (BigQuery stores a NULL array as empty).
+    return `(SELECT COUNT(*) FROM UNNEST(${list}) AS cdp_ts WHERE cdp_ts >= ${bound})`;
+  }
+
   override unionDistinct(): string {
     return 'UNION DISTINCT';
   }

@@ -25,6 +25,15 @@ export class DuckDbDialect extends BaseDialect {
     return `FIRST(${value} ORDER BY ${this.orderKeys(order)}) FILTER (WHERE ${value} IS NOT NULL)`;
   }
 
+  timestampsAgg(expr: string): string {
+    return `LIST(${expr}) FILTER (WHERE ${expr} IS NOT NULL)`;
+  }
+
+  countTimestampsSince(list: string, bound: string): string {
+    // A vectorised lambda over each row's list: no unnest, no join.
+    return `COALESCE(LEN(LIST_FILTER(${list}, lambda cdp_ts: cdp_ts >= ${bound})), 0)`;
+  }
+
   dateDiff(unit: 'second' | 'minute' | 'hour' | 'day', start: string, end: string): string {
     // DATE_SUB counts whole units elapsed (truncated toward zero); DATE_DIFF would count
     // boundaries crossed (23:00 -> 01:00 is one 'day'), which other engines do not.

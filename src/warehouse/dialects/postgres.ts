@@ -130,6 +130,15 @@ export class PostgresDialect extends BaseDialect {
     return `(ARRAY_AGG(${value} ORDER BY ${this.orderKeys(order)}) FILTER (WHERE ${value} IS NOT NULL))[1]`;
   }
 
+  timestampsAgg(expr: string): string {
+    return `ARRAY_AGG(${expr}) FILTER (WHERE ${expr} IS NOT NULL)`;
+  }
+
+  countTimestampsSince(list: string, bound: string): string {
+    // A scalar subquery over the row's own array (a function scan per row, no table read); NULL unnests to no rows.
+    return `(SELECT COUNT(*) FROM UNNEST(${list}) AS cdp_times(cdp_ts) WHERE cdp_ts >= ${bound})`;
+  }
+
   override analyzeTable(target: RelationRef): string | null {
     // Tables built by CREATE TABLE AS have no statistics until autovacuum runs: plan joins on real counts.
     return `ANALYZE ${this.relation(target)}`;

@@ -174,6 +174,15 @@ export class SnowflakeDialect extends BaseDialect {
     return true; // IN / NOT IN subqueries are planned as semi / anti joins
   }
 
+  timestampsAgg(expr: string): string {
+    return `ARRAY_AGG(${expr})`; // leaves NULLs out
+  }
+
+  countTimestampsSince(list: string, bound: string): string {
+    // The array holds VARIANTs: each is read back as the TIMESTAMP_NTZ it was built from.
+    return `COALESCE(ARRAY_SIZE(FILTER(${list}, cdp_ts -> CAST(cdp_ts AS TIMESTAMP_NTZ) >= ${bound})), 0)`;
+  }
+
   override textMatch(expr: string, mode: 'contains' | 'starts_with' | 'ends_with', text: string): string {
     const fn = { contains: 'CONTAINS', starts_with: 'STARTSWITH', ends_with: 'ENDSWITH' }[mode];
     return `${fn}(${expr}, ${this.literal(text)})`;

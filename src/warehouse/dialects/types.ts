@@ -128,6 +128,19 @@ export interface Dialect {
    */
   firstValueAgg?(value: string, order: readonly OrderKey[]): string;
 
+  /**
+   * Aggregate: the group's non-NULL timestamps `expr` as the engine's array (a list on DuckDB,
+   * `TIMESTAMP[]` on Postgres, `ARRAY<TIMESTAMP>` on BigQuery, an ARRAY on Snowflake), in no
+   * particular order; NULL or empty when there are none. What `countTimestampsSince` reads.
+   */
+  timestampsAgg(expr: string): string;
+  /**
+   * How many elements of `list` (a column built by `timestampsAgg`) are at or after the timestamp
+   * `bound`: 0 when the list is NULL or empty. Set-based per row (no join): the audience base
+   * answers a `within` event count with it.
+   */
+  countTimestampsSince(list: string, bound: string): string;
+
   /** How the engine stores a name written without quotes (Snowflake upper-cases it, Postgres lower-cases it). */
   unquotedName(name: string): string;
 

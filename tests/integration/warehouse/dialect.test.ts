@@ -268,6 +268,30 @@ describe('time', () => {
     // Dates work as well as timestamps.
     await same((d) => `SELECT ${d.dateDiff('day', d.cast("'2024-01-01'", 'date'), d.cast("'2024-02-01'", 'date'))} AS v`, [{ v: 31 }]);
   });
+
+  it('timestampsAgg() lists a group’s times (NULLs left out) and countTimestampsSince() counts those at or after a bound', async () => {
+    const rows: SqlValue[][] = [
+      ['a', '2024-01-01 00:00:00'],
+      ['a', '2024-01-10 00:00:00'],
+      ['a', '2024-01-10 00:00:00'],
+      ['a', null],
+      ['b', '2023-12-31 23:59:59.999'],
+      ['c', null],
+    ];
+    for (const [bound, expected] of [
+      ['2024-01-10 00:00:00', [2, 0, 0, 0]],
+      ['2024-01-01 00:00:00', [3, 0, 0, 0]],
+      ['2023-12-31 23:59:59.999', [3, 1, 0, 0]],
+    ] as const) {
+      const result = await same((d) => {
+        const lists = `SELECT g, ${d.timestampsAgg(d.cast('t', 'timestamp'))} AS l FROM ${values(d, rows, ['g', 't'])} GROUP BY g`;
+        // `d`: a group with no rows at all (a LEFT JOIN's NULL list).
+        const all = `SELECT k.g, x.l FROM ${values(d, [['a'], ['b'], ['c'], ['d']], ['g'])} LEFT JOIN (${lists}) AS x ON x.g = k.g`.replace('AS v(', 'AS k(');
+        return `SELECT y.g, ${d.countTimestampsSince('y.l', d.cast(d.literal(bound), 'timestamp'))} AS n FROM (${all}) AS y ORDER BY y.g`;
+      });
+      expect(result.map((r) => Number(r.n)), bound).toEqual(expected);
+    }
+  });
 });
 
 describe('strings, hashing, regexes', () => {

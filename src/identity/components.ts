@@ -70,9 +70,12 @@ export async function connectedComponents(sql: SqlRunner, options: ComponentsOpt
       await scratch.drop(hooks);
       working = contracted;
     }
-    const coreRoots = scratch.table('cc_core_roots');
-    await sql.create(coreRoots, coreRootsSelect(sql, nodes, await composeRoots(sql, scratch, roots)));
-    await sql.create(options.output, labelsSelect(sql, nodes, coreRoots));
+    // The non-leaves' labels first; the leaves' are then looked up in them (no copy of a
+    // scratch table of the non-leaves' roots).
+    await sql.create(options.output, coreRootsSelect(sql, nodes, await composeRoots(sql, scratch, roots)));
+    await sql.exec(leafLabelsInsert(sql, nodes, options.output));
+    const analyze = sql.d.analyzeTable(options.output);
+    if (analyze) await sql.exec(analyze);
     return { rounds: roots.length, nodes: await sql.count(nodes) };
   } finally {
     await scratch.dropAll();
@@ -182,26 +185,27 @@ async function composeRoots(sql: SqlRunner, scratch: Scratch, roots: string[]): 
 }
 
 /**
- * Every non-leaf with its final root: its first round's root (itself when it was not hooked),
- * followed through the later rounds' composed roots (itself again when not hooked there).
+ * Every non-leaf with its final root, as (node, root): its first round's root (itself when it was
+ * not hooked), followed through the later rounds' composed roots (itself again when not hooked
+ * there).
  */
 function coreRootsSelect(sql: SqlRunner, nodes: RelationRef, roots: { first: string | null; later: string | null }): string {
   const core = `(SELECT u FROM ${sql.rel(nodes)} WHERE deg > 1) c`;
-  if (!roots.first) return `SELECT c.u, c.u AS root FROM ${core}`;
+  if (!roots.first) return `SELECT c.u AS node, c.u AS root FROM ${core}`;
   const first = `COALESCE(f.root, c.u)`;
-  if (!roots.later) return `SELECT c.u, ${first} AS root FROM ${core} LEFT JOIN ${roots.first} f ON f.u = c.u`;
-  return `SELECT c.u, COALESCE(l.root, ${first}) AS root FROM ${core} LEFT JOIN ${roots.first} f ON f.u = c.u LEFT JOIN ${roots.later} l ON l.u = ${first}`;
+  if (!roots.later) return `SELECT c.u AS node, ${first} AS root FROM ${core} LEFT JOIN ${roots.first} f ON f.u = c.u`;
+  return `SELECT c.u AS node, COALESCE(l.root, ${first}) AS root FROM ${core} LEFT JOIN ${roots.first} f ON f.u = c.u LEFT JOIN ${roots.later} l ON l.u = ${first}`;
 }
 
 /**
- * Every node with its root: a non-leaf's is in `coreRoots`, a leaf takes its one neighbour's; a
- * leaf whose neighbour is no non-leaf is one of an isolated pair (the smaller is the root).
+ * The leaves' labels, added to `output` once it holds every non-leaf's: a leaf takes its one
+ * neighbour's root; a leaf whose neighbour is no non-leaf is one of an isolated pair (the smaller
+ * is the root).
  */
-function labelsSelect(sql: SqlRunner, nodes: RelationRef, coreRoots: RelationRef): string {
-  const r = sql.rel(coreRoots);
-  return `SELECT u AS node, root FROM ${r}
-    UNION ALL
-    SELECT n.u AS node, COALESCE(g.root, LEAST(n.u, n.mn)) AS root FROM ${sql.rel(nodes)} n LEFT JOIN ${r} g ON g.u = n.mn WHERE n.deg = 1`;
+function leafLabelsInsert(sql: SqlRunner, nodes: RelationRef, output: RelationRef): string {
+  const o = sql.rel(output);
+  return `INSERT INTO ${o} (node, root)
+    SELECT n.u, COALESCE(g.root, LEAST(n.u, n.mn)) FROM ${sql.rel(nodes)} n LEFT JOIN ${o} g ON g.node = n.mn WHERE n.deg = 1`;
 }
 
 function notConverged(options: ComponentsOptions): CdpError {

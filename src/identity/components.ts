@@ -28,21 +28,21 @@ export interface ComponentsResult {
  *    neighbour. Nodes with one neighbour (leaves: most cookies in practice) take that neighbour's
  *    root at the end (two leaves linked to each other are an isolated pair: the smaller is the
  *    root), so only the core, edges between two non-leaves, goes through the rounds.
- * 2. A round hooks every node of the working graph to its smallest neighbour (or itself, when it is
- *    smaller), follows those pointers to their roots (pointer jumping: a pointer doubles its reach
- *    each step, so a deep tree takes log(depth) steps, and only pointers not yet at a root are
- *    worked on), then contracts: every edge is replaced by the edge between its ends' roots, and
- *    edges inside one root vanish. A component that is down to one node has no edge left, so it
- *    leaves the working graph by itself: the round's own output is the convergence check, and a
- *    chain added to a large graph costs rounds over the chain only.
- *    Round 0 takes its hooks from the node pass (a non-leaf's smallest neighbour, leaf or not)
- *    and contracts the input edges directly: an edge with a leaf end is inside its leaf's
- *    component, so the joins to the non-leaves' roots drop it. No separate core-edge table and
- *    no hooking pass over the full graph: on identity graphs (stars of cookies around a person's
- *    identifiers) that halves the first round's cost; the few edges left run through a second,
- *    small round.
- * 3. Each round's roots map its nodes to the next round's nodes; composed from the last round
- *    back, they give every core node its root, and every leaf takes its neighbour's.
+ * 2. A round hooks every node of the working graph (edges stored larger end first) that has a
+ *    smaller neighbour to its smallest one: one GROUP BY over the edges. The nodes with no smaller
+ *    neighbour are the roots and get no row in the round's tables (a row per node would double
+ *    the first round's work). It follows those pointers to their roots (pointer jumping: a pointer
+ *    doubles its reach each step, so a deep tree takes log(depth) steps, and only pointers not
+ *    yet at a root are worked on), then contracts: every edge is replaced by the edge between its
+ *    ends' roots, and edges inside one root vanish. A component that is down to one node has no
+ *    edge left, so it leaves the working graph by itself: the round's own output is the
+ *    convergence check, and a chain added to a large graph costs rounds over the chain only.
+ * 3. Each round's roots map its hooked nodes to the next round's nodes; composed from the last
+ *    round back, they give every non-leaf its root (itself where no round hooked it). Those are
+ *    written as the output, and each leaf's label is then looked up there by its neighbour.
+ *
+ * Most of the cost is the node pass (a hash aggregate over both ends of every edge), the core
+ * edges and the labels: see docs/scale.md for the figures and why that is the floor.
  *
  * Every component with an edge loses at least its largest node per round, and the working graph
  * usually shrinks by a large factor (a chain of n randomly numbered nodes to about a third, stars

@@ -1,7 +1,8 @@
 /**
  * Connected components' SQL for BigQuery (ZetaSQL) and Snowflake (sqlparser-rs + function
  * allow-list), with every branch taken: three contraction rounds (so the roots are composed back
- * across rounds), pointer jumping over two steps in the first round, leaves and isolated pairs.
+ * across rounds), pointer jumping over two steps in the first round, the non-leaves' final
+ * roots, leaves and isolated pairs.
  * The demo build (generators.test.ts) only reaches the shallow paths.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,9 +45,21 @@ async function statements(d: Dialect): Promise<RecordedStatement[]> {
   return recorded.filter((s) => !/^\s*ANALYZE\b/i.test(s.sql));
 }
 
-/** Every step ran: the node pass, the core, jumping, contraction, composition and the labels. */
+/** Every step ran: the node pass, the core, hooks, jumping, contraction, composition, the non-leaves' labels and the leaves'. */
 function expectEveryStep(all: RecordedStatement[]): void {
-  for (const step of [/cc_nodes\W* AS/i, /cc_edges0\W* AS/i, /cc_roots2\W* AS/i, /cc_pending\W* AS/i, /INSERT INTO \S*cc_resolved0/i, /cc_edges3\W* AS/i, /cc_final1\W* AS/i, /labels\W* AS/i]) {
+  const steps = [
+    /cc_nodes\W* AS/i,
+    /cc_edges0\W* AS/i,
+    /cc_hooks2\W* AS/i,
+    /cc_roots2\W* AS/i,
+    /cc_pending\W* AS/i,
+    /INSERT INTO \S*cc_resolved0/i,
+    /cc_edges3\W* AS/i,
+    /cc_final1\W* AS/i,
+    /INSERT INTO \S*labels/i,
+    /labels\W* AS/i,
+  ];
+  for (const step of steps) {
     expect(all.some((x) => step.test(x.sql)), String(step)).toBe(true);
   }
 }

@@ -83,6 +83,21 @@ const GRAPHS: Record<string, () => Array<[number, number]>> = {
     for (let i = 0; i < 40; i++) edges.push(i % 2 ? [90_000 + i, 80_000 + i] : [80_000 + i, 90_000 + i]);
     return edges;
   },
+  // Like the benchmark's people: a center with leaf identifiers, two cookies with a leaf each,
+  // randomly numbered, so leaves are often smaller than their hub and most hubs are roots that
+  // no round hooks (their leaves must still find them).
+  'people: centers with leaves and cookies, randomly numbered': () => {
+    const next = random(4);
+    const id = () => Math.floor(next() * 1e12);
+    const edges: Array<[number, number]> = [];
+    for (let person = 0; person < 400; person++) {
+      const [center, cookie1, cookie2] = [id(), id(), id()];
+      for (let leaf = 0; leaf < person % 4; leaf++) edges.push([center, id()]);
+      edges.push([center, cookie1], [cookie1, id()], [center, cookie2]);
+      if (person % 3 === 0) edges.push([id(), cookie2]);
+    }
+    return edges;
+  },
   'stars, loops, duplicates and isolated pairs': () => {
     const edges: Array<[number, number]> = [];
     for (let hub = 0; hub < 50; hub++) for (let leaf = 1; leaf <= 20; leaf++) edges.push([hub * 1000, hub * 1000 + leaf]);

@@ -98,6 +98,16 @@ function unionFind(a: Int32Array, b: Int32Array, nodes: number): Int32Array {
 }
 
 /**
+ * The typed array behind a DuckDB INTEGER result vector (the node API keeps it in a private
+ * `items` field): the coded edges are NOT NULL, so the column's values are that block as it is.
+ * Undefined if the API ever stops exposing it, and the read falls back to one getItem per value.
+ */
+function int32Items(vector: unknown): Int32Array | undefined {
+  const items = (vector as { items?: unknown }).items;
+  return items instanceof Int32Array ? items : undefined;
+}
+
+/**
  * The fair baseline: what a program that pulled the graph out of the warehouse would do at its
  * best. In a DuckDB of its own (same edges): identifiers integer-coded in SQL (dense INTEGER ids),
  * the coded edges read column by column from DuckDB's result chunks into typed arrays, then a
@@ -127,6 +137,15 @@ async function unionFindPipeline(
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       const ca = chunk.getColumnVector(0);
       const cb = chunk.getColumnVector(1);
+      const bulkA = int32Items(ca);
+      const bulkB = int32Items(cb);
+      if (bulkA && bulkB) {
+        // The columnar read at its fastest: each chunk's INTEGER column copied as one block.
+        a.set(bulkA.subarray(0, chunk.rowCount), at);
+        b.set(bulkB.subarray(0, chunk.rowCount), at);
+        at += chunk.rowCount;
+        continue;
+      }
       for (let i = 0; i < chunk.rowCount; i++, at++) {
         a[at] = ca.getItem(i) as number;
         b[at] = cb.getItem(i) as number;

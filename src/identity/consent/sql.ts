@@ -51,32 +51,26 @@ export function consentIdNormalizeQuery(d: Dialect, identity: IdentityPlan, idTy
   return normalizeQuery(d, type, inner);
 }
 
-/**
- * One (source, identifier column): (source, id_type, node, purpose, status, decided_at). Each
- * distinct value of the column is normalised and hashed once (a person's email is on every one of
- * their decisions), then the decisions are joined to their values.
- */
+/** One (source, identifier column): (source, id_type, node, purpose, status, decided_at). */
 function decisionsSelect(d: Dialect, identity: IdentityPlan, plan: ConsentPlan, source: ConsentSourcePlan, idType: string, column: string): string {
   const str = (expr: string) => d.cast(expr, 'string');
-  const id = str(`s.${d.quoteIdent(column)}`);
-  const present = `${id} IS NOT NULL AND TRIM(${id}) <> ''`;
   // The source's own expressions are evaluated alone first, under names that cannot clash with
   // its columns (some engines let a SELECT list refer to aliases defined earlier in it).
   const picked =
-    `SELECT ${id} AS cdp_id, (${source.purpose}) AS cdp_purpose, (${source.status}) AS cdp_status, ` +
-    `${d.cast(`s.${d.quoteIdent(source.timestamp)}`, 'timestamp')} AS cdp_ts FROM ${d.relation(source.relation)} s WHERE ${present}`;
+    `SELECT ${str(`s.${d.quoteIdent(column)}`)} AS cdp_id, (${source.purpose}) AS cdp_purpose, (${source.status}) AS cdp_status, ` +
+    `${d.cast(`s.${d.quoteIdent(source.timestamp)}`, 'timestamp')} AS cdp_ts FROM ${d.relation(source.relation)} s`;
   const purposeValue = `LOWER(TRIM(${str('c.cdp_purpose')}))`;
   const purpose = `CASE ${purposeValue} ${plan.purposes.map((p) => `WHEN ${d.literal(p.name.toLowerCase())} THEN ${d.literal(p.name)}`).join(' ')} END`;
   const statusValue = `LOWER(TRIM(${str('c.cdp_status')}))`;
   const inList = (values: string[]) => (values.length ? `${statusValue} IN (${values.map((v) => d.literal(v)).join(', ')})` : 'FALSE');
   const status = `CASE WHEN ${inList(source.revoked)} THEN ${d.literal(DENIED)} WHEN ${inList(source.granted)} THEN ${d.literal(GRANTED)} END`;
-  const decisions = `SELECT c.cdp_id AS raw, ${purpose} AS purpose, ${status} AS status, c.cdp_ts AS decided_at FROM (${picked}) c`;
-  const distinct = `SELECT DISTINCT ${id} AS raw FROM ${d.relation(source.relation)} s WHERE ${present}`;
-  const values =
-    `SELECT x.raw, ${nodeSql(d, idType, 'x.norm')} AS node FROM (${consentIdNormalizeQuery(d, identity, idType, distinct)}) x WHERE x.norm IS NOT NULL`;
+  const inner =
+    `SELECT c.cdp_id AS raw, ${purpose} AS purpose, ${status} AS status, c.cdp_ts AS decided_at ` +
+    `FROM (${picked}) c WHERE c.cdp_id IS NOT NULL AND TRIM(c.cdp_id) <> ''`;
   return (
-    `SELECT ${d.literal(source.name)} AS source, ${d.literal(idType)} AS id_type, v.node, r.purpose, r.status, r.decided_at ` +
-    `FROM (${decisions}) r JOIN (${values}) v ON v.raw = r.raw WHERE r.purpose IS NOT NULL AND r.status IS NOT NULL`
+    `SELECT ${d.literal(source.name)} AS source, ${d.literal(idType)} AS id_type, ${nodeSql(d, idType, 'x.norm')} AS node, ` +
+    `x.purpose, x.status, x.decided_at FROM (${consentIdNormalizeQuery(d, identity, idType, inner)}) x ` +
+    `WHERE x.norm IS NOT NULL AND x.purpose IS NOT NULL AND x.status IS NOT NULL`
   );
 }
 

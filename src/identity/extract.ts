@@ -11,8 +11,7 @@ import type { IdentityTables } from './tables.js';
  * - `stage_records(source, record_key, ts)`: every row read, identifiers or not;
  * - `stage_values(tier, raw, norm, node, reason, id_value)`: each distinct value read, once
  *   (reason NULL when it links; id_value: what `identity_dropped` shows for a refused one);
- * - `stage_ids(source, record_key, ts, tier, node, reason)`: one row per (record, usable
- *   identifier); `reason` is always NULL there (kept so readers can filter on it as before);
+ * - `stage_ids(source, record_key, ts, tier, node)`: one row per (record, usable identifier);
  * - `stage_rejected(source, record_key, ts, tier, node, id_value, reason)`: the refused ones.
  * `node` is the 64-bit surrogate hash64(id_type || ':' || norm), the same on every engine.
  *
@@ -62,7 +61,7 @@ export async function stageSources(
     raws
       .map(
         ({ type, raw }) =>
-          `SELECT r.source, r.record_key, r.ts, r.tier, v.node, ${usable ? `CAST(NULL AS ${d.typeName('string')}) AS reason` : 'v.id_value, v.reason'} FROM (${raw}) r ` +
+          `SELECT r.source, r.record_key, r.ts, r.tier, v.node${usable ? '' : ', v.id_value, v.reason'} FROM (${raw}) r ` +
           `JOIN ${sql.rel(values)} v ON v.tier = ${type.tier} AND v.raw = r.raw WHERE v.reason IS ${usable ? '' : 'NOT '}NULL`,
       )
       .join(' UNION ALL ');
@@ -76,7 +75,7 @@ export async function stageSources(
       plan.types
         .map(
           (type) =>
-            `SELECT source, record_key, ts, ${type.tier} AS tier, ${d.quoteIdent(nodeColumn(type))} AS node, CAST(NULL AS ${d.typeName('string')}) AS reason ` +
+            `SELECT source, record_key, ts, ${type.tier} AS tier, ${d.quoteIdent(nodeColumn(type))} AS node ` +
             `FROM ${sql.rel(stageRecords)} WHERE ${d.quoteIdent(nodeColumn(type))} IS NOT NULL`,
         )
         .join(' UNION ALL '),
@@ -86,10 +85,12 @@ export async function stageSources(
 }
 
 /**
- * A full build stages each record as one row, `stage_records(source, record_key, ts, node_<tier>...)`:
- * its usable node per id type (NULL when it has none). Source keys are checked unique, so a record
- * is one source row and its center (most trusted usable identifier) is the first non-NULL column:
- * no aggregation over its identifiers, no join back to the records.
+ * A full build stages each record as one row, `stage_records(source, record_key, ts, center,
+ * node_<tier>...)`: its usable node per id type (NULL when it has none). Source keys are checked
+ * unique, so a record is one source row and its center (most trusted usable identifier) is the
+ * first non-NULL node: no aggregation over its identifiers, no join back to the records. Its
+ * edges are read off the row too (edges.ts), and without the node columns it is `new_records`
+ * (finalize.ts).
  */
 function nodeColumn(type: IdTypePlan): string {
   return `node_${type.tier}`;
@@ -97,6 +98,7 @@ function nodeColumn(type: IdTypePlan): string {
 
 function wideRecordSelect(d: Dialect, plan: IdentityPlan, source: SourcePlan, values: string): string {
   const joins: string[] = [];
+  const nodes: string[] = [];
   const columns = plan.types.map((type) => {
     const id = source.ids.find((x) => x.idType === type.name);
     if (!id) return `CAST(NULL AS ${d.typeName('integer')}) AS ${d.quoteIdent(nodeColumn(type))}`;
@@ -104,21 +106,25 @@ function wideRecordSelect(d: Dialect, plan: IdentityPlan, source: SourcePlan, va
     joins.push(
       `LEFT JOIN (SELECT raw, node FROM ${values} WHERE tier = ${type.tier} AND reason IS NULL) ${alias} ON ${alias}.raw = ${d.cast(`s.${d.quoteIdent(id.column)}`, 'string')}`,
     );
+    nodes.push(`${alias}.node`);
     return `${alias}.node AS ${d.quoteIdent(nodeColumn(type))}`;
   });
+  // The center: the first usable node in tier order (plan.types is in tier order).
+  const center = nodes.length === 0 ? `CAST(NULL AS ${d.typeName('integer')})` : nodes.length === 1 ? nodes[0]! : `COALESCE(${nodes.join(', ')})`;
   return (
     `SELECT ${d.literal(source.name)} AS source, ${d.cast(`s.${d.quoteIdent(source.key)}`, 'string')} AS record_key, ` +
-    `${d.cast(`s.${d.quoteIdent(source.timestamp)}`, 'timestamp')} AS ts, ${columns.join(', ')} FROM ${d.relation(source.relation)} s ${joins.join(' ')}`
+    `${d.cast(`s.${d.quoteIdent(source.timestamp)}`, 'timestamp')} AS ts, ${center} AS center, ${columns.join(', ')} FROM ${d.relation(source.relation)} s ${joins.join(' ')}`
   );
 }
 
-/** A full build's staged records (see `wideRecordSelect`): each record's center and its tier, NULL without a usable identifier. */
-export function recordCenterSql(d: Dialect, plan: IdentityPlan, alias: string): { center: string; tier: string } {
-  const column = (type: IdTypePlan) => `${alias}.${d.quoteIdent(nodeColumn(type))}`;
-  return {
-    center: plan.types.length === 1 ? column(plan.types[0]!) : `COALESCE(${plan.types.map(column).join(', ')})`,
-    tier: `CASE ${plan.types.map((type) => `WHEN ${column(type)} IS NOT NULL THEN ${type.tier}`).join(' ')} END`,
-  };
+/** The node columns of a full build's staged records (see `wideRecordSelect`), in tier order. */
+export function recordNodeColumns(plan: IdentityPlan): Array<{ type: IdTypePlan; column: string }> {
+  return plan.types.map((type) => ({ type, column: nodeColumn(type) }));
+}
+
+/** A full build's staged records (see `wideRecordSelect`): the tier of each record's center, NULL without a usable identifier. */
+export function recordCenterTierSql(d: Dialect, plan: IdentityPlan, alias: string): string {
+  return `CASE ${plan.types.map((type) => `WHEN ${alias}.${d.quoteIdent(nodeColumn(type))} IS NOT NULL THEN ${type.tier}`).join(' ')} END`;
 }
 
 function watermarkFilter(d: Dialect, source: SourcePlan, since: Date | undefined): string {

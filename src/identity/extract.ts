@@ -70,16 +70,7 @@ export async function stageSources(
   } else {
     // One row per record with its usable node per id type: its center is the first non-NULL one.
     await sql.create(stageRecords, plan.sources.map((source) => wideRecordSelect(d, plan, source, sql.rel(values))).join(' UNION ALL '));
-    await sql.create(
-      t.tmp('stage_ids'),
-      plan.types
-        .map(
-          (type) =>
-            `SELECT source, record_key, ts, ${type.tier} AS tier, ${d.quoteIdent(nodeColumn(type))} AS node ` +
-            `FROM ${sql.rel(stageRecords)} WHERE ${d.quoteIdent(nodeColumn(type))} IS NOT NULL`,
-        )
-        .join(' UNION ALL '),
-    );
+    await sql.create(t.tmp('stage_ids'), unpivotRecordsSelect(d, plan, sql.rel(stageRecords)));
   }
   await sql.create(t.tmp('stage_rejected'), rows(false));
 }
@@ -115,6 +106,16 @@ function wideRecordSelect(d: Dialect, plan: IdentityPlan, source: SourcePlan, va
     `SELECT ${d.literal(source.name)} AS source, ${d.cast(`s.${d.quoteIdent(source.key)}`, 'string')} AS record_key, ` +
     `${d.cast(`s.${d.quoteIdent(source.timestamp)}`, 'timestamp')} AS ts, ${center} AS center, ${columns.join(', ')} FROM ${d.relation(source.relation)} s ${joins.join(' ')}`
   );
+}
+
+/**
+ * A full build's occurrences off its staged records: one row per (record, usable node), in one
+ * scan of the records (each joined to the id types' tiers) rather than one scan per id type.
+ */
+function unpivotRecordsSelect(d: Dialect, plan: IdentityPlan, records: string): string {
+  const tiers = plan.types.map((type) => `SELECT ${type.tier} AS tier`).join(' UNION ALL ');
+  const node = `CASE k.tier ${plan.types.map((type) => `WHEN ${type.tier} THEN g.${d.quoteIdent(nodeColumn(type))}`).join(' ')} END`;
+  return `SELECT source, record_key, ts, tier, node FROM (SELECT g.source, g.record_key, g.ts, k.tier, ${node} AS node FROM ${records} g CROSS JOIN (${tiers}) k) x WHERE node IS NOT NULL`;
 }
 
 /** The node columns of a full build's staged records (see `wideRecordSelect`), in tier order. */

@@ -9,8 +9,9 @@ import type { IdentityTables } from './tables.js';
  * Stage 1: read source rows (all of them, or those at or after each source's watermark) into
  * scratch tables, normalised and classified in SQL:
  * - `stage_records(source, record_key, ts)`: every row read, identifiers or not;
- * - `stage_values(tier, raw, norm, node, reason, id_value)`: each distinct value read, once
- *   (reason NULL when it links; id_value: what `identity_dropped` shows for a refused one);
+ * - `stage_values(tier, raw, node, reason, id_value)`: each distinct value read, once (reason
+ *   NULL when it links; id_value: its normalised form, or for a refused one what
+ *   `identity_dropped` shows: the normalised form, else the value as read, trimmed);
  * - `stage_ids(source, record_key, ts, tier, node)`: one row per (record, usable identifier);
  * - `stage_rejected(source, record_key, ts, tier, node, id_value, reason)`: the refused ones.
  * `node` is the 64-bit surrogate hash64(id_type || ':' || norm), the same on every engine.
@@ -149,13 +150,13 @@ function rawSelect(d: Dialect, source: SourcePlan, type: IdTypePlan, column: str
   );
 }
 
-/** One id type (`raw`: its values as read): each distinct value with its normalised form, surrogate, drop reason and shown value. */
+/** One id type (`raw`: its values as read): each distinct value with its surrogate, drop reason and shown value (the normalised one where there is one). */
 function valueSelect(d: Dialect, plan: IdentityPlan, type: IdTypePlan, raw: string, block: BlocklistSql): string {
   const normalized = normalizeQuery(d, type, `SELECT DISTINCT ${type.tier} AS tier, raw FROM (${raw}) r`);
   // Record keys ("0" included) are never junk; an explicit blocklist still applies to them.
   const reason = dropReasonSql(d, type, 'x.raw', 'x.norm', block, !plan.replaceDefaultBlocklist && !keyTypes(plan).has(type.name));
   return (
-    `SELECT y.tier, y.raw, y.norm, y.node, y.reason, CASE WHEN y.reason IS NOT NULL THEN COALESCE(y.norm, TRIM(y.raw)) END AS id_value ` +
+    `SELECT y.tier, y.raw, y.node, y.reason, COALESCE(y.norm, TRIM(y.raw)) AS id_value ` +
     `FROM (SELECT x.tier, x.raw, x.norm, ${nodeSql(d, type.name, 'x.norm')} AS node, ${reason} AS reason FROM (${normalized}) x) y`
   );
 }

@@ -32,7 +32,7 @@ export async function prepareFullRegion(sql: SqlRunner, t: IdentityTables): Prom
   // Every staged record and usable identifier is in the region: the staged tables become it (renamed, not copied).
   await sql.exec(sql.d.renameTable(t.tmp('stage_ids'), t.tmp('occ').name));
   await sql.exec(sql.d.renameTable(t.tmp('stage_records'), t.tmp('reg_records').name));
-  await sql.create(t.tmp('vals'), `SELECT node, MIN(norm) AS id_value FROM ${sql.rel(t.tmp('stage_values'))} WHERE reason IS NULL GROUP BY node`);
+  await sql.create(t.tmp('vals'), `SELECT node, MIN(id_value) AS id_value FROM ${sql.rel(t.tmp('stage_values'))} WHERE reason IS NULL GROUP BY node`);
   await createEmptyFixed(sql, t);
   await sql.create(t.tmp('gone'), `SELECT node FROM ${sql.rel(t.tmp('occ'))} WHERE 1 = 0`);
   await sql.create(t.tmp('updated'), `SELECT source, record_key FROM ${sql.rel(t.tmp('reg_records'))} WHERE 1 = 0`);
@@ -124,7 +124,7 @@ export async function prepareIncrementalRegion(sql: SqlRunner, plan: IdentityPla
     t.tmp('vals'),
     `SELECT node, MIN(id_value) AS id_value FROM (
        SELECT d.node, d.id_value FROM ${s('dictionary')} d JOIN (SELECT DISTINCT node FROM ${r('occ')}) x ON x.node = d.node
-       UNION ALL SELECT node, norm AS id_value FROM ${r('stage_values')} WHERE reason IS NULL
+       UNION ALL SELECT node, id_value FROM ${r('stage_values')} WHERE reason IS NULL
      ) v GROUP BY node`,
   );
   // Quarantined identifiers the region touches but whose records did not change keep their figures.

@@ -124,7 +124,7 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     if (mode === 'full') await prepareFullRegion(sql, t);
     else await prepareIncrementalRegion(sql, plan, t);
 
-    const { quarantined, centersFromRecords } = await buildEdges(sql, plan, t, { wideRecords: mode === 'full' });
+    const { quarantined, centersFromRecords } = await buildEdges(sql, plan, t, { wideRecords: mode === 'full', centers: !!config.probabilistic });
     await sql.create(t.tmp('graph_nodes'), `SELECT node, tier FROM ${sql.rel(t.tmp('dict'))} WHERE NOT quarantined`);
     const resolved = await resolveComponents(sql, plan, t);
     // Probabilistic (Fellegi-Sunter) links join deterministic components under the same limits.

@@ -1,4 +1,4 @@
-import { recordCenterSql } from './extract.js';
+import { recordCenterTierSql, recordNodeColumns } from './extract.js';
 import type { IdentityPlan } from './plan.js';
 import type { SqlRunner } from './runner.js';
 import type { IdentityTables } from './tables.js';
@@ -20,10 +20,12 @@ import type { IdentityTables } from './tables.js';
  *
  * Reads scratch `occ(source, record_key, ts, tier, node)` and `fixed(node, first_seen, last_seen,
  * records, degree, quarantined)` (identifiers whose figures were decided outside the records at
- * hand, by an incremental run) and, for a full build (`wideRecords`), the centers off the staged
- * records' node columns (`reg_records`; re-centred by aggregation only if something was
- * quarantined); writes scratch `centers`, `edges(src, dst, tier, kind, score)`
- * and `dict(node, tier, first_seen, last_seen, records, degree, quarantined)`.
+ * hand, by an incremental run) and, for a full build (`wideRecords`), the staged records'
+ * center and node columns (`reg_records`: the edges are read off each record, re-centred by
+ * aggregation over `occ` only if something was quarantined); writes scratch
+ * `edges(src, dst, tier, src_tier, kind, score)`, `dict(node, tier, first_seen, last_seen,
+ * records, degree, quarantined)` and `centers(source, record_key, center, center_tier)` (a full
+ * build only writes it when asked: `centers`, for the probabilistic step, or on quarantine).
  * Edges of other kinds (e.g. probabilistic matches) can be appended to `edges` before resolution
  * with their own `kind` and a `tier` after the id types' tiers.
  */
@@ -31,7 +33,7 @@ export async function buildEdges(
   sql: SqlRunner,
   plan: IdentityPlan,
   t: IdentityTables,
-  options: { wideRecords: boolean },
+  options: { wideRecords: boolean; centers: boolean },
 ): Promise<{ quarantined: number; centersFromRecords: boolean }> {
   const occ = sql.rel(t.tmp('occ'));
   const fixed = sql.rel(t.tmp('fixed'));
@@ -41,16 +43,19 @@ export async function buildEdges(
   const max = plan.maxRecordsPerValue;
 
   if (options.wideRecords) {
-    // A full build's records carry their nodes (see stageSources): the center is read off each row.
-    const { center, tier } = recordCenterSql(sql.d, plan, 'g');
-    await sql.create(
-      centers,
-      `SELECT g.source, g.record_key, ${center} AS center, ${tier} AS center_tier FROM ${sql.rel(t.tmp('reg_records'))} g WHERE ${center} IS NOT NULL`,
-    );
+    // A full build's records carry their center and nodes (see stageSources): edges are read off
+    // each row, with no join of occurrences to records.
+    await sql.create(edges, wideEdgesSelect(sql, plan, sql.rel(t.tmp('reg_records'))));
+    if (options.centers) {
+      await sql.create(
+        centers,
+        `SELECT g.source, g.record_key, g.center, ${recordCenterTierSql(sql.d, plan, 'g')} AS center_tier FROM ${sql.rel(t.tmp('reg_records'))} g WHERE g.center IS NOT NULL`,
+      );
+    }
   } else {
     await createCenters(sql, occ, centers);
+    await createEdges(sql, occ, sql.rel(centers), edges);
   }
-  await createEdges(sql, occ, sql.rel(centers), edges);
   await sql.create(
     degree,
     `SELECT x.node, COALESCE(MAX(f.degree), MAX(x.n)) AS degree,
@@ -85,6 +90,27 @@ export function degreeByTypeSql(edges: string): string {
   return (
     `SELECT node, COUNT(*) AS n FROM (SELECT src AS node, tier AS other FROM ${edges} UNION ALL SELECT dst AS node, src_tier AS other FROM ${edges}) e ` +
     `GROUP BY node, other`
+  );
+}
+
+/**
+ * A full build's edges off its staged records (one row per record: center and node per id type):
+ * each record links every usable node but its center to the center. The most trusted type's node
+ * is always its record's center, so that type adds no edge.
+ */
+function wideEdgesSelect(sql: SqlRunner, plan: IdentityPlan, records: string): string {
+  const d = sql.d;
+  const srcTier = recordCenterTierSql(d, plan, 'g');
+  const perType = recordNodeColumns(plan)
+    .slice(1)
+    .map(({ type, column }) => {
+      const node = `g.${d.quoteIdent(column)}`;
+      return `SELECT g.center AS src, ${node} AS dst, ${type.tier} AS tier, ${srcTier} AS src_tier FROM ${records} g WHERE ${node} IS NOT NULL AND ${node} <> g.center`;
+    });
+  const pairs = perType.length ? perType.join(' UNION ALL ') : `SELECT center AS src, center AS dst, 0 AS tier, 0 AS src_tier FROM ${records} WHERE 1 = 0`;
+  return (
+    `SELECT src, dst, MIN(tier) AS tier, MIN(src_tier) AS src_tier, 'deterministic' AS kind, CAST(NULL AS ${d.typeName('number')}) AS score ` +
+    `FROM (${pairs}) x GROUP BY src, dst`
   );
 }
 

@@ -9,10 +9,10 @@ import type { IdentityTables } from './tables.js';
  * Stage 1: read source rows (all of them, or those at or after each source's watermark) into
  * scratch tables, normalised and classified in SQL:
  * - `stage_records(source, record_key, ts)`: every row read, identifiers or not;
- * - `stage_values(tier, raw, norm, node, reason, id_value)`: each distinct value read, once
- *   (reason NULL when it links; id_value: what `identity_dropped` shows for a refused one);
- * - `stage_ids(source, record_key, ts, tier, node, reason)`: one row per (record, usable
- *   identifier); `reason` is always NULL there (kept so readers can filter on it as before);
+ * - `stage_values(tier, raw, node, reason, id_value)`: each distinct value read, once (reason
+ *   NULL when it links; id_value: its normalised form, or for a refused one what
+ *   `identity_dropped` shows: the normalised form, else the value as read, trimmed);
+ * - `stage_ids(source, record_key, ts, tier, node)`: one row per (record, usable identifier);
  * - `stage_rejected(source, record_key, ts, tier, node, id_value, reason)`: the refused ones.
  * `node` is the 64-bit surrogate hash64(id_type || ':' || norm), the same on every engine.
  *
@@ -62,7 +62,7 @@ export async function stageSources(
     raws
       .map(
         ({ type, raw }) =>
-          `SELECT r.source, r.record_key, r.ts, r.tier, v.node, ${usable ? `CAST(NULL AS ${d.typeName('string')}) AS reason` : 'v.id_value, v.reason'} FROM (${raw}) r ` +
+          `SELECT r.source, r.record_key, r.ts, r.tier, v.node${usable ? '' : ', v.id_value, v.reason'} FROM (${raw}) r ` +
           `JOIN ${sql.rel(values)} v ON v.tier = ${type.tier} AND v.raw = r.raw WHERE v.reason IS ${usable ? '' : 'NOT '}NULL`,
       )
       .join(' UNION ALL ');
@@ -71,25 +71,18 @@ export async function stageSources(
   } else {
     // One row per record with its usable node per id type: its center is the first non-NULL one.
     await sql.create(stageRecords, plan.sources.map((source) => wideRecordSelect(d, plan, source, sql.rel(values))).join(' UNION ALL '));
-    await sql.create(
-      t.tmp('stage_ids'),
-      plan.types
-        .map(
-          (type) =>
-            `SELECT source, record_key, ts, ${type.tier} AS tier, ${d.quoteIdent(nodeColumn(type))} AS node, CAST(NULL AS ${d.typeName('string')}) AS reason ` +
-            `FROM ${sql.rel(stageRecords)} WHERE ${d.quoteIdent(nodeColumn(type))} IS NOT NULL`,
-        )
-        .join(' UNION ALL '),
-    );
+    await sql.create(t.tmp('stage_ids'), unpivotRecordsSelect(d, plan, sql.rel(stageRecords)));
   }
   await sql.create(t.tmp('stage_rejected'), rows(false));
 }
 
 /**
- * A full build stages each record as one row, `stage_records(source, record_key, ts, node_<tier>...)`:
- * its usable node per id type (NULL when it has none). Source keys are checked unique, so a record
- * is one source row and its center (most trusted usable identifier) is the first non-NULL column:
- * no aggregation over its identifiers, no join back to the records.
+ * A full build stages each record as one row, `stage_records(source, record_key, ts, center,
+ * node_<tier>...)`: its usable node per id type (NULL when it has none). Source keys are checked
+ * unique, so a record is one source row and its center (most trusted usable identifier) is the
+ * first non-NULL node: no aggregation over its identifiers, no join back to the records. Its
+ * edges are read off the row too (edges.ts), and without the node columns it is `new_records`
+ * (finalize.ts).
  */
 function nodeColumn(type: IdTypePlan): string {
   return `node_${type.tier}`;
@@ -97,6 +90,7 @@ function nodeColumn(type: IdTypePlan): string {
 
 function wideRecordSelect(d: Dialect, plan: IdentityPlan, source: SourcePlan, values: string): string {
   const joins: string[] = [];
+  const nodes: string[] = [];
   const columns = plan.types.map((type) => {
     const id = source.ids.find((x) => x.idType === type.name);
     if (!id) return `CAST(NULL AS ${d.typeName('integer')}) AS ${d.quoteIdent(nodeColumn(type))}`;
@@ -104,21 +98,35 @@ function wideRecordSelect(d: Dialect, plan: IdentityPlan, source: SourcePlan, va
     joins.push(
       `LEFT JOIN (SELECT raw, node FROM ${values} WHERE tier = ${type.tier} AND reason IS NULL) ${alias} ON ${alias}.raw = ${d.cast(`s.${d.quoteIdent(id.column)}`, 'string')}`,
     );
+    nodes.push(`${alias}.node`);
     return `${alias}.node AS ${d.quoteIdent(nodeColumn(type))}`;
   });
+  // The center: the first usable node in tier order (plan.types is in tier order).
+  const center = nodes.length === 0 ? `CAST(NULL AS ${d.typeName('integer')})` : nodes.length === 1 ? nodes[0]! : `COALESCE(${nodes.join(', ')})`;
   return (
     `SELECT ${d.literal(source.name)} AS source, ${d.cast(`s.${d.quoteIdent(source.key)}`, 'string')} AS record_key, ` +
-    `${d.cast(`s.${d.quoteIdent(source.timestamp)}`, 'timestamp')} AS ts, ${columns.join(', ')} FROM ${d.relation(source.relation)} s ${joins.join(' ')}`
+    `${d.cast(`s.${d.quoteIdent(source.timestamp)}`, 'timestamp')} AS ts, ${center} AS center, ${columns.join(', ')} FROM ${d.relation(source.relation)} s ${joins.join(' ')}`
   );
 }
 
-/** A full build's staged records (see `wideRecordSelect`): each record's center and its tier, NULL without a usable identifier. */
-export function recordCenterSql(d: Dialect, plan: IdentityPlan, alias: string): { center: string; tier: string } {
-  const column = (type: IdTypePlan) => `${alias}.${d.quoteIdent(nodeColumn(type))}`;
-  return {
-    center: plan.types.length === 1 ? column(plan.types[0]!) : `COALESCE(${plan.types.map(column).join(', ')})`,
-    tier: `CASE ${plan.types.map((type) => `WHEN ${column(type)} IS NOT NULL THEN ${type.tier}`).join(' ')} END`,
-  };
+/**
+ * A full build's occurrences off its staged records: one row per (record, usable node), in one
+ * scan of the records (each joined to the id types' tiers) rather than one scan per id type.
+ */
+function unpivotRecordsSelect(d: Dialect, plan: IdentityPlan, records: string): string {
+  const tiers = plan.types.map((type) => `SELECT ${type.tier} AS tier`).join(' UNION ALL ');
+  const node = `CASE k.tier ${plan.types.map((type) => `WHEN ${type.tier} THEN g.${d.quoteIdent(nodeColumn(type))}`).join(' ')} END`;
+  return `SELECT source, record_key, ts, tier, node FROM (SELECT g.source, g.record_key, g.ts, k.tier, ${node} AS node FROM ${records} g CROSS JOIN (${tiers}) k) x WHERE node IS NOT NULL`;
+}
+
+/** The node columns of a full build's staged records (see `wideRecordSelect`), in tier order. */
+export function recordNodeColumns(plan: IdentityPlan): Array<{ type: IdTypePlan; column: string }> {
+  return plan.types.map((type) => ({ type, column: nodeColumn(type) }));
+}
+
+/** A full build's staged records (see `wideRecordSelect`): the tier of each record's center, NULL without a usable identifier. */
+export function recordCenterTierSql(d: Dialect, plan: IdentityPlan, alias: string): string {
+  return `CASE ${plan.types.map((type) => `WHEN ${alias}.${d.quoteIdent(nodeColumn(type))} IS NOT NULL THEN ${type.tier}`).join(' ')} END`;
 }
 
 function watermarkFilter(d: Dialect, source: SourcePlan, since: Date | undefined): string {
@@ -142,13 +150,13 @@ function rawSelect(d: Dialect, source: SourcePlan, type: IdTypePlan, column: str
   );
 }
 
-/** One id type (`raw`: its values as read): each distinct value with its normalised form, surrogate, drop reason and shown value. */
+/** One id type (`raw`: its values as read): each distinct value with its surrogate, drop reason and shown value (the normalised one where there is one). */
 function valueSelect(d: Dialect, plan: IdentityPlan, type: IdTypePlan, raw: string, block: BlocklistSql): string {
   const normalized = normalizeQuery(d, type, `SELECT DISTINCT ${type.tier} AS tier, raw FROM (${raw}) r`);
   // Record keys ("0" included) are never junk; an explicit blocklist still applies to them.
   const reason = dropReasonSql(d, type, 'x.raw', 'x.norm', block, !plan.replaceDefaultBlocklist && !keyTypes(plan).has(type.name));
   return (
-    `SELECT y.tier, y.raw, y.norm, y.node, y.reason, CASE WHEN y.reason IS NOT NULL THEN COALESCE(y.norm, TRIM(y.raw)) END AS id_value ` +
+    `SELECT y.tier, y.raw, y.node, y.reason, COALESCE(y.norm, TRIM(y.raw)) AS id_value ` +
     `FROM (SELECT x.tier, x.raw, x.norm, ${nodeSql(d, type.name, 'x.norm')} AS node, ${reason} AS reason FROM (${normalized}) x) y`
   );
 }

@@ -1,5 +1,5 @@
 import { connectedComponents } from './components.js';
-import { recordCenterSql } from './extract.js';
+import { recordNodeColumns } from './extract.js';
 import type { IdentityPlan } from './plan.js';
 import type { SqlRunner } from './runner.js';
 import type { IdentityTables } from './tables.js';
@@ -11,8 +11,9 @@ export function typeNameCase(sql: SqlRunner, plan: IdentityPlan, column: string)
 
 /**
  * Stage 5: from components to profiles. Writes scratch:
- * - `new_records(source, record_key, ts, center)` (with `centersFromRecords`, the centers of a
- *   full build's staged records as they are, else those of scratch `centers`);
+ * - `new_records(source, record_key, ts, center)` (with `centersFromRecords`, a full build's staged
+ *   records `reg_records` as they are, renamed without their node columns; else `reg_records`
+ *   with the centers of scratch `centers`);
  * - `new_nodes(node, tier, comp, raw, profile_id, link_kind, link_score)`: raw = the component
  *   before limits (what an incremental run recomputes as a whole); profile_id only for components
  *   that hold a record; link_kind/link_score: how the identifier joined its profile (see `linkKinds`).
@@ -29,13 +30,18 @@ export async function finalizeComponents(
   options: { centersFromRecords: boolean },
 ): Promise<{ rawRounds: number }> {
   const r = (name: string) => sql.rel(t.tmp(name));
-  await sql.create(
-    t.tmp('new_records'),
-    options.centersFromRecords
-      ? `SELECT g.source, g.record_key, g.ts, ${recordCenterSql(sql.d, plan, 'g').center} AS center FROM ${r('reg_records')} g`
-      : `SELECT g.source, g.record_key, g.ts, c.center FROM ${r('reg_records')} g
-         LEFT JOIN ${r('centers')} c ON c.source = g.source AND c.record_key = g.record_key`,
-  );
+  if (options.centersFromRecords) {
+    // A full build's staged records already are (source, record_key, ts, center) plus their node
+    // columns: those are dropped (no copy of every record) and the table renamed.
+    for (const { column } of recordNodeColumns(plan)) await sql.exec(`ALTER TABLE ${r('reg_records')} DROP COLUMN ${sql.q(column)}`);
+    await sql.exec(sql.d.renameTable(t.tmp('reg_records'), t.tmp('new_records').name));
+  } else {
+    await sql.create(
+      t.tmp('new_records'),
+      `SELECT g.source, g.record_key, g.ts, c.center FROM ${r('reg_records')} g
+       LEFT JOIN ${r('centers')} c ON c.source = g.source AND c.record_key = g.record_key`,
+    );
+  }
   // Raw components: components joined again across the links limits refused.
   await sql.create(t.tmp('raw_in'), rawInputSelect(sql, t, await sql.exists(t.tmp('prob_raw'))));
   const raw = await connectedComponents(sql, {

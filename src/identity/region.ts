@@ -30,10 +30,9 @@ import type { IdentityTables } from './tables.js';
  */
 export async function prepareFullRegion(sql: SqlRunner, t: IdentityTables): Promise<void> {
   // Every staged record and usable identifier is in the region: the staged tables become it (renamed, not copied).
-  await sql.exec(`ALTER TABLE ${sql.rel(t.tmp('stage_ids'))} DROP COLUMN reason`);
   await sql.exec(sql.d.renameTable(t.tmp('stage_ids'), t.tmp('occ').name));
   await sql.exec(sql.d.renameTable(t.tmp('stage_records'), t.tmp('reg_records').name));
-  await sql.create(t.tmp('vals'), `SELECT node, MIN(norm) AS id_value FROM ${sql.rel(t.tmp('stage_values'))} WHERE reason IS NULL GROUP BY node`);
+  await sql.create(t.tmp('vals'), `SELECT node, MIN(id_value) AS id_value FROM ${sql.rel(t.tmp('stage_values'))} WHERE reason IS NULL GROUP BY node`);
   await createEmptyFixed(sql, t);
   await sql.create(t.tmp('gone'), `SELECT node FROM ${sql.rel(t.tmp('occ'))} WHERE 1 = 0`);
   await sql.create(t.tmp('updated'), `SELECT source, record_key FROM ${sql.rel(t.tmp('reg_records'))} WHERE 1 = 0`);
@@ -54,14 +53,13 @@ export async function prepareIncrementalRegion(sql: SqlRunner, plan: IdentityPla
   const max = plan.maxRecordsPerValue;
 
   await sql.create(t.tmp('updated'), `SELECT n.source, n.record_key FROM ${r('stage_records')} n JOIN ${s('records')} o ON ${sameRecord('o', 'n')}`);
-  await sql.create(t.tmp('occ_new'), `SELECT source, record_key, ts, tier, node FROM ${r('stage_ids')} WHERE reason IS NULL`);
   // Occurrences after this run: stored ones of records not replaced, plus the new ones.
   const occPost =
     `(SELECT o.source, o.record_key, o.ts, o.tier, o.node FROM ${s('occurrences')} o LEFT JOIN ${r('updated')} u ON ${sameRecord('u', 'o')} ` +
-    `WHERE u.source IS NULL UNION ALL SELECT source, record_key, ts, tier, node FROM ${r('occ_new')})`;
+    `WHERE u.source IS NULL UNION ALL SELECT source, record_key, ts, tier, node FROM ${r('stage_ids')})`;
   await sql.create(
     t.tmp('seeds'),
-    `SELECT DISTINCT node FROM (SELECT node FROM ${r('occ_new')} UNION ALL SELECT o.node FROM ${s('occurrences')} o JOIN ${r('updated')} u ON ${sameRecord('u', 'o')}) x`,
+    `SELECT DISTINCT node FROM (SELECT node FROM ${r('stage_ids')} UNION ALL SELECT o.node FROM ${s('occurrences')} o JOIN ${r('updated')} u ON ${sameRecord('u', 'o')}) x`,
   );
 
   // Records a new/changed record matches probabilistically (scoreIncremental): their stored centers seed the region too.
@@ -126,7 +124,7 @@ export async function prepareIncrementalRegion(sql: SqlRunner, plan: IdentityPla
     t.tmp('vals'),
     `SELECT node, MIN(id_value) AS id_value FROM (
        SELECT d.node, d.id_value FROM ${s('dictionary')} d JOIN (SELECT DISTINCT node FROM ${r('occ')}) x ON x.node = d.node
-       UNION ALL SELECT node, norm AS id_value FROM ${r('stage_values')} WHERE reason IS NULL
+       UNION ALL SELECT node, id_value FROM ${r('stage_values')} WHERE reason IS NULL
      ) v GROUP BY node`,
   );
   // Quarantined identifiers the region touches but whose records did not change keep their figures.
@@ -142,6 +140,6 @@ export async function prepareIncrementalRegion(sql: SqlRunner, plan: IdentityPla
     `SELECT DISTINCT node FROM (SELECT node FROM ${r('region_nodes')} UNION ALL SELECT node FROM ${r('occ')} UNION ALL SELECT node FROM ${r('seeds')}) z`,
   );
   const seeds = await sql.count(t.tmp('seeds'));
-  for (const name of ['occ_new', 'oldq', 'q_occ', 'q_edges', 'region_nodes', 'reg_keys', 'seeds']) await sql.drop(t.tmp(name));
+  for (const name of ['oldq', 'q_occ', 'q_edges', 'region_nodes', 'reg_keys', 'seeds']) await sql.drop(t.tmp(name));
   return { seeds };
 }

@@ -105,7 +105,7 @@ export async function scoreIncremental(
     all,
     `SELECT ROW_NUMBER() OVER (ORDER BY x.source, x.record_key) AS rid, x.*, k.fresh
      FROM (${participatingSelect(d, plan, config, allFields)}) x
-     JOIN (SELECT DISTINCT source, record_key, 1 AS fresh FROM ${r('stage_ids')} WHERE reason IS NULL
+     JOIN (SELECT DISTINCT source, record_key, 1 AS fresh FROM ${r('stage_ids')}
            UNION ALL
            SELECT rc.source, rc.record_key, 0 AS fresh FROM ${sql.rel(t.state('records'))} rc
            LEFT JOIN (SELECT DISTINCT source, record_key FROM ${r('stage_records')}) n ON ${sameRecord('n', 'rc')}

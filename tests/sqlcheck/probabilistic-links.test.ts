@@ -173,8 +173,8 @@ describe('link kinds and the explained pair in SQL', () => {
     const catalog = new BigQueryCatalog();
     const tmp = (name: string) => `_identity_tmp_${name}`;
     catalog.addTable(SCHEMA, tmp('stage_records'), [s('source'), s('record_key'), ts('ts')]);
-    catalog.addTable(SCHEMA, tmp('stage_ids'), [s('source'), s('record_key'), ts('ts'), i('tier'), s('raw'), s('norm'), i('node'), s('reason')]);
-    catalog.addTable(SCHEMA, tmp('stage_values'), [i('tier'), s('raw'), s('norm'), i('node'), s('reason')]);
+    catalog.addTable(SCHEMA, tmp('stage_ids'), [s('source'), s('record_key'), ts('ts'), i('tier'), i('node')]);
+    catalog.addTable(SCHEMA, tmp('stage_values'), [i('tier'), s('raw'), i('node'), s('reason'), s('id_value')]);
     catalog.addTable(SCHEMA, tmp('centers'), [s('source'), s('record_key'), i('center'), i('center_tier')]);
     catalog.addTable(SCHEMA, tmp('comp'), [i('node'), i('tier'), i('comp')]);
     catalog.addTable(SCHEMA, tmp('edges'), [i('src'), i('dst'), i('tier'), i('src_tier'), s('kind'), f('score')]);

@@ -108,8 +108,8 @@ async function replaceState(sql: SqlRunner, t: IdentityTables): Promise<void> {
   for (const [name, select] of Object.entries(stateSelects(sql, t)) as Array<[keyof ReturnType<typeof stateSelects>, string]>) {
     const scratch = RENAMED[name];
     if (scratch) {
-      await sql.drop(t.state(name));
-      await sql.exec(sql.d.renameTable(t.tmp(scratch), t.state(name).name));
+      // Views over the state (resolved_records) keep working across the swap.
+      for (const statement of sql.d.replaceTableByRename(t.state(name), t.tmp(scratch).name)) await sql.exec(statement);
     } else {
       await sql.create(t.state(name), select);
     }
@@ -146,6 +146,23 @@ async function replaceTable(sql: SqlRunner, target: RelationRef, select: string)
   if (analyze) await sql.exec(analyze);
 }
 
+/**
+ * `resolved_records` is a view over the stored records and their center's node: the state
+ * already holds everything it shows, so a build writes nothing per record for it (writing the
+ * text columns of every record was the commit's second-largest cost). Replaced on every build,
+ * cheaply, so a table left by an older version (or a changed definition) gives way to it.
+ */
+async function writeResolvedView(sql: SqlRunner, t: IdentityTables): Promise<void> {
+  const target = t.output('resolved');
+  // A record joined its profile the way its center (most trusted usable identifier) did: its
+  // usable identifiers are linked to each other deterministically, on the record itself.
+  const select =
+    `SELECT rc.source, rc.record_key, n.profile_id, n.link_kind, n.link_score ` +
+    `FROM ${sql.rel(t.state('records'))} rc LEFT JOIN ${sql.rel(t.state('nodes'))} n ON n.node = rc.center`;
+  if (!sql.d.replacesOtherKind && (await sql.relationKind(target)) === 'table') await sql.exec(sql.d.dropRelation(target, 'table'));
+  for (const statement of sql.d.createOrReplaceViewAs(target, select)) await sql.exec(statement);
+}
+
 async function writeOutputs(
   sql: SqlRunner,
   plan: IdentityPlan,
@@ -166,17 +183,7 @@ async function writeOutputs(
      FROM ${s('nodes')} n JOIN ${s('dictionary')} dc ON dc.node = n.node WHERE n.profile_id IS NOT NULL`,
   );
 
-  // A record joined its profile the way its center (most trusted usable identifier) did: its
-  // usable identifiers are linked to each other deterministically, on the record itself.
-  const resolvedSelect = (records: string) =>
-    `SELECT rc.source, rc.record_key, n.profile_id, n.link_kind, n.link_score FROM ${records} rc LEFT JOIN ${s('nodes')} n ON n.node = rc.center`;
-  const resolved = sql.rel(t.output('resolved'));
-  if (mode === 'full' || !(await sql.exists(t.output('resolved')))) {
-    await replaceTable(sql, t.output('resolved'), resolvedSelect(s('records')));
-  } else {
-    await sql.exec(deleteMatching(sql, t.output('resolved'), sql.rel(t.tmp('new_records')), ['source', 'record_key']));
-    await sql.exec(`INSERT INTO ${resolved} (source, record_key, profile_id, link_kind, link_score) ${resolvedSelect(sql.rel(t.tmp('new_records')))}`);
-  }
+  await writeResolvedView(sql, t);
 
   // Consent sources change independently of identity sources: resolved in full on every build,
   // incremental or not, against the graph just stored.

@@ -108,10 +108,11 @@ async function replaceState(sql: SqlRunner, t: IdentityTables): Promise<void> {
   for (const [name, select] of Object.entries(stateSelects(sql, t)) as Array<[keyof ReturnType<typeof stateSelects>, string]>) {
     const scratch = RENAMED[name];
     if (scratch) {
-      await sql.drop(t.state(name));
-      await sql.exec(sql.d.renameTable(t.tmp(scratch), t.state(name).name));
+      // Views over the state (identity_graph, resolved_records) keep working across the swap.
+      for (const statement of sql.d.replaceTableByRename(t.state(name), t.tmp(scratch).name)) await sql.exec(statement);
     } else {
-      await sql.create(t.state(name), select);
+      // All of the dialect's statements (not SqlRunner.create's drop + create): views read these tables.
+      for (const statement of sql.d.createOrReplaceTableAs(t.state(name), select)) await sql.exec(statement);
     }
   }
 }
@@ -146,6 +147,35 @@ async function replaceTable(sql: SqlRunner, target: RelationRef, select: string)
   if (analyze) await sql.exec(analyze);
 }
 
+/**
+ * `identity_graph` and `resolved_records` are views over the state (`_identity_nodes` with
+ * `_identity_dictionary`, and `_identity_records` with `_identity_nodes`): the state already holds
+ * everything they show, so a build writes nothing per identifier or record for them (writing
+ * their text columns again was the commit's largest cost after `profiles`). Replaced on every
+ * build, cheaply, so a table left by an older version (or a changed definition) gives way.
+ */
+async function writeStateViews(sql: SqlRunner, plan: IdentityPlan, t: IdentityTables): Promise<void> {
+  const s = (name: Parameters<IdentityTables['state']>[0]) => sql.rel(t.state(name));
+  await replaceWithView(
+    sql,
+    t.output('graph'),
+    `SELECT n.profile_id, ${typeNameCase(sql, plan, 'n.tier')} AS id_type, dc.id_value, dc.first_seen, dc.last_seen, n.link_kind, n.link_score ` +
+      `FROM ${s('nodes')} n JOIN ${s('dictionary')} dc ON dc.node = n.node WHERE n.profile_id IS NOT NULL`,
+  );
+  // A record joined its profile the way its center (most trusted usable identifier) did: its
+  // usable identifiers are linked to each other deterministically, on the record itself.
+  await replaceWithView(
+    sql,
+    t.output('resolved'),
+    `SELECT rc.source, rc.record_key, n.profile_id, n.link_kind, n.link_score FROM ${s('records')} rc LEFT JOIN ${s('nodes')} n ON n.node = rc.center`,
+  );
+}
+
+async function replaceWithView(sql: SqlRunner, target: RelationRef, select: string): Promise<void> {
+  if (!sql.d.replacesOtherKind && (await sql.relationKind(target)) === 'table') await sql.exec(sql.d.dropRelation(target, 'table'));
+  for (const statement of sql.d.createOrReplaceViewAs(target, select)) await sql.exec(statement);
+}
+
 async function writeOutputs(
   sql: SqlRunner,
   plan: IdentityPlan,
@@ -159,24 +189,7 @@ async function writeOutputs(
   const str = d.typeName('string');
   const typeName = (column: string) => typeNameCase(sql, plan, column);
 
-  await replaceTable(
-    sql,
-    t.output('graph'),
-    `SELECT n.profile_id, ${typeName('n.tier')} AS id_type, dc.id_value, dc.first_seen, dc.last_seen, n.link_kind, n.link_score
-     FROM ${s('nodes')} n JOIN ${s('dictionary')} dc ON dc.node = n.node WHERE n.profile_id IS NOT NULL`,
-  );
-
-  // A record joined its profile the way its center (most trusted usable identifier) did: its
-  // usable identifiers are linked to each other deterministically, on the record itself.
-  const resolvedSelect = (records: string) =>
-    `SELECT rc.source, rc.record_key, n.profile_id, n.link_kind, n.link_score FROM ${records} rc LEFT JOIN ${s('nodes')} n ON n.node = rc.center`;
-  const resolved = sql.rel(t.output('resolved'));
-  if (mode === 'full' || !(await sql.exists(t.output('resolved')))) {
-    await replaceTable(sql, t.output('resolved'), resolvedSelect(s('records')));
-  } else {
-    await sql.exec(deleteMatching(sql, t.output('resolved'), sql.rel(t.tmp('new_records')), ['source', 'record_key']));
-    await sql.exec(`INSERT INTO ${resolved} (source, record_key, profile_id, link_kind, link_score) ${resolvedSelect(sql.rel(t.tmp('new_records')))}`);
-  }
+  await writeStateViews(sql, plan, t);
 
   // Consent sources change independently of identity sources: resolved in full on every build,
   // incremental or not, against the graph just stored.

@@ -95,6 +95,12 @@ export class SqlRunner {
     return this.catalog.listColumns(target);
   }
 
+  /** Whether `target` is a table or a view (null: neither), as the catalog sees it. */
+  async relationKind(target: RelationRef): Promise<'table' | 'view' | null> {
+    const found = (await this.catalog.listRelations(target.schema)).find((r) => r.name.toLowerCase() === target.name.toLowerCase());
+    return found?.kind ?? null;
+  }
+
   async tablesIn(schema: string): Promise<string[]> {
     return (await this.catalog.listRelations(schema)).map((r) => r.name);
   }

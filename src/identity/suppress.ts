@@ -79,8 +79,8 @@ export async function applySuppressions(sql: SqlRunner, plan: IdentityPlan, t: I
 /**
  * At commit (inside its transaction), before the state and outputs are written: the stored
  * records that now carry a suppressed value (scratch `suppressed_stored`) leave `new_records`,
- * and an incremental build deletes their stored rows from `_identity_records` and
- * `resolved_records` (their occurrences and rejected values go as replaced records).
+ * and an incremental build deletes their stored rows from `_identity_records` (and so from
+ * the view `resolved_records`; their occurrences and rejected values go as replaced records).
  */
 export async function dropSuppressedRecords(sql: SqlRunner, t: IdentityTables, mode: 'full' | 'incremental'): Promise<void> {
   const keys = t.tmp(SUPPRESSED_STORED);
@@ -88,7 +88,7 @@ export async function dropSuppressedRecords(sql: SqlRunner, t: IdentityTables, m
   const columns = ['source', 'record_key'];
   await sql.exec(deleteMatching(sql, t.tmp('new_records'), sql.rel(keys), columns));
   if (mode === 'full') return;
-  for (const target of [t.state('records'), t.output('resolved')]) {
-    if (await sql.exists(target)) await sql.exec(deleteMatching(sql, target, sql.rel(keys), columns));
-  }
+  // resolved_records is a view over _identity_records: it loses them with it.
+  const records = t.state('records');
+  if (await sql.exists(records)) await sql.exec(deleteMatching(sql, records, sql.rel(keys), columns));
 }

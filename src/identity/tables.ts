@@ -2,7 +2,8 @@ import type { RelationRef } from '../warehouse/index.js';
 
 /**
  * Every table identity resolution keeps in the project schema. The four outputs are the
- * contract other streams read; `identity_dropped` is the user-facing audit; the `_identity_*`
+ * contract other streams read (`identity_graph` and `resolved_records` are views over the state:
+ * read them, never write them); `identity_dropped` is the user-facing audit; the `_identity_*`
  * tables are the state incremental runs build on; `_identity_tmp_*` tables live for one build.
  */
 export const OUTPUT_TABLES = {

@@ -138,6 +138,10 @@ export abstract class BaseDialect implements Dialect {
     return `ALTER TABLE ${this.relation(from)} RENAME TO ${this.quoteIdent(toName)}`;
   }
 
+  replaceTableByRename(target: RelationRef, freshName: string): string[] {
+    return [this.dropRelation(target, 'table'), this.renameTable({ schema: target.schema, name: freshName }, target.name)];
+  }
+
   rangeIndex(_target: RelationRef, _column: string): string[] {
     return [];
   }

@@ -107,6 +107,10 @@ export class PostgresDialect extends BaseDialect {
     ].join('\n');
   }
 
+  override replaceTableByRename(target: RelationRef, freshName: string): string[] {
+    return [this.replaceRelation(target, freshName)];
+  }
+
   override rangeIndex(target: RelationRef, column: string): string[] {
     // Unnamed: Postgres picks a name unique in the schema, however long the table's name is.
     return [`CREATE INDEX ON ${this.relation(target)} (${this.quoteIdent(column)})`];

@@ -90,6 +90,13 @@ export interface Dialect {
   /** Renames a table inside its schema. */
   renameTable(from: RelationRef, toName: string): string;
   /**
+   * Statements putting the table `freshName` (same schema) in the place of the table `target`
+   * (dropped when there), keeping the views over `target` working: Postgres ties a view to the
+   * table it reads (a plain DROP fails), so there the views are recreated over the new table; the
+   * other engines resolve a view's tables by name when it is read.
+   */
+  replaceTableByRename(target: RelationRef, freshName: string): string[];
+  /**
    * Statements that make reads of `column` ranges of a freshly built `target` table cheap, where
    * the engine needs one: a B-tree index on Postgres. None elsewhere: DuckDB prunes row groups of
    * a table stored in that order by their min/max, BigQuery and Snowflake have no secondary indexes.

@@ -106,7 +106,11 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
   }
   await warehouse.createSchema(plan.schema);
   await dropScratch(sql, plan);
+  // The build writes every record and occurrence several times (staging, state, outputs): the
+  // engine's cheaper way of writing them, for this build only (Dialect.bulkWriteSettings).
+  const bulk = sql.d.bulkWriteSettings?.();
   try {
+    for (const statement of bulk?.enter ?? []) await sql.exec(statement);
     await stageSources(sql, plan, t, { incremental: mode === 'incremental', watermarks });
     await applySuppressions(sql, plan, t);
     const read = await sql.query<{ source: string; n: number; ts: Date | null }>(
@@ -170,6 +174,7 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     };
   } finally {
     await dropScratch(sql, plan);
+    for (const statement of bulk?.exit ?? []) await sql.exec(statement);
   }
 }
 

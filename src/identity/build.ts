@@ -106,11 +106,12 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
   }
   await warehouse.createSchema(plan.schema);
   await dropScratch(sql, plan);
-  // The build writes every record and occurrence several times (staging, state, outputs): the
-  // engine's cheaper way of writing them, for this build only (Dialect.bulkWriteSettings).
-  const bulk = sql.d.bulkWriteSettings?.();
+  // Staging and resolution write every record and occurrence (and drop most of what they write):
+  // the engine's cheaper way of writing, until the commit (Dialect.bulkWriteSettings). The
+  // outputs and the state the commit writes are stored as usual.
+  const bulkWrites = new BulkWrites(sql);
   try {
-    for (const statement of bulk?.enter ?? []) await sql.exec(statement);
+    await bulkWrites.enter();
     await stageSources(sql, plan, t, { incremental: mode === 'incremental', watermarks });
     await applySuppressions(sql, plan, t);
     const read = await sql.query<{ source: string; n: number; ts: Date | null }>(
@@ -140,6 +141,7 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     if (mode === 'incremental') await sql.create(t.tmp('touched'), touchedProfilesSelect(sql, t));
     const rounds = Math.max(resolved.rounds, rawRounds);
 
+    await bulkWrites.exit();
     const newWatermarks = mergeWatermarks(plan, mode === 'incremental' ? previous!.watermarks : new Map(), read);
     let committed = 0;
     const figures = await warehouse.transaction(async (session) => {
@@ -174,7 +176,28 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     };
   } finally {
     await dropScratch(sql, plan);
-    for (const statement of bulk?.exit ?? []) await sql.exec(statement);
+    await bulkWrites.exit();
+  }
+}
+
+/** The engine's settings for bulk writes (Dialect.bulkWriteSettings), on between `enter` and `exit`. */
+class BulkWrites {
+  private on = false;
+  private readonly settings: { enter: string[]; exit: string[] } | undefined;
+
+  constructor(private readonly sql: SqlRunner) {
+    this.settings = sql.d.bulkWriteSettings?.();
+  }
+
+  async enter(): Promise<void> {
+    for (const statement of this.settings?.enter ?? []) await this.sql.exec(statement);
+    this.on = true;
+  }
+
+  async exit(): Promise<void> {
+    if (!this.on) return;
+    this.on = false;
+    for (const statement of this.settings?.exit ?? []) await this.sql.exec(statement);
   }
 }
 

@@ -17,6 +17,7 @@ import { applySuppressions, suppressionFingerprint } from './suppress.js';
 import { SqlRunner } from './runner.js';
 import { IdentityTables, STATE_TABLES, TMP_PREFIX } from './tables.js';
 import { validateIdentity } from './validate.js';
+import type { Warehouse } from '../warehouse/index.js';
 
 export interface IdentityBuildOptions {
   /** Rebuild from all source rows instead of only the rows since the last build. */
@@ -107,9 +108,9 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
   await warehouse.createSchema(plan.schema);
   await dropScratch(sql, plan);
   // Staging and resolution write every record and occurrence (and drop most of what they write):
-  // the engine's cheaper way of writing, until the commit (Dialect.bulkWriteSettings). The
+  // the engine's cheaper way of writing, until the commit (Warehouse.setBulkWrites). The
   // outputs and the state the commit writes are stored as usual.
-  const bulkWrites = new BulkWrites(sql);
+  const bulkWrites = new BulkWrites(warehouse);
   try {
     await bulkWrites.enter();
     await stageSources(sql, plan, t, { incremental: mode === 'incremental', watermarks });
@@ -180,24 +181,22 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
   }
 }
 
-/** The engine's settings for bulk writes (Dialect.bulkWriteSettings), on between `enter` and `exit`. */
+/** The warehouse's bulk-write mode (Warehouse.setBulkWrites), on between `enter` and `exit`. */
 class BulkWrites {
   private on = false;
-  private readonly settings: { enter: string[]; exit: string[] } | undefined;
 
-  constructor(private readonly sql: SqlRunner) {
-    this.settings = sql.d.bulkWriteSettings?.();
-  }
+  constructor(private readonly warehouse: Warehouse) {}
 
   async enter(): Promise<void> {
-    for (const statement of this.settings?.enter ?? []) await this.sql.exec(statement);
+    if (!this.warehouse.setBulkWrites) return;
+    await this.warehouse.setBulkWrites(true);
     this.on = true;
   }
 
   async exit(): Promise<void> {
     if (!this.on) return;
     this.on = false;
-    for (const statement of this.settings?.exit ?? []) await this.sql.exec(statement);
+    await this.warehouse.setBulkWrites!(false);
   }
 }
 

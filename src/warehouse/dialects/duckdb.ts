@@ -48,15 +48,6 @@ export class DuckDbDialect extends BaseDialect {
     return `CAST(('0x' || SUBSTR(SHA256(${expr}), 1, 15)) AS BIGINT)`;
   }
 
-  bulkWriteSettings(): { enter: string[]; exit: string[] } {
-    // A global setting of the database instance (every connection of the pool); RESET restores
-    // the default (all methods allowed). Tables written before or after keep their compression.
-    return {
-      enter: [`SET disabled_compression_methods = ${this.literal('fsst,dict_fsst,dictionary')}`],
-      exit: ['RESET disabled_compression_methods'],
-    };
-  }
-
   regexMatches(expr: string, pattern: string): string {
     return `REGEXP_MATCHES(${expr}, ${this.literal(pattern)})`;
   }

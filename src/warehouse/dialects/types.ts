@@ -149,15 +149,6 @@ export interface Dialect {
   binaryOrder(expr: string): string;
   /** A statement refreshing the planner's statistics of a freshly built table, or null when the engine needs none. */
   analyzeTable(target: RelationRef): string | null;
-  /**
-   * Statements around the part of a batch job that writes large tables read a few times and then
-   * dropped or kept as internal state (the identity build's staging and resolution): `enter`
-   * before its first statement, `exit` after its last (also on failure). Undefined where the
-   * engine needs none. On DuckDB they turn off string compression for what is written in between:
-   * choosing and applying a string compression (dictionary, FSST) is most of the cost of writing
-   * a table of distinct text keys, while those tables take more blocks on disk (docs/scale.md).
-   */
-  bulkWriteSettings?(): { enter: string[]; exit: string[] };
 
   // ---- added for syncs ----
   /**

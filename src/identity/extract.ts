@@ -1,6 +1,6 @@
 import type { Dialect } from '../warehouse/index.js';
 import { dropReasonSql, parseBlocklistEntry, type BlocklistSql } from './junk.js';
-import { normalizeLiteralsQuery, normalizeQuery } from './normalize.js';
+import { cleanedRawSelect, normalizeLiteralsQuery, normalizeQuery } from './normalize.js';
 import { keyTypes, type IdentityPlan, type IdTypePlan, type SourcePlan } from './plan.js';
 import type { SqlRunner } from './runner.js';
 import type { IdentityTables } from './tables.js';
@@ -152,9 +152,10 @@ function rawSelect(d: Dialect, source: SourcePlan, type: IdTypePlan, column: str
 
 /** One id type (`raw`: its values as read): each distinct value with its surrogate, drop reason and shown value (the normalised one where there is one). */
 function valueSelect(d: Dialect, plan: IdentityPlan, type: IdTypePlan, raw: string, block: BlocklistSql): string {
-  const normalized = normalizeQuery(d, type, `SELECT DISTINCT ${type.tier} AS tier, raw FROM (${raw}) r`);
+  // LOWER(TRIM(raw)) once per value: the normaliser and the junk checks read it several times.
+  const normalized = normalizeQuery(d, type, cleanedRawSelect(`SELECT DISTINCT ${type.tier} AS tier, raw FROM (${raw}) r`), { clean: 'clean' });
   // Record keys ("0" included) are never junk; an explicit blocklist still applies to them.
-  const reason = dropReasonSql(d, type, 'x.raw', 'x.norm', block, !plan.replaceDefaultBlocklist && !keyTypes(plan).has(type.name));
+  const reason = dropReasonSql(d, type, 'x.raw', 'x.norm', block, !plan.replaceDefaultBlocklist && !keyTypes(plan).has(type.name), 'x.clean');
   return (
     `SELECT y.tier, y.raw, y.node, y.reason, COALESCE(y.norm, TRIM(y.raw)) AS id_value ` +
     `FROM (SELECT x.tier, x.raw, x.norm, ${nodeSql(d, type.name, 'x.norm')} AS node, ${reason} AS reason FROM (${normalized}) x) y`

@@ -68,16 +68,26 @@ function anyOf(parts: Array<string | null>): string {
  * (as normalised, NULL when invalid). Junk is checked on both, so '000-000-0000' counts as junk
  * rather than as an invalid number.
  */
-export function dropReasonSql(d: Dialect, type: IdTypePlan, raw: string, norm: string, block: BlocklistSql, useDefaults: boolean): string {
-  const rawClean = `LOWER(TRIM(${raw}))`;
+export function dropReasonSql(
+  d: Dialect,
+  type: IdTypePlan,
+  raw: string,
+  norm: string,
+  block: BlocklistSql,
+  useDefaults: boolean,
+  rawClean = `LOWER(TRIM(${raw}))`,
+): string {
   // One regex per check (alternatives joined), so each value is scanned once.
   const oneRegex = (expr: string, patterns: readonly string[]) => (patterns.length ? d.regexMatches(expr, patterns.map((p) => `(${p})`).join('|')) : null);
-  const junkParts = (expr: string, extra: readonly string[] = []): Array<string | null> =>
-    useDefaults ? [inList(d, `LOWER(${expr})`, DEFAULT_JUNK_VALUES), oneRegex(expr, [...DEFAULT_JUNK_PATTERNS, ...extra])] : [];
+  // `lowered`: the expression is lower case already (no LOWER() evaluated again per value).
+  const junkParts = (expr: string, lowered: boolean, extra: readonly string[] = []): Array<string | null> =>
+    useDefaults ? [inList(d, lowered ? expr : `LOWER(${expr})`, DEFAULT_JUNK_VALUES), oneRegex(expr, [...DEFAULT_JUNK_PATTERNS, ...extra])] : [];
   const kindPatterns = useDefaults ? (DEFAULT_JUNK_BY_KIND[type.normalize] ?? []) : [];
   // For trim and lower the normalised value is the cleaned raw value: checking it once is enough.
-  const junkRaw = type.normalize === 'trim' || type.normalize === 'lower' ? 'FALSE' : anyOf(junkParts(rawClean));
-  const junkNorm = anyOf(junkParts(norm, kindPatterns));
+  const junkRaw = type.normalize === 'trim' || type.normalize === 'lower' ? 'FALSE' : anyOf(junkParts(rawClean, true));
+  // Email and lower values are lower-cased by their normaliser; a phone number is '+' and digits.
+  const normLowered = type.normalize === 'email' || type.normalize === 'lower' || type.normalize === 'phone';
+  const junkNorm = anyOf(junkParts(norm, normLowered, kindPatterns));
   const blockedRaw = anyOf([inList(d, rawClean, block.exactRaw.map((v) => v.trim().toLowerCase()))]);
   const blockedNorm = anyOf([inList(d, norm, block.exactNormalized), ...block.regexes.map((p) => d.regexMatches(norm, p))]);
   return (

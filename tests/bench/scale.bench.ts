@@ -181,12 +181,13 @@ function printPeakSamples(log: string): void {
     samples.push({ sample: (JSON.parse(line) as { sample: Sample }).sample, running: match ? shortSql(match[3]!) : '(outside the identity step)' });
   });
   const gap = (s: Sample) => s.rss - s.duck;
-  const widest = samples.reduce((a, b) => (gap(b.sample) > gap(a.sample) ? b : a), samples[0]!);
-  console.log(`  memory, ${samples.length} samples: RSS above DuckDB's own accounting at most ${gap(widest.sample)} MiB (at ${widest.sample.t.toFixed(0)} s)`);
-  console.log('  highest RSS (MiB): t s, RSS, DuckDB (largest tags), Node heap, external; statement running');
-  for (const { sample: s, running } of [...samples].sort((a, b) => b.sample.rss - a.sample.rss).slice(0, 8)) {
-    console.log(`  ${s.t.toFixed(0).padStart(5)} ${String(s.rss).padStart(6)} ${String(s.duck).padStart(6)} (${s.tags}) ${s.heap} ${s.external}; ${running}`);
-  }
+  const line = ({ sample: s, running }: { sample: Sample; running: string }) =>
+    `  ${s.t.toFixed(0).padStart(5)} ${String(s.rss).padStart(6)} ${String(s.duck).padStart(6)} (${s.tags}) ${s.heap} ${s.external}; ${running}`;
+  console.log(`  memory, ${samples.length} samples (MiB: t s, RSS, DuckDB (largest tags), Node heap, external; statement running)`);
+  console.log('  highest RSS:');
+  for (const sample of [...samples].sort((a, b) => b.sample.rss - a.sample.rss).slice(0, 5)) console.log(line(sample));
+  console.log("  most RSS above DuckDB's own accounting:");
+  for (const sample of [...samples].sort((a, b) => gap(b.sample) - gap(a.sample)).slice(0, 5)) console.log(line(sample));
 }
 
 export async function run(): Promise<void> {

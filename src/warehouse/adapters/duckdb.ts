@@ -99,6 +99,10 @@ export class DuckDbWarehouse implements Warehouse {
     // instead of growing the process (DuckDB's own default is 80% of the machine).
     settings.memory_limit = options.memoryLimit ?? defaultMemoryLimit();
     settings.temp_directory = options.tempDirectory ?? (options.path === ':memory:' ? join(tmpdir(), `cdp-duckdb-spill-${process.pid}`) : `${options.path}.tmp`);
+    // cdp never reads a table's rows in the order they were written without an ORDER BY (every
+    // order it relies on is spelled out), so DuckDB need not keep it: large CREATE TABLE AS and
+    // INSERT ... SELECT then write as they go instead of holding rows back to restore their order.
+    settings.preserve_insertion_order = 'false';
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(options.path, settings);

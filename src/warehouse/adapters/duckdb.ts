@@ -42,8 +42,8 @@ export interface DuckDbOptions {
  * RSS is this limit plus what DuckDB allocates outside it and Node itself (0.3-0.5 GiB at the peak
  * of a 1M-person demo build, up to 1.9 GiB at other moments: docs/scale.md#memory), and most of
  * what fills the limit is cached table blocks, which the OS page cache keeps as well outside the
- * process: at 1M people an eighth (3 GiB on 24 GiB) cost no more CPU than a fifth and peaked
- * 1.5 GiB lower. Override with `warehouse.memoryLimit`.
+ * process: at 1M people a 3 GB limit (about an eighth of 24 GiB) cost no more CPU than a fifth
+ * and peaked 1.5 GiB lower. Override with `warehouse.memoryLimit`.
  */
 export function defaultMemoryLimit(total = totalmem()): string {
   return `${Math.max(1024, Math.floor(total / 8 / 2 ** 20))}MB`;

@@ -39,7 +39,7 @@ export interface DuckDbOptions {
 
 /**
  * An eighth of the machine's memory (at least 1 GiB) for DuckDB's buffer manager. A build's peak
- * RSS is this limit plus what DuckDB allocates outside it and Node itself (0.3-0.5 GiB at the peak
+ * RSS is this limit plus what DuckDB allocates outside it and Node itself (0.3-0.6 GiB at the peak
  * of a 1M-person demo build, up to 2 GiB at other moments: docs/scale.md#memory), and most of
  * what fills the limit is cached table blocks, which the OS page cache keeps as well outside the
  * process: at 1M people a 3 GB limit (about an eighth of 24 GiB) cost no more CPU than a fifth

@@ -38,11 +38,15 @@ export interface DuckDbOptions {
 }
 
 /**
- * A fifth of the machine's memory (at least 1 GiB): the rest stays for Node, the OS page cache
- * and other processes. Override with `warehouse.memoryLimit`.
+ * An eighth of the machine's memory (at least 1 GiB) for DuckDB's buffer manager. A build's peak
+ * RSS is this limit plus what DuckDB allocates outside it and Node itself (0.3-0.6 GiB at the peak
+ * of a 1M-person demo build, up to 2 GiB at other moments: docs/scale.md#memory), and most of
+ * what fills the limit is cached table blocks, which the OS page cache keeps as well outside the
+ * process: at 1M people a 3 GB limit (about an eighth of 24 GiB) cost no more CPU than a fifth
+ * and peaked 1.5 GiB lower. Override with `warehouse.memoryLimit`.
  */
 export function defaultMemoryLimit(total = totalmem()): string {
-  return `${Math.max(1024, Math.floor(total / 5 / 2 ** 20))}MB`;
+  return `${Math.max(1024, Math.floor(total / 8 / 2 ** 20))}MB`;
 }
 
 function toDuckValue(value: unknown): DuckDBValue {
@@ -99,6 +103,10 @@ export class DuckDbWarehouse implements Warehouse {
     // instead of growing the process (DuckDB's own default is 80% of the machine).
     settings.memory_limit = options.memoryLimit ?? defaultMemoryLimit();
     settings.temp_directory = options.tempDirectory ?? (options.path === ':memory:' ? join(tmpdir(), `cdp-duckdb-spill-${process.pid}`) : `${options.path}.tmp`);
+    // cdp never reads a table's rows in the order they were written without an ORDER BY (every
+    // order it relies on is spelled out), so DuckDB need not keep it: large CREATE TABLE AS and
+    // INSERT ... SELECT then write as they go instead of holding rows back to restore their order.
+    settings.preserve_insertion_order = 'false';
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(options.path, settings);

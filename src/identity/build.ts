@@ -17,7 +17,6 @@ import { applySuppressions, suppressionFingerprint } from './suppress.js';
 import { SqlRunner } from './runner.js';
 import { IdentityTables, STATE_TABLES, TMP_PREFIX } from './tables.js';
 import { validateIdentity } from './validate.js';
-import type { Warehouse } from '../warehouse/index.js';
 
 export interface IdentityBuildOptions {
   /** Rebuild from all source rows instead of only the rows since the last build. */
@@ -107,12 +106,7 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
   }
   await warehouse.createSchema(plan.schema);
   await dropScratch(sql, plan);
-  // Staging and resolution write every record and occurrence (and drop most of what they write):
-  // the engine's cheaper way of writing, until the commit (Warehouse.setBulkWrites). The
-  // outputs and the state the commit writes are stored as usual.
-  const bulkWrites = new BulkWrites(warehouse);
   try {
-    await bulkWrites.enter();
     await stageSources(sql, plan, t, { incremental: mode === 'incremental', watermarks });
     await applySuppressions(sql, plan, t);
     const read = await sql.query<{ source: string; n: number; ts: Date | null }>(
@@ -142,7 +136,6 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     if (mode === 'incremental') await sql.create(t.tmp('touched'), touchedProfilesSelect(sql, t));
     const rounds = Math.max(resolved.rounds, rawRounds);
 
-    await bulkWrites.exit();
     const newWatermarks = mergeWatermarks(plan, mode === 'incremental' ? previous!.watermarks : new Map(), read);
     let committed = 0;
     const figures = await warehouse.transaction(async (session) => {
@@ -177,26 +170,6 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
     };
   } finally {
     await dropScratch(sql, plan);
-    await bulkWrites.exit();
-  }
-}
-
-/** The warehouse's bulk-write mode (Warehouse.setBulkWrites), on between `enter` and `exit`. */
-class BulkWrites {
-  private on = false;
-
-  constructor(private readonly warehouse: Warehouse) {}
-
-  async enter(): Promise<void> {
-    if (!this.warehouse.setBulkWrites) return;
-    await this.warehouse.setBulkWrites(true);
-    this.on = true;
-  }
-
-  async exit(): Promise<void> {
-    if (!this.on) return;
-    this.on = false;
-    await this.warehouse.setBulkWrites!(false);
   }
 }
 

@@ -66,15 +66,5 @@ export interface Warehouse extends WarehouseSession {
    * fast path (DuckDB appender, Postgres COPY). Rows are arrays in column order.
    */
   loadTable(relation: RelationRef, columns: readonly ColumnDef[], rows: AsyncIterable<readonly unknown[][]> | Iterable<readonly unknown[][]>): Promise<number>;
-  /**
-   * Turns the engine's bulk-write mode on or off, around the part of a batch job that writes large
-   * tables read a few times and then dropped or kept as internal state (the identity build's
-   * staging and resolution). Undefined where the engine has none. On DuckDB it turns off string
-   * compression for the whole database while on: choosing and applying one (dictionary, FSST) is
-   * most of the cost of writing a table of distinct text keys, and those tables then take more
-   * blocks on disk (docs/scale.md). Not SQL of the job, so the statements a job sends are the same
-   * on every engine.
-   */
-  setBulkWrites?(on: boolean): Promise<void>;
   close(): Promise<void>;
 }

@@ -127,12 +127,6 @@ export class DuckDbWarehouse implements Warehouse {
     return this.pool.use((c) => new DuckDbSession(c).execute(sql, params));
   }
 
-  async setBulkWrites(on: boolean): Promise<void> {
-    // A global setting of the instance (every connection of the pool); RESET allows every method
-    // again. Tables keep the compression they were written with.
-    await this.execute(on ? `SET disabled_compression_methods = 'fsst,dict_fsst,dictionary'` : 'RESET disabled_compression_methods');
-  }
-
   query<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
     return this.pool.use((c) => new DuckDbSession(c).query<T>(sql, params));
   }

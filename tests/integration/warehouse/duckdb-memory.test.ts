@@ -54,24 +54,4 @@ describe('DuckDB memory bounds', () => {
       await warehouse.close();
     }
   });
-
-  it('writes text without string compression while bulk writes are on, and with it again after', async () => {
-    const warehouse = (await openWarehouse({ type: 'duckdb', path: join(dir, 'bulk.duckdb') }, dir)) as DuckDbWarehouse;
-    // 200k keys from 1,000 distinct values: dictionary compression's case.
-    const write = (name: string) => warehouse.execute(`CREATE TABLE ${name} AS SELECT 'key_' || CAST(i % 1000 AS VARCHAR) AS k FROM range(200000) t(i)`);
-    const methods = async (name: string) =>
-      (await warehouse.query<{ c: string }>(`SELECT DISTINCT compression AS c FROM pragma_storage_info('${name}') WHERE segment_type = 'VARCHAR'`)).map((r) => r.c);
-    try {
-      await warehouse.setBulkWrites(true);
-      await write('bulk');
-      await warehouse.setBulkWrites(false);
-      await write('usual');
-      await warehouse.execute('CHECKPOINT');
-      expect(await methods('bulk')).toEqual(['Uncompressed']);
-      expect(await methods('usual')).toContain('Dictionary');
-      expect(await warehouse.query(`SELECT k FROM bulk EXCEPT SELECT k FROM usual`)).toEqual([]);
-    } finally {
-      await warehouse.close();
-    }
-  });
 });

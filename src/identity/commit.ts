@@ -111,8 +111,8 @@ async function replaceState(sql: SqlRunner, t: IdentityTables): Promise<void> {
       // Views over the state (identity_graph, resolved_records) keep working across the swap.
       for (const statement of sql.d.replaceTableByRename(t.state(name), t.tmp(scratch).name)) await sql.exec(statement);
     } else {
-      // All of the dialect's statements (not SqlRunner.create's drop + create): views read these tables.
-      for (const statement of sql.d.createOrReplaceTableAs(t.state(name), select)) await sql.exec(statement);
+      // The dialect's replace (not SqlRunner.create's drop + create): views read these tables.
+      await replaceTable(sql, t.state(name), select);
     }
   }
 }

@@ -172,8 +172,7 @@ async function writeStateViews(sql: SqlRunner, plan: IdentityPlan, t: IdentityTa
 }
 
 async function replaceWithView(sql: SqlRunner, target: RelationRef, select: string): Promise<void> {
-  if (!sql.d.replacesOtherKind && (await sql.relationKind(target)) === 'table') await sql.exec(sql.d.dropRelation(target, 'table'));
-  for (const statement of sql.d.createOrReplaceViewAs(target, select)) await sql.exec(statement);
+  for (const statement of sql.d.replaceRelationAs(target, 'view', select, await sql.relationKind(target))) await sql.exec(statement);
 }
 
 async function writeOutputs(

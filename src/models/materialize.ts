@@ -67,9 +67,7 @@ export async function planBuild(model: Model, context: BuildContext): Promise<Bu
   if (!incremental && !(materialized === 'incremental' && existing === 'table' && context.fullRefresh && model.settings.full_refresh === false)) {
     const sql = await render(false);
     const kind = materialized === 'view' ? 'view' : 'table';
-    const replaceOther = existing && existing !== kind && !dialect.replacesOtherKind ? [dialect.dropRelation(target, existing)] : [];
-    const create = kind === 'view' ? dialect.createOrReplaceViewAs(target, sql) : dialect.createOrReplaceTableAs(target, sql);
-    return { model, mode: 'create', sql, statements: [...pre, ...replaceOther, ...create, ...post] };
+    return { model, mode: 'create', sql, statements: [...pre, ...dialect.replaceRelationAs(target, kind, sql, existing), ...post] };
   }
 
   const sql = await render(true);

@@ -21,6 +21,7 @@ export abstract class BaseDialect implements Dialect {
   abstract readonly dbt: DbtMacros;
   abstract readonly formatterLanguage: SqlLanguage;
   protected abstract readonly types: Record<Kind, string>;
+  readonly replacesOtherKind?: boolean;
 
   quoteIdent(name: string): string {
     return wrapQuoted(name, '"');
@@ -136,6 +137,12 @@ export abstract class BaseDialect implements Dialect {
 
   renameTable(from: RelationRef, toName: string): string {
     return `ALTER TABLE ${this.relation(from)} RENAME TO ${this.quoteIdent(toName)}`;
+  }
+
+  replaceRelationAs(target: RelationRef, kind: 'table' | 'view', select: string, existing: 'table' | 'view' | null | undefined): string[] {
+    const dropOther = existing && existing !== kind && !this.replacesOtherKind ? [this.dropRelation(target, existing)] : [];
+    const create = kind === 'view' ? this.createOrReplaceViewAs(target, select) : this.createOrReplaceTableAs(target, select);
+    return [...dropOther, ...create];
   }
 
   replaceTableByRename(target: RelationRef, freshName: string): string[] {

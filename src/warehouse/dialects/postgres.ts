@@ -8,7 +8,7 @@ export class PostgresDialect extends BaseDialect {
   readonly name = 'postgres' as const;
   readonly dbt = new PostgresDbtMacros('postgres');
   readonly formatterLanguage = 'postgresql' as const;
-  readonly replacesOtherKind = true;
+  override readonly replacesOtherKind = true;
   protected readonly types = {
     string: 'TEXT',
     integer: 'BIGINT',

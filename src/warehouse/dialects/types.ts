@@ -87,6 +87,12 @@ export interface Dialect {
    */
   readonly replacesOtherKind?: boolean;
   dropRelation(target: RelationRef, kind: 'table' | 'view'): string;
+  /**
+   * Statements replacing `target` with a `kind` built from `select`. `existing`: what `target` is now
+   * (null: nothing); a relation of the other kind is dropped first unless the engine's CREATE OR
+   * REPLACE swaps it (`replacesOtherKind`).
+   */
+  replaceRelationAs(target: RelationRef, kind: 'table' | 'view', select: string, existing: 'table' | 'view' | null | undefined): string[];
   /** Renames a table inside its schema. */
   renameTable(from: RelationRef, toName: string): string;
   /**

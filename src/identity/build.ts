@@ -17,6 +17,7 @@ import { applySuppressions, suppressionFingerprint } from './suppress.js';
 import { SqlRunner } from './runner.js';
 import { IdentityTables, STATE_TABLES, TMP_PREFIX } from './tables.js';
 import { validateIdentity } from './validate.js';
+import type { HeldSession, Warehouse } from '../warehouse/index.js';
 
 export interface IdentityBuildOptions {
   /** Rebuild from all source rows instead of only the rows since the last build. */
@@ -75,7 +76,25 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
   const say = (line: string) => options.onProgress?.(`identity: ${line}`);
   const plan = planIdentity(project, config);
   const warehouse = await project.warehouse();
-  const sql = new SqlRunner(warehouse);
+  // One session for the whole build: its temporary scratch tables are that connection's own.
+  return warehouse.withSession((session) => buildOnSession({ project, options, plan, warehouse, session, say, started, startedAt }));
+}
+
+interface BuildContext {
+  project: Project;
+  options: IdentityBuildOptions;
+  plan: IdentityPlan;
+  warehouse: Warehouse;
+  session: HeldSession;
+  say: (line: string) => void;
+  started: number;
+  startedAt: Date;
+}
+
+async function buildOnSession(context: BuildContext): Promise<IdentityBuildResult> {
+  const { project, options, plan, warehouse, session, say, started, startedAt } = context;
+  const config = project.config.identity!;
+  const sql = new SqlRunner(session, warehouse);
   const t = new IdentityTables(plan.schema);
 
   const previous = await readPreviousBuild(sql, t);
@@ -138,8 +157,8 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
 
     const newWatermarks = mergeWatermarks(plan, mode === 'incremental' ? previous!.watermarks : new Map(), read);
     let committed = 0;
-    const figures = await warehouse.transaction(async (session) => {
-      const runner = new SqlRunner(session, warehouse);
+    const figures = await session.transaction(async (inTransaction) => {
+      const runner = new SqlRunner(inTransaction, warehouse);
       try {
         return await commitBuild(runner, plan, t, project.config.profiles.traits, {
           mode,

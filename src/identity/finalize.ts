@@ -34,7 +34,7 @@ export async function finalizeComponents(
     // A full build's staged records already are (source, record_key, ts, center) plus their node
     // columns: those are dropped (no copy of every record) and the table renamed.
     for (const { column } of recordNodeColumns(plan)) await sql.exec(`ALTER TABLE ${r('reg_records')} DROP COLUMN ${sql.q(column)}`);
-    await sql.exec(sql.d.renameTable(t.tmp('reg_records'), t.tmp('new_records').name));
+    await sql.rename(t.tmp('reg_records'), t.tmp('new_records').name);
   } else {
     await sql.create(
       t.tmp('new_records'),
@@ -160,7 +160,7 @@ export async function linkKinds(sql: SqlRunner, plan: IdentityPlan, t: IdentityT
     if ((await sql.count(t.tmp('link_next'))) === 0) break;
     await sql.exec(`INSERT INTO ${r('link_reach')} (det, score) SELECT det, score FROM ${r('link_next')}`);
     await sql.drop(t.tmp('link_front'));
-    await sql.exec(sql.d.renameTable(t.tmp('link_next'), t.tmp('link_front').name));
+    await sql.rename(t.tmp('link_next'), t.tmp('link_front').name);
   }
   for (const name of ['link_pe', 'link_front', 'link_next']) await sql.drop(t.tmp(name));
   return rounds;

@@ -30,8 +30,8 @@ import type { IdentityTables } from './tables.js';
  */
 export async function prepareFullRegion(sql: SqlRunner, t: IdentityTables): Promise<void> {
   // Every staged record and usable identifier is in the region: the staged tables become it (renamed, not copied).
-  await sql.exec(sql.d.renameTable(t.tmp('stage_ids'), t.tmp('occ').name));
-  await sql.exec(sql.d.renameTable(t.tmp('stage_records'), t.tmp('reg_records').name));
+  await sql.rename(t.tmp('stage_ids'), t.tmp('occ').name);
+  await sql.rename(t.tmp('stage_records'), t.tmp('reg_records').name);
   await sql.create(t.tmp('vals'), `SELECT node, MIN(id_value) AS id_value FROM ${sql.rel(t.tmp('stage_values'))} WHERE reason IS NULL GROUP BY node`);
   await createEmptyFixed(sql, t);
   await sql.create(t.tmp('gone'), `SELECT node FROM ${sql.rel(t.tmp('occ'))} WHERE 1 = 0`);

@@ -186,7 +186,7 @@ class TierStep {
     const next = t.tmp('comp_next');
     await sql.create(next, `SELECT c.node, c.tier, COALESCE(m.root, c.comp) AS comp FROM ${r(t.tmp('comp'))} c LEFT JOIN ${r(map)} m ON m.node = c.comp`);
     await sql.drop(t.tmp('comp'));
-    await sql.exec(sql.d.renameTable(next, t.tmp('comp').name));
+    await sql.rename(next, t.tmp('comp').name);
   }
 
   /**
@@ -276,7 +276,7 @@ class TierStep {
          WHERE a.unit IS NULL AND x.unit IS NULL`,
       );
       await sql.drop(pending);
-      await sql.exec(sql.d.renameTable(t.tmp('b_pending'), pending.name));
+      await sql.rename(t.tmp('b_pending'), pending.name);
     }
     return rounds;
   }

@@ -4,7 +4,9 @@ import type { ColumnInfo, Dialect, RelationRef, Row, Warehouse, WarehouseSession
 /**
  * The few statement shapes identity resolution is made of (create a table from a SELECT, drop it,
  * count it), run against one warehouse session, with timings in the debug log. Tables are
- * created with plain `CREATE TABLE ... AS`: one statement template for every dialect.
+ * created with plain `CREATE TABLE ... AS`: one statement template for every dialect. Temporary
+ * scratch tables (`RelationRef.temporary`) are created, renamed and dropped through it only: it
+ * answers whether one exists.
  */
 export class SqlRunner {
   readonly d: Dialect;
@@ -12,6 +14,8 @@ export class SqlRunner {
   statements = 0;
 
   private readonly catalog: Warehouse;
+  /** Temporary tables (`RelationRef.temporary`) this runner created and has not dropped, by name. */
+  private readonly temporary = new Set<string>();
 
   /**
    * Statements run on `session` (the warehouse, or a transaction's session); catalog questions
@@ -71,14 +75,22 @@ export class SqlRunner {
       await this.exec(replace[0]!);
     } else {
       await this.drop(target);
-      await this.exec(`CREATE TABLE ${this.rel(target)} AS ${select}`);
+      await this.exec(this.d.createTableAs(target, select));
     }
+    if (target.temporary) this.temporary.add(target.name);
     const analyze = this.d.analyzeTable(target);
     if (analyze) await this.exec(analyze);
   }
 
   async drop(target: RelationRef): Promise<void> {
     await this.exec(`DROP TABLE IF EXISTS ${this.rel(target)}`);
+    if (target.temporary) this.temporary.delete(target.name);
+  }
+
+  /** Renames a table inside its schema (a temporary one stays temporary). */
+  async rename(from: RelationRef, toName: string): Promise<void> {
+    await this.exec(this.d.renameTable(from, toName));
+    if (from.temporary && this.temporary.delete(from.name)) this.temporary.add(toName);
   }
 
   async count(target: RelationRef | string, where = ''): Promise<number> {
@@ -87,7 +99,9 @@ export class SqlRunner {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** Temporary tables are the session's own, which the catalog (other connections) cannot see: the ones this runner made. */
   async exists(target: RelationRef): Promise<boolean> {
+    if (target.temporary) return this.temporary.has(target.name);
     return this.catalog.relationExists(target);
   }
 

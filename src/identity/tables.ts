@@ -44,6 +44,15 @@ export type StateTable = keyof typeof STATE_TABLES;
 
 export const TMP_PREFIX = '_identity_tmp_';
 
+/**
+ * Scratch tables a full build renames into the state (commit.ts RENAMED, and the renames leading
+ * there: stage_ids -> occ, stage_records -> reg_records -> new_records): regular tables in the
+ * project schema, since a temporary table cannot become a stored one. Every other scratch table is
+ * temporary where the engine has session temporary tables (`RelationRef.temporary`): nothing
+ * outside the build's session reads it, and it is never written to the database file.
+ */
+const KEPT_SCRATCH: ReadonlySet<string> = new Set(['stage_ids', 'occ', 'stage_records', 'reg_records', 'new_records', 'new_nodes', 'edges', 'limited']);
+
 export class IdentityTables {
   constructor(readonly schema: string) {}
 
@@ -55,8 +64,9 @@ export class IdentityTables {
     return { schema: this.schema, name: STATE_TABLES[name] };
   }
 
-  /** A scratch table for one build step; all are dropped when the build ends. */
+  /** A scratch table for one build step; all are dropped when the build ends (temporary ones with its session). */
   tmp(name: string): RelationRef {
-    return { schema: this.schema, name: `${TMP_PREFIX}${name}` };
+    const ref = { schema: this.schema, name: `${TMP_PREFIX}${name}` };
+    return KEPT_SCRATCH.has(name) ? ref : { ...ref, temporary: true };
   }
 }

@@ -35,6 +35,13 @@ export interface ColumnDef {
 export interface RelationRef {
   schema: string;
   name: string;
+  /**
+   * A scratch table of one session (`Warehouse.withSession`): where the dialect has session
+   * temporary tables (`Dialect.temporaryTables`) it is one, named by `name` alone and never written
+   * to the database file or the write-ahead log, and it ends with the session; elsewhere it is a
+   * regular table in `schema`. Only for tables nothing outside the session reads or keeps.
+   */
+  temporary?: boolean;
 }
 
 /** The part of a warehouse a transaction can use. */
@@ -47,6 +54,15 @@ export interface WarehouseSession {
 }
 
 /**
+ * One connection held for a piece of work (`Warehouse.withSession`): every statement, and its
+ * transactions, see what the session made for itself (its temporary tables).
+ */
+export interface HeldSession extends WarehouseSession {
+  /** Runs statements atomically on this session's connection. */
+  transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T>;
+}
+
+/**
  * One warehouse connection pool. Everything the platform computes runs as SQL through this
  * interface; rows pass through Node only via `stream` (bounded memory) or `query` (small results).
  */
@@ -56,6 +72,11 @@ export interface Warehouse extends WarehouseSession {
   stream(sql: string, options?: { params?: Params; batchSize?: number }): AsyncIterable<Row[]>;
   /** Runs statements atomically where the engine has transactions (DuckDB, Postgres, Snowflake). */
   transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` on one connection held until it ends; the session's temporary tables end with it.
+   * Engines whose dialect has no temporary tables (BigQuery, Snowflake) hand out the warehouse itself.
+   */
+  withSession<T>(work: (session: HeldSession) => Promise<T>): Promise<T>;
   listRelations(schema: string): Promise<RelationInfo[]>;
   /** Columns of a table or view, in order; empty when it does not exist. */
   listColumns(relation: RelationRef): Promise<ColumnInfo[]>;

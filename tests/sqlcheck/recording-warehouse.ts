@@ -17,6 +17,7 @@ import {
   type ColumnDef,
   type ColumnInfo,
   type Dialect,
+  type HeldSession,
   type Params,
   type RelationInfo,
   type RelationRef,
@@ -96,13 +97,22 @@ export class TapingWarehouse implements Warehouse {
   }
 
   transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
-    return this.inner.transaction((session) =>
-      work({
-        dialect: session.dialect,
-        execute: (sql, params) => this.record('execute', sql, () => session.execute(sql, params), session),
-        query: <R extends Row = Row>(sql: string, params?: Params) => this.record('query', sql, () => session.query<R>(sql, params)),
-      }),
+    return this.inner.transaction((session) => work(this.taped(session)));
+  }
+
+  withSession<T>(work: (session: HeldSession) => Promise<T>): Promise<T> {
+    return this.inner.withSession((session) =>
+      work({ ...this.taped(session), transaction: (inner) => session.transaction((inTransaction) => inner(this.taped(inTransaction))) }),
     );
+  }
+
+  /** `session` with every call taped (created relations read through it: it may see what others cannot). */
+  private taped(session: WarehouseSession): WarehouseSession {
+    return {
+      dialect: session.dialect,
+      execute: (sql, params) => this.record('execute', sql, () => session.execute(sql, params), session),
+      query: <R extends Row = Row>(sql: string, params?: Params) => this.record('query', sql, () => session.query<R>(sql, params)),
+    };
   }
 
   listRelations(schema: string): Promise<RelationInfo[]> {
@@ -194,6 +204,10 @@ export class RecordingWarehouse implements Warehouse {
   }
 
   async transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
+    return work(this);
+  }
+
+  async withSession<T>(work: (session: HeldSession) => Promise<T>): Promise<T> {
     return work(this);
   }
 

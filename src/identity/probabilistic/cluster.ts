@@ -40,7 +40,7 @@ export async function boundedClusters(
     if ((await sql.count(mutual)) === 0) break;
     await sql.create(next, `SELECT o.node, COALESCE(m.ca, o.cluster) AS cluster FROM ${r(output)} o LEFT JOIN ${r(mutual)} m ON m.cb = o.cluster`);
     await sql.drop(output);
-    await sql.exec(d.renameTable(next, output.name));
+    await sql.rename(next, output.name);
   }
   for (const ref of [cand, mutual, next]) await sql.drop(ref);
   return { rounds };

@@ -272,7 +272,7 @@ async function mergeUnderLimits(
     const next = t.tmp('prob_comp_next');
     await sql.create(next, `SELECT c.node, c.tier, COALESCE(o.ca, c.comp) AS comp FROM ${r(comp)} c LEFT JOIN ${r(s('ok'))} o ON o.cb = c.comp`);
     await sql.drop(comp);
-    await sql.exec(d.renameTable(next, comp.name));
+    await sql.rename(next, comp.name);
     // The remaining links, on the merged components.
     await sql.create(
       s('cand_next'),
@@ -290,7 +290,7 @@ async function mergeUnderLimits(
        WHERE rn = 1`,
     );
     await sql.drop(cand);
-    await sql.exec(d.renameTable(s('cand_next'), cand.name));
+    await sql.rename(s('cand_next'), cand.name);
   }
   for (const name of ['mutual', 'bad', 'ok', 'eligible']) await sql.drop(s(name));
   const linked = await sql.count(accepted);

@@ -11,7 +11,7 @@ import { getDialect } from '../dialects/index.js';
 import { dottedPath } from '../dialects/paths.js';
 import type { Dialect } from '../dialects/types.js';
 import { currentQueryLabels } from '../labels.js';
-import type { ColumnDef, ColumnInfo, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
+import type { ColumnDef, ColumnInfo, HeldSession, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
 import { fieldTypeName, loadSchema, ndjsonLine, parseRows, queryParameters, type BigQueryField } from './bigquery-values.js';
 import { jaroWinklerJs } from './js-udfs.js';
 
@@ -100,6 +100,11 @@ export class BigQueryWarehouse implements Warehouse {
   }
 
   async transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
+    return work(this);
+  }
+
+  /** No temporary tables in the dialect (scratch tables are regular ones): no connection to hold. */
+  async withSession<T>(work: (session: HeldSession) => Promise<T>): Promise<T> {
     return work(this);
   }
 

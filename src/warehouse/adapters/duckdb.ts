@@ -21,7 +21,7 @@ import { inTransaction } from './transaction.js';
 import { getDialect } from '../dialects/index.js';
 import type { Dialect } from '../dialects/types.js';
 import { ConnectionPool } from '../pool.js';
-import type { ColumnDef, ColumnInfo, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
+import type { ColumnDef, ColumnInfo, HeldSession, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
 import { normalizeRow } from '../values.js';
 import { ensurePrivateDir, restrictFiles } from '../../util/permissions.js';
 
@@ -61,7 +61,7 @@ function wrapError(error: unknown, sql: string): CdpError {
   return new CdpError('WAREHOUSE', message, { cause: error, hint: `while running: ${sql.replace(/\s+/g, ' ').slice(0, 200)}` });
 }
 
-class DuckDbSession implements WarehouseSession {
+class DuckDbSession implements HeldSession {
   readonly dialect: Dialect = getDialect('duckdb');
   constructor(protected readonly connection: DuckDBConnection) {}
 
@@ -81,6 +81,10 @@ class DuckDbSession implements WarehouseSession {
     } catch (error) {
       throw wrapError(error, sql);
     }
+  }
+
+  transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
+    return inTransaction((sql) => this.execute(sql), () => work(this), 'BEGIN TRANSACTION');
   }
 }
 
@@ -169,10 +173,21 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
-    return this.pool.use(async (connection) => {
-      const session = new DuckDbSession(connection);
-      return inTransaction((sql) => session.execute(sql), () => work(session), 'BEGIN TRANSACTION');
-    });
+    return this.pool.use((connection) => new DuckDbSession(connection).transaction(work));
+  }
+
+  /**
+   * A connection of its own, closed at the end: its temporary tables (DuckDB keeps them per
+   * connection, in memory and the spill directory) go with it, even after a failure, and the pool's
+   * connections stay free for concurrent readers.
+   */
+  async withSession<T>(work: (session: HeldSession) => Promise<T>): Promise<T> {
+    const connection = await this.instance.connect();
+    try {
+      return await work(new DuckDbSession(connection));
+    } finally {
+      connection.closeSync();
+    }
   }
 
   async listRelations(schema: string): Promise<RelationInfo[]> {

@@ -17,7 +17,7 @@ import { logger } from '../../logger.js';
 import { getDialect } from '../dialects/index.js';
 import { type PostgresDialect, scratchName } from '../dialects/postgres.js';
 import type { Dialect } from '../dialects/types.js';
-import type { ColumnDef, ColumnInfo, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
+import type { ColumnDef, ColumnInfo, HeldSession, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
 import { isPgError, wrapError } from './postgres-errors.js';
 import { HELPER_SCHEMA, HELPERS_VERSION, helpersMarker, helperStatements, installedHelpersVersion } from './postgres-helpers.js';
 import { csvLine, pgTypeParsers, toPgParam } from './postgres-values.js';
@@ -44,7 +44,7 @@ async function run(client: pg.Client, sql: string, params?: Params): Promise<pg.
   }
 }
 
-class PostgresSession implements WarehouseSession {
+class PostgresSession implements HeldSession {
   readonly dialect: Dialect = getDialect('postgres');
   constructor(protected readonly client: pg.Client) {}
 
@@ -56,6 +56,10 @@ class PostgresSession implements WarehouseSession {
   async query<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
     const result = await run(this.client, sql, params);
     return (result.rows ?? []) as T[];
+  }
+
+  transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
+    return clientTransaction(this.client, () => work(this));
   }
 }
 
@@ -192,7 +196,18 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
-    return this.withClient((client) => clientTransaction(client, () => work(new PostgresSession(client))));
+    return this.withClient((client) => new PostgresSession(client).transaction(work));
+  }
+
+  /** One pooled client; DISCARD TEMP before it goes back, so the next user finds none of this session's temporary tables. */
+  withSession<T>(work: (session: HeldSession) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      try {
+        return await work(new PostgresSession(client));
+      } finally {
+        await run(client, 'DISCARD TEMP').catch((error: Error) => logger.warn({ component: 'warehouse', error: error.message }, 'could not discard temporary tables'));
+      }
+    });
   }
 
   async listRelations(schema: string): Promise<RelationInfo[]> {

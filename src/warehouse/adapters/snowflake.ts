@@ -8,7 +8,7 @@ import { foldSnowflakeName, SNOWFLAKE_HELPER_SCHEMA, unfoldSnowflakeName } from 
 import type { Dialect } from '../dialects/types.js';
 import { currentQueryLabels } from '../labels.js';
 import { ConnectionPool } from '../pool.js';
-import type { ColumnDef, ColumnInfo, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
+import type { ColumnDef, ColumnInfo, HeldSession, Params, RelationInfo, RelationRef, Row, Warehouse, WarehouseSession } from '../types.js';
 import { jaroWinklerJs } from './js-udfs.js';
 import { STAGE_FILE_FORMAT, writeStageFiles } from './snowflake-stage-files.js';
 import { inTransaction } from './transaction.js';
@@ -191,6 +191,11 @@ export class SnowflakeWarehouse implements Warehouse {
       };
       return inTransaction((sql) => session.execute(sql), () => work(session));
     });
+  }
+
+  /** No temporary tables in the dialect (scratch tables are regular ones): no connection to hold. */
+  async withSession<T>(work: (session: HeldSession) => Promise<T>): Promise<T> {
+    return work(this);
   }
 
   async listRelations(schema: string): Promise<RelationInfo[]> {

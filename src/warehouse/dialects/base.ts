@@ -27,8 +27,26 @@ export abstract class BaseDialect implements Dialect {
     return wrapQuoted(name, '"');
   }
 
+  readonly temporaryTables: boolean = false;
+
   relation(ref: RelationRef): string {
+    if (this.isTemporary(ref)) return this.temporaryRelation(ref.name);
     return `${this.quoteIdent(ref.schema)}.${this.quoteIdent(ref.name)}`;
+  }
+
+  /** Whether `ref` names a session temporary table on this engine. */
+  protected isTemporary(ref: RelationRef): boolean {
+    return !!ref.temporary && this.temporaryTables;
+  }
+
+  /** The qualified name of the session temporary table `name` (engines with `temporaryTables` override it). */
+  protected temporaryRelation(name: string): string {
+    throw new TypeError(`the ${this.name} dialect has no temporary tables (${name})`);
+  }
+
+  /** `TEMPORARY ` for a session temporary table, else nothing: the keyword of CREATE statements. */
+  protected temporaryKeyword(ref: RelationRef): string {
+    return this.isTemporary(ref) ? 'TEMPORARY ' : '';
   }
 
   literal(value: SqlValue): string {
@@ -124,7 +142,11 @@ export abstract class BaseDialect implements Dialect {
   }
 
   createOrReplaceTableAs(target: RelationRef, select: string): string[] {
-    return [`CREATE OR REPLACE TABLE ${this.relation(target)} AS ${select}`];
+    return [`CREATE OR REPLACE ${this.temporaryKeyword(target)}TABLE ${this.relation(target)} AS ${select}`];
+  }
+
+  createTableAs(target: RelationRef, select: string): string {
+    return `CREATE ${this.temporaryKeyword(target)}TABLE ${this.relation(target)} AS ${select}`;
   }
 
   createOrReplaceViewAs(target: RelationRef, select: string): string[] {

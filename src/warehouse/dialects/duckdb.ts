@@ -6,6 +6,8 @@ export class DuckDbDialect extends BaseDialect {
   readonly name = 'duckdb' as const;
   readonly dbt = new BaseDbtMacros('duckdb');
   readonly formatterLanguage = 'duckdb' as const;
+  /** Temporary tables live in the connection's `temp` catalog (in memory, spilling to the temp directory). */
+  override readonly temporaryTables = true;
   protected readonly types = {
     string: 'VARCHAR',
     integer: 'BIGINT',
@@ -15,6 +17,10 @@ export class DuckDbDialect extends BaseDialect {
     date: 'DATE',
     json: 'JSON',
   };
+
+  protected override temporaryRelation(name: string): string {
+    return `temp.main.${this.quoteIdent(name)}`;
+  }
 
   smallestN(expr: string, n: number, filter?: string): string {
     return `min(${expr}, ${Math.trunc(n)})${filter ? ` FILTER (WHERE ${filter})` : ''}`;

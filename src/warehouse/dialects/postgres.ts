@@ -73,7 +73,16 @@ export class PostgresDialect extends BaseDialect {
     return `(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')`;
   }
 
+  /** Temporary tables live in the session's own `pg_temp` schema and skip the write-ahead log. */
+  override readonly temporaryTables = true;
+
+  protected override temporaryRelation(name: string): string {
+    return `pg_temp.${this.quoteIdent(name)}`;
+  }
+
   override createOrReplaceTableAs(target: RelationRef, select: string): string[] {
+    // A temporary table is the session's own: nothing reads it during the swap, nothing to keep.
+    if (this.isTemporary(target)) return [`DROP TABLE IF EXISTS ${this.relation(target)}`, this.createTableAs(target, select)];
     // Build beside the old table, then swap in one statement that keeps the views over it.
     const fresh = { schema: target.schema, name: scratchName(target.name) };
     return [`DROP TABLE IF EXISTS ${this.relation(fresh)}`, `CREATE TABLE ${this.relation(fresh)} AS ${select}`, this.replaceRelation(target, fresh.name)];

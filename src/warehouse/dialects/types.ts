@@ -23,8 +23,15 @@ export interface Dialect {
   // ---- names and values ----
   /** Quotes one identifier (column, table or schema name). */
   quoteIdent(name: string): string;
-  /** `schema.name`, each part quoted. */
+  /** `schema.name`, each part quoted; a session temporary table's name where `ref.temporary` and `temporaryTables`. */
   relation(ref: RelationRef): string;
+  /**
+   * True when the engine has session temporary tables that `RelationRef.temporary` scratch tables
+   * become (DuckDB: kept in memory and the spill directory, never compressed into the database file
+   * nor checkpointed; Postgres: no write-ahead log). BigQuery (only inside scripts) and Snowflake
+   * (per session, but cdp's sessions are pooled) keep regular tables.
+   */
+  readonly temporaryTables: boolean;
   /** The one function that writes a value into SQL text (escaped per the engine's string rules). */
   literal(value: SqlValue): string;
   /** Placeholder for the i-th (1-based) bound parameter. */
@@ -80,6 +87,8 @@ export interface Dialect {
   // ---- statements ----
   /** Statements that create or replace `target` as the result of `select`, atomically where possible. */
   createOrReplaceTableAs(target: RelationRef, select: string): string[];
+  /** `CREATE TABLE target AS select` (a TEMPORARY one for a temporary `target` where the engine has them): `target` must not exist. */
+  createTableAs(target: RelationRef, select: string): string;
   createOrReplaceViewAs(target: RelationRef, select: string): string[];
   /**
    * True when the two statements above also replace a relation of the other kind (a view where a

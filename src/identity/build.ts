@@ -158,7 +158,7 @@ async function buildOnSession(context: BuildContext): Promise<IdentityBuildResul
     const newWatermarks = mergeWatermarks(plan, mode === 'incremental' ? previous!.watermarks : new Map(), read);
     let committed = 0;
     const figures = await session.transaction(async (inTransaction) => {
-      const runner = new SqlRunner(inTransaction, warehouse);
+      const runner = sql.on(inTransaction);
       try {
         return await commitBuild(runner, plan, t, project.config.profiles.traits, {
           mode,

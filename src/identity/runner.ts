@@ -15,7 +15,7 @@ export class SqlRunner {
 
   private readonly catalog: Warehouse;
   /** Temporary tables (`RelationRef.temporary`) this runner created and has not dropped, by name. */
-  private readonly temporary = new Set<string>();
+  private temporary = new Set<string>();
 
   /**
    * Statements run on `session` (the warehouse, or a transaction's session); catalog questions
@@ -29,6 +29,13 @@ export class SqlRunner {
   ) {
     this.d = session.dialect;
     this.catalog = catalog ?? (session as Warehouse);
+  }
+
+  /** A runner on `session` (a transaction on this runner's connection) that knows this one's temporary tables. */
+  on(session: WarehouseSession): SqlRunner {
+    const runner = new SqlRunner(session, this.catalog);
+    runner.temporary = this.temporary;
+    return runner;
   }
 
   rel(ref: RelationRef): string {
@@ -99,9 +106,13 @@ export class SqlRunner {
     return Number(rows[0]?.n ?? 0);
   }
 
-  /** Temporary tables are the session's own, which the catalog (other connections) cannot see: the ones this runner made. */
+  /**
+   * A temporary table is the session's own, which the catalog (other connections) cannot see: one
+   * this runner made exists without asking (on every engine alike, so the statements sent do not
+   * depend on the engine); any other table is the catalog's question.
+   */
   async exists(target: RelationRef): Promise<boolean> {
-    if (target.temporary) return this.temporary.has(target.name);
+    if (target.temporary && this.temporary.has(target.name)) return true;
     return this.catalog.relationExists(target);
   }
 

@@ -158,6 +158,33 @@ describe.each(ENGINES)('Warehouse contract on %s', (engine) => {
     });
   });
 
+  describe('withSession and temporary tables', () => {
+    it('keeps a temporary table to the session (its transactions included) and drops it at the end', async () => {
+      expect(w.dialect.temporaryTables).toBe(true);
+      const scratch = { schema, name: 'scratch_tmp', temporary: true };
+      const t = w.dialect.relation(scratch);
+      const seen = await w.withSession(async (s) => {
+        for (const statement of w.dialect.createOrReplaceTableAs(scratch, 'SELECT 1 AS id')) await s.execute(statement);
+        // Neither in the schema nor visible to the pool's other connections.
+        expect(await w.relationExists({ schema, name: 'scratch_tmp' })).toBe(false);
+        await expect(w.query(`SELECT id FROM ${t}`)).rejects.toMatchObject({ code: 'WAREHOUSE' });
+        await s.execute(w.dialect.renameTable(scratch, 'scratch_tmp2'));
+        const renamed = w.dialect.relation({ ...scratch, name: 'scratch_tmp2' });
+        await s.transaction(async (tx) => {
+          await tx.execute(`CREATE TABLE ${rel('from_tmp')} AS SELECT id + 1 AS id FROM ${renamed}`);
+        });
+        return s.query(`SELECT id FROM ${renamed}`);
+      });
+      expect(seen).toEqual([{ id: 1 }]);
+      expect(await w.query(`SELECT id FROM ${rel('from_tmp')}`)).toEqual([{ id: 2 }]);
+      // Gone with the session, whichever connection asks next.
+      for (let i = 0; i < 4; i++) await expect(w.query(`SELECT id FROM ${w.dialect.relation({ ...scratch, name: 'scratch_tmp2' })}`)).rejects.toMatchObject({ code: 'WAREHOUSE' });
+      await w.withSession(async (s) => {
+        await expect(s.query(`SELECT id FROM ${w.dialect.relation({ ...scratch, name: 'scratch_tmp2' })}`)).rejects.toMatchObject({ code: 'WAREHOUSE' });
+      });
+    });
+  });
+
   describe('catalog', () => {
     const kinds: ColumnDef[] = [
       { name: 's', kind: 'string' },

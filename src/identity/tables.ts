@@ -45,13 +45,15 @@ export type StateTable = keyof typeof STATE_TABLES;
 export const TMP_PREFIX = '_identity_tmp_';
 
 /**
- * Scratch tables a full build renames into the state (commit.ts RENAMED, and the renames leading
- * there: stage_ids -> occ, stage_records -> reg_records -> new_records): regular tables in the
- * project schema, since a temporary table cannot become a stored one. Every other scratch table is
- * temporary where the engine has session temporary tables (`RelationRef.temporary`): nothing
- * outside the build's session reads it, and it is never written to the database file.
+ * Scratch tables kept regular tables in the project schema: the ones a full build renames into the
+ * state (commit.ts RENAMED, and the renames leading there: stage_ids -> occ, stage_records ->
+ * reg_records -> new_records), since a temporary table cannot become a stored one; and
+ * prob_reviewed (the review queue's answers, a few rows), which training reads as a labels
+ * relation whose columns the catalog checks. Every other scratch table is temporary where the
+ * engine has session temporary tables (`RelationRef.temporary`): nothing outside the build's
+ * session reads it, and it is never written to the database file.
  */
-const KEPT_SCRATCH: ReadonlySet<string> = new Set(['stage_ids', 'occ', 'stage_records', 'reg_records', 'new_records', 'new_nodes', 'edges', 'limited']);
+const KEPT_SCRATCH: ReadonlySet<string> = new Set(['stage_ids', 'occ', 'stage_records', 'reg_records', 'new_records', 'new_nodes', 'edges', 'limited', 'prob_reviewed']);
 
 export class IdentityTables {
   constructor(readonly schema: string) {}

@@ -204,6 +204,10 @@ export abstract class BaseDialect implements Dialect {
     return null;
   }
 
+  uncompressedWrites(): { before: string; after: string } | null {
+    return null;
+  }
+
   unionDistinct(): string {
     return 'UNION';
   }

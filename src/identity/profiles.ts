@@ -43,7 +43,7 @@ export async function writeProfiles(
   plan: IdentityPlan,
   t: IdentityTables,
   traits: Record<string, TraitConfig>,
-  options: { mode: 'full' | 'incremental'; consent?: { table: RelationRef; purposes: readonly string[] } },
+  options: { mode: 'full' | 'incremental'; consent?: ProfilesConsent },
 ): Promise<void> {
   const target = t.output('profiles');
   const stateRef = { schema: plan.schema, name: PROFILE_BUILD };
@@ -60,20 +60,48 @@ export async function writeProfiles(
   const incremental =
     options.mode === 'incremental' && (await sql.exists(touched)) && (await sql.exists(target)) && (await storedHash(sql, stateRef)) === hash;
   if (!incremental) {
-    const select = profilesSelect(sql.d, plan, traits, t.output('resolved'), t.state('nodes'), options.consent, { keyKinds });
+    const { select, scratch } = await stageProfileParts(sql, plan, t, traits, options.consent, { keyKinds });
     for (const statement of sql.d.createOrReplaceTableAs(target, select)) await sql.exec(statement);
     const analyze = sql.d.analyzeTable(target);
     if (analyze) await sql.exec(analyze);
+    for (const table of scratch) await sql.drop(table);
     await sql.create(stateRef, `SELECT ${sql.d.literal(hash)} AS shape`);
     return;
   }
   if (options.consent?.purposes.length) await sql.exec(`INSERT INTO ${sql.rel(touched)} (profile_id) ${consentChangedSelect(sql, target, options.consent)}`);
   const only = ` WHERE profile_id IN (SELECT profile_id FROM ${sql.rel(touched)})`;
   await sql.exec(`DELETE FROM ${sql.rel(target)}${only}`);
-  const select = profilesSelect(sql.d, plan, traits, t.output('resolved'), t.state('nodes'), options.consent, { keyKinds, only: touched });
+  const { select, scratch } = await stageProfileParts(sql, plan, t, traits, options.consent, { keyKinds, only: touched });
   // Named columns: profiles may carry more than identity writes (prediction scores, NULL here until the run scores again).
   const names = [...generatedProfileColumns(plan), ...Object.keys(traits), ...(options.consent?.purposes ?? []).map(consentColumn)];
   await sql.exec(`INSERT INTO ${sql.rel(target)} (${names.map((n) => sql.d.quoteIdent(n)).join(', ')}) ${select}`);
+  for (const table of scratch) await sql.drop(table);
+}
+
+/**
+ * Writes each part of `profiles` (see `profileParts`) to its own scratch table, one after the
+ * other, and returns the SELECT that joins them by profile, with the scratch tables to drop after it.
+ */
+async function stageProfileParts(
+  sql: SqlRunner,
+  plan: IdentityPlan,
+  t: IdentityTables,
+  traits: Record<string, TraitConfig>,
+  consent: ProfilesConsent | undefined,
+  scope: ProfilesScope,
+): Promise<{ select: string; scratch: RelationRef[] }> {
+  const scratchOf = (name: string) => t.tmp(`profile_${name}`);
+  const { parts, select } = profileParts(sql.d, plan, traits, { records: t.state('records'), nodes: t.state('nodes') }, consent, scope, scratchOf);
+  // Each part is read once by the join and dropped: not worth compressing (at 1M people the
+  // parts cost 17.5 CPU s written plain against 20-23 compressed).
+  const plain = sql.d.uncompressedWrites();
+  if (plain) await sql.exec(plain.before);
+  try {
+    for (const part of parts) await sql.create(scratchOf(part.name), part.select);
+  } finally {
+    if (plain) await sql.exec(plain.after);
+  }
+  return { select, scratch: parts.map((part) => scratchOf(part.name)) };
 }
 
 async function storedHash(sql: SqlRunner, ref: RelationRef): Promise<string | null> {
@@ -101,7 +129,13 @@ export function traitSourceOrder(trait: ColumnTrait): string[] {
   return trait.sources.includes(trait.source) ? trait.sources : [trait.source, ...trait.sources];
 }
 
-/** How `profilesSelect` reads: key column kinds (native joins) and, for an incremental build, the profiles to recompute. */
+/** Consent columns of profiles: the resolved consent table and the configured purposes. */
+export interface ProfilesConsent {
+  table: RelationRef;
+  purposes: readonly string[];
+}
+
+/** How `profileParts` reads: key column kinds (native joins) and, for an incremental build, the profiles to recompute. */
 export interface ProfilesScope {
   /** The kind of each source's key column, by source name: keys are joined in their own type where it can be. */
   keyKinds?: ReadonlyMap<string, ColumnKind>;
@@ -110,7 +144,7 @@ export interface ProfilesScope {
 }
 
 /**
- * The SELECT that builds `profiles`: one row per profile (a component with at least one record),
+ * How `profiles` is built: one row per profile (a component with at least one record),
  * with `sources` (its sources' names, comma-separated, sorted), `source_count`, `record_count`,
  * `<id type>_count` per id type, and one column per configured trait.
  *
@@ -126,49 +160,72 @@ export interface ProfilesScope {
  * Each source is read once: its rows joined to their profiles, grouped by profile, every trait of
  * that source one aggregate of the group (an ordered pick where the dialect has one, else a
  * ROW_NUMBER rank in the same scan); most_frequent counts ride along as window aggregates.
+ *
+ * The work is split into parts, each one GROUP BY profile written to its own scratch table
+ * (`scratch(name)`) in turn: the counts over the records (`base`) and over the identifiers
+ * (`idc`), one part per source a trait reads (`g<k>`), and the consent pivot (`cons`). `select`
+ * then joins them on the component (an integer; the text profile id comes from `idc`). One statement holding every part's hash table at once
+ * outgrew DuckDB's memory limit from about 3M people and spilled (docs/scale.md).
  */
-export function profilesSelect(
+export function profileParts(
   d: Dialect,
   plan: IdentityPlan,
   traits: Record<string, TraitConfig>,
-  resolved: RelationRef,
-  nodes: RelationRef,
-  consent?: { table: RelationRef; purposes: readonly string[] },
-  scope: ProfilesScope = {},
-): string {
-  const only = scope.only ? ` AND profile_id IN (SELECT profile_id FROM ${d.relation(scope.only)})` : '';
-  const rr = `(SELECT source, record_key, profile_id FROM ${d.relation(resolved)} WHERE profile_id IS NOT NULL${only})`;
+  state: { records: RelationRef; nodes: RelationRef },
+  consent: ProfilesConsent | undefined,
+  scope: ProfilesScope,
+  scratch: (part: string) => RelationRef,
+): { parts: ProfilePart[]; select: string } {
+  const only = (column: string) => (scope.only ? ` AND ${column} IN (SELECT profile_id FROM ${d.relation(scope.only)})` : '');
+  const parts: ProfilePart[] = [];
+  const nodes = d.relation(state.nodes);
+  // The resolved records (`resolved_records`' own join) keyed by their component: every part
+  // groups and joins on that integer, and the text profile id is joined once, from the nodes.
+  const rr =
+    `(SELECT rc.source, rc.record_key, n.comp AS pid FROM ${d.relation(state.records)} rc ` +
+    `JOIN ${nodes} n ON n.node = rc.center WHERE n.profile_id IS NOT NULL${only('n.profile_id')})`;
+  const rel = (name: string) => d.relation(scratch(name));
   // Sources are known from the config: one flag each, joined in byte order (no ordered aggregate needed).
   const names = plan.sources.map((x) => x.name).sort();
   const has = (name: string) => `MAX(CASE WHEN source = ${d.literal(name)} THEN 1 ELSE 0 END)`;
   const list = names.map((name) => `CASE WHEN ${has(name)} = 1 THEN ${d.literal(`,${name}`)} ELSE '' END`).join(' || ');
-  const ctes: string[] = [
-    `base AS (SELECT profile_id, SUBSTR(${list}, 2) AS sources, ${names.map(has).join(' + ')} AS source_count, COUNT(*) AS record_count FROM ${rr} x GROUP BY profile_id)`,
-    `idc AS (SELECT profile_id, ${plan.types
-      .map((t) => `SUM(CASE WHEN tier = ${t.tier} THEN 1 ELSE 0 END) AS ${d.quoteIdent(`${t.name}_count`)}`)
-      .join(', ')} FROM ${d.relation(nodes)} WHERE profile_id IS NOT NULL${only} GROUP BY profile_id)`,
-  ];
-  const columns = ['b.profile_id', 'b.sources', 'b.source_count', 'b.record_count', ...plan.types.map((t) => `idc.${d.quoteIdent(`${t.name}_count`)}`)];
-  const joins = ['LEFT JOIN idc ON idc.profile_id = b.profile_id'];
+  parts.push({
+    name: 'base',
+    select: `SELECT pid, SUBSTR(${list}, 2) AS sources, ${names.map(has).join(' + ')} AS source_count, COUNT(*) AS record_count FROM ${rr} x GROUP BY pid`,
+  });
+  const counts = plan.types.map((t) => `SUM(CASE WHEN tier = ${t.tier} THEN 1 ELSE 0 END) AS ${d.quoteIdent(`${t.name}_count`)}`).join(', ');
+  parts.push({
+    name: 'idc',
+    // A component has one profile id (its anchor's): MIN only carries it through the GROUP BY.
+    select: `SELECT comp AS pid, MIN(profile_id) AS profile_id, ${counts} FROM ${nodes} WHERE profile_id IS NOT NULL${only('profile_id')} GROUP BY comp`,
+  });
+  const columns = ['idc.profile_id', 'b.sources', 'b.source_count', 'b.record_count', ...plan.types.map((t) => `idc.${d.quoteIdent(`${t.name}_count`)}`)];
+  const joins = [`JOIN ${rel('idc')} idc ON idc.pid = b.pid`];
   const groups = sourceGroups(d, plan, traits);
   groups.forEach((group, k) => {
-    ctes.push(`g${k} AS (${groupSelect(d, group, rr, scope.keyKinds?.get(group.source.name))})`);
-    joins.push(`LEFT JOIN g${k} ON g${k}.pid = b.profile_id`);
+    parts.push({ name: `g${k}`, select: groupSelect(d, group, rr, scope.keyKinds?.get(group.source.name)) });
+    joins.push(`LEFT JOIN ${rel(`g${k}`)} g${k} ON g${k}.pid = b.pid`);
   });
   Object.keys(traits).forEach((name, i) => {
-    const parts = groups.flatMap((group, k) => group.parts.filter((part) => part.trait === i).map((part) => ({ k, part })));
-    parts.sort((a, b) => a.part.priority - b.part.priority);
-    const refs = parts.map(({ k, part }) => `g${k}.${part.alias}`);
+    const picks = groups.flatMap((group, k) => group.parts.filter((part) => part.trait === i).map((part) => ({ k, part })));
+    picks.sort((a, b) => a.part.priority - b.part.priority);
+    const refs = picks.map(({ k, part }) => `g${k}.${part.alias}`);
     columns.push(`${refs.length === 1 ? refs[0]! : `COALESCE(${refs.join(', ')})`} AS ${d.quoteIdent(name)}`);
   });
   // Consent per configured purpose (see src/identity/consent): 'unknown' where nobody decided.
   if (consent && consent.purposes.length) {
     const pivot = profileConsentColumns(d, consent.table, consent.purposes);
-    ctes.push(pivot.cte);
+    parts.push({ name: 'cons', select: pivot.select });
     columns.push(...pivot.columns);
-    joins.push('LEFT JOIN cons ON cons.profile_id = b.profile_id');
+    joins.push(`LEFT JOIN ${rel('cons')} cons ON cons.profile_id = idc.profile_id`);
   }
-  return `WITH ${ctes.join(',\n')}\nSELECT ${columns.join(', ')} FROM base b ${joins.join(' ')}`;
+  return { parts, select: `SELECT ${columns.join(', ')} FROM ${rel('base')} b ${joins.join(' ')}` };
+}
+
+/** One part of `profiles`: a scratch table of one row per profile (`pid`: its component). */
+export interface ProfilePart {
+  name: string;
+  select: string;
 }
 
 /** One trait's share of one source: the whole trait, or (source_priority) its pick from this source. */
@@ -208,7 +265,7 @@ function sourceGroups(d: Dialect, plan: IdentityPlan, traits: Record<string, Tra
 function groupSelect(d: Dialect, group: SourceGroup, rr: string, keyKind: ColumnKind | undefined): string {
   const { source } = group;
   const ts = d.cast(`s.${d.quoteIdent(source.timestamp)}`, 'timestamp');
-  const inner = ['rr.profile_id AS __cdp_pid', 'rr.record_key AS __cdp_rk', `${ts} AS __cdp_ts`];
+  const inner = ['rr.pid AS __cdp_pid', 'rr.record_key AS __cdp_rk', `${ts} AS __cdp_ts`];
   const ranks: string[] = [];
   const rk = d.binaryOrder('__cdp_rk');
   const aggregates = group.parts.map((part, n) => {
@@ -218,7 +275,7 @@ function groupSelect(d: Dialect, group: SourceGroup, rr: string, keyKind: Column
     let order: OrderKey[];
     if (trait.rule === 'most_frequent') {
       // How often each value occurs in the profile, and when it was last seen: window aggregates of this scan.
-      const within = `PARTITION BY rr.profile_id, s.${value}`;
+      const within = `PARTITION BY rr.pid, s.${value}`;
       inner.push(`COUNT(*) OVER (${within}) AS __cdp_n${n}`, `MAX(${ts}) OVER (${within}) AS __cdp_last${n}`);
       order = [{ expr: `__cdp_n${n}`, desc: true }, { expr: `__cdp_last${n}`, desc: true }, { expr: d.binaryOrder(d.cast(value, 'string')) }];
     } else if (trait.rule === 'first_seen') {
@@ -237,9 +294,9 @@ function groupSelect(d: Dialect, group: SourceGroup, rr: string, keyKind: Column
   return `SELECT __cdp_pid AS pid, ${aggregates.join(', ')} FROM (${rows}) s GROUP BY __cdp_pid`;
 }
 
-/** The resolved records of one source: (record_key, profile_id). */
+/** The resolved records of one source: (record_key, pid). */
 function sourceKeys(d: Dialect, source: SourcePlan, rr: string): string {
-  return `(SELECT record_key, profile_id FROM ${rr} x WHERE source = ${d.literal(source.name)})`;
+  return `(SELECT record_key, pid FROM ${rr} x WHERE source = ${d.literal(source.name)})`;
 }
 
 /**

@@ -75,12 +75,14 @@ function decisionsSelect(d: Dialect, identity: IdentityPlan, plan: ConsentPlan, 
 }
 
 /** The `consent_<purpose>` columns of `profiles`, pivoted from the consent table (joined as `cons`). */
-export function profileConsentColumns(d: Dialect, table: RelationRef, purposes: readonly string[]): { cte: string; columns: string[] } {
+export function profileConsentColumns(d: Dialect, table: RelationRef, purposes: readonly string[]): { select: string; cte: string; columns: string[] } {
   const pivots = purposes.map(
     (p) => `MAX(CASE WHEN purpose = ${d.literal(p)} THEN status END) AS ${d.quoteIdent(consentColumn(p))}`,
   );
+  const select = `SELECT profile_id, ${pivots.join(', ')} FROM ${d.relation(table)} GROUP BY profile_id`;
   return {
-    cte: `cons AS (SELECT profile_id, ${pivots.join(', ')} FROM ${d.relation(table)} GROUP BY profile_id)`,
+    select,
+    cte: `cons AS (${select})`,
     columns: purposes.map((p) => `COALESCE(cons.${d.quoteIdent(consentColumn(p))}, ${d.literal(UNKNOWN)}) AS ${d.quoteIdent(consentColumn(p))}`),
   };
 }

@@ -226,6 +226,10 @@ export abstract class BaseDialect implements Dialect {
     return null;
   }
 
+  uncompressedWrites(): { before: string; after: string } | null {
+    return null;
+  }
+
   unionDistinct(): string {
     return 'UNION';
   }

@@ -149,10 +149,6 @@ async function columnsOf(session: WarehouseSession, ref: RelationRef): Promise<C
   return rows.map((r) => ({ name: r.name, type: r.type, kind: session.dialect.columnKind(r.type) }));
 }
 
-function isSetting(entry: TapeEntry | undefined): boolean {
-  return entry?.op === 'execute' && /^(SET|RESET) /i.test(entry.sql);
-}
-
 /** Runs nothing: records statements in a dialect and answers from a tape. */
 export class RecordingWarehouse implements Warehouse {
   readonly dialect: Dialect;
@@ -178,8 +174,6 @@ export class RecordingWarehouse implements Warehouse {
   }
 
   private nextEntry(op: Op, what: string): TapeEntry {
-    // Session settings of the DuckDB run (Dialect.uncompressedWrites) have no counterpart on engines without them.
-    while (isSetting(this.tape[this.position]) && !/^(SET|RESET) /i.test(what)) this.position++;
     const entry = this.tape[this.position];
     if (!entry || entry.op !== op) {
       const expected = entry ? `${entry.op} ${entry.sql.slice(0, 80)}` : 'the end of the tape';

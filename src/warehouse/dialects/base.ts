@@ -226,10 +226,6 @@ export abstract class BaseDialect implements Dialect {
     return null;
   }
 
-  uncompressedWrites(): { before: string; after: string } | null {
-    return null;
-  }
-
   unionDistinct(): string {
     return 'UNION';
   }

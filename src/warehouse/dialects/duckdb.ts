@@ -76,10 +76,6 @@ export class DuckDbDialect extends BaseDialect {
     return `(CAST(LEN(LIST_INTERSECT(${wa}, ${wb})) AS DOUBLE) / LEN(LIST_DISTINCT(LIST_CONCAT(${wa}, ${wb}))))`;
   }
 
-  override uncompressedWrites(): { before: string; after: string } {
-    return { before: `SET force_compression = 'uncompressed'`, after: 'RESET force_compression' };
-  }
-
   override currentTimestampUtc(): string {
     return `(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')`;
   }

@@ -171,13 +171,6 @@ export interface Dialect {
   binaryOrder(expr: string): string;
   /** A statement refreshing the planner's statistics of a freshly built table, or null when the engine needs none. */
   analyzeTable(target: RelationRef): string | null;
-  /**
-   * Statements around writes of short-lived scratch tables that are read once and dropped:
-   * `before` makes the engine store them without compression (analysing every column for the
-   * best encoding costs more than it saves for them), `after` restores the default. Null where
-   * the engine has no such setting.
-   */
-  uncompressedWrites(): { before: string; after: string } | null;
 
   // ---- added for syncs ----
   /**

@@ -13,7 +13,7 @@ const duckdbWarehouse = z
     /** File of the embedded warehouse, relative to the project; ':memory:' for a throwaway one. */
     path: z.string().default('.cdp/warehouse.duckdb'),
     threads: z.number().int().positive().optional(),
-    /** DuckDB's memory limit (e.g. '4GB'); default: an eighth of the machine's memory (see docs/scale.md). */
+    /** DuckDB's memory limit (e.g. '4GB'); default: a sixth of the machine's memory (see docs/scale.md). */
     memoryLimit: z.string().optional(),
     /** Where DuckDB spills what does not fit in `memoryLimit`; default: next to the file (`<path>.tmp`), or the OS temp dir for ':memory:'. */
     tempDirectory: z.string().optional(),

@@ -38,15 +38,14 @@ export interface DuckDbOptions {
 }
 
 /**
- * An eighth of the machine's memory (at least 1 GiB) for DuckDB's buffer manager. A build's peak
- * RSS is this limit plus what DuckDB allocates outside it and Node itself (0.3-0.6 GiB at the peak
- * of a 1M-person demo build, up to 2 GiB at other moments: docs/scale.md#memory), and most of
- * what fills the limit is cached table blocks, which the OS page cache keeps as well outside the
- * process: at 1M people a 3 GB limit (about an eighth of 24 GiB) cost no more CPU than a fifth
- * and peaked 1.5 GiB lower. Override with `warehouse.memoryLimit`.
+ * A sixth of the machine's memory (at least 1 GiB) for DuckDB's buffer manager. A build's peak
+ * RSS is this limit plus what DuckDB allocates outside it and Node itself (0.6 GiB at 1M people,
+ * 1.7 GiB at 3M: docs/scale.md#memory). An eighth kept the peak lower but made the run after the
+ * identity step spill from 3M people (time per 1M people x1.17 from 1M to 3M, against x0.93 with
+ * a sixth, peak 5.6 GiB on 24 GiB). Override with `warehouse.memoryLimit`.
  */
 export function defaultMemoryLimit(total = totalmem()): string {
-  return `${Math.max(1024, Math.floor(total / 8 / 2 ** 20))}MB`;
+  return `${Math.max(1024, Math.floor(total / 6 / 2 ** 20))}MB`;
 }
 
 function toDuckValue(value: unknown): DuckDBValue {

@@ -23,15 +23,15 @@ describe('DuckDB memory bounds', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cdp-duckdb-memory-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('limits memory to an eighth of the machine by default and spills next to the file', async () => {
-    expect(defaultMemoryLimit(40 * 2 ** 30)).toBe('5120MB');
-    expect(defaultMemoryLimit(4 * 2 ** 30)).toBe('1024MB');
+  it('limits memory to a sixth of the machine by default and spills next to the file', async () => {
+    expect(defaultMemoryLimit(48 * 2 ** 30)).toBe('8192MB');
+    expect(defaultMemoryLimit(5 * 2 ** 30)).toBe('1024MB');
     const path = join(dir, 'default.duckdb');
     const warehouse = (await openWarehouse({ type: 'duckdb', path }, dir)) as DuckDbWarehouse;
     try {
       const limit = bytes(await setting(warehouse, 'memory_limit'));
-      expect(limit / (totalmem() / 8)).toBeGreaterThan(0.9);
-      expect(limit / (totalmem() / 8)).toBeLessThan(1.1);
+      expect(limit / (totalmem() / 6)).toBeGreaterThan(0.9);
+      expect(limit / (totalmem() / 6)).toBeLessThan(1.1);
       expect(await setting(warehouse, 'temp_directory')).toBe(`${path}.tmp`);
       // Nothing reads rows in write order without an ORDER BY: DuckDB may write large results as they come.
       expect(await setting(warehouse, 'preserve_insertion_order')).toBe('false');

@@ -37,6 +37,7 @@ const postgresWarehouse = z
         })
         .strict(),
     ]),
+    /** Connections cdp may open (at least 2 are used: an identity build holds one for its session). */
     poolSize: z.number().int().positive().default(4),
   })
   .strict();

@@ -115,7 +115,9 @@ export class PostgresWarehouse implements Warehouse {
       connection: connectionConfig(config),
       pool: {
         min: 0,
-        max: config.poolSize,
+        // At least two: an identity build holds one connection for its session (withSession, its
+        // temporary tables) and asks the catalog on another; with one it would wait on itself.
+        max: Math.max(2, config.poolSize),
         // TIMESTAMP columns hold UTC: make timestamptz <-> timestamp conversions agree with that.
         // dialect.literal() relies on standard strings (a backslash is just a backslash).
         afterCreate(connection: pg.Client, done: (error: Error | null, connection: pg.Client) => void) {

@@ -1,6 +1,7 @@
 import { CdpError } from '../errors.js';
 import { logger } from '../logger.js';
 import { planConsent, validateConsent } from './consent/index.js';
+import type { IdentityConfig } from '../config/identity.js';
 import type { Project } from '../project/index.js';
 import { commitBuild, computeMerges, type SourceWatermark } from './commit.js';
 import { computeSplits } from './splits.js';
@@ -77,11 +78,12 @@ export async function buildIdentity(project: Project, options: IdentityBuildOpti
   const plan = planIdentity(project, config);
   const warehouse = await project.warehouse();
   // One session for the whole build: its temporary scratch tables are that connection's own.
-  return warehouse.withSession((session) => buildOnSession({ project, options, plan, warehouse, session, say, started, startedAt }));
+  return warehouse.withSession((session) => buildOnSession({ project, config, options, plan, warehouse, session, say, started, startedAt }));
 }
 
 interface BuildContext {
   project: Project;
+  config: IdentityConfig;
   options: IdentityBuildOptions;
   plan: IdentityPlan;
   warehouse: Warehouse;
@@ -92,8 +94,7 @@ interface BuildContext {
 }
 
 async function buildOnSession(context: BuildContext): Promise<IdentityBuildResult> {
-  const { project, options, plan, warehouse, session, say, started, startedAt } = context;
-  const config = project.config.identity!;
+  const { project, config, options, plan, warehouse, session, say, started, startedAt } = context;
   const sql = new SqlRunner(session, warehouse);
   const t = new IdentityTables(plan.schema);
 

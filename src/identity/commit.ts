@@ -112,7 +112,7 @@ async function replaceState(sql: SqlRunner, t: IdentityTables): Promise<void> {
       for (const statement of sql.d.replaceTableByRename(t.state(name), t.tmp(scratch).name)) await sql.exec(statement);
     } else {
       // The dialect's replace (not SqlRunner.create's drop + create): views read these tables.
-      await replaceTable(sql, t.state(name), select);
+      await sql.replace(t.state(name), select);
     }
   }
 }
@@ -139,12 +139,6 @@ async function mergeState(sql: SqlRunner, t: IdentityTables): Promise<void> {
   await sql.exec(`INSERT INTO ${s('edges')} (src, dst, tier, src_tier, kind, score) ${selects.edges}`);
   await sql.exec(byNode('limited'));
   await sql.exec(`INSERT INTO ${s('limited')} (node, tier, detail) ${selects.limited}`);
-}
-
-async function replaceTable(sql: SqlRunner, target: RelationRef, select: string): Promise<void> {
-  for (const statement of sql.d.createOrReplaceTableAs(target, select)) await sql.exec(statement);
-  const analyze = sql.d.analyzeTable(target);
-  if (analyze) await sql.exec(analyze);
 }
 
 /**
@@ -204,8 +198,7 @@ async function writeOutputs(
       `SELECT old_profile_id, profile_id, ${d.currentTimestampUtc()} FROM ${sql.rel(t.tmp('merges'))}`,
   );
 
-  await replaceTable(
-    sql,
+  await sql.replace(
     t.output('dropped'),
     `SELECT ${typeName('tier')} AS id_type, id_value, reason, CAST(NULL AS ${str}) AS detail, COUNT(*) AS records, MIN(ts) AS first_seen, MAX(ts) AS last_seen
      FROM ${s('rejected')} GROUP BY tier, id_value, reason

@@ -61,9 +61,7 @@ export async function writeProfiles(
     options.mode === 'incremental' && (await sql.exists(touched)) && (await sql.exists(target)) && (await storedHash(sql, stateRef)) === hash;
   if (!incremental) {
     const { select, scratch } = await stageProfileParts(sql, plan, t, traits, options.consent, { keyKinds });
-    for (const statement of sql.d.createOrReplaceTableAs(target, select)) await sql.exec(statement);
-    const analyze = sql.d.analyzeTable(target);
-    if (analyze) await sql.exec(analyze);
+    await sql.replace(target, select);
     for (const table of scratch) await sql.drop(table);
     await sql.create(stateRef, `SELECT ${sql.d.literal(hash)} AS shape`);
     return;
@@ -106,7 +104,7 @@ async function storedHash(sql: SqlRunner, ref: RelationRef): Promise<string | nu
 }
 
 /** Stored profiles whose consent columns differ from the consent table just written (consent is resolved in full every build). */
-function consentChangedSelect(sql: SqlRunner, profiles: RelationRef, consent: { table: RelationRef; purposes: readonly string[] }): string {
+function consentChangedSelect(sql: SqlRunner, profiles: RelationRef, consent: ProfilesConsent): string {
   const d = sql.d;
   const pivot = profileConsentColumns(d, consent.table, consent.purposes);
   const differs = consent.purposes
@@ -159,8 +157,9 @@ export interface ProfilesScope {
  * The work is split into parts, each one GROUP BY profile written to its own scratch table
  * (`scratch(name)`) in turn: the counts over the records (`base`) and over the identifiers
  * (`idc`), one part per source a trait reads (`g<k>`), and the consent pivot (`cons`). `select`
- * then joins them on the component (an integer; the text profile id comes from `idc`). One statement holding every part's hash table at once
- * outgrew DuckDB's memory limit from about 3M people and spilled (docs/scale.md).
+ * then joins them on the component (an integer; the text profile id comes from `idc`). One
+ * statement holding every part's hash table at once outgrew DuckDB's memory limit from about 3M
+ * people and spilled (docs/scale.md).
  */
 export function profileParts(
   d: Dialect,

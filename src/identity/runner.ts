@@ -89,6 +89,17 @@ export class SqlRunner {
     if (analyze) await this.exec(analyze);
   }
 
+  /**
+   * Replaces `target` with the dialect's own replace (atomic where the engine can, keeping views
+   * over it on Postgres), then refreshes its statistics: for outputs and state, where `create`'s
+   * drop + create would not do.
+   */
+  async replace(target: RelationRef, select: string): Promise<void> {
+    for (const statement of this.d.createOrReplaceTableAs(target, select)) await this.exec(statement);
+    const analyze = this.d.analyzeTable(target);
+    if (analyze) await this.exec(analyze);
+  }
+
   async drop(target: RelationRef): Promise<void> {
     await this.exec(`DROP TABLE IF EXISTS ${this.rel(target)}`);
     if (target.temporary) this.temporary.delete(target.name);

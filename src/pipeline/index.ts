@@ -1,2 +1,2 @@
 /** The whole build: models in DAG order, then identity and profiles. */
-export { runProject, type RunOptions, type RunSummary } from './run-project.js';
+export { runProject, type RunOptions, type RunStep, type RunSummary } from './run-project.js';

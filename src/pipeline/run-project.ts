@@ -39,7 +39,30 @@ export interface RunSummary {
   predictions?: PredictionRun;
   /** Why the prediction step as a whole could not run (the build itself succeeded). */
   predictionsError?: string;
+  /** Each step's wall and process CPU seconds, in the order they ran (where a run's time goes). */
+  steps: RunStep[];
   seconds: number;
+}
+
+export interface RunStep {
+  step: 'models' | 'identity' | 'predictions' | 'audience base' | 'snapshots';
+  seconds: number;
+  /** CPU seconds of the whole process while the step ran (an embedded engine's threads included). */
+  cpuSeconds: number;
+}
+
+/** Runs one step of the build, timed into `steps` (and the debug log). */
+async function timedStep<T>(steps: RunStep[], step: RunStep['step'], work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  try {
+    return await work();
+  } finally {
+    const used = process.cpuUsage(cpu);
+    const timing = { step, seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+    steps.push(timing);
+    logger.debug(timing, 'run step');
+  }
 }
 
 /**
@@ -105,7 +128,8 @@ async function build(project: Project, options: RunOptions): Promise<RunSummary>
   // Models dbt-core builds itself (models.manifest): cdp builds only identity, profiles and audiences.
   const builtByDbt = project.config.models.manifest !== undefined;
   if (builtByDbt) options.onProgress?.(`models: built by dbt (relations read from ${project.config.models.manifest})`);
-  const { results, failure } = builtByDbt ? { results: [], failure: null } : await buildModels(project, {
+  const steps: RunStep[] = [];
+  const { results, failure } = builtByDbt ? { results: [], failure: null } : await timedStep(steps, 'models', () => buildModels(project, {
     select: options.select,
     exclude: options.exclude,
     fullRefresh: options.fullRefresh,
@@ -115,18 +139,18 @@ async function build(project: Project, options: RunOptions): Promise<RunSummary>
       options.onModelResult?.(result);
       return record({ model: result.model, startedAt: result.startedAt, finishedAt: result.finishedAt, rows: result.rows, status: result.status, error: result.error });
     },
-  });
+  }));
   if (failure) throw failure;
-  const summary: RunSummary = { models: results, seconds: 0 };
+  const summary: RunSummary = { models: results, steps, seconds: 0 };
   const selected = [...(options.select ?? []), ...(options.exclude ?? [])].some((selector) => selector.trim() !== '');
   if (project.config.identity && !selected) {
     options.onProgress?.('identity: building the identity graph and profiles');
     const identityOptions = { full: options.fullRefresh, onProgress: options.onProgress, reviewLabels: await reviewLabelSource(project) };
     await dropAudienceBase(project); // profiles are rebuilt: counts read them until the base is rebuilt below
-    summary.identity = await buildIdentity(project, identityOptions);
-    if (Object.keys(project.config.predictions).length > 0) await predictionStep(project, summary, options.onProgress);
-    await audienceBaseStep(project, options.onProgress);
-    if (options.snapshots !== false) await snapshotStep(project, summary, options.onProgress);
+    summary.identity = await timedStep(steps, 'identity', () => buildIdentity(project, identityOptions));
+    if (Object.keys(project.config.predictions).length > 0) await timedStep(steps, 'predictions', () => predictionStep(project, summary, options.onProgress));
+    await timedStep(steps, 'audience base', () => audienceBaseStep(project, options.onProgress));
+    if (options.snapshots !== false) await timedStep(steps, 'snapshots', () => snapshotStep(project, summary, options.onProgress));
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;

@@ -1,5 +1,6 @@
 import type { PredictionConfig, PredictionKind } from '../config/index.js';
 import type { Dialect, RelationRef } from '../warehouse/index.js';
+import type { EventCodes } from './events.js';
 
 /** What the features of a model are made of: fixed at training, stored with the model, reused by scoring. */
 export interface FeatureSpec {
@@ -24,10 +25,11 @@ export interface FeatureDef {
   sql: string;
 }
 
-/** The tables a feature query reads. */
+/** The tables a feature query reads, and where the prediction's events are in the events table. */
 export interface FeatureSources {
   events: RelationRef;
   profiles: RelationRef;
+  codes: EventCodes;
 }
 
 export function featureSpec(prediction: PredictionConfig, others: string[], textTraits: FeatureSpec['textTraits'], numericTraits: string[]): FeatureSpec {
@@ -80,30 +82,40 @@ export function featureDefs(d: Dialect, spec: FeatureSpec, cutoff: string): Feat
  * (cutoff, cutoff + horizon]). Rows after the cutoff are read only by the label columns: the
  * point-in-time guarantee is that every feature aggregate carries `ts <= cutoff`.
  */
-function aggregateSelect(d: Dialect, spec: FeatureSpec, events: RelationRef, cutoff: string, labels: boolean): string {
+function aggregateSelect(d: Dialect, spec: FeatureSpec, sources: FeatureSources, cutoff: string, labels: boolean): string {
   const q = (name: string) => d.quoteIdent(name);
+  const { target, value } = sources.codes;
+  const valueSql = value === null ? `CAST(NULL AS ${d.typeName('number')})` : q(value);
   const before = `ts <= ${cutoff}`;
   const within = (w: number) => `ts > ${d.dateAdd(cutoff, -w, 'day')} AND ${before}`;
   const count = (condition: string, alias: string) => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END) AS ${q(alias)}`;
   const columns: string[] = [];
   for (const w of spec.windows) {
-    columns.push(count(`ev = 0 AND ${within(w)}`, `t_n_${w}`));
-    if (spec.hasValue) columns.push(`SUM(CASE WHEN ev = 0 AND ${within(w)} THEN ${q('value')} END) AS ${q(`t_v_${w}`)}`);
+    columns.push(count(`ev = ${target} AND ${within(w)}`, `t_n_${w}`));
+    if (spec.hasValue) columns.push(`SUM(CASE WHEN ev = ${target} AND ${within(w)} THEN ${valueSql} END) AS ${q(`t_v_${w}`)}`);
   }
-  columns.push(count(`ev = 0 AND ${before}`, 't_n'));
-  columns.push(`MAX(CASE WHEN ev = 0 AND ${before} THEN ts END) AS ${q('t_last')}`, `MIN(CASE WHEN ev = 0 AND ${before} THEN ts END) AS ${q('t_first')}`);
-  spec.others.forEach((_, k) => {
-    for (const w of spec.windows) columns.push(count(`ev = ${k + 1} AND ${within(w)}`, `o${k + 1}_${w}`));
+  columns.push(count(`ev = ${target} AND ${before}`, 't_n'));
+  columns.push(`MAX(CASE WHEN ev = ${target} AND ${before} THEN ts END) AS ${q('t_last')}`, `MIN(CASE WHEN ev = ${target} AND ${before} THEN ts END) AS ${q('t_first')}`);
+  spec.others.forEach((other, k) => {
+    const code = otherCode(sources.codes, other);
+    for (const w of spec.windows) columns.push(count(`ev = ${code} AND ${within(w)}`, `o${k + 1}_${w}`));
   });
   columns.push(count(before, 'n_all'));
   columns.push(`MIN(CASE WHEN ${before} THEN ts END) AS ${q('first_seen')}`, `MAX(CASE WHEN ${before} THEN ts END) AS ${q('last_seen')}`);
   const end = d.dateAdd(cutoff, spec.horizon, 'day');
   if (labels) {
-    const future = `ev = 0 AND ts > ${cutoff} AND ts <= ${end}`;
-    columns.push(count(future, 'y_n'), `SUM(CASE WHEN ${future} THEN ${q('value')} END) AS ${q('y_v')}`);
+    const future = `ev = ${target} AND ts > ${cutoff} AND ts <= ${end}`;
+    columns.push(count(future, 'y_n'), `SUM(CASE WHEN ${future} THEN ${valueSql} END) AS ${q('y_v')}`);
   }
   const until = labels ? end : cutoff;
-  return `SELECT profile_id, ${columns.join(', ')} FROM ${d.relation(events)} WHERE ts <= ${until} GROUP BY profile_id`;
+  return `SELECT profile_id, ${columns.join(', ')} FROM ${d.relation(sources.events)} WHERE ts <= ${until} GROUP BY profile_id`;
+}
+
+/** The code of a counted event in the events table (planned with the spec's events: always there). */
+function otherCode(codes: EventCodes, name: string): number {
+  const code = codes.others.get(name);
+  if (code === undefined) throw new Error(`internal: the events table was planned without \`${name}\``);
+  return code;
 }
 
 /** The label of a row from the label aggregates. */
@@ -131,7 +143,7 @@ export function labelledFeaturesSelect(d: Dialect, spec: FeatureSpec, sources: F
   const columns = defs.map((f, i) => `${f.sql} AS ${d.quoteIdent(featureColumn(i))}`);
   return (
     `SELECT a.profile_id AS profile_id, ${[...columns, ...labelSql(d, spec)].join(', ')}\n` +
-    `FROM (${aggregateSelect(d, spec, sources.events, cutoff, true)}) a\n` +
+    `FROM (${aggregateSelect(d, spec, sources, cutoff, true)}) a\n` +
     `LEFT JOIN ${d.relation(sources.profiles)} p ON p.profile_id = a.profile_id\n` +
     `WHERE a.${d.quoteIdent('first_seen')} IS NOT NULL`
   );
@@ -147,6 +159,6 @@ export function scoringFeaturesSelect(d: Dialect, spec: FeatureSpec, sources: Fe
   return (
     `SELECT p.profile_id AS profile_id, ${columns.join(', ')}\n` +
     `FROM ${d.relation(sources.profiles)} p\n` +
-    `LEFT JOIN (${aggregateSelect(d, spec, sources.events, cutoff, false)}) a ON a.profile_id = p.profile_id`
+    `LEFT JOIN (${aggregateSelect(d, spec, sources, cutoff, false)}) a ON a.profile_id = p.profile_id`
   );
 }

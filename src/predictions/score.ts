@@ -6,7 +6,7 @@ import { configFingerprint, predictionConfig } from './config.js';
 import { featureColumn, scoringFeaturesSelect, type FeatureSources } from './features.js';
 import { KINDS } from './kinds.js';
 import type { StoredModel } from './model.js';
-import { prepare, scratch } from './prepare.js';
+import { prepare, scratch, type PreparedData } from './prepare.js';
 import { loadModel } from './store.js';
 
 export interface ScoreResult {
@@ -43,10 +43,13 @@ export async function usableModel(project: Project, name: string): Promise<Store
   return model;
 }
 
-/** Scores every profile into the scratch table `_prediction_<name>_scores`. */
-export async function scoreIntoTable(project: Project, model: StoredModel): Promise<ScoreResult & { table: RelationRef }> {
+/**
+ * Scores every profile into the scratch table `_prediction_<name>_scores`. `prepared`: the run's
+ * events (`prepareRun`, planned with this model's events), else its own.
+ */
+export async function scoreIntoTable(project: Project, model: StoredModel, prepared?: PreparedData): Promise<ScoreResult & { table: RelationRef }> {
   const started = performance.now();
-  const data = await prepare(project, model.name, predictionConfig(project, model.name), model.spec);
+  const data = prepared ?? (await prepare(project, model.name, predictionConfig(project, model.name), model.spec));
   const table = scratch(project, model.name, 'scores');
   try {
     const d = data.warehouse.dialect;
@@ -79,10 +82,15 @@ export async function writeScoresToProfiles(project: Project, scored: ReadonlyAr
   const joins = scored.map((s, i) => `LEFT JOIN ${d.relation(s.table)} s${i} ON s${i}.profile_id = p.profile_id`);
   const fresh = scratch(project, 'profiles', 'scored');
   await dropAudienceBase(project); // its copies of the scores are about to be stale
-  // Built beside, then swapped in: the select reads the profiles it replaces.
+  // Built beside (the select reads the profiles it replaces), then renamed in, in one transaction
+  // where the engine has them: a copy back would write every profile a second time.
   for (const statement of d.createOrReplaceTableAs(fresh, `SELECT ${columns.join(', ')} FROM ${d.relation(profiles)} p ${joins.join(' ')}`)) await warehouse.execute(statement);
-  for (const statement of d.createOrReplaceTableAs(profiles, `SELECT * FROM ${d.relation(fresh)}`)) await warehouse.execute(statement);
-  await dropAll(warehouse, [fresh, ...scored.map((s) => s.table)]);
+  await warehouse.transaction(async (session) => {
+    for (const statement of d.replaceTableByRename(profiles, fresh.name)) await session.execute(statement);
+  });
+  const analyze = d.analyzeTable(profiles);
+  if (analyze) await warehouse.execute(analyze);
+  await dropAll(warehouse, scored.map((s) => s.table));
 }
 
 async function dropAll(warehouse: Warehouse, tables: readonly RelationRef[]): Promise<void> {

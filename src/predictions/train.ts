@@ -19,12 +19,12 @@ export interface TrainResult {
 /**
  * `cdp predict train <name>`: features at cutoff (newest event - window), labels from the window
  * after it, a regression fitted in Node on a bounded sample, calibrated on a held-out fifth;
- * stored in the warehouse (store.ts).
+ * stored in the warehouse (store.ts). `prepared`: the run's events (`prepareRun`), else its own.
  */
-export async function trainPrediction(project: Project, name: string): Promise<TrainResult> {
+export async function trainPrediction(project: Project, name: string, prepared?: PreparedData): Promise<TrainResult> {
   const prediction = predictionConfig(project, name);
   const started = performance.now();
-  const data = await prepare(project, name, prediction);
+  const data = prepared ?? (await prepare(project, name, prediction));
   const table = scratch(project, name, 'train');
   try {
     const cutoff = daysBefore(data.asOf, prediction.window);

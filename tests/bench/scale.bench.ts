@@ -3,8 +3,8 @@
  * audience snapshots) of the demo project — as a user runs them: the data is generated in one
  * child process and built by `cdp run` in a fresh one on the same warehouse file, so the build's
  * peak RSS is the build's own (DuckDB runs in-process: the figure includes it), not generation's.
- * Prints per size the build time, the identity step, its SQL statement count, the time per 1M
- * people and both peak RSS figures; then the growth of the time per 1M people from the smallest
+ * Prints per size the build time, each step's wall and CPU seconds, the identity step's SQL
+ * statement count, the time per 1M people and both peak RSS figures; then the growth of the time per 1M people from the smallest
  * size to the largest (the target: <= 10%).
  *
  *   CDP_BENCH_SCALE_PEOPLE  comma-separated sizes (default 100000,300000; with CDP_BENCH_LARGE=1 also 1000000)
@@ -25,7 +25,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateDemo } from '../../src/demo/index.js';
-import { runProject } from '../../src/pipeline/index.js';
+import { runProject, type RunStep } from '../../src/pipeline/index.js';
 import { Project } from '../../src/project/index.js';
 import type { Warehouse } from '../../src/warehouse/index.js';
 
@@ -50,6 +50,8 @@ interface Built {
   buildCpuSeconds: number;
   identitySeconds: number;
   statements: number;
+  /** Each step of the run (models, identity, predictions, audience base, snapshots). */
+  steps: RunStep[];
   /** Peak RSS of the `cdp run` process, MiB. */
   peakRssMb: number;
   load: number;
@@ -148,6 +150,8 @@ function measure(people: number, top = 0, sample = 0): Figures {
 }
 
 const STATEMENT_LINE = /identity sql ms=(\d+) cpuMs=(\d+) sql="(.*)"$/;
+/** The debug line a run step writes when it ends (src/pipeline/run-project.ts). */
+const STEP_LINE = /run step step=(?:"([^"]*)"|(\S+))/;
 
 /** The identity statements that took the most CPU, from the child's debug log lines (`identity sql ms=.. cpuMs=.. sql=".."`). */
 function printTopStatements(log: string, top: number): void {
@@ -176,9 +180,11 @@ function printPeakSamples(log: string): void {
   const samples: { sample: Sample; running: string }[] = [];
   lines.forEach((line, i) => {
     if (!line.startsWith('{"sample":')) return;
-    const next = lines.slice(i + 1).find((l) => STATEMENT_LINE.test(l) || l.startsWith('{"result":'));
-    const match = next ? STATEMENT_LINE.exec(next) : null;
-    samples.push({ sample: (JSON.parse(line) as { sample: Sample }).sample, running: match ? shortSql(match[3]!) : '(outside the identity step)' });
+    const next = lines.slice(i + 1).find((l) => STATEMENT_LINE.test(l) || STEP_LINE.test(l) || l.startsWith('{"result":'));
+    const statement = next ? STATEMENT_LINE.exec(next) : null;
+    const step = next ? STEP_LINE.exec(next) : null;
+    const running = statement ? shortSql(statement[3]!) : step ? `(step: ${step[1] ?? step[2]})` : '(after the last step)';
+    samples.push({ sample: (JSON.parse(line) as { sample: Sample }).sample, running });
   });
   const gap = (s: Sample) => s.rss - s.duck;
   const line = ({ sample: s, running }: { sample: Sample; running: string }) =>
@@ -211,6 +217,7 @@ export async function run(): Promise<void> {
         `${figures.buildCpuSeconds.toFixed(1)} CPU s, ${(figures.buildCpuSeconds / millions).toFixed(1)} per 1M), ` +
         `identity ${figures.identitySeconds.toFixed(1)} s in ${figures.statements} statements, build peak RSS ${figures.peakRssMb} MiB (load ${figures.load.toFixed(2)}); ${generation}`,
     );
+    console.log(`             steps (s, CPU s): ${figures.steps.map((s) => `${s.step} ${s.seconds.toFixed(1)} (${s.cpuSeconds.toFixed(1)})`).join(', ')}`);
   }
   if (results.length > 1) {
     const [first, last] = [results[0]!, results[results.length - 1]!];
@@ -267,6 +274,7 @@ async function buildChild(dir: string, sample: number): Promise<Built> {
       buildCpuSeconds: cpuSecondsSince(cpu),
       identitySeconds: summary.identity?.seconds ?? 0,
       statements: summary.identity?.statements ?? 0,
+      steps: summary.steps,
       peakRssMb: peakRssMb(),
       load: loadavg()[0]!,
     };

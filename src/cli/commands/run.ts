@@ -54,6 +54,7 @@ function printSummary(summary: RunSummary): void {
   if (predictions) say(predictions);
   const audiences = audienceLine(summary);
   if (audiences) say(audiences);
+  if (summary.steps.length > 1) say(`time: ${summary.steps.map((s) => `${s.step} ${s.seconds.toFixed(1)}s`).join(', ')}`);
   say(`done: ${summary.models.length} model(s) in ${summary.seconds.toFixed(2)}s`);
 }
 

@@ -5,12 +5,12 @@
  * the model, features are point-in-time (events added after the cutoff change labels, not
  * features), too little data is refused, and both engines give the same numbers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { countAudience } from '../../../src/audiences/index.js';
 import { CdpError } from '../../../src/errors.js';
 import { buildIdentity } from '../../../src/identity/index.js';
 import { runProject } from '../../../src/pipeline/index.js';
-import { evaluatePrediction, KINDS, loadModel, runPredictions, trainPrediction, type Evaluation } from '../../../src/predictions/index.js';
+import { evaluatePrediction, KINDS, loadModel, runPredictions, scorePrediction, trainPrediction, type Evaluation } from '../../../src/predictions/index.js';
 import { featureColumn, labelledFeaturesSelect, scoringFeaturesSelect } from '../../../src/predictions/features.js';
 import { auc } from '../../../src/predictions/metrics.js';
 import { daysBefore, prepare } from '../../../src/predictions/prepare.js';
@@ -130,6 +130,31 @@ describe.each(ENGINES)('predictions on %s', (engine) => {
       await data.cleanup();
     }
   }, 60_000);
+
+  it('a run reads one events table for all its predictions and scores each as it would alone', async () => {
+    const base = predictionConfig(f.schema, f.project.config.warehouse, '/tmp');
+    // Another event first: in the run's table order_completed gets another code than in a table of its own.
+    const project = new TestProject({ ...base, predictions: { views_30d: { kind: 'propensity', event: 'page_view', window: '30 days' }, ...base.predictions } }, f.warehouse);
+    const execute = vi.spyOn(f.warehouse, 'execute');
+    try {
+      const run = await runPredictions(project);
+      expect(run.failed).toEqual([]);
+      expect(run.trained).toEqual(['views_30d']); // the others score with the models stored above
+      const eventTables = execute.mock.calls.map(([sql]) => sql).filter((sql) => /^CREATE .*_prediction_\w+_events/.test(sql));
+      expect(eventTables).toHaveLength(1);
+    } finally {
+      execute.mockRestore();
+    }
+    const d = f.warehouse.dialect;
+    const read = async () =>
+      (await f.warehouse.query(`SELECT profile_id, buy_30d, buy_30d_percentile, ltv_90d, views_30d FROM ${d.relation({ schema: f.schema, name: 'profiles' })} ORDER BY profile_id`)).map((r) =>
+        [r.profile_id, Number(r.buy_30d), Number(r.buy_30d_percentile), Number(r.ltv_90d), Number(r.views_30d)],
+      );
+    const together = await read();
+    expect(together).toHaveLength(CUSTOMERS);
+    for (const name of ['buy_30d', 'ltv_90d', 'views_30d']) await scorePrediction(project, name);
+    expect(await read()).toEqual(together);
+  }, 120_000);
 
   it('too little data and too short a history are refused with a hint', async () => {
     const config = (predictions: Record<string, unknown>) => ({ ...predictionConfig(f.schema, f.project.config.warehouse, '/tmp'), predictions } as never);

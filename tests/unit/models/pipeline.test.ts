@@ -32,12 +32,17 @@ describe('runProject', () => {
     expect(buildIdentity).toHaveBeenCalledTimes(1);
     expect(buildIdentity.mock.calls[0]).toEqual([project, { full: true, onProgress: expect.any(Function) }]);
     expect(progress).toContain('identity: building the identity graph and profiles');
+    // Where the run's time went, step by step in the order they ran (no predictions configured).
+    expect(summary.steps.map((s) => s.step)).toEqual(['models', 'identity', 'audience base', 'snapshots']);
+    for (const step of summary.steps) expect(step.seconds).toBeGreaterThanOrEqual(0);
+    expect(summary.steps.reduce((sum, s) => sum + s.seconds, 0)).toBeLessThanOrEqual(summary.seconds);
   });
 
   it('does not build identity for a --select run', async () => {
     project = tempProject({ 'models/people.sql': 'select 1 as id' }, withIdentity);
     const summary = await runProject(project, { select: ['people'] });
     expect(summary.identity).toBeUndefined();
+    expect(summary.steps.map((s) => s.step)).toEqual(['models']);
     expect(buildIdentity).not.toHaveBeenCalled();
   });
 

@@ -3,7 +3,7 @@ import { logger } from '../logger.js';
 import { planConsent, validateConsent } from './consent/index.js';
 import type { IdentityConfig } from '../config/identity.js';
 import type { Project } from '../project/index.js';
-import { commitBuild, computeMerges, type SourceWatermark } from './commit.js';
+import { commitBuild, commitInputs, computeMerges, type SourceWatermark } from './commit.js';
 import { computeSplits } from './splits.js';
 import { buildEdges } from './edges.js';
 import { stageSources } from './extract.js';
@@ -156,6 +156,7 @@ async function buildOnSession(context: BuildContext): Promise<IdentityBuildResul
     if (mode === 'incremental') await sql.create(t.tmp('touched'), touchedProfilesSelect(sql, t));
     const rounds = Math.max(resolved.rounds, rawRounds);
 
+    await sql.dropTemporaryExcept(commitInputs(t));
     const newWatermarks = mergeWatermarks(plan, mode === 'incremental' ? previous!.watermarks : new Map(), read);
     let committed = 0;
     const figures = await session.transaction(async (inTransaction) => {

@@ -5,7 +5,7 @@ import { typeNameCase } from './finalize.js';
 import type { IdentityPlan } from './plan.js';
 import { writeProfiles } from './profiles.js';
 import { deleteMatching, type SqlRunner } from './runner.js';
-import { dropSuppressedRecords } from './suppress.js';
+import { dropSuppressedRecords, SUPPRESSED_STORED } from './suppress.js';
 import type { IdentityTables } from './tables.js';
 
 export interface SourceWatermark {
@@ -52,6 +52,15 @@ export async function computeMerges(sql: SqlRunner, t: IdentityTables, mode: 'fu
 }
 
 /**
+ * The scratch tables the commit reads (state, outputs, bookkeeping): every other temporary table
+ * is dropped before it starts (`SqlRunner.dropTemporaryExcept`), so the profiles and consent
+ * statements have the engine's memory to themselves.
+ */
+export function commitInputs(t: IdentityTables): RelationRef[] {
+  return ['stage_ids', 'occ', 'stage_rejected', 'new_records', 'dict', 'vals', 'new_nodes', 'edges', 'limited', 'gone', 'updated', 'merges', 'touched', SUPPRESSED_STORED].map((name) => t.tmp(name));
+}
+
+/**
  * Replaces the stored graph and the outputs with this build's results. Runs inside one
  * transaction (the caller's session): readers see the old graph or the new one, never a mix,
  * and a failure (say, a trait's SQL) leaves everything as it was.
@@ -73,6 +82,8 @@ export async function commitBuild(
   await dropSuppressedRecords(sql, t, options.mode);
   if (options.mode === 'full') await replaceState(sql, t);
   else await mergeState(sql, t);
+  // Copied into the state now; the outputs read the state and new_nodes, gone, merges, touched.
+  await sql.dropTemporaryExcept(['new_nodes', 'gone', 'merges', 'touched'].map((name) => t.tmp(name)));
   await writeOutputs(sql, plan, t, traits, options.mode, options.consent ?? null);
   const profiles = await sql.count(t.output('profiles'));
   const identifiers = await sql.count(t.output('graph'));

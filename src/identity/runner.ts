@@ -15,7 +15,7 @@ export class SqlRunner {
 
   private readonly catalog: Warehouse;
   /** Temporary tables (`RelationRef.temporary`) this runner created and has not dropped, by name. */
-  private temporary = new Set<string>();
+  private temporary = new Map<string, RelationRef>();
 
   /**
    * Statements run on `session` (the warehouse, or a transaction's session); catalog questions
@@ -84,7 +84,7 @@ export class SqlRunner {
       await this.drop(target);
       await this.exec(this.d.createTableAs(target, select));
     }
-    if (target.temporary) this.temporary.add(target.name);
+    if (target.temporary) this.temporary.set(target.name, target);
     const analyze = this.d.analyzeTable(target);
     if (analyze) await this.exec(analyze);
   }
@@ -108,7 +108,17 @@ export class SqlRunner {
   /** Renames a table inside its schema (a temporary one stays temporary). */
   async rename(from: RelationRef, toName: string): Promise<void> {
     await this.exec(this.d.renameTable(from, toName));
-    if (from.temporary && this.temporary.delete(from.name)) this.temporary.add(toName);
+    if (from.temporary && this.temporary.delete(from.name)) this.temporary.set(toName, { ...from, name: toName });
+  }
+
+  /**
+   * Drops every temporary table this runner made but `keep`: what the rest of a build no longer
+   * reads goes before it runs, so the engine's memory holds what the next statements need (a
+   * temporary table lives in DuckDB's buffer pool until it is dropped).
+   */
+  async dropTemporaryExcept(keep: readonly RelationRef[]): Promise<void> {
+    const kept = new Set(keep.map((ref) => ref.name));
+    for (const ref of [...this.temporary.values()]) if (!kept.has(ref.name)) await this.drop(ref);
   }
 
   async count(target: RelationRef | string, where = ''): Promise<number> {

@@ -39,7 +39,7 @@ export async function suppressionFingerprint(sql: SqlRunner, plan: IdentityPlan)
 }
 
 /** Scratch: the keys of stored records that now carry a suppressed value (see applySuppressions). */
-const SUPPRESSED_STORED = 'suppressed_stored';
+export const SUPPRESSED_STORED = 'suppressed_stored';
 
 /**
  * Removes every staged record that carries a suppressed value: its identifier rows

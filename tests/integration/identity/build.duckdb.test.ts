@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIdentity } from '../../../src/identity/index.js';
-import type { Warehouse } from '../../../src/warehouse/index.js';
+import type { HeldSession, Warehouse, WarehouseSession } from '../../../src/warehouse/index.js';
 import { EXPECTED_GROUPS, fixtureConfig, TABLES } from './fixtures.js';
 import { openDuckDb, profileGroups, TestProject, loadTables } from './helpers.js';
 
@@ -79,5 +79,61 @@ describe('identity on DuckDB: the hand-made world', () => {
     ]);
     const [count] = await warehouse.query<{ n: number }>(`SELECT COUNT(*) AS n FROM cdp.profiles`);
     expect(count!.n).toBe(EXPECTED_GROUPS.length);
+  });
+});
+
+/** `session` with every statement it (and its transactions) runs appended to `log`. */
+function recorded<T extends WarehouseSession>(session: T, log: string[]): T {
+  return new Proxy(session, {
+    get(target, prop) {
+      if (prop === 'execute' || prop === 'query') {
+        return (sql: string, params?: unknown[]) => {
+          log.push(sql);
+          return (target[prop] as (sql: string, params?: unknown[]) => Promise<unknown>)(sql, params);
+        };
+      }
+      if (prop === 'transaction') return (work: (inner: WarehouseSession) => Promise<unknown>) => (target as unknown as HeldSession).transaction((inner) => work(recorded(inner, log)));
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+describe('identity on DuckDB: what is in memory when the commit starts', () => {
+  it('drops every temporary scratch table the commit does not read before it, and the ones it copied after the state is written', async () => {
+    const warehouse = await openDuckDb();
+    try {
+      await loadTables(warehouse, 'raw', TABLES);
+      const log: string[] = [];
+      const withSession = warehouse.withSession.bind(warehouse);
+      warehouse.withSession = (work) => withSession((session) => work(recorded(session, log)));
+      await buildIdentity(new TestProject(fixtureConfig('raw', 'cdp', { maxRecordsPerValue: 3 }), warehouse), { full: true });
+      expect(await profileGroups(warehouse, 'cdp')).toEqual(EXPECTED_GROUPS);
+      // Temporary tables alive before each statement, from the statements themselves.
+      const alive = new Set<string>();
+      const aliveAt = (until: (sql: string) => boolean): Set<string> => {
+        alive.clear();
+        for (const sql of log) {
+          if (until(sql)) return new Set(alive);
+          const created = /^CREATE OR REPLACE TEMPORARY TABLE temp\.main\."(\w+)"/.exec(sql);
+          if (created) alive.add(created[1]!);
+          const dropped = /^DROP TABLE IF EXISTS temp\.main\."(\w+)"/.exec(sql);
+          if (dropped) alive.delete(dropped[1]!);
+          const renamed = /^ALTER TABLE temp\.main\."(\w+)" RENAME TO "(\w+)"/.exec(sql);
+          if (renamed && alive.delete(renamed[1]!)) alive.add(renamed[2]!);
+        }
+        throw new Error('statement not found');
+      };
+      const tmp = (names: string[]) => names.map((name) => `_identity_tmp_${name}`).sort();
+      // Not vacuous: the staged values and the records' centers were temporary tables of this build.
+      expect([...aliveAt((sql) => sql.includes('_identity_tmp_graph_nodes'))]).toEqual(expect.arrayContaining(tmp(['stage_values', 'centers'])));
+      const atCommit = aliveAt((sql) => sql.includes('"cdp"."_identity_nodes"'));
+      expect([...atCommit].sort()).toEqual(expect.arrayContaining(tmp(['dict', 'vals', 'stage_rejected'])));
+      for (const name of atCommit) expect(tmp(['stage_rejected', 'dict', 'vals', 'gone', 'updated', 'merges', 'touched', 'suppressed_stored'])).toContain(name);
+      const atProfiles = aliveAt((sql) => sql.includes('_identity_tmp_profile_'));
+      for (const name of atProfiles) expect(tmp(['gone', 'merges', 'touched'])).toContain(name);
+    } finally {
+      await warehouse.close();
+    }
   });
 });

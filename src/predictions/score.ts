@@ -82,14 +82,19 @@ export async function writeScoresToProfiles(project: Project, scored: ReadonlyAr
   const joins = scored.map((s, i) => `LEFT JOIN ${d.relation(s.table)} s${i} ON s${i}.profile_id = p.profile_id`);
   const fresh = scratch(project, 'profiles', 'scored');
   await dropAudienceBase(project); // its copies of the scores are about to be stale
-  // Built beside (the select reads the profiles it replaces), then renamed in, in one transaction
-  // where the engine has them: a copy back would write every profile a second time.
+  // Built beside (the select reads the profiles it replaces), then renamed in where readers see
+  // the swap at once (a copy back writes every profile a second time), else copied in atomically.
   for (const statement of d.createOrReplaceTableAs(fresh, `SELECT ${columns.join(', ')} FROM ${d.relation(profiles)} p ${joins.join(' ')}`)) await warehouse.execute(statement);
-  await warehouse.transaction(async (session) => {
-    for (const statement of d.replaceTableByRename(profiles, fresh.name)) await session.execute(statement);
-  });
-  const analyze = d.analyzeTable(profiles);
-  if (analyze) await warehouse.execute(analyze);
+  if (d.atomicRename) {
+    await warehouse.transaction(async (session) => {
+      for (const statement of d.replaceTableByRename(profiles, fresh.name)) await session.execute(statement);
+    });
+    const analyze = d.analyzeTable(profiles);
+    if (analyze) await warehouse.execute(analyze);
+  } else {
+    for (const statement of d.createOrReplaceTableAs(profiles, `SELECT * FROM ${d.relation(fresh)}`)) await warehouse.execute(statement);
+    await warehouse.execute(d.dropRelation(fresh, 'table'));
+  }
   await dropAll(warehouse, scored.map((s) => s.table));
 }
 

@@ -28,6 +28,7 @@ export abstract class BaseDialect implements Dialect {
   }
 
   readonly temporaryTables: boolean = false;
+  readonly atomicRename: boolean = false;
 
   relation(ref: RelationRef): string {
     if (this.isTemporary(ref)) return this.temporaryRelation(ref.name);

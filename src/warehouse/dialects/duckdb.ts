@@ -8,6 +8,7 @@ export class DuckDbDialect extends BaseDialect {
   readonly formatterLanguage = 'duckdb' as const;
   /** Temporary tables live in the connection's `temp` catalog (in memory, spilling to the temp directory). */
   override readonly temporaryTables = true;
+  override readonly atomicRename = true;
   protected readonly types = {
     string: 'VARCHAR',
     integer: 'BIGINT',

@@ -75,6 +75,7 @@ export class PostgresDialect extends BaseDialect {
 
   /** Temporary tables live in the session's own `pg_temp` schema and skip the write-ahead log. */
   override readonly temporaryTables = true;
+  override readonly atomicRename = true;
 
   protected override temporaryRelation(name: string): string {
     return `pg_temp.${this.quoteIdent(name)}`;

@@ -32,6 +32,13 @@ export interface Dialect {
    * (per session, but cdp's sessions are pooled) keep regular tables.
    */
   readonly temporaryTables: boolean;
+  /**
+   * True when `replaceTableByRename` inside a transaction is atomic for readers: DuckDB and
+   * Postgres (DDL is transactional). BigQuery has no transactions over DDL and Snowflake commits
+   * each DDL statement on its own, so a reader could find the table missing between the drop and
+   * the rename: there an output is replaced with `createOrReplaceTableAs` (a copy) instead.
+   */
+  readonly atomicRename: boolean;
   /** The one function that writes a value into SQL text (escaped per the engine's string rules). */
   literal(value: SqlValue): string;
   /** Placeholder for the i-th (1-based) bound parameter. */

@@ -156,6 +156,29 @@ describe.each(ENGINES)('Warehouse contract on %s', (engine) => {
       ).rejects.toMatchObject({ code: 'WAREHOUSE' });
       expect(await w.query(`SELECT COUNT(*) AS n FROM ${rel('tx2')}`)).toEqual([{ n: 0 }]);
     });
+
+    it('swaps a table in by rename all at once where the dialect says so (atomicRename)', async () => {
+      expect(w.dialect.atomicRename).toBe(true); // both engines here; BigQuery and Snowflake copy instead
+      const target = { schema, name: 'swap_target' };
+      await w.execute(`CREATE TABLE ${rel('swap_target')} AS SELECT 1 AS v`);
+      await w.execute(`CREATE VIEW ${rel('swap_view')} AS SELECT v FROM ${rel('swap_target')}`);
+      await w.execute(`CREATE TABLE ${rel('swap_fresh')} AS SELECT 2 AS v`);
+      // Failing half-way leaves the old table (a reader never finds it missing) ...
+      const boom = new Error('boom');
+      await expect(
+        w.transaction(async (s) => {
+          for (const statement of w.dialect.replaceTableByRename(target, 'swap_fresh')) await s.execute(statement);
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(await w.query(`SELECT v FROM ${rel('swap_view')}`)).toEqual([{ v: 1 }]);
+      // ... and completing it swaps the table under the view.
+      await w.transaction(async (s) => {
+        for (const statement of w.dialect.replaceTableByRename(target, 'swap_fresh')) await s.execute(statement);
+      });
+      expect(await w.query(`SELECT v FROM ${rel('swap_view')}`)).toEqual([{ v: 2 }]);
+      expect(await w.relationExists({ schema, name: 'swap_fresh' })).toBe(false);
+    });
   });
 
   describe('withSession and temporary tables', () => {
